@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Starting the main child: fork, restore what pid1 was given (mask, ignored signals, default
+ * handlers, fds), optionally its own process group, then exec. Exec failures come back to the
+ * parent on a close-on-exec pipe.
+ */
+#ifndef PID1_CHILD_H
+#define PID1_CHILD_H
+
+#include <sys/types.h>
+#include <signal.h>
+#include <stdbool.h>
+
+struct child_opts {
+	char *const *argv;
+	bool own_group;          /* put the child in a process group of its own */
+	const sigset_t *mask;    /* the signal mask pid1 was started with */
+	const sigset_t *ignored; /* the signals pid1 was started with ignored */
+};
+
+/*
+ * Spawns argv[0] (searched in PATH). Returns the child's pid, or -1 after printing one line
+ * on stderr and setting *exit_code: 127 not found, 126 not executable, 1 anything else.
+ */
+pid_t child_spawn(const struct child_opts *opts, int *exit_code);
+
+#endif

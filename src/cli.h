@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command line and environment ($PID1_CONFIG) -> struct options, and the options laid
+ * over the loaded configuration (command line beats file beats built-in defaults).
+ */
+#ifndef PID1_CLI_H
+#define PID1_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf.h"
+
+struct options {
+	const char *config_path; /* -c FILE, else $PID1_CONFIG, else NULL */
+	bool check;              /* -n: validate, print, exit */
+	char *const *command;    /* the operands, or NULL when none */
+	int verbosity;           /* each -v adds one, each -q takes one */
+	bool group;              /* -g: forward to the child's process group */
+	const char *forward_to;  /* --forward-to */
+	bool subreaper;          /* -s */
+	int parent_death_signal; /* -p SIG, 0 for none */
+	bool exit_zero[256];     /* -e CODE: report CODE as 0 */
+	bool warn_on_reap;       /* -w: warn about each orphan reaped */
+	unsigned int log_targets;/* --log-target, 0 when not given */
+	const char *pidfile;     /* --pidfile */
+	bool pause;              /* --pause */
+};
+
+/*
+ * Parses argv. Returns -1 when pid1 should go on; otherwise the exit code to leave with at
+ * once (0 after -h/-V/-l, 2 after printing a usage error).
+ */
+int cli_parse(int argc, char **argv, struct options *opts);
+
+/* Lays the command-line settings over conf. Returns 0, or -1 (out of memory). */
+int cli_apply(const struct options *opts, struct pid1_conf *conf);
+
+/* The usage text, as in the SYNOPSIS of pid1.8. */
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The configuration: built-in defaults, the libconfuse file, the -n printer.
+ * Everything pid1 runs on is copied into struct pid1_conf, which is read-only once loaded;
+ * libconfuse never leaves conf.c.
+ */
+#ifndef PID1_CONF_H
+#define PID1_CONF_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+/* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
+#define CONF_SIGNAL_MAX 64
+#define CONF_MAX_STEPS 16
+
+/* What pid1 does with an incoming signal. */
+enum action {
+	ACTION_FORWARD,  /* pass it on unchanged */
+	ACTION_REWRITE,  /* pass on rule.to instead */
+	ACTION_IGNORE,   /* drop it (logged) */
+	ACTION_SHUTDOWN, /* start the shutdown ladder, or advance it */
+};
+
+/* Who receives forwarded signals and ladder steps. */
+enum scope {
+	SCOPE_CHILD, /* the main child */
+	SCOPE_GROUP, /* the main child's process group */
+	SCOPE_ALL,   /* every process pid1 can reach: kill(-1) as PID 1, descendants otherwise */
+};
+
+/* What happens when the main child exits. */
+enum child_exit_policy {
+	ON_CHILD_EXIT_LADDER, /* run the ladder on whatever remains, then exit */
+	ON_CHILD_EXIT_EXIT,   /* exit at once, as tini does */
+};
+
+/* What a second shutdown signal does while the ladder runs. */
+enum repeat_policy {
+	ON_REPEAT_NEXT, /* skip to the next step */
+	ON_REPEAT_KILL, /* go straight to SIGKILL */
+};
+
+struct signal_rule {
+	enum action action;
+	int to; /* the signal sent instead, for ACTION_REWRITE */
+};
+
+struct ladder_step {
+	int signo;
+	int64_t grace_ms;
+};
+
+struct shutdown_conf {
+	int64_t delay_ms; /* before the first step */
+	enum scope scope;
+	enum child_exit_policy on_child_exit;
+	enum repeat_policy on_repeat;
+	size_t nsteps;
+	struct ladder_step steps[CONF_MAX_STEPS];
+};
+
+struct pid1_conf {
+	char path[PATH_MAX]; /* the file loaded, "" for built-in defaults */
+	char **command;      /* NULL-terminated argv from the file, or NULL; owned */
+	enum scope forward_to;
+	struct signal_rule signals[CONF_SIGNAL_MAX + 1]; /* indexed by signal number */
+	struct shutdown_conf shutdown;
+	int exit_code_map[256]; /* -1: unchanged */
+	struct log_conf log;
+	bool subreaper;          /* become a subreaper even as PID 1 (-s) */
+	int parent_death_signal; /* 0: none (-p) */
+	char pidfile[PATH_MAX];  /* "" for none (--pidfile) */
+};
+
+/* Fills conf with the built-in defaults. */
+void conf_defaults(struct pid1_conf *conf);
+
+/*
+ * Loads path over the built-in defaults. On error prints one line per problem on stderr,
+ * each naming path:line, frees what it allocated and returns -1; conf is then unusable.
+ */
+int conf_load(const char *path, struct pid1_conf *conf);
+
+/* Writes the effective configuration in the file's own syntax; it parses back to conf. */
+void conf_print(const struct pid1_conf *conf, FILE *out);
+
+/* Replaces conf->command with a copy of argv (NULL-terminated). Returns 0 or -1. */
+int conf_set_command(struct pid1_conf *conf, char *const *argv);
+
+void conf_free(struct pid1_conf *conf);
+
+#endif

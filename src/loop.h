@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The self-pipe and the one signal handler. The handler only writes the signal number to a
+ * non-blocking pipe; loop_wait() sleeps in poll() and hands the numbers back in arrival order.
+ */
+#ifndef PID1_LOOP_H
+#define PID1_LOOP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Blocks every signal pid1 handles, creates the pipe and installs the handler. Saves the mask
+ * and the ignored signals pid1 was started with, for the child. Returns 0, or -1 (errno set).
+ */
+int loop_init(sigset_t *start_mask, sigset_t *start_ignored);
+
+/* Unblocks the handled signals for pid1 itself, once the child has been spawned. */
+int loop_unblock(void);
+
+/*
+ * Waits at most timeout_ms (-1: forever) for signals and stores their numbers, in arrival
+ * order, in sigs[0..n). Returns how many were stored; 0 when the timeout passed.
+ */
+size_t loop_wait(int timeout_ms, int *sigs, size_t n);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t loop_now_ms(void);
+
+#endif

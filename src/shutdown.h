@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shutdown ladder: an optional delay, then steps of (signal, grace) sent to the
+ * configured scope, each ending early as soon as nothing is left. Deadlines come from
+ * CLOCK_MONOTONIC and become the poll timeout; nothing sleeps.
+ */
+#ifndef PID1_SHUTDOWN_H
+#define PID1_SHUTDOWN_H
+
+#include <stdint.h>
+
+#include "state.h"
+
+/*
+ * Starts the ladder (why is logged), or, when it already runs, applies the repeat policy:
+ * skip to the next step or straight to SIGKILL.
+ */
+void shutdown_begin(struct pid1_state *st, const char *why);
+
+/* Moves the ladder on: next step when a deadline passed, done when nothing is left. */
+void shutdown_tick(struct pid1_state *st);
+
+/* The poll timeout until the next deadline, in ms; -1 when nothing is due. */
+int shutdown_timeout(const struct pid1_state *st);
+
+#endif

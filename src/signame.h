@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signal names <-> numbers: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3".
+ * Pure functions; no state, no logging.
+ */
+#ifndef PID1_SIGNAME_H
+#define PID1_SIGNAME_H
+
+#include <stddef.h>
+
+/* Returns the signal number named by s, or -1 when s names no signal. */
+int signame_parse(const char *s);
+
+/*
+ * Writes the canonical name of signo ("SIGTERM", "SIGRTMIN+3") into buf.
+ * Returns buf, or "SIG?" text with the number when signo is unknown.
+ */
+const char *signame_name(int signo, char *buf, size_t len);
+
+/* Enough room for any name signame_name writes. */
+#define SIGNAME_MAX 16
+
+#endif

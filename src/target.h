@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reaching processes: sending a signal to a scope (the child, its group, everything) and
+ * counting what is left in it. The only place pid1 calls kill().
+ */
+#ifndef PID1_TARGET_H
+#define PID1_TARGET_H
+
+#include "state.h"
+
+/*
+ * Sends signo to the processes in scope. Never signals a child already reaped.
+ * Returns 0 when at least one process was reached, -1 otherwise (errno set).
+ */
+int target_signal(const struct pid1_state *st, enum scope scope, int signo);
+
+/* How many live processes remain in scope; -1 when it cannot tell. */
+int target_count(const struct pid1_state *st, enum scope scope);
+
+/* Name of a scope as the config file spells it. */
+const char *target_scope_name(enum scope scope);
+
+#endif

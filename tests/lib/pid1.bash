@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# Helpers shared by the bats files: run pid1 as the real PID 1 of a fresh PID namespace,
+# wait for conditions with a deadline, count zombies, signal pid1 from outside.
+
+: "${PID1_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${PID1:=$PID1_SRCDIR/build/src/pid1}"
+: "${PID1_HELPERS:=$(dirname "$PID1")/../tests/helpers}"
+export PID1 PID1_HELPERS PID1_SRCDIR
+# Valgrind or another wrapper in front of pid1, e.g. PID1_WRAPPER="valgrind -q".
+: "${PID1_WRAPPER:=}"
+# Seconds before a hung run is killed; generous because CI machines are shared.
+: "${PID1_TIMEOUT:=60}"
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+# pid1_run ARGS...: pid1 as PID 1 of a new PID namespace, in the foreground, for `run`.
+pid1_run() {
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+		$PID1_WRAPPER "$PID1" "$@"
+}
+
+# pid1_start ARGS...: the same in the background. Sets PID1_OUTER (the unshare process)
+# and, once it exists, PID1_PID (pid1's pid as seen from outside). Output goes to
+# $BATS_TEST_TMPDIR/out and err. Closes fd 3 so bats does not wait on it.
+pid1_start() {
+	# shellcheck disable=SC2086
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+		$PID1_WRAPPER "$PID1" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	export PID1_OUTER PID1_PID
+}
+
+# The pid (outside view) of the process unshare forked: pid1 itself.
+pid1_outer_child() {
+	local t
+	t=$(pgrep -P "$PID1_OUTER" -x timeout 2>/dev/null)
+	[ -n "$t" ] || t=$PID1_OUTER
+	local u
+	u=$(pgrep -P "$t" -x unshare 2>/dev/null)
+	[ -n "$u" ] || u=$t
+	pgrep -P "$u" | head -n 1
+}
+
+pid1_found() {
+	[ -n "$(pid1_outer_child)" ]
+}
+
+# pid1_wait: waits for the background pid1 to exit; its exit status becomes $status.
+pid1_wait() {
+	status=0
+	wait "$PID1_OUTER" || status=$?
+}
+
+# send_to_pid1 SIG: sends a signal to the background pid1 from outside its namespace.
+send_to_pid1() {
+	kill -s "$1" "$PID1_PID"
+}
+
+# wait_until CMD...: polls CMD every 50 ms until it succeeds; fails after $WAIT_SECONDS (20).
+wait_until() {
+	local deadline=$((SECONDS + ${WAIT_SECONDS:-20}))
+	until "$@"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "wait_until: timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# file_has FILE TEXT: the file exists and has a line equal to TEXT.
+file_has() {
+	[ -f "$1" ] && grep -qxF -- "$2" "$1"
+}
+
+# count_zombies: zombies among the descendants of the given pid (outside view), or in the
+# current PID namespace when no pid is given.
+count_zombies() {
+	local n=0 s
+	for s in /proc/[0-9]*/stat; do
+		# Field 3 is the state; the command may contain spaces, so cut after the last ')'.
+		local rest
+		rest=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
+		[ "${rest%% *}" = Z ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# skip_or_fail REASON: a skip, unless PID1_TEST_STRICT=1 (CI) where it is a failure.
+skip_or_fail() {
+	if [ "${PID1_TEST_STRICT:-0}" = 1 ]; then
+		fail "unexpected skip in strict mode: $1"
+	fi
+	skip "$1"
+}
