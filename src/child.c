@@ -1,4 +1,117 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Starting the main child. pid1 is transparent: the child gets exactly the signal mask,
+ * ignored signals and fds pid1 was given, and default dispositions for everything pid1
+ * catches. Exec errors travel back on a close-on-exec pipe so that pid1, not the child,
+ * reports them and picks 126 or 127 as a shell would.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
 #include "child.h"
+#include "exitcode.h"
+#include "log.h"
+#include "service.h"
+
+/*
+ * Puts back the dispositions pid1 was started with. Only handlers pid1 installed are
+ * touched: a signal pid1 left alone keeps what it inherited. Catching (never ignoring)
+ * in pid1 is what makes this exact: exec would keep an ignored signal ignored.
+ */
+static void restore_signals(const sigset_t *ignored)
+{
+	struct sigaction cur, sa;
+	int signo;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	for (signo = 1; signo < NSIG; signo++) {
+		if (sigaction(signo, NULL, &cur) < 0)
+			continue;
+		if (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN)
+			continue;
+		sa.sa_handler = sigismember(ignored, signo) ? SIG_IGN : SIG_DFL;
+		sigaction(signo, &sa, NULL);
+	}
+}
+
+/* The child side, after fork: never returns. */
+static void exec_child(const struct child_opts *opts, int errfd)
+{
+	int err;
+
+	restore_signals(opts->ignored);
+	/* Set in both parent and child so neither races the other's first signal. */
+	if (opts->own_group)
+		setpgid(0, 0);
+	service_child_env();
+	sigprocmask(SIG_SETMASK, opts->mask, NULL);
+	execvp(opts->argv[0], opts->argv);
+	err = errno;
+	while (write(errfd, &err, sizeof(err)) < 0 && errno == EINTR)
+		;
+	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
+/* Logs an exec failure the way a shell words it, and returns the matching exit code. */
+static int report_exec_error(const char *cmd, int err)
+{
+	char *safe = NULL;
+	const char *name = cmd;
+
+	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL) >= 0)
+		name = safe;
+	if (err == ENOENT && strchr(cmd, '/') == NULL) {
+		log_err("%s: command not found", name);
+		err = EXIT_NOT_FOUND;
+	} else {
+		log_err("%s: %s", name, strerror(err));
+		err = err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+	}
+	free(safe);
+	return err;
+}
+
+pid_t child_spawn(const struct child_opts *opts, int *exit_code)
+{
+	int errpipe[2], err = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		log_err("cannot create a pipe: %m");
+		*exit_code = EXIT_START_FAILED;
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_err("cannot fork: %m");
+		close(errpipe[0]);
+		close(errpipe[1]);
+		*exit_code = EXIT_START_FAILED;
+		return -1;
+	}
+	if (pid == 0)
+		exec_child(opts, errpipe[1]);
+
+	close(errpipe[1]);
+	if (opts->own_group)
+		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
+	/* EOF means exec succeeded and closed the pipe; an int means it failed. */
+	do
+		got = read(errpipe[0], &err, sizeof(err));
+	while (got < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (got == (ssize_t)sizeof(err)) {
+		*exit_code = report_exec_error(opts->argv[0], err);
+		return -1;
+	}
+	return pid;
+}

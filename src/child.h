@@ -19,8 +19,9 @@ struct child_opts {
 };
 
 /*
- * Spawns argv[0] (searched in PATH). Returns the child's pid, or -1 after printing one line
- * on stderr and setting *exit_code: 127 not found, 126 not executable, 1 anything else.
+ * Spawns argv[0] (searched in PATH). Returns the child's pid, or -1 after logging one line
+ * that names the command and the reason, with *exit_code set: 127 not found, 126 found but
+ * not executable, 1 anything else (fork failed).
  */
 pid_t child_spawn(const struct child_opts *opts, int *exit_code);
 

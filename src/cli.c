@@ -1,4 +1,235 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The command line. Parsing stops at the first operand, so `pid1 ls -l` runs `ls -l`, and
+ * `--` is always accepted (Docker runs its init as `init -- cmd`). tini's flags keep tini's
+ * meaning so pid1 can stand in for it. Settings given here beat the config file.
+ */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
 #include "cli.h"
+#include "exitcode.h"
+#include "signame.h"
+
+enum {
+	OPT_FORWARD_TO = 256,
+	OPT_LOG_TARGET,
+	OPT_LOG_FILE,
+	OPT_PIDFILE,
+	OPT_PAUSE,
+};
+
+static const struct option long_options[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"exit-zero", required_argument, NULL, 'e'},
+	{"group", no_argument, NULL, 'g'},
+	{"help", no_argument, NULL, 'h'},
+	{"license", no_argument, NULL, 'l'},
+	{"check", no_argument, NULL, 'n'},
+	{"parent-death-signal", required_argument, NULL, 'p'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"subreaper", no_argument, NULL, 's'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, 'V'},
+	{"warn-on-reap", no_argument, NULL, 'w'},
+	{"forward-to", required_argument, NULL, OPT_FORWARD_TO},
+	{"log-target", required_argument, NULL, OPT_LOG_TARGET},
+	{"log-file", required_argument, NULL, OPT_LOG_FILE},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE},
+	{"pause", no_argument, NULL, OPT_PAUSE},
+	{NULL, 0, NULL, 0},
+};
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pid1 [-ghlnqsVvw] [-c file] [-e code] [-p signal] [--forward-to scope]\n"
+		"            [--log-target target] [--log-file file] [--pidfile file]\n"
+		"            [--] command [argument ...]\n"
+		"       pid1 --pause [options]\n"
+		"\n"
+		"  -c, --config FILE        read FILE (default: $PID1_CONFIG, else built-in defaults)\n"
+		"  -n, --check              validate the config, print it in full, exit\n"
+		"  -g, --group              forward signals to the child's process group\n"
+		"      --forward-to SCOPE   child, group or all\n"
+		"  -s, --subreaper          register as child subreaper even as PID 1\n"
+		"  -p, --parent-death-signal SIG  get SIG when pid1's parent dies\n"
+		"  -e, --exit-zero CODE     report exit code CODE as 0 (repeatable)\n"
+		"  -w, --warn-on-reap       log every orphan reaped as a warning\n"
+		"  -v, --verbose            log more (repeatable); -q, --quiet: log less\n"
+		"      --log-target TARGET  stderr, syslog or file (repeatable)\n"
+		"      --log-file FILE      log to FILE (implies --log-target file)\n"
+		"      --pidfile FILE       write pid1's pid to FILE\n"
+		"      --pause              no command: sleep and reap until a shutdown signal\n"
+		"  -l, --license            print the license\n"
+		"  -h, --help               print this help;  -V, --version: print the version\n");
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pid1: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'pid1 --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_log_target(const char *s, unsigned int *targets)
+{
+	if (strcmp(s, "stderr") == 0)
+		*targets |= LOG_TARGET_STDERR;
+	else if (strcmp(s, "syslog") == 0)
+		*targets |= LOG_TARGET_SYSLOG;
+	else if (strcmp(s, "file") == 0)
+		*targets |= LOG_TARGET_FILE;
+	else
+		return -1;
+	return 0;
+}
+
+/* Handles one option; returns -1 to go on, or an exit code. */
+static int parse_option(int c, const char *arg, struct options *opts)
+{
+	const char *err = NULL;
+	long long code;
+
+	switch (c) {
+	case 'c':
+		opts->config_path = arg;
+		break;
+	case 'e':
+		code = strtonum(arg, 0, 255, &err);
+		if (err != NULL)
+			return usage_error("exit code '%s' must be a number from 0 to 255", arg);
+		opts->exit_zero[code] = true;
+		break;
+	case 'g':
+		opts->group = true;
+		break;
+	case 'h':
+		cli_usage(stdout);
+		return 0;
+	case 'l':
+		printf("pid1 %s is released under the MIT license.\n"
+		       "See the LICENSE file shipped with it for the full text.\n",
+		       PACKAGE_VERSION);
+		return 0;
+	case 'n':
+		opts->check = true;
+		break;
+	case 'p':
+		opts->parent_death_signal = signame_parse(arg);
+		if (opts->parent_death_signal <= 0)
+			return usage_error("unknown signal '%s'", arg);
+		break;
+	case 'q':
+		opts->verbosity--;
+		break;
+	case 's':
+		opts->subreaper = true;
+		break;
+	case 'v':
+		opts->verbosity++;
+		break;
+	case 'V':
+		printf("pid1 %s\n", PACKAGE_VERSION);
+		return 0;
+	case 'w':
+		opts->warn_on_reap = true;
+		break;
+	case OPT_FORWARD_TO:
+		if (strcmp(arg, "child") != 0 && strcmp(arg, "group") != 0 &&
+		    strcmp(arg, "all") != 0)
+			return usage_error("--forward-to '%s': must be child, group or all", arg);
+		opts->forward_to = arg;
+		break;
+	case OPT_LOG_FILE:
+		opts->log_file = arg;
+		opts->log_targets |= LOG_TARGET_FILE;
+		break;
+	case OPT_LOG_TARGET:
+		if (parse_log_target(arg, &opts->log_targets) < 0)
+			return usage_error("--log-target '%s': must be stderr, syslog or file", arg);
+		break;
+	case OPT_PIDFILE:
+		opts->pidfile = arg;
+		break;
+	case OPT_PAUSE:
+		opts->pause = true;
+		break;
+	default:
+		/* getopt has already said what was wrong. */
+		fprintf(stderr, "Try 'pid1 --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cli_parse(int argc, char **argv, struct options *opts)
+{
+	int c, rc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->config_path = getenv("PID1_CONFIG");
+	if (opts->config_path != NULL && *opts->config_path == '\0')
+		opts->config_path = NULL;
+	/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
+	while ((c = getopt_long(argc, argv, "+c:e:ghlnp:qsvVw", long_options, NULL)) != -1) {
+		rc = parse_option(c, optarg, opts);
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		opts->command = argv + optind;
+	if (opts->pause && opts->command != NULL)
+		return usage_error("--pause takes no command (got '%s')", argv[optind]);
+	return -1;
+}
+
+static enum scope scope_from_name(const char *name)
+{
+	if (strcmp(name, "group") == 0)
+		return SCOPE_GROUP;
+	if (strcmp(name, "all") == 0)
+		return SCOPE_ALL;
+	return SCOPE_CHILD;
+}
+
+int cli_apply(const struct options *opts, struct pid1_conf *conf)
+{
+	int level, i;
+
+	if (opts->command != NULL && conf_set_command(conf, opts->command) < 0)
+		return -1;
+	if (opts->group)
+		conf->forward_to = SCOPE_GROUP;
+	if (opts->forward_to != NULL)
+		conf->forward_to = scope_from_name(opts->forward_to);
+	if (opts->subreaper)
+		conf->subreaper = true;
+	if (opts->parent_death_signal > 0)
+		conf->parent_death_signal = opts->parent_death_signal;
+	if (opts->warn_on_reap)
+		conf->warn_on_reap = true;
+	for (i = 0; i < 256; i++)
+		if (opts->exit_zero[i])
+			conf->exit_code_map[i] = 0;
+	if (opts->log_targets != 0)
+		conf->log.targets = opts->log_targets;
+	if (opts->log_file != NULL)
+		strlcpy(conf->log.file, opts->log_file, sizeof(conf->log.file));
+	if (opts->pidfile != NULL)
+		strlcpy(conf->pidfile, opts->pidfile, sizeof(conf->pidfile));
+	level = conf->log.level + opts->verbosity;
+	conf->log.level = level < LOG_ERR ? LOG_ERR : level > LOG_DEBUG ? LOG_DEBUG : level;
+	return 0;
+}

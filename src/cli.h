@@ -22,7 +22,8 @@ struct options {
 	int parent_death_signal; /* -p SIG, 0 for none */
 	bool exit_zero[256];     /* -e CODE: report CODE as 0 */
 	bool warn_on_reap;       /* -w: warn about each orphan reaped */
-	unsigned int log_targets;/* --log-target, 0 when not given */
+	unsigned int log_targets; /* --log-target, 0 when not given */
+	const char *log_file;     /* --log-file */
 	const char *pidfile;     /* --pidfile */
 	bool pause;              /* --pause */
 };

@@ -74,6 +74,7 @@ struct pid1_conf {
 	int exit_code_map[256]; /* -1: unchanged */
 	struct log_conf log;
 	bool subreaper;          /* become a subreaper even as PID 1 (-s) */
+	bool warn_on_reap;       /* log each orphan reaped at warning level (-w) */
 	int parent_death_signal; /* 0: none (-p) */
 	char pidfile[PATH_MAX];  /* "" for none (--pidfile) */
 };

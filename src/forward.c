@@ -1,4 +1,58 @@
 // SPDX-License-Identifier: MIT
+/*
+ * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
+ * another signal, ignore it, or start (or advance) the shutdown ladder. Forwarded signals go
+ * to the forward-to scope; a reaped child is never signalled (target.c checks).
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include "forward.h"
+#include "log.h"
+#include "shutdown.h"
+#include "signame.h"
+#include "target.h"
+
+void forward_signal(struct pid1_state *st, int signo)
+{
+	const struct signal_rule *rule;
+	char in[SIGNAME_MAX], out[SIGNAME_MAX];
+	enum scope scope = st->conf->forward_to;
+	int sent = signo;
+
+	if (signo <= 0 || signo > CONF_SIGNAL_MAX)
+		return;
+	rule = &st->conf->signals[signo];
+	signame_name(signo, in, sizeof(in));
+	switch (rule->action) {
+	case ACTION_IGNORE:
+		log_info("received %s: ignored as configured", in);
+		return;
+	case ACTION_SHUTDOWN:
+		shutdown_begin(st, in);
+		return;
+	case ACTION_REWRITE:
+		sent = rule->to;
+		break;
+	case ACTION_FORWARD:
+		break;
+	}
+	signame_name(sent, out, sizeof(out));
+	if (target_signal(st, scope, sent) < 0) {
+		/* ESRCH: the child is gone and nothing else is in scope. Not an error. */
+		if (errno == ESRCH)
+			log_info("received %s: no process left in scope %s to pass it to", in,
+				 target_scope_name(scope));
+		else
+			log_warn("received %s: cannot send %s to %s: %m", in, out,
+				 target_scope_name(scope));
+		return;
+	}
+	if (sent == signo)
+		log_info("received %s: forwarded to %s", in, target_scope_name(scope));
+	else
+		log_info("received %s: rewritten to %s and sent to %s", in, out,
+			 target_scope_name(scope));
+}

@@ -1,4 +1,164 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The self-pipe: one handler for every signal pid1 catches writes the signal number as one
+ * byte to a non-blocking, close-on-exec pipe, and loop_wait() sleeps in poll() on its read
+ * end. The handler does nothing else: all work happens in the loop, outside async context.
+ * The pipe's fds and the overflow flags are the only mutable globals, because the handler
+ * needs them.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "loop.h"
+
+static int pipe_rd = -1;
+static int pipe_wr = -1;
+/* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
+static volatile sig_atomic_t overflow[NSIG];
+static volatile sig_atomic_t overflowed;
+static sigset_t handled;
+
+/*
+ * Synchronous faults stay at their default: catching SEGV and friends in PID 1 would loop
+ * forever on the faulting instruction. SIGKILL and SIGSTOP cannot be caught.
+ */
+static bool catchable(int signo)
+{
+	switch (signo) {
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void on_signal(int signo, siginfo_t *info, void *ctx)
+{
+	int saved = errno;
+	unsigned char byte = (unsigned char)signo;
+
+	(void)ctx;
+	/*
+	 * A SIGPIPE or SIGXFSZ that pid1's own write raised is not an event to pass on: the
+	 * kernel sends those as SI_USER from the writer itself, and the write reports EPIPE.
+	 */
+	if (info != NULL && info->si_code == SI_USER && info->si_pid == getpid()) {
+		errno = saved;
+		return;
+	}
+	if (write(pipe_wr, &byte, 1) != 1) {
+		overflow[signo] = 1;
+		overflowed = 1;
+	}
+	errno = saved;
+}
+
+int loop_init(sigset_t *start_mask, sigset_t *start_ignored)
+{
+	struct sigaction sa, old;
+	int fds[2], signo;
+
+	sigemptyset(&handled);
+	sigemptyset(start_ignored);
+	for (signo = 1; signo < NSIG; signo++)
+		if (catchable(signo))
+			sigaddset(&handled, signo);
+	/* Block first: a signal arriving before the handler or the fork waits in the kernel. */
+	if (sigprocmask(SIG_BLOCK, &handled, start_mask) < 0)
+		return -1;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	pipe_rd = fds[0];
+	pipe_wr = fds[1];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	for (signo = 1; signo < NSIG; signo++) {
+		if (!sigismember(&handled, signo))
+			continue;
+		/* glibc reserves two real-time signals for its threads and refuses them. */
+		if (sigaction(signo, &sa, &old) < 0) {
+			sigdelset(&handled, signo);
+			continue;
+		}
+		if (old.sa_handler == SIG_IGN)
+			sigaddset(start_ignored, signo);
+	}
+	return 0;
+}
+
+int loop_unblock(void)
+{
+	return sigprocmask(SIG_UNBLOCK, &handled, NULL);
+}
+
+/* Moves flags the handler could not fit into the pipe into sigs. */
+static size_t take_overflow(int *sigs, size_t n, size_t have)
+{
+	int signo;
+
+	if (!overflowed)
+		return have;
+	overflowed = 0;
+	for (signo = 1; signo < NSIG && have < n; signo++) {
+		if (overflow[signo]) {
+			overflow[signo] = 0;
+			sigs[have++] = signo;
+		}
+	}
+	/* Not all fit this time: keep the flag so the next call picks up the rest. */
+	if (signo < NSIG)
+		overflowed = 1;
+	return have;
+}
+
+size_t loop_wait(int timeout_ms, int *sigs, size_t n)
+{
+	struct pollfd pfd = {.fd = pipe_rd, .events = POLLIN};
+	unsigned char buf[256];
+	size_t have = 0;
+	ssize_t got;
+	size_t i;
+
+	if (overflowed)
+		timeout_ms = 0;
+	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+		return 0;
+	while (have < n) {
+		size_t want = n - have < sizeof(buf) ? n - have : sizeof(buf);
+
+		got = read(pipe_rd, buf, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (i = 0; i < (size_t)got; i++)
+			sigs[have++] = buf[i];
+	}
+	return take_overflow(sigs, n, have);
+}
+
+int64_t loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

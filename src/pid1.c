@@ -1,9 +1,246 @@
 // SPDX-License-Identifier: MIT
+/*
+ * pid1: a container init. main() sets things up in a fixed order (options, config, log,
+ * signals, child) and then runs the one event loop until the ladder or the child says it is
+ * over. Before the child exists pid1 may refuse to start; after that it must never die, since
+ * as PID 1 its death takes every process in the container with it.
+ */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
 
-int main(void)
+#include "child.h"
+#include "cli.h"
+#include "conf.h"
+#include "exitcode.h"
+#include "forward.h"
+#include "log.h"
+#include "loop.h"
+#include "reaper.h"
+#include "service.h"
+#include "shutdown.h"
+#include "signame.h"
+#include "state.h"
+
+/* Signals read per wake-up; more simply wait for the next turn of the loop. */
+#define SIGNAL_BATCH 256
+
+/* The command line for the log, escaped: argv bytes are not trusted to be printable. */
+static const char *describe_command(char *const *argv, char *buf, size_t len)
 {
-	return 1;
+	char *safe;
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; argv[i] != NULL; i++) {
+		if (stravis(&safe, argv[i], VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL) < 0)
+			break;
+		if (i > 0)
+			strlcat(buf, " ", len);
+		/* Quote an argument with spaces so the words stay visible. */
+		if (safe[0] == '\0' || strchr(safe, ' ') != NULL) {
+			strlcat(buf, "'", len);
+			strlcat(buf, safe, len);
+			strlcat(buf, "'", len);
+		} else {
+			strlcat(buf, safe, len);
+		}
+		free(safe);
+	}
+	return buf;
+}
+
+static void log_start(const struct pid1_state *st)
+{
+	const struct pid1_conf *conf = st->conf;
+	char cmd[512];
+
+	log_notice("pid1 %s starting as %s (pid %d), config %s, %s%s", PACKAGE_VERSION,
+		   st->is_pid1 ? "PID 1" : st->subreaper ? "subreaper" : "plain process",
+		   (int)getpid(), conf->path[0] != '\0' ? conf->path : "built-in defaults",
+		   st->pause ? "pause mode" : "command: ",
+		   st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
+}
+
+/* -p: pid1 gets a signal of its own choosing when its parent dies (tini -p). */
+static void set_parent_death_signal(int signo, pid_t parent)
+{
+	if (signo <= 0)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0) < 0) {
+		log_warn("cannot set the parent death signal: %m");
+		return;
+	}
+	/* The parent may have died before prctl: then no signal will ever come. */
+	if (getppid() != parent)
+		raise(signo);
+}
+
+/* After a reap: what the main child's exit means for pid1. */
+static void on_child_exit(struct pid1_state *st)
+{
+	if (st->shutting_down)
+		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
+	if (!st->children_left || st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
+		st->done = true;
+		return;
+	}
+	shutdown_begin(st, "main child exited while other processes remain");
+}
+
+static void reap(struct pid1_state *st)
+{
+	bool had_exited = st->child_exited;
+
+	reaper_collect(st);
+	if (st->child_exited && !had_exited)
+		on_child_exit(st);
+}
+
+/* The event loop: sleep in poll, act on signals in arrival order, reap, move the ladder. */
+static void run(struct pid1_state *st)
+{
+	int sigs[SIGNAL_BATCH];
+	bool sigchld;
+	size_t n, i;
+
+	/* The child may have died before SIGCHLD had a handler to run. */
+	reap(st);
+	while (!st->done) {
+		n = loop_wait(shutdown_timeout(st), sigs, SIGNAL_BATCH);
+		sigchld = false;
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGCHLD)
+				sigchld = true;
+			else
+				forward_signal(st, sigs[i]);
+		}
+		if (sigchld)
+			reap(st);
+		shutdown_tick(st);
+	}
+}
+
+static int final_exit_code(const struct pid1_state *st)
+{
+	char how[64];
+	int code;
+
+	if (st->child_exited) {
+		code = exitcode_from_status(st->child_status);
+		snprintf(how, sizeof(how), "the child's exit code");
+	} else if (st->pause) {
+		code = 0;
+		snprintf(how, sizeof(how), "pause mode ended");
+	} else {
+		/* The child outlived the whole ladder (stuck in the kernel): report a kill. */
+		code = 128 + SIGKILL;
+		snprintf(how, sizeof(how), "the child outlived the shutdown ladder");
+	}
+	if (exitcode_remap(st->conf->exit_code_map, code) != code) {
+		log_notice("exiting with code %d (%s, %d remapped)",
+			   exitcode_remap(st->conf->exit_code_map, code), how, code);
+		return exitcode_remap(st->conf->exit_code_map, code);
+	}
+	log_notice("exiting with code %d (%s)", code, how);
+	return code;
+}
+
+/* Spawns the main child, or sets *code and returns -1. */
+static int start_child(struct pid1_state *st, const sigset_t *mask, const sigset_t *ignored,
+		       int *code)
+{
+	const struct pid1_conf *conf = st->conf;
+	struct child_opts opts = {
+		.argv = conf->command,
+		.own_group = conf->forward_to == SCOPE_GROUP || conf->shutdown.scope == SCOPE_GROUP,
+		.mask = mask,
+		.ignored = ignored,
+	};
+
+	st->child_started_ms = loop_now_ms();
+	st->child = child_spawn(&opts, code);
+	if (st->child < 0)
+		return -1;
+	st->child_pgid = opts.own_group ? st->child : 0;
+	log_info("spawned child %d%s", (int)st->child, opts.own_group ? " in its own process group" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pid1_state st = {.step = -1, .deadline_ms = -1};
+	sigset_t start_mask, start_ignored;
+	struct pid1_conf conf;
+	struct options opts;
+	pid_t parent = getppid();
+	int code;
+
+	code = cli_parse(argc, argv, &opts);
+	if (code >= 0)
+		return code;
+	if (conf_load(opts.config_path, &conf) < 0)
+		return EXIT_USAGE;
+	if (cli_apply(&opts, &conf) < 0) {
+		fprintf(stderr, "pid1: out of memory\n");
+		code = EXIT_START_FAILED;
+		goto out_conf;
+	}
+	if (opts.check) {
+		conf_print(&conf, stdout);
+		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
+		goto out_conf;
+	}
+	if (conf.command == NULL && !opts.pause) {
+		fprintf(stderr, "pid1: no command given (on the command line or as 'command' in "
+				"the config file)\n");
+		cli_usage(stderr);
+		code = EXIT_USAGE;
+		goto out_conf;
+	}
+	code = EXIT_USAGE;
+	if (log_open(&conf.log) < 0)
+		goto out_conf;
+	if (conf.pidfile[0] != '\0' && service_pidfile_open(conf.pidfile) < 0)
+		goto out_log;
+
+	code = EXIT_START_FAILED;
+	st.conf = &conf;
+	st.pause = opts.pause;
+	if (reaper_init(&st, conf.subreaper) < 0)
+		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
+	if (loop_init(&start_mask, &start_ignored) < 0) {
+		log_err("cannot set up signal handling: %m");
+		goto out_pidfile;
+	}
+	set_parent_death_signal(conf.parent_death_signal, parent);
+	log_start(&st);
+	if (!st.pause && start_child(&st, &start_mask, &start_ignored, &code) < 0)
+		goto out_pidfile;
+
+	/*
+	 * From here on pid1 must not die: the child runs, and as PID 1 our exit would have
+	 * the kernel SIGKILL everything in the namespace. Failures are logged and survived.
+	 */
+	if (loop_unblock() < 0)
+		log_err("cannot unblock signals: %m");
+	run(&st);
+	code = final_exit_code(&st);
+	if (log_dropped() > 0)
+		log_warn("%lu log lines were dropped because a log target was not writable",
+			 log_dropped());
+
+out_pidfile:
+	service_pidfile_remove();
+out_log:
+	log_close();
+out_conf:
+	conf_free(&conf);
+	return code;
 }

@@ -1,4 +1,95 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Reaping. Signals coalesce: one SIGCHLD may stand for a thousand exits, so every wake-up
+ * calls waitpid(-1, WNOHANG) until nothing is left. The main child's status is recorded
+ * here and nowhere else, which is what keeps pid1 from ever signalling a reaped pid.
+ */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "loop.h"
 #include "reaper.h"
+#include "signame.h"
+
+#include "log.h"
+
+int reaper_init(struct pid1_state *st, bool force)
+{
+	st->is_pid1 = getpid() == 1;
+	if (st->is_pid1 && !force)
+		return 0;
+	/* Outside a PID namespace orphans go to the nearest subreaper: make that us. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return -1;
+	st->subreaper = true;
+	if (st->is_pid1)
+		log_debug("registered as child subreaper as asked, although PID 1");
+	else
+		log_debug("not PID 1 (pid %d): registered as child subreaper so orphans come to pid1",
+			  (int)getpid());
+	return 0;
+}
+
+/* "exited with status 3" or "killed by SIGKILL", for the log. */
+static const char *describe(int status, char *buf, size_t len)
+{
+	char name[SIGNAME_MAX];
+
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s%s", signame_name(WTERMSIG(status), name, sizeof(name)),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	return buf;
+}
+
+static void note_main_child(struct pid1_state *st, int status)
+{
+	char how[64], took[32];
+
+	st->child_exited = true;
+	st->child_status = status;
+	log_notice("child %d %s after %s", (int)st->child, describe(status, how, sizeof(how)),
+		   duration_format(loop_now_ms() - st->child_started_ms, took, sizeof(took)));
+}
+
+static void note_orphan(const struct pid1_state *st, pid_t pid, int status)
+{
+	char how[64];
+
+	if (st->conf->warn_on_reap)
+		log_warn("reaped zombie %d, %s", (int)pid, describe(status, how, sizeof(how)));
+	else
+		log_debug("reaped orphan %d, %s", (int)pid, describe(status, how, sizeof(how)));
+}
+
+size_t reaper_collect(struct pid1_state *st)
+{
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			n++;
+			if (pid == st->child && !st->child_exited)
+				note_main_child(st, status);
+			else
+				note_orphan(st, pid, status);
+			continue;
+		}
+		if (pid < 0 && errno == EINTR)
+			continue;
+		/* 0: children remain, none has exited; ECHILD: nothing is left at all. */
+		st->children_left = pid == 0;
+		return n;
+	}
+}

@@ -6,6 +6,8 @@
 #ifndef PID1_TARGET_H
 #define PID1_TARGET_H
 
+#include <stdbool.h>
+
 #include "state.h"
 
 /*
@@ -16,6 +18,9 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo);
 
 /* How many live processes remain in scope; -1 when it cannot tell. */
 int target_count(const struct pid1_state *st, enum scope scope);
+
+/* True when nothing is left in scope: the ladder may end. Cheap; no /proc walk. */
+bool target_empty(const struct pid1_state *st, enum scope scope);
 
 /* Name of a scope as the config file spells it. */
 const char *target_scope_name(enum scope scope);
