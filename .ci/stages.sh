@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every check pid1 must pass, in order; stops at the first failure. Run through
+# `sh quickstart.sh check`, which installs the packages first.
+set -eu
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+
+stage() {
+	name=$1
+	shift
+	echo
+	echo "=== $name ==="
+	start=$(date +%s)
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: ok ($(($(date +%s) - start))s) ==="
+	else
+		failed=$((failed + 1))
+		echo "=== $name: FAILED ($(($(date +%s) - start))s) ==="
+		echo "$passed passed, $failed failed"
+		exit 1
+	fi
+}
+
+# make check in DIR, printing the logs of what failed.
+check_in() {
+	dir=$1
+	shift
+	(cd "$dir" && make -j"$(nproc)" check "$@") || {
+		for f in "$dir"/tests/*.log "$dir"/tests/unit/*.log; do
+			[ -f "$f" ] && grep -q -E '^(not ok|FAIL)' "$f" && cat "$f"
+		done
+		cat "$dir/test-suite.log" 2>/dev/null | tail -n 100
+		return 1
+	}
+}
+
+configure_in() {
+	dir=$1
+	shift
+	[ -x configure ] || ./autogen.sh
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && ../configure -q "$@" && make -j"$(nproc)" >/dev/null)
+}
+
+versions() {
+	uname -r
+	gcc --version | head -n 1
+	clang --version | head -n 1
+	bats --version
+	pkg-config --modversion libconfuse libbsd
+	unshare --version
+}
+
+stage "tool versions" versions
+stage "build with gcc, -Werror" configure_in build-ci --enable-werror
+stage "test suite (gcc)" check_in build-ci
+stage "test suite pinned to one CPU" taskset -c 0 sh -c 'cd build-ci && make check'
+stage "build and test with clang, -Werror" sh -c \
+	'rm -rf build-clang && mkdir build-clang && cd build-clang && ../configure -q CC=clang --enable-werror && make -j2 >/dev/null && make check TESTS="$(cd .. && ls tests/unit/test-*.c | sed "s/\.c\$//" | tr "\n" " ")"'
+stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
+stage "test suite under ASan+UBSan" check_in build-asan
+stage "format check" sh -c 'cd build-ci && make format-check'
+stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh
+stage "shellcheck tests" shellcheck -x -s bash tests/lib/pid1.bash tests/setup_suite.bash tests/*.bats
+stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
+	--suppress=missingIncludeSystem -I src src
+stage "make distcheck" sh -c 'cd build-ci && make distcheck >/dev/null'
+
+echo
+echo "$passed passed, $failed failed"

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Sets up a fresh Debian machine for pid1 (as root), builds it, and then either runs the
+# demo (`sh quickstart.sh demo`) or the whole test suite (`sh quickstart.sh check`).
+# `sh quickstart.sh check` is what CI runs: every stage must pass.
+set -eu
+cd "$(dirname "$0")"
+what=${1:-demo}
+
+# Packages: build, tests, the inits we compare with, and the tools the suite drives.
+PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
+bats bats-assert bats-support util-linux procps psmisc python3 mandoc valgrind clang
+cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit
+systemd xz-utils"
+
+install_packages() {
+	missing=
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "quickstart: missing packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "quickstart: installing$missing"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+# build DIR [configure options...]: an out-of-tree build in DIR.
+build() {
+	dir=$1
+	shift
+	[ -x configure ] || ./autogen.sh
+	mkdir -p "$dir"
+	(cd "$dir" && ../configure -q "$@" && make -j"$(nproc)" >/dev/null)
+}
+
+stage() {
+	echo
+	echo "=== $* ==="
+}
+
+case $what in
+demo)
+	install_packages
+	build build
+	stage "pid1 as PID 1 of a new PID namespace, built-in defaults, a child that leaves orphans"
+	exec unshare --pid --fork --mount-proc build/src/pid1 -v -- sh examples/demo.sh
+	;;
+check)
+	install_packages
+	exec sh .ci/stages.sh
+	;;
+*)
+	echo "usage: sh quickstart.sh [demo|check]" >&2
+	exit 2
+	;;
+esac
