@@ -42,22 +42,46 @@ static void restore_signals(const sigset_t *ignored)
 	}
 }
 
+/* What the child sends back when it cannot exec: the step that failed and errno. */
+struct spawn_error {
+	int err;
+	char what[64]; /* "" for exec itself */
+};
+
+static void fail_child(int errfd, const char *what, int err)
+{
+	struct spawn_error e = {.err = err};
+
+	strlcpy(e.what, what, sizeof(e.what));
+	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	if (what[0] != '\0')
+		_exit(EXIT_START_FAILED);
+	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
 /* The child side, after fork: never returns. */
 static void exec_child(const struct child_opts *opts, int errfd)
 {
-	int err;
+	const char *what = "";
 
 	restore_signals(opts->ignored);
 	/* Set in both parent and child so neither races the other's first signal. */
 	if (opts->own_group)
 		setpgid(0, 0);
+	/*
+	 * Interactive use (docker run -it): the child's group takes the terminal, so Ctrl-C and
+	 * Ctrl-Z reach it as they would without an init. SIGTTOU is still blocked here, which
+	 * is what lets a background group make this call.
+	 */
+	if (opts->take_tty && tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+		fail_child(errfd, "taking the terminal", errno);
 	service_child_env();
+	if (opts->privs != NULL && privs_apply(opts->privs, &what) < 0)
+		fail_child(errfd, what, errno);
 	sigprocmask(SIG_SETMASK, opts->mask, NULL);
 	execvp(opts->argv[0], opts->argv);
-	err = errno;
-	while (write(errfd, &err, sizeof(err)) < 0 && errno == EINTR)
-		;
-	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+	fail_child(errfd, "", errno);
 }
 
 /* Logs an exec failure the way a shell words it, and returns the matching exit code. */
@@ -81,7 +105,8 @@ static int report_exec_error(const char *cmd, int err)
 
 pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 {
-	int errpipe[2], err = 0;
+	struct spawn_error e;
+	int errpipe[2];
 	ssize_t got;
 	pid_t pid;
 
@@ -104,14 +129,18 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 	close(errpipe[1]);
 	if (opts->own_group)
 		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
-	/* EOF means exec succeeded and closed the pipe; an int means it failed. */
+	/* EOF means exec succeeded and closed the pipe; a record means it failed. */
 	do
-		got = read(errpipe[0], &err, sizeof(err));
+		got = read(errpipe[0], &e, sizeof(e));
 	while (got < 0 && errno == EINTR);
 	close(errpipe[0]);
-	if (got == (ssize_t)sizeof(err)) {
-		*exit_code = report_exec_error(opts->argv[0], err);
-		return -1;
+	if (got != (ssize_t)sizeof(e))
+		return pid;
+	if (e.what[0] != '\0') {
+		log_err("cannot start the child: %s: %s", e.what, strerror(e.err));
+		*exit_code = EXIT_START_FAILED;
+	} else {
+		*exit_code = report_exec_error(opts->argv[0], e.err);
 	}
-	return pid;
+	return -1;
 }

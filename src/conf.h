@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "privs.h"
+#include "restart.h"
 
 /* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
 #define CONF_SIGNAL_MAX 64
@@ -77,6 +79,8 @@ struct pid1_conf {
 	bool warn_on_reap;       /* log each orphan reaped at warning level (-w) */
 	int parent_death_signal; /* 0: none (-p) */
 	char pidfile[PATH_MAX];  /* "" for none (--pidfile) */
+	struct restart_conf restart;
+	struct privs_conf privs; /* who the child runs as */
 };
 
 /* Fills conf with the built-in defaults. */

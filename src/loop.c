@@ -61,6 +61,16 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 		errno = saved;
 		return;
 	}
+	/*
+	 * Job-control stops from the terminal driver aim at pid1's own group (pid1 touched the
+	 * terminal, or Ctrl-Z while pid1 had the foreground). Catching them keeps pid1 from
+	 * stopping; passing them on would stop the child for nothing. Sent ones still pass.
+	 */
+	if (info != NULL && info->si_code == SI_KERNEL &&
+	    (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)) {
+		errno = saved;
+		return;
+	}
 	if (write(pipe_wr, &byte, 1) != 1) {
 		overflow[signo] = 1;
 		overflowed = 1;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,9 @@
 #include "forward.h"
 #include "log.h"
 #include "loop.h"
+#include "privs.h"
 #include "reaper.h"
+#include "restart.h"
 #include "service.h"
 #include "shutdown.h"
 #include "signame.h"
@@ -82,11 +85,42 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		raise(signo);
 }
 
+/* Spawns the main child, or sets *code and returns -1. */
+static int start_child(struct pid1_state *st, const struct child_opts *opts, int *code)
+{
+	st->child_started_ms = loop_now_ms();
+	st->child = child_spawn(opts, code);
+	if (st->child < 0) {
+		st->child = 0;
+		return -1;
+	}
+	st->child_exited = false;
+	st->child_pgid = opts->own_group ? st->child : 0;
+	log_info("spawned child %d%s", (int)st->child,
+		 opts->own_group ? " in its own process group" : "");
+	return 0;
+}
+
+/* The restart back-off is over: start the child again, or give up if it cannot start. */
+static void restart_child(struct pid1_state *st, const struct child_opts *opts)
+{
+	int code;
+
+	st->restart_at_ms = -1;
+	if (start_child(st, opts, &code) < 0) {
+		st->child_exited = true;
+		st->child_status = W_EXITCODE(code, 0);
+		st->done = true;
+	}
+}
+
 /* After a reap: what the main child's exit means for pid1. */
 static void on_child_exit(struct pid1_state *st)
 {
 	if (st->shutting_down)
 		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
+	if (restart_schedule(st))
+		return;
 	if (!st->children_left || st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
 		st->done = true;
 		return;
@@ -103,8 +137,18 @@ static void reap(struct pid1_state *st)
 		on_child_exit(st);
 }
 
+/* The nearer of two poll timeouts, where -1 means none. */
+static int nearest(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 /* The event loop: sleep in poll, act on signals in arrival order, reap, move the ladder. */
-static void run(struct pid1_state *st)
+static void run(struct pid1_state *st, const struct child_opts *opts)
 {
 	int sigs[SIGNAL_BATCH];
 	bool sigchld;
@@ -113,7 +157,8 @@ static void run(struct pid1_state *st)
 	/* The child may have died before SIGCHLD had a handler to run. */
 	reap(st);
 	while (!st->done) {
-		n = loop_wait(shutdown_timeout(st), sigs, SIGNAL_BATCH);
+		n = loop_wait(nearest(shutdown_timeout(st), restart_timeout(st)), sigs,
+			      SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {
 			if (sigs[i] == SIGCHLD)
@@ -124,6 +169,8 @@ static void run(struct pid1_state *st)
 		if (sigchld)
 			reap(st);
 		shutdown_tick(st);
+		if (!st->done && restart_timeout(st) == 0)
+			restart_child(st, opts);
 	}
 }
 
@@ -152,31 +199,20 @@ static int final_exit_code(const struct pid1_state *st)
 	return code;
 }
 
-/* Spawns the main child, or sets *code and returns -1. */
-static int start_child(struct pid1_state *st, const sigset_t *mask, const sigset_t *ignored,
-		       int *code)
+/* With a terminal in the foreground, the child takes it over (docker run -it). */
+static bool own_terminal(void)
 {
-	const struct pid1_conf *conf = st->conf;
-	struct child_opts opts = {
-		.argv = conf->command,
-		.own_group = conf->forward_to == SCOPE_GROUP || conf->shutdown.scope == SCOPE_GROUP,
-		.mask = mask,
-		.ignored = ignored,
-	};
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
 
-	st->child_started_ms = loop_now_ms();
-	st->child = child_spawn(&opts, code);
-	if (st->child < 0)
-		return -1;
-	st->child_pgid = opts.own_group ? st->child : 0;
-	log_info("spawned child %d%s", (int)st->child, opts.own_group ? " in its own process group" : "");
-	return 0;
+	return fg >= 0 && fg == getpgrp();
 }
 
 int main(int argc, char **argv)
 {
-	struct pid1_state st = {.step = -1, .deadline_ms = -1};
+	struct pid1_state st = {.step = -1, .deadline_ms = -1, .restart_at_ms = -1};
 	sigset_t start_mask, start_ignored;
+	struct child_opts spawn = {.mask = &start_mask, .ignored = &start_ignored};
+	struct privs privs = {0};
 	struct pid1_conf conf;
 	struct options opts;
 	pid_t parent = getppid();
@@ -205,6 +241,8 @@ int main(int argc, char **argv)
 		goto out_conf;
 	}
 	code = EXIT_USAGE;
+	if (privs_resolve(&conf.privs, &privs) < 0)
+		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;
 	if (conf.pidfile[0] != '\0' && service_pidfile_open(conf.pidfile) < 0)
@@ -221,7 +259,12 @@ int main(int argc, char **argv)
 	}
 	set_parent_death_signal(conf.parent_death_signal, parent);
 	log_start(&st);
-	if (!st.pause && start_child(&st, &start_mask, &start_ignored, &code) < 0)
+	spawn.argv = conf.command;
+	spawn.privs = &privs;
+	spawn.take_tty = own_terminal();
+	spawn.own_group = spawn.take_tty || conf.forward_to == SCOPE_GROUP ||
+			  conf.shutdown.scope == SCOPE_GROUP;
+	if (!st.pause && start_child(&st, &spawn, &code) < 0)
 		goto out_pidfile;
 
 	/*
@@ -230,7 +273,7 @@ int main(int argc, char **argv)
 	 */
 	if (loop_unblock() < 0)
 		log_err("cannot unblock signals: %m");
-	run(&st);
+	run(&st, &spawn);
 	code = final_exit_code(&st);
 	if (log_dropped() > 0)
 		log_warn("%lu log lines were dropped because a log target was not writable",
@@ -241,6 +284,7 @@ out_pidfile:
 out_log:
 	log_close();
 out_conf:
+	privs_free(&privs);
 	conf_free(&conf);
 	return code;
 }

@@ -13,6 +13,7 @@
 #include "duration.h"
 #include "log.h"
 #include "loop.h"
+#include "restart.h"
 #include "shutdown.h"
 #include "signame.h"
 #include "target.h"
@@ -96,6 +97,8 @@ void shutdown_begin(struct pid1_state *st, const char *why)
 	const struct shutdown_conf *sc = ladder(st);
 	char delay[32];
 
+	/* A shutdown during the restart back-off: the child stays down. */
+	restart_cancel(st);
 	if (st->shutting_down) {
 		log_notice("%s during shutdown: %s", why,
 			   sc->on_repeat == ON_REPEAT_KILL ? "killing now" : "skipping to the next step");

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "restart.h"
 
 struct pid1_state {
 	const struct pid1_conf *conf;
@@ -31,6 +32,11 @@ struct pid1_state {
 	int step;            /* -1 during the delay, else an index into conf->shutdown.steps */
 	int64_t deadline_ms; /* when the current step's grace ends; -1 for none */
 	int64_t step_started_ms;
+
+	/* Restarts, see restart.c. */
+	int64_t restart_at_ms; /* when the child starts again; -1 for none */
+	size_t nrestarts;      /* restarts so far; the last ones' times are below */
+	int64_t restart_times[RESTART_LIMIT_MAX];
 
 	bool done;           /* leave the loop and exit with exit_code */
 	int exit_code;
