@@ -36,11 +36,15 @@ static struct proc *read_procs(size_t *n)
 	size_t cap = 0;
 	struct dirent *de;
 	char path[64], buf[512], self[32];
+	ssize_t len;
 	DIR *dir;
 
 	*n = 0;
-	if (readlink("/proc/self", self, sizeof(self) - 1) < 0 ||
-	    strtol(self, NULL, 10) != (long)getpid())
+	len = readlink("/proc/self", self, sizeof(self) - 1);
+	if (len < 0)
+		return NULL;
+	self[len] = '\0';
+	if (strtol(self, NULL, 10) != (long)getpid())
 		return NULL;
 	dir = opendir("/proc");
 	if (dir == NULL)
@@ -48,7 +52,6 @@ static struct proc *read_procs(size_t *n)
 	while ((de = readdir(dir)) != NULL) {
 		struct proc p = {0};
 		char state, *close_paren;
-		ssize_t len;
 		int fd;
 
 		p.pid = (pid_t)strtol(de->d_name, NULL, 10);
