@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "exitcode.h"
+#include "restart.h"
 #include "signame.h"
 
 enum {
@@ -23,6 +24,11 @@ enum {
 	OPT_LOG_FILE,
 	OPT_PIDFILE,
 	OPT_PAUSE,
+	OPT_RESTART,
+	OPT_USER,
+	OPT_WORKDIR,
+	OPT_UMASK,
+	OPT_NO_NEW_PRIVS,
 };
 
 static const struct option long_options[] = {
@@ -43,6 +49,11 @@ static const struct option long_options[] = {
 	{"log-file", required_argument, NULL, OPT_LOG_FILE},
 	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"pause", no_argument, NULL, OPT_PAUSE},
+	{"restart", required_argument, NULL, OPT_RESTART},
+	{"user", required_argument, NULL, OPT_USER},
+	{"workdir", required_argument, NULL, OPT_WORKDIR},
+	{"umask", required_argument, NULL, OPT_UMASK},
+	{"no-new-privileges", no_argument, NULL, OPT_NO_NEW_PRIVS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -51,6 +62,8 @@ void cli_usage(FILE *out)
 	fprintf(out,
 		"usage: pid1 [-ghlnqsVvw] [-c file] [-e code] [-p signal] [--forward-to scope]\n"
 		"            [--log-target target] [--log-file file] [--pidfile file]\n"
+		"            [--restart policy] [--user user[:group]] [--workdir dir]\n"
+		"            [--umask mode] [--no-new-privileges]\n"
 		"            [--] command [argument ...]\n"
 		"       pid1 --pause [options]\n"
 		"\n"
@@ -67,6 +80,11 @@ void cli_usage(FILE *out)
 		"      --log-file FILE      log to FILE (implies --log-target file)\n"
 		"      --pidfile FILE       write pid1's pid to FILE\n"
 		"      --pause              no command: sleep and reap until a shutdown signal\n"
+		"      --restart POLICY     no, on-failure or always\n"
+		"      --user USER[:GROUP]  run the child as USER (name or number)\n"
+		"      --workdir DIR        run the child in DIR\n"
+		"      --umask MODE         run the child with umask MODE (octal)\n"
+		"      --no-new-privileges  the child and its descendants cannot gain privileges\n"
 		"  -l, --license            print the license\n"
 		"  -h, --help               print this help;  -V, --version: print the version\n");
 }
@@ -94,6 +112,18 @@ static int parse_log_target(const char *s, unsigned int *targets)
 	else
 		return -1;
 	return 0;
+}
+
+/* An octal umask, 0 to 0777; -1 otherwise. */
+static int parse_umask(const char *s)
+{
+	char *end;
+	long mode;
+
+	if (*s < '0' || *s > '7')
+		return -1;
+	mode = strtol(s, &end, 8);
+	return *end == '\0' && mode >= 0 && mode <= 0777 ? (int)mode : -1;
 }
 
 /* Handles one option; returns -1 to go on, or an exit code. */
@@ -166,6 +196,25 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	case OPT_PAUSE:
 		opts->pause = true;
 		break;
+	case OPT_RESTART:
+		opts->restart = restart_policy_parse(arg);
+		if (opts->restart < 0)
+			return usage_error("--restart '%s': must be no, on-failure or always", arg);
+		break;
+	case OPT_USER:
+		opts->user = arg;
+		break;
+	case OPT_WORKDIR:
+		opts->workdir = arg;
+		break;
+	case OPT_UMASK:
+		opts->umask = parse_umask(arg);
+		if (opts->umask < 0)
+			return usage_error("--umask '%s': must be an octal mode from 0 to 0777", arg);
+		break;
+	case OPT_NO_NEW_PRIVS:
+		opts->no_new_privs = true;
+		break;
 	default:
 		/* getopt has already said what was wrong. */
 		fprintf(stderr, "Try 'pid1 --help' for more information.\n");
@@ -179,6 +228,8 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
+	opts->restart = -1;
+	opts->umask = -1;
 	opts->config_path = getenv("PID1_CONFIG");
 	if (opts->config_path != NULL && *opts->config_path == '\0')
 		opts->config_path = NULL;
@@ -202,6 +253,20 @@ static enum scope scope_from_name(const char *name)
 	if (strcmp(name, "all") == 0)
 		return SCOPE_ALL;
 	return SCOPE_CHILD;
+}
+
+/* USER or USER:GROUP; the names are checked later, when they are looked up. */
+static void apply_user(const char *spec, struct privs_conf *privs)
+{
+	const char *colon = strchr(spec, ':');
+	size_t len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+
+	if (len >= sizeof(privs->user))
+		len = sizeof(privs->user) - 1;
+	memcpy(privs->user, spec, len);
+	privs->user[len] = '\0';
+	if (colon != NULL)
+		strlcpy(privs->group, colon + 1, sizeof(privs->group));
 }
 
 int cli_apply(const struct options *opts, struct pid1_conf *conf)
@@ -229,6 +294,18 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 		strlcpy(conf->log.file, opts->log_file, sizeof(conf->log.file));
 	if (opts->pidfile != NULL)
 		strlcpy(conf->pidfile, opts->pidfile, sizeof(conf->pidfile));
+	if (opts->restart >= 0)
+		conf->restart.policy = (enum restart_policy)opts->restart;
+	if (opts->user != NULL)
+		apply_user(opts->user, &conf->privs);
+	if (opts->workdir != NULL)
+		strlcpy(conf->privs.workdir, opts->workdir, sizeof(conf->privs.workdir));
+	if (opts->umask >= 0) {
+		conf->privs.set_umask = true;
+		conf->privs.umask = (mode_t)opts->umask;
+	}
+	if (opts->no_new_privs)
+		conf->privs.no_new_privs = true;
 	level = conf->log.level + opts->verbosity;
 	conf->log.level = level < LOG_ERR ? LOG_ERR : level > LOG_DEBUG ? LOG_DEBUG : level;
 	return 0;

@@ -26,6 +26,11 @@ struct options {
 	const char *log_file;     /* --log-file */
 	const char *pidfile;     /* --pidfile */
 	bool pause;              /* --pause */
+	int restart;             /* --restart POLICY, -1 when not given */
+	const char *user;        /* --user USER[:GROUP] */
+	const char *workdir;     /* --workdir DIR */
+	int umask;               /* --umask MODE, -1 when not given */
+	bool no_new_privs;       /* --no-new-privileges */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <string.h>
 
 #include "duration.h"
 #include "log.h"
@@ -86,6 +87,16 @@ int restart_timeout(const struct pid1_state *st)
 		return -1;
 	left = st->restart_at_ms - loop_now_ms();
 	return left <= 0 ? 0 : left > 3600000 ? 3600000 : (int)left;
+}
+
+int restart_policy_parse(const char *name)
+{
+	int p;
+
+	for (p = RESTART_NO; p <= RESTART_ALWAYS; p++)
+		if (strcmp(name, restart_policy_name((enum restart_policy)p)) == 0)
+			return p;
+	return -1;
 }
 
 const char *restart_policy_name(enum restart_policy policy)

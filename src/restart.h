@@ -40,6 +40,9 @@ bool restart_cancel(struct pid1_state *st);
 /* Milliseconds until the scheduled restart, 0 when due, -1 when none is scheduled. */
 int restart_timeout(const struct pid1_state *st);
 
+/* Policy from its name (no, on-failure, always); -1 when unknown. */
+int restart_policy_parse(const char *name);
+
 /* Name of a policy as the config file spells it. */
 const char *restart_policy_name(enum restart_policy policy);
 
