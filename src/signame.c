@@ -86,6 +86,10 @@ int signame_parse(const char *s)
 		return n >= 1 && n <= SIGRTMAX ? n : -1;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
+	/* "SIG32" is how signame_name writes a signal with no name: read it back. */
+	n = parse_small(s);
+	if (n >= 0)
+		return n >= 1 && n <= SIGRTMAX ? n : -1;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcasecmp(s, names[i].name) == 0)
 			return names[i].signo;

@@ -1,2 +1,95 @@
 #!/usr/bin/env bats
-@test "placeholder" { true; }
+# SPDX-License-Identifier: MIT
+# The command line: usage, -h, -V, where option parsing stops, and what the command is
+# given: its arguments, stdin, and exactly the fds pid1 was given, nothing of its own.
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+setup() {
+	unset PID1_CONFIG
+}
+
+# The version configure.ac gives AC_INIT.
+package_version() {
+	sed -n 's/^AC_INIT(\[pid1\], *\[\([^]]*\)\].*/\1/p' "$PID1_SRCDIR/configure.ac"
+}
+
+@test "without a command it prints usage on stderr and exits 2" {
+	run -2 --separate-stderr "$PID1"
+	assert_output ""
+	[[ ${stderr,,} == *usage* ]] || fail "no usage on stderr: $stderr"
+}
+
+@test "an unknown option exits 2 with a message on stderr" {
+	run -2 --separate-stderr "$PID1" --no-such-option true
+	assert_output ""
+	[ -n "$stderr" ] || fail "nothing on stderr"
+	run -2 --separate-stderr "$PID1" -Z true
+	assert_output ""
+	[ -n "$stderr" ] || fail "nothing on stderr"
+}
+
+@test "-h prints usage and exits 0" {
+	run -0 "$PID1" -h
+	[[ ${output,,} == *usage* ]] || fail "no usage: $output"
+	assert_output --partial "pid1"
+}
+
+@test "-V prints the version and exits 0" {
+	local version
+	version=$(package_version)
+	[ -n "$version" ] || fail "no version in configure.ac"
+	run -0 "$PID1" -V
+	assert_output --partial "$version"
+}
+
+@test "option parsing stops at the command: pid1 ls -l -d / runs ls -l -d /" {
+	local want
+	want=$(ls -l -d /)
+	run -0 --separate-stderr pid1_run ls -l -d /
+	assert_output "$want"
+}
+
+@test "options after the command go to the command unchanged" {
+	run -0 --separate-stderr pid1_run printf '%s\n' -v -h -- -x
+	assert_output "$(printf '%s\n' -v -h -- -x)"
+}
+
+@test "-- ends the options" {
+	run -0 --separate-stderr pid1_run -- printf '%s\n' -- -V
+	assert_output "$(printf '%s\n' -- -V)"
+	run -0 --separate-stderr pid1_run -v -- printf '%s\n' ok
+	assert_output "ok"
+}
+
+@test "arguments reach the command byte for byte" {
+	run -0 --separate-stderr pid1_run printf '<%s>\n' 'a b' '' "c'd" "\$HOME" '*'
+	assert_output "$(printf '<%s>\n' 'a b' '' "c'd" "\$HOME" '*')"
+}
+
+@test "stdin reaches the command" {
+	feed() {
+		printf 'line one\nline two\n' | pid1_run cat
+	}
+	run -0 --separate-stderr feed
+	assert_output "$(printf 'line one\nline two\n')"
+}
+
+@test "pid1 writes nothing to stdout, even at debug level" {
+	run -0 --separate-stderr pid1_run -v -v echo hello
+	assert_output "hello"
+	[ -n "$stderr" ] || fail "nothing logged at debug level"
+}
+
+@test "the command gets exactly fds 0 1 2 when pid1 got only those" {
+	run -0 --separate-stderr close_fds_above 2 pid1_run -v -v "$PID1_HELPERS/inherit"
+	assert_line "fds: 0 1 2"
+}
+
+@test "the command gets the extra fds pid1 was given, and none of pid1's own" {
+	with_fd3() {
+		pid1_run -v -v "$PID1_HELPERS/inherit" 3<"$PID1_SRCDIR/configure.ac"
+	}
+	run -0 --separate-stderr close_fds_above 2 with_fd3
+	assert_line "fds: 0 1 2 3"
+}

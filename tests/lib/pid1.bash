@@ -52,6 +52,7 @@ pid1_found() {
 
 # pid1_wait: waits for the background pid1 to exit; its exit status becomes $status.
 pid1_wait() {
+	# shellcheck disable=SC2034 # read by the caller, as with bats' run
 	status=0
 	wait "$PID1_OUTER" || status=$?
 }
@@ -97,4 +98,38 @@ skip_or_fail() {
 		fail "unexpected skip in strict mode: $1"
 	fi
 	skip "$1"
+}
+
+# pid1_run_plain ARGS...: pid1 as an ordinary process of the test's own PID namespace, not
+# PID 1, for `run`: it must then make itself a subreaper to be given the orphans.
+pid1_run_plain() {
+	# shellcheck disable=SC2086
+	timeout -k 5 "$PID1_TIMEOUT" $PID1_WRAPPER "$PID1" "$@"
+}
+
+# close_fds_above N CMD...: runs CMD (a command or a function) in a subshell where every fd
+# above N is closed; bats and the shell that started it leave several open.
+close_fds_above() (
+	local limit=$1 fd
+	shift
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		# The listing's own fd is gone by now; close only what is still open.
+		if [ "$fd" -gt "$limit" ] && [ -e "/proc/$BASHPID/fd/$fd" ]; then
+			exec {fd}>&-
+		fi
+	done
+	"$@"
+)
+
+# count_lines FILE TEXT: how many lines of FILE are exactly TEXT (0 when FILE is missing).
+count_lines() {
+	local n
+	n=$(grep -cxF -- "$2" "$1" 2>/dev/null) || true
+	echo "${n:-0}"
+}
+
+# has_lines FILE N TEXT: FILE has at least N lines equal to TEXT; for wait_until.
+has_lines() {
+	[ "$(count_lines "$1" "$3")" -ge "$2" ]
 }

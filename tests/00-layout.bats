@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The source tree keeps its promises: required files, file headers, and each system call
+# in the one module that owns it, so a newcomer finds every concern in one place.
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+# The code of FILE without its comments, so prose about fork() or kill() does not count.
+code_of() {
+	cpp -fpreprocessed -dD -P -w "$1" 2>/dev/null || cat "$1"
+}
+
+# files_using REGEX: the files of src/ whose code matches the extended REGEX, one a line.
+files_using() {
+	local f
+	for f in "$PID1_SRCDIR"/src/*.[ch]; do
+		if code_of "$f" | grep -qE -- "$1"; then
+			echo "src/${f##*/}"
+		fi
+	done
+}
+
+# only_in FILE...: every line of $output names one of the FILEs.
+only_in() {
+	local f
+	for f in "${lines[@]}"; do
+		[[ " $* " == *" $f "* ]] || fail "$f: not one of $*"
+	done
+}
+
+@test "the tree has the required top-level entries" {
+	local entry
+	for entry in configure.ac Makefile.am src etc tests man systemd README.md .ci/run; do
+		[ -e "$PID1_SRCDIR/$entry" ] || fail "missing: $entry"
+	done
+	[ -x "$PID1_SRCDIR/.ci/run" ] || fail ".ci/run is not executable"
+}
+
+@test "every source file starts with the SPDX line and includes config.h first" {
+	local f first
+	for f in "$PID1_SRCDIR"/src/*.c; do
+		head -n 1 "$f" | grep -qE '^(//|/\*) SPDX-License-Identifier: ' ||
+			fail "${f##*/}: first line is not an SPDX line"
+		first=$(grep -m 1 -E '^[[:space:]]*#[[:space:]]*include' "$f")
+		[ "$first" = '#include "config.h"' ] ||
+			fail "${f##*/}: first include is '$first', not config.h"
+	done
+}
+
+@test "libconfuse is used only in conf.c" {
+	run -0 files_using '#[[:space:]]*include[[:space:]]*<confuse\.h>'
+	assert_output "src/conf.c"
+}
+
+@test "fork and exec happen only in child.c" {
+	run -0 files_using '\b(v?fork|clone3?|exec(l|lp|le|v|vp|vpe|ve)|fexecve|posix_spawnp?)[[:space:]]*\('
+	assert_output "src/child.c"
+}
+
+@test "waitpid is called only in reaper.c" {
+	run -0 files_using '\b(waitpid|waitid|wait3|wait4|wait)[[:space:]]*\('
+	assert_output "src/reaper.c"
+}
+
+@test "kill is called only in target.c" {
+	run -0 files_using '\b(kill|killpg|tgkill|sigqueue|pidfd_send_signal)[[:space:]]*\('
+	assert_output "src/target.c"
+}
+
+@test "sigaction is used only in loop.c and child.c" {
+	run -0 files_using '\bsigaction\b|\bsignal[[:space:]]*\('
+	assert_line "src/loop.c"
+	only_in src/loop.c src/child.c
+}
+
+@test "syslog is used only in log.c" {
+	# log.c may write its own datagrams to /dev/log instead of calling syslog(3).
+	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
+	only_in src/log.c
+}

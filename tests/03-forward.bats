@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Signals: every catchable one sent to pid1 reaches the child, in order, each time; -g
+# widens that to the child's process group; SIGTERM and SIGINT start the shutdown. The child
+# starts with the signal mask and ignored signals pid1 itself was started with.
+# shellcheck disable=SC2016 # the sh -c scripts are single-quoted on purpose
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+setup() {
+	unset PID1_CONFIG
+	SIGS=$BATS_TEST_TMPDIR/sigs
+}
+
+# start_sigdump: pid1 in the background running sigdump on $SIGS.
+start_sigdump() {
+	pid1_start "$PID1_HELPERS/sigdump" "$SIGS"
+	wait_until file_has "$SIGS" ready
+}
+
+# forward_each SIG...: sends each signal to pid1 and waits until the child recorded it,
+# so each arrives alone and the order is the order sent.
+forward_each() {
+	local sig
+	for sig in "$@"; do
+		send_to_pid1 "$sig"
+		wait_until file_has "$SIGS" "SIG$sig"
+	done
+}
+
+# stop_sigdump: SIGTERM to pid1; the ladder's SIGINT ends sigdump, which exits 0.
+stop_sigdump() {
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" = 0 ] || fail "pid1 exited $status; stderr: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "forwards each catchable signal to the child, in the order sent" {
+	local sig want=ready
+	local list=(HUP QUIT USR1 USR2 WINCH CONT ALRM PIPE URG TSTP TTIN TTOU)
+	start_sigdump
+	forward_each "${list[@]}"
+	stop_sigdump
+	for sig in "${list[@]}" INT; do
+		want+=$'\n'SIG$sig
+	done
+	run cat "$SIGS"
+	assert_output "$want"
+}
+
+@test "forwards a real-time signal, SIGRTMIN+3" {
+	start_sigdump
+	forward_each RTMIN+3
+	stop_sigdump
+	assert_equal "$(cat "$SIGS")" "$(printf 'ready\nSIGRTMIN+3\nSIGINT')"
+}
+
+@test "forwards a signal again each time it arrives" {
+	start_sigdump
+	send_to_pid1 USR1
+	wait_until has_lines "$SIGS" 1 SIGUSR1
+	send_to_pid1 USR1
+	wait_until has_lines "$SIGS" 2 SIGUSR1
+	send_to_pid1 USR1
+	wait_until has_lines "$SIGS" 3 SIGUSR1
+	stop_sigdump
+}
+
+@test "SIGTERM starts the shutdown: the child gets SIGINT first, not SIGTERM" {
+	start_sigdump
+	stop_sigdump
+	assert_equal "$(cat "$SIGS")" "$(printf 'ready\nSIGINT')"
+}
+
+@test "SIGINT starts the shutdown too" {
+	start_sigdump
+	send_to_pid1 INT
+	pid1_wait
+	assert_equal "$status" 0
+	assert_equal "$(cat "$SIGS")" "$(printf 'ready\nSIGINT')"
+}
+
+@test "by default only the child gets forwarded signals, not the rest of its group" {
+	local a=$BATS_TEST_TMPDIR/a.sigs other
+	pid1_start sh -c '"$1" "$2" & exec "$1" "$3"' sh "$PID1_HELPERS/sigdump" "$a" "$SIGS"
+	wait_until file_has "$a" ready
+	wait_until file_has "$SIGS" ready
+	send_to_pid1 USR1
+	wait_until file_has "$SIGS" SIGUSR1
+	# A SIGUSR1 sent to the other process would be pending by now, and a pending lower
+	# signal is delivered before SIGWINCH: once SIGWINCH is recorded, SIGUSR1 never came.
+	other=$(pgrep -f -- "sigdump $a\$")
+	[ -n "$other" ] || fail "cannot find the second sigdump"
+	kill -s WINCH "$other"
+	wait_until file_has "$a" SIGWINCH
+	run -1 grep -x SIGUSR1 "$a"
+	stop_sigdump
+}
+
+@test "-g puts the child in its own process group" {
+	run -0 --separate-stderr pid1_run -g sh -c 'set -- $(cat /proc/$$/stat); [ "$5" = $$ ] && echo own group'
+	assert_output "own group"
+}
+
+@test "-g forwards to every process in the child's process group" {
+	local a=$BATS_TEST_TMPDIR/a.sigs
+	pid1_start -g sh -c '"$1" "$2" & exec "$1" "$3"' sh "$PID1_HELPERS/sigdump" "$a" "$SIGS"
+	wait_until file_has "$a" ready
+	wait_until file_has "$SIGS" ready
+	send_to_pid1 USR1
+	wait_until file_has "$SIGS" SIGUSR1
+	wait_until file_has "$a" SIGUSR1
+	send_to_pid1 RTMIN+3
+	wait_until file_has "$SIGS" SIGRTMIN+3
+	wait_until file_has "$a" SIGRTMIN+3
+	stop_sigdump
+}
+
+@test "the child starts with no signal blocked or ignored by pid1 itself" {
+	local want
+	# Normally both are zero, but a caller may ignore some (GNU make ignores 32 and 33).
+	want=$("$PID1_HELPERS/inherit" | grep '^Sig')
+	run -0 --separate-stderr pid1_run "$PID1_HELPERS/inherit"
+	assert_equal "$(grep '^Sig' <<<"$output")" "$want"
+}
+
+@test "the child starts with the signal mask and ignored signals pid1 was given" {
+	local wrap=$BATS_TEST_TMPDIR/masked want blk ign
+	command -v python3 >/dev/null || skip_or_fail "python3 is needed to block a signal"
+	# Blocks SIGHUP and ignores SIGUSR2, then execs the rest of its arguments.
+	cat >"$wrap" <<-'PY'
+		#!/usr/bin/env python3
+		import os, signal, sys
+		signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+		signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+		os.execvp(sys.argv[1], sys.argv[1:])
+	PY
+	chmod +x "$wrap"
+	want=$("$wrap" "$PID1_HELPERS/inherit" | grep '^Sig')
+	blk=$(sed -n 's/^SigBlk: //p' <<<"$want")
+	ign=$(sed -n 's/^SigIgn: //p' <<<"$want")
+	((16#$blk & 0x1)) || fail "the wrapper did not block SIGHUP: $want"
+	((16#$ign & 0x800)) || fail "the wrapper did not ignore SIGUSR2: $want"
+	# The wrapper runs as PID 1 of the namespace and execs pid1, which stays PID 1.
+	PID1_WRAPPER="$wrap $PID1_WRAPPER" run -0 --separate-stderr pid1_run "$PID1_HELPERS/inherit"
+	assert_equal "$(grep '^Sig' <<<"$output")" "$want"
+}
