@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The config module: every file in tests/conf/good loads and survives conf_print -> conf_load
+ * unchanged; every file in tests/conf/bad fails with the line and message its first line
+ * promises ("# expect: :LINE: fragment"); a few settings are checked one by one.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "conf.h"
+
+static char tmpdir[] = "/tmp/test-conf.XXXXXX";
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("PID1_SRCDIR");
+
+	return s != NULL ? s : ".";
+}
+
+static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
+{
+	size_t i;
+
+	fail_unless((a->command == NULL) == (b->command == NULL));
+	for (i = 0; a->command != NULL && a->command[i] != NULL; i++)
+		fail_unless(b->command[i] != NULL && strcmp(a->command[i], b->command[i]) == 0);
+	fail_unless(a->command == NULL || b->command[i] == NULL);
+	fail_unless(a->forward_to == b->forward_to);
+	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
+		fail_unless(a->signals[i].action == b->signals[i].action);
+		if (a->signals[i].action == ACTION_REWRITE)
+			fail_unless(a->signals[i].to == b->signals[i].to);
+	}
+	fail_unless(a->shutdown.delay_ms == b->shutdown.delay_ms);
+	fail_unless(a->shutdown.scope == b->shutdown.scope);
+	fail_unless(a->shutdown.on_child_exit == b->shutdown.on_child_exit);
+	fail_unless(a->shutdown.on_repeat == b->shutdown.on_repeat);
+	fail_unless(a->shutdown.nsteps == b->shutdown.nsteps);
+	for (i = 0; i < a->shutdown.nsteps; i++) {
+		fail_unless(a->shutdown.steps[i].signo == b->shutdown.steps[i].signo);
+		fail_unless(a->shutdown.steps[i].grace_ms == b->shutdown.steps[i].grace_ms);
+	}
+	fail_unless(memcmp(a->exit_code_map, b->exit_code_map, sizeof(a->exit_code_map)) == 0);
+	fail_unless(a->log.level == b->log.level);
+	fail_unless(a->log.targets == b->log.targets);
+	fail_unless(strcmp(a->log.file, b->log.file) == 0);
+	fail_unless(strcmp(a->log.ident, b->log.ident) == 0);
+	fail_unless(a->log.facility == b->log.facility);
+	fail_unless(a->subreaper == b->subreaper);
+	fail_unless(a->parent_death_signal == b->parent_death_signal);
+	fail_unless(strcmp(a->pidfile, b->pidfile) == 0);
+}
+
+/* conf_print's output, saved to a file, loads back to the same settings. */
+static void round_trip(const struct pid1_conf *conf)
+{
+	struct pid1_conf again;
+	char path[64];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/printed.conf", tmpdir);
+	fp = fopen(path, "w");
+	fail_unless(fp != NULL);
+	conf_print(conf, fp);
+	fail_unless(fclose(fp) == 0);
+	fail_unless(conf_load(path, &again) == 0);
+	assert_same(conf, &again);
+	conf_free(&again);
+	unlink(path);
+}
+
+/* Loads path with stderr caught in a file; returns conf_load's result and the first line. */
+static int load_quietly(const char *path, struct pid1_conf *conf, char *err, size_t len)
+{
+	char errpath[64];
+	int saved, fd, rc;
+	FILE *fp;
+
+	snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fail_unless(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fail_unless(saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+	rc = conf_load(path, conf);
+	fflush(stderr);
+	fail_unless(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+	close(saved);
+	close(fd);
+	fp = fopen(errpath, "r");
+	fail_unless(fp != NULL);
+	if (fgets(err, (int)len, fp) == NULL)
+		err[0] = '\0';
+	fclose(fp);
+	return rc;
+}
+
+static int is_conf(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+static void test_good_files(void)
+{
+	struct dirent **names;
+	struct pid1_conf conf;
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	int i, n;
+
+	snprintf(dir, sizeof(dir), "%s/tests/conf/good", srcdir());
+	n = scandir(dir, &names, is_conf, alphasort);
+	fail_unless(n > 0);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		printf("good: %s\n", names[i]->d_name);
+		fail_unless(conf_load(path, &conf) == 0);
+		fail_unless(strcmp(conf.path, path) == 0);
+		round_trip(&conf);
+		conf_free(&conf);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Checks one bad file against its "# expect: :LINE: fragment" first line. */
+static void check_bad_file(const char *path)
+{
+	char expect[256], err[1024], want[PATH_MAX + 256], *nl;
+	struct pid1_conf conf;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	fail_unless(fp != NULL);
+	fail_unless(fgets(expect, sizeof(expect), fp) != NULL);
+	fclose(fp);
+	fail_unless(strncmp(expect, "# expect: ", 10) == 0);
+	nl = strchr(expect, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	fail_unless(load_quietly(path, &conf, err, sizeof(err)) == -1);
+	fail_unless(conf.command == NULL);
+	/* "pid1: PATH:LINE: message" */
+	snprintf(want, sizeof(want), "pid1: %s%s", path, expect + 10);
+	if (strstr(err, want) == NULL) {
+		fprintf(stderr, "want: %s\ngot:  %s", want, err);
+		fail_unless(strstr(err, want) != NULL);
+	}
+}
+
+static void test_bad_files(void)
+{
+	struct dirent **names;
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	int i, n;
+
+	snprintf(dir, sizeof(dir), "%s/tests/conf/bad", srcdir());
+	n = scandir(dir, &names, is_conf, alphasort);
+	fail_unless(n > 0);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		printf("bad: %s\n", names[i]->d_name);
+		check_bad_file(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void test_defaults(void)
+{
+	struct pid1_conf conf, shipped;
+	char path[PATH_MAX];
+
+	fail_unless(conf_load(NULL, &conf) == 0);
+	fail_unless(conf.path[0] == '\0' && conf.command == NULL);
+	fail_unless(conf.forward_to == SCOPE_CHILD);
+	fail_unless(conf.signals[SIGTERM].action == ACTION_SHUTDOWN);
+	fail_unless(conf.signals[SIGINT].action == ACTION_SHUTDOWN);
+	fail_unless(conf.signals[SIGHUP].action == ACTION_FORWARD);
+	fail_unless(conf.shutdown.nsteps == 3);
+	fail_unless(conf.shutdown.steps[0].signo == SIGINT);
+	fail_unless(conf.shutdown.steps[0].grace_ms == 4000);
+	fail_unless(conf.shutdown.steps[2].signo == SIGKILL);
+	fail_unless(conf.shutdown.steps[2].grace_ms == 1000);
+	fail_unless(conf.shutdown.scope == SCOPE_ALL);
+	fail_unless(conf.exit_code_map[0] == -1 && conf.exit_code_map[255] == -1);
+	fail_unless(conf.log.level == LOG_NOTICE && conf.log.targets == LOG_TARGET_STDERR);
+	fail_unless(strcmp(conf.log.ident, "pid1") == 0 && conf.log.facility == LOG_DAEMON);
+	round_trip(&conf);
+
+	/* The shipped file has every setting commented out at its default. */
+	snprintf(path, sizeof(path), "%s/etc/pid1.conf", srcdir());
+	fail_unless(conf_load(path, &shipped) == 0);
+	assert_same(&conf, &shipped);
+}
+
+static void test_full_file(void)
+{
+	struct pid1_conf conf;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/tests/conf/good/full.conf", srcdir());
+	fail_unless(conf_load(path, &conf) == 0);
+	fail_unless(strcmp(conf.command[0], "/bin/sh") == 0);
+	fail_unless(strcmp(conf.command[2], "echo \"$HOME\" 'x' \\ done") == 0);
+	fail_unless(strcmp(conf.command[3], "") == 0 && conf.command[4] == NULL);
+	fail_unless(conf.forward_to == SCOPE_ALL && conf.subreaper);
+	fail_unless(conf.parent_death_signal == SIGTERM);
+	fail_unless(strcmp(conf.pidfile, "/run/pid1 test.pid") == 0);
+	fail_unless(conf.signals[SIGUSR1].action == ACTION_REWRITE);
+	fail_unless(conf.signals[SIGUSR1].to == SIGUSR2);
+	fail_unless(conf.signals[SIGWINCH].action == ACTION_IGNORE);
+	fail_unless(conf.signals[SIGTERM].action == ACTION_FORWARD);
+	fail_unless(conf.signals[SIGINT].action == ACTION_REWRITE);
+	fail_unless(conf.signals[SIGRTMIN + 3].action == ACTION_IGNORE);
+	fail_unless(conf.signals[SIGUSR2].action == ACTION_FORWARD);
+	fail_unless(conf.shutdown.delay_ms == 1500 && conf.shutdown.scope == SCOPE_GROUP);
+	fail_unless(conf.shutdown.on_child_exit == ON_CHILD_EXIT_EXIT);
+	fail_unless(conf.shutdown.on_repeat == ON_REPEAT_KILL);
+	/* File steps replace the built-in ladder, in file order. */
+	fail_unless(conf.shutdown.nsteps == 2);
+	fail_unless(conf.shutdown.steps[0].signo == SIGQUIT);
+	fail_unless(conf.shutdown.steps[0].grace_ms == 120000);
+	fail_unless(conf.shutdown.steps[1].signo == SIGKILL);
+	fail_unless(conf.shutdown.steps[1].grace_ms == 250);
+	fail_unless(conf.exit_code_map[143] == 0 && conf.exit_code_map[0] == 1);
+	fail_unless(conf.exit_code_map[255] == 255 && conf.exit_code_map[1] == -1);
+	fail_unless(conf.log.level == LOG_DEBUG);
+	fail_unless(conf.log.targets == (LOG_TARGET_SYSLOG | LOG_TARGET_FILE));
+	fail_unless(strcmp(conf.log.file, "/var/log/pid1.log") == 0);
+	fail_unless(strcmp(conf.log.ident, "my-app") == 0 && conf.log.facility == LOG_LOCAL3);
+	conf_free(&conf);
+
+	snprintf(path, sizeof(path), "%s/tests/conf/good/names.conf", srcdir());
+	fail_unless(conf_load(path, &conf) == 0);
+	fail_unless(conf.signals[SIGUSR2].to == SIGTERM);
+	fail_unless(conf.signals[SIGRTMIN + 1].to == SIGRTMAX - 2);
+	fail_unless(conf.signals[SIGPWR].action == ACTION_SHUTDOWN);
+	fail_unless(conf.signals[SIGRTMAX].action == ACTION_IGNORE);
+	fail_unless(conf.shutdown.delay_ms == 2000 && conf.shutdown.nsteps == 4);
+	fail_unless(conf.shutdown.steps[0].grace_ms == 3600000);
+	fail_unless(conf.shutdown.steps[1].grace_ms == 0);
+	fail_unless(conf.shutdown.steps[2].signo == SIGRTMIN + 5);
+	/* A step without grace gets the default one. */
+	fail_unless(conf.shutdown.steps[3].signo == SIGKILL);
+	fail_unless(conf.shutdown.steps[3].grace_ms == 4000);
+	conf_free(&conf);
+}
+
+/* Bytes the printer must escape so that they read back the same. */
+static void test_print_escapes(void)
+{
+	char *const argv[] = {"/bin/echo", "${HOME}", "a\"b\\c", "\x1b[31m\t\n\xff", "1", NULL};
+	struct pid1_conf conf;
+
+	conf_defaults(&conf);
+	fail_unless(conf_set_command(&conf, argv) == 0);
+	/* Replacing frees the old copy (valgrind checks that). */
+	fail_unless(conf_set_command(&conf, argv) == 0);
+	strcpy(conf.pidfile, "/run/$x{y}.pid");
+	strcpy(conf.log.ident, "with space");
+	conf.signals[SIGUSR1] = (struct signal_rule){ACTION_REWRITE, SIGRTMIN + 2};
+	conf.signals[SIGRTMIN + 4].action = ACTION_SHUTDOWN;
+	conf.signals[SIGTERM].action = ACTION_FORWARD;
+	conf.parent_death_signal = SIGKILL;
+	round_trip(&conf);
+	conf_free(&conf);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	fail_unless(fd >= 0);
+	fail_unless(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	fail_unless(fchmod(fd, mode) == 0);
+	close(fd);
+}
+
+static void test_files_refused(void)
+{
+	struct pid1_conf conf;
+	char path[64], err[1024];
+
+	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
+	fail_unless(load_quietly(path, &conf, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "cannot open") && strstr(err, "No such file or directory"));
+	fail_unless(load_quietly(tmpdir, &conf, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, ": not a regular file") != NULL);
+
+	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
+	write_file(path, "", 0600);
+	fail_unless(conf_load(path, &conf) == 0);
+	if (geteuid() != 0)
+		return;
+	/* As root, only a file that only root can change is trusted. */
+	write_file(path, "", 0620);
+	fail_unless(load_quietly(path, &conf, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "must be owned by root and not writable") != NULL);
+	write_file(path, "", 0644);
+	fail_unless(chown(path, 65534, 0) == 0);
+	fail_unless(load_quietly(path, &conf, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "must be owned by root and not writable") != NULL);
+	unlink(path);
+}
+
+int main(void)
+{
+	char path[64];
+
+	fail_unless(mkdtemp(tmpdir) != NULL);
+	test_defaults();
+	test_full_file();
+	test_print_escapes();
+	test_good_files();
+	test_bad_files();
+	test_files_refused();
+	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
+	unlink(path);
+	fail_unless(rmdir(tmpdir) == 0);
+	return 0;
+}
