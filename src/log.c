@@ -1,71 +1,440 @@
 // SPDX-License-Identifier: MIT
-/* Placeholder: stderr only; the full logger replaces this. */
+/*
+ * Copyright (c) 2026 The pid1 authors
+ *
+ * The logger: levels, the line format and the three targets (stderr, syslog, a file).
+ * pid1 must keep reaping while whoever reads its logs is stuck, so a line that a target
+ * cannot take at once is dropped and counted, never waited for. Nothing here sets
+ * O_NONBLOCK on an inherited fd: the child shares that open file description.
+ */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
-static int level = LOG_NOTICE;
+/* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
+#define LINE_BYTES PIPE_BUF
+
+enum sink_kind {
+	SINK_STDERR,
+	SINK_SYSLOG,
+	SINK_FILE,
+	SINK_COUNT,
+};
+
+/* Where lines go, and how many this target dropped since it last took one. */
+struct sink {
+	int fd;	    /* -1 when closed or absent */
+	bool sock;  /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
+	bool owned; /* opened here, so closed here */
+	unsigned long pending;
+};
+
+static struct {
+	int level;
+	unsigned int targets;
+	bool stderr_ready;  /* fd 2 examined once, see setup_stderr() */
+	bool sys_connected; /* the syslog socket reached /dev/log */
+	struct sink sinks[SINK_COUNT];
+	char path[PATH_MAX];
+	dev_t dev; /* the file target's identity, to notice a rename (logrotate) */
+	ino_t ino;
+	char ident[LOG_IDENT_MAX];
+	int facility;
+	unsigned long dropped;
+} lg = {
+    .level = LOG_NOTICE,
+    .targets = LOG_TARGET_STDERR,
+    .sinks = {{.fd = -1}, {.fd = -1}, {.fd = -1}},
+    .ident = "pid1",
+    .facility = LOG_DAEMON,
+};
+
+static const unsigned int target_bit[SINK_COUNT] = {
+    [SINK_STDERR] = LOG_TARGET_STDERR,
+    [SINK_SYSLOG] = LOG_TARGET_SYSLOG,
+    [SINK_FILE] = LOG_TARGET_FILE,
+};
+
+static const char *const level_names[] = {
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+/*
+ * Keeps our fds above 2: when pid1 was started with stderr closed, a log file landing on
+ * fd 2 would otherwise be taken for stderr by anything writing there.
+ */
+static int move_high(int fd)
+{
+	int high;
+
+	if (fd < 0 || fd > STDERR_FILENO)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	close(fd);
+	return high;
+}
+
+static void sink_close(struct sink *s)
+{
+	if (s->owned && s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->sock = false;
+	s->owned = false;
+}
+
+/*
+ * Decides once how stderr is written. An inherited fd 2 is never close-on-exec; if it is,
+ * pid1 was started with stderr closed and fd 2 is something pid1 opened since, not ours to
+ * write. A pipe or terminal is reopened through /proc: a separate open file description
+ * that may be non-blocking without touching the child's. A socket takes MSG_DONTWAIT.
+ * Anything else, or a failed reopen, is written after poll(POLLOUT) alone.
+ */
+static void setup_stderr(void)
+{
+	struct sink *s = &lg.sinks[SINK_STDERR];
+	struct stat st;
+	int flags, fd;
+
+	lg.stderr_ready = true;
+	flags = fcntl(STDERR_FILENO, F_GETFD);
+	if (flags < 0 || (flags & FD_CLOEXEC) || fstat(STDERR_FILENO, &st) < 0)
+		return;
+	s->fd = STDERR_FILENO;
+	s->sock = S_ISSOCK(st.st_mode);
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return;
+	fd = move_high(open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	if (fd >= 0) {
+		s->fd = fd;
+		s->owned = true;
+	}
+}
+
+/*
+ * One attempt to hand buf to a target without blocking. poll() first, for every kind: on a
+ * shared blocking fd it is the only guard, and on a stream socket it keeps a line from
+ * going out in part. Returns 0 when all of buf went out.
+ */
+static int put(const struct sink *s, const char *buf, size_t len)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+	ssize_t n;
+
+	if (poll(&pfd, 1, 0) != 1) {
+		errno = EAGAIN;
+		return -1;
+	}
+	/* The reader is gone: for syslog, a reason to reconnect. */
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (!(pfd.revents & POLLOUT)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	do {
+		/* MSG_NOSIGNAL: a reader gone away is a dropped line, not a SIGPIPE. */
+		if (s->sock)
+			n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(s->fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Opens (or reopens) the file target. On failure the old fd, if any, stays in use. */
+static int open_file(void)
+{
+	struct sink *s = &lg.sinks[SINK_FILE];
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK is ours to set here: a FIFO named as the log file must not block us. */
+	fd = open(lg.path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (fd = move_high(fd)) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		errno = err;
+		return -1;
+	}
+	sink_close(s);
+	s->fd = fd;
+	s->owned = true;
+	lg.dev = st.st_dev;
+	lg.ino = st.st_ino;
+	return 0;
+}
+
+/* A rotated (renamed or removed) file is replaced by a new one at the configured path. */
+static void check_file(void)
+{
+	struct stat st;
+
+	if (stat(lg.path, &st) == 0 && st.st_dev == lg.dev && st.st_ino == lg.ino)
+		return;
+	open_file();
+}
+
+/* Connects the syslog socket to /dev/log; retried at each line until it works. */
+static int connect_syslog(void)
+{
+	struct sink *s = &lg.sinks[SINK_SYSLOG];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+	if (s->fd < 0) {
+		s->fd = move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		if (s->fd < 0)
+			return -1;
+		s->sock = true;
+		s->owned = true;
+	}
+	strncpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path) - 1);
+	lg.sys_connected = connect(s->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	return lg.sys_connected ? 0 : -1;
+}
+
+/*
+ * Our own RFC 3164 datagrams instead of syslog(3): glibc's syslog() blocks on a full
+ * /dev/log queue, and pid1 must not. A syslog daemon that went away or restarted is
+ * reconnected at the next line.
+ */
+static int put_syslog(const char *buf, size_t len)
+{
+	struct sink *s = &lg.sinks[SINK_SYSLOG];
+
+	if (!lg.sys_connected && connect_syslog() < 0)
+		return -1;
+	if (put(s, buf, len) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		return -1;
+	/* A fresh socket: the old one may keep the dead peer's error. */
+	sink_close(s);
+	return connect_syslog() == 0 ? put(s, buf, len) : -1;
+}
+
+/* Formats one line for kind into buf (LINE_BYTES + 1 bytes). Returns its length. */
+static size_t format_line(char *buf, enum sink_kind kind, int level, const char *msg)
+{
+	const size_t size = LINE_BYTES + 1;
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+	int r;
+
+	/* The wall clock, for a timestamp; durations elsewhere use CLOCK_MONOTONIC. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (kind == SINK_SYSLOG) {
+		localtime_r(&ts.tv_sec, &tm);
+		n = (size_t)snprintf(buf, size, "<%d>", (lg.facility & LOG_FACMASK) | level);
+		n += strftime(buf + n, size - n, "%b %e %H:%M:%S ", &tm);
+		r = snprintf(buf + n, size - n, "%s[%d]: %s", lg.ident, (int)getpid(), msg);
+	} else {
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+		r = snprintf(buf + n, size - n, ".%03dZ pid1[%d]: %s: %s\n",
+			     (int)(ts.tv_nsec / 1000000), (int)getpid(), level_names[level], msg);
+	}
+	if (r < 0)
+		return 0;
+	if ((size_t)r < size - n)
+		return n + (size_t)r;
+	/* Too long: cut, mark the cut, and keep the newline that ends a line. */
+	n = LINE_BYTES;
+	if (kind != SINK_SYSLOG)
+		buf[--n] = '\n';
+	memcpy(buf + n - 3, "...", 3);
+	return LINE_BYTES;
+}
+
+static int send_line(enum sink_kind kind, int level, const char *msg)
+{
+	char buf[LINE_BYTES + 1];
+	size_t len;
+
+	len = format_line(buf, kind, level, msg);
+	if (kind == SINK_SYSLOG)
+		return put_syslog(buf, len);
+	if (kind == SINK_FILE)
+		check_file();
+	return put(&lg.sinks[kind], buf, len);
+}
+
+/* Tells a target how many lines it dropped, before the next line it takes. */
+static int send_note(enum sink_kind kind)
+{
+	struct sink *s = &lg.sinks[kind];
+	char note[64];
+
+	if (s->pending == 0)
+		return 0;
+	snprintf(note, sizeof(note), "%lu log lines dropped", s->pending);
+	if (send_line(kind, LOG_WARNING, note) < 0)
+		return -1;
+	s->pending = 0;
+	return 0;
+}
+
+/* Hands msg to one target, or counts it as dropped there. */
+static void deliver(enum sink_kind kind, int level, const char *msg)
+{
+	struct sink *s = &lg.sinks[kind];
+
+	/* A closed stderr is no target at all; syslog connects on demand. */
+	if (s->fd < 0 && kind != SINK_SYSLOG)
+		return;
+	if (send_note(kind) == 0 && send_line(kind, level, msg) == 0)
+		return;
+	s->pending++;
+	lg.dropped++;
+}
+
+static void LOG_PRINTF(2, 0) vlog(int level, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	enum sink_kind kind;
+	char msg[LINE_BYTES];
+	char *p;
+
+	if (level > lg.level)
+		return;
+	if (!lg.stderr_ready)
+		setup_stderr();
+	errno = saved; /* for %m */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* One event, one line, whatever the message holds. */
+	for (p = msg; (p = strpbrk(p, "\r\n")) != NULL; p++)
+		*p = ' ';
+	for (kind = 0; kind < SINK_COUNT; kind++)
+		if (lg.targets & target_bit[kind])
+			deliver(kind, level, msg);
+	errno = saved;
+}
+
+static int clamp_level(int level)
+{
+	return level < LOG_ERR ? LOG_ERR : level > LOG_DEBUG ? LOG_DEBUG : level;
+}
 
 int log_open(const struct log_conf *conf)
 {
-	level = conf->level;
+	log_close();
+	lg.level = clamp_level(conf->level);
+	lg.targets = conf->targets != 0 ? conf->targets : LOG_TARGET_STDERR;
+	/* As in syslog(3): kern cannot come from a user process, it becomes user. */
+	lg.facility = conf->facility != 0 ? conf->facility : LOG_USER;
+	if (conf->ident[0] != '\0')
+		snprintf(lg.ident, sizeof(lg.ident), "%s", conf->ident);
+	if (!lg.stderr_ready)
+		setup_stderr();
+	if (lg.targets & LOG_TARGET_FILE) {
+		snprintf(lg.path, sizeof(lg.path), "%s", conf->file);
+		if (open_file() < 0) {
+			fprintf(stderr, "pid1: cannot open log file %s: %s\n", lg.path,
+				strerror(errno));
+			lg.targets &= ~LOG_TARGET_FILE;
+			return -1;
+		}
+	}
+	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
+	if ((lg.targets & LOG_TARGET_SYSLOG) && connect_syslog() < 0)
+		log_warn("cannot connect to %s: %m; syslog lines are dropped until it listens",
+			 _PATH_LOG);
 	return 0;
 }
+
 void log_close(void)
 {
+	int saved = errno;
+	enum sink_kind kind;
+	struct sink *s;
+
+	for (kind = 0; kind < SINK_COUNT; kind++) {
+		s = &lg.sinks[kind];
+		/* A last word about lost lines, where there is still a way to say it. */
+		if ((lg.targets & target_bit[kind]) && (s->fd >= 0 || kind == SINK_SYSLOG))
+			send_note(kind);
+		/* What could not be told stays pending for the next log_open(). */
+		sink_close(s);
+	}
+	lg.stderr_ready = false;
+	lg.sys_connected = false;
+	lg.targets = LOG_TARGET_STDERR;
+	errno = saved;
 }
+
 void log_reopen(void)
 {
+	int saved = errno;
+
+	if ((lg.targets & LOG_TARGET_FILE) && lg.sinks[SINK_FILE].fd >= 0)
+		check_file();
+	errno = saved;
 }
-void log_set_level(int l)
+
+void log_set_level(int level)
 {
-	level = l < LOG_ERR ? LOG_ERR : l > LOG_DEBUG ? LOG_DEBUG : l;
+	lg.level = clamp_level(level);
 }
+
 int log_get_level(void)
 {
-	return level;
+	return lg.level;
 }
+
 unsigned long log_dropped(void)
 {
-	return 0;
+	return lg.dropped;
 }
-static const char *const names[] = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
+
 int log_level_parse(const char *name)
 {
-	int i;
-	for (i = LOG_ERR; i <= LOG_DEBUG; i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
+	int level;
+
+	for (level = LOG_ERR; level <= LOG_DEBUG; level++)
+		if (strcmp(name, level_names[level]) == 0)
+			return level;
 	return -1;
 }
-const char *log_level_name(int l)
+
+const char *log_level_name(int level)
 {
-	return names[l];
+	if (level < LOG_EMERG || level > LOG_DEBUG)
+		return "unknown";
+	return level_names[level];
 }
-static void vlog(int l, const char *fmt, va_list ap)
-{
-	if (l > level)
-		return;
-	fprintf(stderr, "pid1[%d]: %s: ", (int)getpid(), names[l]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-#define LEVEL_FN(fn, l)                                                                            \
-	void fn(const char *fmt, ...)                                                              \
+
+#define LOG_FUNCTION(name, level)                                                                  \
+	void name(const char *fmt, ...)                                                            \
 	{                                                                                          \
 		va_list ap;                                                                        \
+                                                                                                   \
 		va_start(ap, fmt);                                                                 \
-		vlog(l, fmt, ap);                                                                  \
+		vlog(level, fmt, ap);                                                              \
 		va_end(ap);                                                                        \
 	}
-LEVEL_FN(log_err, LOG_ERR)
-LEVEL_FN(log_warn, LOG_WARNING)
-LEVEL_FN(log_notice, LOG_NOTICE)
-LEVEL_FN(log_info, LOG_INFO)
-LEVEL_FN(log_debug, LOG_DEBUG)
+
+LOG_FUNCTION(log_err, LOG_ERR)
+LOG_FUNCTION(log_warn, LOG_WARNING)
+LOG_FUNCTION(log_notice, LOG_NOTICE)
+LOG_FUNCTION(log_info, LOG_INFO)
+LOG_FUNCTION(log_debug, LOG_DEBUG)

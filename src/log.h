@@ -30,7 +30,7 @@ int log_open(const struct log_conf *conf);
 void log_close(void);
 /* Reopens the file target when its path now names another file (logrotate). */
 void log_reopen(void);
-/* Moves the level by delta (-v: +1, -q: -1), clamped to err..debug. */
+/* Sets the level (LOG_ERR .. LOG_DEBUG), clamped to that range. */
 void log_set_level(int level);
 int log_get_level(void);
 /* Lines dropped so far because a target could not take them without blocking. */

@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Logging: the line format on stderr and in a file, levels and -v/-q, a file that is
+# rotated away, syslog through a real rsyslogd, and a stderr that is closed or stuck,
+# which must never stop pid1 from reaping.
+# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+# 2026-11-23T08:47:00.123Z pid1[1]: notice: message
+LINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z pid1\[1\]: (err|warning|notice|info|debug): .+$'
+
+# Run as pid1's child: leaves orphans that exit at once, waits (at most 20 s) until pid1
+# has reaped them all, then exits 7 so the exit code shows pid1 passed it on.
+REAPED='
+"$ORPHANS" 50 || exit 1
+i=0
+while :; do
+	left=$(cat /proc/[0-9]*/stat 2>/dev/null | grep -c "(orphans)")
+	[ "$left" = 0 ] && break
+	i=$((i + 1))
+	[ "$i" -lt 400 ] || break
+	sleep 0.05
+done
+echo "left=$left"
+exit 7
+'
+
+setup() {
+	unset PID1_CONFIG
+	export ORPHANS=$PID1_HELPERS/orphans
+}
+
+# write_conf NAME LOG-SECTION-BODY: a config file holding only a log section.
+write_conf() {
+	printf 'log {\n%s\n}\n' "$2" >"$BATS_TEST_TMPDIR/$1"
+}
+
+# all_lines_match TEXT: every line of TEXT has the log line format, and there is one.
+all_lines_match() {
+	local line n=0
+	while IFS= read -r line; do
+		if ! [[ $line =~ $LINE_RE ]]; then
+			echo "not a log line: '$line'" >&2
+			return 1
+		fi
+		n=$((n + 1))
+	done <<<"$1"
+	[ "$n" -gt 0 ] && [ -n "$1" ]
+}
+
+@test "stderr lines carry a UTC timestamp with milliseconds, pid1[1] and the level" {
+	# A time zone far from UTC: the stamp must still be UTC.
+	TZ=JST-9 run -0 --separate-stderr pid1_run -v -v -- true
+	all_lines_match "$stderr"
+	local stamp now
+	stamp=$(sed -n '1s/^\([^.]*\)\..*/\1/p' <<<"$stderr")
+	now=$(date -u +%s)
+	stamp=$(date -u -d "${stamp}Z" +%s)
+	[ $((now - stamp)) -ge 0 ] && [ $((now - stamp)) -lt 120 ]
+}
+
+@test "pid1 writes nothing on stdout, even at debug level" {
+	run -0 --separate-stderr pid1_run -v -v -- sh -c 'echo from-child'
+	assert_output "from-child"
+	[ -n "$stderr" ]
+}
+
+@test "the default level is notice: no info or debug lines, which -v -v shows" {
+	run -0 --separate-stderr pid1_run -- "$ORPHANS" 3
+	[[ $stderr != *': info: '* && $stderr != *': debug: '* ]]
+
+	run -0 --separate-stderr pid1_run -v -v -- "$ORPHANS" 3
+	[[ $stderr == *'Z pid1[1]: debug: '* ]]
+}
+
+@test "-q hides notice lines and keeps warnings; -q -q hides warnings too" {
+	# -w makes every orphan reaped a warning.
+	run -0 --separate-stderr pid1_run -q -w -- "$ORPHANS" 3
+	[[ $stderr == *'Z pid1[1]: warning: '* ]]
+	[[ $stderr != *': notice: '* && $stderr != *': info: '* && $stderr != *': debug: '* ]]
+
+	run -0 --separate-stderr pid1_run -q -q -w -- "$ORPHANS" 3
+	[[ $stderr != *': warning: '* && $stderr != *': notice: '* ]]
+}
+
+@test "a long log line is cut to PIPE_BUF bytes, marked, and still ends the line" {
+	local long
+	long=$(printf 'x%.0s' $(seq 6000))
+	run --separate-stderr pid1_run -v -v -- "$long"
+	[ "$status" -ne 0 ]
+	local line cut=0
+	while IFS= read -r line; do
+		# Each line plus its newline fits in one atomic pipe write.
+		[ "${#line}" -le 4095 ]
+		[[ $line == *... ]] && [ "${#line}" -eq 4095 ] && cut=1
+	done <<<"$stderr"
+	[ "$cut" = 1 ]
+}
+
+@test "the file target gets the lines in the stderr format, and nothing goes to stderr" {
+	write_conf log.conf "targets = { file }
+file = \"$BATS_TEST_TMPDIR/pid1.log\""
+	run -0 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/log.conf" -v -v -- true
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	all_lines_match "$(cat "$BATS_TEST_TMPDIR/pid1.log")"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/pid1.log")" = 640 ]
+}
+
+@test "the file target follows a rotation: after mv, a new file gets the later lines" {
+	local log=$BATS_TEST_TMPDIR/pid1.log
+	write_conf log.conf "targets = { file }
+file = \"$log\""
+	pid1_start -c "$BATS_TEST_TMPDIR/log.conf" -v -v -- \
+		"$PID1_HELPERS/sigdump" "$BATS_TEST_TMPDIR/signals"
+	wait_until file_has "$BATS_TEST_TMPDIR/signals" ready
+	wait_until test -s "$log"
+	mv "$log" "$log.1"
+	# The shutdown is logged: signal, ladder step, child exit, pid1 exit.
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	all_lines_match "$(cat "$log.1")"
+	all_lines_match "$(cat "$log")"
+	[ "$(stat -c %a "$log")" = 640 ]
+}
+
+@test "a log file that cannot be opened stops pid1 with status 2 before the child runs" {
+	write_conf log.conf 'targets = { file }
+file = "/nonexistent-pid1-dir/pid1.log"'
+	run -2 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/log.conf" -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_equal "$stderr" \
+		"pid1: cannot open log file /nonexistent-pid1-dir/pid1.log: No such file or directory"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "log targets leave no fd behind in the child" {
+	run -0 --separate-stderr pid1_run -- "$PID1_HELPERS/inherit"
+	local plain
+	plain=$(grep '^fds:' <<<"$output")
+	write_conf log.conf "targets = { stderr, syslog, file }
+file = \"$BATS_TEST_TMPDIR/pid1.log\""
+	run -0 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/log.conf" -v -v -- \
+		"$PID1_HELPERS/inherit"
+	assert_line "$plain"
+}
+
+# closed_stderr ARGS...: pid1_run with stderr closed.
+closed_stderr() {
+	pid1_run "$@" 2>&-
+}
+
+@test "a closed stderr does not stop pid1 from reaping or passing on the exit code" {
+	# valgrind itself exits 127 when started with stderr closed.
+	[ -z "$PID1_WRAPPER" ] || skip "PID1_WRAPPER ($PID1_WRAPPER) needs an open stderr"
+	run -7 closed_stderr -v -v -- sh -c "$REAPED"
+	assert_output "orphaned 50
+left=0"
+}
+
+# fill_fifo FIFO: opens FIFO for reading (fd in $FIFO_FD) without ever reading, then writes
+# until the pipe is full.
+fill_fifo() {
+	mkfifo "$1"
+	exec {FIFO_FD}<>"$1"
+	dd if=/dev/zero of="$1" bs=4096 count=4096 oflag=nonblock 2>/dev/null || true
+	# Full: not even one more byte goes in.
+	if dd if=/dev/zero of="$1" bs=1 count=1 oflag=nonblock 2>/dev/null; then
+		echo "fill_fifo: $1 is not full" >&2
+		return 1
+	fi
+}
+
+# stuck_stderr FIFO ARGS...: pid1_run with stderr on a full pipe.
+stuck_stderr() {
+	local fifo=$1
+	shift
+	pid1_run "$@" 2>"$fifo"
+}
+
+@test "a full stderr pipe does not stop pid1 from reaping or passing on the exit code" {
+	fill_fifo "$BATS_TEST_TMPDIR/fifo"
+	run -7 stuck_stderr "$BATS_TEST_TMPDIR/fifo" -v -v -- sh -c "$REAPED"
+	assert_output "orphaned 50
+left=0"
+	exec {FIFO_FD}<&-
+}
+
+@test "lines dropped on a stuck stderr are counted and reported once it drains" {
+	local t=$BATS_TEST_TMPDIR
+	fill_fifo "$t/fifo"
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+		"$PID1" -v -v -- "$PID1_HELPERS/sigdump" "$t/signals" \
+		>"$t/out" 2>"$t/fifo" 3>&- {FIFO_FD}<&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	export PID1_OUTER PID1_PID
+	wait_until file_has "$t/signals" ready
+	# Logged while the pipe was full, so dropped: the start, the spawn, this signal.
+	send_to_pid1 USR1
+	wait_until file_has "$t/signals" SIGUSR1
+	dd if="$t/fifo" of=/dev/null bs=65536 count=4096 iflag=nonblock 2>/dev/null || true
+	# Our read-write fd is the last writer: closed only once pid1 is gone, so cat ends.
+	cat "$t/fifo" >"$t/err" {FIFO_FD}<&- &
+	local reader=$!
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	exec {FIFO_FD}<&-
+	wait "$reader"
+	grep -Eq '^[-0-9T:.]+Z pid1\[1\]: warning: [1-9][0-9]* log lines dropped$' "$t/err"
+	# After the note, lines come through again.
+	[ "$(grep -c 'pid1\[1\]' "$t/err")" -ge 2 ]
+}
+
+# syslog_run PID1-ARGS...: runs pid1 (as PID 1 of a new PID namespace) in a private mount
+# namespace whose /dev/log belongs to a fresh rsyslogd. rsyslogd writes each message to
+# $BATS_TEST_TMPDIR/syslog as "facility.priority tag message". pid1's status, stdout and
+# stderr are left in status, out and err.
+syslog_run() {
+	local t=$BATS_TEST_TMPDIR
+	command -v rsyslogd >/dev/null || skip_or_fail "rsyslogd not found (Debian: rsyslog)"
+	command -v logger >/dev/null || skip_or_fail "logger not found (Debian: bsdutils)"
+	mkdir -p "$t/rsyslog"
+	cat >"$t/rsyslog.conf" <<-EOF
+		global(workDirectory="$t/rsyslog")
+		module(load="imuxsock" SysSock.Name="/dev/log" SysSock.UsePIDFromSystem="off")
+		template(name="pid1test" type="string"
+		         string="%syslogfacility-text%.%syslogpriority-text% %syslogtag%%msg%\n")
+		*.* action(type="omfile" file="$t/syslog" template="pid1test")
+	EOF
+	cat >"$t/inside.sh" <<-'EOF'
+		set -u
+		t=$1
+		shift
+		# A /dev of our own, so /dev/log is the socket of this test's rsyslogd.
+		mkdir "$t/dev"
+		mount -t tmpfs -o mode=0755 tmpfs "$t/dev" || exit 90
+		for n in null zero full random urandom; do
+			touch "$t/dev/$n"
+			mount --bind "/dev/$n" "$t/dev/$n" || exit 91
+		done
+		mount --rbind "$t/dev" /dev || exit 92
+		rsyslogd -n -f "$t/rsyslog.conf" -i "$t/rsyslogd.pid" \
+			</dev/null >"$t/rsyslogd.out" 2>&1 &
+		rs=$!
+		i=0
+		until [ -S /dev/log ]; do
+			i=$((i + 1))
+			if [ "$i" -gt 400 ]; then
+				cat "$t/rsyslogd.out" >&2
+				exit 93
+			fi
+			sleep 0.05
+		done
+		st=0
+		timeout -k 5 60 unshare --pid --fork --mount-proc --kill-child \
+			$PID1_WRAPPER "$PID1" "$@" >"$t/out" 2>"$t/err" || st=$?
+		echo "$st" >"$t/status"
+		# The marker comes after pid1's datagrams on the same socket: once rsyslogd
+		# wrote it, it wrote them.
+		logger -u /dev/log -t pid1-test-marker end
+		i=0
+		until grep -q pid1-test-marker "$t/syslog" 2>/dev/null; do
+			i=$((i + 1))
+			[ "$i" -lt 400 ] || break
+			sleep 0.05
+		done
+		kill "$rs"
+		wait "$rs"
+		exit 0
+	EOF
+	PID1_WRAPPER=$PID1_WRAPPER run -0 unshare --mount --propagation private \
+		bash "$t/inside.sh" "$t" "$@"
+	grep -q pid1-test-marker "$t/syslog"
+	status=$(cat "$t/status")
+}
+
+@test "the syslog target sends every line to syslogd with its level as priority" {
+	local t=$BATS_TEST_TMPDIR
+	syslog_run -v -v --log-target stderr --log-target syslog -- /nonexistent-pid1/cmd
+	[ "$status" -eq 127 ]
+	all_lines_match "$(cat "$t/err")"
+	# Each stderr line "... pid1[1]: LEVEL: MSG" arrives as "daemon.LEVEL pid1[1]: MSG".
+	sed -E 's/^[^ ]+ pid1\[1\]: ([a-z]+): /daemon.\1 pid1[1]: /' "$t/err" >"$t/expected"
+	grep '^[a-z0-9]*\.[a-z]* pid1\[' "$t/syslog" >"$t/received" || true
+	diff -u "$t/expected" "$t/received"
+	# At least two levels, so the priority really follows the level.
+	[ "$(cut -d' ' -f1 "$t/received" | sort -u | wc -l)" -ge 2 ]
+}
+
+@test "the syslog target alone writes nothing on stderr; facility and ident come from the file" {
+	local t=$BATS_TEST_TMPDIR
+	write_conf log.conf 'targets = { syslog }
+facility = local3
+ident = myapp'
+	syslog_run -c "$t/log.conf" -v -v -- true
+	[ "$status" -eq 0 ]
+	[ ! -s "$t/err" ]
+	grep -q '^local3\.notice myapp\[1\]: ' "$t/syslog"
+	grep -q '^local3\.info myapp\[1\]: ' "$t/syslog"
+	[ "$(grep -c '^daemon\.' "$t/syslog")" = 0 ]
+}
