@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct sink {
 	int fd;	    /* -1 when closed or absent */
 	bool sock;  /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
 	bool owned; /* opened here, so closed here */
+	bool tty;   /* a terminal: see put() on SIGTTOU */
 	unsigned long pending;
 };
 
@@ -115,6 +117,7 @@ static void setup_stderr(void)
 		return;
 	s->fd = STDERR_FILENO;
 	s->sock = S_ISSOCK(st.st_mode);
+	s->tty = isatty(STDERR_FILENO);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
 	fd = move_high(open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -132,6 +135,7 @@ static void setup_stderr(void)
 static int put(const struct sink *s, const char *buf, size_t len)
 {
 	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+	sigset_t ttou, saved;
 	ssize_t n;
 
 	if (poll(&pfd, 1, 0) != 1) {
@@ -147,6 +151,16 @@ static int put(const struct sink *s, const char *buf, size_t len)
 		errno = EAGAIN;
 		return -1;
 	}
+	/*
+	 * With `stty tostop`, writing to the terminal from a background group raises SIGTTOU.
+	 * pid1 catches it and never stops, so the restarted write would raise it again forever.
+	 * Blocked, the terminal lets the write through.
+	 */
+	if (s->tty) {
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &saved);
+	}
 	do {
 		/* MSG_NOSIGNAL: a reader gone away is a dropped line, not a SIGPIPE. */
 		if (s->sock)
@@ -154,6 +168,8 @@ static int put(const struct sink *s, const char *buf, size_t len)
 		else
 			n = write(s->fd, buf, len);
 	} while (n < 0 && errno == EINTR);
+	if (s->tty)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return n == (ssize_t)len ? 0 : -1;
 }
 
