@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "forward.h"
 #include "log.h"
@@ -18,14 +19,17 @@
 void forward_signal(struct pid1_state *st, int signo)
 {
 	const struct signal_rule *rule;
-	char in[SIGNAME_MAX], out[SIGNAME_MAX];
+	char in[SIGNAME_MAX] = "", out[SIGNAME_MAX] = "";
+	int err;
 	enum scope scope = st->conf->forward_to;
 	int sent = signo;
 
 	if (signo <= 0 || signo > CONF_SIGNAL_MAX)
 		return;
 	rule = &st->conf->signals[signo];
-	signame_name(signo, in, sizeof(in));
+	/* Names are only worth formatting when a line will be written (signal storms). */
+	if (log_get_level() >= LOG_INFO || rule->action == ACTION_SHUTDOWN)
+		signame_name(signo, in, sizeof(in));
 	switch (rule->action) {
 	case ACTION_IGNORE:
 		log_info("received %s: ignored as configured", in);
@@ -39,20 +43,25 @@ void forward_signal(struct pid1_state *st, int signo)
 	case ACTION_FORWARD:
 		break;
 	}
-	signame_name(sent, out, sizeof(out));
 	if (target_signal(st, scope, sent) < 0) {
+		err = errno;
+		signame_name(signo, in, sizeof(in));
+		signame_name(sent, out, sizeof(out));
 		/* ESRCH: the child is gone and nothing else is in scope. Not an error. */
-		if (errno == ESRCH)
+		if (err == ESRCH)
 			log_info("received %s: no process left in scope %s to pass it to", in,
 				 target_scope_name(scope));
 		else
-			log_warn("received %s: cannot send %s to %s: %m", in, out,
-				 target_scope_name(scope));
+			log_warn("received %s: cannot send %s to %s: %s", in, out,
+				 target_scope_name(scope), strerror(err));
 		return;
 	}
+	if (log_get_level() < LOG_INFO)
+		return;
 	if (sent == signo)
 		log_info("received %s: forwarded to %s", in, target_scope_name(scope));
 	else
-		log_info("received %s: rewritten to %s and sent to %s", in, out,
+		log_info("received %s: rewritten to %s and sent to %s", in,
+			 signame_name(sent, out, sizeof(out)),
 			 target_scope_name(scope));
 }

@@ -21,6 +21,7 @@
 
 static int pipe_rd = -1;
 static int pipe_wr = -1;
+static pid_t self; /* getpid() once, not once per signal */
 /* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
@@ -57,7 +58,7 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 	 * A SIGPIPE or SIGXFSZ that pid1's own write raised is not an event to pass on: the
 	 * kernel sends those as SI_USER from the writer itself, and the write reports EPIPE.
 	 */
-	if (info != NULL && info->si_code == SI_USER && info->si_pid == getpid()) {
+	if (info != NULL && info->si_code == SI_USER && info->si_pid == self) {
 		errno = saved;
 		return;
 	}
@@ -83,6 +84,7 @@ int loop_init(sigset_t *start_mask, sigset_t *start_ignored)
 	struct sigaction sa, old;
 	int fds[2], signo;
 
+	self = getpid();
 	sigemptyset(&handled);
 	sigemptyset(start_ignored);
 	for (signo = 1; signo < NSIG; signo++)
@@ -161,6 +163,9 @@ size_t loop_wait(int timeout_ms, int *sigs, size_t n)
 			break;
 		for (i = 0; i < (size_t)got; i++)
 			sigs[have++] = buf[i];
+		/* A short read emptied the pipe: another read would only say EAGAIN. */
+		if ((size_t)got < want)
+			break;
 	}
 	return take_overflow(sigs, n, have);
 }

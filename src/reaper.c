@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "duration.h"
@@ -66,7 +67,7 @@ static void note_orphan(const struct pid1_state *st, pid_t pid, int status)
 
 	if (st->conf->warn_on_reap)
 		log_warn("reaped zombie %d, %s", (int)pid, describe(status, how, sizeof(how)));
-	else
+	else if (log_get_level() >= LOG_DEBUG) /* skip describe() when nothing is written */
 		log_debug("reaped orphan %d, %s", (int)pid, describe(status, how, sizeof(how)));
 }
 
