@@ -11,7 +11,7 @@ what=${1:-demo}
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux procps psmisc python3 mandoc valgrind clang
 cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit
-systemd bsdutils xz-utils"
+systemd bsdutils xz-utils binutils manpages manpages-dev passwd file"
 
 install_packages() {
 	missing=

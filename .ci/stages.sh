@@ -56,10 +56,13 @@ versions() {
 }
 
 stage "tool versions" versions
+# The static build first: the suite runs it alone in a chroot and in runc (PID1_STATIC).
+stage "static build" configure_in build-static --enable-static-binary --enable-werror
+export PID1_STATIC="$PWD/build-static/src/pid1"
 stage "build with gcc, -Werror" configure_in build-ci --enable-werror
 stage "test suite (gcc)" check_in build-ci
 stage "test suite pinned to one CPU" taskset -c 0 sh -c 'cd build-ci && make check'
-stage "build and test with clang, -Werror" sh -c \
+stage "build with clang, -Werror, unit tests" sh -c \
 	'rm -rf build-clang && mkdir build-clang && cd build-clang && ../configure -q CC=clang --enable-werror && make -j2 >/dev/null && make check TESTS="$(cd .. && ls tests/unit/test-*.c | sed "s/\.c\$//" | tr "\n" " ")"'
 stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
 stage "test suite under ASan+UBSan" check_in build-asan
@@ -68,6 +71,7 @@ stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples
 stage "shellcheck tests" shellcheck -x -s bash tests/lib/pid1.bash tests/setup_suite.bash tests/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
+stage "fuzz the config parser (60 s)" sh .ci/fuzz.sh
 stage "make distcheck" sh -c 'cd build-ci && make distcheck >/dev/null'
 
 echo

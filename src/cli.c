@@ -32,61 +32,62 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"exit-zero", required_argument, NULL, 'e'},
-	{"group", no_argument, NULL, 'g'},
-	{"help", no_argument, NULL, 'h'},
-	{"license", no_argument, NULL, 'l'},
-	{"check", no_argument, NULL, 'n'},
-	{"parent-death-signal", required_argument, NULL, 'p'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"subreaper", no_argument, NULL, 's'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"version", no_argument, NULL, 'V'},
-	{"warn-on-reap", no_argument, NULL, 'w'},
-	{"forward-to", required_argument, NULL, OPT_FORWARD_TO},
-	{"log-target", required_argument, NULL, OPT_LOG_TARGET},
-	{"log-file", required_argument, NULL, OPT_LOG_FILE},
-	{"pidfile", required_argument, NULL, OPT_PIDFILE},
-	{"pause", no_argument, NULL, OPT_PAUSE},
-	{"restart", required_argument, NULL, OPT_RESTART},
-	{"user", required_argument, NULL, OPT_USER},
-	{"workdir", required_argument, NULL, OPT_WORKDIR},
-	{"umask", required_argument, NULL, OPT_UMASK},
-	{"no-new-privileges", no_argument, NULL, OPT_NO_NEW_PRIVS},
-	{NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'},
+    {"exit-zero", required_argument, NULL, 'e'},
+    {"group", no_argument, NULL, 'g'},
+    {"help", no_argument, NULL, 'h'},
+    {"license", no_argument, NULL, 'l'},
+    {"check", no_argument, NULL, 'n'},
+    {"parent-death-signal", required_argument, NULL, 'p'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"subreaper", no_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
+    {"warn-on-reap", no_argument, NULL, 'w'},
+    {"forward-to", required_argument, NULL, OPT_FORWARD_TO},
+    {"log-target", required_argument, NULL, OPT_LOG_TARGET},
+    {"log-file", required_argument, NULL, OPT_LOG_FILE},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"pause", no_argument, NULL, OPT_PAUSE},
+    {"restart", required_argument, NULL, OPT_RESTART},
+    {"user", required_argument, NULL, OPT_USER},
+    {"workdir", required_argument, NULL, OPT_WORKDIR},
+    {"umask", required_argument, NULL, OPT_UMASK},
+    {"no-new-privileges", no_argument, NULL, OPT_NO_NEW_PRIVS},
+    {NULL, 0, NULL, 0},
 };
 
 void cli_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: pid1 [-ghlnqsVvw] [-c file] [-e code] [-p signal] [--forward-to scope]\n"
-		"            [--log-target target] [--log-file file] [--pidfile file]\n"
-		"            [--restart policy] [--user user[:group]] [--workdir dir]\n"
-		"            [--umask mode] [--no-new-privileges]\n"
-		"            [--] command [argument ...]\n"
-		"       pid1 --pause [options]\n"
-		"\n"
-		"  -c, --config FILE        read FILE (default: $PID1_CONFIG, else built-in defaults)\n"
-		"  -n, --check              validate the config, print it in full, exit\n"
-		"  -g, --group              forward signals to the child's process group\n"
-		"      --forward-to SCOPE   child, group or all\n"
-		"  -s, --subreaper          register as child subreaper even as PID 1\n"
-		"  -p, --parent-death-signal SIG  get SIG when pid1's parent dies\n"
-		"  -e, --exit-zero CODE     report exit code CODE as 0 (repeatable)\n"
-		"  -w, --warn-on-reap       log every orphan reaped as a warning\n"
-		"  -v, --verbose            log more (repeatable); -q, --quiet: log less\n"
-		"      --log-target TARGET  stderr, syslog or file (repeatable)\n"
-		"      --log-file FILE      log to FILE (implies --log-target file)\n"
-		"      --pidfile FILE       write pid1's pid to FILE\n"
-		"      --pause              no command: sleep and reap until a shutdown signal\n"
-		"      --restart POLICY     no, on-failure or always\n"
-		"      --user USER[:GROUP]  run the child as USER (name or number)\n"
-		"      --workdir DIR        run the child in DIR\n"
-		"      --umask MODE         run the child with umask MODE (octal)\n"
-		"      --no-new-privileges  the child and its descendants cannot gain privileges\n"
-		"  -l, --license            print the license\n"
-		"  -h, --help               print this help;  -V, --version: print the version\n");
+	fprintf(
+	    out,
+	    "usage: pid1 [-ghlnqsVvw] [-c file] [-e code] [-p signal] [--forward-to scope]\n"
+	    "            [--log-target target] [--log-file file] [--pidfile file]\n"
+	    "            [--restart policy] [--user user[:group]] [--workdir dir]\n"
+	    "            [--umask mode] [--no-new-privileges]\n"
+	    "            [--] command [argument ...]\n"
+	    "       pid1 --pause [options]\n"
+	    "\n"
+	    "  -c, --config FILE        read FILE (default: $PID1_CONFIG, else built-in defaults)\n"
+	    "  -n, --check              validate the config, print it in full, exit\n"
+	    "  -g, --group              forward signals to the child's process group\n"
+	    "      --forward-to SCOPE   child, group or all\n"
+	    "  -s, --subreaper          register as child subreaper even as PID 1\n"
+	    "  -p, --parent-death-signal SIG  get SIG when pid1's parent dies\n"
+	    "  -e, --exit-zero CODE     report exit code CODE as 0 (repeatable)\n"
+	    "  -w, --warn-on-reap       log every orphan reaped as a warning\n"
+	    "  -v, --verbose            log more (repeatable); -q, --quiet: log less\n"
+	    "      --log-target TARGET  stderr, syslog or file (repeatable)\n"
+	    "      --log-file FILE      log to FILE (implies --log-target file)\n"
+	    "      --pidfile FILE       write pid1's pid to FILE\n"
+	    "      --pause              no command: sleep and reap until a shutdown signal\n"
+	    "      --restart POLICY     no, on-failure or always\n"
+	    "      --user USER[:GROUP]  run the child as USER (name or number)\n"
+	    "      --workdir DIR        run the child in DIR\n"
+	    "      --umask MODE         run the child with umask MODE (octal)\n"
+	    "      --no-new-privileges  the child and its descendants cannot gain privileges\n"
+	    "  -l, --license            print the license\n"
+	    "  -h, --help               print this help;  -V, --version: print the version\n");
 }
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -177,10 +178,9 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->warn_on_reap = true;
 		break;
 	case OPT_FORWARD_TO:
-		if (strcmp(arg, "child") != 0 && strcmp(arg, "group") != 0 &&
-		    strcmp(arg, "all") != 0)
+		opts->forward_to = conf_scope_parse(arg);
+		if (opts->forward_to < 0)
 			return usage_error("--forward-to '%s': must be child, group or all", arg);
-		opts->forward_to = arg;
 		break;
 	case OPT_LOG_FILE:
 		opts->log_file = arg;
@@ -188,7 +188,8 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		break;
 	case OPT_LOG_TARGET:
 		if (parse_log_target(arg, &opts->log_targets) < 0)
-			return usage_error("--log-target '%s': must be stderr, syslog or file", arg);
+			return usage_error("--log-target '%s': must be stderr, syslog or file",
+					   arg);
 		break;
 	case OPT_PIDFILE:
 		opts->pidfile = arg;
@@ -210,7 +211,8 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	case OPT_UMASK:
 		opts->umask = parse_umask(arg);
 		if (opts->umask < 0)
-			return usage_error("--umask '%s': must be an octal mode from 0 to 0777", arg);
+			return usage_error("--umask '%s': must be an octal mode from 0 to 0777",
+					   arg);
 		break;
 	case OPT_NO_NEW_PRIVS:
 		opts->no_new_privs = true;
@@ -229,6 +231,7 @@ int cli_parse(int argc, char **argv, struct options *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	opts->restart = -1;
+	opts->forward_to = -1;
 	opts->umask = -1;
 	opts->config_path = getenv("PID1_CONFIG");
 	if (opts->config_path != NULL && *opts->config_path == '\0')
@@ -244,15 +247,6 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	if (opts->pause && opts->command != NULL)
 		return usage_error("--pause takes no command (got '%s')", argv[optind]);
 	return -1;
-}
-
-static enum scope scope_from_name(const char *name)
-{
-	if (strcmp(name, "group") == 0)
-		return SCOPE_GROUP;
-	if (strcmp(name, "all") == 0)
-		return SCOPE_ALL;
-	return SCOPE_CHILD;
 }
 
 /* USER or USER:GROUP; the names are checked later, when they are looked up. */
@@ -277,8 +271,8 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 		return -1;
 	if (opts->group)
 		conf->forward_to = SCOPE_GROUP;
-	if (opts->forward_to != NULL)
-		conf->forward_to = scope_from_name(opts->forward_to);
+	if (opts->forward_to >= 0)
+		conf->forward_to = (enum scope)opts->forward_to;
 	if (opts->subreaper)
 		conf->subreaper = true;
 	if (opts->parent_death_signal > 0)

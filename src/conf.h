@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The configuration: built-in defaults, the libconfuse file, the -n printer.
- * Everything pid1 runs on is copied into struct pid1_conf, which is read-only once loaded;
- * libconfuse never leaves conf.c.
+ * The configuration: built-in defaults (confdefaults.c), the libconfuse file (conf.c, read by
+ * conffile.c, its values spelled in confvalue.c), the -n printer (confprint.c). Everything
+ * pid1 runs on is copied into struct pid1_conf, which is read-only once loaded; libconfuse
+ * never leaves conf.c.
  */
 #ifndef PID1_CONF_H
 #define PID1_CONF_H
@@ -19,13 +20,13 @@
 
 /* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
 #define CONF_SIGNAL_MAX 64
-#define CONF_MAX_STEPS 16
+#define CONF_MAX_STEPS	16
 
 /* What pid1 does with an incoming signal. */
 enum action {
-	ACTION_FORWARD,  /* pass it on unchanged */
-	ACTION_REWRITE,  /* pass on rule.to instead */
-	ACTION_IGNORE,   /* drop it (logged) */
+	ACTION_FORWARD,	 /* pass it on unchanged */
+	ACTION_REWRITE,	 /* pass on rule.to instead */
+	ACTION_IGNORE,	 /* drop it (logged) */
 	ACTION_SHUTDOWN, /* start the shutdown ladder, or advance it */
 };
 
@@ -69,16 +70,16 @@ struct shutdown_conf {
 
 struct pid1_conf {
 	char path[PATH_MAX]; /* the file loaded, "" for built-in defaults */
-	char **command;      /* NULL-terminated argv from the file, or NULL; owned */
+	char **command;	     /* NULL-terminated argv from the file, or NULL; owned */
 	enum scope forward_to;
 	struct signal_rule signals[CONF_SIGNAL_MAX + 1]; /* indexed by signal number */
 	struct shutdown_conf shutdown;
 	int exit_code_map[256]; /* -1: unchanged */
 	struct log_conf log;
-	bool subreaper;          /* become a subreaper even as PID 1 (-s) */
-	bool warn_on_reap;       /* log each orphan reaped at warning level (-w) */
+	bool subreaper;		 /* become a subreaper even as PID 1 (-s) */
+	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
 	int parent_death_signal; /* 0: none (-p) */
-	char pidfile[PATH_MAX];  /* "" for none (--pidfile) */
+	char pidfile[PATH_MAX];	 /* "" for none (--pidfile) */
 	struct restart_conf restart;
 	struct privs_conf privs; /* who the child runs as */
 };
@@ -98,6 +99,10 @@ void conf_print(const struct pid1_conf *conf, FILE *out);
 /* Replaces conf->command with a copy of argv (NULL-terminated). Returns 0 or -1. */
 int conf_set_command(struct pid1_conf *conf, char *const *argv);
 
+/* Frees what conf owns: the command and the environment lists. */
 void conf_free(struct pid1_conf *conf);
+
+/* A scope from its config word (child, group, all), or -1 when unknown. */
+int conf_scope_parse(const char *name);
 
 #endif

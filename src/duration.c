@@ -20,7 +20,7 @@ struct unit {
 
 /* Longest suffix first so "ms" is not read as "m" followed by junk. */
 static const struct unit units[] = {
-	{"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 60 * 60 * 1000}, {"", 1000},
+    {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 60 * 60 * 1000}, {"", 1000},
 };
 
 int duration_parse(const char *s, int64_t *ms)

@@ -6,10 +6,10 @@
 #define PID1_EXITCODE_H
 
 /* Exit codes pid1 uses for itself; documented in pid1.8 EXIT STATUS. */
-#define EXIT_START_FAILED 1  /* pid1 could not start the child (fork failed...) */
-#define EXIT_USAGE 2         /* bad usage or configuration; child never started */
+#define EXIT_START_FAILED   1 /* pid1 could not start the child (fork failed...) */
+#define EXIT_USAGE	    2 /* bad usage or configuration; child never started */
 #define EXIT_NOT_EXECUTABLE 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_NOT_FOUND	    127
 
 /* A wait status as a shell would report it: the exit code, or 128+N when killed by N. */
 int exitcode_from_status(int wstatus);

@@ -62,6 +62,5 @@ void forward_signal(struct pid1_state *st, int signo)
 		log_info("received %s: forwarded to %s", in, target_scope_name(scope));
 	else
 		log_info("received %s: rewritten to %s and sent to %s", in,
-			 signame_name(sent, out, sizeof(out)),
-			 target_scope_name(scope));
+			 signame_name(sent, out, sizeof(out)), target_scope_name(scope));
 }

@@ -13,16 +13,16 @@
 /* Targets, any combination. */
 #define LOG_TARGET_STDERR 0x1
 #define LOG_TARGET_SYSLOG 0x2
-#define LOG_TARGET_FILE 0x4
+#define LOG_TARGET_FILE	  0x4
 
 #define LOG_IDENT_MAX 32
 
 struct log_conf {
-	int level;                  /* syslog level: LOG_ERR .. LOG_DEBUG */
-	unsigned int targets;       /* LOG_TARGET_* bits */
-	char file[PATH_MAX];        /* path for LOG_TARGET_FILE */
-	char ident[LOG_IDENT_MAX];  /* syslog ident */
-	int facility;               /* syslog facility, e.g. LOG_DAEMON */
+	int level;		   /* syslog level: LOG_ERR .. LOG_DEBUG */
+	unsigned int targets;	   /* LOG_TARGET_* bits */
+	char file[PATH_MAX];	   /* path for LOG_TARGET_FILE */
+	char ident[LOG_IDENT_MAX]; /* syslog ident */
+	int facility;		   /* syslog facility, e.g. LOG_DAEMON */
 };
 
 /* Opens the targets. Returns 0, or -1 after printing why on stderr. */

@@ -64,11 +64,13 @@ static void log_start(const struct pid1_state *st)
 	const struct pid1_conf *conf = st->conf;
 	char cmd[512];
 
-	log_notice("pid1 %s starting as %s (pid %d), config %s, %s%s", PACKAGE_VERSION,
-		   st->is_pid1 ? "PID 1" : st->subreaper ? "subreaper" : "plain process",
-		   (int)getpid(), conf->path[0] != '\0' ? conf->path : "built-in defaults",
-		   st->pause ? "pause mode" : "command: ",
-		   st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
+	log_info("pid1 %s starting as %s (pid %d), config %s, %s%s", PACKAGE_VERSION,
+		 st->is_pid1	 ? "PID 1"
+		 : st->subreaper ? "subreaper"
+				 : "plain process",
+		 (int)getpid(), conf->path[0] != '\0' ? conf->path : "built-in defaults",
+		 st->pause ? "pause mode" : "command: ",
+		 st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
 }
 
 /* -p: pid1 gets a signal of its own choosing when its parent dies (tini -p). */
@@ -190,12 +192,16 @@ static int final_exit_code(const struct pid1_state *st)
 		code = 128 + SIGKILL;
 		snprintf(how, sizeof(how), "the child outlived the shutdown ladder");
 	}
+	/* A clean exit is routine (info); anything else is worth a line at the default level. */
 	if (exitcode_remap(st->conf->exit_code_map, code) != code) {
-		log_notice("exiting with code %d (%s, %d remapped)",
-			   exitcode_remap(st->conf->exit_code_map, code), how, code);
+		log_info("exiting with code %d (%s, %d remapped)",
+			 exitcode_remap(st->conf->exit_code_map, code), how, code);
 		return exitcode_remap(st->conf->exit_code_map, code);
 	}
-	log_notice("exiting with code %d (%s)", code, how);
+	if (code == 0)
+		log_info("exiting with code 0 (%s)", how);
+	else
+		log_notice("exiting with code %d (%s)", code, how);
 	return code;
 }
 
@@ -262,8 +268,8 @@ int main(int argc, char **argv)
 	spawn.argv = conf.command;
 	spawn.privs = &privs;
 	spawn.take_tty = own_terminal();
-	spawn.own_group = spawn.take_tty || conf.forward_to == SCOPE_GROUP ||
-			  conf.shutdown.scope == SCOPE_GROUP;
+	spawn.own_group =
+	    spawn.take_tty || conf.forward_to == SCOPE_GROUP || conf.shutdown.scope == SCOPE_GROUP;
 	if (!st.pause && start_child(&st, &spawn, &code) < 0)
 		goto out_pidfile;
 

@@ -18,11 +18,11 @@
 struct privs_conf {
 	char user[PRIVS_NAME_MAX];  /* name or number; "" keeps pid1's */
 	char group[PRIVS_NAME_MAX]; /* name or number; "" uses the user's primary group */
-	char workdir[PATH_MAX];     /* "" keeps pid1's */
-	bool set_umask;             /* false keeps pid1's umask */
+	char workdir[PATH_MAX];	    /* "" keeps pid1's */
+	bool set_umask;		    /* false keeps pid1's umask */
 	mode_t umask;
 	bool no_new_privs;
-	char **env;       /* "NAME=value" to set, NULL-terminated, or NULL */
+	char **env;	  /* "NAME=value" to set, NULL-terminated, or NULL */
 	char **unset_env; /* names to remove, NULL-terminated, or NULL */
 };
 

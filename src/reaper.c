@@ -33,8 +33,9 @@ int reaper_init(struct pid1_state *st, bool force)
 	if (st->is_pid1)
 		log_debug("registered as child subreaper as asked, although PID 1");
 	else
-		log_debug("not PID 1 (pid %d): registered as child subreaper so orphans come to pid1",
-			  (int)getpid());
+		log_debug(
+		    "not PID 1 (pid %d): registered as child subreaper so orphans come to pid1",
+		    (int)getpid());
 	return 0;
 }
 
@@ -44,7 +45,8 @@ static const char *describe(int status, char *buf, size_t len)
 	char name[SIGNAME_MAX];
 
 	if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by %s%s", signame_name(WTERMSIG(status), name, sizeof(name)),
+		snprintf(buf, len, "killed by %s%s",
+			 signame_name(WTERMSIG(status), name, sizeof(name)),
 			 WCOREDUMP(status) ? " (core dumped)" : "");
 	else
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
@@ -57,8 +59,13 @@ static void note_main_child(struct pid1_state *st, int status)
 
 	st->child_exited = true;
 	st->child_status = status;
-	log_notice("child %d %s after %s", (int)st->child, describe(status, how, sizeof(how)),
-		   duration_format(loop_now_ms() - st->child_started_ms, took, sizeof(took)));
+	describe(status, how, sizeof(how));
+	duration_format(loop_now_ms() - st->child_started_ms, took, sizeof(took));
+	/* A quiet container stays quiet: only a failing child is news at the default level. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("child %d %s after %s", (int)st->child, how, took);
+	else
+		log_notice("child %d %s after %s", (int)st->child, how, took);
 }
 
 static void note_orphan(const struct pid1_state *st, pid_t pid, int status)

@@ -54,7 +54,7 @@ bool restart_schedule(struct pid1_state *st)
 		return false;
 	n = recent(st, now);
 	if (n >= (size_t)rc->limit) {
-		log_notice("child failed %zu times within %s: giving up on restarts", n,
+		log_notice("child restarted %zu times within %s: giving up on restarts", n,
 			   duration_format(rc->window_ms, when, sizeof(when)));
 		return false;
 	}

@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 enum restart_policy {
-	RESTART_NO,         /* the child's exit ends pid1 (default) */
+	RESTART_NO,	    /* the child's exit ends pid1 (default) */
 	RESTART_ON_FAILURE, /* restart after a non-zero exit or a death by signal */
-	RESTART_ALWAYS,     /* restart after any exit */
+	RESTART_ALWAYS,	    /* restart after any exit */
 };
 
 /* The most restarts a window may count: bounds the history kept in the state. */
@@ -22,7 +22,7 @@ struct restart_conf {
 	enum restart_policy policy;
 	int64_t delay_ms;     /* first back-off */
 	int64_t max_delay_ms; /* back-off doubles up to this */
-	int limit;            /* restarts allowed within window before giving up */
+	int limit;	      /* restarts allowed within window before giving up */
 	int64_t window_ms;
 };
 

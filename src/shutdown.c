@@ -75,8 +75,8 @@ static void start_step(struct pid1_state *st, int idx)
 	if ((size_t)idx >= sc->nsteps) {
 		left = target_count(st, sc->scope);
 		if (left > 0)
-			log_warn("shutdown ladder exhausted with %d process%s left in scope %s", left,
-				 left == 1 ? "" : "es", target_scope_name(sc->scope));
+			log_warn("shutdown ladder exhausted with %d process%s left in scope %s",
+				 left, left == 1 ? "" : "es", target_scope_name(sc->scope));
 		finish(st, "ladder exhausted");
 		return;
 	}
@@ -101,7 +101,8 @@ void shutdown_begin(struct pid1_state *st, const char *why)
 	restart_cancel(st);
 	if (st->shutting_down) {
 		log_notice("%s during shutdown: %s", why,
-			   sc->on_repeat == ON_REPEAT_KILL ? "killing now" : "skipping to the next step");
+			   sc->on_repeat == ON_REPEAT_KILL ? "killing now"
+							   : "skipping to the next step");
 		end_step(st, "cut short");
 		if (sc->on_repeat == ON_REPEAT_KILL)
 			kill_now(st);

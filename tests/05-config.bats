@@ -69,6 +69,40 @@ refused() {
 	refute_line --partial 'step SIGKILL'
 }
 
+@test "-n prints the supervision settings, restart durations with units" {
+	conf 'user = nobody' 'umask = 27' 'env = { "LANG=C.UTF-8" }' \
+		'restart { policy = on-failure delay = 1500ms window = 120 }'
+	run -0 pid1_run -n -c "$CONF"
+	assert_line 'user = "nobody"'
+	assert_line 'group = ""'
+	assert_line 'umask = 027'
+	assert_line 'env = { "LANG=C.UTF-8" }'
+	assert_line 'unset-env = { }'
+	assert_line $'\tpolicy = on-failure'
+	assert_line $'\tdelay = 1500ms'
+	assert_line $'\tmax-delay = 30s'
+	assert_line $'\twindow = 2m'
+}
+
+@test "-n accepts users and groups this machine does not have" {
+	# They are looked up when pid1 starts a child, so a config can be checked anywhere.
+	conf 'user = pid1-no-such-user' 'group = pid1-no-such-group'
+	run -0 --separate-stderr pid1_run -n -c "$CONF"
+	assert_equal "$stderr" ""
+	assert_line 'user = "pid1-no-such-user"'
+	assert_line 'group = "pid1-no-such-group"'
+}
+
+@test "warn-on-reap comes from the file or from -w" {
+	run -0 pid1_run -n
+	assert_line 'warn-on-reap = false'
+	run -0 pid1_run -n -w
+	assert_line 'warn-on-reap = true'
+	conf 'warn-on-reap = yes'
+	run -0 pid1_run -n -c "$CONF"
+	assert_line 'warn-on-reap = true'
+}
+
 @test "the shipped etc/pid1.conf parses and changes nothing" {
 	run -0 pid1_run -n -c "$PID1_SRCDIR/etc/pid1.conf"
 	local shipped=$output

@@ -297,8 +297,9 @@ syslog_run() {
 	write_conf log.conf 'targets = { syslog }
 facility = local3
 ident = myapp'
-	syslog_run -c "$t/log.conf" -v -v -- true
-	[ "$status" -eq 0 ]
+	# A failing child is logged at notice; the start line at info.
+	syslog_run -c "$t/log.conf" -v -v -- sh -c 'exit 3'
+	[ "$status" -eq 3 ]
 	[ ! -s "$t/err" ]
 	grep -q '^local3\.notice myapp\[1\]: ' "$t/syslog"
 	grep -q '^local3\.info myapp\[1\]: ' "$t/syslog"

@@ -35,15 +35,24 @@ pid1_start() {
 	export PID1_OUTER PID1_PID
 }
 
-# The pid (outside view) of the process unshare forked: pid1 itself.
+# The pid (outside view) of pid1: the descendant of PID1_OUTER that is PID 1 of its own
+# namespace (the last NSpid field is 1). Walking the children files is fast and, unlike
+# pgrep, cannot pick a process that merely starts at the same moment.
 pid1_outer_child() {
-	local t
-	t=$(pgrep -P "$PID1_OUTER" -x timeout 2>/dev/null)
-	[ -n "$t" ] || t=$PID1_OUTER
-	local u
-	u=$(pgrep -P "$t" -x unshare 2>/dev/null)
-	[ -n "$u" ] || u=$t
-	pgrep -P "$u" | head -n 1
+	local queue=("$PID1_OUTER") p c
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		if [ "$p" != "$PID1_OUTER" ] &&
+			awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$p/status" 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			queue+=("$c")
+		done
+	done
+	return 1
 }
 
 pid1_found() {

@@ -28,14 +28,40 @@ static const char *srcdir(void)
 	return s != NULL ? s : ".";
 }
 
+/* Two NULL-terminated lists, either of them maybe NULL, hold the same strings. */
+static void assert_same_list(char *const *a, char *const *b)
+{
+	size_t i;
+
+	fail_unless((a == NULL) == (b == NULL));
+	for (i = 0; a != NULL && a[i] != NULL; i++)
+		fail_unless(b[i] != NULL && strcmp(a[i], b[i]) == 0);
+	fail_unless(a == NULL || b[i] == NULL);
+}
+
+static void assert_same_supervision(const struct pid1_conf *a, const struct pid1_conf *b)
+{
+	fail_unless(a->warn_on_reap == b->warn_on_reap);
+	fail_unless(strcmp(a->privs.user, b->privs.user) == 0);
+	fail_unless(strcmp(a->privs.group, b->privs.group) == 0);
+	fail_unless(strcmp(a->privs.workdir, b->privs.workdir) == 0);
+	fail_unless(a->privs.set_umask == b->privs.set_umask);
+	fail_unless(!a->privs.set_umask || a->privs.umask == b->privs.umask);
+	fail_unless(a->privs.no_new_privs == b->privs.no_new_privs);
+	assert_same_list(a->privs.env, b->privs.env);
+	assert_same_list(a->privs.unset_env, b->privs.unset_env);
+	fail_unless(a->restart.policy == b->restart.policy);
+	fail_unless(a->restart.delay_ms == b->restart.delay_ms);
+	fail_unless(a->restart.max_delay_ms == b->restart.max_delay_ms);
+	fail_unless(a->restart.limit == b->restart.limit);
+	fail_unless(a->restart.window_ms == b->restart.window_ms);
+}
+
 static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 {
 	size_t i;
 
-	fail_unless((a->command == NULL) == (b->command == NULL));
-	for (i = 0; a->command != NULL && a->command[i] != NULL; i++)
-		fail_unless(b->command[i] != NULL && strcmp(a->command[i], b->command[i]) == 0);
-	fail_unless(a->command == NULL || b->command[i] == NULL);
+	assert_same_list(a->command, b->command);
 	fail_unless(a->forward_to == b->forward_to);
 	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
 		fail_unless(a->signals[i].action == b->signals[i].action);
@@ -60,6 +86,7 @@ static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 	fail_unless(a->subreaper == b->subreaper);
 	fail_unless(a->parent_death_signal == b->parent_death_signal);
 	fail_unless(strcmp(a->pidfile, b->pidfile) == 0);
+	assert_same_supervision(a, b);
 }
 
 /* conf_print's output, saved to a file, loads back to the same settings. */
@@ -198,6 +225,14 @@ static void test_defaults(void)
 	fail_unless(conf.exit_code_map[0] == -1 && conf.exit_code_map[255] == -1);
 	fail_unless(conf.log.level == LOG_NOTICE && conf.log.targets == LOG_TARGET_STDERR);
 	fail_unless(strcmp(conf.log.ident, "pid1") == 0 && conf.log.facility == LOG_DAEMON);
+	fail_unless(!conf.warn_on_reap);
+	fail_unless(conf.restart.policy == RESTART_NO && conf.restart.delay_ms == 1000);
+	fail_unless(conf.restart.max_delay_ms == 30000 && conf.restart.limit == 5);
+	fail_unless(conf.restart.window_ms == 60000);
+	fail_unless(conf.privs.user[0] == '\0' && conf.privs.group[0] == '\0');
+	fail_unless(conf.privs.workdir[0] == '\0' && !conf.privs.set_umask);
+	fail_unless(!conf.privs.no_new_privs);
+	fail_unless(conf.privs.env == NULL && conf.privs.unset_env == NULL);
 	round_trip(&conf);
 
 	/* The shipped file has every setting commented out at its default. */
@@ -241,6 +276,19 @@ static void test_full_file(void)
 	fail_unless(conf.log.targets == (LOG_TARGET_SYSLOG | LOG_TARGET_FILE));
 	fail_unless(strcmp(conf.log.file, "/var/log/pid1.log") == 0);
 	fail_unless(strcmp(conf.log.ident, "my-app") == 0 && conf.log.facility == LOG_LOCAL3);
+	fail_unless(conf.warn_on_reap);
+	fail_unless(strcmp(conf.privs.user, "nobody") == 0);
+	fail_unless(strcmp(conf.privs.group, "nogroup") == 0);
+	fail_unless(strcmp(conf.privs.workdir, "/srv") == 0);
+	fail_unless(conf.privs.set_umask && conf.privs.umask == 022);
+	fail_unless(conf.privs.no_new_privs);
+	fail_unless(strcmp(conf.privs.env[0], "LANG=C.UTF-8") == 0);
+	fail_unless(strcmp(conf.privs.env[1], "APP_MODE=prod") == 0 && conf.privs.env[2] == NULL);
+	fail_unless(strcmp(conf.privs.unset_env[0], "DEBUG") == 0);
+	fail_unless(conf.privs.unset_env[1] == NULL);
+	fail_unless(conf.restart.policy == RESTART_ON_FAILURE);
+	fail_unless(conf.restart.delay_ms == 250 && conf.restart.max_delay_ms == 120000);
+	fail_unless(conf.restart.limit == 1000 && conf.restart.window_ms == 3600000);
 	conf_free(&conf);
 
 	snprintf(path, sizeof(path), "%s/tests/conf/good/names.conf", srcdir());
@@ -277,6 +325,53 @@ static void test_print_escapes(void)
 	conf.parent_death_signal = SIGKILL;
 	round_trip(&conf);
 	conf_free(&conf);
+}
+
+/* Heap copies of strings, NULL-terminated, as conf_free expects. */
+static char **list_of(const char *a, const char *b)
+{
+	char **list = calloc(3, sizeof(char *));
+
+	fail_unless(list != NULL);
+	list[0] = strdup(a);
+	list[1] = b != NULL ? strdup(b) : NULL;
+	fail_unless(list[0] != NULL && (b == NULL || list[1] != NULL));
+	return list;
+}
+
+/* The supervision settings survive printing, odd bytes and umask 0 included. */
+static void test_print_supervision(void)
+{
+	char *const argv[] = {"/bin/true", NULL};
+	struct pid1_conf conf;
+
+	conf_defaults(&conf);
+	conf.privs.env = list_of("A=${HOME} \"x\"\t\x1b", "EMPTY=");
+	conf.privs.unset_env = list_of("_X1", NULL);
+	/* Setting the command frees the old one only. */
+	fail_unless(conf_set_command(&conf, argv) == 0);
+	fail_unless(conf.privs.env != NULL && conf.privs.unset_env != NULL);
+	strcpy(conf.privs.user, "1000");
+	strcpy(conf.privs.group, "$grp");
+	strcpy(conf.privs.workdir, "/srv/with space");
+	conf.privs.set_umask = true;
+	conf.privs.umask = 0;
+	conf.privs.no_new_privs = true;
+	conf.warn_on_reap = true;
+	conf.restart = (struct restart_conf){RESTART_ALWAYS, 0, 0, 1, 1};
+	round_trip(&conf);
+	conf.privs.umask = 0777;
+	round_trip(&conf);
+	conf_free(&conf);
+	fail_unless(conf.privs.env == NULL && conf.command == NULL);
+}
+
+static void test_scope_parse(void)
+{
+	fail_unless(conf_scope_parse("child") == SCOPE_CHILD);
+	fail_unless(conf_scope_parse("group") == SCOPE_GROUP);
+	fail_unless(conf_scope_parse("all") == SCOPE_ALL);
+	fail_unless(conf_scope_parse("All") == -1 && conf_scope_parse("") == -1);
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -324,6 +419,8 @@ int main(void)
 	test_defaults();
 	test_full_file();
 	test_print_escapes();
+	test_print_supervision();
+	test_scope_parse();
 	test_good_files();
 	test_bad_files();
 	test_files_refused();

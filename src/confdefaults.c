@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * struct pid1_conf without a file: the built-in defaults every file and command line start
+ * from, the command taken from pid1's own command line, and freeing what a conf owns.
+ * The defaults live here only; the parser leaves a key the file omits at its default.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "conf.h"
+
+void conf_defaults(struct pid1_conf *conf)
+{
+	int i;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->forward_to = SCOPE_CHILD;
+	for (i = 0; i <= CONF_SIGNAL_MAX; i++)
+		conf->signals[i].action = ACTION_FORWARD;
+	conf->signals[SIGTERM].action = ACTION_SHUTDOWN;
+	conf->signals[SIGINT].action = ACTION_SHUTDOWN;
+	conf->shutdown.scope = SCOPE_ALL;
+	conf->shutdown.steps[0] = (struct ladder_step){SIGINT, 4000};
+	conf->shutdown.steps[1] = (struct ladder_step){SIGTERM, 4000};
+	conf->shutdown.steps[2] = (struct ladder_step){SIGKILL, 1000};
+	conf->shutdown.nsteps = 3;
+	/* Restart: policy, delay, max-delay, limit, window. */
+	conf->restart = (struct restart_conf){RESTART_NO, 1000, 30000, 5, 60000};
+	for (i = 0; i < 256; i++)
+		conf->exit_code_map[i] = -1;
+	conf->log.level = LOG_NOTICE;
+	conf->log.targets = LOG_TARGET_STDERR;
+	strcpy(conf->log.ident, "pid1");
+	conf->log.facility = LOG_DAEMON;
+}
+
+/* Frees a NULL-terminated list of strings and sets it to NULL. */
+static void free_list(char ***list)
+{
+	size_t i;
+
+	for (i = 0; *list != NULL && (*list)[i] != NULL; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+int conf_set_command(struct pid1_conf *conf, char *const *argv)
+{
+	char **copy;
+	size_t n = 0, i;
+
+	while (argv[n] != NULL)
+		n++;
+	copy = calloc(n + 1, sizeof(char *));
+	if (copy == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		copy[i] = strdup(argv[i]);
+		if (copy[i] == NULL) {
+			free_list(&copy);
+			return -1;
+		}
+	}
+	free_list(&conf->command);
+	conf->command = copy;
+	return 0;
+}
+
+void conf_free(struct pid1_conf *conf)
+{
+	free_list(&conf->command);
+	free_list(&conf->privs.env);
+	free_list(&conf->privs.unset_env);
+}

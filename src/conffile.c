@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading the config file: what it must be before pid1 trusts it, the size limit, and the
+ * comment stripping that keeps libconfuse's line numbers right. Knows nothing of keys or
+ * values; conf.c parses the text this returns.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "conffile.h"
+
+/* Largest config file read: anything bigger is a mistake, not a config. */
+#define CONF_MAX_BYTES (1024 * 1024)
+#define CONF_MAX_TEXT  "1 MiB"
+
+/* Returns a printable copy of s (control bytes and non-ASCII as \ooo), or NULL. */
+static char *escape(const char *s)
+{
+	char *out;
+
+	if (stravis(&out, s, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL) < 0)
+		return NULL;
+	return out;
+}
+
+void conffile_error(const char *path, int line, const char *msg)
+{
+	char *p = escape(path), *m = escape(msg);
+
+	if (line > 0)
+		fprintf(stderr, "pid1: %s:%d: %s\n", p ? p : "?", line, m ? m : "?");
+	else
+		fprintf(stderr, "pid1: %s: %s\n", p ? p : "?", m ? m : "?");
+	free(p);
+	free(m);
+}
+
+/*
+ * Opens path after checking what it is: a regular file, and as root one that only root can
+ * change (as sshd's StrictModes). The checks look at the open file, so the parser reads
+ * the very bytes checked. Returns the fd, or -1 after printing why.
+ */
+static int open_checked(const char *path)
+{
+	struct stat st;
+	char *esc;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO must not hang; it is refused just below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		esc = escape(path);
+		fprintf(stderr, "pid1: cannot open %s: %s\n", esc ? esc : "?", strerror(errno));
+		free(esc);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		conffile_error(path, 0, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		conffile_error(path, 0, "not a regular file");
+	} else if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
+		conffile_error(path, 0,
+			       "must be owned by root and not writable by group or others");
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* Reads all of fd, at most CONF_MAX_BYTES. Returns a buffer to free, or NULL after saying why. */
+static char *read_all(const char *path, int fd, size_t *len)
+{
+	/* One byte more than allowed, to tell a full-sized file from a larger one. */
+	char *buf = malloc(CONF_MAX_BYTES + 1);
+	ssize_t n;
+
+	if (buf == NULL) {
+		conffile_error(path, 0, strerror(errno));
+		return NULL;
+	}
+	*len = 0;
+	while (*len <= CONF_MAX_BYTES) {
+		n = read(fd, buf + *len, CONF_MAX_BYTES + 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			conffile_error(path, 0, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	if (*len > CONF_MAX_BYTES) {
+		conffile_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
+		goto fail;
+	}
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/* The line number of p in buf. */
+static int line_of(const char *buf, const char *p)
+{
+	int line = 1;
+
+	for (; buf < p; buf++)
+		line += *buf == '\n';
+	return line;
+}
+
+/* Bytes that end an unquoted word in libconfuse's lexer. */
+static bool ends_word(char c)
+{
+	return c == '\0' || strchr(" #\"'\t\n\r={}()+,*", c) != NULL;
+}
+
+/* Index just past the string opening at buf[i] ('"' or '\''), as libconfuse scans it. */
+static size_t string_end(const char *buf, size_t len, size_t i)
+{
+	const char *brace;
+	char quote = buf[i];
+
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\') {
+			i++;
+		} else if (buf[i] == quote) {
+			return i + 1;
+		} else if (quote == '"' && buf[i] == '$' && i + 1 < len && buf[i + 1] == '{') {
+			/* "${NAME}" is one token to libconfuse even when NAME holds a quote. */
+			brace = memchr(buf + i, '}', len - i);
+			if (brace != NULL)
+				i = (size_t)(brace - buf);
+		}
+	}
+	return len;
+}
+
+/*
+ * Removes comments in place, keeping their newlines: libconfuse 3.3 counts three lines for
+ * each '#' comment, so every line number after one would be wrong. Strings are kept as they
+ * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
+ * Returns the new length, or -1 with *line set when a '/' '*' comment is not closed.
+ */
+static ssize_t strip_comments(char *buf, size_t len, int *line)
+{
+	size_t r = 0, w = 0, end;
+	bool in_word = false;
+	const char *close;
+	int lineno = 1;
+
+	while (r < len) {
+		bool slash = !in_word && buf[r] == '/' && r + 1 < len;
+
+		end = r + 1;
+		if (buf[r] == '"' || buf[r] == '\'') {
+			end = string_end(buf, len, r);
+		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
+			   (close = memchr(buf + r, '}', len - r)) != NULL) {
+			end = (size_t)(close - buf) + 1; /* ${NAME} */
+		} else if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
+			for (; r < len && buf[r] != '\n'; r++)
+				;
+			in_word = false;
+			continue;
+		} else if (slash && buf[r + 1] == '*') {
+			close = memmem(buf + r + 2, len - r - 2, "*/", 2);
+			if (close == NULL) {
+				*line = lineno;
+				return -1;
+			}
+			/* A space where the comment was, then its newlines. */
+			buf[w++] = ' ';
+			for (; buf + r < close; r++) {
+				if (buf[r] == '\n') {
+					buf[w++] = '\n';
+					lineno++;
+				}
+			}
+			r += 2;
+			in_word = false;
+			continue;
+		}
+		in_word = end == r + 1 && !ends_word(buf[r]);
+		for (; r < end; r++) {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r];
+		}
+	}
+	return (ssize_t)w;
+}
+
+char *conffile_read(const char *path, size_t *len)
+{
+	char *buf, *nul;
+	int fd, line = 0;
+	ssize_t n;
+
+	fd = open_checked(path);
+	if (fd < 0)
+		return NULL;
+	buf = read_all(path, fd, len);
+	close(fd);
+	if (buf == NULL)
+		return NULL;
+	nul = memchr(buf, '\0', *len);
+	if (nul != NULL) {
+		/* libconfuse would cut a string short there and carry on. */
+		conffile_error(path, line_of(buf, nul), "NUL byte: not a text file");
+		goto fail;
+	}
+	n = strip_comments(buf, *len, &line);
+	if (n < 0) {
+		conffile_error(path, line, "unterminated comment");
+		goto fail;
+	}
+	*len = (size_t)n;
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}

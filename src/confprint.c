@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The -n printer: the configuration in effect, defaults included, in the file's own syntax.
+ * Its output must load back to the same struct pid1_conf, so every string is quoted and
+ * escaped the way libconfuse reads it. Knows nothing of libconfuse itself.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "confvalue.h"
+#include "duration.h"
+#include "log.h"
+#include "restart.h"
+#include "signame.h"
+
+/*
+ * Writes s as a double-quoted string that libconfuse reads back byte for byte: '$' is
+ * escaped because "${NAME}" would expand, and other bytes as \xHH because an octal escape
+ * followed by a digit is misread by libconfuse 3.3.
+ */
+static void print_string(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\' || *p == '$')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* A name bare when libconfuse takes it as one word, quoted otherwise ("SIGRTMIN+3"). */
+static void print_name(FILE *out, const char *s)
+{
+	if (s[0] != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789_-.") == strlen(s))
+		fputs(s, out);
+	else
+		print_string(out, s);
+}
+
+static void print_signal(FILE *out, int signo)
+{
+	char name[SIGNAME_MAX];
+
+	print_name(out, signame_name(signo, name, sizeof(name)));
+}
+
+static void print_duration(FILE *out, int64_t ms)
+{
+	char buf[32];
+
+	fputs(duration_format(ms, buf, sizeof(buf)), out);
+}
+
+/* "key = { "a", "b" }" for a NULL-terminated list, "key = { }" for none. */
+static void print_list(FILE *out, const char *key, char *const *list)
+{
+	size_t i;
+
+	fprintf(out, "%s = {", key);
+	for (i = 0; list != NULL && list[i] != NULL; i++) {
+		fputs(i == 0 ? " " : ", ", out);
+		print_string(out, list[i]);
+	}
+	fputs(" }\n", out);
+}
+
+static void print_signals(const struct pid1_conf *conf, FILE *out)
+{
+	struct pid1_conf def;
+	int i;
+
+	/* Printed: every rule that is not a plain forward, and every default that is not. */
+	conf_defaults(&def);
+	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
+		const struct signal_rule *r = &conf->signals[i];
+
+		if (r->action == ACTION_FORWARD && def.signals[i].action == ACTION_FORWARD)
+			continue;
+		fputs("signal ", out);
+		print_signal(out, i);
+		fprintf(out, " { action = %s", confvalue_name("action", r->action));
+		if (r->action == ACTION_REWRITE) {
+			fputs(" to = ", out);
+			print_signal(out, r->to);
+		}
+		fputs(" }\n", out);
+	}
+}
+
+static void print_shutdown(const struct shutdown_conf *sd, FILE *out)
+{
+	size_t i;
+
+	fputs("shutdown {\n\tdelay = ", out);
+	print_duration(out, sd->delay_ms);
+	fprintf(out, "\n\tscope = %s\n", confvalue_name("scope", sd->scope));
+	fprintf(out, "\ton-child-exit = %s\n", confvalue_name("on-child-exit", sd->on_child_exit));
+	fprintf(out, "\ton-repeat = %s\n", confvalue_name("on-repeat", sd->on_repeat));
+	for (i = 0; i < sd->nsteps; i++) {
+		fputs("\tstep ", out);
+		print_signal(out, sd->steps[i].signo);
+		fputs(" { grace = ", out);
+		print_duration(out, sd->steps[i].grace_ms);
+		fputs(" }\n", out);
+	}
+	fputs("}\n", out);
+}
+
+static void print_restart(const struct restart_conf *rc, FILE *out)
+{
+	fprintf(out, "restart {\n\tpolicy = %s\n\tdelay = ", restart_policy_name(rc->policy));
+	print_duration(out, rc->delay_ms);
+	fputs("\n\tmax-delay = ", out);
+	print_duration(out, rc->max_delay_ms);
+	fprintf(out, "\n\tlimit = %d\n\twindow = ", rc->limit);
+	print_duration(out, rc->window_ms);
+	fputs("\n}\n", out);
+}
+
+static void print_privs(const struct privs_conf *privs, FILE *out)
+{
+	fputs("user = ", out);
+	print_string(out, privs->user);
+	fputs("\ngroup = ", out);
+	print_string(out, privs->group);
+	fputs("\nworkdir = ", out);
+	print_string(out, privs->workdir);
+	/* umask(1)'s own spelling; "" keeps pid1's. */
+	if (privs->set_umask)
+		fprintf(out, "\numask = %03o\n", (unsigned int)privs->umask);
+	else
+		fputs("\numask = \"\"\n", out);
+	fprintf(out, "no-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
+	print_list(out, "env", privs->env);
+	print_list(out, "unset-env", privs->unset_env);
+}
+
+static void print_log(const struct log_conf *log, FILE *out)
+{
+	const char *sep = "";
+	unsigned int bit;
+
+	fprintf(out, "log {\n\tlevel = %s\n\ttargets = {", log_level_name(log->level));
+	for (bit = LOG_TARGET_STDERR; bit <= LOG_TARGET_FILE; bit <<= 1) {
+		if (log->targets & bit) {
+			fprintf(out, "%s %s", sep, confvalue_name("targets", (int)bit));
+			sep = ",";
+		}
+	}
+	fputs(" }\n\tfile = ", out);
+	print_string(out, log->file);
+	fputs("\n\tident = ", out);
+	print_string(out, log->ident);
+	fprintf(out, "\n\tfacility = %s\n}\n", confvalue_name("facility", log->facility));
+}
+
+static void print_exit_codes(const int *map, FILE *out)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		if (map[i] >= 0) {
+			fprintf(out, "exit-code %d { as = %d }\n", i, map[i]);
+			any = true;
+		}
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+void conf_print(const struct pid1_conf *conf, FILE *out)
+{
+	fputs("# pid1 configuration in effect: file, command line and built-in defaults\n", out);
+	if (conf->command != NULL)
+		print_list(out, "command", conf->command);
+	else
+		fputs("# command: none, pid1 needs one on its command line\n", out);
+	fprintf(out, "forward-to = %s\n", confvalue_name("forward-to", conf->forward_to));
+	fprintf(out, "subreaper = %s\n", conf->subreaper ? "true" : "false");
+	fprintf(out, "warn-on-reap = %s\n", conf->warn_on_reap ? "true" : "false");
+	fputs("parent-death-signal = ", out);
+	if (conf->parent_death_signal == 0)
+		fputs("none", out);
+	else
+		print_signal(out, conf->parent_death_signal);
+	fputs("\npidfile = ", out);
+	print_string(out, conf->pidfile);
+	fputs("\n\n", out);
+	print_privs(&conf->privs, out);
+	fputc('\n', out);
+	print_signals(conf, out);
+	fputc('\n', out);
+	print_shutdown(&conf->shutdown, out);
+	fputc('\n', out);
+	print_restart(&conf->restart, out);
+	fputc('\n', out);
+	print_exit_codes(conf->exit_code_map, out);
+	print_log(&conf->log, out);
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vocabulary of the config file: which words, signals, durations and numbers each key
+ * takes, with the message for a value it does not take. Knows nothing of libconfuse: conf.c
+ * hands every typed value here by its key's name, and confprint.c asks for words back.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "conf.h"
+#include "confvalue.h"
+#include "duration.h"
+#include "log.h"
+#include "restart.h"
+#include "signame.h"
+
+/* Longest "one of: ..." list of words. */
+#define LIST_MAX 200
+
+/* A config word and the value it stands for; tables end with a NULL name. */
+struct word {
+	const char *name;
+	int value;
+};
+
+// clang-format off
+static const struct word scope_words[] = {
+	{"child", SCOPE_CHILD}, {"group", SCOPE_GROUP}, {"all", SCOPE_ALL}, {NULL, 0},
+};
+static const struct word action_words[] = {
+	{"forward", ACTION_FORWARD}, {"rewrite", ACTION_REWRITE}, {"ignore", ACTION_IGNORE},
+	{"shutdown", ACTION_SHUTDOWN}, {NULL, 0},
+};
+static const struct word child_exit_words[] = {
+	{"ladder", ON_CHILD_EXIT_LADDER}, {"exit", ON_CHILD_EXIT_EXIT}, {NULL, 0},
+};
+static const struct word repeat_words[] = {
+	{"next", ON_REPEAT_NEXT}, {"kill", ON_REPEAT_KILL}, {NULL, 0},
+};
+static const struct word target_words[] = {
+	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
+	{NULL, 0},
+};
+static const struct word facility_words[] = {
+	{"auth", LOG_AUTH},	{"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},
+	{"daemon", LOG_DAEMON},	{"ftp", LOG_FTP},	{"kern", LOG_KERN},
+	{"lpr", LOG_LPR},	{"mail", LOG_MAIL},	{"news", LOG_NEWS},
+	{"syslog", LOG_SYSLOG},	{"user", LOG_USER},	{"uucp", LOG_UUCP},
+	{"local0", LOG_LOCAL0},	{"local1", LOG_LOCAL1},	{"local2", LOG_LOCAL2},
+	{"local3", LOG_LOCAL3},	{"local4", LOG_LOCAL4},	{"local5", LOG_LOCAL5},
+	{"local6", LOG_LOCAL6},	{"local7", LOG_LOCAL7},	{NULL, 0},
+};
+// clang-format on
+
+struct key;
+/* Parses value for key into *out; returns 0, or -1 with a message in err. */
+typedef int parse_fn(const struct key *key, const char *value, long *out, char *err, size_t len);
+
+/* A typed key: how its value is parsed, and its words when it takes one of a table. */
+struct key {
+	const char *option;
+	parse_fn *parse;
+	const struct word *words;
+};
+
+static const struct word *find_word(const struct word *words, const char *name)
+{
+	for (; words->name != NULL; words++)
+		if (strcmp(words->name, name) == 0)
+			return words;
+	return NULL;
+}
+
+static int one_of(const struct key *key, const char *value, const char *list, char *err, size_t len)
+{
+	snprintf(err, len, "invalid value '%s' for option '%s' (one of: %s)", value, key->option,
+		 list);
+	return -1;
+}
+
+static int parse_word(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	const struct word *w = find_word(key->words, value);
+	char list[LIST_MAX] = "";
+
+	if (w != NULL) {
+		*out = w->value;
+		return 0;
+	}
+	for (w = key->words; w->name != NULL; w++) {
+		strlcat(list, w == key->words ? "" : ", ", sizeof(list));
+		strlcat(list, w->name, sizeof(list));
+	}
+	return one_of(key, value, list, err, len);
+}
+
+static int parse_level(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	int level = log_level_parse(value);
+
+	if (level < 0)
+		return one_of(key, value, "err, warning, notice, info, debug", err, len);
+	*out = level;
+	return 0;
+}
+
+static int parse_policy(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	int policy = restart_policy_parse(value);
+	char list[LIST_MAX] = "";
+	int p;
+
+	if (policy >= 0) {
+		*out = policy;
+		return 0;
+	}
+	for (p = RESTART_NO; p <= RESTART_ALWAYS; p++) {
+		strlcat(list, p == RESTART_NO ? "" : ", ", sizeof(list));
+		strlcat(list, restart_policy_name((enum restart_policy)p), sizeof(list));
+	}
+	return one_of(key, value, list, err, len);
+}
+
+static int parse_signal(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	int signo = signame_parse(value);
+
+	if (signo < 0 || signo > CONF_SIGNAL_MAX) {
+		snprintf(err, len, "unknown signal '%s' for option '%s'", value, key->option);
+		return -1;
+	}
+	*out = signo;
+	return 0;
+}
+
+/* A signal, or "none" (0). */
+static int parse_signal_or_none(const struct key *key, const char *value, long *out, char *err,
+				size_t len)
+{
+	if (strcmp(value, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return parse_signal(key, value, out, err, len);
+}
+
+static int parse_duration(const struct key *key, const char *value, long *out, char *err,
+			  size_t len)
+{
+	int64_t ms;
+
+	if (duration_parse(value, &ms) == 0) {
+		*out = (long)ms;
+		return 0;
+	}
+	if (value[0] == '-')
+		snprintf(err, len, "negative duration '%s' for option '%s'", value, key->option);
+	else
+		snprintf(err, len,
+			 "bad duration '%s' for option '%s' (e.g. 500ms, 5s, 2m; at most 24h)",
+			 value, key->option);
+	return -1;
+}
+
+/* A whole decimal number 0..max without sign or leading zeros; -1 otherwise. */
+static long decimal(const char *s, long max)
+{
+	size_t len = strlen(s);
+	long n = 0;
+
+	/* Nine digits cannot overflow a long, and every maximum here is shorter. */
+	if (len == 0 || len > 9 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	return n <= max ? n : -1;
+}
+
+int confvalue_exit_code(const char *s)
+{
+	return (int)decimal(s, 255);
+}
+
+static int parse_exit_code(const struct key *key, const char *value, long *out, char *err,
+			   size_t len)
+{
+	*out = confvalue_exit_code(value);
+	if (*out < 0) {
+		snprintf(err, len, "exit code must be 0..255, not '%s' for option '%s'", value,
+			 key->option);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_limit(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	*out = decimal(value, RESTART_LIMIT_MAX);
+	if (*out < 1) {
+		snprintf(err, len, "limit must be 1..%d, not '%s' for option '%s'",
+			 RESTART_LIMIT_MAX, value, key->option);
+		return -1;
+	}
+	return 0;
+}
+
+/* An octal mode 0..777 as umask(1) writes it, or "" (-1) to keep pid1's umask. */
+static int parse_umask(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	char *end;
+
+	if (value[0] == '\0') {
+		*out = -1;
+		return 0;
+	}
+	/* The first byte is checked because strtol would take spaces and a sign. */
+	*out = strtol(value, &end, 8);
+	if (value[0] < '0' || value[0] > '7' || *end != '\0' || *out > 0777) {
+		snprintf(err, len, "umask must be an octal mode 0..777, not '%s' for option '%s'",
+			 value, key->option);
+		return -1;
+	}
+	return 0;
+}
+
+// clang-format off
+static const struct key keys[] = {
+	{"forward-to",		parse_word,		scope_words},
+	{"scope",		parse_word,		scope_words},
+	{"action",		parse_word,		action_words},
+	{"on-child-exit",	parse_word,		child_exit_words},
+	{"on-repeat",		parse_word,		repeat_words},
+	{"targets",		parse_word,		target_words},
+	{"facility",		parse_word,		facility_words},
+	{"level",		parse_level,		NULL},
+	{"policy",		parse_policy,		NULL},
+	{"to",			parse_signal,		NULL},
+	{"parent-death-signal",	parse_signal_or_none,	NULL},
+	{"delay",		parse_duration,		NULL},
+	{"grace",		parse_duration,		NULL},
+	{"max-delay",		parse_duration,		NULL},
+	{"window",		parse_duration,		NULL},
+	{"as",			parse_exit_code,	NULL},
+	{"limit",		parse_limit,		NULL},
+	{"umask",		parse_umask,		NULL},
+};
+// clang-format on
+
+static const struct key *find_key(const char *option)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].option, option) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+int confvalue_parse(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	const struct key *key = find_key(option);
+
+	if (key == NULL) {
+		snprintf(err, len, "no type for option '%s'", option);
+		return -1;
+	}
+	return key->parse(key, value, out, err, len);
+}
+
+const char *confvalue_name(const char *option, int value)
+{
+	const struct key *key = find_key(option);
+	const struct word *w;
+
+	for (w = key != NULL ? key->words : NULL; w != NULL && w->name != NULL; w++)
+		if (w->value == value)
+			return w->name;
+	return "?";
+}
+
+int conf_scope_parse(const char *name)
+{
+	const struct word *w = find_word(scope_words, name);
+
+	return w != NULL ? w->value : -1;
+}
+
+int confvalue_signal(const char *title)
+{
+	int signo = signame_parse(title);
+
+	return signo <= CONF_SIGNAL_MAX ? signo : -1;
+}
+
+const char *confvalue_unmappable(int signo)
+{
+	switch (signo) {
+	case SIGKILL:
+	case SIGSTOP:
+		return "cannot be caught, so it cannot be mapped";
+	case SIGCHLD:
+		return "is how pid1 learns that processes exit, so it cannot be mapped";
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return "reports a fault in pid1 itself and is not caught, so it cannot be mapped";
+	default:
+		return NULL;
+	}
+}
+
+/* True when the first len bytes of s are a portable environment variable name. */
+static bool env_name(const char *s, size_t len)
+{
+	size_t i;
+
+	/* POSIX's portable names: a letter or '_', then letters, digits and '_'. */
+	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] != '_' && !(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9'))
+			return false;
+	return true;
+}
+
+/* Environment entries: NAME=value for env, NAME for unset-env. */
+static int check_env(const char *option, const char *s, char *err, size_t len)
+{
+	const char *eq = strchr(s, '=');
+	size_t n = strlen(s);
+
+	if (strcmp(option, "env") == 0) {
+		if (eq == NULL) {
+			snprintf(err, len, "entry '%s' for option 'env' is not NAME=value", s);
+			return -1;
+		}
+		n = (size_t)(eq - s);
+	}
+	if (!env_name(s, n)) {
+		snprintf(err, len, "invalid variable name '%.*s' for option '%s'", (int)n, s,
+			 option);
+		return -1;
+	}
+	return 0;
+}
+
+int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
+{
+	// clang-format off
+	static const struct {
+		const char *option;
+		size_t size;
+	} fields[] = {
+		{"pidfile", PATH_MAX},		{"file", PATH_MAX},	{"workdir", PATH_MAX},
+		{"ident", LOG_IDENT_MAX},	{"user", PRIVS_NAME_MAX}, {"group", PRIVS_NAME_MAX},
+	};
+	// clang-format on
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
+		return check_env(option, s, err, len);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(fields[i].option, option) == 0 && strlen(s) >= fields[i].size) {
+			snprintf(err, len, "value for option '%s' is too long (at most %zu bytes)",
+				 option, fields[i].size - 1);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,455 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The shutdown ladder, seen from outside: what starts it, which signal reaches whom and when,
+# how it ends early or is cut short, what pid1 exits with, what it logs, and that pid1 keeps
+# reaping during the ladder and sleeps when idle. pid1 always runs as the real PID 1 of a
+# fresh PID namespace. Times are measured with `date +%s%N` and compared with generous bounds.
+# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+# now_ms: wall-clock milliseconds, for measuring how long something took.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# assert_between WHAT VALUE LOW HIGH: LOW <= VALUE < HIGH, else fail saying what was measured.
+assert_between() {
+	if [ "$2" -lt "$3" ] || [ "$2" -ge "$4" ]; then
+		fail "$1 was $2, expected at least $3 and less than $4"
+	fi
+}
+
+# write_conf: the config file for this test, from stdin; its path is in $CONF. Fails at once
+# when pid1 does not accept it, rather than when the run goes wrong.
+write_conf() {
+	CONF=$BATS_TEST_TMPDIR/pid1.conf
+	cat >"$CONF"
+	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$BATS_TEST_TMPDIR/conf-err"; then
+		fail "pid1 -n rejects the config: $(cat "$BATS_TEST_TMPDIR/conf-err")"
+	fi
+}
+
+# A ladder of 1 s steps, so that tests walking past step 1 stay short.
+SHORT_STEPS='step SIGINT { grace = 1s }
+	step SIGTERM { grace = 1s }
+	step SIGKILL { grace = 1s }'
+
+# ns_init_under PID: prints the descendant of PID that is PID 1 of its own namespace (its
+# NSpid line ends in 1 and has more than one pid). Fails when there is none yet.
+ns_init_under() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		if awk '$1 == "NSpid:" && NF >= 3 && $NF == 1 { ok = 1 } END { exit !ok }' \
+			"/proc/$p/status" 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		ns_init_under "$p" && return 0
+	done
+	return 1
+}
+
+ns_init_found() {
+	ns_init_under "$PID1_OUTER" >/dev/null
+}
+
+# start_pid1 ARGS...: pid1_start, then PID1_PID made certain. While timeout and unshare are
+# still exec'ing, pid1_start's walk by parent and name can land on another process of the
+# tree; the namespace's PID 1 is the one process that is always pid1.
+start_pid1() {
+	pid1_start "$@"
+	wait_until ns_init_found
+	PID1_PID=$(ns_init_under "$PID1_OUTER")
+}
+
+# log_has TEXT: pid1's stderr has a line containing TEXT.
+log_has() {
+	grep -qF -- "$1" "$BATS_TEST_TMPDIR/err"
+}
+
+# stderr_has TEXT: the stderr of the last `run --separate-stderr` has TEXT.
+stderr_has() {
+	grep -qF -- "$1" <<<"$stderr"
+}
+
+# stdout_ready: the main child (stubborn) has said "ready" on pid1's stdout.
+stdout_ready() {
+	file_has "$BATS_TEST_TMPDIR/out" ready
+}
+
+# pid1_alive: the background pid1 has not exited yet.
+pid1_alive() {
+	kill -0 "$PID1_PID" 2>/dev/null
+}
+
+# children_of PID: how many processes, zombies included, have PID (outside view) as parent.
+children_of() {
+	local n=0 s rest ppid
+	for s in /proc/[0-9]*/stat; do
+		rest=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
+		read -r _ ppid _ <<<"$rest"
+		[ "$ppid" = "$1" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# pid1_has_one_child: every orphan pid1 adopted has been reaped; only the main child is left.
+pid1_has_one_child() {
+	[ "$(children_of "$PID1_PID")" -eq 1 ]
+}
+
+# ctxt_switches PID: the voluntary context switches of PID so far.
+ctxt_switches() {
+	awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$1/status"
+}
+
+setup() {
+	unset PID1_CONFIG
+	H=$PID1_HELPERS
+	S=$BATS_TEST_TMPDIR
+	# flusher FILE SIG...: traps SIGs; on one it takes a moment to flush, writes "flushed"
+	# to FILE and exits 4. Writes FILE.up once the trap is set.
+	cat >"$S/flusher" <<-'EOF'
+		#!/bin/sh
+		f=$1
+		shift
+		trap 'sleep 0.3; echo flushed >"$f"; exit 4' "$@"
+		echo up >"$f.up"
+		while :; do sleep 0.1; done
+	EOF
+	# stamp FILE: on SIGINT or SIGTERM writes the time (date +%s%N) to FILE and exits 0.
+	cat >"$S/stamp" <<-'EOF'
+		#!/bin/sh
+		f=$1
+		trap 'date +%s%N >"$f"; exit 0' INT TERM
+		echo up >"$f.up"
+		while :; do sleep 0.1; done
+	EOF
+	# orphaner FILE: on SIGINT leaves 5 orphans behind (their report goes to FILE) and
+	# carries on; only a stronger signal ends it.
+	cat >"$S/orphaner" <<-'EOF'
+		#!/bin/sh
+		f=$1
+		trap '"$PID1_HELPERS/orphans" 5 >"$f"' INT
+		echo up >"$f.up"
+		while :; do sleep 0.1; done
+	EOF
+	chmod +x "$S/flusher" "$S/stamp" "$S/orphaner"
+}
+
+teardown() {
+	# A test that failed half-way may leave pid1 running: end it, and the namespace with it.
+	if [ -n "${PID1_PID:-}" ] && pid1_alive; then
+		kill -KILL "$PID1_PID" 2>/dev/null || true
+	fi
+	if [ -n "${PID1_OUTER:-}" ]; then
+		wait "$PID1_OUTER" 2>/dev/null || true
+	fi
+	if [ -f "$BATS_TEST_TMPDIR/err" ]; then
+		sed 's/^/# stderr: /' "$BATS_TEST_TMPDIR/err"
+	fi
+}
+
+@test "SIGTERM from outside starts the ladder: SIGINT reaches every process" {
+	# The main child and a process in another session: a forwarded signal would reach
+	# only the child, and as SIGTERM; the ladder's first step is SIGINT to all.
+	start_pid1 sh -c 'setsid -f "$0" "$1.other"; exec "$0" "$1"' "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	wait_until file_has "$S/sig.other" ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGINT
+	file_has "$S/sig.other" SIGINT
+	run ! file_has "$S/sig" SIGTERM
+	log_has "shutdown begins: SIGTERM"
+}
+
+@test "SIGINT from outside starts the ladder: SIGINT reaches every process" {
+	start_pid1 sh -c 'setsid -f "$0" "$1.other"; exec "$0" "$1"' "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	wait_until file_has "$S/sig.other" ready
+	send_to_pid1 INT
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGINT
+	file_has "$S/sig.other" SIGINT
+	log_has "shutdown begins: SIGINT"
+}
+
+@test "a child that exits on SIGINT ends the ladder after step 1, long before its grace" {
+	start_pid1 -v "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to exit with a 4 s grace" $(($(now_ms) - t0)) 0 3000
+	[ "$status" -eq 0 ]
+	log_has "shutdown step 1/3: SIGINT to all, 1 process left, grace 4s"
+	log_has "shutdown step 1 ended: nothing left"
+	run ! log_has "shutdown step 2/3"
+}
+
+@test "a child that ignores SIGINT gets SIGTERM after SIGINT's 4 s grace and exits 143" {
+	start_pid1 "$H/stubborn" INT
+	wait_until stdout_ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to SIGTERM" $(($(now_ms) - t0)) 3800 7000
+	[ "$status" -eq 143 ]
+	log_has "shutdown step 2/3: SIGTERM to all"
+}
+
+@test "a child that traps SIGTERM after ignoring SIGINT exits with its own code" {
+	write_conf <<-EOF
+		shutdown {
+			$SHORT_STEPS
+		}
+	EOF
+	# The shell's sleeps inherit the ignored SIGINT; SIGTERM ends them and runs the trap.
+	start_pid1 -c "$CONF" sh -c 'trap "" INT; trap "exit 7" TERM; echo ready
+		while :; do sleep 0.1; done'
+	wait_until stdout_ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to SIGTERM with a 1 s grace" $(($(now_ms) - t0)) 900 4000
+	[ "$status" -eq 7 ]
+}
+
+@test "a child that ignores everything is SIGKILLed after SIGINT and SIGTERM graces, exit 137" {
+	start_pid1 "$H/stubborn" all
+	wait_until stdout_ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to SIGKILL" $(($(now_ms) - t0)) 7800 11000
+	[ "$status" -eq 137 ]
+	log_has "shutdown step 3/3: SIGKILL to all, 1 process left"
+}
+
+@test "each step is logged at notice level with its signal, scope, processes left and grace" {
+	# Two processes that ignore SIGINT: step 1 times out, step 2 ends them both.
+	start_pid1 -v sh -c '"$0" INT >"$1" & exec "$0" INT' "$H/stubborn" "$S/second"
+	wait_until stdout_ready
+	wait_until file_has "$S/second" ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 143 ]
+	log_has "notice: shutdown begins: SIGTERM; scope all, 3 steps"
+	log_has "notice: shutdown step 1/3: SIGINT to all, 2 processes left, grace 4s"
+	log_has "shutdown step 1 timed out after 4"
+	log_has "notice: shutdown step 2/3: SIGTERM to all, 2 processes left, grace 4s"
+	log_has "shutdown step 2 ended: nothing left"
+	run ! log_has "shutdown step 3/3"
+	log_has "exiting with code 143"
+}
+
+@test "a daemonized grandchild that flushes on SIGINT finishes before pid1 exits" {
+	# The grandchild takes 0.3 s to flush after the signal; the main child exits at once.
+	start_pid1 sh -c 'setsid -f "$0" "$1" INT TERM; exec "$2" "$3"' \
+		"$S/flusher" "$S/flushed" "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/flushed.up" up
+	wait_until file_has "$S/sig" ready
+	send_to_pid1 TERM
+	pid1_wait
+	file_has "$S/flushed" flushed
+	[ "$status" -eq 0 ]
+}
+
+@test "a double-forked grandchild that ignores SIGINT gets SIGTERM and flushes" {
+	write_conf <<-EOF
+		shutdown {
+			$SHORT_STEPS
+		}
+	EOF
+	# Started with '&', the grandchild ignores SIGINT: only step 2 reaches it, after the
+	# main child has long gone.
+	start_pid1 -c "$CONF" sh -c '( setsid "$0" "$1" TERM & ); exec "$2" "$3"' \
+		"$S/flusher" "$S/flushed" "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/flushed.up" up
+	wait_until file_has "$S/sig" ready
+	send_to_pid1 TERM
+	pid1_wait
+	file_has "$S/flushed" flushed
+	[ "$status" -eq 0 ]
+	log_has "shutdown step 2/3: SIGTERM to all"
+}
+
+@test "when the main child exits, the ladder runs on what remains; the exit code is the child's" {
+	# The grandchild is still busy when the child exits; pid1 exiting then would kill it.
+	run -3 --separate-stderr pid1_run sh -c 'setsid -f "$0" "$1" INT TERM
+		until [ -e "$1.up" ]; do sleep 0.05; done; exit 3' "$S/flusher" "$S/flushed"
+	file_has "$S/flushed" flushed
+	stderr_has "shutdown begins: main child exited while other processes remain"
+}
+
+@test "a main child killed by a signal before the others gives 128+N" {
+	run -138 --separate-stderr pid1_run sh -c 'setsid -f "$0" "$1" INT TERM
+		until [ -e "$1.up" ]; do sleep 0.05; done; kill -USR1 $$' "$S/flusher" "$S/flushed"
+	file_has "$S/flushed" flushed
+}
+
+@test "on-child-exit = exit: pid1 exits at once when the main child exits" {
+	write_conf <<-'EOF'
+		shutdown {
+			on-child-exit = exit
+		}
+	EOF
+	# A grandchild that ignores everything would keep the default ladder busy for 9 s.
+	local t0
+	t0=$(now_ms)
+	run -3 --separate-stderr pid1_run -c "$CONF" sh -c '"$0" all >"$1" &
+		until grep -q ready "$1" 2>/dev/null; do sleep 0.05; done; exit 3' \
+		"$H/stubborn" "$S/stubborn"
+	assert_between "time to exit" $(($(now_ms) - t0)) 0 5000
+	file_has "$S/stubborn" ready
+	[[ $stderr != *"shutdown begins"* ]]
+}
+
+@test "delay = 1s: nothing is signalled during the delay" {
+	write_conf <<-'EOF'
+		shutdown {
+			delay = 1s
+		}
+	EOF
+	start_pid1 -c "$CONF" "$S/stamp" "$S/stamped"
+	wait_until file_has "$S/stamped.up" up
+	local t0 t1
+	t0=$(date +%s%N)
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	t1=$(cat "$S/stamped")
+	assert_between "time from SIGTERM to the first step" $(((t1 - t0) / 1000000)) 900 4000
+}
+
+@test "a second SIGINT during step 1 skips to step 2 at once" {
+	start_pid1 "$H/stubborn" INT
+	wait_until stdout_ready
+	send_to_pid1 INT
+	wait_until log_has "shutdown step 1/3: SIGINT"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 INT
+	pid1_wait
+	assert_between "time from the second SIGINT to exit" $(($(now_ms) - t0)) 0 2000
+	[ "$status" -eq 143 ]
+	log_has "SIGINT during shutdown: skipping to the next step"
+}
+
+@test "on-repeat = kill: a second SIGTERM sends SIGKILL at once" {
+	write_conf <<-'EOF'
+		shutdown {
+			on-repeat = kill
+		}
+	EOF
+	start_pid1 -c "$CONF" "$H/stubborn" all
+	wait_until stdout_ready
+	send_to_pid1 TERM
+	wait_until log_has "shutdown step 1/3: SIGINT"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time from the second SIGTERM to exit" $(($(now_ms) - t0)) 0 2000
+	[ "$status" -eq 137 ]
+	log_has "SIGKILL to all"
+	log_has "SIGTERM during shutdown: killing now"
+}
+
+@test "scope = child: only the main child gets the ladder's signals" {
+	write_conf <<-'EOF'
+		shutdown {
+			scope = child
+		}
+	EOF
+	start_pid1 -c "$CONF" sh -c '"$0" "$1.other" & exec "$0" "$1"' "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	wait_until file_has "$S/sig.other" ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGINT
+	run ! file_has "$S/sig.other" SIGINT
+	run ! file_has "$S/sig.other" SIGTERM
+	log_has "SIGINT to child"
+}
+
+@test "scope = group: the child's process group gets the signals, another session does not" {
+	write_conf <<-'EOF'
+		shutdown {
+			scope = group
+		}
+	EOF
+	start_pid1 -c "$CONF" sh -c '"$0" "$1.group" & setsid -f "$0" "$1.other"; exec "$0" "$1"' \
+		"$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	wait_until file_has "$S/sig.group" ready
+	wait_until file_has "$S/sig.other" ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGINT
+	file_has "$S/sig.group" SIGINT
+	run ! file_has "$S/sig.other" SIGINT
+	run ! file_has "$S/sig.other" SIGTERM
+	log_has "SIGINT to group"
+}
+
+@test "exit-code 143 { as = 0 } turns a SIGTERM death into 0" {
+	write_conf <<-EOF
+		shutdown {
+			$SHORT_STEPS
+		}
+		exit-code 143 { as = 0 }
+	EOF
+	start_pid1 -v -c "$CONF" "$H/stubborn" INT
+	wait_until stdout_ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	log_has "143 remapped"
+}
+
+@test "-e 143 turns a SIGTERM death into 0, and leaves other codes alone" {
+	run -0 pid1_run -e 143 sh -c 'kill -TERM $$'
+	run -137 pid1_run -e 143 sh -c 'kill -KILL $$'
+}
+
+@test "pid1 keeps reaping orphans while the ladder runs" {
+	start_pid1 "$S/orphaner" "$S/orphans"
+	wait_until file_has "$S/orphans.up" up
+	send_to_pid1 TERM
+	# Step 1's SIGINT makes the child leave 5 orphans to pid1; step 2 is 4 s away. Live or
+	# zombie, they stay pid1's children until reaped.
+	wait_until file_has "$S/orphans" "orphaned 5"
+	WAIT_SECONDS=3 wait_until pid1_has_one_child
+	pid1_alive
+	run ! log_has "shutdown step 2/3"
+	# A second SIGTERM moves on to step 2, which ends the child.
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 143 ]
+}
+
+@test "idle pid1 sleeps: no wake-ups in 2 s" {
+	start_pid1 "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	local before after
+	before=$(ctxt_switches "$PID1_PID")
+	# The measuring window: pid1 is left alone and its wake-ups are counted.
+	sleep 2
+	after=$(ctxt_switches "$PID1_PID")
+	assert_between "voluntary context switches while idle" $((after - before)) 0 2
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
