@@ -9,7 +9,7 @@ what=${1:-demo}
 
 # Packages: build, tests, the inits we compare with, and the tools the suite drives.
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
-bats bats-assert bats-support util-linux procps psmisc python3 mandoc valgrind clang
+bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
 cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file"
 
@@ -26,6 +26,7 @@ install_packages() {
 	fi
 	echo "quickstart: installing$missing"
 	apt-get update -q
+	# shellcheck disable=SC2086 # one word per package
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 }
 

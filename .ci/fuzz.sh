@@ -12,10 +12,14 @@ mkdir -p build-fuzz/corpus
 cp tests/conf/good/*.conf tests/conf/bad/*.conf etc/pid1.conf build-fuzz/corpus/ 2>/dev/null || true
 cd build-fuzz
 ../configure -q CC=clang >/dev/null
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-# shellcheck disable=SC2046 # word splitting of the flag lists is wanted
-clang $flags -DLIBBSD_NETBSD_VIS -I. -I../src $(pkg-config --cflags libconfuse libbsd-overlay) \
-	../tests/fuzz/fuzz-conf.c $(ls ../src/*.c | grep -v '/pid1\.c$') \
-	$(pkg-config --libs libconfuse libbsd-overlay) -o fuzz-conf
+# Every module but main(): the fuzz target brings its own entry point.
+set --
+for f in ../src/*.c; do
+	[ "$f" = ../src/pid1.c ] || set -- "$@" "$f"
+done
+# shellcheck disable=SC2046 # word splitting of pkg-config's flag lists is wanted
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DLIBBSD_NETBSD_VIS -I. -I../src $(pkg-config --cflags libconfuse libbsd-overlay) \
+	../tests/fuzz/fuzz-conf.c "$@" $(pkg-config --libs libconfuse libbsd-overlay) -o fuzz-conf
 ./fuzz-conf -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	-print_final_stats=1 corpus

@@ -32,7 +32,7 @@ check_in() {
 		for f in "$dir"/tests/*.log "$dir"/tests/unit/*.log; do
 			[ -f "$f" ] && grep -q -E '^(not ok|FAIL)' "$f" && cat "$f"
 		done
-		cat "$dir/test-suite.log" 2>/dev/null | tail -n 100
+		tail -n 100 "$dir/test-suite.log" 2>/dev/null
 		return 1
 	}
 }
@@ -62,6 +62,7 @@ export PID1_STATIC="$PWD/build-static/src/pid1"
 stage "build with gcc, -Werror" configure_in build-ci --enable-werror
 stage "test suite (gcc)" check_in build-ci
 stage "test suite pinned to one CPU" taskset -c 0 sh -c 'cd build-ci && make check'
+# shellcheck disable=SC2016 # expanded by the inner shell
 stage "build with clang, -Werror, unit tests" sh -c \
 	'rm -rf build-clang && mkdir build-clang && cd build-clang && ../configure -q CC=clang --enable-werror && make -j2 >/dev/null && make check TESTS="$(cd .. && ls tests/unit/test-*.c | sed "s/\.c\$//" | tr "\n" " ")"'
 stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
@@ -71,6 +72,9 @@ stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples
 stage "shellcheck tests" shellcheck -x -s bash tests/lib/pid1.bash tests/setup_suite.bash tests/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
+# shellcheck disable=SC2016 # expanded by the inner shell
+stage "clang-tidy (checks in .clang-tidy)" sh -c \
+	'clang-tidy --quiet src/*.c -- -std=gnu11 -Ibuild-ci -Isrc -DLIBBSD_NETBSD_VIS -D_GNU_SOURCE $(pkg-config --cflags libconfuse libbsd-overlay)'
 stage "fuzz the config parser (60 s)" sh .ci/fuzz.sh
 stage "make distcheck" sh -c 'cd build-ci && make distcheck >/dev/null'
 

@@ -48,7 +48,8 @@ static void section_name(cfg_t *cfg, char *buf, size_t len)
 }
 
 /* libconfuse's error function: only the first error is shown, one line, escaped. */
-static void print_error(cfg_t *cfg, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void print_error(cfg_t *cfg, const char *fmt,
+							      va_list ap)
 {
 	char msg[MSG_MAX], where[MSG_MAX];
 	int n;
@@ -63,7 +64,7 @@ static void print_error(cfg_t *cfg, const char *fmt, va_list ap)
 	else
 		n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n >= (int)sizeof(msg))
-		strcpy(msg + sizeof(msg) - 4, "...");
+		strlcpy(msg + sizeof(msg) - 4, "...", 4);
 	conffile_error(parse.path, cfg->line, msg);
 }
 
@@ -361,7 +362,9 @@ static int copy_conf(cfg_t *cfg, struct pid1_conf *conf)
 	for (i = 0; i < cfg_size(cfg, "exit-code"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "exit-code", i);
 
-		conf->exit_code_map[confvalue_exit_code(cfg_title(sec))] = cfg_getint(sec, "as");
+		/* "as" was checked to be 0..255 when parsed. */
+		conf->exit_code_map[confvalue_exit_code(cfg_title(sec))] =
+		    (int)cfg_getint(sec, "as");
 	}
 	copy_log(cfg_getsec(cfg, "log"), &conf->log);
 	return copy_privs(cfg, &conf->privs);

@@ -95,12 +95,11 @@ static int by_pid(const void *a, const void *b)
 /* Whether p descends from pid1: walk up the parents, remembering answers on the way. */
 static bool descends(struct proc *procs, size_t n, struct proc *p, pid_t self)
 {
-	struct proc key, *parent;
+	struct proc key = {.pid = p->ppid}, *parent;
 
 	if (p->known)
 		return p->mine;
 	p->known = true; /* a cycle cannot happen, but must not recurse forever either */
-	key.pid = p->ppid;
 	parent = p->ppid == self ? NULL : bsearch(&key, procs, n, sizeof(*procs), by_pid);
 	p->mine = p->ppid == self || (parent != NULL && descends(procs, n, parent, self));
 	return p->mine;

@@ -14,7 +14,9 @@ setup() {
 	fi
 	VG_LOG=$BATS_TEST_TMPDIR/valgrind.log
 	# Leaks of every kind count: pid1 frees everything before it exits.
+	# shellcheck disable=SC2034 # read by pid1_run and pid1_start in lib/pid1.bash
 	PID1_WRAPPER="valgrind -q --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 --log-file=$VG_LOG"
+	# shellcheck disable=SC2034 # read by pid1_run
 	PID1_TIMEOUT=120
 }
 

@@ -39,7 +39,7 @@ pid1_start() {
 # namespace (the last NSpid field is 1). Walking the children files is fast and, unlike
 # pgrep, cannot pick a process that merely starts at the same moment.
 pid1_outer_child() {
-	local queue=("$PID1_OUTER") p c
+	local queue=("$PID1_OUTER") p c kids
 	while [ "${#queue[@]}" -gt 0 ]; do
 		p=${queue[0]}
 		queue=("${queue[@]:1}")
@@ -48,7 +48,8 @@ pid1_outer_child() {
 			echo "$p"
 			return 0
 		fi
-		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+		kids=$(cat /proc/"$p"/task/*/children 2>/dev/null)
+		for c in $kids; do
 			queue+=("$c")
 		done
 	done
@@ -61,9 +62,10 @@ pid1_found() {
 
 # pid1_wait: waits for the background pid1 to exit; its exit status becomes $status.
 pid1_wait() {
+	local rc=0
+	wait "$PID1_OUTER" || rc=$?
 	# shellcheck disable=SC2034 # read by the caller, as with bats' run
-	status=0
-	wait "$PID1_OUTER" || status=$?
+	status=$rc
 }
 
 # send_to_pid1 SIG: sends a signal to the background pid1 from outside its namespace.
