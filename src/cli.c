@@ -230,6 +230,9 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
+	/* tini's environment switches, for images that set them for tini. */
+	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
+	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;
