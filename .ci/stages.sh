@@ -28,7 +28,9 @@ stage() {
 check_in() {
 	dir=$1
 	shift
-	(cd "$dir" && make -j"$(nproc)" check "$@") || {
+	# One bats file at a time: the stress tests load the machine, and timing bounds in the
+	# others are generous but not unlimited.
+	(cd "$dir" && make -j"$(nproc)" check TESTS= >/dev/null && make check "$@") || {
 		for f in "$dir"/tests/*.log "$dir"/tests/unit/*.log; do
 			[ -f "$f" ] && grep -q -E '^(not ok|FAIL)' "$f" && cat "$f"
 		done

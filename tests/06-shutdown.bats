@@ -425,11 +425,19 @@ teardown() {
 }
 
 @test "pid1 keeps reaping orphans while the ladder runs" {
-	start_pid1 "$S/orphaner" "$S/orphans"
+	# Step 1's grace is long so that a loaded machine cannot reach step 2 on its own.
+	write_conf <<-EOF
+		shutdown {
+			step SIGINT { grace = 60s }
+			step SIGTERM { grace = 4s }
+			step SIGKILL { grace = 1s }
+		}
+	EOF
+	start_pid1 -c "$CONF" "$S/orphaner" "$S/orphans"
 	wait_until file_has "$S/orphans.up" up
 	send_to_pid1 TERM
-	# Step 1's SIGINT makes the child leave 5 orphans to pid1; step 2 is 4 s away. Live or
-	# zombie, they stay pid1's children until reaped.
+	# Step 1's SIGINT makes the child leave 5 orphans to pid1; step 2 is a minute away.
+	# Live or zombie, they stay pid1's children until reaped.
 	wait_until file_has "$S/orphans" "orphaned 5"
 	WAIT_SECONDS=3 wait_until pid1_has_one_child
 	pid1_alive
