@@ -310,14 +310,10 @@ const char *confvalue_unmappable(int signo)
 		return "cannot be caught, so it cannot be mapped";
 	case SIGCHLD:
 		return "is how pid1 learns that processes exit, so it cannot be mapped";
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGSYS:
-		return "reports a fault in pid1 itself and is not caught, so it cannot be mapped";
 	default:
+		if (signame_is_fault(signo))
+			return "reports a fault in pid1 itself and is not caught, so it cannot be "
+			       "mapped";
 		return NULL;
 	}
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "signame.h"
 
 static int pipe_rd = -1;
 static int pipe_wr = -1;
@@ -33,19 +34,7 @@ static sigset_t handled;
  */
 static bool catchable(int signo)
 {
-	switch (signo) {
-	case SIGKILL:
-	case SIGSTOP:
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGSYS:
-		return false;
-	default:
-		return true;
-	}
+	return signo != SIGKILL && signo != SIGSTOP && !signame_is_fault(signo);
 }
 
 static void on_signal(int signo, siginfo_t *info, void *ctx)

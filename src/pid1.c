@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <vis.h>
 
@@ -64,6 +65,9 @@ static void log_start(const struct pid1_state *st)
 	const struct pid1_conf *conf = st->conf;
 	char cmd[512];
 
+	/* Escaping the command costs more than the rest of start-up: only for a written line. */
+	if (log_get_level() < LOG_INFO)
+		return;
 	log_info("pid1 %s starting as %s (pid %d), config %s, %s%s", PACKAGE_VERSION,
 		 st->is_pid1	 ? "PID 1"
 		 : st->subreaper ? "subreaper"

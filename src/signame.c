@@ -114,3 +114,18 @@ const char *signame_name(int signo, char *buf, size_t len)
 		snprintf(buf, len, "SIG%d", signo);
 	return buf;
 }
+
+bool signame_is_fault(int signo)
+{
+	switch (signo) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return true;
+	default:
+		return false;
+	}
+}

@@ -6,6 +6,7 @@
 #ifndef PID1_SIGNAME_H
 #define PID1_SIGNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Returns the signal number named by s, or -1 when s names no signal. */
@@ -16,6 +17,12 @@ int signame_parse(const char *s);
  * Returns buf, or "SIG?" text with the number when signo is unknown.
  */
 const char *signame_name(int signo, char *buf, size_t len);
+
+/*
+ * True for the synchronous faults (SEGV, BUS, FPE, ILL, TRAP, SYS): raised by the faulting
+ * instruction itself, so pid1 leaves them at their default and never maps them.
+ */
+bool signame_is_fault(int signo);
 
 /* Enough room for any name signame_name writes. */
 #define SIGNAME_MAX 16

@@ -9,18 +9,6 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# now_ms: wall-clock milliseconds, for measuring how long something took.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# assert_between WHAT VALUE LOW HIGH: LOW <= VALUE < HIGH, else fail saying what was measured.
-assert_between() {
-	if [ "$2" -lt "$3" ] || [ "$2" -ge "$4" ]; then
-		fail "$1 was $2, expected at least $3 and less than $4"
-	fi
-}
-
 # write_conf: the config file for this test, from stdin; its path is in $CONF. Fails at once
 # when pid1 does not accept it, rather than when the run goes wrong.
 write_conf() {

@@ -12,26 +12,6 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# is_static FILE: an ELF executable with no program interpreter and no shared libraries.
-is_static() {
-	[ -f "$1" ] && readelf -h "$1" >/dev/null 2>&1 &&
-		! readelf -lW "$1" | grep -q 'program interpreter' &&
-		! readelf -dW "$1" | grep -q '(NEEDED)'
-}
-
-# build_static: configures and builds a static pid1 out of tree; sets STATIC_PID1.
-build_static() {
-	local dir=$BATS_FILE_TMPDIR/build-static
-	mkdir -p "$dir"
-	echo "# building a static pid1 in $dir" >&3
-	if ! (cd "$dir" && "$PID1_SRCDIR/configure" -q --enable-static-binary &&
-		make -j2 src/pid1) >"$dir/build.log" 2>&1; then
-		tail -n 30 "$dir/build.log" >&2
-		fail "the static build failed (log above)"
-	fi
-	STATIC_PID1=$dir/src/pid1
-}
-
 runc_() {
 	runc --root "$RUNC_ROOT" "$@"
 }

@@ -30,18 +30,6 @@ b=$(cpu)
 echo "pid1: state $(state), $((b - a)) ticks of CPU in 1 s" >&2
 [ "$(state)" != T ] && [ $((b - a)) -lt 30 ]'
 
-# now_ms: wall-clock milliseconds, for measuring how long something took.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# assert_between WHAT VALUE LOW HIGH: LOW <= VALUE < HIGH, else fail saying what was measured.
-assert_between() {
-	if [ "$2" -lt "$3" ] || [ "$2" -ge "$4" ]; then
-		fail "$1 was $2, expected at least $3 and less than $4"
-	fi
-}
-
 # write_conf: the config file for this test, from stdin; its path is in $CONF.
 write_conf() {
 	CONF=$BATS_TEST_TMPDIR/pid1.conf

@@ -144,3 +144,36 @@ count_lines() {
 has_lines() {
 	[ "$(count_lines "$1" "$3")" -ge "$2" ]
 }
+
+# now_ms: wall-clock milliseconds, for measuring how long something took.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# assert_between WHAT VALUE LOW HIGH: LOW <= VALUE < HIGH, else fail saying what was measured.
+assert_between() {
+	if [ "$2" -lt "$3" ] || [ "$2" -ge "$4" ]; then
+		fail "$1 was $2, expected at least $3 and less than $4"
+	fi
+}
+
+# is_static FILE: an ELF executable with no program interpreter and no shared libraries.
+is_static() {
+	[ -f "$1" ] && readelf -h "$1" >/dev/null 2>&1 &&
+		! readelf -lW "$1" | grep -q 'program interpreter' &&
+		! readelf -dW "$1" | grep -q '(NEEDED)'
+}
+
+# build_static: configures and builds a static pid1 out of tree; sets STATIC_PID1.
+build_static() {
+	local dir=$BATS_FILE_TMPDIR/build-static
+	mkdir -p "$dir"
+	echo "# building a static pid1 in $dir" >&3
+	if ! (cd "$dir" && "$PID1_SRCDIR/configure" -q --enable-static-binary &&
+		make -j2 src/pid1) >"$dir/build.log" 2>&1; then
+		tail -n 30 "$dir/build.log" >&2
+		fail "the static build failed (log above)"
+	fi
+	# shellcheck disable=SC2034 # read by the calling test file
+	STATIC_PID1=$dir/src/pid1
+}
