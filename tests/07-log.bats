@@ -203,9 +203,14 @@ left=0"
 	send_to_pid1 USR1
 	wait_until file_has "$t/signals" SIGUSR1
 	dd if="$t/fifo" of=/dev/null bs=65536 count=4096 iflag=nonblock 2>/dev/null || true
+	# The reader gets its own read-only fd, opened here while pid1 still writes: a cat that
+	# opened the fifo itself could come late, find no writer left and wait forever.
 	# Our read-write fd is the last writer: closed only once pid1 is gone, so cat ends.
-	cat "$t/fifo" >"$t/err" {FIFO_FD}<&- &
+	local rd
+	exec {rd}<"$t/fifo"
+	cat <&"$rd" >"$t/err" {FIFO_FD}<&- &
 	local reader=$!
+	exec {rd}<&-
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
