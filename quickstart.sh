@@ -49,7 +49,8 @@ demo)
 	install_packages
 	build build
 	stage "pid1 as PID 1 of a new PID namespace, built-in defaults, a child that leaves orphans"
-	exec unshare --pid --fork --mount-proc build/src/pid1 -v -- sh examples/demo.sh
+	# -vv: debug level, so each orphan reaped is shown.
+	exec unshare --pid --fork --mount-proc build/src/pid1 -vv -- sh examples/demo.sh
 	;;
 check)
 	install_packages
