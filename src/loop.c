@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The self-pipe: one handler for every signal pid1 catches writes the signal number as one
- * byte to a non-blocking, close-on-exec pipe, and loop_wait() sleeps in poll() on its read
+ * byte to a non-blocking, close-on-exec pipe, and loop_wait() sleeps in ppoll() on its read
  * end. The handler does nothing else: all work happens in the loop, outside async context.
+ * The caught signals stay blocked except inside ppoll(), so handlers run at that one point:
+ * a burst of one standard signal that arrives while pid1 works is merged by the kernel into
+ * one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a handler
+ * run, a pipe byte and a forward each.
  * The pipe's fds and the overflow flags are the only mutable globals, because the handler
  * needs them.
  */
@@ -27,6 +31,7 @@ static pid_t self; /* getpid() once, not once per signal */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
 static sigset_t handled;
+static sigset_t wait_mask; /* the mask inside ppoll(): the handled signals let through */
 
 /*
  * Synchronous faults stay at their default: catching SEGV and friends in PID 1 would loop
@@ -107,7 +112,16 @@ int loop_init(sigset_t *start_mask, sigset_t *start_ignored)
 
 int loop_unblock(void)
 {
-	return sigprocmask(SIG_UNBLOCK, &handled, NULL);
+	sigset_t now;
+	int signo;
+
+	if (sigprocmask(SIG_BLOCK, NULL, &now) < 0)
+		return -1;
+	wait_mask = now;
+	for (signo = 1; signo < NSIG; signo++)
+		if (sigismember(&handled, signo))
+			sigdelset(&wait_mask, signo);
+	return 0;
 }
 
 /* Moves flags the handler could not fit into the pipe into sigs. */
@@ -133,6 +147,7 @@ static size_t take_overflow(int *sigs, size_t n, size_t have)
 size_t loop_wait(int timeout_ms, int *sigs, size_t n)
 {
 	struct pollfd pfd = {.fd = pipe_rd, .events = POLLIN};
+	struct timespec ts, *tsp = NULL;
 	unsigned char buf[256];
 	size_t have = 0;
 	ssize_t got;
@@ -140,7 +155,13 @@ size_t loop_wait(int timeout_ms, int *sigs, size_t n)
 
 	if (overflowed)
 		timeout_ms = 0;
-	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	/* EINTR is the usual way out: a handler ran. Its byte is in the pipe. */
+	if (ppoll(&pfd, 1, tsp, &wait_mask) < 0 && errno != EINTR)
 		return 0;
 	while (have < n) {
 		size_t want = n - have < sizeof(buf) ? n - have : sizeof(buf);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The self-pipe and the one signal handler. The handler only writes the signal number to a
- * non-blocking pipe; loop_wait() sleeps in poll() and hands the numbers back in arrival order.
+ * non-blocking pipe; loop_wait() sleeps in ppoll() and hands the numbers back in arrival order.
+ * The handled signals are blocked everywhere but inside that ppoll().
  */
 #ifndef PID1_LOOP_H
 #define PID1_LOOP_H
@@ -16,7 +17,10 @@
  */
 int loop_init(sigset_t *start_mask, sigset_t *start_ignored);
 
-/* Unblocks the handled signals for pid1 itself, once the child has been spawned. */
+/*
+ * Once the child has been spawned: lets the handled signals in while loop_wait() waits (and
+ * only then). Returns 0, or -1 (errno set).
+ */
 int loop_unblock(void);
 
 /*
