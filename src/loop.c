@@ -187,3 +187,13 @@ int64_t loop_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int loop_timeout_until(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - loop_now_ms();
+
+	/* An hour at most: a later deadline is simply looked at again then. */
+	if (left <= 0)
+		return 0;
+	return left > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)left;
+}

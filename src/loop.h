@@ -32,4 +32,7 @@ size_t loop_wait(int timeout_ms, int *sigs, size_t n);
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t loop_now_ms(void);
 
+/* A poll timeout for a deadline on that clock: 0 once it has passed, at most an hour. */
+int loop_timeout_until(int64_t deadline_ms);
+
 #endif

@@ -183,7 +183,7 @@ static void run(struct pid1_state *st, const struct child_opts *opts)
 static int final_exit_code(const struct pid1_state *st)
 {
 	char how[64];
-	int code;
+	int code, remapped;
 
 	if (st->child_exited) {
 		code = exitcode_from_status(st->child_status);
@@ -197,10 +197,10 @@ static int final_exit_code(const struct pid1_state *st)
 		snprintf(how, sizeof(how), "the child outlived the shutdown ladder");
 	}
 	/* A clean exit is routine (info); anything else is worth a line at the default level. */
-	if (exitcode_remap(st->conf->exit_code_map, code) != code) {
-		log_info("exiting with code %d (%s, %d remapped)",
-			 exitcode_remap(st->conf->exit_code_map, code), how, code);
-		return exitcode_remap(st->conf->exit_code_map, code);
+	remapped = exitcode_remap(st->conf->exit_code_map, code);
+	if (remapped != code) {
+		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
+		return remapped;
 	}
 	if (code == 0)
 		log_info("exiting with code 0 (%s)", how);

@@ -81,12 +81,9 @@ bool restart_cancel(struct pid1_state *st)
 
 int restart_timeout(const struct pid1_state *st)
 {
-	int64_t left;
-
 	if (st->restart_at_ms < 0)
 		return -1;
-	left = st->restart_at_ms - loop_now_ms();
-	return left <= 0 ? 0 : left > 3600000 ? 3600000 : (int)left;
+	return loop_timeout_until(st->restart_at_ms);
 }
 
 int restart_policy_parse(const char *name)

@@ -143,12 +143,7 @@ void shutdown_tick(struct pid1_state *st)
 
 int shutdown_timeout(const struct pid1_state *st)
 {
-	int64_t left;
-
 	if (!st->shutting_down || st->deadline_ms < 0)
 		return -1;
-	left = st->deadline_ms - loop_now_ms();
-	if (left <= 0)
-		return 0;
-	return left > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)left;
+	return loop_timeout_until(st->deadline_ms);
 }
