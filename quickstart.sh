@@ -11,7 +11,7 @@ what=${1:-demo}
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
 cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit
-systemd bsdutils xz-utils binutils manpages manpages-dev passwd file"
+systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld"
 
 install_packages() {
 	missing=

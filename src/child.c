@@ -22,22 +22,21 @@
 
 /*
  * Puts back the dispositions pid1 was started with. Only handlers pid1 installed are
- * touched: a signal pid1 left alone keeps what it inherited. Catching (never ignoring)
- * in pid1 is what makes this exact: exec would keep an ignored signal ignored.
+ * touched: a signal pid1 left alone keeps what it inherited. Exec would reset a caught
+ * signal by itself, but not before the mask is restored: a signal arriving in between must
+ * act on the child, not run pid1's handler here.
  */
-static void restore_signals(const sigset_t *ignored)
+static void restore_signals(const struct signal_setup *signals)
 {
-	struct sigaction cur, sa;
+	struct sigaction sa;
 	int signo;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (signo = 1; signo < NSIG; signo++) {
-		if (sigaction(signo, NULL, &cur) < 0)
+		if (!sigismember(&signals->caught, signo))
 			continue;
-		if (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN)
-			continue;
-		sa.sa_handler = sigismember(ignored, signo) ? SIG_IGN : SIG_DFL;
+		sa.sa_handler = sigismember(&signals->start_ignored, signo) ? SIG_IGN : SIG_DFL;
 		sigaction(signo, &sa, NULL);
 	}
 }
@@ -65,7 +64,7 @@ static void exec_child(const struct child_opts *opts, int errfd)
 {
 	const char *what = "";
 
-	restore_signals(opts->ignored);
+	restore_signals(opts->signals);
 	/* Set in both parent and child so neither races the other's first signal. */
 	if (opts->own_group)
 		setpgid(0, 0);
@@ -79,7 +78,7 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	service_child_env();
 	if (opts->privs != NULL && privs_apply(opts->privs, &what) < 0)
 		fail_child(errfd, what, errno);
-	sigprocmask(SIG_SETMASK, opts->mask, NULL);
+	sigprocmask(SIG_SETMASK, &opts->signals->start_mask, NULL);
 	execvp(opts->argv[0], opts->argv);
 	fail_child(errfd, "", errno);
 }

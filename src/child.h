@@ -11,13 +11,13 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "loop.h"
 #include "privs.h"
 
 struct child_opts {
 	char *const *argv;
-	bool own_group;		   /* put the child in a process group of its own */
-	const sigset_t *mask;	   /* the signal mask pid1 was started with */
-	const sigset_t *ignored;   /* the signals pid1 was started with ignored */
+	bool own_group;			    /* put the child in a process group of its own */
+	const struct signal_setup *signals; /* what pid1 was given, and what it catches */
 	bool take_tty;		   /* make the child's group the terminal's foreground group */
 	const struct privs *privs; /* user, groups, workdir, umask, environment */
 };

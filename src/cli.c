@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "exitcode.h"
@@ -142,6 +143,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		if (err != NULL)
 			return usage_error("exit code '%s' must be a number from 0 to 255", arg);
 		opts->exit_zero[code] = true;
+		opts->any_exit_zero = true;
 		break;
 	case 'g':
 		opts->group = true;
@@ -225,20 +227,46 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
+/* The value of entry if it is NAME=value, else NULL. */
+static const char *env_value(const char *entry, const char *name, size_t len)
+{
+	return strncmp(entry, name, len) == 0 && entry[len] == '=' ? entry + len + 1 : NULL;
+}
+
+/*
+ * PID1_CONFIG, and tini's switches for images that set them for tini, in one pass over the
+ * environment: a getenv() each would walk it three times. The first entry of a name wins,
+ * as with getenv().
+ */
+static void read_environment(struct options *opts)
+{
+	bool config_seen = false;
+	const char *v;
+	char **e;
+
+	for (e = environ; *e != NULL; e++) {
+		if ((*e)[0] == 'P' && !config_seen &&
+		    (v = env_value(*e, "PID1_CONFIG", 11)) != NULL) {
+			config_seen = true;
+			opts->config_path = *v != '\0' ? v : NULL;
+		} else if ((*e)[0] == 'T' && strncmp(*e, "TINI_", 5) == 0) {
+			if (env_value(*e, "TINI_SUBREAPER", 14) != NULL)
+				opts->subreaper = true;
+			else if (env_value(*e, "TINI_KILL_PROCESS_GROUP", 23) != NULL)
+				opts->group = true;
+		}
+	}
+}
+
 int cli_parse(int argc, char **argv, struct options *opts)
 {
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
-	/* tini's environment switches, for images that set them for tini. */
-	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
-	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;
-	opts->config_path = getenv("PID1_CONFIG");
-	if (opts->config_path != NULL && *opts->config_path == '\0')
-		opts->config_path = NULL;
+	read_environment(opts);
 	/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "+c:e:ghlnp:qsvVw", long_options, NULL)) != -1) {
 		rc = parse_option(c, optarg, opts);
@@ -252,26 +280,32 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	return -1;
 }
 
-/* USER or USER:GROUP; the names are checked later, when they are looked up. */
-static void apply_user(const char *spec, struct privs_conf *privs)
+/*
+ * USER or USER:GROUP; the names are checked later, when they are looked up. Returns 0, or -1
+ * when out of memory.
+ */
+static int apply_user(const char *spec, struct privs_conf *privs)
 {
 	const char *colon = strchr(spec, ':');
-	size_t len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	char *user;
+	int rc;
 
-	if (len >= sizeof(privs->user))
-		len = sizeof(privs->user) - 1;
-	memcpy(privs->user, spec, len);
-	privs->user[len] = '\0';
-	if (colon != NULL)
-		strlcpy(privs->group, colon + 1, sizeof(privs->group));
+	if (colon == NULL)
+		return conf_set_string(&privs->user, spec);
+	user = strndup(spec, (size_t)(colon - spec));
+	if (user == NULL)
+		return -1;
+	rc = conf_set_string(&privs->user, user);
+	free(user);
+	return rc < 0 ? -1 : conf_set_string(&privs->group, colon + 1);
 }
 
 int cli_apply(const struct options *opts, struct pid1_conf *conf)
 {
 	int level, i;
 
-	if (opts->command != NULL && conf_set_command(conf, opts->command) < 0)
-		return -1;
+	if (opts->command != NULL)
+		conf_use_command(conf, opts->command);
 	if (opts->group)
 		conf->forward_to = SCOPE_GROUP;
 	if (opts->forward_to >= 0)
@@ -282,21 +316,21 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 		conf->parent_death_signal = opts->parent_death_signal;
 	if (opts->warn_on_reap)
 		conf->warn_on_reap = true;
-	for (i = 0; i < 256; i++)
+	for (i = 0; opts->any_exit_zero && i < 256; i++)
 		if (opts->exit_zero[i])
 			conf->exit_code_map[i] = 0;
 	if (opts->log_targets != 0)
 		conf->log.targets = opts->log_targets;
-	if (opts->log_file != NULL)
-		strlcpy(conf->log.file, opts->log_file, sizeof(conf->log.file));
-	if (opts->pidfile != NULL)
-		strlcpy(conf->pidfile, opts->pidfile, sizeof(conf->pidfile));
+	if (opts->log_file != NULL && conf_set_string(&conf->log.file, opts->log_file) < 0)
+		return -1;
+	if (opts->pidfile != NULL && conf_set_string(&conf->pidfile, opts->pidfile) < 0)
+		return -1;
 	if (opts->restart >= 0)
 		conf->restart.policy = (enum restart_policy)opts->restart;
-	if (opts->user != NULL)
-		apply_user(opts->user, &conf->privs);
-	if (opts->workdir != NULL)
-		strlcpy(conf->privs.workdir, opts->workdir, sizeof(conf->privs.workdir));
+	if (opts->user != NULL && apply_user(opts->user, &conf->privs) < 0)
+		return -1;
+	if (opts->workdir != NULL && conf_set_string(&conf->privs.workdir, opts->workdir) < 0)
+		return -1;
 	if (opts->umask >= 0) {
 		conf->privs.set_umask = true;
 		conf->privs.umask = (mode_t)opts->umask;

@@ -14,13 +14,14 @@
 struct options {
 	const char *config_path;  /* -c FILE, else $PID1_CONFIG, else NULL */
 	bool check;		  /* -n: validate, print, exit */
-	char *const *command;	  /* the operands, or NULL when none */
+	char **command;		  /* the operands (in main's argv), or NULL when none */
 	int verbosity;		  /* each -v adds one, each -q takes one */
 	bool group;		  /* -g: forward to the child's process group */
 	int forward_to;		  /* --forward-to, an enum scope; -1 when not given */
 	bool subreaper;		  /* -s */
 	int parent_death_signal;  /* -p SIG, 0 for none */
 	bool exit_zero[256];	  /* -e CODE: report CODE as 0 */
+	bool any_exit_zero;	  /* at least one -e */
 	bool warn_on_reap;	  /* -w: warn about each orphan reaped */
 	unsigned int log_targets; /* --log-target, 0 when not given */
 	const char *log_file;	  /* --log-file */

@@ -235,10 +235,10 @@ static int check_restart(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /* Copies a string option when the file set it; lengths were checked while parsing. */
-static void copy_str(cfg_t *cfg, const char *name, char *dst, size_t len)
+/* Stores a string option in *dst when the file set it. Returns 0, or -1 when out of memory. */
+static int copy_str(cfg_t *cfg, const char *name, char **dst)
 {
-	if (cfg_size(cfg, name) > 0)
-		strlcpy(dst, cfg_getstr(cfg, name), len);
+	return cfg_size(cfg, name) > 0 ? conf_set_string(dst, cfg_getstr(cfg, name)) : 0;
 }
 
 /* Stores an integer option in *dst when the file set it; else *dst keeps its default. */
@@ -307,9 +307,9 @@ static int copy_privs(cfg_t *cfg, struct privs_conf *privs)
 {
 	long mode;
 
-	copy_str(cfg, "user", privs->user, sizeof(privs->user));
-	copy_str(cfg, "group", privs->group, sizeof(privs->group));
-	copy_str(cfg, "workdir", privs->workdir, sizeof(privs->workdir));
+	if (copy_str(cfg, "user", &privs->user) < 0 || copy_str(cfg, "group", &privs->group) < 0 ||
+	    copy_str(cfg, "workdir", &privs->workdir) < 0)
+		return -1;
 	if (cfg_size(cfg, "umask") > 0) {
 		/* -1 is "", which keeps pid1's umask. */
 		mode = cfg_getint(cfg, "umask");
@@ -322,7 +322,8 @@ static int copy_privs(cfg_t *cfg, struct privs_conf *privs)
 	return copy_list(cfg, "unset-env", &privs->unset_env);
 }
 
-static void copy_log(cfg_t *sec, struct log_conf *log)
+/* Returns 0, or -1 when out of memory. */
+static int copy_log(cfg_t *sec, struct log_conf *log)
 {
 	unsigned int i, n = cfg_size(sec, "targets");
 
@@ -331,9 +332,10 @@ static void copy_log(cfg_t *sec, struct log_conf *log)
 		log->targets = 0;
 	for (i = 0; i < n; i++)
 		log->targets |= cfg_getnint(sec, "targets", i);
-	copy_str(sec, "file", log->file, sizeof(log->file));
-	copy_str(sec, "ident", log->ident, sizeof(log->ident));
+	if (cfg_size(sec, "ident") > 0)
+		strlcpy(log->ident, cfg_getstr(sec, "ident"), sizeof(log->ident));
 	COPY_INT(sec, "facility", log->facility);
+	return copy_str(sec, "file", &log->file);
 }
 
 /* Copies the parsed file over the defaults in conf. Returns 0, or -1 when out of memory. */
@@ -341,13 +343,15 @@ static int copy_conf(cfg_t *cfg, struct pid1_conf *conf)
 {
 	unsigned int i;
 
+	conf->command_owned = true;
 	if (copy_list(cfg, "command", &conf->command) < 0)
 		return -1;
 	COPY_INT(cfg, "forward-to", conf->forward_to);
 	COPY_BOOL(cfg, "subreaper", conf->subreaper);
 	COPY_BOOL(cfg, "warn-on-reap", conf->warn_on_reap);
 	COPY_INT(cfg, "parent-death-signal", conf->parent_death_signal);
-	copy_str(cfg, "pidfile", conf->pidfile, sizeof(conf->pidfile));
+	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0)
+		return -1;
 	for (i = 0; i < cfg_size(cfg, "signal"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "signal", i);
 		struct signal_rule *rule = &conf->signals[signame_parse(cfg_title(sec))];
@@ -366,7 +370,8 @@ static int copy_conf(cfg_t *cfg, struct pid1_conf *conf)
 		conf->exit_code_map[confvalue_exit_code(cfg_title(sec))] =
 		    (int)cfg_getint(sec, "as");
 	}
-	copy_log(cfg_getsec(cfg, "log"), &conf->log);
+	if (copy_log(cfg_getsec(cfg, "log"), &conf->log) < 0)
+		return -1;
 	return copy_privs(cfg, &conf->privs);
 }
 
@@ -506,7 +511,7 @@ int conf_load(const char *path, struct pid1_conf *conf)
 	conf_defaults(conf);
 	if (path == NULL)
 		return 0;
-	if (strlen(path) >= sizeof(conf->path)) {
+	if (strlen(path) >= PATH_MAX) {
 		conffile_error(path, 0, strerror(ENAMETOOLONG));
 		return -1;
 	}
@@ -517,10 +522,9 @@ int conf_load(const char *path, struct pid1_conf *conf)
 	if (len > 0)
 		rc = parse_text(path, text, len, conf);
 	free(text);
-	if (rc < 0) {
+	if (rc < 0 || conf_set_string(&conf->path, path) < 0) {
 		conf_free(conf);
 		return -1;
 	}
-	strlcpy(conf->path, path, sizeof(conf->path));
 	return 0;
 }

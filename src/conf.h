@@ -69,8 +69,9 @@ struct shutdown_conf {
 };
 
 struct pid1_conf {
-	char path[PATH_MAX]; /* the file loaded, "" for built-in defaults */
-	char **command;	     /* NULL-terminated argv from the file, or NULL; owned */
+	char *path;	    /* the file loaded, NULL for built-in defaults; owned */
+	char **command;	    /* NULL-terminated argv, or NULL */
+	bool command_owned; /* command was read from the file; else it is main's argv */
 	enum scope forward_to;
 	struct signal_rule signals[CONF_SIGNAL_MAX + 1]; /* indexed by signal number */
 	struct shutdown_conf shutdown;
@@ -79,7 +80,7 @@ struct pid1_conf {
 	bool subreaper;		 /* become a subreaper even as PID 1 (-s) */
 	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
 	int parent_death_signal; /* 0: none (-p) */
-	char pidfile[PATH_MAX];	 /* "" for none (--pidfile) */
+	char *pidfile;		 /* NULL for none (--pidfile); owned */
 	struct restart_conf restart;
 	struct privs_conf privs; /* who the child runs as */
 };
@@ -96,10 +97,16 @@ int conf_load(const char *path, struct pid1_conf *conf);
 /* Writes the effective configuration in the file's own syntax; it parses back to conf. */
 void conf_print(const struct pid1_conf *conf, FILE *out);
 
-/* Replaces conf->command with a copy of argv (NULL-terminated). Returns 0 or -1. */
-int conf_set_command(struct pid1_conf *conf, char *const *argv);
+/* Makes argv (NULL-terminated, e.g. main's, which outlives conf) the command, not a copy. */
+void conf_use_command(struct pid1_conf *conf, char **argv);
 
-/* Frees what conf owns: the command and the environment lists. */
+/*
+ * Replaces *field, one of conf's strings, with a copy of value; NULL or "" clears it.
+ * Returns 0, or -1 when out of memory (*field is then unchanged).
+ */
+int conf_set_string(char **field, const char *value);
+
+/* Frees what conf owns: its strings, the command and the environment lists. */
 void conf_free(struct pid1_conf *conf);
 
 /* A scope from its config word (child, group, all), or -1 when unknown. */

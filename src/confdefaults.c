@@ -49,31 +49,39 @@ static void free_list(char ***list)
 	*list = NULL;
 }
 
-int conf_set_command(struct pid1_conf *conf, char *const *argv)
+void conf_use_command(struct pid1_conf *conf, char **argv)
 {
-	char **copy;
-	size_t n = 0, i;
+	if (conf->command_owned)
+		free_list(&conf->command);
+	conf->command = argv;
+	conf->command_owned = false;
+}
 
-	while (argv[n] != NULL)
-		n++;
-	copy = calloc(n + 1, sizeof(char *));
-	if (copy == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		copy[i] = strdup(argv[i]);
-		if (copy[i] == NULL) {
-			free_list(&copy);
+int conf_set_string(char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && value[0] != '\0') {
+		copy = strdup(value);
+		if (copy == NULL)
 			return -1;
-		}
 	}
-	free_list(&conf->command);
-	conf->command = copy;
+	free(*field);
+	*field = copy;
 	return 0;
 }
 
 void conf_free(struct pid1_conf *conf)
 {
-	free_list(&conf->command);
+	char **strings[] = {&conf->path,       &conf->pidfile,	   &conf->log.file,
+			    &conf->privs.user, &conf->privs.group, &conf->privs.workdir};
+	size_t i;
+
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		free(*strings[i]);
+		*strings[i] = NULL;
+	}
+	conf_use_command(conf, NULL);
 	free_list(&conf->privs.env);
 	free_list(&conf->privs.unset_env);
 }

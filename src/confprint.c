@@ -26,7 +26,7 @@ static void print_string(FILE *out, const char *s)
 	const unsigned char *p;
 
 	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\' || *p == '$')
 			fprintf(out, "\\%c", *p);
 		else if (*p < 0x20 || *p >= 0x7f)

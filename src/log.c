@@ -359,11 +359,11 @@ int log_open(const struct log_conf *conf)
 	/* As in syslog(3): kern cannot come from a user process, it becomes user. */
 	lg.facility = conf->facility != 0 ? conf->facility : LOG_USER;
 	if (conf->ident[0] != '\0')
-		snprintf(lg.ident, sizeof(lg.ident), "%s", conf->ident);
+		strlcpy(lg.ident, conf->ident, sizeof(lg.ident));
 	if (!lg.stderr_ready)
 		setup_stderr();
 	if (lg.targets & LOG_TARGET_FILE) {
-		snprintf(lg.path, sizeof(lg.path), "%s", conf->file);
+		strlcpy(lg.path, conf->file != NULL ? conf->file : "", sizeof(lg.path));
 		if (open_file() < 0) {
 			fprintf(stderr, "pid1: cannot open log file %s: %s\n", lg.path,
 				strerror(errno));

@@ -20,7 +20,7 @@
 struct log_conf {
 	int level;		   /* syslog level: LOG_ERR .. LOG_DEBUG */
 	unsigned int targets;	   /* LOG_TARGET_* bits */
-	char file[PATH_MAX];	   /* path for LOG_TARGET_FILE */
+	char *file;		   /* path for LOG_TARGET_FILE, or NULL; owned by the conf */
 	char ident[LOG_IDENT_MAX]; /* syslog ident */
 	int facility;		   /* syslog facility, e.g. LOG_DAEMON */
 };

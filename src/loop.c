@@ -30,7 +30,6 @@ static pid_t self; /* getpid() once, not once per signal */
 /* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
-static sigset_t handled;
 static sigset_t wait_mask; /* the mask inside ppoll(): the handled signals let through */
 
 /*
@@ -73,19 +72,19 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 	errno = saved;
 }
 
-int loop_init(sigset_t *start_mask, sigset_t *start_ignored)
+int loop_init(struct signal_setup *setup)
 {
 	struct sigaction sa, old;
 	int fds[2], signo;
 
 	self = getpid();
-	sigemptyset(&handled);
-	sigemptyset(start_ignored);
+	/* sigfillset leaves out the two real-time signals glibc keeps for its threads. */
+	sigfillset(&setup->caught);
 	for (signo = 1; signo < NSIG; signo++)
-		if (catchable(signo))
-			sigaddset(&handled, signo);
+		if (!catchable(signo))
+			sigdelset(&setup->caught, signo);
 	/* Block first: a signal arriving before the handler or the fork waits in the kernel. */
-	if (sigprocmask(SIG_BLOCK, &handled, start_mask) < 0)
+	if (sigprocmask(SIG_BLOCK, &setup->caught, &setup->start_mask) < 0)
 		return -1;
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
@@ -96,31 +95,19 @@ int loop_init(sigset_t *start_mask, sigset_t *start_ignored)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
+	sigemptyset(&setup->start_ignored);
+	wait_mask = setup->start_mask;
 	for (signo = 1; signo < NSIG; signo++) {
-		if (!sigismember(&handled, signo))
+		if (!catchable(signo))
 			continue;
-		/* glibc reserves two real-time signals for its threads and refuses them. */
 		if (sigaction(signo, &sa, &old) < 0) {
-			sigdelset(&handled, signo);
+			sigdelset(&setup->caught, signo);
 			continue;
 		}
+		sigdelset(&wait_mask, signo);
 		if (old.sa_handler == SIG_IGN)
-			sigaddset(start_ignored, signo);
+			sigaddset(&setup->start_ignored, signo);
 	}
-	return 0;
-}
-
-int loop_unblock(void)
-{
-	sigset_t now;
-	int signo;
-
-	if (sigprocmask(SIG_BLOCK, NULL, &now) < 0)
-		return -1;
-	wait_mask = now;
-	for (signo = 1; signo < NSIG; signo++)
-		if (sigismember(&handled, signo))
-			sigdelset(&wait_mask, signo);
 	return 0;
 }
 

@@ -11,17 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Blocks every signal pid1 handles, creates the pipe and installs the handler. Saves the mask
- * and the ignored signals pid1 was started with, for the child. Returns 0, or -1 (errno set).
- */
-int loop_init(sigset_t *start_mask, sigset_t *start_ignored);
+/* What pid1 was started with and what loop_init() changed: the child puts it back. */
+struct signal_setup {
+	sigset_t start_mask;	/* the signal mask pid1 was started with */
+	sigset_t start_ignored; /* the signals pid1 was started with ignored */
+	sigset_t caught;	/* the signals pid1 now catches (and blocks outside ppoll) */
+};
 
 /*
- * Once the child has been spawned: lets the handled signals in while loop_wait() waits (and
- * only then). Returns 0, or -1 (errno set).
+ * Blocks every signal pid1 handles, creates the pipe and installs the handler; from then on
+ * the handled signals get in only while loop_wait() waits. Returns 0, or -1 (errno set).
  */
-int loop_unblock(void);
+int loop_init(struct signal_setup *setup);
 
 /*
  * Waits at most timeout_ms (-1: forever) for signals and stores their numbers, in arrival

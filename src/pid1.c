@@ -72,7 +72,7 @@ static void log_start(const struct pid1_state *st)
 		 st->is_pid1	 ? "PID 1"
 		 : st->subreaper ? "subreaper"
 				 : "plain process",
-		 (int)getpid(), conf->path[0] != '\0' ? conf->path : "built-in defaults",
+		 (int)getpid(), conf->path != NULL ? conf->path : "built-in defaults",
 		 st->pause ? "pause mode" : "command: ",
 		 st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
 }
@@ -220,8 +220,8 @@ static bool own_terminal(void)
 int main(int argc, char **argv)
 {
 	struct pid1_state st = {.step = -1, .deadline_ms = -1, .restart_at_ms = -1};
-	sigset_t start_mask, start_ignored;
-	struct child_opts spawn = {.mask = &start_mask, .ignored = &start_ignored};
+	struct signal_setup signals;
+	struct child_opts spawn = {.signals = &signals};
 	struct privs privs = {0};
 	struct pid1_conf conf;
 	struct options opts;
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;
-	if (conf.pidfile[0] != '\0' && service_pidfile_open(conf.pidfile) < 0)
+	if (conf.pidfile != NULL && service_pidfile_open(conf.pidfile) < 0)
 		goto out_log;
 
 	code = EXIT_START_FAILED;
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 	st.pause = opts.pause;
 	if (reaper_init(&st, conf.subreaper) < 0)
 		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
-	if (loop_init(&start_mask, &start_ignored) < 0) {
+	if (loop_init(&signals) < 0) {
 		log_err("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}
@@ -281,8 +281,6 @@ int main(int argc, char **argv)
 	 * From here on pid1 must not die: the child runs, and as PID 1 our exit would have
 	 * the kernel SIGKILL everything in the namespace. Failures are logged and survived.
 	 */
-	if (loop_unblock() < 0)
-		log_err("cannot unblock signals: %m");
 	run(&st, &spawn);
 	code = final_exit_code(&st);
 	if (log_dropped() > 0)

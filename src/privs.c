@@ -72,12 +72,12 @@ int privs_resolve(const struct privs_conf *conf, struct privs *out)
 
 	memset(out, 0, sizeof(*out));
 	out->conf = conf;
-	if (conf->user[0] == '\0' && conf->group[0] == '\0')
+	if (conf->user == NULL && conf->group == NULL)
 		return 0;
 	out->change_ids = true;
 	out->uid = getuid();
 	out->gid = getgid();
-	if (conf->user[0] != '\0') {
+	if (conf->user != NULL) {
 		id = parse_id(conf->user);
 		pw = id >= 0 ? getpwuid((uid_t)id) : getpwnam(conf->user);
 		if (pw == NULL && id < 0) {
@@ -88,7 +88,7 @@ int privs_resolve(const struct privs_conf *conf, struct privs *out)
 		out->uid = pw != NULL ? pw->pw_uid : (uid_t)id;
 		out->gid = pw != NULL ? pw->pw_gid : (gid_t)id;
 	}
-	if (conf->group[0] != '\0' && resolve_group(conf->group, &out->gid) < 0)
+	if (conf->group != NULL && resolve_group(conf->group, &out->gid) < 0)
 		return -1;
 	if (pw != NULL && resolve_groups(pw->pw_name, out->gid, out) < 0) {
 		fprintf(stderr, "pid1: cannot read the groups of user '%s'\n", pw->pw_name);
@@ -153,7 +153,7 @@ int privs_apply(const struct privs *privs, const char **what)
 		return -1;
 	/* After the drop, so the directory is one the user itself may enter. */
 	*what = "changing to the working directory";
-	if (conf->workdir[0] != '\0' && chdir(conf->workdir) < 0)
+	if (conf->workdir != NULL && chdir(conf->workdir) < 0)
 		return -1;
 	*what = "setting no_new_privs";
 	if (conf->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -16,10 +16,10 @@
 
 /* As written in the config file or on the command line. */
 struct privs_conf {
-	char user[PRIVS_NAME_MAX];  /* name or number; "" keeps pid1's */
-	char group[PRIVS_NAME_MAX]; /* name or number; "" uses the user's primary group */
-	char workdir[PATH_MAX];	    /* "" keeps pid1's */
-	bool set_umask;		    /* false keeps pid1's umask */
+	char *user;	/* name or number; NULL keeps pid1's */
+	char *group;	/* name or number; NULL uses the user's primary group */
+	char *workdir;	/* NULL keeps pid1's */
+	bool set_umask; /* false keeps pid1's umask */
 	mode_t umask;
 	bool no_new_privs;
 	char **env;	  /* "NAME=value" to set, NULL-terminated, or NULL */

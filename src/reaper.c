@@ -56,13 +56,17 @@ static const char *describe(int status, char *buf, size_t len)
 static void note_main_child(struct pid1_state *st, int status)
 {
 	char how[64], took[32];
+	int level;
 
 	st->child_exited = true;
 	st->child_status = status;
+	/* A quiet container stays quiet: only a failing child is news at the default level. */
+	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
+	if (log_get_level() < level)
+		return;
 	describe(status, how, sizeof(how));
 	duration_format(loop_now_ms() - st->child_started_ms, took, sizeof(took));
-	/* A quiet container stays quiet: only a failing child is news at the default level. */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (level == LOG_INFO)
 		log_info("child %d %s after %s", (int)st->child, how, took);
 	else
 		log_notice("child %d %s after %s", (int)st->child, how, took);

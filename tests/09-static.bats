@@ -208,9 +208,15 @@ now_ms() {
 
 @test "switches to a --user named in /etc/passwd, or numeric, with no NSS libraries" {
 	echo 'app:x:1000:1000::/:/bin/sh' >"$ROOT/etc/passwd"
-	echo 'app:x:1000:' >"$ROOT/etc/group"
+	printf '%s\n' 'app:x:1000:' 'audio:x:29:app,other' 'video:x:44:other' 'staff:x:50:app' \
+		>"$ROOT/etc/group"
 	run -0 --separate-stderr in_tree --user app -- /bin/id -u -n
 	assert_output app
+	# Supplementary groups come from /etc/group as login would set them; a group by name.
+	run -0 --separate-stderr in_tree --user app -- /bin/id -G
+	assert_output '1000 29 50'
+	run -0 --separate-stderr in_tree --user app:video -- /bin/id -g
+	assert_output 44
 	# shellcheck disable=SC2016 # for the child shell
 	run -0 --separate-stderr in_tree --user 4242:4343 -- /bin/sh -c 'echo "$(id -u) $(id -g)"'
 	assert_output '4242 4343'

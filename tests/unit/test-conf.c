@@ -39,12 +39,19 @@ static void assert_same_list(char *const *a, char *const *b)
 	fail_unless(a == NULL || b[i] == NULL);
 }
 
+/* Both unset (NULL), or the same text. */
+static void assert_same_string(const char *a, const char *b)
+{
+	fail_unless((a == NULL) == (b == NULL));
+	fail_unless(a == NULL || strcmp(a, b) == 0);
+}
+
 static void assert_same_supervision(const struct pid1_conf *a, const struct pid1_conf *b)
 {
 	fail_unless(a->warn_on_reap == b->warn_on_reap);
-	fail_unless(strcmp(a->privs.user, b->privs.user) == 0);
-	fail_unless(strcmp(a->privs.group, b->privs.group) == 0);
-	fail_unless(strcmp(a->privs.workdir, b->privs.workdir) == 0);
+	assert_same_string(a->privs.user, b->privs.user);
+	assert_same_string(a->privs.group, b->privs.group);
+	assert_same_string(a->privs.workdir, b->privs.workdir);
 	fail_unless(a->privs.set_umask == b->privs.set_umask);
 	fail_unless(!a->privs.set_umask || a->privs.umask == b->privs.umask);
 	fail_unless(a->privs.no_new_privs == b->privs.no_new_privs);
@@ -80,12 +87,12 @@ static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 	fail_unless(memcmp(a->exit_code_map, b->exit_code_map, sizeof(a->exit_code_map)) == 0);
 	fail_unless(a->log.level == b->log.level);
 	fail_unless(a->log.targets == b->log.targets);
-	fail_unless(strcmp(a->log.file, b->log.file) == 0);
+	assert_same_string(a->log.file, b->log.file);
 	fail_unless(strcmp(a->log.ident, b->log.ident) == 0);
 	fail_unless(a->log.facility == b->log.facility);
 	fail_unless(a->subreaper == b->subreaper);
 	fail_unless(a->parent_death_signal == b->parent_death_signal);
-	fail_unless(strcmp(a->pidfile, b->pidfile) == 0);
+	assert_same_string(a->pidfile, b->pidfile);
 	assert_same_supervision(a, b);
 }
 
@@ -213,7 +220,7 @@ static void test_defaults(void)
 	char path[PATH_MAX];
 
 	fail_unless(conf_load(NULL, &conf) == 0);
-	fail_unless(conf.path[0] == '\0' && conf.command == NULL);
+	fail_unless(conf.path == NULL && conf.command == NULL);
 	fail_unless(conf.forward_to == SCOPE_CHILD);
 	fail_unless(conf.signals[SIGTERM].action == ACTION_SHUTDOWN);
 	fail_unless(conf.signals[SIGINT].action == ACTION_SHUTDOWN);
@@ -231,8 +238,9 @@ static void test_defaults(void)
 	fail_unless(conf.restart.policy == RESTART_NO && conf.restart.delay_ms == 1000);
 	fail_unless(conf.restart.max_delay_ms == 30000 && conf.restart.limit == 5);
 	fail_unless(conf.restart.window_ms == 60000);
-	fail_unless(conf.privs.user[0] == '\0' && conf.privs.group[0] == '\0');
-	fail_unless(conf.privs.workdir[0] == '\0' && !conf.privs.set_umask);
+	fail_unless(conf.privs.user == NULL && conf.privs.group == NULL);
+	fail_unless(conf.privs.workdir == NULL && !conf.privs.set_umask);
+	fail_unless(conf.pidfile == NULL && conf.log.file == NULL);
 	fail_unless(!conf.privs.no_new_privs);
 	fail_unless(conf.privs.env == NULL && conf.privs.unset_env == NULL);
 	round_trip(&conf);
@@ -241,6 +249,8 @@ static void test_defaults(void)
 	snprintf(path, sizeof(path), "%s/etc/pid1.conf", srcdir());
 	fail_unless(conf_load(path, &shipped) == 0);
 	assert_same(&conf, &shipped);
+	conf_free(&shipped);
+	conf_free(&conf);
 }
 
 static void test_full_file(void)
@@ -312,14 +322,20 @@ static void test_full_file(void)
 /* Bytes the printer must escape so that they read back the same. */
 static void test_print_escapes(void)
 {
-	char *const argv[] = {"/bin/echo", "${HOME}", "a\"b\\c", "\x1b[31m\t\n\xff", "1", NULL};
+	char *argv[] = {"/bin/echo", "${HOME}", "a\"b\\c", "\x1b[31m\t\n\xff", "1", NULL};
+	char path[PATH_MAX];
 	struct pid1_conf conf;
 
-	conf_defaults(&conf);
-	fail_unless(conf_set_command(&conf, argv) == 0);
-	/* Replacing frees the old copy (valgrind checks that). */
-	fail_unless(conf_set_command(&conf, argv) == 0);
-	strcpy(conf.pidfile, "/run/$x{y}.pid");
+	/* A command from the command line replaces the file's, which is freed (valgrind checks). */
+	snprintf(path, sizeof(path), "%s/tests/conf/good/full.conf", srcdir());
+	fail_unless(conf_load(path, &conf) == 0 && conf.command_owned);
+	conf_use_command(&conf, argv);
+	fail_unless(conf.command == argv && !conf.command_owned);
+	fail_unless(conf_set_string(&conf.pidfile, "/run/$x{y}.pid") == 0);
+	/* Replacing frees the old copy; "" clears it. */
+	fail_unless(conf_set_string(&conf.log.file, "/tmp/a.log") == 0);
+	fail_unless(conf_set_string(&conf.log.file, "") == 0 && conf.log.file == NULL);
+	fail_unless(conf_set_string(&conf.log.file, "/var/log/with space.log") == 0);
 	strcpy(conf.log.ident, "with space");
 	conf.signals[SIGUSR1] = (struct signal_rule){ACTION_REWRITE, SIGRTMIN + 2};
 	conf.signals[SIGRTMIN + 4].action = ACTION_SHUTDOWN;
@@ -344,18 +360,18 @@ static char **list_of(const char *a, const char *b)
 /* The supervision settings survive printing, odd bytes and umask 0 included. */
 static void test_print_supervision(void)
 {
-	char *const argv[] = {"/bin/true", NULL};
+	char *argv[] = {"/bin/true", NULL};
 	struct pid1_conf conf;
 
 	conf_defaults(&conf);
 	conf.privs.env = list_of("A=${HOME} \"x\"\t\x1b", "EMPTY=");
 	conf.privs.unset_env = list_of("_X1", NULL);
-	/* Setting the command frees the old one only. */
-	fail_unless(conf_set_command(&conf, argv) == 0);
+	/* Setting the command touches nothing else. */
+	conf_use_command(&conf, argv);
 	fail_unless(conf.privs.env != NULL && conf.privs.unset_env != NULL);
-	strcpy(conf.privs.user, "1000");
-	strcpy(conf.privs.group, "$grp");
-	strcpy(conf.privs.workdir, "/srv/with space");
+	fail_unless(conf_set_string(&conf.privs.user, "1000") == 0);
+	fail_unless(conf_set_string(&conf.privs.group, "$grp") == 0);
+	fail_unless(conf_set_string(&conf.privs.workdir, "/srv/with space") == 0);
 	conf.privs.set_umask = true;
 	conf.privs.umask = 0;
 	conf.privs.no_new_privs = true;
@@ -366,6 +382,7 @@ static void test_print_supervision(void)
 	round_trip(&conf);
 	conf_free(&conf);
 	fail_unless(conf.privs.env == NULL && conf.command == NULL);
+	fail_unless(conf.privs.user == NULL && conf.privs.workdir == NULL);
 }
 
 static void test_scope_parse(void)
@@ -400,6 +417,7 @@ static void test_files_refused(void)
 	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
 	write_file(path, "", 0600);
 	fail_unless(conf_load(path, &conf) == 0);
+	conf_free(&conf);
 	if (geteuid() != 0)
 		return;
 	/* As root, only a file that only root can change is trusted. */
