@@ -2,7 +2,9 @@
 /*
  * Reaching processes. The scope "all" means kill(-1) when pid1 is PID 1 of a namespace
  * (every process in it but pid1), and every descendant found in /proc when pid1 is only a
- * subreaper, since kill(-1) there would reach the whole machine.
+ * subreaper, since kill(-1) there would reach the whole machine. Walking /proc allocates
+ * nothing (getdents64 into a buffer on the stack), except the table of every process that
+ * finding descendants needs, which is kept for the next walk.
  */
 #include "config.h"
 
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,64 +28,116 @@ struct proc {
 	bool known; /* mine has been worked out */
 };
 
-/*
- * Reads pid, ppid, process group and state of every process in /proc. Returns a malloc'd
- * array and its length in *n, or NULL when /proc is missing or belongs to another PID
- * namespace (then /proc/self is not our pid and nothing there can be trusted).
- */
-static struct proc *read_procs(size_t *n)
-{
-	struct proc *procs = NULL, *grown;
-	size_t cap = 0;
-	struct dirent *de;
-	char path[64], buf[512], self[32];
-	ssize_t len;
-	DIR *dir;
+/* pid1's own pid, as /proc shows it; set by each walk, so no getpid() per process. */
+static pid_t self_pid;
 
-	*n = 0;
+/* Reads /proc with getdents64 into its own buffer: no DIR, so no allocation per walk. */
+struct proc_iter {
+	int fd;
+	size_t len, pos;
+	_Alignas(struct dirent64) char buf[4096];
+};
+
+/*
+ * Opens /proc for proc_next(). Returns 0, or -1 when /proc is missing or belongs to another
+ * PID namespace (then /proc/self is not our pid and nothing there can be trusted).
+ */
+static int proc_open(struct proc_iter *it)
+{
+	char self[32];
+	ssize_t len;
+
 	len = readlink("/proc/self", self, sizeof(self) - 1);
 	if (len < 0)
-		return NULL;
+		return -1;
 	self[len] = '\0';
-	if (strtol(self, NULL, 10) != (long)getpid())
-		return NULL;
-	dir = opendir("/proc");
-	if (dir == NULL)
-		return NULL;
-	while ((de = readdir(dir)) != NULL) {
-		struct proc p = {0};
-		char state, *close_paren;
-		int fd;
+	self_pid = getpid();
+	if (strtol(self, NULL, 10) != (long)self_pid)
+		return -1;
+	it->fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	it->len = it->pos = 0;
+	return it->fd < 0 ? -1 : 0;
+}
 
-		p.pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (p.pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)p.pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* The command name may hold spaces and parentheses: parse after the last ')'. */
-		close_paren = strrchr(buf, ')');
-		if (close_paren == NULL ||
-		    sscanf(close_paren + 1, " %c %d %d", &state, &p.ppid, &p.pgrp) != 3)
-			continue;
-		p.zombie = state == 'Z' || state == 'X';
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			grown = realloc(procs, cap * sizeof(*procs));
+/* Pid, parent, process group and state from /proc/PID/stat; false when it is gone. */
+static bool proc_read(pid_t pid, struct proc *p)
+{
+	char path[32], buf[512], *s, *end;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	/* "pid (comm) S ppid pgrp ...": comm may hold spaces and ')', so start after the last. */
+	s = strrchr(buf, ')');
+	if (s == NULL || s[1] != ' ' || s[2] == '\0' || s[3] != ' ')
+		return false;
+	*p = (struct proc){.pid = pid, .zombie = s[2] == 'Z' || s[2] == 'X'};
+	p->ppid = (pid_t)strtol(s + 4, &end, 10);
+	if (end == s + 4 || *end != ' ')
+		return false;
+	s = end + 1;
+	p->pgrp = (pid_t)strtol(s, &end, 10);
+	return end != s;
+}
+
+/* The next process in /proc; false at the end. */
+static bool proc_next(struct proc_iter *it, struct proc *p)
+{
+	for (;;) {
+		const struct dirent64 *de;
+		ssize_t got;
+		pid_t pid;
+
+		if (it->pos >= it->len) {
+			got = getdents64(it->fd, it->buf, sizeof(it->buf));
+			if (got <= 0)
+				return false;
+			it->len = (size_t)got;
+			it->pos = 0;
+		}
+		de = (const struct dirent64 *)(const void *)(it->buf + it->pos);
+		it->pos += de->d_reclen;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (pid > 0 && proc_read(pid, p))
+			return true;
+	}
+}
+
+/* Every process, for working out pid1's descendants: kept and only grown, never freed. */
+static struct proc *table;
+static size_t table_cap;
+
+/* Fills the table from /proc; walks after the first allocate nothing. Returns the count, or -1. */
+static ssize_t read_procs(void)
+{
+	struct proc_iter it;
+	struct proc p, *grown;
+	size_t n = 0;
+
+	if (proc_open(&it) < 0)
+		return -1;
+	while (proc_next(&it, &p)) {
+		if (n == table_cap) {
+			size_t cap = table_cap ? table_cap * 2 : 256;
+
+			grown = realloc(table, cap * sizeof(*table));
 			if (grown == NULL)
 				break;
-			procs = grown;
+			table = grown;
+			table_cap = cap;
 		}
-		procs[(*n)++] = p;
+		table[n++] = p;
 	}
-	closedir(dir);
-	return procs;
+	close(it.fd);
+	return (ssize_t)n;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -107,17 +162,16 @@ static bool descends(struct proc *procs, size_t n, struct proc *p, pid_t self)
 
 static void mark_descendants(struct proc *procs, size_t n)
 {
-	pid_t self = getpid();
 	size_t i;
 
 	qsort(procs, n, sizeof(*procs), by_pid);
 	for (i = 0; i < n; i++)
-		descends(procs, n, &procs[i], self);
+		descends(procs, n, &procs[i], self_pid);
 }
 
 static bool in_scope(const struct pid1_state *st, enum scope scope, const struct proc *p)
 {
-	if (p->pid == getpid() || p->zombie)
+	if (p->pid == self_pid || p->zombie)
 		return false;
 	switch (scope) {
 	case SCOPE_CHILD:
@@ -131,25 +185,37 @@ static bool in_scope(const struct pid1_state *st, enum scope scope, const struct
 	return false;
 }
 
-/* Walks /proc and signals (signo > 0) or counts (signo == 0) the live processes in scope. */
+/* Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope. */
+static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p)
+{
+	if (!in_scope(st, scope, p))
+		return 0;
+	return signo == 0 || kill(p->pid, signo) == 0;
+}
+
+/* Walks /proc and signals or counts the live processes in scope; -1 when it cannot. */
 static int walk(const struct pid1_state *st, enum scope scope, int signo)
 {
-	struct proc *procs;
-	size_t n, i;
+	struct proc_iter it;
+	struct proc p;
+	ssize_t n, i;
 	int hit = 0;
 
-	procs = read_procs(&n);
-	if (procs == NULL)
-		return -1;
-	if (scope == SCOPE_ALL && !st->is_pid1)
-		mark_descendants(procs, n);
-	for (i = 0; i < n; i++) {
-		if (!in_scope(st, scope, &procs[i]))
-			continue;
-		if (signo == 0 || kill(procs[i].pid, signo) == 0)
-			hit++;
+	/* Descendants need the whole table; everything else is decided one process at a time. */
+	if (scope == SCOPE_ALL && !st->is_pid1) {
+		n = read_procs();
+		if (n < 0)
+			return -1;
+		mark_descendants(table, (size_t)n);
+		for (i = 0; i < n; i++)
+			hit += visit(st, scope, signo, &table[i]);
+		return hit;
 	}
-	free(procs);
+	if (proc_open(&it) < 0)
+		return -1;
+	while (proc_next(&it, &p))
+		hit += visit(st, scope, signo, &p);
+	close(it.fd);
 	return hit;
 }
 

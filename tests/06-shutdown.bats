@@ -128,6 +128,11 @@ setup() {
 }
 
 teardown() {
+	local f
+	# Processes a test started outside any namespace of pid1's.
+	for f in "$S/bystander.pid" "$S/daemon.pid"; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
 	# A test that failed half-way may leave pid1 running: end it, and the namespace with it.
 	if [ -n "${PID1_PID:-}" ] && pid1_alive; then
 		kill -KILL "$PID1_PID" 2>/dev/null || true
@@ -448,4 +453,34 @@ teardown() {
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
+}
+
+@test "not PID 1, scope all reaches every descendant of pid1 and no other process" {
+	# SIGUSR1 first: a shell started with & ignores SIGINT and could not trap it.
+	write_conf <<-EOF
+		shutdown { step SIGUSR1 { grace = 1s }  step SIGKILL { grace = 1s } }
+	EOF
+	# A bystander outside pid1's tree, which must never hear of the ladder.
+	sh -c 'echo $$ >$0.pid; trap "echo USR1 >>$0; exit 0" USR1; echo up >>$0
+		while :; do sleep 0.05; done' "$S/bystander" >/dev/null 2>&1 3>&- &
+	# The child leaves a daemon in a session of its own: an orphan that pid1, a subreaper
+	# here, adopts. Only the walk of /proc for pid1's descendants can find it.
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	timeout -k 5 "$PID1_TIMEOUT" $PID1_WRAPPER "$PID1" -c "$CONF" -- sh -c '
+		setsid sh -c "echo \$\$ >\$0.pid; trap \"echo USR1 >>\$0; exit 0\" USR1
+			echo up >>\$0; while :; do sleep 0.05; done" "$0" &
+		exec sleep 60' "$S/daemon" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until file_has "$S/daemon" up
+	wait_until file_has "$S/bystander" up
+	# Not timeout itself: it would pass the signal on twice (to pid1 and to its group).
+	PID1_PID=$(pgrep -P "$PID1_OUTER")
+	send_to_pid1 TERM
+	pid1_wait
+	# sleep keeps SIGUSR1 at its default: the first step ends it, 128 + 10.
+	[ "$status" -eq 138 ] || fail "pid1 exited $status"
+	run cat "$S/daemon"
+	assert_output "$(printf 'up\nUSR1')"
+	run cat "$S/bystander"
+	assert_output up
 }
