@@ -78,3 +78,24 @@ CONF
 	run -127 pid1_run -- /nonexistent/command
 	assert_clean
 }
+
+# heap_allocs SCRIPT: how many heap blocks pid1 -v allocated over a run of sh -c SCRIPT, as
+# valgrind's heap summary counts them.
+heap_allocs() {
+	# shellcheck disable=SC2034 # read by pid1_run in lib/pid1.bash
+	local PID1_WRAPPER="valgrind --child-silent-after-fork=yes --log-file=$VG_LOG"
+	pid1_run -v -- sh -c "$1" >/dev/null 2>&1 || true
+	sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$VG_LOG" | tr -d ,
+}
+
+@test "valgrind: the event loop allocates nothing, however many signals and orphans" {
+	local one many
+	# shellcheck disable=SC2016 # for the child shell
+	one=$(heap_allocs 'trap "" USR1; kill -USR1 1; (true &); sleep 0.2; kill -TERM 1; sleep 5')
+	# shellcheck disable=SC2016 # for the child shell
+	many=$(heap_allocs 'trap "" USR1; i=0
+		while [ $i -lt 200 ]; do kill -USR1 1; (true &); i=$((i + 1)); done
+		sleep 0.2; kill -TERM 1; sleep 5')
+	[ -n "$one" ] || fail "no heap summary from valgrind: $(cat "$VG_LOG")"
+	[ "$one" = "$many" ] || fail "heap blocks: $one with one signal and orphan, $many with 200"
+}
