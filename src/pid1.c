@@ -31,6 +31,7 @@
 #include "shutdown.h"
 #include "signame.h"
 #include "state.h"
+#include "target.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -292,6 +293,7 @@ out_pidfile:
 out_log:
 	log_close();
 out_conf:
+	target_free();
 	privs_free(&privs);
 	conf_free(&conf);
 	return code;

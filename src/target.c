@@ -111,7 +111,7 @@ static bool proc_next(struct proc_iter *it, struct proc *p)
 	}
 }
 
-/* Every process, for working out pid1's descendants: kept and only grown, never freed. */
+/* Every process, for working out pid1's descendants: kept and only grown until target_free(). */
 static struct proc *table;
 static size_t table_cap;
 
@@ -269,6 +269,13 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 		return !st->children_left;
 	}
 	return true;
+}
+
+void target_free(void)
+{
+	free(table);
+	table = NULL;
+	table_cap = 0;
 }
 
 const char *target_scope_name(enum scope scope)

@@ -25,4 +25,7 @@ bool target_empty(const struct pid1_state *st, enum scope scope);
 /* Name of a scope as the config file spells it. */
 const char *target_scope_name(enum scope scope);
 
+/* Frees what walks of /proc kept for the next one (at exit). */
+void target_free(void);
+
 #endif

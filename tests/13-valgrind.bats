@@ -74,6 +74,13 @@ CONF
 	assert_clean
 }
 
+@test "valgrind: not PID 1, the ladder finds pid1's descendants in /proc" {
+	# The daemon ignores SIGINT (started with &), so the walk runs for two steps.
+	# shellcheck disable=SC2016 # for the child shell
+	run -130 pid1_run_plain -- sh -c 'setsid sleep 30 & kill -TERM $PPID; sleep 30'
+	assert_clean
+}
+
 @test "valgrind: a command that cannot be found" {
 	run -127 pid1_run -- /nonexistent/command
 	assert_clean
