@@ -43,6 +43,12 @@ enum child_exit_policy {
 	ON_CHILD_EXIT_EXIT,   /* exit at once, as tini does */
 };
 
+/* Which step the ladder starts at when a signal on it starts the shutdown. */
+enum ladder_entry {
+	ENTER_RECEIVED, /* the step of the signal received (docker stop: SIGTERM); else the first */
+	ENTER_FIRST,	/* always the first step */
+};
+
 /* What a second shutdown signal does while the ladder runs. */
 enum repeat_policy {
 	ON_REPEAT_NEXT, /* skip to the next step */
@@ -64,6 +70,7 @@ struct shutdown_conf {
 	enum scope scope;
 	enum child_exit_policy on_child_exit;
 	enum repeat_policy on_repeat;
+	enum ladder_entry enter;
 	size_t nsteps;
 	struct ladder_step steps[CONF_MAX_STEPS];
 };
