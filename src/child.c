@@ -39,6 +39,7 @@ static void restore_signals(const struct signal_setup *signals)
 		sa.sa_handler = sigismember(&signals->start_ignored, signo) ? SIG_IGN : SIG_DFL;
 		sigaction(signo, &sa, NULL);
 	}
+	loop_restore_reserved(signals);
 }
 
 /* What the child sends back when it cannot exec: the step that failed and errno. */

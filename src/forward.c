@@ -35,7 +35,7 @@ void forward_signal(struct pid1_state *st, int signo)
 		log_info("received %s: ignored as configured", in);
 		return;
 	case ACTION_SHUTDOWN:
-		shutdown_begin(st, in);
+		shutdown_begin(st, in, signo);
 		return;
 	case ACTION_REWRITE:
 		sent = rule->to;

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -72,20 +73,78 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 	errno = saved;
 }
 
+void loop_block_all(struct signal_setup *setup)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &setup->start_mask);
+}
+
+/*
+ * The kernel's own sigaction, for the signals the C library keeps from sigaction() and
+ * sigprocmask(). Every architecture pid1 builds for puts the handler first; the fields after
+ * it (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need.
+ */
+struct raw_sigaction {
+	void (*handler)(int);
+	unsigned long rest[4];
+};
+
+/* Sets signo's disposition with the raw system call; *was_ignored tells what it had. */
+static int raw_disposition(int signo, void (*handler)(int), bool *was_ignored)
+{
+	struct raw_sigaction sa = {.handler = handler}, old = {0};
+
+	if (syscall(SYS_rt_sigaction, signo, &sa, &old, sizeof(uint64_t)) < 0)
+		return -1;
+	if (was_ignored != NULL)
+		*was_ignored = old.handler == SIG_IGN;
+	return 0;
+}
+
+/* Signals 32 up to SIGRTMIN belong to the C library's threads (glibc: 32, 33; musl: 32-34). */
+static void ignore_reserved(struct signal_setup *setup)
+{
+	bool ignored;
+	int signo;
+
+	setup->reserved = setup->reserved_ignored = 0;
+#if !defined(__mips__)
+	for (signo = 32; signo < SIGRTMIN && signo <= 64; signo++) {
+		if (raw_disposition(signo, SIG_IGN, &ignored) < 0)
+			continue;
+		setup->reserved |= UINT64_C(1) << (signo - 1);
+		if (ignored)
+			setup->reserved_ignored |= UINT64_C(1) << (signo - 1);
+	}
+#endif
+}
+
+void loop_restore_reserved(const struct signal_setup *setup)
+{
+	int signo;
+
+	for (signo = 32; signo <= 64; signo++) {
+		uint64_t bit = UINT64_C(1) << (signo - 1);
+
+		if ((setup->reserved & bit) && !(setup->reserved_ignored & bit))
+			raw_disposition(signo, SIG_DFL, NULL);
+	}
+}
+
 int loop_init(struct signal_setup *setup)
 {
 	struct sigaction sa, old;
 	int fds[2], signo;
 
 	self = getpid();
-	/* sigfillset leaves out the two real-time signals glibc keeps for its threads. */
+	/* sigfillset leaves out the real-time signals the C library keeps for its threads. */
 	sigfillset(&setup->caught);
 	for (signo = 1; signo < NSIG; signo++)
 		if (!catchable(signo))
 			sigdelset(&setup->caught, signo);
-	/* Block first: a signal arriving before the handler or the fork waits in the kernel. */
-	if (sigprocmask(SIG_BLOCK, &setup->caught, &setup->start_mask) < 0)
-		return -1;
+	ignore_reserved(setup);
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
 	pipe_rd = fds[0];

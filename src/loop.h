@@ -13,16 +13,30 @@
 
 /* What pid1 was started with and what loop_init() changed: the child puts it back. */
 struct signal_setup {
-	sigset_t start_mask;	/* the signal mask pid1 was started with */
-	sigset_t start_ignored; /* the signals pid1 was started with ignored */
-	sigset_t caught;	/* the signals pid1 now catches (and blocks outside ppoll) */
+	sigset_t start_mask;	   /* the signal mask pid1 was started with */
+	sigset_t start_ignored;	   /* the signals pid1 was started with ignored */
+	sigset_t caught;	   /* the signals pid1 now catches (and blocks outside ppoll) */
+	uint64_t reserved;	   /* bit N-1: signal N is the C library's own, ignored by pid1 */
+	uint64_t reserved_ignored; /* bit N-1: and pid1 was started with it ignored */
 };
 
 /*
- * Blocks every signal pid1 handles, creates the pipe and installs the handler; from then on
- * the handled signals get in only while loop_wait() waits. Returns 0, or -1 (errno set).
+ * Blocks every signal and keeps the mask pid1 was started with in setup. Called first thing
+ * in main(): a signal that arrives during start-up then waits in the kernel until its handler
+ * exists, where for a namespace's PID 1 the default disposition would have dropped it.
+ */
+void loop_block_all(struct signal_setup *setup);
+
+/*
+ * After loop_block_all(): creates the pipe and installs the handler; from then on the handled
+ * signals get in only while loop_wait() waits. The C library's reserved signals (32 and 33
+ * with glibc), which sigaction() refuses, are ignored instead, so that they cannot kill a pid1
+ * that is not PID 1. Returns 0, or -1 (errno set).
  */
 int loop_init(struct signal_setup *setup);
+
+/* In the child: gives the reserved signals back the disposition pid1 was started with. */
+void loop_restore_reserved(const struct signal_setup *setup);
 
 /*
  * Waits at most timeout_ms (-1: forever) for signals and stores their numbers, in arrival

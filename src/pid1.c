@@ -78,7 +78,11 @@ static void log_start(const struct pid1_state *st)
 		 st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
 }
 
-/* -p: pid1 gets a signal of its own choosing when its parent dies (tini -p). */
+/*
+ * -p: pid1 gets a signal of its own choosing when its parent dies (tini -p). Set as early as
+ * the signal is known. A parent that died before prctl is noticed only where pid1 can see its
+ * parent: as PID 1 of a namespace getppid() is 0 whoever the parent is, so it cannot be.
+ */
 static void set_parent_death_signal(int signo, pid_t parent)
 {
 	if (signo <= 0)
@@ -87,9 +91,8 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		log_warn("cannot set the parent death signal: %m");
 		return;
 	}
-	/* The parent may have died before prctl: then no signal will ever come. */
-	if (getppid() != parent)
-		raise(signo);
+	if (parent > 0 && getppid() != parent)
+		raise(signo); /* blocked: it acts once handled, as configured */
 }
 
 /* Spawns the main child, or sets *code and returns -1. */
@@ -102,37 +105,43 @@ static int start_child(struct pid1_state *st, const struct child_opts *opts, int
 		return -1;
 	}
 	st->child_exited = false;
+	st->children_left = true; /* the reaper alone clears it, once the child is reaped */
 	st->child_pgid = opts->own_group ? st->child : 0;
 	log_info("spawned child %d%s", (int)st->child,
 		 opts->own_group ? " in its own process group" : "");
 	return 0;
 }
 
-/* The restart back-off is over: start the child again, or give up if it cannot start. */
-static void restart_child(struct pid1_state *st, const struct child_opts *opts)
-{
-	int code;
-
-	st->restart_at_ms = -1;
-	if (start_child(st, opts, &code) < 0) {
-		st->child_exited = true;
-		st->child_status = W_EXITCODE(code, 0);
-		st->done = true;
-	}
-}
-
-/* After a reap: what the main child's exit means for pid1. */
+/* After a reap, or a start that failed: what the main child's end means for pid1. */
 static void on_child_exit(struct pid1_state *st)
 {
 	if (st->shutting_down)
 		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
 	if (restart_schedule(st))
 		return;
-	if (!st->children_left || st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
+	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT ||
+	    target_empty(st, st->conf->shutdown.scope)) {
 		st->done = true;
 		return;
 	}
-	shutdown_begin(st, "main child exited while other processes remain");
+	shutdown_begin(st, "main child exited while other processes remain", 0);
+}
+
+/*
+ * The restart back-off is over: start the child again. A start that fails (exec, or fork out
+ * of processes or memory) counts as an exit with its code: the restart policy may try again
+ * after its back-off, and what else runs still gets the ladder.
+ */
+static void restart_child(struct pid1_state *st, const struct child_opts *opts)
+{
+	int code;
+
+	st->restart_at_ms = -1;
+	if (start_child(st, opts, &code) == 0)
+		return;
+	st->child_exited = true;
+	st->child_status = W_EXITCODE(code, 0);
+	on_child_exit(st);
 }
 
 static void reap(struct pid1_state *st)
@@ -229,9 +238,12 @@ int main(int argc, char **argv)
 	pid_t parent = getppid();
 	int code;
 
+	/* First of all: nothing that arrives during start-up may be lost (see loop.h). */
+	loop_block_all(&signals);
 	code = cli_parse(argc, argv, &opts);
 	if (code >= 0)
 		return code;
+	set_parent_death_signal(opts.parent_death_signal, parent);
 	if (conf_load(opts.config_path, &conf) < 0)
 		return EXIT_USAGE;
 	if (cli_apply(&opts, &conf) < 0) {
@@ -268,7 +280,9 @@ int main(int argc, char **argv)
 		log_err("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}
-	set_parent_death_signal(conf.parent_death_signal, parent);
+	/* Only the config file's own parent-death-signal is left to set. */
+	if (conf.parent_death_signal != opts.parent_death_signal)
+		set_parent_death_signal(conf.parent_death_signal, parent);
 	log_start(&st);
 	spawn.argv = conf.command;
 	spawn.privs = &privs;

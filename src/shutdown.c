@@ -18,6 +18,9 @@
 #include "signame.h"
 #include "target.h"
 
+/* How often the ladder looks whether processes that are not pid1's children are gone. */
+#define RECHECK_MS 100
+
 static const struct shutdown_conf *ladder(const struct pid1_state *st)
 {
 	return &st->conf->shutdown;
@@ -92,7 +95,28 @@ static void kill_now(struct pid1_state *st)
 	send_step(st, (int)sc->nsteps - 1, SIGKILL, grace);
 }
 
-void shutdown_begin(struct pid1_state *st, const char *why)
+/* The step after the current one; after the delay, the step the ladder is entered at. */
+static int next_step(const struct pid1_state *st)
+{
+	return st->step < 0 ? st->entry_step : st->step + 1;
+}
+
+/*
+ * Where the ladder starts: by default at the step whose signal started the shutdown, so a
+ * program that handles only SIGTERM gets SIGTERM from docker stop; otherwise at the first.
+ */
+static int entry_step(const struct shutdown_conf *sc, int signo)
+{
+	size_t i;
+
+	if (sc->enter == ENTER_RECEIVED && signo > 0)
+		for (i = 0; i < sc->nsteps; i++)
+			if (sc->steps[i].signo == signo)
+				return (int)i;
+	return 0;
+}
+
+void shutdown_begin(struct pid1_state *st, const char *why, int signo)
 {
 	const struct shutdown_conf *sc = ladder(st);
 	char delay[32];
@@ -107,12 +131,14 @@ void shutdown_begin(struct pid1_state *st, const char *why)
 		if (sc->on_repeat == ON_REPEAT_KILL)
 			kill_now(st);
 		else
-			start_step(st, st->step + 1);
+			start_step(st, next_step(st));
 		return;
 	}
 	st->shutting_down = true;
-	log_notice("shutdown begins: %s; scope %s, %zu step%s", why, target_scope_name(sc->scope),
-		   sc->nsteps, sc->nsteps == 1 ? "" : "s");
+	st->entry_step = entry_step(sc, signo);
+	log_notice("shutdown begins: %s; scope %s, %zu step%s, from step %d", why,
+		   target_scope_name(sc->scope), sc->nsteps, sc->nsteps == 1 ? "" : "s",
+		   st->entry_step + 1);
 	if (sc->delay_ms > 0) {
 		/* Time for load balancers to stop sending work before anything is signalled. */
 		st->step = -1;
@@ -121,7 +147,7 @@ void shutdown_begin(struct pid1_state *st, const char *why)
 			 duration_format(sc->delay_ms, delay, sizeof(delay)));
 		return;
 	}
-	start_step(st, 0);
+	start_step(st, st->entry_step);
 }
 
 void shutdown_tick(struct pid1_state *st)
@@ -138,12 +164,21 @@ void shutdown_tick(struct pid1_state *st)
 	if (loop_now_ms() < st->deadline_ms)
 		return;
 	end_step(st, "timed out");
-	start_step(st, st->step + 1);
+	start_step(st, next_step(st));
 }
 
 int shutdown_timeout(const struct pid1_state *st)
 {
+	int timeout;
+
 	if (!st->shutting_down || st->deadline_ms < 0)
 		return -1;
-	return loop_timeout_until(st->deadline_ms);
+	timeout = loop_timeout_until(st->deadline_ms);
+	/*
+	 * SIGCHLD tells when pid1's own children end, but not when a process in the group or,
+	 * as PID 1, anyone kill(-1) reached (docker exec, nsenter) does: look again meanwhile.
+	 */
+	if (ladder(st)->scope != SCOPE_CHILD && st->step >= 0 && timeout > RECHECK_MS)
+		timeout = RECHECK_MS;
+	return timeout;
 }

@@ -13,9 +13,10 @@
 
 /*
  * Starts the ladder (why is logged), or, when it already runs, applies the repeat policy:
- * skip to the next step or straight to SIGKILL.
+ * skip to the next step or straight to SIGKILL. signo is the signal that asked for the
+ * shutdown (0 for none): with `enter = received` the ladder starts at that signal's step.
  */
-void shutdown_begin(struct pid1_state *st, const char *why);
+void shutdown_begin(struct pid1_state *st, const char *why, int signo);
 
 /* Moves the ladder on: next step when a deadline passed, done when nothing is left. */
 void shutdown_tick(struct pid1_state *st);

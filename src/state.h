@@ -30,6 +30,7 @@ struct pid1_state {
 	/* The shutdown ladder, see shutdown.c. */
 	bool shutting_down;
 	int step;	     /* -1 during the delay, else an index into conf->shutdown.steps */
+	int entry_step;	     /* the step the ladder started (or starts after the delay) at */
 	int64_t deadline_ms; /* when the current step's grace ends; -1 for none */
 	int64_t step_started_ms;
 

@@ -266,7 +266,10 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 	case SCOPE_CHILD:
 		return st->child <= 0 || st->child_exited;
 	case SCOPE_ALL:
-		return !st->children_left;
+		if (st->children_left)
+			return false;
+		/* As PID 1, kill(-1) also reaches processes that are not our children. */
+		return !st->is_pid1 || walk(st, scope, 0) <= 0;
 	}
 	return true;
 }

@@ -12,6 +12,20 @@ setup() {
 	SIGS=$BATS_TEST_TMPDIR/sigs
 }
 
+teardown() {
+	# A test that failed half-way may leave pid1 running: end it, and the namespace with it.
+	if [ -n "${PID1_PID:-}" ] && [ -d "/proc/$PID1_PID" ]; then
+		kill -KILL "$PID1_PID" 2>/dev/null || true
+	fi
+}
+
+# gone_outer: the background pid1 (or what runs it) has exited.
+gone_outer() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$PID1_OUTER/stat" 2>/dev/null | cut -c1)
+	[ -z "$state" ] || [ "$state" = Z ]
+}
+
 # start_sigdump: pid1 in the background running sigdump on $SIGS.
 start_sigdump() {
 	pid1_start "$PID1_HELPERS/sigdump" "$SIGS"
@@ -28,9 +42,9 @@ forward_each() {
 	done
 }
 
-# stop_sigdump: SIGTERM to pid1; the ladder's SIGINT ends sigdump, which exits 0.
+# stop_sigdump: SIGINT to pid1; the ladder's SIGINT step ends sigdump, which exits 0.
 stop_sigdump() {
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" = 0 ] || fail "pid1 exited $status; stderr: $(cat "$BATS_TEST_TMPDIR/err")"
 }
@@ -66,10 +80,13 @@ stop_sigdump() {
 	stop_sigdump
 }
 
-@test "SIGTERM starts the shutdown: the child gets SIGINT first, not SIGTERM" {
+@test "SIGTERM starts the shutdown at the ladder's SIGTERM step: the child gets SIGTERM, not SIGINT" {
 	start_sigdump
-	stop_sigdump
-	assert_equal "$(cat "$SIGS")" "$(printf 'ready\nSIGINT')"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	assert_equal "$(cat "$SIGS")" "$(printf 'ready\nSIGTERM')"
+	grep -qF "shutdown begins: SIGTERM; scope all, 3 steps, from step 2" "$BATS_TEST_TMPDIR/err"
 }
 
 @test "SIGINT starts the shutdown too" {
@@ -144,4 +161,51 @@ stop_sigdump() {
 	# The wrapper runs as PID 1 of the namespace and execs pid1, which stays PID 1.
 	PID1_WRAPPER="$wrap $PID1_WRAPPER" run -0 --separate-stderr pid1_run "$PID1_HELPERS/inherit"
 	assert_equal "$(grep '^Sig' <<<"$output")" "$want"
+}
+
+@test "not PID 1, signals 32 and 33, which the C library keeps for itself, do not kill pid1" {
+	# glibc's sigaction refuses them, so without pid1's own handling their default (end
+	# the process) applies, and the child would lose pid1's ladder.
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	$PID1_WRAPPER "$PID1" -- "$PID1_HELPERS/sigdump" "$SIGS" >"$BATS_TEST_TMPDIR/out" \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$!
+	PID1_PID=$PID1_OUTER
+	wait_until file_has "$SIGS" ready
+	kill -s 32 "$PID1_PID"
+	kill -s 33 "$PID1_PID"
+	# A signal sent after them is handled, so they were handled (ignored) before it.
+	send_to_pid1 USR1
+	wait_until file_has "$SIGS" SIGUSR1
+	[ -d "/proc/$PID1_PID" ]
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+}
+
+# pid1_in_fifo_open: the background pid1 waits in open() of a FIFO.
+pid1_in_fifo_open() {
+	[ "$(cat "/proc/$PID1_PID/comm")" = pid1 ] &&
+		[ "$(cat "/proc/$PID1_PID/wchan")" = wait_for_partner ]
+}
+
+@test "as PID 1, a SIGTERM that arrives during start-up is held until pid1 can act on it" {
+	# /etc/passwd is a FIFO in pid1's mount namespace: looking up --user holds start-up in
+	# open() until the test writes it. Default dispositions would drop the signal then.
+	mkfifo "$BATS_TEST_TMPDIR/passwd"
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount --mount-proc --kill-child \
+		sh -c 'mount --bind "$0" /etc/passwd && exec "$@"' "$BATS_TEST_TMPDIR/passwd" \
+		"$PID1" --user nobody -- sleep 60 >"$BATS_TEST_TMPDIR/out" \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	wait_until pid1_in_fifo_open
+	send_to_pid1 TERM
+	# The reader may close the FIFO once it found nobody: a SIGPIPE here is no failure.
+	grep -E '^(root|nobody):' /etc/passwd >"$BATS_TEST_TMPDIR/passwd" || true
+	# The ladder's SIGTERM ends sleep at once; a lost signal leaves it the full minute.
+	WAIT_SECONDS=15 wait_until gone_outer
+	pid1_wait
+	assert_equal "$status" 143
 }

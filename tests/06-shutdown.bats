@@ -145,19 +145,61 @@ teardown() {
 	fi
 }
 
-@test "SIGTERM from outside starts the ladder: SIGINT reaches every process" {
+@test "SIGTERM from outside starts the ladder at its SIGTERM step: SIGTERM reaches every process" {
 	# The main child and a process in another session: a forwarded signal would reach
-	# only the child, and as SIGTERM; the ladder's first step is SIGINT to all.
+	# only the child; the ladder's step reaches all. SIGINT, before SIGTERM on the
+	# ladder, is skipped: docker stop and the kubelet promise SIGTERM.
 	start_pid1 sh -c 'setsid -f "$0" "$1.other"; exec "$0" "$1"' "$H/sigdump" "$S/sig"
 	wait_until file_has "$S/sig" ready
 	wait_until file_has "$S/sig.other" ready
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGTERM
+	file_has "$S/sig.other" SIGTERM
+	run ! file_has "$S/sig" SIGINT
+	run ! file_has "$S/sig.other" SIGINT
+	log_has "shutdown begins: SIGTERM; scope all, 3 steps, from step 2"
+	log_has "shutdown step 2/3: SIGTERM to all"
+	run ! log_has "shutdown step 1/3"
+}
+
+@test "enter = first: SIGTERM starts the ladder at its first step, SIGINT" {
+	write_conf <<-'EOF'
+		shutdown { enter = first }
+	EOF
+	start_pid1 -c "$CONF" "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
 	file_has "$S/sig" SIGINT
-	file_has "$S/sig.other" SIGINT
 	run ! file_has "$S/sig" SIGTERM
-	log_has "shutdown begins: SIGTERM"
+	log_has "shutdown step 1/3: SIGINT to all"
+}
+
+@test "a program that handles only SIGTERM exits 0 after its clean-up when pid1 gets SIGTERM" {
+	# SIGINT left at its default would kill it at once (exit 130), its clean-up never run.
+	start_pid1 sh -c 'trap "sleep 0.3; echo cleaned >\"\$0\"; exit 0" TERM; echo ready
+		while :; do sleep 0.05; done' "$S/cleanup"
+	wait_until stdout_ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/cleanup" cleaned
+}
+
+@test "a signal that is not on the ladder starts it at the first step" {
+	write_conf <<-'EOF'
+		signal SIGHUP { action = shutdown }
+	EOF
+	start_pid1 -c "$CONF" "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	send_to_pid1 HUP
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/sig" SIGINT
+	log_has "shutdown step 1/3: SIGINT to all"
 }
 
 @test "SIGINT from outside starts the ladder: SIGINT reaches every process" {
@@ -177,7 +219,7 @@ teardown() {
 	wait_until file_has "$S/sig" ready
 	local t0
 	t0=$(now_ms)
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	assert_between "time to exit with a 4 s grace" $(($(now_ms) - t0)) 0 3000
 	[ "$status" -eq 0 ]
@@ -191,7 +233,7 @@ teardown() {
 	wait_until stdout_ready
 	local t0
 	t0=$(now_ms)
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	assert_between "time to SIGTERM" $(($(now_ms) - t0)) 3800 7000
 	[ "$status" -eq 143 ]
@@ -210,7 +252,7 @@ teardown() {
 	wait_until stdout_ready
 	local t0
 	t0=$(now_ms)
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	assert_between "time to SIGTERM with a 1 s grace" $(($(now_ms) - t0)) 900 4000
 	[ "$status" -eq 7 ]
@@ -221,7 +263,7 @@ teardown() {
 	wait_until stdout_ready
 	local t0
 	t0=$(now_ms)
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	assert_between "time to SIGKILL" $(($(now_ms) - t0)) 7800 11000
 	[ "$status" -eq 137 ]
@@ -233,10 +275,10 @@ teardown() {
 	start_pid1 -v sh -c '"$0" INT >"$1" & exec "$0" INT' "$H/stubborn" "$S/second"
 	wait_until stdout_ready
 	wait_until file_has "$S/second" ready
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 143 ]
-	log_has "notice: shutdown begins: SIGTERM; scope all, 3 steps"
+	log_has "notice: shutdown begins: SIGINT; scope all, 3 steps, from step 1"
 	log_has "notice: shutdown step 1/3: SIGINT to all, 2 processes left, grace 4s"
 	log_has "shutdown step 1 timed out after 4"
 	log_has "notice: shutdown step 2/3: SIGTERM to all, 2 processes left, grace 4s"
@@ -338,7 +380,7 @@ teardown() {
 	log_has "SIGINT during shutdown: skipping to the next step"
 }
 
-@test "on-repeat = kill: a second SIGTERM sends SIGKILL at once" {
+@test "on-repeat = kill: a second SIGINT sends SIGKILL at once" {
 	write_conf <<-'EOF'
 		shutdown {
 			on-repeat = kill
@@ -346,16 +388,16 @@ teardown() {
 	EOF
 	start_pid1 -c "$CONF" "$H/stubborn" all
 	wait_until stdout_ready
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	wait_until log_has "shutdown step 1/3: SIGINT"
 	local t0
 	t0=$(now_ms)
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
-	assert_between "time from the second SIGTERM to exit" $(($(now_ms) - t0)) 0 2000
+	assert_between "time from the second SIGINT to exit" $(($(now_ms) - t0)) 0 2000
 	[ "$status" -eq 137 ]
 	log_has "SIGKILL to all"
-	log_has "SIGTERM during shutdown: killing now"
+	log_has "SIGINT during shutdown: killing now"
 }
 
 @test "scope = child: only the main child gets the ladder's signals" {
@@ -367,7 +409,7 @@ teardown() {
 	start_pid1 -c "$CONF" sh -c '"$0" "$1.other" & exec "$0" "$1"' "$H/sigdump" "$S/sig"
 	wait_until file_has "$S/sig" ready
 	wait_until file_has "$S/sig.other" ready
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 0 ]
 	file_has "$S/sig" SIGINT
@@ -387,7 +429,7 @@ teardown() {
 	wait_until file_has "$S/sig" ready
 	wait_until file_has "$S/sig.group" ready
 	wait_until file_has "$S/sig.other" ready
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 0 ]
 	file_has "$S/sig" SIGINT
@@ -428,15 +470,15 @@ teardown() {
 	EOF
 	start_pid1 -c "$CONF" "$S/orphaner" "$S/orphans"
 	wait_until file_has "$S/orphans.up" up
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	# Step 1's SIGINT makes the child leave 5 orphans to pid1; step 2 is a minute away.
 	# Live or zombie, they stay pid1's children until reaped.
 	wait_until file_has "$S/orphans" "orphaned 5"
 	WAIT_SECONDS=3 wait_until pid1_has_one_child
 	pid1_alive
 	run ! log_has "shutdown step 2/3"
-	# A second SIGTERM moves on to step 2, which ends the child.
-	send_to_pid1 TERM
+	# A second SIGINT moves on to step 2, which ends the child.
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 143 ]
 }
@@ -483,4 +525,119 @@ teardown() {
 	assert_output "$(printf 'up\nUSR1')"
 	run cat "$S/bystander"
 	assert_output up
+}
+
+# --- the ladder after restarts and failed starts, and for processes pid1 did not start ---
+
+# A child that fails its first run; later runs trap SIGINT and SIGTERM, take 1 s to clean
+# up, then write "cleaned" to FILE. Its runs are counted in FILE.runs.
+write_second_run_cleaner() {
+	cat >"$S/second" <<-'EOF'
+		#!/bin/sh
+		f=$1
+		echo run >>"$f.runs"
+		[ "$(wc -l <"$f.runs")" -gt 1 ] || exit 1
+		trap 'sleep 1; echo cleaned >"$f"; exit 0' INT TERM
+		echo up >"$f.up"
+		while :; do sleep 0.05; done
+	EOF
+	chmod +x "$S/second"
+}
+
+@test "after a restart, the ladder waits for the new child's clean-up" {
+	write_second_run_cleaner
+	start_pid1 -v --restart on-failure -- "$S/second" "$S/clean"
+	wait_until file_has "$S/clean.up" up
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	file_has "$S/clean" cleaned
+	log_has "shutdown step 2 ended: nothing left"
+}
+
+@test "not PID 1: after a restart, the ladder waits for the new child's clean-up" {
+	write_second_run_cleaner
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	timeout -k 5 "$PID1_TIMEOUT" $PID1_WRAPPER "$PID1" --restart on-failure -- \
+		"$S/second" "$S/clean" >"$S/out" 2>"$S/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until file_has "$S/clean.up" up
+	PID1_PID=$(pgrep -P "$PID1_OUTER")
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	file_has "$S/clean" cleaned
+}
+
+@test "a restart that cannot exec counts as an exit: retried, then the ladder for the rest" {
+	# The first run leaves a daemon and takes its own execute bit away, so the restarts
+	# fail with 126. The daemon must still get the ladder and finish its clean-up.
+	write_conf <<-'EOF'
+		restart { policy = on-failure  delay = 100ms  limit = 2  window = 60s }
+	EOF
+	cat >"$S/app" <<-'EOF'
+		#!/bin/sh
+		setsid "$0.daemon" "$1" &
+		until [ -e "$1.up" ]; do sleep 0.05; done
+		chmod -x "$0"
+		exit 1
+	EOF
+	cat >"$S/app.daemon" <<-'EOF'
+		#!/bin/sh
+		trap 'sleep 0.5; echo cleaned >"$1"; exit 0' INT TERM
+		echo up >"$1.up"
+		while :; do sleep 0.05; done
+	EOF
+	chmod +x "$S/app" "$S/app.daemon"
+	run -126 --separate-stderr pid1_run -v -c "$CONF" -- "$S/app" "$S/daemon"
+	file_has "$S/daemon" cleaned
+	[ "$(grep -c 'restarting the child in' <<<"$stderr")" -eq 2 ] || fail "$stderr"
+	stderr_has "Permission denied"
+	stderr_has "shutdown begins: main child exited while other processes remain"
+}
+
+@test "a restart whose fork fails for want of processes is retried with the back-off" {
+	# pid1 runs as nobody, so RLIMIT_NPROC binds it: with the limit at 1 the restart's fork
+	# gets EAGAIN; once it is lifted, the next retry starts the child.
+	local w
+	w=$(mktemp -d /tmp/pid1-nproc.XXXXXX)
+	chmod 0777 "$w"
+	cat >"$w/app" <<-'EOF'
+		#!/bin/sh
+		echo run >>"$1/runs"
+		[ "$(wc -l <"$1/runs")" -gt 1 ] && exit 0
+		echo up >"$1/up"
+		until [ -e "$1/go" ]; do sleep 0.05; done
+		exit 1
+	EOF
+	chmod 0755 "$w/app"
+	PID1_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups" \
+		start_pid1 -v --restart on-failure -- "$w/app" "$w"
+	wait_until file_has "$w/up" up
+	# Only a process of pid1's own user may change its limits without CAP_SYS_RESOURCE.
+	local as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups" hard
+	hard=$(awk '/^Max processes/ { print $4 }' "/proc/$PID1_PID/limits")
+	$as_nobody prlimit --pid "$PID1_PID" --nproc=1:
+	touch "$w/go"
+	wait_until log_has "cannot fork"
+	$as_nobody prlimit --pid "$PID1_PID" --nproc="$hard":
+	pid1_wait
+	[ "$status" -eq 0 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	assert_equal "$(wc -l <"$w/runs")" 2
+	[ "$(grep -c 'restarting the child in' "$S/err")" -eq 2 ]
+	rm -rf "$w"
+}
+
+@test "as PID 1, the ladder waits for a process entered with nsenter, not only for its children" {
+	start_pid1 -v "$H/sigdump" "$S/sig"
+	wait_until file_has "$S/sig" ready
+	# Like docker exec: in pid1's namespaces, but its parent is outside them.
+	nsenter -t "$PID1_PID" -p -m sh -c 'trap "sleep 1; echo cleaned >$0; exit 0" TERM
+		echo up >$0.up; while :; do sleep 0.05; done' "$S/entered" >/dev/null 2>&1 3>&- &
+	wait_until file_has "$S/entered.up" up
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	file_has "$S/entered" cleaned
+	log_has "shutdown step 2 ended: nothing left"
 }

@@ -238,8 +238,8 @@ now_ms() {
 	wait_until file_has "$ROOT/tmp/sigs" SIGUSR1
 	send_to_pid1 USR2
 	wait_until file_has "$ROOT/tmp/sigs" SIGHUP
-	# The ladder's first step is SIGINT: the child must get that, not the SIGTERM.
-	send_to_pid1 TERM
+	# SIGINT enters the ladder at its first step: the child must get that SIGINT.
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 0 ] || fail "pid1 exited $status, expected 0 ($(cat "$BATS_TEST_TMPDIR/err"))"
 	run cat "$ROOT/tmp/sigs"
@@ -265,7 +265,7 @@ now_ms() {
 	refute_output --regexp ' Z$'
 	pid1_alive_or_explain
 	# sleep keeps SIGINT at its default, so the ladder's first step kills it: 128 + 2.
-	send_to_pid1 TERM
+	send_to_pid1 INT
 	pid1_wait
 	[ "$status" -eq 130 ] || fail "pid1 exited $status, expected 130"
 }
@@ -278,7 +278,8 @@ now_ms() {
 	wait_until file_has "$ROOT/tmp/ready" ready
 	local start took
 	start=$(now_ms)
-	send_to_pid1 TERM
+	# SIGINT enters the ladder at its first step: both graces run.
+	send_to_pid1 INT
 	pid1_wait
 	took=$(($(now_ms) - start))
 	[ "$status" -eq 137 ] || fail "pid1 exited $status, expected 137"

@@ -116,11 +116,11 @@ teardown() {
 		fail "pid1 used $(((after - before) / hz)) s of CPU for 100,000 signals"
 	fi
 	file_has "$T/sig" SIGUSR1
-	# And SIGTERM still shuts it down: the ladder's SIGINT makes sigdump exit 0.
+	# And SIGTERM still shuts it down: the ladder's SIGTERM makes sigdump exit 0.
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
-	file_has "$T/sig" SIGINT
+	file_has "$T/sig" SIGTERM
 }
 
 # About 10 s: 20 runs.

@@ -77,7 +77,7 @@ CONF
 @test "valgrind: not PID 1, the ladder finds pid1's descendants in /proc" {
 	# The daemon ignores SIGINT (started with &), so the walk runs for two steps.
 	# shellcheck disable=SC2016 # for the child shell
-	run -130 pid1_run_plain -- sh -c 'setsid sleep 30 & kill -TERM $PPID; sleep 30'
+	run -130 pid1_run_plain -- sh -c 'setsid sleep 30 & kill -INT $PPID; sleep 30'
 	assert_clean
 }
 

@@ -287,7 +287,7 @@ teardown() {
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
-	file_has "$W/sig" SIGINT
+	file_has "$W/sig" SIGTERM
 	log_has "exited with status 0"
 }
 
@@ -527,7 +527,7 @@ PID1_SV_OVER=new value"
 	wait_until file_has "$S/sig" SIGUSR1
 	kill -TERM "$ORPHAN_PID1"
 	wait_until gone "$ORPHAN_PID1"
-	file_has "$S/sig" SIGINT
+	file_has "$S/sig" SIGTERM
 }
 
 # --- the terminal ---

@@ -79,7 +79,7 @@ same_as_tini() {
 		_ "$PID1" "$H/sigdump" "$out" "$pidf" 3>&- &
 	wait_until file_has "$out" SIGUSR1
 	kill -TERM "$(cat "$pidf")"
-	wait_until file_has "$out" SIGINT
+	wait_until file_has "$out" SIGTERM
 }
 
 @test "-w warns about every zombie reaped, as tini -w does" {
@@ -101,4 +101,29 @@ same_as_tini() {
 @test "-l prints the license and exits 0, as tini -l does" {
 	run -0 --separate-stderr "$PID1" -l
 	assert_output --partial "MIT"
+}
+
+@test "-p as PID 1: a parent that dies during pid1's start-up still sends the signal" {
+	# As PID 1 of a namespace pid1 cannot see its parent (getppid() is 0), so the death
+	# signal must be asked for before start-up can be held up: here looking up --user in
+	# an /etc/passwd that is a FIFO, which the test writes only after the parent is gone.
+	local fifo=$BATS_TEST_TMPDIR/passwd pid
+	mkfifo "$fifo"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount --mount-proc \
+		sh -c 'mount --bind "$0" /etc/passwd && exec "$@"' "$fifo" \
+		"$PID1" -p SIGTERM --user nobody -- sleep 60 >/dev/null \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$(pgrep -P $! -x unshare)
+	wait_until pid1_found
+	pid=$(pid1_outer_child)
+	wait_until test "$(cat "/proc/$pid/wchan" 2>/dev/null)" = wait_for_partner
+	# The parent of the namespace's PID 1 is unshare: it dies, pid1 lives on.
+	kill -KILL "$PID1_OUTER"
+	grep -E '^(root|nobody):' /etc/passwd >"$fifo" || true
+	WAIT_SECONDS=15 wait_until test ! -e "/proc/$pid" || {
+		kill -KILL "$pid"
+		fail "pid1 did not get SIGTERM for its parent's death"
+	}
+	grep -qF "shutdown begins: SIGTERM" "$BATS_TEST_TMPDIR/err"
 }
