@@ -235,6 +235,22 @@ refused() {
 	assert [ ! -e "$marker" ]
 }
 
+@test "a restart window that cannot hold limit restarts is refused before anything starts" {
+	# window = 0 counted no restart, so limit never stopped a crash loop (#11).
+	local marker=$BATS_TEST_TMPDIR/marker
+	conf 'restart {' '	policy = always' '	limit = 2' '	window = 0' '}'
+	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
+	assert_equal "$stderr" "pid1: $CONF:5: window 0s counts no restart, so limit never applies in section 'restart'"
+	assert [ ! -e "$marker" ]
+	# Nor may the back-off alone take longer than the window to reach limit.
+	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 14s }'
+	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
+	assert_equal "$stderr" "pid1: $CONF:1: limit 4 is never reached within window 14s: the back-off alone spreads 4 restarts over 14s in section 'restart'"
+	assert [ ! -e "$marker" ]
+	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 15s }'
+	run -0 pid1_run -n -c "$CONF"
+}
+
 @test "the command from the config file runs when none is given" {
 	conf 'command = { "/bin/sh", "-c", "exit 7" }'
 	run -7 pid1_run -c "$CONF"

@@ -300,7 +300,7 @@ static void test_full_file(void)
 	fail_unless(conf.privs.unset_env[1] == NULL);
 	fail_unless(conf.restart.policy == RESTART_ON_FAILURE);
 	fail_unless(conf.restart.delay_ms == 250 && conf.restart.max_delay_ms == 120000);
-	fail_unless(conf.restart.limit == 1000 && conf.restart.window_ms == 3600000);
+	fail_unless(conf.restart.limit == 20 && conf.restart.window_ms == 3600000);
 	conf_free(&conf);
 
 	snprintf(path, sizeof(path), "%s/tests/conf/good/names.conf", srcdir());
