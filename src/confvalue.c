@@ -140,7 +140,7 @@ static int parse_signal(const struct key *key, const char *value, long *out, cha
 	return 0;
 }
 
-/* A signal, or "none" (0). */
+/* A signal pid1 can catch, or "none" (0): the parent's death must reach pid1's loop. */
 static int parse_signal_or_none(const struct key *key, const char *value, long *out, char *err,
 				size_t len)
 {
@@ -148,7 +148,16 @@ static int parse_signal_or_none(const struct key *key, const char *value, long *
 		*out = 0;
 		return 0;
 	}
-	return parse_signal(key, value, out, err, len);
+	if (parse_signal(key, value, out, err, len) < 0)
+		return -1;
+	if (signame_is_reserved((int)*out)) {
+		snprintf(err, len,
+			 "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
+			 "option '%s'",
+			 value, key->option);
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_duration(const struct key *key, const char *value, long *out, char *err,
@@ -314,6 +323,9 @@ const char *confvalue_unmappable(int signo)
 		if (signame_is_fault(signo))
 			return "reports a fault in pid1 itself and is not caught, so it cannot be "
 			       "mapped";
+		if (signame_is_reserved(signo))
+			return "is reserved by the C library and cannot be caught, so it cannot "
+			       "be mapped";
 		return NULL;
 	}
 }

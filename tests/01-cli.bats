@@ -93,3 +93,17 @@ package_version() {
 	run -0 --separate-stderr close_fds_above 2 with_fd3
 	assert_line "fds: 0 1 2 3"
 }
+
+@test "-p refuses the signals the C library keeps for itself, which pid1 cannot catch" {
+	# glibc's 32 and 33: pid1 would never learn that its parent died.
+	local marker=$BATS_TEST_TMPDIR/marker sig
+	for sig in 32 SIG33 sig32; do
+		run -2 "$PID1" -p "$sig" -- touch "$marker"
+		assert_line --index 0 \
+			"pid1: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
+	done
+	assert [ ! -e "$marker" ]
+	# The first signal the C library leaves to programs is fine.
+	run -0 "$PID1" -n -p RTMIN
+	assert_line 'parent-death-signal = SIGRTMIN'
+}
