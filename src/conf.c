@@ -311,6 +311,7 @@ static void copy_shutdown(cfg_t *sec, struct shutdown_conf *sd)
 	COPY_INT(sec, "scope", sd->scope);
 	COPY_INT(sec, "on-child-exit", sd->on_child_exit);
 	COPY_INT(sec, "on-repeat", sd->on_repeat);
+	COPY_INT(sec, "enter", sd->enter);
 	/* Any step replaces the whole built-in ladder, in file order. */
 	if (n > 0)
 		sd->nsteps = n;
@@ -430,6 +431,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("scope",			0,	NODEF, parse_value),
 		CFG_INT_CB("on-child-exit",		0,	NODEF, parse_value),
 		CFG_INT_CB("on-repeat",			0,	NODEF, parse_value),
+		CFG_INT_CB("enter",			0,	NODEF, parse_value),
 		CFG_SEC("step",				step_opts, TITLED),
 		CFG_END(),
 	};

@@ -44,6 +44,9 @@ static const struct word child_exit_words[] = {
 static const struct word repeat_words[] = {
 	{"next", ON_REPEAT_NEXT}, {"kill", ON_REPEAT_KILL}, {NULL, 0},
 };
+static const struct word enter_words[] = {
+	{"received", ENTER_RECEIVED}, {"first", ENTER_FIRST}, {NULL, 0},
+};
 static const struct word target_words[] = {
 	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
 	{NULL, 0},
@@ -249,6 +252,7 @@ static const struct key keys[] = {
 	{"action",		parse_word,		action_words},
 	{"on-child-exit",	parse_word,		child_exit_words},
 	{"on-repeat",		parse_word,		repeat_words},
+	{"enter",		parse_word,		enter_words},
 	{"targets",		parse_word,		target_words},
 	{"facility",		parse_word,		facility_words},
 	{"level",		parse_level,		NULL},

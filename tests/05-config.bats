@@ -84,6 +84,17 @@ refused() {
 	assert_line $'\twindow = 2m'
 }
 
+@test "the ladder's entry step is printed by -n: received by default, first when set" {
+	run -0 pid1_run -n
+	assert_line $'\tenter = received'
+	conf 'shutdown {' '	enter = first' '}'
+	run -0 pid1_run -n -c "$CONF"
+	assert_line $'\tenter = first'
+	conf 'shutdown { enter = SIGTERM }'
+	refused "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:1: invalid value 'SIGTERM' for option 'enter' (one of: received, first)"
+}
+
 @test "-n accepts users and groups this machine does not have" {
 	# They are looked up when pid1 starts a child, so a config can be checked anywhere.
 	conf 'user = pid1-no-such-user' 'group = pid1-no-such-group'
