@@ -107,3 +107,18 @@ package_version() {
 	run -0 "$PID1" -n -p RTMIN
 	assert_line 'parent-death-signal = SIGRTMIN'
 }
+
+@test "pid1.8 lists each tini variable pid1 reads, and TINI_VERBOSITY is not read" {
+	local page=$PID1_SRCDIR/man/pid1.8 name
+	local -a names
+	mapfile -t names < <(grep -o 'TINI_[A-Z][A-Z_]*' "$PID1_SRCDIR/src/cli.c" | sort -u)
+	[ "${#names[@]}" -ge 2 ] || fail "found only ${#names[@]} TINI_ variables in cli.c"
+	for name in "${names[@]}"; do
+		grep -qxF ".It Ev $name" "$page" || fail "pid1 reads $name, but pid1.8 has no entry for it"
+	done
+	run grep -c "does not read tini's environment variables" "$page"
+	assert_output 0
+	# tini's levels are not pid1's: the level stays at its default.
+	TINI_VERBOSITY=3 run -0 "$PID1" -n
+	assert_line $'\tlevel = notice'
+}

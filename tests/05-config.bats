@@ -104,6 +104,17 @@ refused() {
 	assert_line 'group = "pid1-no-such-group"'
 }
 
+@test "subreaper = true registers as PID 1 too; not PID 1, pid1 registers whatever it says" {
+	conf 'subreaper = true'
+	run -0 --separate-stderr pid1_run -vv -c "$CONF" -- true
+	assert_regex "$stderr" "registered as child subreaper as asked, although PID 1"
+	conf 'subreaper = false'
+	run -0 --separate-stderr pid1_run -vv -c "$CONF" -- true
+	[[ $stderr != *"registered as child subreaper"* ]] || fail "registered as PID 1: $stderr"
+	run -0 --separate-stderr timeout -k 5 30 "$PID1" -vv -c "$CONF" -- true
+	assert_regex "$stderr" "not PID 1 \(pid [0-9]+\): registered as child subreaper"
+}
+
 @test "warn-on-reap comes from the file or from -w" {
 	run -0 pid1_run -n
 	assert_line 'warn-on-reap = false'
@@ -169,6 +180,53 @@ refused() {
 	refused "$CONF"
 	chmod 644 "$CONF"
 	run -0 pid1_run -n -c "$CONF"
+}
+
+@test "as root, a config file in a directory others can change is refused" {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+	local top=$BATS_TEST_TMPDIR/top dir=$BATS_TEST_TMPDIR/top/dir
+	mkdir -p "$dir"
+	conf 'forward-to = group'
+	cp "$CONF" "$dir/pid1.conf"
+	run -0 pid1_run -n -c "$dir/pid1.conf"
+	# Whoever can rename entries in any directory up to / can swap the file.
+	chmod 0777 "$top"
+	refused "$dir/pid1.conf"
+	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $top must be owned by root and not writable by group or others"
+	chmod 0775 "$top"
+	refused "$dir/pid1.conf"
+	chmod 0755 "$top"
+	chown 65534 "$dir"
+	refused "$dir/pid1.conf"
+	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $dir must be owned by root and not writable by group or others"
+	chown 0 "$dir"
+	# A sticky directory of root's, such as /tmp, keeps others from renaming root's files.
+	chmod 1777 "$dir"
+	run -0 pid1_run -n -c "$dir/pid1.conf"
+	chown 65534 "$dir"
+	refused "$dir/pid1.conf"
+	chown 0 "$dir"
+	chmod 0755 "$dir"
+	# A symbolic link in a directory others can change could be pointed elsewhere.
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	ln -s "$dir/pid1.conf" "$BATS_TEST_TMPDIR/open/pid1.conf"
+	refused "$BATS_TEST_TMPDIR/open/pid1.conf"
+	assert_equal "$stderr" "pid1: $BATS_TEST_TMPDIR/open/pid1.conf: directory $BATS_TEST_TMPDIR/open must be owned by root and not writable by group or others"
+	ln -s "$dir/pid1.conf" "$top/link.conf"
+	run -0 pid1_run -n -c "$top/link.conf"
+}
+
+@test "as root, a config file on a read-only mount is accepted whatever its directory's mode" {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+	# Kubernetes mounts a ConfigMap in a directory of mode 0777, read-only.
+	local dir=$BATS_TEST_TMPDIR/configmap
+	mkdir "$dir"
+	conf 'forward-to = group'
+	run -0 unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0777 tmpfs "$1" && cp "$2" "$1/pid1.conf" &&
+			mount -o remount,ro "$1" && "$3" -n -c "$1/pid1.conf"' sh "$dir" "$CONF" "$PID1"
+	assert_line 'forward-to = group'
 }
 
 @test "a directory, a FIFO or a device as config file is refused" {
