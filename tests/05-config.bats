@@ -223,6 +223,7 @@ refused() {
 	local dir=$BATS_TEST_TMPDIR/configmap
 	mkdir "$dir"
 	conf 'forward-to = group'
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	run -0 unshare --mount --propagation private sh -c '
 		mount -t tmpfs -o mode=0777 tmpfs "$1" && cp "$2" "$1/pid1.conf" &&
 			mount -o remount,ro "$1" && "$3" -n -c "$1/pid1.conf"' sh "$dir" "$CONF" "$PID1"
