@@ -163,6 +163,11 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->parent_death_signal = signame_parse(arg);
 		if (opts->parent_death_signal <= 0)
 			return usage_error("unknown signal '%s'", arg);
+		/* pid1 could not catch it: the parent's death would go unnoticed. */
+		if (signame_is_reserved(opts->parent_death_signal))
+			return usage_error("-p '%s': signal %d is reserved by the C library and "
+					   "pid1 cannot catch it",
+					   arg, opts->parent_death_signal);
 		break;
 	case 'q':
 		opts->verbosity--;

@@ -210,25 +210,55 @@ static int check_log(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* Validates the `restart` section: the back-off cannot start above its own cap. */
+static void copy_restart(cfg_t *sec, struct restart_conf *rc);
+
+/*
+ * The least time from the first to the limit-th restart, for a child that dies at once:
+ * restart k waits delay doubled k-1 times, capped at max-delay, as restart.c counts it.
+ */
+static int64_t restart_span_ms(const struct restart_conf *rc)
+{
+	int64_t span = 0, wait = rc->delay_ms;
+	int k;
+
+	for (k = 2; k <= rc->limit; k++) {
+		wait = wait * 2 < rc->max_delay_ms ? wait * 2 : rc->max_delay_ms;
+		span += wait;
+	}
+	return span;
+}
+
+/*
+ * Validates the `restart` section: the back-off cannot start above its own cap, and limit
+ * must be reachable. A window that cannot hold limit restarts (#11: window = 0) would let a
+ * crash loop run for ever while the file promises it stops.
+ */
 static int check_restart(cfg_t *cfg, cfg_opt_t *opt)
 {
-	cfg_t *sec = cfg_opt_getnsec(opt, 0);
 	struct pid1_conf def;
-	int64_t delay, max;
+	struct restart_conf *rc = &def.restart;
 	char a[32], b[32];
 
-	/* A key left out keeps its default, which must fit the other key too. */
+	/* A key left out keeps its default, which must fit the others too: -n prints them all. */
 	conf_defaults(&def);
-	delay = def.restart.delay_ms;
-	max = def.restart.max_delay_ms;
-	if (cfg_size(sec, "delay") > 0)
-		delay = cfg_getint(sec, "delay");
-	if (cfg_size(sec, "max-delay") > 0)
-		max = cfg_getint(sec, "max-delay");
-	if (max < delay) {
+	copy_restart(cfg_opt_getnsec(opt, 0), rc);
+	if (rc->max_delay_ms < rc->delay_ms) {
 		cfg_error(cfg, "max-delay %s is less than delay %s in section 'restart'",
-			  duration_format(max, a, sizeof(a)), duration_format(delay, b, sizeof(b)));
+			  duration_format(rc->max_delay_ms, a, sizeof(a)),
+			  duration_format(rc->delay_ms, b, sizeof(b)));
+		return -1;
+	}
+	if (rc->window_ms == 0) {
+		cfg_error(cfg, "window 0s counts no restart, so limit never applies in section "
+			       "'restart'");
+		return -1;
+	}
+	if (restart_span_ms(rc) >= rc->window_ms) {
+		cfg_error(cfg,
+			  "limit %d is never reached within window %s: the back-off alone "
+			  "spreads %d restarts over %s in section 'restart'",
+			  rc->limit, duration_format(rc->window_ms, a, sizeof(a)), rc->limit,
+			  duration_format(restart_span_ms(rc), b, sizeof(b)));
 		return -1;
 	}
 	return 0;
@@ -281,6 +311,7 @@ static void copy_shutdown(cfg_t *sec, struct shutdown_conf *sd)
 	COPY_INT(sec, "scope", sd->scope);
 	COPY_INT(sec, "on-child-exit", sd->on_child_exit);
 	COPY_INT(sec, "on-repeat", sd->on_repeat);
+	COPY_INT(sec, "enter", sd->enter);
 	/* Any step replaces the whole built-in ladder, in file order. */
 	if (n > 0)
 		sd->nsteps = n;
@@ -400,6 +431,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("scope",			0,	NODEF, parse_value),
 		CFG_INT_CB("on-child-exit",		0,	NODEF, parse_value),
 		CFG_INT_CB("on-repeat",			0,	NODEF, parse_value),
+		CFG_INT_CB("enter",			0,	NODEF, parse_value),
 		CFG_SEC("step",				step_opts, TITLED),
 		CFG_END(),
 	};

@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,30 +46,106 @@ void conffile_error(const char *path, int line, const char *msg)
 	free(m);
 }
 
+/* Prints "cannot open PATH: reason" for errno. */
+static void cannot_open(const char *path)
+{
+	char *esc = escape(path);
+
+	fprintf(stderr, "pid1: cannot open %s: %s\n", esc ? esc : "?", strerror(errno));
+	free(esc);
+}
+
+/*
+ * True when only root can change what the directory holds: it is root's, and writable by
+ * group or others only with the sticky bit, which keeps them from renaming or removing
+ * root's entries (/tmp), or on a read-only mount, which nobody can change (Kubernetes
+ * mounts a ConfigMap's directory with mode 0777, read-only).
+ */
+static bool dir_trusted(const char *dir, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (st->st_uid != 0)
+		return false;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st->st_mode & S_ISVTX) != 0)
+		return true;
+	return statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+}
+
+/*
+ * Checks each directory from file's up to / (or to the working directory for a relative
+ * name), as sshd's StrictModes does: whoever can rename entries in one of them can put
+ * another file in the config's place. Returns 0, or -1 after printing why, naming path.
+ */
+static int check_dirs(const char *path, const char *file)
+{
+	char dir[PATH_MAX], msg[PATH_MAX + 100];
+	struct stat st;
+	char *slash;
+
+	strlcpy(dir, file, sizeof(dir));
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			strlcpy(dir, ".", sizeof(dir));
+		else if (slash == dir)
+			dir[1] = '\0'; /* the parent of "/etc" is "/" */
+		else
+			*slash = '\0';
+		if (stat(dir, &st) < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
+			conffile_error(path, 0, msg);
+			return -1;
+		}
+		if (!dir_trusted(dir, &st)) {
+			snprintf(msg, sizeof(msg),
+				 "directory %s must be owned by root and not writable by group or "
+				 "others",
+				 dir);
+			conffile_error(path, 0, msg);
+			return -1;
+		}
+		if (slash == NULL || slash == dir)
+			return 0;
+	}
+}
+
 /*
  * Opens path after checking what it is: a regular file, and as root one that only root can
- * change (as sshd's StrictModes). The checks look at the open file, so the parser reads
- * the very bytes checked. Returns the fd, or -1 after printing why.
+ * change, in directories only root can change (as sshd's StrictModes): those of its real
+ * path, and those of path as given, where a symbolic link could be swapped. The file is
+ * opened by its real path, through directories only root can change, and checked once
+ * open, so the parser reads the very bytes checked. Returns the fd, or -1 after saying why.
  */
 static int open_checked(const char *path)
 {
+	bool root = geteuid() == 0;
 	struct stat st;
-	char *esc;
+	char *real;
 	int fd;
 
+	real = realpath(path, NULL);
+	if (real == NULL) {
+		cannot_open(path);
+		return -1;
+	}
+	if (root && (check_dirs(path, real) < 0 ||
+		     (strcmp(path, real) != 0 && check_dirs(path, path) < 0))) {
+		free(real);
+		return -1;
+	}
 	/* O_NONBLOCK: opening a FIFO must not hang; it is refused just below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	free(real);
 	if (fd < 0) {
-		esc = escape(path);
-		fprintf(stderr, "pid1: cannot open %s: %s\n", esc ? esc : "?", strerror(errno));
-		free(esc);
+		cannot_open(path);
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
 		conffile_error(path, 0, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		conffile_error(path, 0, "not a regular file");
-	} else if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
+	} else if (root && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
 		conffile_error(path, 0,
 			       "must be owned by root and not writable by group or others");
 	} else {

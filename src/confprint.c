@@ -106,6 +106,7 @@ static void print_shutdown(const struct shutdown_conf *sd, FILE *out)
 	fprintf(out, "\n\tscope = %s\n", confvalue_name("scope", sd->scope));
 	fprintf(out, "\ton-child-exit = %s\n", confvalue_name("on-child-exit", sd->on_child_exit));
 	fprintf(out, "\ton-repeat = %s\n", confvalue_name("on-repeat", sd->on_repeat));
+	fprintf(out, "\tenter = %s\n", confvalue_name("enter", sd->enter));
 	for (i = 0; i < sd->nsteps; i++) {
 		fputs("\tstep ", out);
 		print_signal(out, sd->steps[i].signo);

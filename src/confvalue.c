@@ -44,6 +44,9 @@ static const struct word child_exit_words[] = {
 static const struct word repeat_words[] = {
 	{"next", ON_REPEAT_NEXT}, {"kill", ON_REPEAT_KILL}, {NULL, 0},
 };
+static const struct word enter_words[] = {
+	{"received", ENTER_RECEIVED}, {"first", ENTER_FIRST}, {NULL, 0},
+};
 static const struct word target_words[] = {
 	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
 	{NULL, 0},
@@ -140,7 +143,7 @@ static int parse_signal(const struct key *key, const char *value, long *out, cha
 	return 0;
 }
 
-/* A signal, or "none" (0). */
+/* A signal pid1 can catch, or "none" (0): the parent's death must reach pid1's loop. */
 static int parse_signal_or_none(const struct key *key, const char *value, long *out, char *err,
 				size_t len)
 {
@@ -148,7 +151,16 @@ static int parse_signal_or_none(const struct key *key, const char *value, long *
 		*out = 0;
 		return 0;
 	}
-	return parse_signal(key, value, out, err, len);
+	if (parse_signal(key, value, out, err, len) < 0)
+		return -1;
+	if (signame_is_reserved((int)*out)) {
+		snprintf(err, len,
+			 "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
+			 "option '%s'",
+			 value, key->option);
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_duration(const struct key *key, const char *value, long *out, char *err,
@@ -240,6 +252,7 @@ static const struct key keys[] = {
 	{"action",		parse_word,		action_words},
 	{"on-child-exit",	parse_word,		child_exit_words},
 	{"on-repeat",		parse_word,		repeat_words},
+	{"enter",		parse_word,		enter_words},
 	{"targets",		parse_word,		target_words},
 	{"facility",		parse_word,		facility_words},
 	{"level",		parse_level,		NULL},
@@ -314,6 +327,9 @@ const char *confvalue_unmappable(int signo)
 		if (signame_is_fault(signo))
 			return "reports a fault in pid1 itself and is not caught, so it cannot be "
 			       "mapped";
+		if (signame_is_reserved(signo))
+			return "is reserved by the C library and cannot be caught, so it cannot "
+			       "be mapped";
 		return NULL;
 	}
 }

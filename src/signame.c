@@ -15,6 +15,9 @@
 
 #include "signame.h"
 
+/* The kernel's first real-time signal; the C library's SIGRTMIN lies above its own. */
+#define KERNEL_SIGRTMIN 32
+
 struct signame {
 	const char *name; /* without "SIG" */
 	int signo;
@@ -128,4 +131,9 @@ bool signame_is_fault(int signo)
 	default:
 		return false;
 	}
+}
+
+bool signame_is_reserved(int signo)
+{
+	return signo >= KERNEL_SIGRTMIN && signo < SIGRTMIN;
 }

@@ -24,6 +24,13 @@ const char *signame_name(int signo, char *buf, size_t len);
  */
 bool signame_is_fault(int signo);
 
+/*
+ * True for the real-time signals below SIGRTMIN that the C library keeps for its threads
+ * (glibc's 32 and 33): it leaves them out of sigfillset and refuses to install a handler,
+ * so pid1 cannot catch them. kill() still sends them.
+ */
+bool signame_is_reserved(int signo);
+
 /* Enough room for any name signame_name writes. */
 #define SIGNAME_MAX 16
 

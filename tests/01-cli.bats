@@ -93,3 +93,32 @@ package_version() {
 	run -0 --separate-stderr close_fds_above 2 with_fd3
 	assert_line "fds: 0 1 2 3"
 }
+
+@test "-p refuses the signals the C library keeps for itself, which pid1 cannot catch" {
+	# glibc's 32 and 33: pid1 would never learn that its parent died.
+	local marker=$BATS_TEST_TMPDIR/marker sig
+	for sig in 32 SIG33 sig32; do
+		run -2 "$PID1" -p "$sig" -- touch "$marker"
+		assert_line --index 0 \
+			"pid1: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
+	done
+	assert [ ! -e "$marker" ]
+	# The first signal the C library leaves to programs is fine.
+	run -0 "$PID1" -n -p RTMIN
+	assert_line 'parent-death-signal = SIGRTMIN'
+}
+
+@test "pid1.8 lists each tini variable pid1 reads, and TINI_VERBOSITY is not read" {
+	local page=$PID1_SRCDIR/man/pid1.8 name
+	local -a names
+	mapfile -t names < <(grep -o 'TINI_[A-Z][A-Z_]*' "$PID1_SRCDIR/src/cli.c" | sort -u)
+	[ "${#names[@]}" -ge 2 ] || fail "found only ${#names[@]} TINI_ variables in cli.c"
+	for name in "${names[@]}"; do
+		grep -qxF ".It Ev $name" "$page" || fail "pid1 reads $name, but pid1.8 has no entry for it"
+	done
+	run grep -c "does not read tini's environment variables" "$page"
+	assert_output 0
+	# tini's levels are not pid1's: the level stays at its default.
+	TINI_VERBOSITY=3 run -0 "$PID1" -n
+	assert_line $'\tlevel = notice'
+}

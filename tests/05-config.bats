@@ -84,6 +84,17 @@ refused() {
 	assert_line $'\twindow = 2m'
 }
 
+@test "the ladder's entry step is printed by -n: received by default, first when set" {
+	run -0 pid1_run -n
+	assert_line $'\tenter = received'
+	conf 'shutdown {' '	enter = first' '}'
+	run -0 pid1_run -n -c "$CONF"
+	assert_line $'\tenter = first'
+	conf 'shutdown { enter = SIGTERM }'
+	refused "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:1: invalid value 'SIGTERM' for option 'enter' (one of: received, first)"
+}
+
 @test "-n accepts users and groups this machine does not have" {
 	# They are looked up when pid1 starts a child, so a config can be checked anywhere.
 	conf 'user = pid1-no-such-user' 'group = pid1-no-such-group'
@@ -91,6 +102,17 @@ refused() {
 	assert_equal "$stderr" ""
 	assert_line 'user = "pid1-no-such-user"'
 	assert_line 'group = "pid1-no-such-group"'
+}
+
+@test "subreaper = true registers as PID 1 too; not PID 1, pid1 registers whatever it says" {
+	conf 'subreaper = true'
+	run -0 --separate-stderr pid1_run -vv -c "$CONF" -- true
+	assert_regex "$stderr" "registered as child subreaper as asked, although PID 1"
+	conf 'subreaper = false'
+	run -0 --separate-stderr pid1_run -vv -c "$CONF" -- true
+	[[ $stderr != *"registered as child subreaper"* ]] || fail "registered as PID 1: $stderr"
+	run -0 --separate-stderr timeout -k 5 30 "$PID1" -vv -c "$CONF" -- true
+	assert_regex "$stderr" "not PID 1 \(pid [0-9]+\): registered as child subreaper"
 }
 
 @test "warn-on-reap comes from the file or from -w" {
@@ -158,6 +180,54 @@ refused() {
 	refused "$CONF"
 	chmod 644 "$CONF"
 	run -0 pid1_run -n -c "$CONF"
+}
+
+@test "as root, a config file in a directory others can change is refused" {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+	local top=$BATS_TEST_TMPDIR/top dir=$BATS_TEST_TMPDIR/top/dir
+	mkdir -p "$dir"
+	conf 'forward-to = group'
+	cp "$CONF" "$dir/pid1.conf"
+	run -0 pid1_run -n -c "$dir/pid1.conf"
+	# Whoever can rename entries in any directory up to / can swap the file.
+	chmod 0777 "$top"
+	refused "$dir/pid1.conf"
+	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $top must be owned by root and not writable by group or others"
+	chmod 0775 "$top"
+	refused "$dir/pid1.conf"
+	chmod 0755 "$top"
+	chown 65534 "$dir"
+	refused "$dir/pid1.conf"
+	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $dir must be owned by root and not writable by group or others"
+	chown 0 "$dir"
+	# A sticky directory of root's, such as /tmp, keeps others from renaming root's files.
+	chmod 1777 "$dir"
+	run -0 pid1_run -n -c "$dir/pid1.conf"
+	chown 65534 "$dir"
+	refused "$dir/pid1.conf"
+	chown 0 "$dir"
+	chmod 0755 "$dir"
+	# A symbolic link in a directory others can change could be pointed elsewhere.
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	ln -s "$dir/pid1.conf" "$BATS_TEST_TMPDIR/open/pid1.conf"
+	refused "$BATS_TEST_TMPDIR/open/pid1.conf"
+	assert_equal "$stderr" "pid1: $BATS_TEST_TMPDIR/open/pid1.conf: directory $BATS_TEST_TMPDIR/open must be owned by root and not writable by group or others"
+	ln -s "$dir/pid1.conf" "$top/link.conf"
+	run -0 pid1_run -n -c "$top/link.conf"
+}
+
+@test "as root, a config file on a read-only mount is accepted whatever its directory's mode" {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+	# Kubernetes mounts a ConfigMap in a directory of mode 0777, read-only.
+	local dir=$BATS_TEST_TMPDIR/configmap
+	mkdir "$dir"
+	conf 'forward-to = group'
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	run -0 unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0777 tmpfs "$1" && cp "$2" "$1/pid1.conf" &&
+			mount -o remount,ro "$1" && "$3" -n -c "$1/pid1.conf"' sh "$dir" "$CONF" "$PID1"
+	assert_line 'forward-to = group'
 }
 
 @test "a directory, a FIFO or a device as config file is refused" {
@@ -233,6 +303,22 @@ refused() {
 	conf "command = { \"touch\", \"$marker\" }" 'frobnicate = 1'
 	run -2 pid1_run -c "$CONF"
 	assert [ ! -e "$marker" ]
+}
+
+@test "a restart window that cannot hold limit restarts is refused before anything starts" {
+	# window = 0 counted no restart, so limit never stopped a crash loop (#11).
+	local marker=$BATS_TEST_TMPDIR/marker
+	conf 'restart {' '	policy = always' '	limit = 2' '	window = 0' '}'
+	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
+	assert_equal "$stderr" "pid1: $CONF:5: window 0s counts no restart, so limit never applies in section 'restart'"
+	assert [ ! -e "$marker" ]
+	# Nor may the back-off alone take longer than the window to reach limit.
+	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 14s }'
+	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
+	assert_equal "$stderr" "pid1: $CONF:1: limit 4 is never reached within window 14s: the back-off alone spreads 4 restarts over 14s in section 'restart'"
+	assert [ ! -e "$marker" ]
+	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 15s }'
+	run -0 pid1_run -n -c "$CONF"
 }
 
 @test "the command from the config file runs when none is given" {

@@ -471,7 +471,7 @@ PID1_SV_OVER=new value"
 			policy = on-failure
 			delay = 10s
 			limit = 5
-			window = 60s
+			window = 5m
 		}
 	EOF
 	pid1_start -c "$CONF" -- sh -c 'echo run >>"$1"; exit 3' sh "$S/runs"
@@ -492,7 +492,7 @@ PID1_SV_OVER=new value"
 			policy = on-failure
 			delay = 10s
 			limit = 5
-			window = 60s
+			window = 5m
 		}
 	EOF
 	pid1_start -c "$CONF" -- sh -c 'echo run >>"$1"; sleep 2 & exit 3' sh "$S/runs"

@@ -79,6 +79,7 @@ static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 	fail_unless(a->shutdown.scope == b->shutdown.scope);
 	fail_unless(a->shutdown.on_child_exit == b->shutdown.on_child_exit);
 	fail_unless(a->shutdown.on_repeat == b->shutdown.on_repeat);
+	fail_unless(a->shutdown.enter == b->shutdown.enter);
 	fail_unless(a->shutdown.nsteps == b->shutdown.nsteps);
 	for (i = 0; i < a->shutdown.nsteps; i++) {
 		fail_unless(a->shutdown.steps[i].signo == b->shutdown.steps[i].signo);
@@ -230,7 +231,7 @@ static void test_defaults(void)
 	fail_unless(conf.shutdown.steps[0].grace_ms == 4000);
 	fail_unless(conf.shutdown.steps[2].signo == SIGKILL);
 	fail_unless(conf.shutdown.steps[2].grace_ms == 1000);
-	fail_unless(conf.shutdown.scope == SCOPE_ALL);
+	fail_unless(conf.shutdown.scope == SCOPE_ALL && conf.shutdown.enter == ENTER_RECEIVED);
 	fail_unless(conf.exit_code_map[0] == -1 && conf.exit_code_map[255] == -1);
 	fail_unless(conf.log.level == LOG_NOTICE && conf.log.targets == LOG_TARGET_STDERR);
 	fail_unless(strcmp(conf.log.ident, "pid1") == 0 && conf.log.facility == LOG_DAEMON);
@@ -276,6 +277,7 @@ static void test_full_file(void)
 	fail_unless(conf.shutdown.delay_ms == 1500 && conf.shutdown.scope == SCOPE_GROUP);
 	fail_unless(conf.shutdown.on_child_exit == ON_CHILD_EXIT_EXIT);
 	fail_unless(conf.shutdown.on_repeat == ON_REPEAT_KILL);
+	fail_unless(conf.shutdown.enter == ENTER_FIRST);
 	/* File steps replace the built-in ladder, in file order. */
 	fail_unless(conf.shutdown.nsteps == 2);
 	fail_unless(conf.shutdown.steps[0].signo == SIGQUIT);
@@ -300,7 +302,7 @@ static void test_full_file(void)
 	fail_unless(conf.privs.unset_env[1] == NULL);
 	fail_unless(conf.restart.policy == RESTART_ON_FAILURE);
 	fail_unless(conf.restart.delay_ms == 250 && conf.restart.max_delay_ms == 120000);
-	fail_unless(conf.restart.limit == 1000 && conf.restart.window_ms == 3600000);
+	fail_unless(conf.restart.limit == 20 && conf.restart.window_ms == 3600000);
 	conf_free(&conf);
 
 	snprintf(path, sizeof(path), "%s/tests/conf/good/names.conf", srcdir());
