@@ -111,8 +111,8 @@ static void ignore_reserved(struct signal_setup *setup)
 
 	setup->reserved = setup->reserved_ignored = 0;
 #if !defined(__mips__)
-	for (signo = 32; signo < SIGRTMIN && signo <= 64; signo++) {
-		if (raw_disposition(signo, SIG_IGN, &ignored) < 0)
+	for (signo = 1; signo <= 64; signo++) {
+		if (!signame_is_reserved(signo) || raw_disposition(signo, SIG_IGN, &ignored) < 0)
 			continue;
 		setup->reserved |= UINT64_C(1) << (signo - 1);
 		if (ignored)
