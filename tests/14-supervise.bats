@@ -634,3 +634,59 @@ PID1_SV_OVER=new value"
 	[[ "$stderr" == *"--pause"* ]]
 	[ ! -e "$W/ran" ]
 }
+
+# --- ids already in effect, ids with no passwd entry, the new user's environment ---
+
+@test "pid1 run by an unprivileged user may name that user: the child runs as it" {
+	local gid
+	gid=$(id -g nobody)
+	# shellcheck disable=SC2086
+	run -0 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child \
+		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
+		--user nobody -- sh -c "$SHOW_IDS; echo ran"
+	assert_equal "$(field Uid)" "65534 65534 65534 65534"
+	assert_equal "$(field Gid)" "$gid $gid $gid $gid"
+	assert_line ran
+	# A change it has no right to make is still refused, and named.
+	# shellcheck disable=SC2086
+	run -1 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child \
+		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
+		--user 4321 -- touch "$W/ran"
+	[[ "$stderr" == *"cannot start the child: setgroups: Operation not permitted"* ]]
+	[ ! -e "$W/ran" ]
+}
+
+@test "--user UID without a passwd entry gets group 0 and no supplementary groups, as in Docker" {
+	run -0 --separate-stderr pid1_run --user 4321 -- sh -c "$SHOW_IDS"
+	assert_equal "$(field Uid)" "4321 4321 4321 4321"
+	assert_equal "$(field Gid)" "0 0 0 0"
+	assert_equal "$(field Groups)" ""
+}
+
+@test "a child that becomes another user gets its HOME, USER and LOGNAME" {
+	local show='echo "$HOME ${USER-unset} ${LOGNAME-unset}"'
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user "$TUSER" -- sh -c "$show"
+	assert_output "/nonexistent $TUSER $TUSER"
+	# No passwd entry: HOME is /, and there is no name to give.
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user 4321 -- sh -c "$show"
+	assert_output "/ unset unset"
+	# No new user, no change.
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user root:daemon -- sh -c "$show"
+	assert_output "/root root root"
+}
+
+@test "config: env and unset-env win over the new user's HOME, USER and LOGNAME" {
+	write_conf <<-EOF
+		user = $TUSER
+		env = { "HOME=/srv/app" }
+		unset-env = { "LOGNAME" }
+	EOF
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr pid1_run -c "$CONF" -- \
+		sh -c 'echo "$HOME ${USER-unset} ${LOGNAME-unset}"'
+	assert_output "/srv/app $TUSER unset"
+}
