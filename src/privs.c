@@ -4,13 +4,14 @@
  * changed while still root, so setgroups, setgid, then setuid; after that a setuid(0) must
  * fail, or the drop did not take. Ids already in effect are not set again, so a user that
  * runs pid1 may name itself. A child that becomes another user gets that user's HOME, USER
- * and LOGNAME.
+ * and LOGNAME, and leaves pid1's session when pid1 has a terminal it could type into.
  */
 #include "config.h"
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -134,6 +135,25 @@ static bool ids_in_effect(const struct privs *p)
 	return same;
 }
 
+/*
+ * Whether pid1 has a terminal a child could type into: on fds 0-2, or as its controlling
+ * terminal, which /dev/tty opens even when those are redirected. Only ENXIO from /dev/tty
+ * proves there is no controlling terminal; any other failure counts as one.
+ */
+static bool has_terminal(void)
+{
+	int fd, i;
+
+	for (i = 0; i <= 2; i++)
+		if (isatty(i))
+			return true;
+	fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENXIO;
+	close(fd);
+	return true;
+}
+
 int privs_resolve(const struct privs_conf *conf, struct privs *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -152,6 +172,7 @@ int privs_resolve(const struct privs_conf *conf, struct privs *out)
 	}
 	out->change_ids = !ids_in_effect(out);
 	out->new_user = out->uid != getuid() || out->uid != geteuid();
+	out->new_session = out->new_user && conf->terminal == TERMINAL_DETACH && has_terminal();
 	return 0;
 fail:
 	privs_free(out);
