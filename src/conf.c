@@ -348,6 +348,7 @@ static int copy_privs(cfg_t *cfg, struct privs_conf *privs)
 		privs->umask = mode >= 0 ? (mode_t)mode : 0;
 	}
 	COPY_BOOL(cfg, "no-new-privileges", privs->no_new_privs);
+	COPY_INT(cfg, "terminal", privs->terminal);
 	if (copy_list(cfg, "env", &privs->env) < 0)
 		return -1;
 	return copy_list(cfg, "unset-env", &privs->unset_env);
@@ -469,6 +470,7 @@ static cfg_t *schema_init(void)
 		CFG_BOOL("no-new-privileges",		cfg_false, NODEF),
 		CFG_STR_LIST("env",			NULL,	NODEF),
 		CFG_STR_LIST("unset-env",		NULL,	NODEF),
+		CFG_INT_CB("terminal",			0,	NODEF, parse_value),
 		CFG_SEC("signal",			signal_opts, TITLED),
 		CFG_SEC("shutdown",			shutdown_opts, CFGF_NONE),
 		CFG_SEC("restart",			restart_opts, CFGF_NONE),

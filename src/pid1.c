@@ -286,9 +286,11 @@ int main(int argc, char **argv)
 	log_start(&st);
 	spawn.argv = conf.command;
 	spawn.privs = &privs;
-	spawn.take_tty = own_terminal();
-	spawn.own_group =
-	    spawn.take_tty || conf.forward_to == SCOPE_GROUP || conf.shutdown.scope == SCOPE_GROUP;
+	/* A child kept from pid1's terminal leads a session of its own: no terminal to take. */
+	spawn.new_session = privs.new_session;
+	spawn.take_tty = !spawn.new_session && own_terminal();
+	spawn.own_group = spawn.take_tty || spawn.new_session || conf.forward_to == SCOPE_GROUP ||
+			  conf.shutdown.scope == SCOPE_GROUP;
 	if (!st.pause && start_child(&st, &spawn, &code) < 0)
 		goto out_pidfile;
 
