@@ -171,6 +171,8 @@ static int open_locked(char *why, size_t len)
 		strlcpy(why, "it is not a regular file", len);
 	else if (st.st_nlink > 1)
 		strlcpy(why, "it has more than one link", len);
+	else if (st.st_uid != geteuid())
+		strlcpy(why, "it is owned by another user", len);
 	else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		locked_why(fd, why, len);
 	else if (name_is(fd))

@@ -170,6 +170,16 @@ verify_unit() {
 	[ ! -e "$t/ran" ]
 }
 
+@test "a pidfile another user created is refused untouched" {
+	local t=$BATS_TEST_TMPDIR
+	echo planted >"$t/app.pid"
+	chown nobody "$t/app.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it is owned by another user"
+	assert_equal "$(cat "$t/app.pid")" planted
+	[ ! -e "$t/ran" ]
+}
+
 @test "a stale pidfile no process holds is taken over and rewritten whole" {
 	local pidfile=$BATS_TEST_TMPDIR/pid1.pid
 	printf '123456789\n' >"$pidfile"
