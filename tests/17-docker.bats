@@ -119,14 +119,8 @@ setup_file() {
 		SKIP_REASON="readelf is not installed (Debian: binutils)"
 	elif ! is_static "$BUSYBOX"; then
 		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
-	elif [ -n "${PID1_STATIC:-}" ]; then
-		STATIC_PID1=$PID1_STATIC
-	elif is_static "$PID1"; then
-		STATIC_PID1=$PID1
-	elif [ "${PID1_TEST_STRICT:-0}" = 1 ]; then
-		build_static
 	else
-		SKIP_REASON="no static pid1: set PID1_STATIC to one (configure --enable-static-binary)"
+		find_static
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
 	make_tarball
