@@ -71,7 +71,7 @@ stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
 stage "test suite under ASan+UBSan" check_in build-asan
 stage "format check" sh -c 'cd build-ci && make format-check'
 stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh
-stage "shellcheck tests" shellcheck -x -s bash tests/lib/pid1.bash tests/setup_suite.bash tests/*.bats
+stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
 # shellcheck disable=SC2016 # expanded by the inner shell

@@ -13,6 +13,7 @@
 
 bats_require_minimum_version 1.5.0
 load lib/pid1
+load lib/docker
 
 # The program Docker and Kubernetes document: it handles SIGTERM, finishing its work for half
 # a second before it exits 0, and leaves SIGINT at its default. It notes who its PID 1 is.
@@ -25,12 +26,6 @@ GRACEFUL='
 # docker run's options for every container: no network, and no AppArmor profile (a host with
 # AppArmor but without apparmor_parser could not load Docker's).
 RUN_OPTS=(--network none --security-opt apparmor=unconfined)
-
-# dk ARGS...: the docker client of the private daemon, bounded in time.
-dk() {
-	DOCKER_CONFIG=$DOCKER_ROOT/client timeout -k 5 60 "$DOCKER_CLI" \
-		-H "unix://$DOCKER_SOCK" "$@"
-}
 
 # make_tarball: busybox with a link for each applet, the static pid1 as /pid1 with an empty
 # config, and a mount point for the output directory, as one tarball for `docker import`.
@@ -45,37 +40,6 @@ make_tarball() {
 	cp "$STATIC_PID1" "$root/pid1"
 	: >"$root/etc/pid1.conf"
 	tar -C "$root" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
-
-# start_dockerd: starts the private daemon and waits for it to answer; sets DOCKERD_PID, or
-# SKIP_REASON and RUNTIME_BROKEN with the daemon's last error when it does not come up. A
-# timeout bounds its life in case teardown_file never runs. Its own empty config file, so
-# /etc/docker/daemon.json cannot clash with the flags.
-start_dockerd() {
-	local start deadline=$((SECONDS + 60)) log=$DOCKER_ROOT/dockerd.log
-	mkdir -p "$DOCKER_ROOT/data" "$DOCKER_ROOT/exec" "$DOCKER_ROOT/client"
-	echo '{}' >"$DOCKER_ROOT/daemon.json"
-	start=$(now_ms)
-	timeout -k 10 900 dockerd --config-file "$DOCKER_ROOT/daemon.json" \
-		--data-root "$DOCKER_ROOT/data" --exec-root "$DOCKER_ROOT/exec" \
-		--pidfile "$DOCKER_ROOT/dockerd.pid" -H "unix://$DOCKER_SOCK" \
-		--containerd-namespace pid1-test --containerd-plugins-namespace pid1-test-plugins \
-		--cgroup-parent "/$CGROUP_NAME" \
-		--storage-driver=vfs --iptables=false --ip-masq=false --bridge=none \
-		--init-path="$STATIC_PID1" </dev/null >"$log" 2>&1 3>&- &
-	DOCKERD_JOB=$!
-	until dk version >/dev/null 2>&1; do
-		if ! kill -0 "$DOCKERD_JOB" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-			SKIP_REASON="dockerd does not start here: $(grep -E 'level=(error|fatal)' \
-				"$log" | tail -n 3 | tr '\n' ' ')"
-			RUNTIME_BROKEN=1
-			return 0
-		fi
-		sleep 0.05
-	done
-	DOCKERD_PID=$(cat "$DOCKER_ROOT/dockerd.pid")
-	export DOCKERD_JOB DOCKERD_PID
-	echo "# dockerd answered after $(($(now_ms) - start)) ms" >&3
 }
 
 # probe_docker: imports the images and runs one plain container (no --init, so pid1 is not
@@ -94,25 +58,12 @@ probe_docker() {
 # Bats cannot skip from setup_file, so each test's setup skips with the reason worked out
 # here (or fails, in strict mode, unless the daemon itself cannot work on this machine).
 setup_file() {
-	local sbin
 	SKIP_REASON=
 	RUNTIME_BROKEN=
 	BUSYBOX=${PID1_BUSYBOX:-/bin/busybox}
 	STATIC_PID1=
-	DOCKERD_JOB=
-	DOCKERD_PID=
-	# A short path: a unix socket's path has to fit in 108 bytes.
-	DOCKER_ROOT=$(mktemp -d /tmp/pid1-docker.XXXXXX)
-	DOCKER_SOCK=$DOCKER_ROOT/docker.sock
-	CGROUP_NAME=${DOCKER_ROOT##*/}
-	export SKIP_REASON RUNTIME_BROKEN BUSYBOX STATIC_PID1 DOCKER_ROOT DOCKER_SOCK CGROUP_NAME
-	# The client that came with the daemon (Debian: dockerd in /usr/sbin, docker in
-	# /usr/bin), not another one earlier in PATH.
-	sbin=$(dirname "$(command -v dockerd || echo /usr/sbin/dockerd)")
-	for DOCKER_CLI in "$sbin/docker" "${sbin%/*}/bin/docker" docker; do
-		[ ! -x "$DOCKER_CLI" ] || break
-	done
-	export DOCKER_CLI
+	export SKIP_REASON RUNTIME_BROKEN BUSYBOX STATIC_PID1
+	docker_vars
 	if ! command -v dockerd >/dev/null || ! command -v "$DOCKER_CLI" >/dev/null; then
 		SKIP_REASON="dockerd is not installed (Debian: apt-get install docker.io)"
 	elif ! command -v readelf >/dev/null; then
@@ -124,7 +75,7 @@ setup_file() {
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
 	make_tarball
-	start_dockerd
+	start_dockerd --init-path="$STATIC_PID1"
 	[ -n "$RUNTIME_BROKEN" ] || probe_docker
 	if [ -n "$RUNTIME_BROKEN" ]; then
 		echo "# $SKIP_REASON" >&3
@@ -133,37 +84,8 @@ setup_file() {
 	fi
 }
 
-# gone PID: the process no longer runs.
-gone() {
-	! kill -0 "$1" 2>/dev/null
-}
-
-# Containers first, so that dockerd has nothing to wait for, then the daemon (the timeout in
-# front of it passes the SIGTERM on; dockerd stops its containerd), whatever it left mounted,
-# the cgroups made for the containers and the files.
 teardown_file() {
-	local ids mnt
-	if [ -n "$DOCKERD_PID" ]; then
-		ids=$(dk ps -aq 2>/dev/null) || true
-		# shellcheck disable=SC2086 # one word per container
-		[ -z "$ids" ] || dk rm -f $ids >/dev/null 2>&1 || true
-	fi
-	if [ -n "$DOCKERD_JOB" ]; then
-		kill -TERM "$DOCKERD_JOB" 2>/dev/null || true
-		WAIT_SECONDS=30 wait_until gone "$DOCKERD_JOB" || kill -KILL "$DOCKERD_JOB" || true
-		if [ -n "$DOCKERD_PID" ] && ! gone "$DOCKERD_PID"; then
-			kill -KILL "$DOCKERD_PID" || true
-		fi
-	fi
-	# Deepest first; the fifth field of mountinfo is the mount point.
-	awk -v root="$DOCKER_ROOT/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo |
-		sort -r | while read -r mnt; do
-		umount -l "$mnt" || true
-	done
-	umount -l "$DOCKER_ROOT/data" 2>/dev/null || true
-	find /sys/fs/cgroup -maxdepth 2 -type d -name "$CGROUP_NAME" -exec rmdir {} + \
-		2>/dev/null || true
-	rm -rf "$DOCKER_ROOT"
+	stop_dockerd
 }
 
 setup() {
