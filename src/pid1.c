@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "exitcode.h"
 #include "forward.h"
+#include "inherited.h"
 #include "log.h"
 #include "loop.h"
 #include "privs.h"
@@ -277,6 +278,7 @@ int main(int argc, char **argv)
 	    spawn.take_tty || conf.forward_to == SCOPE_GROUP || conf.shutdown.scope == SCOPE_GROUP;
 	if (!st.pause && start_child(&st, &spawn, &code) < 0)
 		goto out_pidfile;
+	inherited_release(&conf);
 
 	/*
 	 * From here on pid1 must not die: the child runs, and as PID 1 our exit would have
