@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "exitcode.h"
 #include "forward.h"
+#include "inherited.h"
 #include "log.h"
 #include "loop.h"
 #include "privs.h"
@@ -144,11 +145,29 @@ static void restart_child(struct pid1_state *st, const struct child_opts *opts)
 	on_child_exit(st);
 }
 
-static void reap(struct pid1_state *st)
+/*
+ * A child that holds the terminal and stops on Ctrl-Z has no shell to resume it: Ctrl-C
+ * would then wait on a stopped process, and the container hang. It is continued at once.
+ */
+static void continue_stopped_child(struct pid1_state *st, const struct child_opts *opts)
+{
+	if (!st->child_stopped)
+		return;
+	st->child_stopped = false;
+	if (!opts->take_tty || st->child_exited)
+		return;
+	log_info("child %d stopped on the terminal's Ctrl-Z with no shell to resume it: continued",
+		 (int)st->child);
+	if (target_signal(st, SCOPE_GROUP, SIGCONT) < 0)
+		log_warn("cannot continue the child's process group: %m");
+}
+
+static void reap(struct pid1_state *st, const struct child_opts *opts)
 {
 	bool had_exited = st->child_exited;
 
 	reaper_collect(st);
+	continue_stopped_child(st, opts);
 	if (st->child_exited && !had_exited)
 		on_child_exit(st);
 }
@@ -171,7 +190,7 @@ static void run(struct pid1_state *st, const struct child_opts *opts)
 	size_t n, i;
 
 	/* The child may have died before SIGCHLD had a handler to run. */
-	reap(st);
+	reap(st, opts);
 	while (!st->done) {
 		n = loop_wait(nearest(shutdown_timeout(st), restart_timeout(st)), sigs,
 			      SIGNAL_BATCH);
@@ -183,7 +202,7 @@ static void run(struct pid1_state *st, const struct child_opts *opts)
 				forward_signal(st, sigs[i]);
 		}
 		if (sigchld)
-			reap(st);
+			reap(st, opts);
 		shutdown_tick(st);
 		if (!st->done && restart_timeout(st) == 0)
 			restart_child(st, opts);
@@ -235,11 +254,12 @@ int main(int argc, char **argv)
 	struct privs privs = {0};
 	struct pid1_conf conf;
 	struct options opts;
-	pid_t parent = getppid();
+	pid_t parent;
 	int code;
 
-	/* First of all: nothing that arrives during start-up may be lost (see loop.h). */
+	/* First of all, before any system call: nothing that arrives may be lost (loop.h). */
 	loop_block_all(&signals);
+	parent = getppid();
 	code = cli_parse(argc, argv, &opts);
 	if (code >= 0)
 		return code;
@@ -293,6 +313,7 @@ int main(int argc, char **argv)
 			  conf.shutdown.scope == SCOPE_GROUP;
 	if (!st.pause && start_child(&st, &spawn, &code) < 0)
 		goto out_pidfile;
+	inherited_release(&conf);
 
 	/*
 	 * From here on pid1 must not die: the child runs, and as PID 1 our exit would have

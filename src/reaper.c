@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <syslog.h>
@@ -89,7 +90,13 @@ size_t reaper_collect(struct pid1_state *st)
 	pid_t pid;
 
 	for (;;) {
-		pid = waitpid(-1, &status, WNOHANG);
+		/* WUNTRACED: a main child stopped by Ctrl-Z is news too, see pid1.c. */
+		pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
+		if (pid > 0 && WIFSTOPPED(status)) {
+			if (pid == st->child && !st->child_exited && WSTOPSIG(status) == SIGTSTP)
+				st->child_stopped = true;
+			continue;
+		}
 		if (pid > 0) {
 			n++;
 			if (pid == st->child && !st->child_exited)

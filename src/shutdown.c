@@ -52,6 +52,9 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 	if (target_signal(st, sc->scope, signo) < 0 && errno != ESRCH)
 		log_warn("shutdown step %d: cannot send %s to %s: %m", idx + 1, name,
 			 target_scope_name(sc->scope));
+	/* A stopped process cannot act on the signal until it runs again (as systemd does). */
+	if (signo != SIGKILL && signo != SIGCONT)
+		target_signal(st, sc->scope, SIGCONT);
 	if (left >= 0)
 		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s", idx + 1,
 			   sc->nsteps, name, target_scope_name(sc->scope), left,

@@ -19,10 +19,11 @@ struct pid1_state {
 	bool subreaper; /* orphans of descendants come to us through the subreaper flag */
 	bool pause;	/* no child: sleep and reap until a shutdown signal */
 
-	pid_t child;	   /* the main child; 0 when there is none */
-	pid_t child_pgid;  /* the child's own process group, or 0 when it shares ours */
-	bool child_exited; /* reaped: never signal child again */
-	int child_status;  /* its wait status once child_exited */
+	pid_t child;	    /* the main child; 0 when there is none */
+	pid_t child_pgid;   /* the child's own process group, or 0 when it shares ours */
+	bool child_exited;  /* reaped: never signal child again */
+	int child_status;   /* its wait status once child_exited */
+	bool child_stopped; /* stopped by the terminal's Ctrl-Z since the last reap */
 	int64_t child_started_ms;
 
 	bool children_left; /* at the last reap some process was still in our care */

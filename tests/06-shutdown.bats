@@ -642,3 +642,14 @@ write_second_run_cleaner() {
 	file_has "$S/entered" cleaned
 	log_has "shutdown step 2 ended: nothing left"
 }
+
+@test "a stopped process gets SIGCONT after each step's signal, so it can act on it" {
+	start_pid1 "$S/flusher" "$S/flushed" TERM
+	wait_until file_has "$S/flushed.up" up
+	kill -STOP "$(pgrep -P "$PID1_PID")"
+	send_to_pid1 TERM
+	pid1_wait
+	# Without SIGCONT the flusher would sleep through SIGTERM's grace into SIGKILL (137).
+	[ "$status" -eq 4 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	file_has "$S/flushed" flushed
+}
