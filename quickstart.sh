@@ -11,7 +11,7 @@ what=${1:-demo}
 # builds and checks the Debian package.
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
-cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io
+cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io podman
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld
 git debhelper dh-autoreconf lintian"
 

@@ -17,13 +17,7 @@ setup_file() {
 	SKIP_REASON=
 	BUSYBOX=${PID1_BUSYBOX:-/bin/busybox}
 	STATIC_PID1=
-	if ! command -v readelf >/dev/null; then
-		SKIP_REASON="readelf is not installed (Debian: binutils)"
-	elif ! is_static "$BUSYBOX"; then
-		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
-	else
-		find_static
-	fi
+	find_static_tree
 	export SKIP_REASON STATIC_PID1 BUSYBOX
 }
 

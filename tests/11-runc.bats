@@ -43,12 +43,10 @@ setup_file() {
 	export SKIP_REASON RUNTIME_BROKEN BUSYBOX RUNC_ROOT ROOTFS STATIC_PID1
 	if ! command -v runc >/dev/null; then
 		SKIP_REASON="runc is not installed (Debian: apt-get install runc)"
-	elif ! command -v python3 >/dev/null || ! command -v readelf >/dev/null; then
-		SKIP_REASON="python3 and readelf are needed to build the bundles"
-	elif ! is_static "$BUSYBOX"; then
-		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
+	elif ! command -v python3 >/dev/null; then
+		SKIP_REASON="python3 is needed to build the bundles (Debian: python3)"
 	else
-		find_static
+		find_static_tree
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
 	make_rootfs "$ROOTFS"

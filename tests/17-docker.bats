@@ -66,12 +66,8 @@ setup_file() {
 	docker_vars
 	if ! command -v dockerd >/dev/null || ! command -v "$DOCKER_CLI" >/dev/null; then
 		SKIP_REASON="dockerd is not installed (Debian: apt-get install docker.io)"
-	elif ! command -v readelf >/dev/null; then
-		SKIP_REASON="readelf is not installed (Debian: binutils)"
-	elif ! is_static "$BUSYBOX"; then
-		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
 	else
-		find_static
+		find_static_tree
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
 	make_tarball
