@@ -2,10 +2,11 @@
 /*
  * Copyright (c) 2026 The pid1 authors
  *
- * The logger: levels, the line format and the three targets (stderr, syslog, a file).
- * pid1 must keep reaping while whoever reads its logs is stuck, so a line that a target
- * cannot take at once is dropped and counted, never waited for. Nothing here sets
- * O_NONBLOCK on an inherited fd: the child shares that open file description.
+ * The logger: levels, the line format and the three targets (stderr, syslog, a file; how
+ * the file is opened and trusted is logfile.c's). pid1 must keep reaping while whoever
+ * reads its logs is stuck, so a line that a target cannot take at once is dropped and
+ * counted, never waited for. Nothing here sets O_NONBLOCK on an inherited fd: the child
+ * shares that open file description.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logfile.h"
 
 /* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
 #define LINE_BYTES PIPE_BUF
@@ -49,10 +51,10 @@ static struct {
 	unsigned int targets;
 	bool stderr_ready;  /* fd 2 examined once, see setup_stderr() */
 	bool sys_connected; /* the syslog socket reached /dev/log */
+	bool following;	    /* in follow_file(): its warning must not recurse */
+	bool file_refused;  /* the log file's name stands for a file refused, see follow_file() */
 	struct sink sinks[SINK_COUNT];
-	char path[PATH_MAX];
-	dev_t dev; /* the file target's identity, to notice a rename (logrotate) */
-	ino_t ino;
+	struct logfile file;
 	char ident[LOG_IDENT_MAX];
 	int facility;
 	unsigned long dropped;
@@ -60,6 +62,7 @@ static struct {
     .level = LOG_NOTICE,
     .targets = LOG_TARGET_STDERR,
     .sinks = {{.fd = -1}, {.fd = -1}, {.fd = -1}},
+    .file = {.dir_fd = -1, .fd = -1},
     .ident = "pid1",
     .facility = LOG_DAEMON,
 };
@@ -73,21 +76,6 @@ static const unsigned int target_bit[SINK_COUNT] = {
 static const char *const level_names[] = {
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
-
-/*
- * Keeps our fds above 2: when pid1 was started with stderr closed, a log file landing on
- * fd 2 would otherwise be taken for stderr by anything writing there.
- */
-static int move_high(int fd)
-{
-	int high;
-
-	if (fd < 0 || fd > STDERR_FILENO)
-		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	close(fd);
-	return high;
-}
 
 static void sink_close(struct sink *s)
 {
@@ -120,7 +108,8 @@ static void setup_stderr(void)
 	s->tty = isatty(STDERR_FILENO);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
-	fd = move_high(open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	fd = logfile_move_high(
+	    open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 	if (fd >= 0) {
 		s->fd = fd;
 		s->owned = true;
@@ -173,41 +162,26 @@ static int put(const struct sink *s, const char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Opens (or reopens) the file target. On failure the old fd, if any, stays in use. */
-static int open_file(void)
+/*
+ * Moves the file target to a new file when rotation renamed the old one away. A name that
+ * logfile.c refuses (a link planted there, say) is said once on every target; lines keep
+ * going to the file opened before, which rotation renamed but did not take from us.
+ */
+static void follow_file(void)
 {
 	struct sink *s = &lg.sinks[SINK_FILE];
-	struct stat st;
-	int fd;
 
-	/* O_NONBLOCK is ours to set here: a FIFO named as the log file must not block us. */
-	fd = open(lg.path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || (fd = move_high(fd)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		errno = err;
-		return -1;
-	}
-	sink_close(s);
-	s->fd = fd;
-	s->owned = true;
-	lg.dev = st.st_dev;
-	lg.ino = st.st_ino;
-	return 0;
-}
-
-/* A rotated (renamed or removed) file is replaced by a new one at the configured path. */
-static void check_file(void)
-{
-	struct stat st;
-
-	if (stat(lg.path, &st) == 0 && st.st_dev == lg.dev && st.st_ino == lg.ino)
+	if (lg.following || s->fd < 0)
 		return;
-	open_file();
+	lg.following = true;
+	if (logfile_follow(&lg.file) == 0) {
+		s->fd = lg.file.fd;
+		lg.file_refused = false;
+	} else if (!lg.file_refused) {
+		lg.file_refused = true;
+		log_warn("%s; still writing to the file opened before", lg.file.why);
+	}
+	lg.following = false;
 }
 
 /* Connects the syslog socket to /dev/log; retried at each line until it works. */
@@ -217,7 +191,7 @@ static int connect_syslog(void)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	if (s->fd < 0) {
-		s->fd = move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		s->fd = logfile_move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 		if (s->fd < 0)
 			return -1;
 		s->sock = true;
@@ -290,8 +264,6 @@ static int send_line(enum sink_kind kind, int level, const char *msg)
 	len = format_line(buf, kind, level, msg);
 	if (kind == SINK_SYSLOG)
 		return put_syslog(buf, len);
-	if (kind == SINK_FILE)
-		check_file();
 	return put(&lg.sinks[kind], buf, len);
 }
 
@@ -340,6 +312,8 @@ static void LOG_PRINTF(2, 0) vlog(int level, const char *fmt, va_list ap)
 	/* One event, one line, whatever the message holds. */
 	for (p = msg; (p = strpbrk(p, "\r\n")) != NULL; p++)
 		*p = ' ';
+	if (lg.targets & LOG_TARGET_FILE)
+		follow_file();
 	for (kind = 0; kind < SINK_COUNT; kind++)
 		if (lg.targets & target_bit[kind])
 			deliver(kind, level, msg);
@@ -363,13 +337,13 @@ int log_open(const struct log_conf *conf)
 	if (!lg.stderr_ready)
 		setup_stderr();
 	if (lg.targets & LOG_TARGET_FILE) {
-		strlcpy(lg.path, conf->file != NULL ? conf->file : "", sizeof(lg.path));
-		if (open_file() < 0) {
-			fprintf(stderr, "pid1: cannot open log file %s: %s\n", lg.path,
-				strerror(errno));
+		if (logfile_open(&lg.file, conf->file != NULL ? conf->file : "") < 0) {
+			fprintf(stderr, "pid1: %s\n", lg.file.why);
 			lg.targets &= ~LOG_TARGET_FILE;
 			return -1;
 		}
+		lg.sinks[SINK_FILE].fd = lg.file.fd;
+		lg.file_refused = false;
 	}
 	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
 	if ((lg.targets & LOG_TARGET_SYSLOG) && connect_syslog() < 0)
@@ -392,6 +366,7 @@ void log_close(void)
 		/* What could not be told stays pending for the next log_open(). */
 		sink_close(s);
 	}
+	logfile_close(&lg.file);
 	lg.stderr_ready = false;
 	lg.sys_connected = false;
 	lg.targets = LOG_TARGET_STDERR;
@@ -402,8 +377,8 @@ void log_reopen(void)
 {
 	int saved = errno;
 
-	if ((lg.targets & LOG_TARGET_FILE) && lg.sinks[SINK_FILE].fd >= 0)
-		check_file();
+	if (lg.targets & LOG_TARGET_FILE)
+		follow_file();
 	errno = saved;
 }
 

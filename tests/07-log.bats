@@ -310,3 +310,127 @@ ident = myapp'
 	grep -q '^local3\.info myapp\[1\]: ' "$t/syslog"
 	[ "$(grep -c '^daemon\.' "$t/syslog")" = 0 ]
 }
+
+# start_log_child LOG ARGS...: pid1_start logging to LOG and stderr at info level, with
+# sigdump as the child writing to $BATS_TEST_TMPDIR/signals; waits until it runs.
+start_log_child() {
+	local log=$1
+	shift
+	pid1_start -v --log-target stderr --log-file "$log" "$@" -- \
+		"$PID1_HELPERS/sigdump" "$BATS_TEST_TMPDIR/signals"
+	wait_until file_has "$BATS_TEST_TMPDIR/signals" ready
+	wait_until test -s "$log"
+}
+
+# forwarded_lines FILE N: FILE has at least N "received SIGUSR1: forwarded" lines.
+forwarded_lines() {
+	local n
+	n=$(grep -c 'received SIGUSR1: forwarded' "$1" 2>/dev/null) || true
+	[ "${n:-0}" -ge "$2" ]
+}
+
+# usr1_logged FILE N: sends SIGUSR1 to pid1 and waits until FILE has N such lines.
+usr1_logged() {
+	send_to_pid1 USR1
+	wait_until forwarded_lines "$1" "$2"
+}
+
+@test "a log directory that group, others or another user may write stops pid1 with status 2" {
+	local t=$BATS_TEST_TMPDIR mode
+	for mode in 0770 0703 1777; do
+		mkdir -m "$mode" "$t/d$mode"
+		run -2 --separate-stderr pid1_run --log-file "$t/d$mode/pid1.log" -- touch "$t/ran"
+		assert_equal "$stderr" "pid1: log directory $t/d$mode is writable by group or others"
+		[ ! -e "$t/d$mode/pid1.log" ] && [ ! -e "$t/ran" ]
+	done
+	mkdir -m 0755 "$t/theirs"
+	chown nobody "$t/theirs"
+	run -2 --separate-stderr pid1_run --log-file "$t/theirs/pid1.log" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: log directory $t/theirs is owned by uid $(id -u nobody), \
+neither root nor pid1's uid 0"
+	[ ! -e "$t/theirs/pid1.log" ] && [ ! -e "$t/ran" ]
+}
+
+@test "a log file that is a link, a directory or another user's stops pid1 with status 2" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/logs
+	mkdir -m 0755 "$d"
+	echo secret >"$t/victim"
+	cp -p "$t/victim" "$t/victim.orig"
+	# refused WHY: pid1 does not start, saying the log file WHY.
+	refused() {
+		run -2 --separate-stderr pid1_run --log-file "$d/pid1.log" -- touch "$t/ran"
+		assert_equal "$stderr" "pid1: log file $d/pid1.log $1"
+		[ ! -e "$t/ran" ]
+		cmp "$t/victim" "$t/victim.orig"
+		rm -rf "$d/pid1.log"
+	}
+	ln -s "$t/victim" "$d/pid1.log"
+	refused "is a symbolic link"
+	ln -s "$t/created" "$d/pid1.log"
+	refused "is a symbolic link"
+	[ ! -e "$t/created" ]
+	ln "$t/victim" "$d/pid1.log"
+	refused "has 2 links, not one"
+	mkdir "$d/pid1.log"
+	refused "is not a regular file or a FIFO"
+	install -o nobody -m 0644 /dev/null "$d/pid1.log"
+	refused "is owned by uid $(id -u nobody), not by pid1's uid 0"
+}
+
+@test "rotation never follows a link planted under the log's name and says so once" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/logs
+	mkdir -m 0755 "$d"
+	echo secret >"$t/victim"
+	cp -p "$t/victim" "$t/victim.orig"
+	start_log_child "$d/pid1.log"
+	mv "$d/pid1.log" "$d/pid1.log.1"
+	# Each name is refused; the lines go on to the renamed file.
+	ln -s "$t/victim" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 1
+	rm "$d/pid1.log"
+	ln -s "$t/created" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 2
+	rm "$d/pid1.log"
+	ln "$t/victim" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 3
+	cmp "$t/victim" "$t/victim.orig"
+	[ "$(stat -c %h "$t/victim")" = 2 ]
+	[ ! -e "$t/created" ]
+	# The name free again: a new file takes the next lines.
+	rm "$d/pid1.log"
+	usr1_logged "$d/pid1.log" 1
+	[ "$(stat -c %a "$d/pid1.log")" = 640 ]
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	cmp "$t/victim" "$t/victim.orig"
+	[ "$(grep -c 'still writing to the file opened before' "$t/err")" = 1 ]
+	grep -Eq ': warning: log file [^ ]+/pid1\.log is a symbolic link; still writing to the file opened before$' \
+		"$t/err"
+	all_lines_match "$(cat "$d/pid1.log.1")"
+	all_lines_match "$(cat "$d/pid1.log")"
+}
+
+@test "the log directory is resolved once: a link to it pointed elsewhere later does not move the log" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -m 0755 "$t/a" "$t/b"
+	ln -s a "$t/current"
+	start_log_child "$t/current/pid1.log"
+	ln -sfn b "$t/current"
+	mv "$t/a/pid1.log" "$t/a/pid1.log.1"
+	usr1_logged "$t/a/pid1.log" 1
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	[ ! -e "$t/b/pid1.log" ]
+}
+
+@test "a FIFO named as the log file gets the lines" {
+	local t=$BATS_TEST_TMPDIR
+	mkfifo -m 0600 "$t/log.fifo"
+	exec {FIFO_FD}<>"$t/log.fifo"
+	run -0 --separate-stderr pid1_run -v --log-file "$t/log.fifo" -- true {FIFO_FD}<&-
+	dd if="$t/log.fifo" of="$t/got" bs=65536 count=16 iflag=nonblock 2>/dev/null || true
+	exec {FIFO_FD}<&-
+	all_lines_match "$(cat "$t/got")"
+}
