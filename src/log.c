@@ -12,12 +12,14 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -39,10 +41,11 @@ enum sink_kind {
 
 /* Where lines go, and how many this target dropped since it last took one. */
 struct sink {
-	int fd;	    /* -1 when closed or absent */
-	bool sock;  /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
-	bool owned; /* opened here, so closed here */
-	bool tty;   /* a terminal: see put() on SIGTTOU */
+	int fd;	     /* -1 when closed or absent */
+	bool sock;   /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
+	bool nowait; /* a shared pipe or terminal: pwritev2() with RWF_NOWAIT, see put() */
+	bool owned;  /* opened here, so closed here */
+	bool tty;    /* a terminal: see put() on SIGTTOU */
 	unsigned long pending;
 };
 
@@ -83,6 +86,7 @@ static void sink_close(struct sink *s)
 		close(s->fd);
 	s->fd = -1;
 	s->sock = false;
+	s->nowait = false;
 	s->owned = false;
 }
 
@@ -90,8 +94,10 @@ static void sink_close(struct sink *s)
  * Decides once how stderr is written. An inherited fd 2 is never close-on-exec; if it is,
  * pid1 was started with stderr closed and fd 2 is something pid1 opened since, not ours to
  * write. A pipe or terminal is reopened through /proc: a separate open file description
- * that may be non-blocking without touching the child's. A socket takes MSG_DONTWAIT.
- * Anything else, or a failed reopen, is written after poll(POLLOUT) alone.
+ * that may be non-blocking without touching the child's. That fails when pid1 may not open
+ * the pipe or terminal itself (a non-root pid1 given root's 0600 pipe): then each write
+ * asks the kernel not to wait. A socket takes MSG_DONTWAIT. A regular file never waits
+ * for a reader, so anything else is written as it is.
  */
 static void setup_stderr(void)
 {
@@ -113,13 +119,29 @@ static void setup_stderr(void)
 	if (fd >= 0) {
 		s->fd = fd;
 		s->owned = true;
+	} else {
+		s->nowait = true;
 	}
 }
 
 /*
- * One attempt to hand buf to a target without blocking. poll() first, for every kind: on a
- * shared blocking fd it is the only guard, and on a stream socket it keeps a line from
- * going out in part. Returns 0 when all of buf went out.
+ * Writes to the child's own open file description without waiting. poll() cannot promise
+ * that: the child may fill the pipe between our poll() and write(), and a blocking write
+ * would then stop pid1 until someone reads. With RWF_NOWAIT the kernel answers EAGAIN
+ * instead on a pipe made by pipe(2); where it cannot promise that (EOPNOTSUPP: a named
+ * FIFO, a terminal), the line is dropped like any other that would wait.
+ */
+static ssize_t write_nowait(int fd, const char *buf, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+
+	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+}
+
+/*
+ * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
+ * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
+ * Returns 0 when all of buf went out.
  */
 static int put(const struct sink *s, const char *buf, size_t len)
 {
@@ -154,6 +176,8 @@ static int put(const struct sink *s, const char *buf, size_t len)
 		/* MSG_NOSIGNAL: a reader gone away is a dropped line, not a SIGPIPE. */
 		if (s->sock)
 			n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else if (s->nowait)
+			n = write_nowait(s->fd, buf, len);
 		else
 			n = write(s->fd, buf, len);
 	} while (n < 0 && errno == EINTR);
