@@ -20,11 +20,6 @@
 #include "inherited.h"
 #include "log.h"
 
-static bool relative(const char *path)
-{
-	return path != NULL && path[0] != '/';
-}
-
 /* Closes fd if it is an inherited one. Returns 1 when it was closed. */
 static int release_fd(int fd, rlim_t limit)
 {
@@ -81,7 +76,6 @@ static size_t release_fds(void)
 
 void inherited_release(const struct pid1_conf *conf)
 {
-	bool keep_cwd;
 	size_t n;
 
 	/* Starting the child again needs the same directory and fds. */
@@ -90,11 +84,8 @@ void inherited_release(const struct pid1_conf *conf)
 		return;
 	}
 	n = release_fds();
-	/* A relative log file or pidfile is still looked up from here. */
-	keep_cwd = relative(conf->pidfile) ||
-		   ((conf->log.targets & LOG_TARGET_FILE) && relative(conf->log.file));
-	if (!keep_cwd && chdir("/") < 0)
+	/* The log file and pidfile hold their directories open: a relative path is safe. */
+	if (chdir("/") < 0)
 		log_warn("cannot leave the starting directory: %m");
-	log_debug("closed %zu inherited fd%s%s", n, n == 1 ? "" : "s",
-		  keep_cwd ? "; staying in the starting directory for a relative path" : "");
+	log_debug("closed %zu inherited fd%s", n, n == 1 ? "" : "s");
 }

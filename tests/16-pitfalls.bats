@@ -260,13 +260,17 @@ descendant_named() {
 	assert_equal "$status" 0
 }
 
-@test "a relative pidfile or log file keeps pid1 in its directory, and both still work" {
+@test "a relative pidfile or log file is resolved at start: pid1 leaves its directory, both work" {
 	mkdir "$S/dir"
 	pid1_start_after 'cd "$S/dir"' -v --pidfile pid --log-file log \
 		-- sh -c 'trap "" USR1; while [ ! -e "$S/stop" ]; do sleep 0.05; done; exit 7'
 	wait_until test -e "$S/dir/log"
 	in_loop "$S/dir/log"
-	cwd_is "$PID1_PID" "$S/dir" || fail "pid1 left $S/dir"
+	cwd_is "$PID1_PID" / || fail "pid1 stayed in $(readlink "/proc/$PID1_PID/cwd")"
+	# A rotation after pid1 left: the new file appears in the same directory.
+	mv "$S/dir/log" "$S/dir/log.1"
+	send_to_pid1 USR1
+	wait_until test -e "$S/dir/log"
 	touch "$S/stop"
 	pid1_wait
 	[ "$status" -eq 7 ] || fail "status $status: $(cat "$S/err")"
