@@ -9,9 +9,10 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# A user made for these tests: a primary group of its own and one supplementary group.
-TUSER=pid1sv
-TEXTRA=pid1svx
+# A user made for these tests: a primary group of its own and one supplementary group. The
+# names carry this run's pid, so two suites on one machine never delete each other's user.
+TUSER=pid1sv$$
+TEXTRA=pid1svx$$
 
 # Run by the child: the lines of /proc/self/status that say who it is.
 SHOW_IDS='grep -E "^(Uid|Gid|Groups|CapPrm|CapEff|NoNewPrivs):" /proc/self/status'
