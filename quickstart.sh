@@ -10,7 +10,7 @@ what=${1:-demo}
 # Packages: build, tests, the inits we compare with, and the tools the suite drives.
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
-cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io
+cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io mmdebstrap
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld"
 
 install_packages() {

@@ -23,14 +23,15 @@ docker_vars() {
 	export DOCKERD_JOB DOCKERD_PID DOCKER_ROOT DOCKER_SOCK CGROUP_NAME DOCKER_CLI
 }
 
-# dk ARGS...: the docker client of the private daemon, bounded in time.
+# dk ARGS...: the docker client of the private daemon, bounded in time: DK_TIMEOUT seconds
+# (60 unless set, e.g. for a build).
 dk() {
-	DOCKER_CONFIG=$DOCKER_ROOT/client timeout -k 5 60 "$DOCKER_CLI" \
+	DOCKER_CONFIG=$DOCKER_ROOT/client timeout -k 5 "${DK_TIMEOUT:-60}" "$DOCKER_CLI" \
 		-H "unix://$DOCKER_SOCK" "$@"
 }
 
-# start_dockerd [OPTION...]: starts the private daemon with OPTIONs besides its own and waits
-# for it to answer; sets DOCKERD_PID, or SKIP_REASON and RUNTIME_BROKEN with the daemon's last
+# start_dockerd [OPTION...]: starts the private daemon with OPTIONs after its own (so that
+# one given again, e.g. --storage-driver=overlay2, wins) and waits for it to answer; sets DOCKERD_PID, or SKIP_REASON and RUNTIME_BROKEN with the daemon's last
 # error when it does not come up. A timeout bounds its life in case teardown_file never runs.
 # Its own empty config file, so /etc/docker/daemon.json cannot clash with the flags.
 # shellcheck disable=SC2034 # SKIP_REASON and RUNTIME_BROKEN are read by the calling file
@@ -89,7 +90,38 @@ stop_dockerd() {
 		umount -l "$mnt" || true
 	done
 	umount -l "$DOCKER_ROOT/data" 2>/dev/null || true
-	find /sys/fs/cgroup -maxdepth 2 -type d -name "$CGROUP_NAME" -exec rmdir {} + \
-		2>/dev/null || true
+	# The cgroups, deepest first: BuildKit makes one of its own (buildkit) inside.
+	find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CGROUP_NAME*" 2>/dev/null | sort -r |
+		xargs -r rmdir 2>/dev/null || true
 	rm -rf "$DOCKER_ROOT"
+}
+
+# debian_rootfs [MMDEBSTRAP_OPTION...]: prints the path of a Debian 12 rootfs tarball made
+# by `mmdebstrap --variant=apt OPTIONS bookworm` from Debian's mirror, for `dk import` to
+# stand in for the registry's debian:12. Made once a day and kept in $PID1_TEST_CACHE
+# (/var/tmp/pid1-test-cache), one per set of options, so the files and runs of a day share
+# it; a lock keeps two files from making the same one at once. On failure prints
+# mmdebstrap's last lines on stderr and returns 1.
+debian_rootfs() {
+	local cache=${PID1_TEST_CACHE:-/var/tmp/pid1-test-cache} key tar new
+	key=$(printf '%s\n' "$@" | sha256sum | cut -c 1-12)
+	tar=$cache/debian-12-$key.tar
+	# mmdebstrap picks the output's format by its name: it has to end in .tar.
+	new=$cache/new-debian-12-$key.tar
+	mkdir -p "$cache" || return 1
+	(
+		flock 9
+		[ -z "$(find "$tar" -mmin -1440 2>/dev/null)" ] || exit 0
+		rm -f "$tar" "$new"
+		# Only 0-2 open: mmdebstrap hands apt a pipe on the lowest free fd and names it in
+		# a dash command, which takes fds 0-9 only (bats leaves several open).
+		if ! close_fds_above 2 timeout -k 10 600 mmdebstrap --variant=apt "$@" bookworm \
+			"$new" >"$tar.log" 2>&1; then
+			rm -f "$new"
+			tail -n 3 "$tar.log" >&2
+			exit 1
+		fi
+		mv "$new" "$tar"
+	) 9>"$tar.lock" || return 1
+	echo "$tar"
 }
