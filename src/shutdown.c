@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "duration.h"
@@ -26,15 +27,21 @@ static const struct shutdown_conf *ladder(const struct pid1_state *st)
 	return &st->conf->shutdown;
 }
 
-/* Logs how the step that is ending went. */
-static void end_step(const struct pid1_state *st, const char *how)
+/*
+ * Logs how the step that is ending went. A step that ran out of time is a warning: something
+ * ignored its signal and is about to get a harsher one.
+ */
+static void end_step(const struct pid1_state *st, const char *how, bool timed_out)
 {
 	char took[32];
 
 	if (st->step < 0 || (size_t)st->step >= ladder(st)->nsteps)
 		return;
-	log_info("shutdown step %d %s after %s", st->step + 1, how,
-		 duration_format(loop_now_ms() - st->step_started_ms, took, sizeof(took)));
+	duration_format(loop_now_ms() - st->step_started_ms, took, sizeof(took));
+	if (timed_out)
+		log_warn("shutdown step %d %s after %s", st->step + 1, how, took);
+	else
+		log_info("shutdown step %d %s after %s", st->step + 1, how, took);
 }
 
 /* Sends signo to the scope as step number idx (0-based) and arms its grace deadline. */
@@ -130,7 +137,7 @@ void shutdown_begin(struct pid1_state *st, const char *why, int signo)
 		log_notice("%s during shutdown: %s", why,
 			   sc->on_repeat == ON_REPEAT_KILL ? "killing now"
 							   : "skipping to the next step");
-		end_step(st, "cut short");
+		end_step(st, "cut short", false);
 		if (sc->on_repeat == ON_REPEAT_KILL)
 			kill_now(st);
 		else
@@ -160,13 +167,13 @@ void shutdown_tick(struct pid1_state *st)
 	if (!st->shutting_down)
 		return;
 	if (target_empty(st, sc->scope)) {
-		end_step(st, "ended: nothing left");
+		end_step(st, "ended: nothing left", false);
 		finish(st, "nothing left in scope");
 		return;
 	}
 	if (loop_now_ms() < st->deadline_ms)
 		return;
-	end_step(st, "timed out");
+	end_step(st, "timed out", true);
 	start_step(st, next_step(st));
 }
 
