@@ -100,7 +100,7 @@ static int report_exec_error(const char *cmd, int err)
 	char *safe = NULL;
 	const char *name = cmd;
 
-	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL) >= 0)
+	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) >= 0)
 		name = safe;
 	if (err == ENOENT && strchr(cmd, '/') == NULL) {
 		log_err("%s: command not found", name);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -28,6 +29,10 @@
 
 #include "log.h"
 #include "logfile.h"
+
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008 /* <linux/fs.h>, which musl-gcc does not see */
+#endif
 
 /* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
 #define LINE_BYTES PIPE_BUF
@@ -135,7 +140,12 @@ static ssize_t write_nowait(int fd, const char *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
 
+#ifdef HAVE_PWRITEV2
 	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+#else
+	/* musl before 1.2.5 has no wrapper; offset -1 (both halves) means "no offset". */
+	return syscall(SYS_pwritev2, fd, &iov, 1, -1L, -1L, RWF_NOWAIT);
+#endif
 }
 
 /*
