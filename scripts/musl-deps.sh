@@ -106,5 +106,7 @@ for p in $packages; do
 		die "$p: build failed"
 	}
 done
+# Static only: libbsd installs a libbsd.so linker script even so, naming a library not built.
+rm -f "$prefix"/lib/*.so "$prefix"/lib/*.la
 printf '%s\n%s\n' "$recipe" "$versions" >"$prefix/.stamp"
 echo "musl-deps: built$versions into $prefix in $(($(date +%s) - start))s"

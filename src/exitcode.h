@@ -15,6 +15,9 @@
 #ifndef W_EXITCODE
 #define W_EXITCODE(code, sig) ((code) << 8 | (sig))
 #endif
+#ifndef WCOREFLAG
+#define WCOREFLAG 0x80
+#endif
 #ifndef W_STOPCODE
 #define W_STOPCODE(sig) ((sig) << 8 | 0x7f)
 #endif

@@ -191,8 +191,9 @@ static int put(const struct sink *s, const char *buf, size_t len)
 		else
 			n = write(s->fd, buf, len);
 	} while (n < 0 && errno == EINTR);
-	if (s->tty)
-		sigprocmask(SIG_SETMASK, &saved, NULL);
+	/* Only what was done is undone: a C library may leave signals out of saved (musl: 34). */
+	if (s->tty && !sigismember(&saved, SIGTTOU))
+		sigprocmask(SIG_UNBLOCK, &ttou, NULL);
 	return n == (ssize_t)len ? 0 : -1;
 }
 
