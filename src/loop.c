@@ -79,7 +79,10 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
  * fields after it (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need.
  */
 struct raw_sigaction {
-	void (*handler)(int);
+	union {
+		void (*handler)(int);
+		void (*action)(int, siginfo_t *, void *);
+	};
 	unsigned long rest[4];
 };
 
@@ -133,18 +136,27 @@ void loop_block_all(struct signal_setup *setup)
 }
 
 /*
- * Gives the hidden signals the very disposition the C library gave signal model (the handler,
- * its flags, mask and return trampoline), read back from the kernel.
+ * Installs on_signal for the hidden signals with the flags, mask and return trampoline the C
+ * library gives its own handlers: read back from the kernel after a sigaction() for model
+ * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
+ * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
+ * held since start-up would then meet its default action, not pid1's handler.
  */
 static void catch_hidden(struct signal_setup *setup, int model)
 {
 	uint64_t hidden = hidden_signals();
 	struct raw_sigaction sa, old;
+	struct sigaction keep;
 	int signo;
 
 	setup->hidden_caught = setup->hidden_ignored = 0;
-	if (hidden == 0 || raw_sigaction(model, NULL, &sa) < 0)
+	if (hidden == 0 || sigaction(model, NULL, &keep) < 0)
 		return;
+	keep.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&keep.sa_mask);
+	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, &sa) < 0)
+		return;
+	sa.action = on_signal;
 	for (signo = SIGNAME_RTMIN; signo <= 64; signo++) {
 		uint64_t bit = UINT64_C(1) << (signo - 1);
 
@@ -212,6 +224,7 @@ int loop_init(struct signal_setup *setup)
 		return -1;
 	pipe_rd = fds[0];
 	pipe_wr = fds[1];
+	catch_hidden(setup, SIGTERM);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
@@ -230,8 +243,9 @@ int loop_init(struct signal_setup *setup)
 		if (old.sa_handler == SIG_IGN)
 			sigaddset(&setup->start_ignored, signo);
 	}
-	/* The C library's mask leaves the hidden signals out: ppoll() lets them through. */
-	catch_hidden(setup, SIGTERM);
+	/* Blocked again outside ppoll() (musl unblocked them), which lets them through. */
+	if (setup->hidden_caught != 0)
+		raw_sigmask(SIG_BLOCK, setup->hidden_caught, NULL);
 	return 0;
 }
 
