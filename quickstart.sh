@@ -8,12 +8,14 @@ cd "$(dirname "$0")"
 what=${1:-demo}
 
 # Packages: build, tests, the inits we compare with, the tools the suite drives, and what
-# builds and checks the Debian package.
+# builds and checks the Debian package; musl-tools and what builds the libraries of the musl
+# static build from Debian's sources (scripts/musl-deps.sh).
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
 cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io podman
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld
-git debhelper dh-autoreconf lintian strace mmdebstrap"
+git debhelper dh-autoreconf lintian strace mmdebstrap
+musl-tools dpkg-dev autopoint flex libtool"
 
 install_packages() {
 	missing=

@@ -54,6 +54,7 @@ versions() {
 	clang --version | head -n 1
 	bats --version
 	pkg-config --modversion libconfuse libbsd
+	dpkg-query -W musl-dev
 	unshare --version
 }
 
@@ -74,13 +75,25 @@ for t in tests/unit/test-*.c tests/[0-9]*.bats; do
 	esac
 done
 stage "test suite pinned to one CPU" taskset -c 0 sh -c "cd build-ci && make check TESTS='$OWN_TESTS'"
+# The musl static build: its libraries come from Debian's source packages, built once into
+# a cache outside the tree. The whole suite runs against it, as PID 1, alone in a chroot and
+# in runc (PID1_STATIC); its unit tests and helpers are built with musl too.
+musl_suite() (
+	PID1_STATIC="$PWD/build-musl/src/pid1"
+	export PID1_STATIC
+	check_in build-musl TESTS="$OWN_TESTS"
+)
+stage "musl libraries (cached in /var/cache/pid1-musl)" sh scripts/musl-deps.sh
+stage "static build with musl" configure_in build-musl --enable-static-binary=musl --enable-werror
+stage "test suite (musl static)" musl_suite
 # shellcheck disable=SC2016 # expanded by the inner shell
 stage "build with clang, -Werror, unit tests" sh -c \
 	'rm -rf build-clang && mkdir build-clang && cd build-clang && ../configure -q CC=clang --enable-werror && make -j2 >/dev/null && make check TESTS="$(cd .. && ls tests/unit/test-*.c | sed "s/\.c\$//" | tr "\n" " ")"'
 stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
 stage "test suite under ASan+UBSan" check_in build-asan TESTS="$OWN_TESTS"
 stage "format check" sh -c 'cd build-ci && make format-check'
-stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh
+stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh \
+	scripts/musl-deps.sh
 stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src

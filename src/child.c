@@ -89,7 +89,7 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	service_child_env();
 	if (opts->privs != NULL && privs_apply(opts->privs, &what) < 0)
 		fail_child(errfd, what, errno);
-	sigprocmask(SIG_SETMASK, &opts->signals->start_mask, NULL);
+	loop_restore_mask(opts->signals);
 	execvp(opts->argv[0], opts->argv);
 	fail_child(errfd, "", errno);
 }
@@ -100,7 +100,7 @@ static int report_exec_error(const char *cmd, int err)
 	char *safe = NULL;
 	const char *name = cmd;
 
-	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL) >= 0)
+	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) >= 0)
 		name = safe;
 	if (err == ENOENT && strchr(cmd, '/') == NULL) {
 		log_err("%s: command not found", name);

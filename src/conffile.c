@@ -29,7 +29,7 @@ static char *escape(const char *s)
 {
 	char *out;
 
-	if (stravis(&out, s, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL) < 0)
+	if (stravis(&out, s, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 		return NULL;
 	return out;
 }

@@ -11,6 +11,17 @@
 #define EXIT_NOT_EXECUTABLE 126
 #define EXIT_NOT_FOUND	    127
 
+/* Wait statuses made up by hand; glibc defines these, musl does not. */
+#ifndef W_EXITCODE
+#define W_EXITCODE(code, sig) ((code) << 8 | (sig))
+#endif
+#ifndef WCOREFLAG
+#define WCOREFLAG 0x80
+#endif
+#ifndef W_STOPCODE
+#define W_STOPCODE(sig) ((sig) << 8 | 0x7f)
+#endif
+
 /* A wait status as a shell would report it: the exit code, or 128+N when killed by N. */
 int exitcode_from_status(int wstatus);
 

@@ -63,7 +63,7 @@ static size_t release_fds(void)
 	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return release_each(rl.rlim_cur);
-	while ((got = getdents64(dir, buf, sizeof(buf))) > 0) {
+	while ((got = getdents64(dir, (void *)buf, sizeof(buf))) > 0) {
 		for (pos = 0; pos < got; pos += de->d_reclen) {
 			de = (const struct dirent64 *)(const void *)(buf + pos);
 			/* "." and ".." read as 0, which is left alone like every fd up to 2. */

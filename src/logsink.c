@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -24,6 +25,10 @@
 
 #include "logfile.h"
 #include "logsink.h"
+
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008 /* <linux/fs.h>, which musl-gcc does not see */
+#endif
 
 void sink_close(struct sink *s)
 {
@@ -79,7 +84,12 @@ static ssize_t write_nowait(int fd, const char *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
 
+#ifdef HAVE_PWRITEV2
 	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+#else
+	/* musl before 1.2.5 has no wrapper; offset -1 (both halves) means "no offset". */
+	return syscall(SYS_pwritev2, fd, &iov, 1, -1L, -1L, RWF_NOWAIT);
+#endif
 }
 
 /*
@@ -125,8 +135,9 @@ int sink_put(const struct sink *s, const char *buf, size_t len)
 		else
 			n = write(s->fd, buf, len);
 	} while (n < 0 && errno == EINTR);
-	if (s->tty)
-		sigprocmask(SIG_SETMASK, &saved, NULL);
+	/* Only what was done is undone: a C library may leave signals out of saved (musl: 34). */
+	if (s->tty && !sigismember(&saved, SIGTTOU))
+		sigprocmask(SIG_UNBLOCK, &ttou, NULL);
 	return n == (ssize_t)len ? 0 : -1;
 }
 

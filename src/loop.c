@@ -73,37 +73,102 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 	errno = saved;
 }
 
-void loop_block_all(struct signal_setup *setup)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &setup->start_mask);
-}
-
 /*
- * The kernel's own sigaction, for the signals the C library keeps from sigaction() and
- * sigprocmask(). Every architecture pid1 builds for puts the handler first; the fields after
- * it (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need.
+ * The kernel's own sigaction and signal mask, for the signals the C library keeps from
+ * sigaction() and sigset_t. Every architecture pid1 builds for puts the handler first; the
+ * fields after it (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need.
  */
 struct raw_sigaction {
-	void (*handler)(int);
+	union {
+		void (*handler)(int);
+		void (*action)(int, siginfo_t *, void *);
+	};
 	unsigned long rest[4];
 };
+
+static int raw_sigaction(int signo, const struct raw_sigaction *sa, struct raw_sigaction *old)
+{
+	return (int)syscall(SYS_rt_sigaction, signo, sa, old, sizeof(uint64_t));
+}
+
+static int raw_sigmask(int how, uint64_t set, uint64_t *old)
+{
+	return (int)syscall(SYS_rt_sigprocmask, how, &set, old, sizeof(uint64_t));
+}
 
 /* Sets signo's disposition with the raw system call; *was_ignored tells what it had. */
 static int raw_disposition(int signo, void (*handler)(int), bool *was_ignored)
 {
 	struct raw_sigaction sa = {.handler = handler}, old = {0};
 
-	if (syscall(SYS_rt_sigaction, signo, &sa, &old, sizeof(uint64_t)) < 0)
+	if (raw_sigaction(signo, &sa, &old) < 0)
 		return -1;
 	if (was_ignored != NULL)
 		*was_ignored = old.handler == SIG_IGN;
 	return 0;
 }
 
-/* Signals 32 up to SIGRTMIN belong to the C library's threads (glibc: 32, 33; musl: 32-34). */
+/*
+ * Signals from SIGNAME_RTMIN up to the C library's SIGRTMIN: real-time signals for every
+ * other program, which this C library keeps for itself all the same (musl: 34; glibc: none).
+ * pid1 is single-threaded, so the library never uses them, and pid1 catches them like the rest.
+ */
+static uint64_t hidden_signals(void)
+{
+	uint64_t set = 0;
+	int signo;
+
+	for (signo = SIGNAME_RTMIN; signo < SIGRTMIN && signo <= 64; signo++)
+		set |= UINT64_C(1) << (signo - 1);
+	return set;
+}
+
+void loop_block_all(struct signal_setup *setup)
+{
+	uint64_t hidden = hidden_signals(), old = 0;
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &setup->start_mask);
+	setup->hidden_blocked = 0;
+	if (hidden != 0 && raw_sigmask(SIG_BLOCK, hidden, &old) == 0)
+		setup->hidden_blocked = old & hidden;
+}
+
+/*
+ * Installs on_signal for the hidden signals with the flags, mask and return trampoline the C
+ * library gives its own handlers: read back from the kernel after a sigaction() for model
+ * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
+ * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
+ * held since start-up would then meet its default action, not pid1's handler.
+ */
+static void catch_hidden(struct signal_setup *setup, int model)
+{
+	uint64_t hidden = hidden_signals();
+	struct raw_sigaction sa, old;
+	struct sigaction keep;
+	int signo;
+
+	setup->hidden_caught = setup->hidden_ignored = 0;
+	if (hidden == 0 || sigaction(model, NULL, &keep) < 0)
+		return;
+	keep.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&keep.sa_mask);
+	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, &sa) < 0)
+		return;
+	sa.action = on_signal;
+	for (signo = SIGNAME_RTMIN; signo <= 64; signo++) {
+		uint64_t bit = UINT64_C(1) << (signo - 1);
+
+		if (!(hidden & bit) || raw_sigaction(signo, &sa, &old) < 0)
+			continue;
+		setup->hidden_caught |= bit;
+		if (old.handler == SIG_IGN)
+			setup->hidden_ignored |= bit;
+	}
+}
+
+/* Signals 32 and 33, below SIGNAME_RTMIN, belong to the C library's threads (glibc and musl). */
 static void ignore_reserved(struct signal_setup *setup)
 {
 	bool ignored;
@@ -130,7 +195,17 @@ void loop_restore_reserved(const struct signal_setup *setup)
 
 		if ((setup->reserved & bit) && !(setup->reserved_ignored & bit))
 			raw_disposition(signo, SIG_DFL, NULL);
+		if (setup->hidden_caught & bit)
+			raw_disposition(signo, setup->hidden_ignored & bit ? SIG_IGN : SIG_DFL,
+					NULL);
 	}
+}
+
+void loop_restore_mask(const struct signal_setup *setup)
+{
+	sigprocmask(SIG_SETMASK, &setup->start_mask, NULL);
+	if (setup->hidden_blocked != 0)
+		raw_sigmask(SIG_BLOCK, setup->hidden_blocked, NULL);
 }
 
 int loop_init(struct signal_setup *setup)
@@ -149,6 +224,7 @@ int loop_init(struct signal_setup *setup)
 		return -1;
 	pipe_rd = fds[0];
 	pipe_wr = fds[1];
+	catch_hidden(setup, SIGTERM);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
@@ -167,6 +243,9 @@ int loop_init(struct signal_setup *setup)
 		if (old.sa_handler == SIG_IGN)
 			sigaddset(&setup->start_ignored, signo);
 	}
+	/* Blocked again outside ppoll() (musl unblocked them), which lets them through. */
+	if (setup->hidden_caught != 0)
+		raw_sigmask(SIG_BLOCK, setup->hidden_caught, NULL);
 	return 0;
 }
 

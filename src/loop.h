@@ -18,6 +18,11 @@ struct signal_setup {
 	sigset_t caught;	   /* the signals pid1 now catches (and blocks outside ppoll) */
 	uint64_t reserved;	   /* bit N-1: signal N is the C library's own, ignored by pid1 */
 	uint64_t reserved_ignored; /* bit N-1: and pid1 was started with it ignored */
+	/* The same for the signals pid1 catches that the C library hides from sigset_t (musl: 34).
+	 */
+	uint64_t hidden_caught;
+	uint64_t hidden_ignored;
+	uint64_t hidden_blocked; /* and blocked when pid1 started */
 };
 
 /*
@@ -29,14 +34,21 @@ void loop_block_all(struct signal_setup *setup);
 
 /*
  * After loop_block_all(): creates the pipe and installs the handler; from then on the handled
- * signals get in only while loop_wait() waits. The C library's reserved signals (32 and 33
- * with glibc), which sigaction() refuses, are ignored instead, so that they cannot kill a pid1
- * that is not PID 1. Returns 0, or -1 (errno set).
+ * signals get in only while loop_wait() waits. The C library's reserved signals (32 and 33),
+ * which sigaction() refuses, are ignored instead, so that they cannot kill a pid1 that is not
+ * PID 1. Signal 34, which musl also refuses, is caught through the kernel like the rest.
+ * Returns 0, or -1 (errno set).
  */
 int loop_init(struct signal_setup *setup);
 
-/* In the child: gives the reserved signals back the disposition pid1 was started with. */
+/*
+ * In the child: gives the reserved and hidden signals back the disposition pid1 was started
+ * with.
+ */
 void loop_restore_reserved(const struct signal_setup *setup);
+
+/* In the child, last before exec: the signal mask pid1 was started with. */
+void loop_restore_mask(const struct signal_setup *setup);
 
 /*
  * Waits at most timeout_ms (-1: forever) for signals and stores their numbers, in arrival

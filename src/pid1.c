@@ -45,7 +45,8 @@ static const char *describe_command(char *const *argv, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (i = 0; argv[i] != NULL; i++) {
-		if (stravis(&safe, argv[i], VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL) < 0)
+		if (stravis(&safe, argv[i],
+			    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 			break;
 		if (i > 0)
 			strlcat(buf, " ", len);

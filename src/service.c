@@ -56,7 +56,7 @@ static int refuse_pidfile(const char *path, const char *why)
 {
 	char *safe = NULL;
 
-	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL) < 0)
+	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 		safe = NULL;
 	fprintf(stderr, "pid1: cannot create pidfile %s: %s\n", safe != NULL ? safe : "?", why);
 	free(safe);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Signal names <-> numbers. Accepts "SIGTERM", "TERM", "sigterm", "15", "SIGRTMIN+3",
- * "RTMAX-1". Real-time names are relative to the C library's SIGRTMIN, which glibc
- * places above the two signals its threads reserve.
+ * "RTMAX-1". Real-time names count from signal 34, as the kernel's tools, glibc, systemd
+ * and Docker do, whatever this C library's SIGRTMIN (musl's is 35): "SIGRTMIN+3" in a
+ * config file is signal 37 whichever libc pid1 was built with.
  */
 #include "config.h"
 
@@ -15,7 +16,7 @@
 
 #include "signame.h"
 
-/* The kernel's first real-time signal; the C library's SIGRTMIN lies above its own. */
+/* The kernel's first real-time signal; SIGNAME_RTMIN lies above the two glibc keeps. */
 #define KERNEL_SIGRTMIN 32
 
 struct signame {
@@ -57,7 +58,7 @@ static int parse_realtime(const char *s)
 	int base, off = 0, sign = 1;
 
 	if (strncasecmp(s, "RTMIN", 5) == 0) {
-		base = SIGRTMIN;
+		base = SIGNAME_RTMIN;
 	} else if (strncasecmp(s, "RTMAX", 5) == 0) {
 		base = SIGRTMAX;
 		sign = -1;
@@ -74,7 +75,7 @@ static int parse_realtime(const char *s)
 			return -1;
 	}
 	base += sign * off;
-	return base >= SIGRTMIN && base <= SIGRTMAX ? base : -1;
+	return base >= SIGNAME_RTMIN && base <= SIGRTMAX ? base : -1;
 }
 
 int signame_parse(const char *s)
@@ -109,10 +110,10 @@ const char *signame_name(int signo, char *buf, size_t len)
 			return buf;
 		}
 	}
-	if (signo == SIGRTMIN)
+	if (signo == SIGNAME_RTMIN)
 		snprintf(buf, len, "SIGRTMIN");
-	else if (signo > SIGRTMIN && signo <= SIGRTMAX)
-		snprintf(buf, len, "SIGRTMIN+%d", signo - SIGRTMIN);
+	else if (signo > SIGNAME_RTMIN && signo <= SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", signo - SIGNAME_RTMIN);
 	else
 		snprintf(buf, len, "SIG%d", signo);
 	return buf;
@@ -135,5 +136,5 @@ bool signame_is_fault(int signo)
 
 bool signame_is_reserved(int signo)
 {
-	return signo >= KERNEL_SIGRTMIN && signo < SIGRTMIN;
+	return signo >= KERNEL_SIGRTMIN && signo < SIGNAME_RTMIN;
 }

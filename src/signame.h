@@ -25,9 +25,16 @@ const char *signame_name(int signo, char *buf, size_t len);
 bool signame_is_fault(int signo);
 
 /*
- * True for the real-time signals below SIGRTMIN that the C library keeps for its threads
- * (glibc's 32 and 33): it leaves them out of sigfillset and refuses to install a handler,
- * so pid1 cannot catch them. kill() still sends them.
+ * SIGRTMIN as Linux's tools name it (kill(1), systemd, Docker, glibc): signal 34. A C
+ * library may place its own higher (musl keeps 32-34, so its SIGRTMIN is 35); names never
+ * follow it.
+ */
+#define SIGNAME_RTMIN 34
+
+/*
+ * True for the real-time signals below SIGNAME_RTMIN, 32 and 33, which the C library keeps
+ * for its threads (glibc and musl alike): it leaves them out of sigfillset and refuses to
+ * install a handler, so pid1 does not catch them. kill() still sends them.
  */
 bool signame_is_reserved(int signo);
 

@@ -97,7 +97,7 @@ static bool proc_next(struct proc_iter *it, struct proc *p)
 		pid_t pid;
 
 		if (it->pos >= it->len) {
-			got = getdents64(it->fd, it->buf, sizeof(it->buf));
+			got = getdents64(it->fd, (void *)it->buf, sizeof(it->buf));
 			if (got <= 0)
 				return false;
 			it->len = (size_t)got;

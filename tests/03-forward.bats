@@ -184,15 +184,39 @@ stop_sigdump() {
 	assert_equal "$status" 0
 }
 
+@test "signal 34 is SIGRTMIN and reaches the child, whichever C library pid1 was built with" {
+	# musl keeps 32-34 for its threads (its SIGRTMIN is 35); pid1 still catches 34, the
+	# SIGRTMIN every other program means. sleep takes its default action: it dies of it.
+	pid1_start sh -c 'echo ready >"$1" && exec sleep 60' sh "$SIGS"
+	wait_until file_has "$SIGS" ready
+	send_to_pid1 34
+	pid1_wait
+	assert_equal "$status" $((128 + 34))
+	grep -q 'killed by SIGRTMIN after' "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "SIGRTMIN+3 in a config file is signal 37, whichever C library pid1 was built with" {
+	local conf=$BATS_TEST_TMPDIR/rt.conf
+	echo 'signal SIGUSR1 { action = rewrite  to = "SIGRTMIN+3" }' >"$conf"
+	run -0 --separate-stderr pid1_run -n -c "$conf"
+	assert_output --partial 'SIGRTMIN+3'
+	pid1_start -c "$conf" -- sh -c 'echo ready >"$1" && exec sleep 60' sh "$SIGS"
+	wait_until file_has "$SIGS" ready
+	send_to_pid1 USR1
+	pid1_wait
+	assert_equal "$status" $((128 + 37))
+}
+
 # pid1_in_fifo_open: the background pid1 waits in open() of a FIFO.
 pid1_in_fifo_open() {
 	[ "$(cat "/proc/$PID1_PID/comm")" = pid1 ] &&
 		[ "$(cat "/proc/$PID1_PID/wchan")" = wait_for_partner ]
 }
 
-@test "as PID 1, a SIGTERM that arrives during start-up is held until pid1 can act on it" {
-	# /etc/passwd is a FIFO in pid1's mount namespace: looking up --user holds start-up in
-	# open() until the test writes it. Default dispositions would drop the signal then.
+# signal_during_startup SIG: pid1 as PID 1 running sleep, with SIG sent while start-up is
+# held: /etc/passwd is a FIFO in pid1's mount namespace, so looking up --user waits in
+# open() until the test writes it. Default dispositions would drop the signal then.
+signal_during_startup() {
 	mkfifo "$BATS_TEST_TMPDIR/passwd"
 	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount --mount-proc --kill-child \
 		sh -c 'mount --bind "$0" /etc/passwd && exec "$@"' "$BATS_TEST_TMPDIR/passwd" \
@@ -202,11 +226,22 @@ pid1_in_fifo_open() {
 	wait_until pid1_found
 	PID1_PID=$(pid1_outer_child)
 	wait_until pid1_in_fifo_open
-	send_to_pid1 TERM
+	send_to_pid1 "$1"
 	# The reader may close the FIFO once it found nobody: a SIGPIPE here is no failure.
 	grep -E '^(root|nobody):' /etc/passwd >"$BATS_TEST_TMPDIR/passwd" || true
-	# The ladder's SIGTERM ends sleep at once; a lost signal leaves it the full minute.
+	# The signal ends sleep at once; a lost signal leaves it the full minute.
 	WAIT_SECONDS=15 wait_until gone_outer
 	pid1_wait
+}
+
+@test "as PID 1, a SIGTERM that arrives during start-up is held until pid1 can act on it" {
+	signal_during_startup TERM
+	# The ladder's SIGTERM.
 	assert_equal "$status" 143
+}
+
+@test "as PID 1, a signal 34 that arrives during start-up is held too, even with musl" {
+	# musl unblocks 34 when the first handler is installed; pid1's must be there by then.
+	signal_during_startup 34
+	assert_equal "$status" $((128 + 34))
 }

@@ -13,7 +13,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Canonical names, as pid1 prints them; real-time ones are built from glibc's SIGRTMIN. */
+/*
+ * Canonical names, as pid1 prints them; real-time ones count from 34, as pid1 and every
+ * Linux tool do, whatever this C library's SIGRTMIN (musl's is 35).
+ */
+#define NAMED_RTMIN 34
+
 static const char *const std_names[] = {
     [SIGHUP] = "HUP",	[SIGINT] = "INT",	[SIGQUIT] = "QUIT", [SIGILL] = "ILL",
     [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",	[SIGBUS] = "BUS",   [SIGFPE] = "FPE",
@@ -37,11 +42,11 @@ static void build_names(void)
 	for (signo = 1; signo < NSIG; signo++) {
 		if (signo < (int)(sizeof(std_names) / sizeof(std_names[0])) && std_names[signo])
 			snprintf(lines[signo], sizeof(lines[signo]), "SIG%s\n", std_names[signo]);
-		else if (signo == SIGRTMIN)
+		else if (signo == NAMED_RTMIN)
 			snprintf(lines[signo], sizeof(lines[signo]), "SIGRTMIN\n");
-		else if (signo > SIGRTMIN && signo <= SIGRTMAX)
+		else if (signo > NAMED_RTMIN && signo <= SIGRTMAX)
 			snprintf(lines[signo], sizeof(lines[signo]), "SIGRTMIN+%d\n",
-				 signo - SIGRTMIN);
+				 signo - NAMED_RTMIN);
 		else
 			snprintf(lines[signo], sizeof(lines[signo]), "SIG%d\n", signo);
 		lens[signo] = strlen(lines[signo]);

@@ -38,8 +38,9 @@ static int parse_signal(const char *s)
 			return names[i].signo;
 	if (strncasecmp(s, "RTMIN+", 6) == 0) {
 		n = strtol(s + 6, &end, 10);
-		if (*end == '\0' && n >= 0 && n <= SIGRTMAX - SIGRTMIN)
-			return SIGRTMIN + (int)n;
+		/* Counted from 34, as pid1 does, whatever this C library's SIGRTMIN. */
+		if (*end == '\0' && n >= 0 && n <= SIGRTMAX - 34)
+			return 34 + (int)n;
 	}
 	return -1;
 }

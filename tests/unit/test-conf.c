@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "signame.h"
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";
 
@@ -272,7 +273,7 @@ static void test_full_file(void)
 	fail_unless(conf.signals[SIGWINCH].action == ACTION_IGNORE);
 	fail_unless(conf.signals[SIGTERM].action == ACTION_FORWARD);
 	fail_unless(conf.signals[SIGINT].action == ACTION_REWRITE);
-	fail_unless(conf.signals[SIGRTMIN + 3].action == ACTION_IGNORE);
+	fail_unless(conf.signals[SIGNAME_RTMIN + 3].action == ACTION_IGNORE);
 	fail_unless(conf.signals[SIGUSR2].action == ACTION_FORWARD);
 	fail_unless(conf.shutdown.delay_ms == 1500 && conf.shutdown.scope == SCOPE_GROUP);
 	fail_unless(conf.shutdown.on_child_exit == ON_CHILD_EXIT_EXIT);
@@ -308,13 +309,13 @@ static void test_full_file(void)
 	snprintf(path, sizeof(path), "%s/tests/conf/good/names.conf", srcdir());
 	fail_unless(conf_load(path, &conf) == 0);
 	fail_unless(conf.signals[SIGUSR2].to == SIGTERM);
-	fail_unless(conf.signals[SIGRTMIN + 1].to == SIGRTMAX - 2);
+	fail_unless(conf.signals[SIGNAME_RTMIN + 1].to == SIGRTMAX - 2);
 	fail_unless(conf.signals[SIGPWR].action == ACTION_SHUTDOWN);
 	fail_unless(conf.signals[SIGRTMAX].action == ACTION_IGNORE);
 	fail_unless(conf.shutdown.delay_ms == 2000 && conf.shutdown.nsteps == 4);
 	fail_unless(conf.shutdown.steps[0].grace_ms == 3600000);
 	fail_unless(conf.shutdown.steps[1].grace_ms == 0);
-	fail_unless(conf.shutdown.steps[2].signo == SIGRTMIN + 5);
+	fail_unless(conf.shutdown.steps[2].signo == SIGNAME_RTMIN + 5);
 	/* A step without grace gets the default one. */
 	fail_unless(conf.shutdown.steps[3].signo == SIGKILL);
 	fail_unless(conf.shutdown.steps[3].grace_ms == 4000);
@@ -339,8 +340,8 @@ static void test_print_escapes(void)
 	fail_unless(conf_set_string(&conf.log.file, "") == 0 && conf.log.file == NULL);
 	fail_unless(conf_set_string(&conf.log.file, "/var/log/with space.log") == 0);
 	strcpy(conf.log.ident, "with space");
-	conf.signals[SIGUSR1] = (struct signal_rule){ACTION_REWRITE, SIGRTMIN + 2};
-	conf.signals[SIGRTMIN + 4].action = ACTION_SHUTDOWN;
+	conf.signals[SIGUSR1] = (struct signal_rule){ACTION_REWRITE, SIGNAME_RTMIN + 2};
+	conf.signals[SIGNAME_RTMIN + 4].action = ACTION_SHUTDOWN;
 	conf.signals[SIGTERM].action = ACTION_FORWARD;
 	conf.parent_death_signal = SIGKILL;
 	round_trip(&conf);
