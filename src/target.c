@@ -185,10 +185,10 @@ static bool in_scope(const struct pid1_state *st, enum scope scope, const struct
 	return false;
 }
 
-/* Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope. */
 /* A kill the walk made was refused (EPERM): reported when no kill succeeded. */
 static bool refused;
 
+/* Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope. */
 static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p)
 {
 	if (!in_scope(st, scope, p))
