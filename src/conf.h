@@ -94,8 +94,9 @@ struct program_conf {
 	int line;		 /* where the section is, for errors found after parsing */
 };
 
-/* The most program sections a file may have. */
+/* The most program sections a file may have, and the longest program name. */
 #define CONF_MAX_PROGRAMS 64
+#define CONF_NAME_MAX	  32
 
 struct pid1_conf {
 	char *path;	    /* the file loaded, NULL for built-in defaults; owned */

@@ -60,7 +60,7 @@ static const char *describe_command(char *const *argv, char *buf, size_t len)
 	return buf;
 }
 
-/* "main: cmd args" or "3 programs: a, b, c" for the start line. */
+/* The command, or "3 programs: a, b, c", for the start line. */
 static const char *describe_programs(const struct pid1_state *st, char *buf, size_t len)
 {
 	size_t i;
@@ -79,6 +79,7 @@ static void log_start(const struct pid1_state *st)
 {
 	const struct pid1_conf *conf = st->conf;
 	bool pause = st->nprograms == 0;
+	bool single = st->nprograms == 1 && conf->command != NULL;
 	char cmd[512];
 
 	/* Escaping the command costs more than the rest of start-up: only for a written line. */
@@ -89,7 +90,9 @@ static void log_start(const struct pid1_state *st)
 		 : st->subreaper ? "subreaper"
 				 : "plain process",
 		 (int)getpid(), conf->path != NULL ? conf->path : "built-in defaults",
-		 pause ? "pause mode" : "command: ",
+		 pause	  ? "pause mode"
+		 : single ? "command: "
+			  : "",
 		 pause ? "" : describe_programs(st, cmd, sizeof(cmd)));
 }
 
