@@ -17,6 +17,7 @@ void program_reset(struct program *p)
 	p->pid = 0;
 	p->pgid = 0;
 	p->started = false;
+	p->completed = false;
 	p->exited = false;
 	p->status = 0;
 	p->deadline_ms = -1;
@@ -33,19 +34,24 @@ static unsigned int on_exit(struct program *p, int64_t now)
 	unsigned int act = 0;
 	int64_t delay;
 
+	/* A oneshot that succeeded stays up for its dependants, even if it runs again. */
+	if (p->type == PROGRAM_ONESHOT && succeeded(p->status) && !p->completed) {
+		p->completed = true;
+		act |= PROGRAM_ACT_UP;
+	}
 	if (restart_wanted(&p->restart, p->status)) {
 		delay = restart_book(&p->restart, &p->history, now, &p->recent);
 		if (delay >= 0) {
 			p->state = PROGRAM_BACKOFF;
 			p->backoff_ms = delay;
 			p->deadline_ms = now + delay;
-			return PROGRAM_ACT_BACKOFF;
+			return act | PROGRAM_ACT_BACKOFF;
 		}
 		act |= PROGRAM_ACT_GIVE_UP;
 	}
 	if (p->type == PROGRAM_ONESHOT && succeeded(p->status)) {
 		p->state = PROGRAM_DONE;
-		return act | PROGRAM_ACT_UP | PROGRAM_ACT_ENDED;
+		return act | PROGRAM_ACT_ENDED;
 	}
 	p->state = PROGRAM_ENDED;
 	return act | PROGRAM_ACT_ENDED;

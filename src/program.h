@@ -60,6 +60,7 @@ struct program {
 	pid_t pid;	     /* while RUNNING or STOPPING, else 0 */
 	pid_t pgid;	     /* its own process group, kept after it ends; 0 when it shares ours */
 	bool started;	     /* it has been spawned at least once */
+	bool completed;	     /* a oneshot that has exited 0 at least once */
 	bool exited;	     /* status holds the status of its last end */
 	int status;	     /* wait status of its last end */
 	int64_t started_ms;  /* when it was last spawned */

@@ -136,7 +136,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 /* Whether p is up for the programs that come after it. */
 static bool up(const struct program *p)
 {
-	return p->type == PROGRAM_ONESHOT ? p->state == PROGRAM_DONE : p->started;
+	return p->type == PROGRAM_ONESHOT ? p->completed : p->started;
 }
 
 static bool ready(const struct pid1_state *st, const struct program *p)

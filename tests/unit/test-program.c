@@ -127,6 +127,17 @@ static void test_oneshot(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) ==
 		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
 	free(p);
+
+	/* always runs it again, but its first success lets its dependants start. */
+	p = make(PROGRAM_ONESHOT, RESTART_ALWAYS);
+	run_at(p, 0, 24);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(0)) ==
+		    (PROGRAM_ACT_UP | PROGRAM_ACT_BACKOFF));
+	fail_unless(p->completed && p->state == PROGRAM_BACKOFF);
+	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
+	program_step(p, PROGRAM_EV_SPAWNED, 1010, 25, 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
+	free(p);
 }
 
 static void test_stop(void)
