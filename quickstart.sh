@@ -7,11 +7,13 @@ set -eu
 cd "$(dirname "$0")"
 what=${1:-demo}
 
-# Packages: build, tests, the inits we compare with, and the tools the suite drives.
+# Packages: build, tests, the inits we compare with, the tools the suite drives, and what
+# builds and checks the Debian package.
 PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
-cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit
-systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld"
+cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io podman
+systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld
+git debhelper dh-autoreconf lintian strace"
 
 install_packages() {
 	missing=

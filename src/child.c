@@ -66,8 +66,18 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	const char *what = "";
 
 	restore_signals(opts->signals);
+	/*
+	 * A child that runs as another user could push input into pid1's terminal (TIOCSTI),
+	 * to be run by whatever reads it next, such as the root shell that started pid1. The
+	 * kernel allows that only on the caller's controlling terminal, and a new session
+	 * has none, nor can it take one that is a session's already. Only the child does this:
+	 * setpgid from the parent first would make the child a group leader, which setsid
+	 * refuses; the parent waits for the exec anyway.
+	 */
+	if (opts->new_session && setsid() < 0)
+		fail_child(errfd, "starting a new session", errno);
 	/* Set in both parent and child so neither races the other's first signal. */
-	if (opts->own_group)
+	if (opts->own_group && !opts->new_session)
 		setpgid(0, 0);
 	/*
 	 * Interactive use (docker run -it): the child's group takes the terminal, so Ctrl-C and
@@ -127,7 +137,7 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 		exec_child(opts, errpipe[1]);
 
 	close(errpipe[1]);
-	if (opts->own_group)
+	if (opts->own_group && !opts->new_session)
 		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
 	/* EOF means exec succeeded and closed the pipe; a record means it failed. */
 	do

@@ -19,6 +19,7 @@ struct child_opts {
 	bool own_group;			    /* put the child in a process group of its own */
 	const struct signal_setup *signals; /* what pid1 was given, and what it catches */
 	bool take_tty;		   /* make the child's group the terminal's foreground group */
+	bool new_session;	   /* a session of its own, away from pid1's terminal */
 	const struct privs *privs; /* user, groups, workdir, umask, environment */
 };
 

@@ -158,6 +158,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("parent-death-signal",	0,	NODEF, parse_value),
 		CFG_STR("pidfile",			NULL,	NODEF),
 		PRIVS_OPTS,
+		CFG_INT_CB("terminal",			0,	NODEF, parse_value),
 		CFG_SEC("signal",			signal_opts, TITLED),
 		CFG_SEC("shutdown",			shutdown_opts, CFGF_NONE),
 		CFG_SEC("restart",			restart_opts, CFGF_NONE),

@@ -190,5 +190,7 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 		return -1;
 	if (copy_privs(cfg, &conf->privs) < 0)
 		return -1;
+	/* Top level only: main alone may have pid1's terminal. */
+	COPY_INT(cfg, "terminal", conf->privs.terminal);
 	return copy_programs(cfg, conf);
 }

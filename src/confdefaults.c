@@ -36,6 +36,7 @@ void conf_defaults(struct pid1_conf *conf)
 	conf->log.targets = LOG_TARGET_STDERR;
 	strcpy(conf->log.ident, "pid1");
 	conf->log.facility = LOG_DAEMON;
+	conf->privs.terminal = TERMINAL_DETACH;
 }
 
 /* Frees a NULL-terminated list of strings and sets it to NULL. */

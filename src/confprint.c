@@ -145,6 +145,7 @@ static void print_privs(const struct privs_conf *privs, FILE *out)
 	fprintf(out, "no-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
 	print_list(out, "env", privs->env);
 	print_list(out, "unset-env", privs->unset_env);
+	fprintf(out, "terminal = %s\n", confvalue_name("terminal", (int)privs->terminal));
 }
 
 static void print_log(const struct log_conf *log, FILE *out)

@@ -63,6 +63,9 @@ static const struct word facility_words[] = {
 	{"local3", LOG_LOCAL3},	{"local4", LOG_LOCAL4},	{"local5", LOG_LOCAL5},
 	{"local6", LOG_LOCAL6},	{"local7", LOG_LOCAL7},	{NULL, 0},
 };
+static const struct word terminal_words[] = {
+	{"detach", TERMINAL_DETACH}, {"shared", TERMINAL_SHARED}, {NULL, 0},
+};
 // clang-format on
 
 struct key;
@@ -271,6 +274,7 @@ static const struct key keys[] = {
 	{"as",			parse_exit_code,	NULL},
 	{"limit",		parse_limit,		NULL},
 	{"umask",		parse_umask,		NULL},
+	{"terminal",		parse_word,		terminal_words},
 };
 // clang-format on
 

@@ -2,21 +2,24 @@
 /*
  * Copyright (c) 2026 The pid1 authors
  *
- * The logger: levels, the line format and the three targets (stderr, syslog, a file).
- * pid1 must keep reaping while whoever reads its logs is stuck, so a line that a target
- * cannot take at once is dropped and counted, never waited for. Nothing here sets
- * O_NONBLOCK on an inherited fd: the child shares that open file description.
+ * The logger: levels, the line format and the three targets (stderr, syslog, a file; how
+ * the file is opened and trusted is logfile.c's). pid1 must keep reaping while whoever
+ * reads its logs is stuck, so a line that a target cannot take at once is dropped and
+ * counted, never waited for. Nothing here sets O_NONBLOCK on an inherited fd: the child
+ * shares that open file description.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logfile.h"
 
 /* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
 #define LINE_BYTES PIPE_BUF
@@ -37,10 +41,11 @@ enum sink_kind {
 
 /* Where lines go, and how many this target dropped since it last took one. */
 struct sink {
-	int fd;	    /* -1 when closed or absent */
-	bool sock;  /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
-	bool owned; /* opened here, so closed here */
-	bool tty;   /* a terminal: see put() on SIGTTOU */
+	int fd;	     /* -1 when closed or absent */
+	bool sock;   /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
+	bool nowait; /* a shared pipe or terminal: pwritev2() with RWF_NOWAIT, see put() */
+	bool owned;  /* opened here, so closed here */
+	bool tty;    /* a terminal: see put() on SIGTTOU */
 	unsigned long pending;
 };
 
@@ -49,10 +54,10 @@ static struct {
 	unsigned int targets;
 	bool stderr_ready;  /* fd 2 examined once, see setup_stderr() */
 	bool sys_connected; /* the syslog socket reached /dev/log */
+	bool following;	    /* in follow_file(): its warning must not recurse */
+	bool file_refused;  /* the log file's name stands for a file refused, see follow_file() */
 	struct sink sinks[SINK_COUNT];
-	char path[PATH_MAX];
-	dev_t dev; /* the file target's identity, to notice a rename (logrotate) */
-	ino_t ino;
+	struct logfile file;
 	char ident[LOG_IDENT_MAX];
 	int facility;
 	unsigned long dropped;
@@ -60,6 +65,7 @@ static struct {
     .level = LOG_NOTICE,
     .targets = LOG_TARGET_STDERR,
     .sinks = {{.fd = -1}, {.fd = -1}, {.fd = -1}},
+    .file = {.dir_fd = -1, .fd = -1},
     .ident = "pid1",
     .facility = LOG_DAEMON,
 };
@@ -74,27 +80,13 @@ static const char *const level_names[] = {
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
-/*
- * Keeps our fds above 2: when pid1 was started with stderr closed, a log file landing on
- * fd 2 would otherwise be taken for stderr by anything writing there.
- */
-static int move_high(int fd)
-{
-	int high;
-
-	if (fd < 0 || fd > STDERR_FILENO)
-		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	close(fd);
-	return high;
-}
-
 static void sink_close(struct sink *s)
 {
 	if (s->owned && s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
 	s->sock = false;
+	s->nowait = false;
 	s->owned = false;
 }
 
@@ -102,8 +94,10 @@ static void sink_close(struct sink *s)
  * Decides once how stderr is written. An inherited fd 2 is never close-on-exec; if it is,
  * pid1 was started with stderr closed and fd 2 is something pid1 opened since, not ours to
  * write. A pipe or terminal is reopened through /proc: a separate open file description
- * that may be non-blocking without touching the child's. A socket takes MSG_DONTWAIT.
- * Anything else, or a failed reopen, is written after poll(POLLOUT) alone.
+ * that may be non-blocking without touching the child's. That fails when pid1 may not open
+ * the pipe or terminal itself (a non-root pid1 given root's 0600 pipe): then each write
+ * asks the kernel not to wait. A socket takes MSG_DONTWAIT. A regular file never waits
+ * for a reader, so anything else is written as it is.
  */
 static void setup_stderr(void)
 {
@@ -120,17 +114,34 @@ static void setup_stderr(void)
 	s->tty = isatty(STDERR_FILENO);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
-	fd = move_high(open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	fd = logfile_move_high(
+	    open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 	if (fd >= 0) {
 		s->fd = fd;
 		s->owned = true;
+	} else {
+		s->nowait = true;
 	}
 }
 
 /*
- * One attempt to hand buf to a target without blocking. poll() first, for every kind: on a
- * shared blocking fd it is the only guard, and on a stream socket it keeps a line from
- * going out in part. Returns 0 when all of buf went out.
+ * Writes to the child's own open file description without waiting. poll() cannot promise
+ * that: the child may fill the pipe between our poll() and write(), and a blocking write
+ * would then stop pid1 until someone reads. With RWF_NOWAIT the kernel answers EAGAIN
+ * instead on a pipe made by pipe(2); where it cannot promise that (EOPNOTSUPP: a named
+ * FIFO, a terminal), the line is dropped like any other that would wait.
+ */
+static ssize_t write_nowait(int fd, const char *buf, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+
+	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+}
+
+/*
+ * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
+ * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
+ * Returns 0 when all of buf went out.
  */
 static int put(const struct sink *s, const char *buf, size_t len)
 {
@@ -165,6 +176,8 @@ static int put(const struct sink *s, const char *buf, size_t len)
 		/* MSG_NOSIGNAL: a reader gone away is a dropped line, not a SIGPIPE. */
 		if (s->sock)
 			n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else if (s->nowait)
+			n = write_nowait(s->fd, buf, len);
 		else
 			n = write(s->fd, buf, len);
 	} while (n < 0 && errno == EINTR);
@@ -173,41 +186,26 @@ static int put(const struct sink *s, const char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Opens (or reopens) the file target. On failure the old fd, if any, stays in use. */
-static int open_file(void)
+/*
+ * Moves the file target to a new file when rotation renamed the old one away. A name that
+ * logfile.c refuses (a link planted there, say) is said once on every target; lines keep
+ * going to the file opened before, which rotation renamed but did not take from us.
+ */
+static void follow_file(void)
 {
 	struct sink *s = &lg.sinks[SINK_FILE];
-	struct stat st;
-	int fd;
 
-	/* O_NONBLOCK is ours to set here: a FIFO named as the log file must not block us. */
-	fd = open(lg.path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || (fd = move_high(fd)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		errno = err;
-		return -1;
-	}
-	sink_close(s);
-	s->fd = fd;
-	s->owned = true;
-	lg.dev = st.st_dev;
-	lg.ino = st.st_ino;
-	return 0;
-}
-
-/* A rotated (renamed or removed) file is replaced by a new one at the configured path. */
-static void check_file(void)
-{
-	struct stat st;
-
-	if (stat(lg.path, &st) == 0 && st.st_dev == lg.dev && st.st_ino == lg.ino)
+	if (lg.following || s->fd < 0)
 		return;
-	open_file();
+	lg.following = true;
+	if (logfile_follow(&lg.file) == 0) {
+		s->fd = lg.file.fd;
+		lg.file_refused = false;
+	} else if (!lg.file_refused) {
+		lg.file_refused = true;
+		log_warn("%s; still writing to the file opened before", lg.file.why);
+	}
+	lg.following = false;
 }
 
 /* Connects the syslog socket to /dev/log; retried at each line until it works. */
@@ -217,7 +215,7 @@ static int connect_syslog(void)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	if (s->fd < 0) {
-		s->fd = move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		s->fd = logfile_move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 		if (s->fd < 0)
 			return -1;
 		s->sock = true;
@@ -290,8 +288,6 @@ static int send_line(enum sink_kind kind, int level, const char *msg)
 	len = format_line(buf, kind, level, msg);
 	if (kind == SINK_SYSLOG)
 		return put_syslog(buf, len);
-	if (kind == SINK_FILE)
-		check_file();
 	return put(&lg.sinks[kind], buf, len);
 }
 
@@ -340,6 +336,8 @@ static void LOG_PRINTF(2, 0) vlog(int level, const char *fmt, va_list ap)
 	/* One event, one line, whatever the message holds. */
 	for (p = msg; (p = strpbrk(p, "\r\n")) != NULL; p++)
 		*p = ' ';
+	if (lg.targets & LOG_TARGET_FILE)
+		follow_file();
 	for (kind = 0; kind < SINK_COUNT; kind++)
 		if (lg.targets & target_bit[kind])
 			deliver(kind, level, msg);
@@ -363,13 +361,13 @@ int log_open(const struct log_conf *conf)
 	if (!lg.stderr_ready)
 		setup_stderr();
 	if (lg.targets & LOG_TARGET_FILE) {
-		strlcpy(lg.path, conf->file != NULL ? conf->file : "", sizeof(lg.path));
-		if (open_file() < 0) {
-			fprintf(stderr, "pid1: cannot open log file %s: %s\n", lg.path,
-				strerror(errno));
+		if (logfile_open(&lg.file, conf->file != NULL ? conf->file : "") < 0) {
+			fprintf(stderr, "pid1: %s\n", lg.file.why);
 			lg.targets &= ~LOG_TARGET_FILE;
 			return -1;
 		}
+		lg.sinks[SINK_FILE].fd = lg.file.fd;
+		lg.file_refused = false;
 	}
 	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
 	if ((lg.targets & LOG_TARGET_SYSLOG) && connect_syslog() < 0)
@@ -392,6 +390,7 @@ void log_close(void)
 		/* What could not be told stays pending for the next log_open(). */
 		sink_close(s);
 	}
+	logfile_close(&lg.file);
 	lg.stderr_ready = false;
 	lg.sys_connected = false;
 	lg.targets = LOG_TARGET_STDERR;
@@ -402,8 +401,8 @@ void log_reopen(void)
 {
 	int saved = errno;
 
-	if ((lg.targets & LOG_TARGET_FILE) && lg.sinks[SINK_FILE].fd >= 0)
-		check_file();
+	if (lg.targets & LOG_TARGET_FILE)
+		follow_file();
 	errno = saved;
 }
 

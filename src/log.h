@@ -28,7 +28,10 @@ struct log_conf {
 /* Opens the targets. Returns 0, or -1 after printing why on stderr. */
 int log_open(const struct log_conf *conf);
 void log_close(void);
-/* Reopens the file target when its path now names another file (logrotate). */
+/*
+ * Reopens the file target when its name now stands for another file (logrotate), under
+ * the checks of log_open(); done before each line anyway.
+ */
 void log_reopen(void);
 /* Sets the level (LOG_ERR .. LOG_DEBUG), clamped to that range. */
 void log_set_level(int level);

@@ -162,11 +162,12 @@ int main(int argc, char **argv)
 	struct signal_setup signals;
 	struct pid1_conf conf;
 	struct options opts;
-	pid_t parent = getppid();
+	pid_t parent;
 	int code;
 
-	/* First of all: nothing that arrives during start-up may be lost (see loop.h). */
+	/* First of all, before any system call: nothing that arrives may be lost (loop.h). */
 	loop_block_all(&signals);
+	parent = getppid();
 	code = cli_parse(argc, argv, &opts);
 	if (code >= 0)
 		return code;

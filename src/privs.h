@@ -14,6 +14,12 @@
 
 #define PRIVS_NAME_MAX 256
 
+/* What a child that runs as another user gets of pid1's terminal. */
+enum terminal_policy {
+	TERMINAL_DETACH, /* a session of its own: the terminal is not its controlling one */
+	TERMINAL_SHARED, /* pid1's session and terminal: job control, and TIOCSTI into it */
+};
+
 /* As written in the config file or on the command line. */
 struct privs_conf {
 	char *user;	/* name or number; NULL keeps pid1's */
@@ -24,29 +30,40 @@ struct privs_conf {
 	bool no_new_privs;
 	char **env;	  /* "NAME=value" to set, NULL-terminated, or NULL */
 	char **unset_env; /* names to remove, NULL-terminated, or NULL */
+	enum terminal_policy terminal;
 };
 
 /* Resolved at start-up. */
 struct privs {
 	const struct privs_conf *conf;
+	/* Ids are set unless all are pid1's already: a user may run itself unprivileged. */
 	bool change_ids;
+	bool new_user; /* the uid differs from pid1's */
 	uid_t uid;
 	gid_t gid;
 	int ngroups;
 	gid_t *groups;
+	/* When the user changes: its HOME, and its name for USER and LOGNAME (NULL: none). */
+	char *home; /* NULL leaves all three as pid1 has them */
+	char *name;
+	/* The child leaves pid1's session, so that it cannot type into pid1's terminal. */
+	bool new_session;
 };
 
 /*
- * Looks the user and group up. Returns 0, or -1 after printing one line naming what does
- * not exist (the caller exits 2).
+ * Looks the user and group up, and works out which ids really change and whether pid1 has
+ * a terminal the child must be kept from. A uid without a passwd entry gets group 0 and no
+ * supplementary groups, as under Docker. Returns 0, or -1 after printing one line naming
+ * what does not exist (the caller exits 2).
  */
 int privs_resolve(const struct privs_conf *conf, struct privs *out);
 void privs_free(struct privs *privs);
 
 /*
- * In the child, before exec: environment, umask, then setgroups, setgid, setuid in that
- * order, a check that root cannot be regained, the working directory, and no_new_privs.
- * Returns 0, or -1 with errno set and *what naming the step that failed.
+ * In the child, before exec: environment (the new user's HOME, USER and LOGNAME, then
+ * unset-env, then env, so the file has the last word), umask, then setgroups, setgid,
+ * setuid in that order, a check that root cannot be regained, the working directory, and
+ * no_new_privs. Returns 0, or -1 with errno set and *what naming the step that failed.
  */
 int privs_apply(const struct privs *privs, const char **what);
 

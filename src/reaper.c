@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <syslog.h>
@@ -73,7 +74,13 @@ size_t reaper_collect(struct pid1_state *st)
 	pid_t pid;
 
 	for (;;) {
-		pid = waitpid(-1, &status, WNOHANG);
+		/* WUNTRACED: a program stopped by Ctrl-Z is news too, see supervise.c. */
+		pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
+		if (pid > 0 && WIFSTOPPED(status)) {
+			if (WSTOPSIG(status) == SIGTSTP)
+				supervise_stopped(st, pid);
+			continue;
+		}
 		if (pid > 0) {
 			n++;
 			if (!supervise_reaped(st, pid, status))

@@ -100,11 +100,13 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
 		p->spawn.signals = signals;
-		/* Only main takes the terminal: two foreground groups cannot share one. */
-		p->spawn.take_tty = i == 0 && first == 1 && take_tty;
-		p->spawn.own_group = p->spawn.take_tty || group;
 		if (fill(p, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
 			return -1;
+		/* A program kept from pid1's terminal leads a session of its own. */
+		p->spawn.new_session = p->privs.new_session;
+		/* Only main takes the terminal: two foreground groups cannot share one. */
+		p->spawn.take_tty = i == 0 && first == 1 && take_tty && !p->spawn.new_session;
+		p->spawn.own_group = p->spawn.take_tty || p->spawn.new_session || group;
 		if (i >= first) {
 			p->level = levels[i - first];
 			if (link_after(p, conf, i - first, first) < 0)

@@ -6,10 +6,14 @@
 #ifndef PID1_SERVICE_H
 #define PID1_SERVICE_H
 
-/* Creates and locks the pidfile (libbsd pidfile_open). Returns 0, or -1 after printing why. */
+/*
+ * Creates or takes over the pidfile at path, locks it and writes pid1's pid. A symbolic
+ * link, a file with more than one link or anything but a regular file is refused, as is a
+ * pidfile another pid1 holds (named by its pid). Returns 0, or -1 after printing why.
+ */
 int service_pidfile_open(const char *path);
 
-/* Removes the pidfile, if one was written. */
+/* Removes the pidfile, if one was written and its name still leads to it. */
 void service_pidfile_remove(void);
 
 /*

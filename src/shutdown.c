@@ -80,6 +80,13 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 	}
 	if (rc < 0 && errno != ESRCH)
 		log_warn("shutdown step %d: cannot send %s to %s: %m", idx + 1, name, who);
+	/* A stopped process cannot act on the signal until it runs again (as systemd does). */
+	if (signo != SIGKILL && signo != SIGCONT) {
+		if (l->stage >= 0)
+			target_signal_level(st, l->stage, SIGCONT);
+		else
+			target_signal(st, sc->scope, SIGCONT);
+	}
 	if (left >= 0)
 		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s", idx + 1,
 			   sc->nsteps, name, who, left, left == 1 ? "" : "es", grace);

@@ -40,6 +40,7 @@ struct pid1_state {
 	int max_level; /* the highest program level */
 
 	bool children_left; /* at the last reap some process was still in our care */
+	bool released;	    /* the starting directory and inherited fds were let go */
 
 	enum phase phase;
 	struct ladder ladder;

@@ -16,6 +16,7 @@
 #include "child.h"
 #include "duration.h"
 #include "exitcode.h"
+#include "inherited.h"
 #include "log.h"
 #include "reaper.h"
 #include "shutdown.h"
@@ -149,6 +150,24 @@ static bool ready(const struct pid1_state *st, const struct program *p)
 	return true;
 }
 
+/*
+ * Once nothing can start again (every program started, none with a restart policy), pid1
+ * lets go of its starting directory and inherited fds: it needed them only to pass on.
+ */
+static void release_inherited(struct pid1_state *st)
+{
+	size_t i;
+
+	if (st->released)
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].state == PROGRAM_WAITING ||
+		    st->programs[i].restart.policy != RESTART_NO)
+			return;
+	st->released = true;
+	inherited_release(st->conf);
+}
+
 /* Starts every waiting program whose after list is up, until none is left to start. */
 static void start_ready(struct pid1_state *st)
 {
@@ -171,18 +190,42 @@ static void start_ready(struct pid1_state *st)
 void supervise_start(struct pid1_state *st)
 {
 	start_ready(st);
+	release_inherited(st);
+}
+
+/* The running program whose process is pid, or NULL. */
+static struct program *find(struct pid1_state *st, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
+			return &st->programs[i];
+	return NULL;
+}
+
+/*
+ * A program that holds the terminal and stops on Ctrl-Z has no shell to resume it: Ctrl-C
+ * would then wait on a stopped process, and the container hang. It is continued at once.
+ */
+void supervise_stopped(struct pid1_state *st, pid_t pid)
+{
+	struct program *p = find(st, pid);
+
+	if (p == NULL || !p->spawn.take_tty)
+		return;
+	log_info("%s[%d] stopped on the terminal's Ctrl-Z with no shell to resume it: continued",
+		 p->name, (int)pid);
+	if (target_signal_program(p, SIGCONT) < 0)
+		log_warn("cannot continue the process group of %s: %m", p->name);
 }
 
 bool supervise_reaped(struct pid1_state *st, pid_t pid, int status)
 {
+	struct program *p = find(st, pid);
 	char how[64], took[32];
-	struct program *p = NULL;
 	int level;
-	size_t i;
 
-	for (i = 0; i < st->nprograms && p == NULL; i++)
-		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
-			p = &st->programs[i];
 	if (p == NULL)
 		return false;
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
@@ -211,6 +254,7 @@ void supervise_settle(struct pid1_state *st)
 			act(st, &st->programs[i], actions);
 	}
 	start_ready(st);
+	release_inherited(st);
 }
 
 void supervise_tick(struct pid1_state *st)

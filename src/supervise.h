@@ -19,6 +19,9 @@ void supervise_start(struct pid1_state *st);
 /* The reaper found pid ended with status: true when it was a program's. */
 bool supervise_reaped(struct pid1_state *st, pid_t pid, int status);
 
+/* The reaper found pid stopped by SIGTSTP: the terminal's program is continued. */
+void supervise_stopped(struct pid1_state *st, pid_t pid);
+
 /* Acts on the ends the reaper reported, once it is done reaping. */
 void supervise_settle(struct pid1_state *st);
 

@@ -212,11 +212,17 @@ static bool in_scope(const struct pid1_state *st, enum scope scope, const struct
 }
 
 /* Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope. */
+/* A kill the walk made was refused (EPERM): reported when no kill succeeded. */
+static bool refused;
+
 static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p)
 {
 	if (!in_scope(st, scope, p))
 		return 0;
-	return signo == 0 || kill(p->pid, signo) == 0;
+	if (signo == 0 || kill(p->pid, signo) == 0)
+		return 1;
+	refused |= errno == EPERM;
+	return 0;
 }
 
 /* Walks /proc and signals or counts the live processes in scope; -1 when it cannot. */
@@ -261,6 +267,11 @@ static int signal_program(const struct program *p, bool group, int signo)
 	return kill(p->pid, signo) == 0;
 }
 
+int target_signal_program(const struct program *p, int signo)
+{
+	return signal_program(p, true, signo) ? 0 : -1;
+}
+
 /* Sends signo to the programs of level (-1: every level, the highest first); 0 when one was
  * reached. */
 static int signal_programs(const struct pid1_state *st, int level, bool group, int signo)
@@ -295,10 +306,11 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
+		refused = false;
 		hit = walk(st, scope, signo);
 		if (hit > 0)
 			return 0;
-		errno = hit < 0 ? ENOENT : ESRCH;
+		errno = hit < 0 ? ENOENT : refused ? EPERM : ESRCH;
 		return -1;
 	}
 	errno = EINVAL;

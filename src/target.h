@@ -16,6 +16,9 @@
  */
 int target_signal(const struct pid1_state *st, enum scope scope, int signo);
 
+/* Sends signo to one program: its process group when it has one, else its process. */
+int target_signal_program(const struct program *p, int signo);
+
 /* Sends signo to the running programs of one level (their groups with scope group). */
 int target_signal_level(const struct pid1_state *st, int level, int signo);
 

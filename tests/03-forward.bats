@@ -3,7 +3,8 @@
 # Signals: every catchable one sent to pid1 reaches the child, in order, each time; -g
 # widens that to the child's process group; SIGTERM and SIGINT start the shutdown. The child
 # starts with the signal mask and ignored signals pid1 itself was started with.
-# shellcheck disable=SC2016 # the sh -c scripts are single-quoted on purpose
+# shellcheck disable=SC2016,SC2030,SC2031 # sh -c scripts are single-quoted on purpose; each
+# test is a subshell of its own, so PID1_PID set in one is meant to stay there
 bats_require_minimum_version 1.5.0
 load lib/pid1
 

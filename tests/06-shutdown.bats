@@ -4,7 +4,8 @@
 # how it ends early or is cut short, what pid1 exits with, what it logs, and that pid1 keeps
 # reaping during the ladder and sleeps when idle. pid1 always runs as the real PID 1 of a
 # fresh PID namespace. Times are measured with `date +%s%N` and compared with generous bounds.
-# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+# shellcheck disable=SC2016,SC2154,SC2030,SC2031 # sh -c scripts are single-quoted; bats sets
+# $stderr; each test is a subshell of its own, so PID1_PID set in one is meant to stay there
 
 bats_require_minimum_version 1.5.0
 load lib/pid1
@@ -640,4 +641,15 @@ write_second_run_cleaner() {
 	[ "$status" -eq 0 ]
 	file_has "$S/entered" cleaned
 	log_has "shutdown step 2 ended: nothing left"
+}
+
+@test "a stopped process gets SIGCONT after each step's signal, so it can act on it" {
+	start_pid1 "$S/flusher" "$S/flushed" TERM
+	wait_until file_has "$S/flushed.up" up
+	kill -STOP "$(pgrep -P "$PID1_PID")"
+	send_to_pid1 TERM
+	pid1_wait
+	# Without SIGCONT the flusher would sleep through SIGTERM's grace into SIGKILL (137).
+	[ "$status" -eq 4 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	file_has "$S/flushed" flushed
 }

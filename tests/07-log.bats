@@ -29,6 +29,30 @@ exit 7
 setup() {
 	unset PID1_CONFIG
 	export ORPHANS=$PID1_HELPERS/orphans
+	PID1_OUTER='' STRACE_PID='' W=''
+}
+
+teardown() {
+	if [ -n "$STRACE_PID" ]; then
+		kill "$STRACE_PID" 2>/dev/null || true
+		wait "$STRACE_PID" 2>/dev/null || true
+	fi
+	# A test that failed half-way may leave pid1 stuck. While its unshare is still one of
+	# our jobs, PID1_PID is still pid1: end it, and the namespace with it.
+	if [ -n "$PID1_OUTER" ] && jobs -p | grep -qx "$PID1_OUTER"; then
+		kill -KILL "$PID1_PID" 2>/dev/null || true
+		# A late_reader still waiting reads on to the end of the pipe.
+		touch "$BATS_TEST_TMPDIR/go"
+		wait "$PID1_OUTER" 2>/dev/null || true
+	fi
+	[ -z "$W" ] || rm -rf "$W"
+}
+
+# shared_dir: a directory in $W that an unprivileged child may write (the test's temporary
+# directory is root's alone).
+shared_dir() {
+	W=$(mktemp -d /tmp/pid1-log.XXXXXX)
+	chmod 0777 "$W"
 }
 
 # write_conf NAME LOG-SECTION-BODY: a config file holding only a log section.
@@ -160,17 +184,37 @@ closed_stderr() {
 left=0"
 }
 
+# fill_pipe FIFO: writes to FIFO, through an open file description of its own, until the
+# pipe is full.
+fill_pipe() {
+	dd if=/dev/zero of="$1" bs=4096 count=4096 oflag=nonblock 2>/dev/null || true
+	# Full: not even one more byte goes in.
+	if dd if=/dev/zero of="$1" bs=1 count=1 oflag=nonblock 2>/dev/null; then
+		echo "fill_pipe: $1 is not full" >&2
+		return 1
+	fi
+}
+
 # fill_fifo FIFO: opens FIFO for reading (fd in $FIFO_FD) without ever reading, then writes
 # until the pipe is full.
 fill_fifo() {
 	mkfifo "$1"
 	exec {FIFO_FD}<>"$1"
-	dd if=/dev/zero of="$1" bs=4096 count=4096 oflag=nonblock 2>/dev/null || true
-	# Full: not even one more byte goes in.
-	if dd if=/dev/zero of="$1" bs=1 count=1 oflag=nonblock 2>/dev/null; then
-		echo "fill_fifo: $1 is not full" >&2
-		return 1
-	fi
+	fill_pipe "$1"
+}
+
+# start_reader FIFO FILE: empties the full FIFO, then copies what comes next to FILE in the
+# background ($READER). The reader gets its own read-only fd, opened here while pid1 still
+# writes: a cat that opened the fifo itself could come late, find no writer left and wait
+# forever. The test's read-write $FIFO_FD is the last writer: closed only once pid1 is gone,
+# so cat ends.
+start_reader() {
+	local rd
+	dd if="$1" of=/dev/null bs=65536 count=4096 iflag=nonblock 2>/dev/null || true
+	exec {rd}<"$1"
+	cat <&"$rd" >"$2" {FIFO_FD}<&- &
+	READER=$!
+	exec {rd}<&-
 }
 
 # stuck_stderr FIFO ARGS...: pid1_run with stderr on a full pipe.
@@ -202,20 +246,12 @@ left=0"
 	# Logged while the pipe was full, so dropped: the start, the spawn, this signal.
 	send_to_pid1 USR1
 	wait_until file_has "$t/signals" SIGUSR1
-	dd if="$t/fifo" of=/dev/null bs=65536 count=4096 iflag=nonblock 2>/dev/null || true
-	# The reader gets its own read-only fd, opened here while pid1 still writes: a cat that
-	# opened the fifo itself could come late, find no writer left and wait forever.
-	# Our read-write fd is the last writer: closed only once pid1 is gone, so cat ends.
-	local rd
-	exec {rd}<"$t/fifo"
-	cat <&"$rd" >"$t/err" {FIFO_FD}<&- &
-	local reader=$!
-	exec {rd}<&-
+	start_reader "$t/fifo" "$t/err"
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
 	exec {FIFO_FD}<&-
-	wait "$reader"
+	wait "$READER"
 	grep -Eq '^[-0-9T:.]+Z pid1\[1\]: warning: [1-9][0-9]* log lines dropped$' "$t/err"
 	# After the note, lines come through again.
 	[ "$(grep -c 'pid1\[1\]' "$t/err")" -ge 2 ]
@@ -309,4 +345,227 @@ ident = myapp'
 	grep -q '^local3\.notice myapp\[1\]: ' "$t/syslog"
 	grep -q '^local3\.info myapp\[1\]: ' "$t/syslog"
 	[ "$(grep -c '^daemon\.' "$t/syslog")" = 0 ]
+}
+
+# traced PID: a tracer (strace) is attached to PID.
+traced() {
+	awk '/^TracerPid:/ { exit !($2 != 0) }' "/proc/$1/status"
+}
+
+# fds_on PID TARGET: how many of PID's fds are open on TARGET (as readlink shows it).
+fds_on() {
+	local fd n=0
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd")" = "$2" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# late_reader FILE: reads nothing until $BATS_TEST_TMPDIR/go exists, then empties the pipe on
+# stdin (through a non-blocking open file description of its own), says so by creating
+# $BATS_TEST_TMPDIR/drained, and copies the rest to FILE.
+late_reader() {
+	until [ -e "$BATS_TEST_TMPDIR/go" ]; do
+		sleep 0.05
+	done
+	dd if=/proc/self/fd/0 of=/dev/null bs=65536 count=4096 iflag=nonblock 2>/dev/null || true
+	touch "$BATS_TEST_TMPDIR/drained"
+	exec cat >"$1"
+}
+
+@test "a stderr pipe pid1 may not reopen is never waited for: lines are dropped, counted, reported" {
+	[ -z "$PID1_WRAPPER" ] || skip "PID1_WRAPPER ($PID1_WRAPPER) would be traced, not pid1"
+	command -v strace >/dev/null || skip_or_fail "strace not found (Debian: strace)"
+	command -v setpriv >/dev/null || skip_or_fail "setpriv not found (Debian: util-linux)"
+	local t=$BATS_TEST_TMPDIR pipe
+	shared_dir
+	# stderr is a pipe root made (mode 0600) and pid1 runs as nobody: it cannot open the
+	# pipe again through /proc and has only the blocking open file description its child
+	# shares. Nobody reads the pipe until the test says so.
+	(
+		set -o pipefail
+		timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+			setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$PID1" -v -v -- "$PID1_HELPERS/sigdump" "$W/signals" 2>&1 >"$t/out" |
+			late_reader "$t/err"
+	) 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	wait_until file_has "$W/signals" ready
+	pipe=$(readlink "/proc/$PID1_PID/fd/2")
+	[[ $pipe == pipe:* ]]
+	assert_equal "$(fds_on "$PID1_PID" "$pipe")" 1
+	# The race, made wide: pid1's next write to the pipe is held at its entry, after
+	# poll() found room, while another writer (the child could) fills the pipe.
+	strace -qq -p "$PID1_PID" -o "$t/trace" -P "$pipe" -e trace=write,pwritev2 \
+		-e signal=none -e inject=write,pwritev2:delay_enter=3000000 3>&- &
+	STRACE_PID=$!
+	wait_until traced "$PID1_PID"
+	send_to_pid1 USR1
+	wait_until grep -Eq '^(write|pwritev2)\(2, ' "$t/trace"
+	fill_pipe "/proc/$PID1_PID/fd/2"
+	# A blocking write would never return from the full pipe.
+	WAIT_SECONDS=10 wait_until grep -Eq '^(write|pwritev2)\(2, .*\) += ' "$t/trace"
+	kill "$STRACE_PID"
+	wait "$STRACE_PID" || true
+	STRACE_PID=
+	# Still at work with the pipe full: a signal is passed on (and its line dropped).
+	send_to_pid1 USR2
+	wait_until file_has "$W/signals" SIGUSR2
+	touch "$t/go"
+	wait_until test -e "$t/drained"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	# At least the USR1 and USR2 lines were dropped; the first line after the drain says so.
+	[ "$(grep -c 'received SIGUSR2' "$t/err")" = 0 ]
+	head -n 1 "$t/err" |
+		grep -Eq '^[-0-9T:.]+Z pid1\[1\]: warning: ([2-9]|[1-9][0-9]+) log lines dropped$'
+	all_lines_match "$(cat "$t/err")"
+}
+
+# start_log_child LOG ARGS...: pid1_start logging to LOG and stderr at info level, with
+# sigdump as the child writing to $BATS_TEST_TMPDIR/signals; waits until it runs.
+start_log_child() {
+	local log=$1
+	shift
+	pid1_start -v --log-target stderr --log-file "$log" "$@" -- \
+		"$PID1_HELPERS/sigdump" "$BATS_TEST_TMPDIR/signals"
+	wait_until file_has "$BATS_TEST_TMPDIR/signals" ready
+	wait_until test -s "$log"
+}
+
+# forwarded_lines FILE N: FILE has at least N "received SIGUSR1: forwarded" lines.
+forwarded_lines() {
+	local n
+	n=$(grep -c 'received SIGUSR1: forwarded' "$1" 2>/dev/null) || true
+	[ "${n:-0}" -ge "$2" ]
+}
+
+# usr1_logged FILE N: sends SIGUSR1 to pid1 and waits until FILE has N such lines.
+usr1_logged() {
+	send_to_pid1 USR1
+	wait_until forwarded_lines "$1" "$2"
+}
+
+@test "a log directory that group, others or another user may write stops pid1 with status 2" {
+	local t=$BATS_TEST_TMPDIR mode
+	for mode in 0770 0703 1777; do
+		mkdir -m "$mode" "$t/d$mode"
+		run -2 --separate-stderr pid1_run --log-file "$t/d$mode/pid1.log" -- touch "$t/ran"
+		assert_equal "$stderr" "pid1: log directory $t/d$mode is writable by group or others"
+		[ ! -e "$t/d$mode/pid1.log" ] && [ ! -e "$t/ran" ]
+	done
+	mkdir -m 0755 "$t/theirs"
+	chown nobody "$t/theirs"
+	run -2 --separate-stderr pid1_run --log-file "$t/theirs/pid1.log" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: log directory $t/theirs is owned by uid $(id -u nobody), \
+neither root nor pid1's uid 0"
+	[ ! -e "$t/theirs/pid1.log" ] && [ ! -e "$t/ran" ]
+}
+
+@test "a log file that is a link, a directory or another user's stops pid1 with status 2" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/logs
+	mkdir -m 0755 "$d"
+	echo secret >"$t/victim"
+	cp -p "$t/victim" "$t/victim.orig"
+	# refused WHY: pid1 does not start, saying the log file WHY.
+	refused() {
+		run -2 --separate-stderr pid1_run --log-file "$d/pid1.log" -- touch "$t/ran"
+		assert_equal "$stderr" "pid1: log file $d/pid1.log $1"
+		[ ! -e "$t/ran" ]
+		cmp "$t/victim" "$t/victim.orig"
+		rm -rf "$d/pid1.log"
+	}
+	ln -s "$t/victim" "$d/pid1.log"
+	refused "is a symbolic link"
+	ln -s "$t/created" "$d/pid1.log"
+	refused "is a symbolic link"
+	[ ! -e "$t/created" ]
+	ln "$t/victim" "$d/pid1.log"
+	refused "has 2 links, not one"
+	mkdir "$d/pid1.log"
+	refused "is not a regular file or a FIFO"
+	install -o nobody -m 0644 /dev/null "$d/pid1.log"
+	refused "is owned by uid $(id -u nobody), not by pid1's uid 0"
+}
+
+@test "rotation never follows a link planted under the log's name and says so once" {
+	local t=$BATS_TEST_TMPDIR d=$BATS_TEST_TMPDIR/logs
+	mkdir -m 0755 "$d"
+	echo secret >"$t/victim"
+	cp -p "$t/victim" "$t/victim.orig"
+	start_log_child "$d/pid1.log"
+	mv "$d/pid1.log" "$d/pid1.log.1"
+	# Each name is refused; the lines go on to the renamed file.
+	ln -s "$t/victim" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 1
+	rm "$d/pid1.log"
+	ln -s "$t/created" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 2
+	rm "$d/pid1.log"
+	ln "$t/victim" "$d/pid1.log"
+	usr1_logged "$d/pid1.log.1" 3
+	cmp "$t/victim" "$t/victim.orig"
+	[ "$(stat -c %h "$t/victim")" = 2 ]
+	[ ! -e "$t/created" ]
+	# The name free again: a new file takes the next lines.
+	rm "$d/pid1.log"
+	usr1_logged "$d/pid1.log" 1
+	[ "$(stat -c %a "$d/pid1.log")" = 640 ]
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	cmp "$t/victim" "$t/victim.orig"
+	[ "$(grep -c 'still writing to the file opened before' "$t/err")" = 1 ]
+	grep -Eq ': warning: log file [^ ]+/pid1\.log is a symbolic link; still writing to the file opened before$' \
+		"$t/err"
+	all_lines_match "$(cat "$d/pid1.log.1")"
+	all_lines_match "$(cat "$d/pid1.log")"
+}
+
+@test "the log directory is resolved once: a link to it pointed elsewhere later does not move the log" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -m 0755 "$t/a" "$t/b"
+	ln -s a "$t/current"
+	start_log_child "$t/current/pid1.log"
+	ln -sfn b "$t/current"
+	mv "$t/a/pid1.log" "$t/a/pid1.log.1"
+	usr1_logged "$t/a/pid1.log" 1
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	[ ! -e "$t/b/pid1.log" ]
+}
+
+@test "a FIFO named as the log file gets the lines" {
+	local t=$BATS_TEST_TMPDIR
+	mkfifo -m 0600 "$t/log.fifo"
+	exec {FIFO_FD}<>"$t/log.fifo"
+	run -0 --separate-stderr pid1_run -v --log-file "$t/log.fifo" -- true {FIFO_FD}<&-
+	dd if="$t/log.fifo" of="$t/got" bs=65536 count=16 iflag=nonblock 2>/dev/null || true
+	exec {FIFO_FD}<&-
+	all_lines_match "$(cat "$t/got")"
+}
+
+@test "a named FIFO pid1 may not reopen gets no lines rather than a write that could wait" {
+	[ -z "$PID1_WRAPPER" ] || skip "PID1_WRAPPER ($PID1_WRAPPER) is replaced here"
+	command -v setpriv >/dev/null || skip_or_fail "setpriv not found (Debian: util-linux)"
+	local t=$BATS_TEST_TMPDIR
+	shared_dir
+	install -d -o nobody -m 0755 "$W/logs"
+	# The kernel cannot write to a FIFO without waiting unless pid1 opens it again.
+	mkfifo -m 0600 "$t/fifo"
+	exec {FIFO_FD}<>"$t/fifo"
+	PID1_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups" \
+		run -0 stuck_stderr "$t/fifo" -v --log-target stderr --log-file "$W/logs/pid1.log" \
+		-- true {FIFO_FD}<&-
+	dd if="$t/fifo" of="$t/got" bs=65536 count=16 iflag=nonblock 2>/dev/null || true
+	exec {FIFO_FD}<&-
+	[ ! -s "$t/got" ]
+	# The file target has every line, and the count of those stderr did not get.
+	grep -Eq ': warning: [1-9][0-9]* log lines were dropped because a log target was not writable$' \
+		"$W/logs/pid1.log"
+	all_lines_match "$(cat "$W/logs/pid1.log")"
 }

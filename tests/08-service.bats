@@ -132,3 +132,71 @@ verify_unit() {
 	grep -q "^KillMode=mixed" "$t/pid1@.service"
 	grep -q "^Documentation=man:pid1(8) man:pid1.conf(5)" "$t/pid1.service"
 }
+
+# --- the pidfile is a path others may write to ---
+
+@test "a pidfile that is a symbolic link is refused: exit 2, the link's target untouched" {
+	local t=$BATS_TEST_TMPDIR
+	echo precious >"$t/victim"
+	ln -s "$t/victim" "$t/app.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it is a symbolic link"
+	assert_equal "$(cat "$t/victim")" precious
+	[ -L "$t/app.pid" ]
+	[ ! -e "$t/ran" ]
+	# A dangling link must not create its target either.
+	ln -s "$t/created" "$t/dangling.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/dangling.pid" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: cannot create pidfile $t/dangling.pid: it is a symbolic link"
+	[ ! -e "$t/created" ]
+	[ ! -e "$t/ran" ]
+}
+
+@test "a pidfile with a second hard link, or that is no regular file, is refused untouched" {
+	local t=$BATS_TEST_TMPDIR
+	echo precious >"$t/victim"
+	ln "$t/victim" "$t/app.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it has more than one link"
+	assert_equal "$(cat "$t/victim")" precious
+	[ ! -e "$t/ran" ]
+	# A FIFO with no reader: refused at once, not waited on.
+	mkfifo "$t/fifo.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/fifo.pid" -- touch "$t/ran"
+	[[ "$stderr" == "pid1: cannot create pidfile $t/fifo.pid: "* ]]
+	mkdir "$t/dir.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/dir.pid" -- touch "$t/ran"
+	[[ "$stderr" == "pid1: cannot create pidfile $t/dir.pid: "* ]]
+	[ ! -e "$t/ran" ]
+}
+
+@test "a pidfile another user created is refused untouched" {
+	local t=$BATS_TEST_TMPDIR
+	echo planted >"$t/app.pid"
+	chown nobody "$t/app.pid"
+	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
+	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it is owned by another user"
+	assert_equal "$(cat "$t/app.pid")" planted
+	[ ! -e "$t/ran" ]
+}
+
+@test "a stale pidfile no process holds is taken over and rewritten whole" {
+	local pidfile=$BATS_TEST_TMPDIR/pid1.pid
+	printf '123456789\n' >"$pidfile"
+	run -0 --separate-stderr pid1_run --pidfile "$pidfile" -- cat "$pidfile"
+	assert_output 1
+	[ ! -e "$pidfile" ]
+}
+
+@test "at exit pid1 removes only its own pidfile, not a file put in its place" {
+	local pidfile=$BATS_TEST_TMPDIR/pid1.pid
+	pid1_start --pidfile "$pidfile" -- "$PID1_HELPERS/sigdump" "$BATS_TEST_TMPDIR/signals"
+	wait_until file_has "$BATS_TEST_TMPDIR/signals" ready
+	mv "$pidfile" "$BATS_TEST_TMPDIR/moved.pid"
+	echo other >"$pidfile"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	assert_equal "$(cat "$pidfile")" other
+	[ -e "$BATS_TEST_TMPDIR/moved.pid" ]
+}

@@ -11,32 +11,13 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# find_static: sets STATIC_PID1, or SKIP_REASON when there is none to test.
-find_static() {
-	if [ -n "${PID1_STATIC:-}" ]; then
-		STATIC_PID1=$PID1_STATIC
-	elif is_static "$PID1"; then
-		STATIC_PID1=$PID1
-	elif [ "${PID1_TEST_STRICT:-0}" = 1 ]; then
-		build_static
-	else
-		SKIP_REASON="no static pid1: set PID1_STATIC to one (configure --enable-static-binary)"
-	fi
-}
-
 # What the tests need is worked out once; bats cannot skip from setup_file, so each test's
 # setup skips with the reason (or fails, in strict mode).
 setup_file() {
 	SKIP_REASON=
 	BUSYBOX=${PID1_BUSYBOX:-/bin/busybox}
 	STATIC_PID1=
-	if ! command -v readelf >/dev/null; then
-		SKIP_REASON="readelf is not installed (Debian: binutils)"
-	elif ! is_static "$BUSYBOX"; then
-		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
-	else
-		find_static
-	fi
+	find_static_tree
 	export SKIP_REASON STATIC_PID1 BUSYBOX
 }
 

@@ -43,18 +43,10 @@ setup_file() {
 	export SKIP_REASON RUNTIME_BROKEN BUSYBOX RUNC_ROOT ROOTFS STATIC_PID1
 	if ! command -v runc >/dev/null; then
 		SKIP_REASON="runc is not installed (Debian: apt-get install runc)"
-	elif ! command -v python3 >/dev/null || ! command -v readelf >/dev/null; then
-		SKIP_REASON="python3 and readelf are needed to build the bundles"
-	elif ! is_static "$BUSYBOX"; then
-		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
-	elif [ -n "${PID1_STATIC:-}" ]; then
-		STATIC_PID1=$PID1_STATIC
-	elif is_static "$PID1"; then
-		STATIC_PID1=$PID1
-	elif [ "${PID1_TEST_STRICT:-0}" = 1 ]; then
-		build_static
+	elif ! command -v python3 >/dev/null; then
+		SKIP_REASON="python3 is needed to build the bundles (Debian: python3)"
 	else
-		SKIP_REASON="no static pid1: set PID1_STATIC to one (configure --enable-static-binary)"
+		find_static_tree
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
 	make_rootfs "$ROOTFS"

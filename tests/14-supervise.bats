@@ -634,3 +634,151 @@ PID1_SV_OVER=new value"
 	[[ "$stderr" == *"--pause"* ]]
 	[ ! -e "$W/ran" ]
 }
+
+# --- a child that runs as another user, and pid1's terminal ---
+
+# allow_tiocsti: lets unprivileged processes use TIOCSTI (dev.tty.legacy_tiocsti = 1 on
+# kernels that have the switch), so that only pid1 stands between the child and the
+# terminal; restore_tiocsti puts the old value back.
+allow_tiocsti() {
+	local knob=/proc/sys/dev/tty/legacy_tiocsti
+	TIOCSTI_WAS=
+	[ -e "$knob" ] || return 0
+	TIOCSTI_WAS=$(cat "$knob")
+	[ "$TIOCSTI_WAS" = 1 ] || echo 1 >"$knob" ||
+		skip_or_fail "cannot set dev.tty.legacy_tiocsti to 1"
+}
+
+restore_tiocsti() {
+	if [ -n "$TIOCSTI_WAS" ] && [ "$TIOCSTI_WAS" != 1 ]; then
+		echo "$TIOCSTI_WAS" >/proc/sys/dev/tty/legacy_tiocsti
+	fi
+}
+
+# root_shell_runs COMMAND: a root bash on a new terminal runs COMMAND, a pid1 that starts
+# tiocsti as another user, then one more command of its own and exits. Whatever tiocsti
+# pushed into the terminal is read by that root shell as if typed.
+root_shell_runs() {
+	ptyrun 'expect:[#$] $' "send:PS1='PROMPT''> '\\r" 'expect:^PROMPT> ' \
+		"send:$1\\r" 'expect:^/dev/tty: ' 'expect:^PROMPT> ' \
+		'send:echo do""ne\r' 'expect:^done' 'send:exit 0\r' 'wait' -- bash --norc -i
+}
+
+@test "a child run as another user cannot push input into pid1's terminal (TIOCSTI)" {
+	allow_tiocsti
+	run root_shell_runs "$PID1_WRAPPER $PID1 --user nobody -- $H/tiocsti 'touch $S/pwned'"
+	restore_tiocsti
+	assert_success
+	# A session of its own: no controlling terminal, so the kernel refuses the push.
+	assert_line "ctty tty_nr=0 tpgid=-1"
+	assert_line "fd 0: Operation not permitted"
+	assert_line "/dev/tty: No such device or address"
+	[ ! -e "$S/pwned" ]
+}
+
+@test "with fds 0-2 redirected the child still cannot reach pid1's controlling terminal" {
+	allow_tiocsti
+	run root_shell_runs "$PID1_WRAPPER $PID1 --user nobody -- $H/tiocsti 'touch $S/pwned' \
+		</dev/null >$S/said 2>&1; cat $S/said"
+	restore_tiocsti
+	assert_success
+	assert_line "ctty tty_nr=0 tpgid=-1"
+	assert_line "/dev/tty: No such device or address"
+	[ ! -e "$S/pwned" ]
+}
+
+@test "terminal = shared keeps a child run as another user on pid1's terminal, TIOCSTI and all" {
+	write_conf <<-'EOF'
+		user = nobody
+		terminal = shared
+	EOF
+	allow_tiocsti
+	run root_shell_runs "$PID1_WRAPPER $PID1 -c $CONF -- $H/tiocsti 'touch $S/pwned'"
+	restore_tiocsti
+	assert_success
+	# The child leads the terminal's foreground group, as a root child would.
+	assert_line --regexp '^ctty tty_nr=[1-9][0-9]* tpgid=[1-9][0-9]*$'
+	assert_line "fd 0: pushed"
+	# What it typed, the root shell ran: the risk the default guards against.
+	[ -e "$S/pwned" ]
+}
+
+@test "a child run as another user is not given the terminal: Ctrl-C goes to pid1, which shuts down" {
+	# shellcheck disable=SC2086
+	run ptyrun 'expect:^ready' 'send:\x03' 'wait' \
+		-- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER "$PID1" \
+		--user nobody -- sh -c 'read -r _ _ _ _ _ _ tty _ </proc/self/stat; echo "tty=$tty"
+			echo ready; exec sleep 100'
+	assert_success
+	assert_line "tty=0"
+	# The ladder's first step, SIGINT, ends the sleep: 128 + 2.
+	assert_line --partial "shutdown begins: SIGINT"
+	assert_line "ptyrun: exit 130"
+}
+
+@test "without a terminal a child run as another user stays in pid1's session" {
+	# No controlling terminal and no terminal on fds 0-2: nothing to keep the child from.
+	# shellcheck disable=SC2086
+	run -0 --separate-stderr setsid -w timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER "$PID1" \
+		--user nobody -- sh -c 'read -r _ _ _ _ _ sid _ </proc/self/stat; echo "sid=$sid"' \
+		</dev/null
+	# The session began outside the namespace, so it shows as 0 there.
+	assert_output "sid=0"
+}
+
+# --- ids already in effect, ids with no passwd entry, the new user's environment ---
+
+@test "pid1 run by an unprivileged user may name that user: the child runs as it" {
+	local gid
+	gid=$(id -g nobody)
+	# shellcheck disable=SC2086
+	run -0 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child \
+		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
+		--user nobody -- sh -c "$SHOW_IDS; echo ran"
+	assert_equal "$(field Uid)" "65534 65534 65534 65534"
+	assert_equal "$(field Gid)" "$gid $gid $gid $gid"
+	assert_line ran
+	# A change it has no right to make is still refused, and named.
+	# shellcheck disable=SC2086
+	run -1 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child \
+		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
+		--user 4321 -- touch "$W/ran"
+	[[ "$stderr" == *"cannot start the child: setgroups: Operation not permitted"* ]]
+	[ ! -e "$W/ran" ]
+}
+
+@test "--user UID without a passwd entry gets group 0 and no supplementary groups, as in Docker" {
+	run -0 --separate-stderr pid1_run --user 4321 -- sh -c "$SHOW_IDS"
+	assert_equal "$(field Uid)" "4321 4321 4321 4321"
+	assert_equal "$(field Gid)" "0 0 0 0"
+	assert_equal "$(field Groups)" ""
+}
+
+@test "a child that becomes another user gets its HOME, USER and LOGNAME" {
+	local show='echo "$HOME ${USER-unset} ${LOGNAME-unset}"'
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user "$TUSER" -- sh -c "$show"
+	assert_output "/nonexistent $TUSER $TUSER"
+	# No passwd entry: HOME is /, and there is no name to give.
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user 4321 -- sh -c "$show"
+	assert_output "/ unset unset"
+	# No new user, no change.
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr \
+		pid1_run --user root:daemon -- sh -c "$show"
+	assert_output "/root root root"
+}
+
+@test "config: env and unset-env win over the new user's HOME, USER and LOGNAME" {
+	write_conf <<-EOF
+		user = $TUSER
+		env = { "HOME=/srv/app" }
+		unset-env = { "LOGNAME" }
+	EOF
+	HOME=/root USER=root LOGNAME=root run -0 --separate-stderr pid1_run -c "$CONF" -- \
+		sh -c 'echo "$HOME ${USER-unset} ${LOGNAME-unset}"'
+	assert_output "/srv/app $TUSER unset"
+}

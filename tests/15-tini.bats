@@ -114,7 +114,9 @@ same_as_tini() {
 		sh -c 'mount --bind "$0" /etc/passwd && exec "$@"' "$fifo" \
 		"$PID1" -p SIGTERM --user nobody -- sleep 60 >/dev/null \
 		2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	PID1_OUTER=$(pgrep -P $! -x unshare)
+	local timeout_job=$!
+	wait_until pgrep -P "$timeout_job" -x unshare
+	PID1_OUTER=$(pgrep -P "$timeout_job" -x unshare)
 	wait_until pid1_found
 	pid=$(pid1_outer_child)
 	wait_until test "$(cat "/proc/$pid/wchan" 2>/dev/null)" = wait_for_partner

@@ -177,3 +177,31 @@ build_static() {
 	# shellcheck disable=SC2034 # read by the calling test file
 	STATIC_PID1=$dir/src/pid1
 }
+
+# find_static: sets STATIC_PID1 to the static pid1 to test: $PID1_STATIC, else $PID1 when
+# that build is static, else, in strict mode (CI), one built here; or sets SKIP_REASON.
+# shellcheck disable=SC2034 # both are read by the calling test file
+find_static() {
+	if [ -n "${PID1_STATIC:-}" ]; then
+		STATIC_PID1=$PID1_STATIC
+	elif is_static "$PID1"; then
+		STATIC_PID1=$PID1
+	elif [ "${PID1_TEST_STRICT:-0}" = 1 ]; then
+		build_static
+	else
+		SKIP_REASON="no static pid1: set PID1_STATIC to one (configure --enable-static-binary)"
+	fi
+}
+
+# find_static_tree: what a tree of static busybox and static pid1 needs: readelf, a static
+# busybox at $BUSYBOX and a static pid1 (find_static); sets SKIP_REASON when one is missing.
+# shellcheck disable=SC2034 # read by the calling test file
+find_static_tree() {
+	if ! command -v readelf >/dev/null; then
+		SKIP_REASON="readelf is not installed (Debian: binutils)"
+	elif ! is_static "$BUSYBOX"; then
+		SKIP_REASON="no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
+	else
+		find_static
+	fi
+}

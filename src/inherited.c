@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Letting go of what pid1 was given but does not use. Once the child runs, pid1's own
+ * starting directory would keep a mount busy, and its copy of an inherited fd would keep a
+ * pipe open after the child closed it (no EOF for the reader) or a socket bound after the
+ * child let it go. pid1 changes to / and closes every inherited fd above 2. Its own fds are
+ * all close-on-exec; exec closed any close-on-exec fd of whoever started pid1; so the fds
+ * without FD_CLOEXEC are exactly the inherited ones.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "inherited.h"
+#include "log.h"
+
+/* Closes fd if it is an inherited one. Returns 1 when it was closed. */
+static int release_fd(int fd, rlim_t limit)
+{
+	int flags;
+
+	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
+	if (fd <= STDERR_FILENO || (rlim_t)fd >= limit)
+		return 0;
+	flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || (flags & FD_CLOEXEC))
+		return 0;
+	return close(fd) == 0;
+}
+
+/* Without /proc: every possible fd, once; at most RLIMIT_NOFILE system calls. */
+static size_t release_each(rlim_t limit)
+{
+	size_t n = 0;
+	rlim_t fd;
+
+	for (fd = STDERR_FILENO + 1; fd < limit && fd <= (rlim_t)INT_MAX; fd++)
+		n += release_fd((int)fd, limit);
+	return n;
+}
+
+/*
+ * Closes the inherited fds above 2; returns how many. getdents64 into a buffer on the stack,
+ * not opendir: start-up allocates nothing. The directory's own fd is close-on-exec, so the
+ * walk leaves it alone.
+ */
+static size_t release_fds(void)
+{
+	_Alignas(struct dirent64) char buf[1024];
+	struct rlimit rl = {.rlim_cur = RLIM_INFINITY};
+	const struct dirent64 *de;
+	ssize_t got, pos;
+	size_t n = 0;
+	int dir;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return release_each(rl.rlim_cur);
+	while ((got = getdents64(dir, buf, sizeof(buf))) > 0) {
+		for (pos = 0; pos < got; pos += de->d_reclen) {
+			de = (const struct dirent64 *)(const void *)(buf + pos);
+			/* "." and ".." read as 0, which is left alone like every fd up to 2. */
+			n += release_fd(atoi(de->d_name), rl.rlim_cur);
+		}
+	}
+	close(dir);
+	return n;
+}
+
+void inherited_release(const struct pid1_conf *conf)
+{
+	size_t n;
+
+	/* Starting the child again needs the same directory and fds. */
+	if (conf->restart.policy != RESTART_NO) {
+		log_debug("keeping the starting directory and inherited fds for restarts");
+		return;
+	}
+	n = release_fds();
+	/* The log file and pidfile hold their directories open: a relative path is safe. */
+	if (chdir("/") < 0)
+		log_warn("cannot leave the starting directory: %m");
+	log_debug("closed %zu inherited fd%s", n, n == 1 ? "" : "s");
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What pid1 was started with and hands to the child only: the working directory and the
+ * open fds above 2. Once the child runs, pid1 keeps neither.
+ */
+#ifndef PID1_INHERITED_H
+#define PID1_INHERITED_H
+
+#include "conf.h"
+
+/*
+ * After the child is started: changes to / and closes every inherited fd above 2, so pid1
+ * pins no mount and holds no pipe or socket open behind the child's back. Under a restart
+ * policy both are kept, since the next start needs them; a relative pidfile or log file
+ * keeps the directory.
+ */
+void inherited_release(const struct pid1_conf *conf);
+
+#endif
