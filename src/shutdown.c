@@ -191,10 +191,13 @@ void shutdown_begin(struct pid1_state *st, const char *why, int signo)
 			   sc->on_repeat == ON_REPEAT_KILL ? "killing now"
 							   : "skipping to the next step");
 		end_step(st, "cut short");
-		if (sc->on_repeat == ON_REPEAT_KILL)
+		if (sc->on_repeat == ON_REPEAT_KILL) {
+			/* Killing now means everything: no level waits for its own ladder. */
+			l->stage = -1;
 			kill_now(st);
-		else
+		} else {
 			start_step(st, next_step(st));
+		}
 		return;
 	}
 	st->phase = PHASE_STOPPING;

@@ -255,6 +255,33 @@ log_has() {
 	grep -qF "SIGTERM to web, 1 process left" "$S/err" || fail "$(cat "$S/err")"
 }
 
+@test "on-repeat = kill: a second shutdown signal kills every level at once" {
+	write_conf <<-EOF
+		shutdown {
+			on-repeat = kill
+			step SIGTERM { grace = 30s }
+			step SIGKILL { grace = 1s }
+		}
+		program db { command = { "sh", "-c", "trap '' INT TERM; echo db up >>$S/events; while :; do sleep 0.05; done" } }
+		program web {
+			command = { "sh", "-c", "trap '' INT TERM; echo web up >>$S/events; while :; do sleep 0.05; done" }
+			after = { db }
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	send_to_pid1 TERM
+	wait_until log_has "SIGTERM to web"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	# Both levels got SIGKILL with the second signal; neither waited out a 30 s grace.
+	assert_between "ms from the second SIGTERM to pid1's exit" $(($(now_ms) - t0)) 0 5000
+	log_has "killing now"
+	log_has "SIGKILL to all"
+}
+
 @test "each program has its own user and environment, defaults from the top level" {
 	write_conf <<-EOF
 		env = { "WHO=top" }
