@@ -48,7 +48,7 @@ static bool find_cycle(const struct program_conf *progs, size_t n, int i, enum m
 	if (marks[i] == CLEAR)
 		return false;
 	if (marks[i] == ON_PATH) {
-		for (k = 0; path[k] != i; k++)
+		for (k = 0; k < depth && path[k] != i; k++)
 			;
 		name_cycle(progs, path, k, depth, err, len);
 		return true;
@@ -67,7 +67,7 @@ static bool find_cycle(const struct program_conf *progs, size_t n, int i, enum m
 int order_check(const struct program_conf *progs, size_t n, int *line, char *err, size_t len)
 {
 	enum mark marks[CONF_MAX_PROGRAMS] = {UNSEEN};
-	int path[CONF_MAX_PROGRAMS];
+	int path[CONF_MAX_PROGRAMS] = {0};
 	char **a;
 	size_t i;
 
