@@ -13,7 +13,7 @@ PACKAGES="build-essential autoconf automake pkg-config libconfuse-dev libbsd-dev
 bats bats-assert bats-support util-linux clang-tidy clang-format procps psmisc python3 mandoc valgrind clang
 cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.io podman
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld
-git debhelper dh-autoreconf lintian strace"
+git debhelper dh-autoreconf lintian strace mmdebstrap"
 
 install_packages() {
 	missing=

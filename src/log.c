@@ -2,24 +2,14 @@
 /*
  * Copyright (c) 2026 The pid1 authors
  *
- * The logger: levels, the line format and the three targets (stderr, syslog, a file; how
- * the file is opened and trusted is logfile.c's). pid1 must keep reaping while whoever
- * reads its logs is stuck, so a line that a target cannot take at once is dropped and
- * counted, never waited for. Nothing here sets O_NONBLOCK on an inherited fd: the child
- * shares that open file description.
+ * The logger: levels, the line format and the three targets (stderr, syslog, a file). How
+ * the file is opened and trusted is logfile.c's, how a line reaches an fd without waiting
+ * logsink.c's. A line a target cannot take at once is dropped, counted, and told later.
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -28,6 +18,7 @@
 
 #include "log.h"
 #include "logfile.h"
+#include "logsink.h"
 
 /* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
 #define LINE_BYTES PIPE_BUF
@@ -39,23 +30,12 @@ enum sink_kind {
 	SINK_COUNT,
 };
 
-/* Where lines go, and how many this target dropped since it last took one. */
-struct sink {
-	int fd;	     /* -1 when closed or absent */
-	bool sock;   /* a socket: send() with MSG_DONTWAIT instead of poll() and write() */
-	bool nowait; /* a shared pipe or terminal: pwritev2() with RWF_NOWAIT, see put() */
-	bool owned;  /* opened here, so closed here */
-	bool tty;    /* a terminal: see put() on SIGTTOU */
-	unsigned long pending;
-};
-
 static struct {
 	int level;
 	unsigned int targets;
-	bool stderr_ready;  /* fd 2 examined once, see setup_stderr() */
-	bool sys_connected; /* the syslog socket reached /dev/log */
-	bool following;	    /* in follow_file(): its warning must not recurse */
-	bool file_refused;  /* the log file's name stands for a file refused, see follow_file() */
+	bool stderr_ready; /* fd 2 examined once, see sink_stderr() */
+	bool following;	   /* in follow_file(): its warning must not recurse */
+	bool file_refused; /* the log file's name stands for a file refused, see follow_file() */
 	struct sink sinks[SINK_COUNT];
 	struct logfile file;
 	char ident[LOG_IDENT_MAX];
@@ -70,6 +50,13 @@ static struct {
     .facility = LOG_DAEMON,
 };
 
+/* Examines fd 2 once, at the first line or log_open(). */
+static void setup_stderr(void)
+{
+	lg.stderr_ready = true;
+	sink_stderr(&lg.sinks[SINK_STDERR]);
+}
+
 static const unsigned int target_bit[SINK_COUNT] = {
     [SINK_STDERR] = LOG_TARGET_STDERR,
     [SINK_SYSLOG] = LOG_TARGET_SYSLOG,
@@ -79,112 +66,6 @@ static const unsigned int target_bit[SINK_COUNT] = {
 static const char *const level_names[] = {
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
-
-static void sink_close(struct sink *s)
-{
-	if (s->owned && s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	s->sock = false;
-	s->nowait = false;
-	s->owned = false;
-}
-
-/*
- * Decides once how stderr is written. An inherited fd 2 is never close-on-exec; if it is,
- * pid1 was started with stderr closed and fd 2 is something pid1 opened since, not ours to
- * write. A pipe or terminal is reopened through /proc: a separate open file description
- * that may be non-blocking without touching the child's. That fails when pid1 may not open
- * the pipe or terminal itself (a non-root pid1 given root's 0600 pipe): then each write
- * asks the kernel not to wait. A socket takes MSG_DONTWAIT. A regular file never waits
- * for a reader, so anything else is written as it is.
- */
-static void setup_stderr(void)
-{
-	struct sink *s = &lg.sinks[SINK_STDERR];
-	struct stat st;
-	int flags, fd;
-
-	lg.stderr_ready = true;
-	flags = fcntl(STDERR_FILENO, F_GETFD);
-	if (flags < 0 || (flags & FD_CLOEXEC) || fstat(STDERR_FILENO, &st) < 0)
-		return;
-	s->fd = STDERR_FILENO;
-	s->sock = S_ISSOCK(st.st_mode);
-	s->tty = isatty(STDERR_FILENO);
-	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
-		return;
-	fd = logfile_move_high(
-	    open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-	if (fd >= 0) {
-		s->fd = fd;
-		s->owned = true;
-	} else {
-		s->nowait = true;
-	}
-}
-
-/*
- * Writes to the child's own open file description without waiting. poll() cannot promise
- * that: the child may fill the pipe between our poll() and write(), and a blocking write
- * would then stop pid1 until someone reads. With RWF_NOWAIT the kernel answers EAGAIN
- * instead on a pipe made by pipe(2); where it cannot promise that (EOPNOTSUPP: a named
- * FIFO, a terminal), the line is dropped like any other that would wait.
- */
-static ssize_t write_nowait(int fd, const char *buf, size_t len)
-{
-	struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-
-	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
-}
-
-/*
- * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
- * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
- * Returns 0 when all of buf went out.
- */
-static int put(const struct sink *s, const char *buf, size_t len)
-{
-	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
-	sigset_t ttou, saved;
-	ssize_t n;
-
-	if (poll(&pfd, 1, 0) != 1) {
-		errno = EAGAIN;
-		return -1;
-	}
-	/* The reader is gone: for syslog, a reason to reconnect. */
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
-		errno = EPIPE;
-		return -1;
-	}
-	if (!(pfd.revents & POLLOUT)) {
-		errno = EAGAIN;
-		return -1;
-	}
-	/*
-	 * With `stty tostop`, writing to the terminal from a background group raises SIGTTOU.
-	 * pid1 catches it and never stops, so the restarted write would raise it again forever.
-	 * Blocked, the terminal lets the write through.
-	 */
-	if (s->tty) {
-		sigemptyset(&ttou);
-		sigaddset(&ttou, SIGTTOU);
-		sigprocmask(SIG_BLOCK, &ttou, &saved);
-	}
-	do {
-		/* MSG_NOSIGNAL: a reader gone away is a dropped line, not a SIGPIPE. */
-		if (s->sock)
-			n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		else if (s->nowait)
-			n = write_nowait(s->fd, buf, len);
-		else
-			n = write(s->fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (s->tty)
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-	return n == (ssize_t)len ? 0 : -1;
-}
 
 /*
  * Moves the file target to a new file when rotation renamed the old one away. A name that
@@ -208,24 +89,6 @@ static void follow_file(void)
 	lg.following = false;
 }
 
-/* Connects the syslog socket to /dev/log; retried at each line until it works. */
-static int connect_syslog(void)
-{
-	struct sink *s = &lg.sinks[SINK_SYSLOG];
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-
-	if (s->fd < 0) {
-		s->fd = logfile_move_high(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-		if (s->fd < 0)
-			return -1;
-		s->sock = true;
-		s->owned = true;
-	}
-	strncpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path) - 1);
-	lg.sys_connected = connect(s->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	return lg.sys_connected ? 0 : -1;
-}
-
 /*
  * Our own RFC 3164 datagrams instead of syslog(3): glibc's syslog() blocks on a full
  * /dev/log queue, and pid1 must not. A syslog daemon that went away or restarted is
@@ -235,15 +98,15 @@ static int put_syslog(const char *buf, size_t len)
 {
 	struct sink *s = &lg.sinks[SINK_SYSLOG];
 
-	if (!lg.sys_connected && connect_syslog() < 0)
+	if (!s->connected && sink_connect_syslog(s) < 0)
 		return -1;
-	if (put(s, buf, len) == 0)
+	if (sink_put(s, buf, len) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 		return -1;
 	/* A fresh socket: the old one may keep the dead peer's error. */
 	sink_close(s);
-	return connect_syslog() == 0 ? put(s, buf, len) : -1;
+	return sink_connect_syslog(s) == 0 ? sink_put(s, buf, len) : -1;
 }
 
 /* Formats one line for kind into buf (LINE_BYTES + 1 bytes). Returns its length. */
@@ -288,7 +151,7 @@ static int send_line(enum sink_kind kind, int level, const char *msg)
 	len = format_line(buf, kind, level, msg);
 	if (kind == SINK_SYSLOG)
 		return put_syslog(buf, len);
-	return put(&lg.sinks[kind], buf, len);
+	return sink_put(&lg.sinks[kind], buf, len);
 }
 
 /* Tells a target how many lines it dropped, before the next line it takes. */
@@ -370,7 +233,7 @@ int log_open(const struct log_conf *conf)
 		lg.file_refused = false;
 	}
 	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
-	if ((lg.targets & LOG_TARGET_SYSLOG) && connect_syslog() < 0)
+	if ((lg.targets & LOG_TARGET_SYSLOG) && sink_connect_syslog(&lg.sinks[SINK_SYSLOG]) < 0)
 		log_warn("cannot connect to %s: %m; syslog lines are dropped until it listens",
 			 _PATH_LOG);
 	return 0;
@@ -392,7 +255,6 @@ void log_close(void)
 	}
 	logfile_close(&lg.file);
 	lg.stderr_ready = false;
-	lg.sys_connected = false;
 	lg.targets = LOG_TARGET_STDERR;
 	errno = saved;
 }

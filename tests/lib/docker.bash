@@ -93,3 +93,35 @@ stop_dockerd() {
 		2>/dev/null || true
 	rm -rf "$DOCKER_ROOT"
 }
+
+# debian_rootfs PACKAGE...: sets DEBIAN_ROOTFS to a tarball of Debian bookworm (mmdebstrap's
+# apt variant) that includes the PACKAGEs, for `docker import`. It is made once and kept for a
+# week under $PID1_TEST_CACHE (/var/tmp/pid1-test-cache), named after the mmdebstrap command,
+# so every file and every run of the suite shares it; a lock keeps two files from making it
+# at once. Needs Debian's mirror; when it cannot be made, sets SKIP_REASON with the last lines
+# of mmdebstrap's output.
+# shellcheck disable=SC2034 # DEBIAN_ROOTFS and SKIP_REASON are read by the calling file
+debian_rootfs() {
+	local cache=${PID1_TEST_CACHE:-/var/tmp/pid1-test-cache} cmd key start
+	cmd=(mmdebstrap --quiet --variant=apt --format=tar --include="$(IFS=,; echo "$*")" bookworm)
+	key=$(printf '%s\n' "${cmd[@]}" | sha256sum | cut -c 1-16)
+	DEBIAN_ROOTFS=$cache/debian-$key.tar
+	mkdir -p "$cache"
+	start=$(now_ms)
+	(
+		flock 9
+		if [ -z "$(find "$DEBIAN_ROOTFS" -mtime -7 2>/dev/null)" ]; then
+			echo "# ${cmd[*]}" >&3
+			rm -f "$DEBIAN_ROOTFS" "$DEBIAN_ROOTFS.part"
+			# Only 0-2 open: it passes fds on to dash, which reads no fd above 9.
+			close_fds_above 2 timeout -k 10 900 "${cmd[@]}" "$DEBIAN_ROOTFS.part" \
+				>"$DEBIAN_ROOTFS.log" 2>&1 && mv "$DEBIAN_ROOTFS.part" "$DEBIAN_ROOTFS"
+		fi
+	) 9>"$DEBIAN_ROOTFS.lock" || true
+	if [ ! -f "$DEBIAN_ROOTFS" ]; then
+		SKIP_REASON="cannot make a Debian rootfs: ${cmd[*]}: $(tail -n 3 \
+			"$DEBIAN_ROOTFS.log" 2>/dev/null | tr '\n' ' ')"
+		return 0
+	fi
+	echo "# Debian rootfs $DEBIAN_ROOTFS ready after $(($(now_ms) - start)) ms" >&3
+}
