@@ -115,12 +115,13 @@ log_has() {
 			after = { php }
 		}
 	EOF
-	run -127 --separate-stderr pid1_run -c "$CONF"
+	run -127 --separate-stderr pid1_run -v -c "$CONF"
 	[[ "$stderr" == *"no-such-program"* ]] || fail "$stderr"
-	# php was up: it got the ladder.
+	# php was up: it got the ladder (and ended by it, whether or not its trap was set).
 	[[ "$stderr" == *"shutdown begins: start-up failed: web could not be started"* ]] ||
 		fail "$stderr"
-	[[ "$stderr" == *"php["*"] "* ]] || fail "$stderr"
+	[[ "$stderr" == *"php["*"] exited"* || "$stderr" == *"php["*"] killed"* ]] ||
+		fail "$stderr"
 }
 
 @test "the command-line command is the essential program main beside the config's programs" {
