@@ -23,6 +23,7 @@ void program_reset(struct program *p)
 	p->deadline_ms = -1;
 }
 
+/* An exit with status 0: what a oneshot must do before its dependants start. */
 static bool succeeded(int status)
 {
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -57,6 +58,7 @@ static unsigned int on_exit(struct program *p, int64_t now)
 	return act | PROGRAM_ACT_ENDED;
 }
 
+/* WAITING, or BACKOFF once it is over: the supervisor spawns it, then reports SPAWNED. */
 static unsigned int start(struct program *p)
 {
 	p->state = PROGRAM_RUNNING;
@@ -64,6 +66,7 @@ static unsigned int start(struct program *p)
 	return PROGRAM_ACT_SPAWN;
 }
 
+/* The group is the pid when it leads one: kept after its end, for what it left behind. */
 static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 {
 	p->pid = pid;
@@ -74,6 +77,7 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 	return p->type == PROGRAM_LONGRUN ? PROGRAM_ACT_UP : 0;
 }
 
+/* Reaped, or its spawn failed (status then says so): never signalled again either way. */
 static unsigned int ended(struct program *p, int64_t now, int status)
 {
 	bool stopping = p->state == PROGRAM_STOPPING;
@@ -88,6 +92,10 @@ static unsigned int ended(struct program *p, int64_t now, int status)
 	return on_exit(p, now);
 }
 
+/*
+ * The shutdown: what never started never will, a booked restart is dropped, and what runs
+ * keeps running until the ladder ends it, its end then final.
+ */
 static unsigned int stop(struct program *p)
 {
 	switch (p->state) {
@@ -106,6 +114,7 @@ static unsigned int stop(struct program *p)
 	}
 }
 
+/* The table itself: each event acts only in the states named here, else does nothing. */
 unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
 			  int status)
 {
