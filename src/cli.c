@@ -263,11 +263,20 @@ static void read_environment(struct options *opts)
 	}
 }
 
+/* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
+static bool is_docker_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	return strcmp(slash != NULL ? slash + 1 : argv0, "docker-init") == 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *opts)
 {
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
+	opts->docker_init = argc > 0 && is_docker_init(argv[0]);
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;
@@ -342,6 +351,12 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 	}
 	if (opts->no_new_privs)
 		conf->privs.no_new_privs = true;
+	/*
+	 * Docker's init with no config file stands in for tini, which writes nothing: a child
+	 * that exits non-zero is the application's news, not pid1's. Warnings still show.
+	 */
+	if (opts->docker_init && conf->path == NULL)
+		conf->log.level = LOG_WARNING;
 	level = conf->log.level + opts->verbosity;
 	conf->log.level = level < LOG_ERR ? LOG_ERR : level > LOG_DEBUG ? LOG_DEBUG : level;
 	return 0;

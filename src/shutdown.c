@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,15 +29,21 @@ static const struct shutdown_conf *ladder(const struct pid1_state *st)
 	return &st->conf->shutdown;
 }
 
-/* Logs how the step that is ending went. */
-static void end_step(const struct pid1_state *st, const char *how)
+/*
+ * Logs how the step that is ending went. A step that ran out of time is a warning: something
+ * ignored its signal and is about to get a harsher one.
+ */
+static void end_step(const struct pid1_state *st, const char *how, bool timed_out)
 {
 	char took[32];
 
 	if (st->ladder.step < 0 || (size_t)st->ladder.step >= ladder(st)->nsteps)
 		return;
-	log_info("shutdown step %d %s after %s", st->ladder.step + 1, how,
-		 duration_format(loop_now_ms() - st->ladder.step_started_ms, took, sizeof(took)));
+	duration_format(loop_now_ms() - st->ladder.step_started_ms, took, sizeof(took));
+	if (timed_out)
+		log_warn("shutdown step %d %s after %s", st->ladder.step + 1, how, took);
+	else
+		log_info("shutdown step %d %s after %s", st->ladder.step + 1, how, took);
 }
 
 /* "web, php" for the running programs of a level, into buf. */
@@ -190,7 +197,7 @@ void shutdown_begin(struct pid1_state *st, const char *why, int signo)
 		log_notice("%s during shutdown: %s", why,
 			   sc->on_repeat == ON_REPEAT_KILL ? "killing now"
 							   : "skipping to the next step");
-		end_step(st, "cut short");
+		end_step(st, "cut short", false);
 		if (sc->on_repeat == ON_REPEAT_KILL) {
 			/* Killing now means everything: no level waits for its own ladder. */
 			l->stage = -1;
@@ -226,20 +233,20 @@ void shutdown_tick(struct pid1_state *st)
 		return;
 	if (l->stage >= 0 && target_count_level(st, l->stage) == 0) {
 		if (l->step >= 0) {
-			end_step(st, "ended: nothing left");
+			end_step(st, "ended: nothing left", false);
 			next_stage_from(st, l->entry_step);
 			return;
 		}
 		l->stage = next_stage(st, l->stage); /* gone during the delay */
 	}
 	if (l->stage < 0 && target_empty(st, sc->scope)) {
-		end_step(st, "ended: nothing left");
+		end_step(st, "ended: nothing left", false);
 		finish(st, "nothing left in scope");
 		return;
 	}
 	if (loop_now_ms() < l->deadline_ms)
 		return;
-	end_step(st, "timed out");
+	end_step(st, "timed out", true);
 	start_step(st, next_step(st));
 }
 

@@ -9,9 +9,9 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# A user made for these tests: a primary group of its own and one supplementary group.
-TUSER=pid1sv
-TEXTRA=pid1svx
+# A user made for these tests: a primary group of its own and one supplementary group. The
+# names carry this run's pid, so two suites on one machine never delete each other's user.
+: "${TUSER:=pid1sv$$}" "${TEXTRA:=pid1svx$$}"
 
 # Run by the child: the lines of /proc/self/status that say who it is.
 SHOW_IDS='grep -E "^(Uid|Gid|Groups|CapPrm|CapEff|NoNewPrivs):" /proc/self/status'
@@ -148,6 +148,8 @@ setup_file() {
 	groupdel "$TEXTRA" 2>/dev/null || true
 	groupadd "$TEXTRA"
 	useradd -M -U -G "$TEXTRA" -s /usr/sbin/nologin -d /nonexistent "$TUSER"
+	# Each test runs in a process of its own, which sees these and keeps them.
+	export TUSER TEXTRA
 	TUID=$(id -u "$TUSER")
 	TGID=$(id -g "$TUSER")
 	TXGID=$(getent group "$TEXTRA" | cut -d: -f3)

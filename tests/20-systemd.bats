@@ -154,8 +154,11 @@ setup_file() {
 		find_static
 	fi
 	[ -z "$SKIP_REASON" ] || return 0
-	debian_rootfs systemd systemd-sysv dbus python3-minimal
-	[ -z "$SKIP_REASON" ] || return 0
+	if ! debian_rootfs systemd systemd-sysv dbus python3-minimal 2>"$BATS_FILE_TMPDIR/rootfs.err"
+	then
+		SKIP_REASON="cannot make a Debian rootfs: $(tr '\n' ' ' <"$BATS_FILE_TMPDIR/rootfs.err")"
+		return 0
+	fi
 	start_dockerd
 	[ -n "$RUNTIME_BROKEN" ] || boot_systemd
 	if [ -n "$RUNTIME_BROKEN" ]; then

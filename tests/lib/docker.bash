@@ -23,14 +23,15 @@ docker_vars() {
 	export DOCKERD_JOB DOCKERD_PID DOCKER_ROOT DOCKER_SOCK CGROUP_NAME DOCKER_CLI
 }
 
-# dk ARGS...: the docker client of the private daemon, bounded in time.
+# dk ARGS...: the docker client of the private daemon, bounded in time: DK_TIMEOUT seconds
+# (60 unless set, e.g. for a build).
 dk() {
-	DOCKER_CONFIG=$DOCKER_ROOT/client timeout -k 5 60 "$DOCKER_CLI" \
+	DOCKER_CONFIG=$DOCKER_ROOT/client timeout -k 5 "${DK_TIMEOUT:-60}" "$DOCKER_CLI" \
 		-H "unix://$DOCKER_SOCK" "$@"
 }
 
-# start_dockerd [OPTION...]: starts the private daemon with OPTIONs besides its own and waits
-# for it to answer; sets DOCKERD_PID, or SKIP_REASON and RUNTIME_BROKEN with the daemon's last
+# start_dockerd [OPTION...]: starts the private daemon with OPTIONs after its own (so that
+# one given again, e.g. --storage-driver=overlay2, wins) and waits for it to answer; sets DOCKERD_PID, or SKIP_REASON and RUNTIME_BROKEN with the daemon's last
 # error when it does not come up. A timeout bounds its life in case teardown_file never runs.
 # Its own empty config file, so /etc/docker/daemon.json cannot clash with the flags.
 # shellcheck disable=SC2034 # SKIP_REASON and RUNTIME_BROKEN are read by the calling file
@@ -89,39 +90,41 @@ stop_dockerd() {
 		umount -l "$mnt" || true
 	done
 	umount -l "$DOCKER_ROOT/data" 2>/dev/null || true
-	find /sys/fs/cgroup -maxdepth 2 -type d -name "$CGROUP_NAME" -exec rmdir {} + \
-		2>/dev/null || true
+	# The cgroups, deepest first: BuildKit makes one of its own (buildkit) inside.
+	find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CGROUP_NAME*" 2>/dev/null | sort -r |
+		xargs -r rmdir 2>/dev/null || true
 	rm -rf "$DOCKER_ROOT"
 }
 
-# debian_rootfs PACKAGE...: sets DEBIAN_ROOTFS to a tarball of Debian bookworm (mmdebstrap's
-# apt variant) that includes the PACKAGEs, for `docker import`. It is made once and kept for a
-# week under $PID1_TEST_CACHE (/var/tmp/pid1-test-cache), named after the mmdebstrap command,
-# so every file and every run of the suite shares it; a lock keeps two files from making it
-# at once. Needs Debian's mirror; when it cannot be made, sets SKIP_REASON with the last lines
-# of mmdebstrap's output.
-# shellcheck disable=SC2034 # DEBIAN_ROOTFS and SKIP_REASON are read by the calling file
+# debian_rootfs [PACKAGE...]: sets DEBIAN_ROOTFS to a tarball of Debian 12 (mmdebstrap's
+# apt variant of bookworm, with the PACKAGEs), for `dk import` to stand in for a registry
+# image. It is made once and kept for a week under $PID1_TEST_CACHE (/var/tmp/pid1-test-cache),
+# named after the mmdebstrap command, so every file and every run of the suite shares it; a
+# lock keeps two files from making it at once. Needs Debian's mirror; on failure prints the
+# command and mmdebstrap's last lines on stderr and returns 1.
 debian_rootfs() {
 	local cache=${PID1_TEST_CACHE:-/var/tmp/pid1-test-cache} cmd key start
-	cmd=(mmdebstrap --quiet --variant=apt --format=tar --include="$(IFS=,; echo "$*")" bookworm)
+	cmd=(mmdebstrap --quiet --variant=apt --format=tar)
+	[ "$#" -eq 0 ] || cmd+=(--include="$(IFS=,; echo "$*")")
+	cmd+=(bookworm)
 	key=$(printf '%s\n' "${cmd[@]}" | sha256sum | cut -c 1-16)
 	DEBIAN_ROOTFS=$cache/debian-$key.tar
-	mkdir -p "$cache"
+	mkdir -p "$cache" || return 1
 	start=$(now_ms)
 	(
 		flock 9
 		if [ -z "$(find "$DEBIAN_ROOTFS" -mtime -7 2>/dev/null)" ]; then
 			echo "# ${cmd[*]}" >&3
 			rm -f "$DEBIAN_ROOTFS" "$DEBIAN_ROOTFS.part"
-			# Only 0-2 open: it passes fds on to dash, which reads no fd above 9.
+			# Only 0-2 open: mmdebstrap hands apt a pipe on the lowest free fd and names
+			# it in a dash command, which takes fds 0-9 only (bats leaves several open).
 			close_fds_above 2 timeout -k 10 900 "${cmd[@]}" "$DEBIAN_ROOTFS.part" \
 				>"$DEBIAN_ROOTFS.log" 2>&1 && mv "$DEBIAN_ROOTFS.part" "$DEBIAN_ROOTFS"
 		fi
 	) 9>"$DEBIAN_ROOTFS.lock" || true
 	if [ ! -f "$DEBIAN_ROOTFS" ]; then
-		SKIP_REASON="cannot make a Debian rootfs: ${cmd[*]}: $(tail -n 3 \
-			"$DEBIAN_ROOTFS.log" 2>/dev/null | tr '\n' ' ')"
-		return 0
+		echo "${cmd[*]}: $(tail -n 3 "$DEBIAN_ROOTFS.log" 2>/dev/null | tr '\n' ' ')" >&2
+		return 1
 	fi
 	echo "# Debian rootfs $DEBIAN_ROOTFS ready after $(($(now_ms) - start)) ms" >&3
 }
