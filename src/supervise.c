@@ -313,7 +313,11 @@ int supervise_exit_code(const struct pid1_state *st)
 
 	if (st->decider != NULL) {
 		code = exitcode_from_status(st->decider->status);
-		snprintf(how, sizeof(how), "the exit code of %s", st->decider->name);
+		/* A single program is simply the child, as the log has always said. */
+		if (st->nprograms == 1)
+			snprintf(how, sizeof(how), "the child's exit code");
+		else
+			snprintf(how, sizeof(how), "the exit code of %s", st->decider->name);
 	} else if (survivor(st) != NULL) {
 		/* It outlived the whole ladder (stuck in the kernel): report a kill. */
 		code = 128 + SIGKILL;

@@ -400,7 +400,7 @@ stop_graceful() {
 	run -0 dk logs "$NAME"
 	assert_line --index 0 'app: could not connect'
 	assert_line --index 1 --regexp 'pid1\[1\]: notice: main\[[0-9]+\] exited with status 3 after '
-	assert_line --index 2 --regexp "pid1\[1\]: notice: exiting with code 3 \(the exit code of main\)$"
+	assert_line --index 2 --regexp "pid1\[1\]: notice: exiting with code 3 \(the child's exit code\)$"
 }
 
 @test "docker kill --signal HUP, USR1 and WINCH reach the child as the config says" {
