@@ -75,6 +75,29 @@ struct shutdown_conf {
 	struct ladder_step steps[CONF_MAX_STEPS];
 };
 
+/* How a program runs: until stopped, or to completion. */
+enum program_type {
+	PROGRAM_LONGRUN, /* runs until stopped; up for what comes after it once spawned */
+	PROGRAM_ONESHOT, /* runs to completion; up once it exited 0 */
+};
+
+/* A `program NAME { ... }` section, as the file gives it. */
+struct program_conf {
+	char *name;	/* owned */
+	char **command; /* NULL-terminated argv; owned */
+	char **after;	/* names of programs it starts after, NULL-terminated, or NULL; owned */
+	enum program_type type;
+	bool essential;	       /* its end ends pid1 */
+	int restart;	       /* an enum restart_policy, or -1 for the top-level restart policy */
+	bool set_no_new_privs; /* privs.no_new_privs was given; else the top level's */
+	struct privs_conf privs; /* NULL and unset fields take the top level's */
+	int line;		 /* where the section is, for errors found after parsing */
+};
+
+/* The most program sections a file may have, and the longest program name. */
+#define CONF_MAX_PROGRAMS 64
+#define CONF_NAME_MAX	  32
+
 struct pid1_conf {
 	char *path;	    /* the file loaded, NULL for built-in defaults; owned */
 	char **command;	    /* NULL-terminated argv, or NULL */
@@ -89,7 +112,9 @@ struct pid1_conf {
 	int parent_death_signal; /* 0: none (-p) */
 	char *pidfile;		 /* NULL for none (--pidfile); owned */
 	struct restart_conf restart;
-	struct privs_conf privs; /* who the child runs as */
+	struct privs_conf privs;       /* who the child runs as */
+	struct program_conf *programs; /* the program sections, in file order; owned */
+	size_t nprograms;
 };
 
 /* Fills conf with the built-in defaults. */
@@ -113,7 +138,7 @@ void conf_use_command(struct pid1_conf *conf, char **argv);
  */
 int conf_set_string(char **field, const char *value);
 
-/* Frees what conf owns: its strings, the command and the environment lists. */
+/* Frees what conf owns: its strings, the command, the environment lists and programs. */
 void conf_free(struct pid1_conf *conf);
 
 /* A scope from its config word (child, group, all), or -1 when unknown. */

@@ -72,10 +72,20 @@ int conf_set_string(char **field, const char *value)
 	return 0;
 }
 
+/* Frees the strings and lists of privileges keys. */
+static void free_privs(struct privs_conf *privs)
+{
+	free(privs->user);
+	free(privs->group);
+	free(privs->workdir);
+	privs->user = privs->group = privs->workdir = NULL;
+	free_list(&privs->env);
+	free_list(&privs->unset_env);
+}
+
 void conf_free(struct pid1_conf *conf)
 {
-	char **strings[] = {&conf->path,       &conf->pidfile,	   &conf->log.file,
-			    &conf->privs.user, &conf->privs.group, &conf->privs.workdir};
+	char **strings[] = {&conf->path, &conf->pidfile, &conf->log.file};
 	size_t i;
 
 	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -83,6 +93,14 @@ void conf_free(struct pid1_conf *conf)
 		*strings[i] = NULL;
 	}
 	conf_use_command(conf, NULL);
-	free_list(&conf->privs.env);
-	free_list(&conf->privs.unset_env);
+	free_privs(&conf->privs);
+	for (i = 0; i < conf->nprograms; i++) {
+		free(conf->programs[i].name);
+		free_list(&conf->programs[i].command);
+		free_list(&conf->programs[i].after);
+		free_privs(&conf->programs[i].privs);
+	}
+	free(conf->programs);
+	conf->programs = NULL;
+	conf->nprograms = 0;
 }

@@ -13,6 +13,7 @@
 #include "confvalue.h"
 #include "duration.h"
 #include "log.h"
+#include "order.h"
 #include "restart.h"
 #include "signame.h"
 
@@ -181,11 +182,91 @@ static void print_exit_codes(const int *map, FILE *out)
 		fputc('\n', out);
 }
 
+/* A program's privilege keys, only those it sets: the others are the top level's. */
+static void print_program_privs(const struct program_conf *pc, FILE *out)
+{
+	const struct privs_conf *privs = &pc->privs;
+	const char *keys[] = {"user", "group", "workdir"};
+	const char *values[] = {privs->user, privs->group, privs->workdir};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (values[i] == NULL)
+			continue;
+		fprintf(out, "\t%s = ", keys[i]);
+		print_string(out, values[i]);
+		fputc('\n', out);
+	}
+	if (privs->set_umask)
+		fprintf(out, "\tumask = %03o\n", (unsigned int)privs->umask);
+	if (pc->set_no_new_privs)
+		fprintf(out, "\tno-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
+	if (privs->env != NULL) {
+		fputc('\t', out);
+		print_list(out, "env", privs->env);
+	}
+	if (privs->unset_env != NULL) {
+		fputc('\t', out);
+		print_list(out, "unset-env", privs->unset_env);
+	}
+}
+
+static void print_program(const struct program_conf *pc, FILE *out)
+{
+	fputs("program ", out);
+	print_name(out, pc->name);
+	fputs(" {\n\t", out);
+	print_list(out, "command", pc->command);
+	fprintf(out, "\ttype = %s\n", confvalue_name("type", pc->type));
+	if (pc->after != NULL) {
+		fputc('\t', out);
+		print_list(out, "after", pc->after);
+	}
+	fprintf(out, "\tessential = %s\n", pc->essential ? "true" : "false");
+	if (pc->restart >= 0)
+		fprintf(out, "\trestart = %s\n",
+			restart_policy_name((enum restart_policy)pc->restart));
+	print_program_privs(pc, out);
+	fputs("}\n", out);
+}
+
+/* The programs, and as a comment the levels they start in (a level starts together). */
+static void print_programs(const struct pid1_conf *conf, FILE *out)
+{
+	int levels[CONF_MAX_PROGRAMS], top, l;
+	size_t i;
+	bool first;
+
+	if (conf->nprograms == 0)
+		return;
+	for (i = 0; i < conf->nprograms; i++)
+		print_program(&conf->programs[i], out);
+	top = order_levels(conf->programs, conf->nprograms, levels);
+	fputs("# start order (each level starts together, once the one before is up):", out);
+	for (l = 0; l <= top; l++) {
+		fprintf(out, "%s %d:", l == 0 ? "" : ";", l);
+		first = true;
+		if (l == 0 && conf->command != NULL) {
+			fputs(" main", out);
+			first = false;
+		}
+		for (i = 0; i < conf->nprograms; i++) {
+			if (levels[i] != l)
+				continue;
+			fprintf(out, "%s %s", first ? "" : ",", conf->programs[i].name);
+			first = false;
+		}
+	}
+	fputs("\n\n", out);
+}
+
 void conf_print(const struct pid1_conf *conf, FILE *out)
 {
 	fputs("# pid1 configuration in effect: file, command line and built-in defaults\n", out);
 	if (conf->command != NULL)
 		print_list(out, "command", conf->command);
+	else if (conf->nprograms > 0)
+		fputs("# command: none, the programs below run\n", out);
 	else
 		fputs("# command: none, pid1 needs one on its command line\n", out);
 	fprintf(out, "forward-to = %s\n", confvalue_name("forward-to", conf->forward_to));
@@ -208,5 +289,6 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 	print_restart(&conf->restart, out);
 	fputc('\n', out);
 	print_exit_codes(conf->exit_code_map, out);
+	print_programs(conf, out);
 	print_log(&conf->log, out);
 }

@@ -47,6 +47,9 @@ static const struct word repeat_words[] = {
 static const struct word enter_words[] = {
 	{"received", ENTER_RECEIVED}, {"first", ENTER_FIRST}, {NULL, 0},
 };
+static const struct word type_words[] = {
+	{"longrun", PROGRAM_LONGRUN}, {"oneshot", PROGRAM_ONESHOT}, {NULL, 0},
+};
 static const struct word target_words[] = {
 	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
 	{NULL, 0},
@@ -260,6 +263,8 @@ static const struct key keys[] = {
 	{"facility",		parse_word,		facility_words},
 	{"level",		parse_level,		NULL},
 	{"policy",		parse_policy,		NULL},
+	{"restart",		parse_policy,		NULL},
+	{"type",		parse_word,		type_words},
 	{"to",			parse_signal,		NULL},
 	{"parent-death-signal",	parse_signal_or_none,	NULL},
 	{"delay",		parse_duration,		NULL},

@@ -2,7 +2,8 @@
 /*
  * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
  * another signal, ignore it, or start (or advance) the shutdown ladder. Forwarded signals go
- * to the forward-to scope; a reaped child is never signalled (target.c checks).
+ * to the forward-to scope of every running program; a reaped program is never signalled
+ * (target.c checks).
  */
 #include "config.h"
 
@@ -12,8 +13,8 @@
 
 #include "forward.h"
 #include "log.h"
-#include "shutdown.h"
 #include "signame.h"
+#include "supervise.h"
 #include "target.h"
 
 void forward_signal(struct pid1_state *st, int signo)
@@ -35,7 +36,7 @@ void forward_signal(struct pid1_state *st, int signo)
 		log_info("received %s: ignored as configured", in);
 		return;
 	case ACTION_SHUTDOWN:
-		shutdown_begin(st, in, signo);
+		supervise_shutdown(st, in, signo);
 		return;
 	case ACTION_REWRITE:
 		sent = rule->to;
@@ -47,7 +48,7 @@ void forward_signal(struct pid1_state *st, int signo)
 		err = errno;
 		signame_name(signo, in, sizeof(in));
 		signame_name(sent, out, sizeof(out));
-		/* ESRCH: the child is gone and nothing else is in scope. Not an error. */
+		/* ESRCH: the programs are gone and nothing else is in scope. Not an error. */
 		if (err == ESRCH)
 			log_info("received %s: no process left in scope %s to pass it to", in,
 				 target_scope_name(scope));

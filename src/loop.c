@@ -7,8 +7,10 @@
  * a burst of one standard signal that arrives while pid1 works is merged by the kernel into
  * one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a handler
  * run, a pipe byte and a forward each.
- * The pipe's fds and the overflow flags are the only mutable globals, because the handler
- * needs them.
+ * Other modules register their fds as sources, each with its handler, and the loop sleeps
+ * on them all in the same ppoll(), until one deadline: the earliest the caller needs.
+ * The pipe's fds, the overflow flags and the source table are the only mutable globals:
+ * the handler needs the first two, and the third lives as long as the loop.
  */
 #include "config.h"
 
@@ -32,6 +34,16 @@ static pid_t self; /* getpid() once, not once per signal */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
 static sigset_t wait_mask; /* the mask inside ppoll(): the handled signals let through */
+
+/* The fds other modules registered, polled beside the pipe; fixed, so nothing allocates. */
+struct source {
+	int fd;
+	short events;
+	loop_handler *handler;
+	void *ctx;
+};
+static struct source sources[LOOP_MAX_SOURCES];
+static size_t nsources;
 
 /*
  * Synchronous faults stay at their default: catching SEGV and friends in PID 1 would loop
@@ -269,25 +281,33 @@ static size_t take_overflow(int *sigs, size_t n, size_t have)
 	return have;
 }
 
-size_t loop_wait(int timeout_ms, int *sigs, size_t n)
+int loop_add(int fd, short events, loop_handler *handler, void *ctx)
 {
-	struct pollfd pfd = {.fd = pipe_rd, .events = POLLIN};
-	struct timespec ts, *tsp = NULL;
-	unsigned char buf[256];
-	size_t have = 0;
-	ssize_t got;
+	if (nsources >= LOOP_MAX_SOURCES) {
+		errno = ENOSPC;
+		return -1;
+	}
+	sources[nsources++] = (struct source){fd, events, handler, ctx};
+	return 0;
+}
+
+/* Calls the handler of each source poll found ready (pfds[1..]: pfds[0] is the pipe). */
+static void run_sources(const struct pollfd *pfds, size_t n)
+{
 	size_t i;
 
-	if (overflowed)
-		timeout_ms = 0;
-	if (timeout_ms >= 0) {
-		ts.tv_sec = timeout_ms / 1000;
-		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
-		tsp = &ts;
-	}
-	/* EINTR is the usual way out: a handler ran. Its byte is in the pipe. */
-	if (ppoll(&pfd, 1, tsp, &wait_mask) < 0 && errno != EINTR)
-		return 0;
+	for (i = 1; i < n; i++)
+		if (pfds[i].revents != 0)
+			sources[i - 1].handler(pfds[i].fd, pfds[i].revents, sources[i - 1].ctx);
+}
+
+/* Reads signal numbers from the pipe into sigs until it is empty or sigs is full. */
+static size_t drain_pipe(int *sigs, size_t n)
+{
+	unsigned char buf[256];
+	size_t have = 0, i;
+	ssize_t got;
+
 	while (have < n) {
 		size_t want = n - have < sizeof(buf) ? n - have : sizeof(buf);
 
@@ -302,7 +322,34 @@ size_t loop_wait(int timeout_ms, int *sigs, size_t n)
 		if ((size_t)got < want)
 			break;
 	}
-	return take_overflow(sigs, n, have);
+	return have;
+}
+
+size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
+{
+	struct pollfd pfds[1 + LOOP_MAX_SOURCES];
+	struct timespec ts, *tsp = NULL;
+	int timeout_ms = deadline_ms < 0 ? -1 : loop_timeout_until(deadline_ms);
+	size_t i, npfds = 1 + nsources;
+	int ready;
+
+	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
+	for (i = 0; i < nsources; i++)
+		pfds[1 + i] = (struct pollfd){.fd = sources[i].fd, .events = sources[i].events};
+	if (overflowed)
+		timeout_ms = 0;
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	/* EINTR is the usual way out: a handler ran. Its byte is in the pipe. */
+	ready = ppoll(pfds, npfds, tsp, &wait_mask);
+	if (ready < 0 && errno != EINTR)
+		return 0;
+	if (ready > 0)
+		run_sources(pfds, npfds);
+	return take_overflow(sigs, n, drain_pipe(sigs, n));
 }
 
 int64_t loop_now_ms(void)

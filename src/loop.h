@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The self-pipe and the one signal handler. The handler only writes the signal number to a
- * non-blocking pipe; loop_wait() sleeps in ppoll() and hands the numbers back in arrival order.
+ * The self-pipe and the one signal handler, and the fds other modules register. The handler
+ * only writes the signal number to a non-blocking pipe; loop_wait() sleeps in ppoll() on the
+ * pipe and the sources until one deadline, and hands the numbers back in arrival order.
  * The handled signals are blocked everywhere but inside that ppoll().
  */
 #ifndef PID1_LOOP_H
@@ -50,11 +51,24 @@ void loop_restore_reserved(const struct signal_setup *setup);
 /* In the child, last before exec: the signal mask pid1 was started with. */
 void loop_restore_mask(const struct signal_setup *setup);
 
+/* The most fds other modules may register. */
+#define LOOP_MAX_SOURCES 8
+
+/* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
+typedef void loop_handler(int fd, short revents, void *ctx);
+
 /*
- * Waits at most timeout_ms (-1: forever) for signals and stores their numbers, in arrival
- * order, in sigs[0..n). Returns how many were stored; 0 when the timeout passed.
+ * Registers fd (close-on-exec, non-blocking, owned by the caller) for events: handler runs
+ * with ctx whenever poll finds it ready. Returns 0, or -1 with errno ENOSPC when full.
  */
-size_t loop_wait(int timeout_ms, int *sigs, size_t n);
+int loop_add(int fd, short events, loop_handler *handler, void *ctx);
+
+/*
+ * Waits until deadline_ms on CLOCK_MONOTONIC (-1: forever) for signals or a ready source.
+ * Runs the handlers of ready sources, then stores the signal numbers, in arrival order, in
+ * sigs[0..n). Returns how many were stored; 0 when only the deadline or a source woke it.
+ */
+size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t loop_now_ms(void);

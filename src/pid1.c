@@ -17,19 +17,17 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "child.h"
 #include "cli.h"
 #include "conf.h"
 #include "exitcode.h"
 #include "forward.h"
-#include "inherited.h"
 #include "log.h"
 #include "loop.h"
-#include "privs.h"
 #include "reaper.h"
-#include "restart.h"
+#include "roster.h"
 #include "service.h"
 #include "shutdown.h"
+#include "supervise.h"
 #include "signame.h"
 #include "state.h"
 #include "target.h"
@@ -63,9 +61,26 @@ static const char *describe_command(char *const *argv, char *buf, size_t len)
 	return buf;
 }
 
+/* The command, or "3 programs: a, b, c", for the start line. */
+static const char *describe_programs(const struct pid1_state *st, char *buf, size_t len)
+{
+	size_t i;
+
+	if (st->nprograms == 1 && st->conf->command != NULL)
+		return describe_command(st->conf->command, buf, len);
+	snprintf(buf, len, "%zu programs:", st->nprograms);
+	for (i = 0; i < st->nprograms; i++) {
+		strlcat(buf, i == 0 ? " " : ", ", len);
+		strlcat(buf, st->programs[i].name, len);
+	}
+	return buf;
+}
+
 static void log_start(const struct pid1_state *st)
 {
 	const struct pid1_conf *conf = st->conf;
+	bool pause = st->nprograms == 0;
+	bool single = st->nprograms == 1 && conf->command != NULL;
 	char cmd[512];
 
 	/* Escaping the command costs more than the rest of start-up: only for a written line. */
@@ -76,8 +91,10 @@ static void log_start(const struct pid1_state *st)
 		 : st->subreaper ? "subreaper"
 				 : "plain process",
 		 (int)getpid(), conf->path != NULL ? conf->path : "built-in defaults",
-		 st->pause ? "pause mode" : "command: ",
-		 st->pause ? "" : describe_command(conf->command, cmd, sizeof(cmd)));
+		 pause	  ? "pause mode"
+		 : single ? "command: "
+			  : "",
+		 pause ? "" : describe_programs(st, cmd, sizeof(cmd)));
 }
 
 /*
@@ -97,104 +114,27 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		raise(signo); /* blocked: it acts once handled, as configured */
 }
 
-/* Spawns the main child, or sets *code and returns -1. */
-static int start_child(struct pid1_state *st, const struct child_opts *opts, int *code)
+static void reap(struct pid1_state *st)
 {
-	st->child_started_ms = loop_now_ms();
-	st->child = child_spawn(opts, code);
-	if (st->child < 0) {
-		st->child = 0;
-		return -1;
-	}
-	st->child_exited = false;
-	st->children_left = true; /* the reaper alone clears it, once the child is reaped */
-	st->child_pgid = opts->own_group ? st->child : 0;
-	log_info("spawned child %d%s", (int)st->child,
-		 opts->own_group ? " in its own process group" : "");
-	return 0;
-}
-
-/* After a reap, or a start that failed: what the main child's end means for pid1. */
-static void on_child_exit(struct pid1_state *st)
-{
-	if (st->shutting_down)
-		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
-	if (restart_schedule(st))
-		return;
-	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT ||
-	    target_empty(st, st->conf->shutdown.scope)) {
-		st->done = true;
-		return;
-	}
-	shutdown_begin(st, "main child exited while other processes remain", 0);
-}
-
-/*
- * The restart back-off is over: start the child again. A start that fails (exec, or fork out
- * of processes or memory) counts as an exit with its code: the restart policy may try again
- * after its back-off, and what else runs still gets the ladder.
- */
-static void restart_child(struct pid1_state *st, const struct child_opts *opts)
-{
-	int code;
-
-	st->restart_at_ms = -1;
-	if (start_child(st, opts, &code) == 0)
-		return;
-	st->child_exited = true;
-	st->child_status = W_EXITCODE(code, 0);
-	on_child_exit(st);
-}
-
-/*
- * A child that holds the terminal and stops on Ctrl-Z has no shell to resume it: Ctrl-C
- * would then wait on a stopped process, and the container hang. It is continued at once.
- */
-static void continue_stopped_child(struct pid1_state *st, const struct child_opts *opts)
-{
-	if (!st->child_stopped)
-		return;
-	st->child_stopped = false;
-	if (!opts->take_tty || st->child_exited)
-		return;
-	log_info("child %d stopped on the terminal's Ctrl-Z with no shell to resume it: continued",
-		 (int)st->child);
-	if (target_signal(st, SCOPE_GROUP, SIGCONT) < 0)
-		log_warn("cannot continue the child's process group: %m");
-}
-
-static void reap(struct pid1_state *st, const struct child_opts *opts)
-{
-	bool had_exited = st->child_exited;
-
 	reaper_collect(st);
-	continue_stopped_child(st, opts);
-	if (st->child_exited && !had_exited)
-		on_child_exit(st);
+	supervise_settle(st);
 }
 
-/* The nearer of two poll timeouts, where -1 means none. */
-static int nearest(int a, int b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
-/* The event loop: sleep in poll, act on signals in arrival order, reap, move the ladder. */
-static void run(struct pid1_state *st, const struct child_opts *opts)
+/*
+ * The event loop: sleep in poll until a signal or the one deadline (the earliest any
+ * program or the ladder needs), act on signals in arrival order, reap, then let time move
+ * the ladder and the back-offs on.
+ */
+static void run(struct pid1_state *st)
 {
 	int sigs[SIGNAL_BATCH];
 	bool sigchld;
 	size_t n, i;
 
-	/* The child may have died before SIGCHLD had a handler to run. */
-	reap(st, opts);
-	while (!st->done) {
-		n = loop_wait(nearest(shutdown_timeout(st), restart_timeout(st)), sigs,
-			      SIGNAL_BATCH);
+	/* A program may have died before SIGCHLD had a handler to run. */
+	reap(st);
+	while (st->phase != PHASE_DONE) {
+		n = loop_wait(supervise_deadline(st), sigs, SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {
 			if (sigs[i] == SIGCHLD)
@@ -203,40 +143,10 @@ static void run(struct pid1_state *st, const struct child_opts *opts)
 				forward_signal(st, sigs[i]);
 		}
 		if (sigchld)
-			reap(st, opts);
+			reap(st);
 		shutdown_tick(st);
-		if (!st->done && restart_timeout(st) == 0)
-			restart_child(st, opts);
+		supervise_tick(st);
 	}
-}
-
-static int final_exit_code(const struct pid1_state *st)
-{
-	char how[64];
-	int code, remapped;
-
-	if (st->child_exited) {
-		code = exitcode_from_status(st->child_status);
-		snprintf(how, sizeof(how), "the child's exit code");
-	} else if (st->pause) {
-		code = 0;
-		snprintf(how, sizeof(how), "pause mode ended");
-	} else {
-		/* The child outlived the whole ladder (stuck in the kernel): report a kill. */
-		code = 128 + SIGKILL;
-		snprintf(how, sizeof(how), "the child outlived the shutdown ladder");
-	}
-	/* A clean exit is routine (info); anything else is worth a line at the default level. */
-	remapped = exitcode_remap(st->conf->exit_code_map, code);
-	if (remapped != code) {
-		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
-		return remapped;
-	}
-	if (code == 0)
-		log_info("exiting with code 0 (%s)", how);
-	else
-		log_notice("exiting with code %d (%s)", code, how);
-	return code;
 }
 
 /* With a terminal in the foreground, the child takes it over (docker run -it). */
@@ -249,10 +159,8 @@ static bool own_terminal(void)
 
 int main(int argc, char **argv)
 {
-	struct pid1_state st = {.step = -1, .deadline_ms = -1, .restart_at_ms = -1};
+	struct pid1_state st = {.phase = PHASE_RUN, .ladder = {.step = -1, .deadline_ms = -1}};
 	struct signal_setup signals;
-	struct child_opts spawn = {.signals = &signals};
-	struct privs privs = {0};
 	struct pid1_conf conf;
 	struct options opts;
 	pid_t parent;
@@ -277,7 +185,7 @@ int main(int argc, char **argv)
 		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
 		goto out_conf;
 	}
-	if (conf.command == NULL && !opts.pause) {
+	if (conf.command == NULL && conf.nprograms == 0 && !opts.pause) {
 		fprintf(stderr, "pid1: no command given (on the command line or as 'command' in "
 				"the config file)\n");
 		cli_usage(stderr);
@@ -285,7 +193,8 @@ int main(int argc, char **argv)
 		goto out_conf;
 	}
 	code = EXIT_USAGE;
-	if (privs_resolve(&conf.privs, &privs) < 0)
+	st.conf = &conf;
+	if (roster_build(&st, &conf, &signals, own_terminal()) < 0)
 		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;
@@ -293,8 +202,6 @@ int main(int argc, char **argv)
 		goto out_log;
 
 	code = EXIT_START_FAILED;
-	st.conf = &conf;
-	st.pause = opts.pause;
 	if (reaper_init(&st, conf.subreaper) < 0)
 		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
 	if (loop_init(&signals) < 0) {
@@ -305,23 +212,15 @@ int main(int argc, char **argv)
 	if (conf.parent_death_signal != opts.parent_death_signal)
 		set_parent_death_signal(conf.parent_death_signal, parent);
 	log_start(&st);
-	spawn.argv = conf.command;
-	spawn.privs = &privs;
-	/* A child kept from pid1's terminal leads a session of its own: no terminal to take. */
-	spawn.new_session = privs.new_session;
-	spawn.take_tty = !spawn.new_session && own_terminal();
-	spawn.own_group = spawn.take_tty || spawn.new_session || conf.forward_to == SCOPE_GROUP ||
-			  conf.shutdown.scope == SCOPE_GROUP;
-	if (!st.pause && start_child(&st, &spawn, &code) < 0)
-		goto out_pidfile;
-	inherited_release(&conf);
 
 	/*
-	 * From here on pid1 must not die: the child runs, and as PID 1 our exit would have
-	 * the kernel SIGKILL everything in the namespace. Failures are logged and survived.
+	 * From here on pid1 must not die: programs run, and as PID 1 our exit would have the
+	 * kernel SIGKILL everything in the namespace. Failures are logged and survived; a
+	 * program that cannot start ends the run through the supervisor, with its code.
 	 */
-	run(&st, &spawn);
-	code = final_exit_code(&st);
+	supervise_start(&st);
+	run(&st);
+	code = supervise_exit_code(&st);
 	if (log_dropped() > 0)
 		log_warn("%lu log lines were dropped because a log target was not writable",
 			 log_dropped());
@@ -332,7 +231,7 @@ out_log:
 	log_close();
 out_conf:
 	target_free();
-	privs_free(&privs);
+	roster_free(&st);
 	conf_free(&conf);
 	return code;
 }

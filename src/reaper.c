@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reaping. Signals coalesce: one SIGCHLD may stand for a thousand exits, so every wake-up
- * calls waitpid(-1, WNOHANG) until nothing is left. The main child's status is recorded
- * here and nowhere else, which is what keeps pid1 from ever signalling a reaped pid.
+ * calls waitpid(-1, WNOHANG) until nothing is left. A program's end goes to the supervisor
+ * at once, which is what keeps pid1 from ever signalling a reaped pid; it acts on it only
+ * after the reaping is done.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "loop.h"
 #include "reaper.h"
 #include "signame.h"
+#include "supervise.h"
 
 #include "log.h"
 
@@ -40,8 +42,7 @@ int reaper_init(struct pid1_state *st, bool force)
 	return 0;
 }
 
-/* "exited with status 3" or "killed by SIGKILL", for the log. */
-static const char *describe(int status, char *buf, size_t len)
+const char *reaper_describe(int status, char *buf, size_t len)
 {
 	char name[SIGNAME_MAX];
 
@@ -54,33 +55,16 @@ static const char *describe(int status, char *buf, size_t len)
 	return buf;
 }
 
-static void note_main_child(struct pid1_state *st, int status)
-{
-	char how[64], took[32];
-	int level;
-
-	st->child_exited = true;
-	st->child_status = status;
-	/* A quiet container stays quiet: only a failing child is news at the default level. */
-	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
-	if (log_get_level() < level)
-		return;
-	describe(status, how, sizeof(how));
-	duration_format(loop_now_ms() - st->child_started_ms, took, sizeof(took));
-	if (level == LOG_INFO)
-		log_info("child %d %s after %s", (int)st->child, how, took);
-	else
-		log_notice("child %d %s after %s", (int)st->child, how, took);
-}
-
 static void note_orphan(const struct pid1_state *st, pid_t pid, int status)
 {
 	char how[64];
 
 	if (st->conf->warn_on_reap)
-		log_warn("reaped zombie %d, %s", (int)pid, describe(status, how, sizeof(how)));
+		log_warn("reaped zombie %d, %s", (int)pid,
+			 reaper_describe(status, how, sizeof(how)));
 	else if (log_get_level() >= LOG_DEBUG) /* skip describe() when nothing is written */
-		log_debug("reaped orphan %d, %s", (int)pid, describe(status, how, sizeof(how)));
+		log_debug("reaped orphan %d, %s", (int)pid,
+			  reaper_describe(status, how, sizeof(how)));
 }
 
 size_t reaper_collect(struct pid1_state *st)
@@ -90,18 +74,16 @@ size_t reaper_collect(struct pid1_state *st)
 	pid_t pid;
 
 	for (;;) {
-		/* WUNTRACED: a main child stopped by Ctrl-Z is news too, see pid1.c. */
+		/* WUNTRACED: a program stopped by Ctrl-Z is news too, see supervise.c. */
 		pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
 		if (pid > 0 && WIFSTOPPED(status)) {
-			if (pid == st->child && !st->child_exited && WSTOPSIG(status) == SIGTSTP)
-				st->child_stopped = true;
+			if (WSTOPSIG(status) == SIGTSTP)
+				supervise_stopped(st, pid);
 			continue;
 		}
 		if (pid > 0) {
 			n++;
-			if (pid == st->child && !st->child_exited)
-				note_main_child(st, status);
-			else
+			if (!supervise_reaped(st, pid, status))
 				note_orphan(st, pid, status);
 			continue;
 		}

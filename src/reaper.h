@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reaping: every zombie that comes to pid1, the main child's status among them.
+ * Reaping: every zombie that comes to pid1, the programs' statuses among them.
  */
 #ifndef PID1_REAPER_H
 #define PID1_REAPER_H
@@ -17,9 +17,12 @@
 int reaper_init(struct pid1_state *st, bool force);
 
 /*
- * Reaps every exited child without blocking, records the main child's status, and sets
- * st->children_left. Returns how many were reaped.
+ * Reaps every exited child without blocking, hands the programs' ends to the supervisor
+ * (supervise_reaped), and sets st->children_left. Returns how many were reaped.
  */
 size_t reaper_collect(struct pid1_state *st);
+
+/* "exited with status 3" or "killed by SIGKILL" for a wait status, for the log. */
+const char *reaper_describe(int status, char *buf, size_t len);
 
 #endif

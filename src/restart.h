@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The restart policy: when the main child exits, start it again after an exponential
- * back-off, and give up after too many restarts within a window.
+ * The restart policy: whether a program that ended starts again, after what exponential
+ * back-off, and when to give up because it restarts too often within a window. Pure
+ * arithmetic on a program's restart history and a time passed in: no clock, no log.
  */
 #ifndef PID1_RESTART_H
 #define PID1_RESTART_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum restart_policy {
-	RESTART_NO,	    /* the child's exit ends pid1 (default) */
+	RESTART_NO,	    /* the program's end is final (default) */
 	RESTART_ON_FAILURE, /* restart after a non-zero exit or a death by signal */
 	RESTART_ALWAYS,	    /* restart after any exit */
 };
 
-/* The most restarts a window may count: bounds the history kept in the state. */
+/* The most restarts a window may count: bounds the history kept per program. */
 #define RESTART_LIMIT_MAX 1000
 
 struct restart_conf {
@@ -26,19 +28,22 @@ struct restart_conf {
 	int64_t window_ms;
 };
 
-struct pid1_state;
+/* The restarts a program has had: when each of the last RESTART_LIMIT_MAX was due. */
+struct restart_history {
+	size_t nrestarts;
+	int64_t times[RESTART_LIMIT_MAX];
+};
+
+/* Whether the policy asks for a restart after an end with this wait status. */
+bool restart_wanted(const struct restart_conf *rc, int wstatus);
 
 /*
- * Called when the main child has exited and no shutdown runs. Returns true when a restart
- * was scheduled (the loop waits for restart_timeout), false when pid1 should go on to exit.
+ * Books a restart at now: returns its back-off in ms and records it in h, or returns -1
+ * (nothing recorded) when limit restarts already fall within the window ending at now.
+ * *recent is set to the restarts counted in the window before this one.
  */
-bool restart_schedule(struct pid1_state *st);
-
-/* Drops a scheduled restart (a shutdown signal during the back-off). True if one was pending. */
-bool restart_cancel(struct pid1_state *st);
-
-/* Milliseconds until the scheduled restart, 0 when due, -1 when none is scheduled. */
-int restart_timeout(const struct pid1_state *st);
+int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
+		     size_t *recent);
 
 /* Policy from its name (no, on-failure, always); -1 when unknown. */
 int restart_policy_parse(const char *name);

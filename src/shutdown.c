@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shutdown ladder. Each step sends its signal to the scope and waits up to its grace
- * for the scope to empty; the reaper's wake-ups end a step early, the deadline (the poll
+ * The shutdown ladder, in stages: the programs of the highest level that still run get
+ * the ladder first, then the next level down, and last the whole scope (programs of level 0
+ * and every leftover), as with a single child. Each step sends its signal and waits up to
+ * its grace for the stage to empty; the reaper's wake-ups end a step early, the deadline (the poll
  * timeout, on CLOCK_MONOTONIC) ends it late. Nothing here sleeps or touches SIGALRM.
  */
 #include "config.h"
@@ -10,11 +12,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "duration.h"
 #include "log.h"
 #include "loop.h"
-#include "restart.h"
 #include "shutdown.h"
 #include "signame.h"
 #include "target.h"
@@ -35,56 +37,113 @@ static void end_step(const struct pid1_state *st, const char *how, bool timed_ou
 {
 	char took[32];
 
-	if (st->step < 0 || (size_t)st->step >= ladder(st)->nsteps)
+	if (st->ladder.step < 0 || (size_t)st->ladder.step >= ladder(st)->nsteps)
 		return;
-	duration_format(loop_now_ms() - st->step_started_ms, took, sizeof(took));
+	duration_format(loop_now_ms() - st->ladder.step_started_ms, took, sizeof(took));
 	if (timed_out)
-		log_warn("shutdown step %d %s after %s", st->step + 1, how, took);
+		log_warn("shutdown step %d %s after %s", st->ladder.step + 1, how, took);
 	else
-		log_info("shutdown step %d %s after %s", st->step + 1, how, took);
+		log_info("shutdown step %d %s after %s", st->ladder.step + 1, how, took);
 }
 
-/* Sends signo to the scope as step number idx (0-based) and arms its grace deadline. */
+/* "web, php" for the running programs of a level, into buf. */
+static const char *level_names(const struct pid1_state *st, int level, char *buf, size_t len)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->nprograms; i++) {
+		if (st->programs[i].level != level || !program_running(&st->programs[i]))
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", len);
+		strlcat(buf, st->programs[i].name, len);
+	}
+	return buf;
+}
+
+/* Sends signo to the current stage as step number idx (0-based) and arms its grace deadline. */
 static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_ms)
 {
 	const struct shutdown_conf *sc = ladder(st);
-	char name[SIGNAME_MAX], grace[32];
-	int left = target_count(st, sc->scope);
+	struct ladder *l = &st->ladder;
+	char name[SIGNAME_MAX], grace[32], who[128];
+	int left, rc;
 
-	st->step = idx;
-	st->step_started_ms = loop_now_ms();
-	st->deadline_ms = st->step_started_ms + grace_ms;
+	l->step = idx;
+	l->step_started_ms = loop_now_ms();
+	l->deadline_ms = l->step_started_ms + grace_ms;
 	signame_name(signo, name, sizeof(name));
 	duration_format(grace_ms, grace, sizeof(grace));
-	if (target_signal(st, sc->scope, signo) < 0 && errno != ESRCH)
-		log_warn("shutdown step %d: cannot send %s to %s: %m", idx + 1, name,
-			 target_scope_name(sc->scope));
+	if (l->stage >= 0) {
+		/* Programs that come after others stop first, while what they need still runs. */
+		left = target_count_level(st, l->stage);
+		level_names(st, l->stage, who, sizeof(who));
+		rc = target_signal_level(st, l->stage, signo);
+	} else {
+		left = target_count(st, sc->scope);
+		strlcpy(who, target_scope_name(sc->scope), sizeof(who));
+		rc = target_signal(st, sc->scope, signo);
+	}
+	if (rc < 0 && errno != ESRCH)
+		log_warn("shutdown step %d: cannot send %s to %s: %m", idx + 1, name, who);
 	/* A stopped process cannot act on the signal until it runs again (as systemd does). */
-	if (signo != SIGKILL && signo != SIGCONT)
-		target_signal(st, sc->scope, SIGCONT);
+	if (signo != SIGKILL && signo != SIGCONT) {
+		if (l->stage >= 0)
+			target_signal_level(st, l->stage, SIGCONT);
+		else
+			target_signal(st, sc->scope, SIGCONT);
+	}
 	if (left >= 0)
 		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s", idx + 1,
-			   sc->nsteps, name, target_scope_name(sc->scope), left,
-			   left == 1 ? "" : "es", grace);
+			   sc->nsteps, name, who, left, left == 1 ? "" : "es", grace);
 	else
 		log_notice("shutdown step %d/%zu: %s to %s, grace %s", idx + 1, sc->nsteps, name,
-			   target_scope_name(sc->scope), grace);
+			   who, grace);
 }
 
 static void finish(struct pid1_state *st, const char *why)
 {
-	st->shutting_down = false;
-	st->deadline_ms = -1;
-	st->done = true;
+	st->phase = PHASE_DONE;
+	st->ladder.deadline_ms = -1;
 	log_info("shutdown finished: %s", why);
 }
 
-/* Starts step idx, or finishes when the ladder has no more steps. */
+/* The highest level below below that still has running programs, else -1: the whole scope. */
+static int next_stage(const struct pid1_state *st, int below)
+{
+	int level;
+
+	/* Level 0 depends on nothing: it is stopped with the rest of the scope. */
+	for (level = below - 1; level >= 1; level--)
+		if (target_count_level(st, level) > 0)
+			return level;
+	return -1;
+}
+
+static void start_step(struct pid1_state *st, int idx);
+
+/* The stage of one level is over: on to the next, from the entry step. */
+static void next_stage_from(struct pid1_state *st, int idx)
+{
+	st->ladder.stage = next_stage(st, st->ladder.stage);
+	start_step(st, idx);
+}
+
+/* Starts step idx of the stage, or moves on when the ladder has no more steps. */
 static void start_step(struct pid1_state *st, int idx)
 {
 	const struct shutdown_conf *sc = ladder(st);
 	int left;
 
+	if ((size_t)idx >= sc->nsteps && st->ladder.stage >= 0) {
+		log_warn("shutdown ladder exhausted with %d program%s of level %d left",
+			 target_count_level(st, st->ladder.stage),
+			 target_count_level(st, st->ladder.stage) == 1 ? "" : "s",
+			 st->ladder.stage);
+		next_stage_from(st, st->ladder.entry_step);
+		return;
+	}
 	if ((size_t)idx >= sc->nsteps) {
 		left = target_count(st, sc->scope);
 		if (left > 0)
@@ -108,7 +167,7 @@ static void kill_now(struct pid1_state *st)
 /* The step after the current one; after the delay, the step the ladder is entered at. */
 static int next_step(const struct pid1_state *st)
 {
-	return st->step < 0 ? st->entry_step : st->step + 1;
+	return st->ladder.step < 0 ? st->ladder.entry_step : st->ladder.step + 1;
 }
 
 /*
@@ -129,66 +188,82 @@ static int entry_step(const struct shutdown_conf *sc, int signo)
 void shutdown_begin(struct pid1_state *st, const char *why, int signo)
 {
 	const struct shutdown_conf *sc = ladder(st);
+	struct ladder *l = &st->ladder;
 	char delay[32];
 
-	/* A shutdown during the restart back-off: the child stays down. */
-	restart_cancel(st);
-	if (st->shutting_down) {
+	if (st->phase == PHASE_DONE)
+		return;
+	if (st->phase == PHASE_STOPPING) {
 		log_notice("%s during shutdown: %s", why,
 			   sc->on_repeat == ON_REPEAT_KILL ? "killing now"
 							   : "skipping to the next step");
 		end_step(st, "cut short", false);
-		if (sc->on_repeat == ON_REPEAT_KILL)
+		if (sc->on_repeat == ON_REPEAT_KILL) {
+			/* Killing now means everything: no level waits for its own ladder. */
+			l->stage = -1;
 			kill_now(st);
-		else
+		} else {
 			start_step(st, next_step(st));
+		}
 		return;
 	}
-	st->shutting_down = true;
-	st->entry_step = entry_step(sc, signo);
+	st->phase = PHASE_STOPPING;
+	l->entry_step = entry_step(sc, signo);
+	l->stage = next_stage(st, st->max_level + 1);
 	log_notice("shutdown begins: %s; scope %s, %zu step%s, from step %d", why,
 		   target_scope_name(sc->scope), sc->nsteps, sc->nsteps == 1 ? "" : "s",
-		   st->entry_step + 1);
+		   l->entry_step + 1);
 	if (sc->delay_ms > 0) {
 		/* Time for load balancers to stop sending work before anything is signalled. */
-		st->step = -1;
-		st->deadline_ms = loop_now_ms() + sc->delay_ms;
+		l->step = -1;
+		l->deadline_ms = loop_now_ms() + sc->delay_ms;
 		log_info("waiting %s before the first step",
 			 duration_format(sc->delay_ms, delay, sizeof(delay)));
 		return;
 	}
-	start_step(st, st->entry_step);
+	start_step(st, l->entry_step);
 }
 
 void shutdown_tick(struct pid1_state *st)
 {
 	const struct shutdown_conf *sc = ladder(st);
+	struct ladder *l = &st->ladder;
 
-	if (!st->shutting_down)
+	if (st->phase != PHASE_STOPPING)
 		return;
-	if (target_empty(st, sc->scope)) {
+	if (l->stage >= 0 && target_count_level(st, l->stage) == 0) {
+		if (l->step >= 0) {
+			end_step(st, "ended: nothing left", false);
+			next_stage_from(st, l->entry_step);
+			return;
+		}
+		l->stage = next_stage(st, l->stage); /* gone during the delay */
+	}
+	if (l->stage < 0 && target_empty(st, sc->scope)) {
 		end_step(st, "ended: nothing left", false);
 		finish(st, "nothing left in scope");
 		return;
 	}
-	if (loop_now_ms() < st->deadline_ms)
+	if (loop_now_ms() < l->deadline_ms)
 		return;
 	end_step(st, "timed out", true);
 	start_step(st, next_step(st));
 }
 
-int shutdown_timeout(const struct pid1_state *st)
+int64_t shutdown_deadline(const struct pid1_state *st)
 {
-	int timeout;
+	const struct ladder *l = &st->ladder;
+	int64_t recheck;
 
-	if (!st->shutting_down || st->deadline_ms < 0)
+	if (st->phase != PHASE_STOPPING || l->deadline_ms < 0)
 		return -1;
-	timeout = loop_timeout_until(st->deadline_ms);
 	/*
 	 * SIGCHLD tells when pid1's own children end, but not when a process in the group or,
 	 * as PID 1, anyone kill(-1) reached (docker exec, nsenter) does: look again meanwhile.
 	 */
-	if (ladder(st)->scope != SCOPE_CHILD && st->step >= 0 && timeout > RECHECK_MS)
-		timeout = RECHECK_MS;
-	return timeout;
+	recheck = loop_now_ms() + RECHECK_MS;
+	if (ladder(st)->scope != SCOPE_CHILD && l->stage < 0 && l->step >= 0 &&
+	    l->deadline_ms > recheck)
+		return recheck;
+	return l->deadline_ms;
 }

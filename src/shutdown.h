@@ -21,7 +21,7 @@ void shutdown_begin(struct pid1_state *st, const char *why, int signo);
 /* Moves the ladder on: next step when a deadline passed, done when nothing is left. */
 void shutdown_tick(struct pid1_state *st);
 
-/* The poll timeout until the next deadline, in ms; -1 when nothing is due. */
-int shutdown_timeout(const struct pid1_state *st);
+/* When the ladder next needs a tick (CLOCK_MONOTONIC ms); -1 when never. */
+int64_t shutdown_deadline(const struct pid1_state *st);
 
 #endif

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reaching processes. The scope "all" means kill(-1) when pid1 is PID 1 of a namespace
- * (every process in it but pid1), and every descendant found in /proc when pid1 is only a
- * subreaper, since kill(-1) there would reach the whole machine. Walking /proc allocates
- * nothing (getdents64 into a buffer on the stack), except the table of every process that
- * finding descendants needs, which is kept for the next walk.
+ * Reaching processes: the programs, their process groups, or everything. Programs are
+ * signalled from the highest level down, so what comes after another hears first. The scope
+ * "all" means kill(-1) when pid1 is PID 1 of a namespace (every process in it but pid1), and every
+ * descendant found in /proc when pid1 is only a subreaper, since kill(-1) there would reach the
+ * whole machine. Walking /proc allocates nothing (getdents64 into a buffer on the stack), except
+ * the table of every process that finding descendants needs, which is kept for the next walk.
  */
 #include "config.h"
 
@@ -169,16 +170,41 @@ static void mark_descendants(struct proc *procs, size_t n)
 		descends(procs, n, &procs[i], self_pid);
 }
 
+/* Whether pid is one of the programs' live processes. */
+static bool is_program(const struct pid1_state *st, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Whether p is in a program's process group, or is a program sharing pid1's group. */
+static bool in_program_group(const struct pid1_state *st, const struct proc *p)
+{
+	const struct program *prog;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		prog = &st->programs[i];
+		if (prog->pgid > 0 ? p->pgrp == prog->pgid
+				   : program_running(prog) && p->pid == prog->pid)
+			return true;
+	}
+	return false;
+}
+
 static bool in_scope(const struct pid1_state *st, enum scope scope, const struct proc *p)
 {
 	if (p->pid == self_pid || p->zombie)
 		return false;
 	switch (scope) {
 	case SCOPE_CHILD:
-		return !st->child_exited && p->pid == st->child;
+		return is_program(st, p->pid);
 	case SCOPE_GROUP:
-		return st->child_pgid > 0 ? p->pgrp == st->child_pgid
-					  : !st->child_exited && p->pid == st->child;
+		return in_program_group(st, p);
 	case SCOPE_ALL:
 		return st->is_pid1 || p->mine;
 	}
@@ -225,22 +251,58 @@ static int walk(const struct pid1_state *st, enum scope scope, int signo)
 	return hit;
 }
 
+/*
+ * Sends signo to one program: its group when it has one and group is asked, else its pid
+ * while it is not reaped. Returns 1 when something was reached, 0 otherwise (errno set).
+ */
+static int signal_program(const struct program *p, bool group, int signo)
+{
+	if (group && p->pgid > 0)
+		return kill(-p->pgid, signo) == 0;
+	/* A program sharing pid1's group: signalling the group would hit pid1 too. */
+	if (!program_running(p)) {
+		errno = ESRCH;
+		return 0;
+	}
+	return kill(p->pid, signo) == 0;
+}
+
+int target_signal_program(const struct program *p, int signo)
+{
+	return signal_program(p, true, signo) ? 0 : -1;
+}
+
+/* Sends signo to the programs of level (-1: every level, the highest first); 0 when one was
+ * reached. */
+static int signal_programs(const struct pid1_state *st, int level, bool group, int signo)
+{
+	int hit = 0, err = ESRCH, l;
+	size_t i;
+
+	for (l = level >= 0 ? level : st->max_level; l >= 0 && (level < 0 || l == level); l--) {
+		for (i = 0; i < st->nprograms; i++) {
+			if (st->programs[i].level != l)
+				continue;
+			if (signal_program(&st->programs[i], group, signo))
+				hit++;
+			else if (errno != ESRCH)
+				err = errno;
+		}
+	}
+	if (hit > 0)
+		return 0;
+	errno = err;
+	return -1;
+}
+
 int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 {
 	int hit;
 
 	switch (scope) {
 	case SCOPE_GROUP:
-		if (st->child_pgid > 0)
-			return kill(-st->child_pgid, signo);
-		/* The child shares pid1's group: signalling it would hit pid1 too. */
-		/* fall through */
 	case SCOPE_CHILD:
-		if (st->child <= 0 || st->child_exited) {
-			errno = ESRCH;
-			return -1;
-		}
-		return kill(st->child, signo);
+		return signal_programs(st, -1, scope == SCOPE_GROUP, signo);
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
@@ -255,23 +317,57 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	return -1;
 }
 
+int target_signal_level(const struct pid1_state *st, int level, int signo)
+{
+	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo);
+}
+
+/* Running programs of level (-1: all). */
+static int count_programs(const struct pid1_state *st, int level)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if ((level < 0 || st->programs[i].level == level) &&
+		    program_running(&st->programs[i]))
+			n++;
+	return n;
+}
+
+int target_count_level(const struct pid1_state *st, int level)
+{
+	return count_programs(st, level);
+}
+
 int target_count(const struct pid1_state *st, enum scope scope)
 {
 	if (scope == SCOPE_CHILD)
-		return st->child > 0 && !st->child_exited;
+		return count_programs(st, -1);
 	return walk(st, scope, 0);
+}
+
+/* Whether every program's group is empty; signal 0 probes without disturbing it. */
+static bool groups_empty(const struct pid1_state *st)
+{
+	const struct program *p;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (p->pgid > 0 ? !(kill(-p->pgid, 0) < 0 && errno == ESRCH) : program_running(p))
+			return false;
+	}
+	return true;
 }
 
 bool target_empty(const struct pid1_state *st, enum scope scope)
 {
 	switch (scope) {
 	case SCOPE_GROUP:
-		/* Signal 0 probes the group without disturbing it. */
-		if (st->child_pgid > 0)
-			return kill(-st->child_pgid, 0) < 0 && errno == ESRCH;
-		/* fall through */
+		return groups_empty(st);
 	case SCOPE_CHILD:
-		return st->child <= 0 || st->child_exited;
+		return count_programs(st, -1) == 0;
 	case SCOPE_ALL:
 		if (st->children_left)
 			return false;

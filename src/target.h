@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reaching processes: sending a signal to a scope (the child, its group, everything) and
+ * Reaching processes: sending a signal to a scope (the programs, their groups, everything) and
  * counting what is left in it. The only place pid1 calls kill().
  */
 #ifndef PID1_TARGET_H
@@ -15,6 +15,15 @@
  * Returns 0 when at least one process was reached, -1 otherwise (errno set).
  */
 int target_signal(const struct pid1_state *st, enum scope scope, int signo);
+
+/* Sends signo to one program: its process group when it has one, else its process. */
+int target_signal_program(const struct program *p, int signo);
+
+/* Sends signo to the running programs of one level (their groups with scope group). */
+int target_signal_level(const struct pid1_state *st, int level, int signo);
+
+/* How many programs of one level are still running. */
+int target_count_level(const struct pid1_state *st, int level);
 
 /* How many live processes remain in scope; -1 when it cannot tell. */
 int target_count(const struct pid1_state *st, enum scope scope);

@@ -47,9 +47,12 @@ only_in() {
 	done
 }
 
-@test "libconfuse is used only in conf.c" {
+# conf.c holds the schema; its validators (confcheck.c) and the copy of the parsed tree
+# (confcopy.c) need libconfuse's accessors too, and one file for all three outgrew ~400 lines.
+@test "libconfuse is used only in conf.c and its two helpers" {
 	run -0 files_using '#[[:space:]]*include[[:space:]]*<confuse\.h>'
-	assert_output "src/conf.c"
+	assert_line "src/conf.c"
+	only_in src/conf.c src/confcheck.c src/confcopy.c
 }
 
 @test "fork and exec happen only in child.c" {

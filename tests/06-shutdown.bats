@@ -592,7 +592,7 @@ write_second_run_cleaner() {
 	chmod +x "$S/app" "$S/app.daemon"
 	run -126 --separate-stderr pid1_run -v -c "$CONF" -- "$S/app" "$S/daemon"
 	file_has "$S/daemon" cleaned
-	[ "$(grep -c 'restarting the child in' <<<"$stderr")" -eq 2 ] || fail "$stderr"
+	[ "$(grep -c 'restarting main in' <<<"$stderr")" -eq 2 ] || fail "$stderr"
 	stderr_has "Permission denied"
 	stderr_has "shutdown begins: main child exited while other processes remain"
 }
@@ -625,7 +625,7 @@ write_second_run_cleaner() {
 	pid1_wait
 	[ "$status" -eq 0 ] || fail "pid1 exited $status: $(cat "$S/err")"
 	assert_equal "$(wc -l <"$w/runs")" 2
-	[ "$(grep -c 'restarting the child in' "$S/err")" -eq 2 ]
+	[ "$(grep -c 'restarting main in' "$S/err")" -eq 2 ]
 	rm -rf "$w"
 }
 

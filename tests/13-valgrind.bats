@@ -67,6 +67,34 @@ CONF
 	assert_clean
 }
 
+@test "valgrind: several programs, a restart, a cycle refused" {
+	local conf=$BATS_TEST_TMPDIR/pid1.conf
+	cat >"$conf" <<'CONF'
+env = { "A=1" }
+restart { delay = 100ms }
+program setup { command = { "true" } type = oneshot }
+program flaky {
+    command = { "sh", "-c", "exit 1" }
+    after = { setup }
+    restart = on-failure
+    env = { "B=2" }
+    unset-env = { "A" }
+}
+program web {
+    command = { "sh", "-c", "sleep 0.5; exit 4" }
+    after = { setup }
+    essential = true
+}
+CONF
+	run -4 pid1_run -c "$conf"
+	assert_clean
+	run -0 pid1_run -n -c "$conf" -- true
+	assert_clean
+	printf 'program a { command = { "x" } after = { a } }\n' >"$conf"
+	run -2 pid1_run -c "$conf"
+	assert_clean
+}
+
 @test "valgrind: a refused config file" {
 	local conf=$BATS_TEST_TMPDIR/bad.conf
 	printf 'signal SIGFOO { action = forward }\n' >"$conf"

@@ -411,7 +411,7 @@ PID1_SV_OVER=new value"
 	local g
 	mapfile -t g < <(gaps "$S/runs")
 	# The delays pid1 chose, exactly; the measured gaps, with room for a loaded machine.
-	assert_equal "$(grep -o 'restarting the child in [0-9a-z]*' <<<"$stderr" | awk '{print $5}' | tr '\n' ' ')" \
+	assert_equal "$(grep -o 'restarting main in [0-9a-z]*' <<<"$stderr" | awk '{print $4}' | tr '\n' ' ')" \
 		"100ms 200ms 300ms 300ms 300ms "
 	assert_between "gap before restart 1" "${g[0]}" 90 3000
 	assert_between "gap before restart 2" "${g[1]}" 190 3000
@@ -477,7 +477,7 @@ PID1_SV_OVER=new value"
 		}
 	EOF
 	pid1_start -c "$CONF" -- sh -c 'echo run >>"$1"; exit 3' sh "$S/runs"
-	wait_until log_has "restarting the child in"
+	wait_until log_has "restarting main in"
 	local t0
 	t0=$(now_ms)
 	send_to_pid1 TERM
@@ -498,7 +498,7 @@ PID1_SV_OVER=new value"
 		}
 	EOF
 	pid1_start -c "$CONF" -- sh -c 'echo run >>"$1"; sleep 2 & exit 3' sh "$S/runs"
-	wait_until log_has "restarting the child in"
+	wait_until log_has "restarting main in"
 	# The sleep is pid1's now; once it exits it must not stay a zombie.
 	wait_until child_named "$PID1_PID" sleep
 	local orphan

@@ -93,7 +93,7 @@ same_as_tini() {
 	run -0 --separate-stderr pid1_run -- true
 	refute_regex "$stderr" "info:"
 	run -0 --separate-stderr pid1_run -v -- true
-	assert_regex "$stderr" "info: spawned child"
+	assert_regex "$stderr" "info: main\[[0-9]+\] started"
 	run -0 --separate-stderr pid1_run -vv -- sh -c '(true &); sleep 0.3'
 	assert_regex "$stderr" "debug: reaped orphan"
 }

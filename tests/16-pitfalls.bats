@@ -136,7 +136,7 @@ descendant_named() {
 @test "a child's own exit code 127 passes through, not taken for a command pid1 did not find" {
 	run -127 --separate-stderr pid1_run -- sh -c 'exit 127'
 	refute_output
-	[[ $stderr == *"child 2 exited with status 127"* ]] || fail "not reported: $stderr"
+	[[ $stderr == *"main[2] exited with status 127"* ]] || fail "not reported: $stderr"
 	[[ $stderr != *"not found"* && $stderr != *"cannot"* ]] || fail "misreported: $stderr"
 }
 

@@ -399,7 +399,7 @@ stop_graceful() {
 	run -3 dk_run --init -e PID1_CONFIG=/etc/pid1.conf --name "$NAME" pid1-busybox sh -c "$app"
 	run -0 dk logs "$NAME"
 	assert_line --index 0 'app: could not connect'
-	assert_line --index 1 --regexp 'pid1\[1\]: notice: child [0-9]+ exited with status 3 after '
+	assert_line --index 1 --regexp 'pid1\[1\]: notice: main\[[0-9]+\] exited with status 3 after '
 	assert_line --index 2 --regexp "pid1\[1\]: notice: exiting with code 3 \(the child's exit code\)$"
 }
 

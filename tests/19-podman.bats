@@ -231,7 +231,7 @@ READY='echo ready >"/shared/$CTR.ready"'
 	assert_line --regexp '^sh [0-9]+ 1$'
 	refute_line 'sh 1 0'
 	# The init that ran was pid1: it reports the child's exit on stderr.
-	assert_regex "$stderr" 'pid1\[1\]: notice: child [0-9]+ exited with status 3'
+	assert_regex "$stderr" 'pid1\[1\]: notice: main\[[0-9]+\] exited with status 3'
 	run -0 podman_ run --rm "${RUN_OPTS[@]}" "${PID1_INIT[@]}" "$IMAGE" true
 	# shellcheck disable=SC2016 # for the container's shell
 	run -137 podman_ run --rm "${RUN_OPTS[@]}" "${PID1_INIT[@]}" "$IMAGE" sh -c 'kill -9 $$'

@@ -47,22 +47,46 @@ static void assert_same_string(const char *a, const char *b)
 	fail_unless(a == NULL || strcmp(a, b) == 0);
 }
 
+static void assert_same_privs(const struct privs_conf *a, const struct privs_conf *b)
+{
+	assert_same_string(a->user, b->user);
+	assert_same_string(a->group, b->group);
+	assert_same_string(a->workdir, b->workdir);
+	fail_unless(a->set_umask == b->set_umask);
+	fail_unless(!a->set_umask || a->umask == b->umask);
+	fail_unless(a->no_new_privs == b->no_new_privs);
+	assert_same_list(a->env, b->env);
+	assert_same_list(a->unset_env, b->unset_env);
+}
+
 static void assert_same_supervision(const struct pid1_conf *a, const struct pid1_conf *b)
 {
 	fail_unless(a->warn_on_reap == b->warn_on_reap);
-	assert_same_string(a->privs.user, b->privs.user);
-	assert_same_string(a->privs.group, b->privs.group);
-	assert_same_string(a->privs.workdir, b->privs.workdir);
-	fail_unless(a->privs.set_umask == b->privs.set_umask);
-	fail_unless(!a->privs.set_umask || a->privs.umask == b->privs.umask);
-	fail_unless(a->privs.no_new_privs == b->privs.no_new_privs);
-	assert_same_list(a->privs.env, b->privs.env);
-	assert_same_list(a->privs.unset_env, b->privs.unset_env);
+	assert_same_privs(&a->privs, &b->privs);
 	fail_unless(a->restart.policy == b->restart.policy);
 	fail_unless(a->restart.delay_ms == b->restart.delay_ms);
 	fail_unless(a->restart.max_delay_ms == b->restart.max_delay_ms);
 	fail_unless(a->restart.limit == b->restart.limit);
 	fail_unless(a->restart.window_ms == b->restart.window_ms);
+}
+
+static void assert_same_programs(const struct pid1_conf *a, const struct pid1_conf *b)
+{
+	size_t i;
+
+	fail_unless(a->nprograms == b->nprograms);
+	for (i = 0; i < a->nprograms; i++) {
+		const struct program_conf *x = &a->programs[i], *y = &b->programs[i];
+
+		assert_same_string(x->name, y->name);
+		assert_same_list(x->command, y->command);
+		assert_same_list(x->after, y->after);
+		fail_unless(x->type == y->type);
+		fail_unless(x->essential == y->essential);
+		fail_unless(x->restart == y->restart);
+		fail_unless(x->set_no_new_privs == y->set_no_new_privs);
+		assert_same_privs(&x->privs, &y->privs);
+	}
 }
 
 static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
@@ -96,6 +120,7 @@ static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 	fail_unless(a->parent_death_signal == b->parent_death_signal);
 	assert_same_string(a->pidfile, b->pidfile);
 	assert_same_supervision(a, b);
+	assert_same_programs(a, b);
 }
 
 /* conf_print's output, saved to a file, loads back to the same settings. */

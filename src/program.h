@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One supervised program and its state machine. Each program is in exactly one state, and
+ * program_step() is the only way out of it: an event and the time it happened go in, the
+ * new state and the actions the supervisor must take come out. No clock, no system call,
+ * no log here, so unit tests drive it with a clock of their own.
+ */
+#ifndef PID1_PROGRAM_H
+#define PID1_PROGRAM_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "child.h"
+#include "conf.h"
+#include "privs.h"
+#include "restart.h"
+
+enum program_state {
+	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
+	PROGRAM_RUNNING,  /* spawned, not yet reaped */
+	PROGRAM_STOPPING, /* running while pid1 shuts down: its end is final */
+	PROGRAM_BACKOFF,  /* ended; starts again at deadline_ms */
+	PROGRAM_DONE,	  /* a oneshot that exited 0: what comes after it may start */
+	PROGRAM_ENDED,	  /* ended for good, or never started because pid1 shut down */
+};
+
+enum program_event {
+	PROGRAM_EV_START,   /* what it comes after is up: start it */
+	PROGRAM_EV_SPAWNED, /* the supervisor spawned it as pid */
+	PROGRAM_EV_EXIT,    /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_TICK,    /* time passed: a back-off may be over */
+	PROGRAM_EV_STOP,    /* pid1 shuts down: nothing starts or restarts any more */
+};
+
+/* Actions program_step() asks for, any combination. */
+#define PROGRAM_ACT_SPAWN   0x01 /* spawn it now */
+#define PROGRAM_ACT_UP	    0x02 /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF 0x04 /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP 0x08 /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED   0x10 /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL  0x20 /* a booked restart was dropped by the shutdown */
+
+struct program {
+	/* Set up once at start-up, read-only afterwards. */
+	const char *name;
+	enum program_type type;
+	bool essential;
+	struct restart_conf restart;
+	size_t *after; /* indexes of the programs it comes after */
+	size_t nafter;
+	int level;		 /* 0 without after, else 1 + the highest level it comes after */
+	struct child_opts spawn; /* argv, process group, terminal, privileges */
+	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
+	struct privs privs;
+
+	/* Run time, changed by program_step() alone. */
+	enum program_state state;
+	pid_t pid;	     /* while RUNNING or STOPPING, else 0 */
+	pid_t pgid;	     /* its own process group, kept after it ends; 0 when it shares ours */
+	bool started;	     /* it has been spawned at least once */
+	bool completed;	     /* a oneshot that has exited 0 at least once */
+	bool exited;	     /* status holds the status of its last end */
+	int status;	     /* wait status of its last end */
+	int64_t started_ms;  /* when it was last spawned */
+	int64_t deadline_ms; /* end of the back-off while BACKOFF, else -1 */
+	int64_t backoff_ms;  /* the last back-off booked, for the log */
+	size_t recent;	     /* restarts counted within the window when the last was booked */
+	struct restart_history history;
+
+	unsigned int pending; /* actions from a reap, for the supervisor to take after it */
+};
+
+/* Puts p in its first state, WAITING. */
+void program_reset(struct program *p);
+
+/* Feeds one event at time now (ms on any monotonic clock) and returns PROGRAM_ACT_* bits. */
+unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
+			  int status);
+
+/* The time p next needs a TICK, or -1 when none. */
+int64_t program_deadline(const struct program *p);
+
+/* Whether a live process of p may still be reached (RUNNING or STOPPING). */
+bool program_running(const struct program *p);
+
+/* Name of a state, for the log and the tests. */
+const char *program_state_name(enum program_state state);
+
+#endif

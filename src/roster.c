@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The table of programs. Everything is allocated here, at start-up: the loop allocates
+ * nothing per signal or per restart. A program's own user/group, workdir, umask,
+ * no-new-privileges, env and unset-env replace the top level's; keys it leaves out take
+ * the top level's, so the command line's --user reaches every program that sets none.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+#include "roster.h"
+
+/* The keys p gives, over the top-level ones in top. */
+static void merge_privs(const struct program_conf *pc, const struct privs_conf *top,
+			struct privs_conf *out)
+{
+	const struct privs_conf *own = &pc->privs;
+
+	*out = *top;
+	/* User and group go together: a program's user does not keep the top level's group. */
+	if (own->user != NULL || own->group != NULL) {
+		out->user = own->user;
+		out->group = own->group;
+	}
+	if (own->workdir != NULL)
+		out->workdir = own->workdir;
+	if (own->set_umask) {
+		out->set_umask = true;
+		out->umask = own->umask;
+	}
+	if (pc->set_no_new_privs)
+		out->no_new_privs = own->no_new_privs;
+	if (own->env != NULL)
+		out->env = own->env;
+	if (own->unset_env != NULL)
+		out->unset_env = own->unset_env;
+}
+
+/* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */
+static int fill(struct program *p, const struct pid1_conf *conf, const struct program_conf *pc)
+{
+	p->restart = conf->restart;
+	if (pc == NULL) {
+		p->name = "main";
+		p->type = PROGRAM_LONGRUN;
+		p->essential = true;
+		p->spawn.argv = conf->command;
+		p->privs_conf = conf->privs;
+	} else {
+		p->name = pc->name;
+		p->type = pc->type;
+		p->essential = pc->essential;
+		p->spawn.argv = pc->command;
+		if (pc->restart >= 0)
+			p->restart.policy = (enum restart_policy)pc->restart;
+		merge_privs(pc, &conf->privs, &p->privs_conf);
+	}
+	p->spawn.privs = &p->privs;
+	program_reset(p);
+	return privs_resolve(&p->privs_conf, &p->privs);
+}
+
+/* Resolves the after names of section i into indexes of the table (first: its offset). */
+static int link_after(struct program *p, const struct pid1_conf *conf, size_t i, size_t first)
+{
+	char **a = conf->programs[i].after;
+	size_t n = 0;
+
+	while (a != NULL && a[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	p->after = calloc(n, sizeof(*p->after));
+	if (p->after == NULL)
+		return -1;
+	for (p->nafter = 0; p->nafter < n; p->nafter++)
+		p->after[p->nafter] =
+		    first + (size_t)order_find(conf->programs, conf->nprograms, a[p->nafter]);
+	return 0;
+}
+
+int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
+		 const struct signal_setup *signals, bool take_tty)
+{
+	int levels[CONF_MAX_PROGRAMS];
+	size_t first = conf->command != NULL ? 1 : 0, i;
+	struct program *p;
+	bool group;
+
+	st->nprograms = first + conf->nprograms;
+	st->programs = st->nprograms > 0 ? calloc(st->nprograms, sizeof(*st->programs)) : NULL;
+	if (st->nprograms > 0 && st->programs == NULL)
+		goto nomem;
+	st->max_level = order_levels(conf->programs, conf->nprograms, levels);
+	group = conf->forward_to == SCOPE_GROUP || conf->shutdown.scope == SCOPE_GROUP;
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		p->spawn.signals = signals;
+		if (fill(p, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
+			return -1;
+		/* A program kept from pid1's terminal leads a session of its own. */
+		p->spawn.new_session = p->privs.new_session;
+		/* Only main takes the terminal: two foreground groups cannot share one. */
+		p->spawn.take_tty = i == 0 && first == 1 && take_tty && !p->spawn.new_session;
+		p->spawn.own_group = p->spawn.take_tty || p->spawn.new_session || group;
+		if (i >= first) {
+			p->level = levels[i - first];
+			if (link_after(p, conf, i - first, first) < 0)
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	fprintf(stderr, "pid1: out of memory\n");
+	return -1;
+}
+
+void roster_free(struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		privs_free(&st->programs[i].privs);
+		free(st->programs[i].after);
+	}
+	free(st->programs);
+	st->programs = NULL;
+	st->nprograms = 0;
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The supervisor. Programs change state only through program_step(); this file feeds it
+ * events (start, spawned, reaped, time, stop) and carries out the actions it returns:
+ * spawn, log, start what comes after, end the container. An essential program whose end is
+ * final starts the shutdown, and its exit code becomes pid1's; so does a program that
+ * fails while start-up is still under way (a oneshot that exits non-zero, a command that
+ * cannot be executed).
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "child.h"
+#include "duration.h"
+#include "exitcode.h"
+#include "inherited.h"
+#include "log.h"
+#include "reaper.h"
+#include "shutdown.h"
+#include "supervise.h"
+#include "target.h"
+
+static void act(struct pid1_state *st, struct program *p, unsigned int actions);
+
+/* Whether start-up is still under way: some program has not been started yet. */
+static bool starting(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].state == PROGRAM_WAITING)
+			return true;
+	return false;
+}
+
+/* Ends the run phase because of p: its status decides pid1's exit code. */
+static void end_by(struct pid1_state *st, struct program *p, const char *why)
+{
+	char line[128];
+
+	if (st->decider == NULL)
+		st->decider = p;
+	if (st->phase != PHASE_RUN)
+		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
+	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT ||
+	    target_empty(st, st->conf->shutdown.scope)) {
+		st->phase = PHASE_DONE;
+		return;
+	}
+	snprintf(line, sizeof(line), "%s %s while other processes remain", p->name, why);
+	supervise_shutdown(st, line, 0);
+}
+
+/* A start-up that cannot go on: the ladder runs on what is up, p's code is pid1's. */
+static void fail_start(struct pid1_state *st, struct program *p, const char *why)
+{
+	char line[128];
+
+	if (st->decider == NULL)
+		st->decider = p;
+	if (st->phase != PHASE_RUN)
+		return;
+	if (target_empty(st, st->conf->shutdown.scope)) {
+		st->phase = PHASE_DONE;
+		return;
+	}
+	snprintf(line, sizeof(line), "start-up failed: %s %s", p->name, why);
+	supervise_shutdown(st, line, 0);
+}
+
+/* p ended for good. */
+static void ended(struct pid1_state *st, struct program *p)
+{
+	bool failed = !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0;
+
+	if (p->type == PROGRAM_ONESHOT && failed && starting(st))
+		fail_start(st, p, "failed");
+	else if (p->essential)
+		end_by(st, p, "child exited");
+}
+
+/*
+ * Spawns p. A first start that fails (not found, not executable, privileges) ends the
+ * start-up; a restart that fails counts as an exit with that code, so the restart policy
+ * may try again after its back-off.
+ */
+static void spawn(struct pid1_state *st, struct program *p)
+{
+	int64_t now = loop_now_ms();
+	int code;
+	pid_t pid;
+
+	pid = child_spawn(&p->spawn, &code);
+	if (pid > 0) {
+		st->children_left = true; /* the reaper alone clears it */
+		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
+		log_info("%s[%d] started%s", p->name, (int)pid,
+			 p->spawn.own_group ? " in its own process group" : "");
+		return;
+	}
+	if (!p->started) {
+		program_step(p, PROGRAM_EV_STOP, now, 0, 0);
+		program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0));
+		fail_start(st, p, "could not be started");
+		return;
+	}
+	act(st, p, program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0)));
+}
+
+static void act(struct pid1_state *st, struct program *p, unsigned int actions)
+{
+	const struct restart_conf *rc = &p->restart;
+	char when[32];
+
+	if (actions & PROGRAM_ACT_GIVE_UP)
+		log_notice("%s restarted %zu times within %s: giving up on restarts", p->name,
+			   p->recent, duration_format(rc->window_ms, when, sizeof(when)));
+	if (actions & PROGRAM_ACT_BACKOFF)
+		log_notice("restarting %s in %s (restart %zu, %zu within the window)", p->name,
+			   duration_format(p->backoff_ms, when, sizeof(when)), p->history.nrestarts,
+			   p->recent + 1);
+	if (actions & PROGRAM_ACT_CANCEL) {
+		log_notice("restart of %s cancelled by shutdown", p->name);
+		/* Its last end stands: an essential program's status is pid1's exit code. */
+		if (p->essential && st->decider == NULL)
+			st->decider = p;
+	}
+	if (actions & PROGRAM_ACT_ENDED)
+		ended(st, p);
+	if (actions & PROGRAM_ACT_SPAWN)
+		spawn(st, p);
+}
+
+/* Whether p is up for the programs that come after it. */
+static bool up(const struct program *p)
+{
+	return p->type == PROGRAM_ONESHOT ? p->completed : p->started;
+}
+
+static bool ready(const struct pid1_state *st, const struct program *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nafter; i++)
+		if (!up(&st->programs[p->after[i]]))
+			return false;
+	return true;
+}
+
+/*
+ * Once nothing can start again (every program started, none with a restart policy), pid1
+ * lets go of its starting directory and inherited fds: it needed them only to pass on.
+ */
+static void release_inherited(struct pid1_state *st)
+{
+	size_t i;
+
+	if (st->released)
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].state == PROGRAM_WAITING ||
+		    st->programs[i].restart.policy != RESTART_NO)
+			return;
+	st->released = true;
+	inherited_release(st->conf);
+}
+
+/* Starts every waiting program whose after list is up, until none is left to start. */
+static void start_ready(struct pid1_state *st)
+{
+	bool again = true;
+	size_t i;
+
+	while (again && st->phase == PHASE_RUN) {
+		again = false;
+		for (i = 0; i < st->nprograms && st->phase == PHASE_RUN; i++) {
+			struct program *p = &st->programs[i];
+
+			if (p->state != PROGRAM_WAITING || !ready(st, p))
+				continue;
+			act(st, p, program_step(p, PROGRAM_EV_START, loop_now_ms(), 0, 0));
+			again = true;
+		}
+	}
+}
+
+void supervise_start(struct pid1_state *st)
+{
+	start_ready(st);
+	release_inherited(st);
+}
+
+/* The running program whose process is pid, or NULL. */
+static struct program *find(struct pid1_state *st, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
+			return &st->programs[i];
+	return NULL;
+}
+
+/*
+ * A program that holds the terminal and stops on Ctrl-Z has no shell to resume it: Ctrl-C
+ * would then wait on a stopped process, and the container hang. It is continued at once.
+ */
+void supervise_stopped(struct pid1_state *st, pid_t pid)
+{
+	struct program *p = find(st, pid);
+
+	if (p == NULL || !p->spawn.take_tty)
+		return;
+	log_info("%s[%d] stopped on the terminal's Ctrl-Z with no shell to resume it: continued",
+		 p->name, (int)pid);
+	if (target_signal_program(p, SIGCONT) < 0)
+		log_warn("cannot continue the process group of %s: %m", p->name);
+}
+
+bool supervise_reaped(struct pid1_state *st, pid_t pid, int status)
+{
+	struct program *p = find(st, pid);
+	char how[64], took[32];
+	int level;
+
+	if (p == NULL)
+		return false;
+	/* A quiet container stays quiet: only a failing program is news at the default level. */
+	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
+	if (log_get_level() >= level) {
+		reaper_describe(status, how, sizeof(how));
+		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
+		if (level == LOG_INFO)
+			log_info("%s[%d] %s after %s", p->name, (int)pid, how, took);
+		else
+			log_notice("%s[%d] %s after %s", p->name, (int)pid, how, took);
+	}
+	p->pending |= program_step(p, PROGRAM_EV_EXIT, loop_now_ms(), 0, status);
+	return true;
+}
+
+void supervise_settle(struct pid1_state *st)
+{
+	unsigned int actions;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		actions = st->programs[i].pending;
+		st->programs[i].pending = 0;
+		if (actions != 0)
+			act(st, &st->programs[i], actions);
+	}
+	start_ready(st);
+	release_inherited(st);
+}
+
+void supervise_tick(struct pid1_state *st)
+{
+	int64_t now = loop_now_ms(), when;
+	size_t i;
+
+	for (i = 0; i < st->nprograms && st->phase == PHASE_RUN; i++) {
+		when = program_deadline(&st->programs[i]);
+		if (when >= 0 && when <= now)
+			act(st, &st->programs[i],
+			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
+	}
+}
+
+void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
+{
+	size_t i;
+
+	/* Nothing starts or restarts from now on. */
+	if (st->phase == PHASE_RUN)
+		for (i = 0; i < st->nprograms; i++)
+			act(st, &st->programs[i],
+			    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0));
+	shutdown_begin(st, why, signo);
+}
+
+int64_t supervise_deadline(const struct pid1_state *st)
+{
+	int64_t best = shutdown_deadline(st), when;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		when = program_deadline(&st->programs[i]);
+		if (when >= 0 && (best < 0 || when < best))
+			best = when;
+	}
+	return best;
+}
+
+/* An essential program that is still running after the ladder. */
+static const struct program *survivor(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].essential && program_running(&st->programs[i]))
+			return &st->programs[i];
+	return NULL;
+}
+
+int supervise_exit_code(const struct pid1_state *st)
+{
+	char how[96];
+	int code, remapped;
+
+	if (st->decider != NULL) {
+		code = exitcode_from_status(st->decider->status);
+		/* A single program is simply the child, as the log has always said. */
+		if (st->nprograms == 1)
+			snprintf(how, sizeof(how), "the child's exit code");
+		else
+			snprintf(how, sizeof(how), "the exit code of %s", st->decider->name);
+	} else if (survivor(st) != NULL) {
+		/* It outlived the whole ladder (stuck in the kernel): report a kill. */
+		code = 128 + SIGKILL;
+		snprintf(how, sizeof(how), "%s outlived the shutdown ladder", survivor(st)->name);
+	} else {
+		code = 0;
+		snprintf(how, sizeof(how), "%s",
+			 st->nprograms == 0 ? "pause mode ended" : "no essential program ended");
+	}
+	/* A clean exit is routine (info); anything else is worth a line at the default level. */
+	remapped = exitcode_remap(st->conf->exit_code_map, code);
+	if (remapped != code) {
+		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
+		return remapped;
+	}
+	if (code == 0)
+		log_info("exiting with code 0 (%s)", how);
+	else
+		log_notice("exiting with code %d (%s)", code, how);
+	return code;
+}

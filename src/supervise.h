@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor, over the table of programs roster.c built: starting them in dependency order,
+ * what an end means (restart, start-up failed, an essential program gone), the shutdown of them
+ * all, and pid1's exit code.
+ */
+#ifndef PID1_SUPERVISE_H
+#define PID1_SUPERVISE_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/* Starts every program that waits for nothing, and what comes after them. */
+void supervise_start(struct pid1_state *st);
+
+/* The reaper found pid ended with status: true when it was a program's. */
+bool supervise_reaped(struct pid1_state *st, pid_t pid, int status);
+
+/* The reaper found pid stopped by SIGTSTP: the terminal's program is continued. */
+void supervise_stopped(struct pid1_state *st, pid_t pid);
+
+/* Acts on the ends the reaper reported, once it is done reaping. */
+void supervise_settle(struct pid1_state *st);
+
+/* Time passed: back-offs that are over start their programs again. */
+void supervise_tick(struct pid1_state *st);
+
+/* Starts the shutdown (why is logged; signo as for shutdown_begin), or repeats it. */
+void supervise_shutdown(struct pid1_state *st, const char *why, int signo);
+
+/* The one deadline the loop waits for: the earliest of every program's and the ladder's. */
+int64_t supervise_deadline(const struct pid1_state *st);
+
+/* pid1's exit code, remaps applied, logged with the reason. */
+int supervise_exit_code(const struct pid1_state *st);
+
+#endif

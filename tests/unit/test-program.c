@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The program state machine and the dependency order, driven with a clock of the test's
+ * own: each event goes in with the time it happens, and the state, the deadline and the
+ * actions that come out are checked exactly. Nothing is spawned or slept.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "order.h"
+#include "program.h"
+
+#define EXITED(code) W_EXITCODE((code), 0)
+#define KILLED(sig)  W_EXITCODE(0, (sig))
+
+/* A program with the given type and policy; back-off 1s doubling to 4s, 3 per 60s. */
+static struct program *make(enum program_type type, enum restart_policy policy)
+{
+	struct program *p = calloc(1, sizeof(*p));
+
+	fail_unless(p != NULL);
+	p->name = "test";
+	p->type = type;
+	p->restart = (struct restart_conf){policy, 1000, 4000, 3, 60000};
+	program_reset(p);
+	return p;
+}
+
+/* Starts p at now as pid; returns the actions of the SPAWNED event. */
+static unsigned int run_at(struct program *p, int64_t now, pid_t pid)
+{
+	fail_unless(program_step(p, PROGRAM_EV_START, now, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_RUNNING);
+	return program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0);
+}
+
+static void test_longrun_without_restart(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	fail_unless(p->state == PROGRAM_WAITING);
+	fail_unless(program_deadline(p) == -1);
+	/* A longrun is up for what comes after it as soon as it runs. */
+	fail_unless(run_at(p, 0, 42) == PROGRAM_ACT_UP);
+	fail_unless(p->pid == 42 && p->started && program_running(p));
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 500, 0, EXITED(3)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->pid == 0 && p->status == EXITED(3));
+	/* Ended is final: nothing moves it. */
+	fail_unless(program_step(p, PROGRAM_EV_START, 600, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_ENDED);
+	free(p);
+}
+
+static void test_backoff_doubles_and_gives_up(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+
+	run_at(p, 0, 10);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 100, 0, EXITED(1)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->state == PROGRAM_BACKOFF && program_deadline(p) == 1100);
+	/* One millisecond early is not yet. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_RUNNING && program_deadline(p) == -1);
+	program_step(p, PROGRAM_EV_SPAWNED, 1100, 11, 0);
+	/* Second restart within the window: the back-off doubles. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGSEGV)) ==
+		    PROGRAM_ACT_BACKOFF);
+	fail_unless(p->backoff_ms == 2000 && program_deadline(p) == 3200);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 3200, 0, 0) == PROGRAM_ACT_SPAWN);
+	program_step(p, PROGRAM_EV_SPAWNED, 3200, 12, 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 3300, 0, EXITED(1)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->backoff_ms == 4000);
+	program_step(p, PROGRAM_EV_TICK, 7300, 0, 0);
+	program_step(p, PROGRAM_EV_SPAWNED, 7300, 13, 0);
+	/* The limit is 3 within the window: the fourth is refused, and the end is final. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 7400, 0, EXITED(1)) ==
+		    (PROGRAM_ACT_GIVE_UP | PROGRAM_ACT_ENDED));
+	fail_unless(p->state == PROGRAM_ENDED && p->recent == 3);
+	free(p);
+}
+
+static void test_window_forgets_old_restarts(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+
+	run_at(p, 0, 10);
+	program_step(p, PROGRAM_EV_EXIT, 0, 0, EXITED(0));
+	fail_unless(p->backoff_ms == 1000);
+	program_step(p, PROGRAM_EV_TICK, 1000, 0, 0);
+	program_step(p, PROGRAM_EV_SPAWNED, 1000, 11, 0);
+	/* Long after the window: back to the first delay. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 100000, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->backoff_ms == 1000 && p->recent == 0);
+	free(p);
+}
+
+static void test_oneshot(void)
+{
+	struct program *p = make(PROGRAM_ONESHOT, RESTART_NO);
+
+	/* A oneshot is up only once it exited 0. */
+	fail_unless(run_at(p, 0, 20) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(0)) ==
+		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
+	fail_unless(p->state == PROGRAM_DONE);
+	free(p);
+
+	p = make(PROGRAM_ONESHOT, RESTART_NO);
+	run_at(p, 0, 21);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(4)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED);
+	free(p);
+
+	/* on-failure retries a failed oneshot; its dependants wait meanwhile. */
+	p = make(PROGRAM_ONESHOT, RESTART_ON_FAILURE);
+	run_at(p, 0, 22);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(4)) == PROGRAM_ACT_BACKOFF);
+	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 1010, 23, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) ==
+		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
+	free(p);
+
+	/* always runs it again, but its first success lets its dependants start. */
+	p = make(PROGRAM_ONESHOT, RESTART_ALWAYS);
+	run_at(p, 0, 24);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(0)) ==
+		    (PROGRAM_ACT_UP | PROGRAM_ACT_BACKOFF));
+	fail_unless(p->completed && p->state == PROGRAM_BACKOFF);
+	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
+	program_step(p, PROGRAM_EV_SPAWNED, 1010, 25, 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
+	free(p);
+}
+
+static void test_stop(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+
+	/* Never started: it never will be. */
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 0, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_ENDED && !p->started);
+	fail_unless(program_step(p, PROGRAM_EV_START, 1, 0, 0) == 0);
+	free(p);
+
+	/* Running: its end is final even with restart = always. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	run_at(p, 0, 30);
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 5, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_STOPPING && program_running(p) && p->pid == 30);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 9, 0, KILLED(SIGTERM)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->status == KILLED(SIGTERM));
+	free(p);
+
+	/* In its back-off: the restart is dropped and the deadline with it. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	run_at(p, 0, 31);
+	program_step(p, PROGRAM_EV_EXIT, 5, 0, EXITED(2));
+	fail_unless(program_deadline(p) == 1005);
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 6, 0, 0) == PROGRAM_ACT_CANCEL);
+	fail_unless(p->state == PROGRAM_ENDED && program_deadline(p) == -1);
+	fail_unless(p->exited && p->status == EXITED(2));
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 2000, 0, 0) == 0);
+	free(p);
+}
+
+static void test_events_out_of_place(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	/* An exit or a spawn for a program that is not running changes nothing. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 0, 0, EXITED(1)) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 0, 5, 0) == 0);
+	fail_unless(p->state == PROGRAM_WAITING && p->pid == 0);
+	fail_unless(strcmp(program_state_name(PROGRAM_BACKOFF), "backoff") == 0);
+	free(p);
+}
+
+static void test_order(void)
+{
+	char *none[] = {NULL};
+	char *after_b[] = {"b", NULL}, *after_a[] = {"a", NULL}, *after_ac[] = {"a", "c", NULL};
+	char *after_x[] = {"x", NULL};
+	struct program_conf progs[3] = {
+	    {.name = "a", .after = none, .line = 1},
+	    {.name = "b", .after = after_ac, .line = 2},
+	    {.name = "c", .after = after_a, .line = 3},
+	};
+	int levels[3], line = 0;
+	char err[200];
+
+	fail_unless(order_check(progs, 3, &line, err, sizeof(err)) == 0);
+	fail_unless(order_levels(progs, 3, levels) == 2);
+	fail_unless(levels[0] == 0 && levels[1] == 2 && levels[2] == 1);
+	/* a after b closes the cycle a -> b -> a (through c as well). */
+	progs[0].after = after_b;
+	fail_unless(order_check(progs, 3, &line, err, sizeof(err)) < 0);
+	fail_unless(strcmp(err, "'after' makes a cycle: a -> b -> a") == 0 && line == 1);
+	progs[0].after = after_x;
+	fail_unless(order_check(progs, 3, &line, err, sizeof(err)) < 0);
+	fail_unless(strstr(err, "'x', which is not a program") != NULL && line == 1);
+	fail_unless(order_find(progs, 3, "c") == 2 && order_find(progs, 3, "d") == -1);
+}
+
+int main(void)
+{
+	test_longrun_without_restart();
+	test_backoff_doubles_and_gives_up();
+	test_window_forgets_old_restarts();
+	test_oneshot();
+	test_stop();
+	test_events_out_of_place();
+	test_order();
+	return 0;
+}
