@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "exitcode.h" /* W_EXITCODE where the C library has none (musl) */
 #include "order.h"
 #include "program.h"
 
