@@ -5,8 +5,23 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <stdio.h>
 
 #include "exitcode.h"
+#include "signame.h"
+
+const char *exitcode_describe(int status, char *buf, size_t len)
+{
+	char name[SIGNAME_MAX];
+
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s%s",
+			 signame_name(WTERMSIG(status), name, sizeof(name)),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	return buf;
+}
 
 int exitcode_from_status(int wstatus)
 {

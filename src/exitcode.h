@@ -22,6 +22,11 @@
 #define W_STOPCODE(sig) ((sig) << 8 | 0x7f)
 #endif
 
+#include <stddef.h>
+
+/* "exited with status 3" or "killed by SIGKILL" for a wait status, for the log. */
+const char *exitcode_describe(int status, char *buf, size_t len);
+
 /* A wait status as a shell would report it: the exit code, or 128+N when killed by N. */
 int exitcode_from_status(int wstatus);
 

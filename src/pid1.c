@@ -114,12 +114,6 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		raise(signo); /* blocked: it acts once handled, as configured */
 }
 
-static void reap(struct pid1_state *st)
-{
-	reaper_collect(st);
-	supervise_settle(st);
-}
-
 /*
  * The event loop: sleep in poll until a signal or the one deadline (the earliest any
  * program or the ladder needs), act on signals in arrival order, reap, then let time move
@@ -132,7 +126,7 @@ static void run(struct pid1_state *st)
 	size_t n, i;
 
 	/* A program may have died before SIGCHLD had a handler to run. */
-	reap(st);
+	supervise_reap(st);
 	while (st->phase != PHASE_DONE) {
 		n = loop_wait(supervise_deadline(st), sigs, SIGNAL_BATCH);
 		sigchld = false;
@@ -143,7 +137,7 @@ static void run(struct pid1_state *st)
 				forward_signal(st, sigs[i]);
 		}
 		if (sigchld)
-			reap(st);
+			supervise_reap(st);
 		shutdown_tick(st);
 		supervise_tick(st);
 	}

@@ -19,8 +19,7 @@
 #include "duration.h"
 #include "loop.h"
 #include "reaper.h"
-#include "signame.h"
-#include "supervise.h"
+#include "exitcode.h"
 
 #include "log.h"
 
@@ -42,55 +41,29 @@ int reaper_init(struct pid1_state *st, bool force)
 	return 0;
 }
 
-const char *reaper_describe(int status, char *buf, size_t len)
-{
-	char name[SIGNAME_MAX];
-
-	if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by %s%s",
-			 signame_name(WTERMSIG(status), name, sizeof(name)),
-			 WCOREDUMP(status) ? " (core dumped)" : "");
-	else
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-	return buf;
-}
-
-static void note_orphan(const struct pid1_state *st, pid_t pid, int status)
+void reaper_orphan(const struct pid1_state *st, pid_t pid, int status)
 {
 	char how[64];
 
 	if (st->conf->warn_on_reap)
 		log_warn("reaped zombie %d, %s", (int)pid,
-			 reaper_describe(status, how, sizeof(how)));
+			 exitcode_describe(status, how, sizeof(how)));
 	else if (log_get_level() >= LOG_DEBUG) /* skip describe() when nothing is written */
 		log_debug("reaped orphan %d, %s", (int)pid,
-			  reaper_describe(status, how, sizeof(how)));
+			  exitcode_describe(status, how, sizeof(how)));
 }
 
-size_t reaper_collect(struct pid1_state *st)
+bool reaper_next(struct pid1_state *st, pid_t *pid, int *status)
 {
-	size_t n = 0;
-	int status;
-	pid_t pid;
-
 	for (;;) {
 		/* WUNTRACED: a program stopped by Ctrl-Z is news too, see supervise.c. */
-		pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
-		if (pid > 0 && WIFSTOPPED(status)) {
-			if (WSTOPSIG(status) == SIGTSTP)
-				supervise_stopped(st, pid);
-			continue;
-		}
-		if (pid > 0) {
-			n++;
-			if (!supervise_reaped(st, pid, status))
-				note_orphan(st, pid, status);
-			continue;
-		}
-		if (pid < 0 && errno == EINTR)
+		*pid = waitpid(-1, status, WNOHANG | WUNTRACED);
+		if (*pid > 0)
+			return true;
+		if (*pid < 0 && errno == EINTR)
 			continue;
 		/* 0: children remain, none has exited; ECHILD: nothing is left at all. */
-		st->children_left = pid == 0;
-		return n;
+		st->children_left = *pid == 0;
+		return false;
 	}
 }

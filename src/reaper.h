@@ -5,6 +5,7 @@
 #ifndef PID1_REAPER_H
 #define PID1_REAPER_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,12 +18,13 @@
 int reaper_init(struct pid1_state *st, bool force);
 
 /*
- * Reaps every exited child without blocking, hands the programs' ends to the supervisor
- * (supervise_reaped), and sets st->children_left. Returns how many were reaped.
+ * The next child that ended (reaped) or stopped, without waiting: true with *pid and
+ * *status set. False once none is left to collect now; st->children_left then says whether
+ * any child remains. Signals coalesce, so a caller collects until false.
  */
-size_t reaper_collect(struct pid1_state *st);
+bool reaper_next(struct pid1_state *st, pid_t *pid, int *status);
 
-/* "exited with status 3" or "killed by SIGKILL" for a wait status, for the log. */
-const char *reaper_describe(int status, char *buf, size_t len);
+/* Logs an orphan reaped (-w: at warning level). */
+void reaper_orphan(const struct pid1_state *st, pid_t pid, int status);
 
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <signal.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -208,7 +209,7 @@ static struct program *find(struct pid1_state *st, pid_t pid)
  * A program that holds the terminal and stops on Ctrl-Z has no shell to resume it: Ctrl-C
  * would then wait on a stopped process, and the container hang. It is continued at once.
  */
-void supervise_stopped(struct pid1_state *st, pid_t pid)
+static void stopped(struct pid1_state *st, pid_t pid)
 {
 	struct program *p = find(st, pid);
 
@@ -220,7 +221,7 @@ void supervise_stopped(struct pid1_state *st, pid_t pid)
 		log_warn("cannot continue the process group of %s: %m", p->name);
 }
 
-bool supervise_reaped(struct pid1_state *st, pid_t pid, int status)
+static bool reaped(struct pid1_state *st, pid_t pid, int status)
 {
 	struct program *p = find(st, pid);
 	char how[64], took[32];
@@ -231,7 +232,7 @@ bool supervise_reaped(struct pid1_state *st, pid_t pid, int status)
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
 	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
 	if (log_get_level() >= level) {
-		reaper_describe(status, how, sizeof(how));
+		exitcode_describe(status, how, sizeof(how));
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
 		if (level == LOG_INFO)
 			log_info("%s[%d] %s after %s", p->name, (int)pid, how, took);
@@ -242,10 +243,21 @@ bool supervise_reaped(struct pid1_state *st, pid_t pid, int status)
 	return true;
 }
 
-void supervise_settle(struct pid1_state *st)
+void supervise_reap(struct pid1_state *st)
 {
 	unsigned int actions;
+	int status;
+	pid_t pid;
 	size_t i;
+
+	while (reaper_next(st, &pid, &status)) {
+		if (WIFSTOPPED(status)) {
+			if (WSTOPSIG(status) == SIGTSTP)
+				stopped(st, pid);
+		} else if (!reaped(st, pid, status)) {
+			reaper_orphan(st, pid, status);
+		}
+	}
 
 	for (i = 0; i < st->nprograms; i++) {
 		actions = st->programs[i].pending;

@@ -16,14 +16,12 @@
 /* Starts every program that waits for nothing, and what comes after them. */
 void supervise_start(struct pid1_state *st);
 
-/* The reaper found pid ended with status: true when it was a program's. */
-bool supervise_reaped(struct pid1_state *st, pid_t pid, int status);
-
-/* The reaper found pid stopped by SIGTSTP: the terminal's program is continued. */
-void supervise_stopped(struct pid1_state *st, pid_t pid);
-
-/* Acts on the ends the reaper reported, once it is done reaping. */
-void supervise_settle(struct pid1_state *st);
+/*
+ * Collects every child that ended or stopped, then acts on the programs' ends: restart,
+ * start-up failed, an essential program gone. A program that holds the terminal and stopped
+ * on Ctrl-Z is continued.
+ */
+void supervise_reap(struct pid1_state *st);
 
 /* Time passed: back-offs that are over start their programs again. */
 void supervise_tick(struct pid1_state *st);
