@@ -253,8 +253,9 @@ refused() {
 }
 
 @test "binary garbage is refused in one escaped line" {
-	# pid1's own executable: an ELF header, NUL bytes and everything else.
-	cp "$PID1" "$CONF"
+	# The start of pid1's own executable: an ELF header, NUL bytes and everything else,
+	# under the size limit whatever the build (an ASan pid1 is over 1 MiB).
+	head -c 65536 "$PID1" >"$CONF"
 	refused "$CONF"
 	assert_regex "$stderr" "^pid1: $CONF:1: "
 	# Escape sequences and control bytes from the file never reach the terminal raw.
