@@ -89,6 +89,7 @@ struct program_conf {
 	enum program_type type;
 	bool essential;	       /* its end ends pid1 */
 	int restart;	       /* an enum restart_policy, or -1 for the top-level restart policy */
+	int stop_signal;       /* the first signal it gets when stopped; 0: the ladder's */
 	bool set_no_new_privs; /* privs.no_new_privs was given; else the top level's */
 	struct privs_conf privs; /* NULL and unset fields take the top level's */
 	int line;		 /* where the section is, for errors found after parsing */

@@ -226,6 +226,11 @@ static void print_program(const struct program_conf *pc, FILE *out)
 	if (pc->restart >= 0)
 		fprintf(out, "\trestart = %s\n",
 			restart_policy_name((enum restart_policy)pc->restart));
+	if (pc->stop_signal > 0) {
+		fputs("\tstop-signal = ", out);
+		print_signal(out, pc->stop_signal);
+		fputc('\n', out);
+	}
 	print_program_privs(pc, out);
 	fputs("}\n", out);
 }

@@ -47,6 +47,7 @@ struct program {
 	const char *name;
 	enum program_type type;
 	bool essential;
+	int stop_signal; /* the first signal of its own ladder; 0: the step the shutdown is at */
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;

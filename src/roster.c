@@ -54,6 +54,7 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 		p->name = pc->name;
 		p->type = pc->type;
 		p->essential = pc->essential;
+		p->stop_signal = pc->stop_signal;
 		p->spawn.argv = pc->command;
 		if (pc->restart >= 0)
 			p->restart.policy = (enum restart_policy)pc->restart;

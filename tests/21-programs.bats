@@ -356,3 +356,54 @@ log_has() {
 	assert_equal "$status" 0
 	file_has "$ex/log" "server stopped"
 }
+
+# signals_of NAME: the signals $S/NAME recorded, SIGCONT (sent after each step) left out.
+signals_of() {
+	grep -v -e '^ready$' -e '^SIGCONT$' "$S/$1" | tr '\n' ' '
+}
+
+@test "stop-signal: a program's own first signal at shutdown, then the ladder's later steps" {
+	write_conf <<-EOF
+		shutdown {
+			step SIGTERM { grace = 300ms }
+			step SIGINT { grace = 5s }
+			step SIGKILL { grace = 1s }
+		}
+		program db {
+			command = { "$H/sigdump", "$S/db", "USR2" }
+			stop-signal = SIGUSR2
+		}
+		program plain { command = { "$H/sigdump", "$S/plain" } }
+		program web {
+			command = { "$H/sigdump", "$S/web", "INT" }
+			after = { db }
+			stop-signal = QUIT
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/plain" ready
+	wait_until file_has "$S/web" ready
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	# web ignores its SIGQUIT, so the next step's SIGINT ends it; SIGTERM never reaches it.
+	assert_equal "$(signals_of web)" "SIGQUIT SIGINT "
+	# Level 0 has a stage of its own: db gets its SIGUSR2 alone, plain the ladder's SIGTERM.
+	assert_equal "$(signals_of db)" "SIGUSR2 "
+	assert_equal "$(signals_of plain)" "SIGTERM "
+	log_has "SIGQUIT to web, its stop-signal"
+}
+
+@test "stop-signal: -n prints it and the printed config parses back" {
+	write_conf <<-EOF
+		program web {
+			command = { "web" }
+			stop-signal = 3
+		}
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	[[ "$output" == *"stop-signal = SIGQUIT"* ]] || fail "$output"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+}
