@@ -50,6 +50,9 @@ static const struct word enter_words[] = {
 static const struct word type_words[] = {
 	{"longrun", PROGRAM_LONGRUN}, {"oneshot", PROGRAM_ONESHOT}, {NULL, 0},
 };
+static const struct word when_words[] = {
+	{"start", WHEN_START}, {"stop", WHEN_STOP}, {NULL, 0},
+};
 static const struct word target_words[] = {
 	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
 	{NULL, 0},
@@ -282,6 +285,8 @@ static const struct key keys[] = {
 	{"to",			parse_signal,		NULL},
 	{"parent-death-signal",	parse_signal_or_none,	NULL},
 	{"stop-signal",		parse_stop_signal,	NULL},
+	{"when",		parse_word,		when_words},
+	{"timeout",		parse_duration,		NULL},
 	{"delay",		parse_duration,		NULL},
 	{"grace",		parse_duration,		NULL},
 	{"max-delay",		parse_duration,		NULL},

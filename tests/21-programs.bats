@@ -407,3 +407,84 @@ signals_of() {
 	echo "$output" >"$S/printed.conf"
 	run -0 "$PID1" -n -c "$S/printed.conf"
 }
+
+@test "stop hooks run at shutdown, in their order, before any program gets a signal" {
+	write_conf <<-EOF
+		program web { command = { "$S/svc", "web" } }
+		program second {
+			command = { "sh", "-c", "echo second ran >>$S/events" }
+			type = oneshot
+			when = stop
+			after = { first }
+		}
+		program first {
+			command = { "sh", "-c", "sleep 0.2; echo first ran >>$S/events" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	sleep 0.3
+	! events_have "first ran" || fail "a stop hook ran at start-up: $(cat "$S/events")"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	[ "$(line_of 'first ran')" -lt "$(line_of 'second ran')" ] || fail "$(cat "$S/events")"
+	[ "$(line_of 'second ran')" -lt "$(line_of 'web stopping')" ] || fail "$(cat "$S/events")"
+	log_has "2 stop hooks first"
+}
+
+@test "a stop hook that hangs is killed at its timeout, a failing one is logged, shutdown goes on" {
+	write_conf <<-EOF
+		program web { command = { "$S/svc", "web" } }
+		program hang {
+			command = { "sleep", "100" }
+			type = oneshot
+			when = stop
+			timeout = 300ms
+		}
+		program fail {
+			command = { "sh", "-c", "exit 3" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "ms from SIGTERM to pid1's exit" $(($(now_ms) - t0)) 250 5000
+	# A failing hook is pid1's news, not its exit code: the programs decide that.
+	assert_equal "$status" 0
+	events_have "web stopped"
+	log_has "outlived its timeout of 300ms: killed"
+	log_has "warning: stop hook fail failed: exited with status 3"
+}
+
+@test "stop hooks: -n prints them and what they add to the shutdown, and it parses back" {
+	write_conf <<-EOF
+		program web { command = { "web" } }
+		program drain {
+			command = { "drain" }
+			type = oneshot
+			when = stop
+			timeout = 3s
+		}
+		program flush {
+			command = { "flush" }
+			type = oneshot
+			when = stop
+			after = { drain }
+		}
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	[[ "$output" == *"before the ladder (each after those it names): 0: drain; 1: flush"* ]] ||
+		fail "$output"
+	[[ "$output" == *"the stop hooks add at most 13s to the shutdown"* ]] || fail "$output"
+	[[ "$output" == *"timeout = 10s"* ]] || fail "$output"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+}
