@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "hooks.h"
 #include "log.h"
+#include "loop.h"
 #include "target.h"
 
 bool hooks_pending(const struct pid1_state *st)
@@ -71,6 +72,16 @@ bool hooks_left(const struct pid1_state *st)
 		if (st->programs[i].stop_hook && !over(&st->programs[i]))
 			return true;
 	return false;
+}
+
+void hooks_cut(struct pid1_state *st, const char *why)
+{
+	size_t i;
+
+	log_notice("%s during the stop hooks: on to the ladder", why);
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].stop_hook)
+			program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0);
 }
 
 void hooks_ended(const struct program *p)

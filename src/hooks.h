@@ -22,6 +22,12 @@ struct program *hooks_next(const struct pid1_state *st);
 /* Whether a stop hook is still waiting or running (one cut at its timeout is not). */
 bool hooks_left(const struct pid1_state *st);
 
+/*
+ * A repeated shutdown signal (why) cuts the stop hooks short: those not started never
+ * will, those that run are left to the ladder.
+ */
+void hooks_cut(struct pid1_state *st, const char *why);
+
 /* Logs the end of stop hook p: a failure at warning, with its exit code. */
 void hooks_ended(const struct program *p);
 

@@ -334,10 +334,7 @@ void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
 			return;
 		}
 	} else if (st->phase == PHASE_HOOKS) {
-		/* A repeated signal cuts the hooks short: the ladder reaches those that run. */
-		log_notice("%s during the stop hooks: on to the ladder", why);
-		for (i = 0; i < st->nprograms; i++)
-			program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0);
+		hooks_cut(st, why);
 		why = st->hooks_why;
 		signo = st->hooks_signo;
 	}

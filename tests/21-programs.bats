@@ -488,3 +488,40 @@ signals_of() {
 	echo "$output" >"$S/printed.conf"
 	run -0 "$PID1" -n -c "$S/printed.conf"
 }
+
+@test "stop hooks run when the essential program ends, and a second signal cuts them short" {
+	write_conf <<-EOF
+		program app { command = { "sh", "-c", "sleep 0.3; exit 4" } essential = true }
+		program bye {
+			command = { "sh", "-c", "echo bye ran >>$S/events" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	run -4 pid1_run -c "$CONF"
+	events_have "bye ran"
+	write_conf <<-EOF
+		program web { command = { "$S/svc", "web" } }
+		program hang {
+			command = { "sleep", "100" }
+			type = oneshot
+			when = stop
+			timeout = 60s
+		}
+		program later {
+			command = { "sh", "-c", "echo later ran >>$S/events" }
+			type = oneshot
+			when = stop
+			after = { hang }
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	send_to_pid1 TERM
+	wait_until log_has "2 stop hooks first"
+	sleep 0.2
+	send_to_pid1 TERM
+	pid1_wait
+	! events_have "later ran" || fail "a hook ran after the cut: $(cat "$S/events")"
+	log_has "SIGTERM during the stop hooks: on to the ladder"
+}
