@@ -408,6 +408,23 @@ signals_of() {
 	run -0 "$PID1" -n -c "$S/printed.conf"
 }
 
+# web_and_hang TIMEOUT: the config is the longrun web, a stop hook hang that never ends on
+# its own and is killed after TIMEOUT, then stdin.
+web_and_hang() {
+	{
+		cat <<-EOF
+			program web { command = { "$S/svc", "web" } }
+			program hang {
+				command = { "sleep", "100" }
+				type = oneshot
+				when = stop
+				timeout = $1
+			}
+		EOF
+		cat
+	} | write_conf
+}
+
 @test "stop hooks run at shutdown, in their order, before any program gets a signal" {
 	write_conf <<-EOF
 		program web { command = { "$S/svc", "web" } }
@@ -436,14 +453,7 @@ signals_of() {
 }
 
 @test "a stop hook that hangs is killed at its timeout, a failing one is logged, shutdown goes on" {
-	write_conf <<-EOF
-		program web { command = { "$S/svc", "web" } }
-		program hang {
-			command = { "sleep", "100" }
-			type = oneshot
-			when = stop
-			timeout = 300ms
-		}
+	web_and_hang 300ms <<-EOF
 		program fail {
 			command = { "sh", "-c", "exit 3" }
 			type = oneshot
@@ -500,14 +510,7 @@ signals_of() {
 	EOF
 	run -4 pid1_run -c "$CONF"
 	events_have "bye ran"
-	write_conf <<-EOF
-		program web { command = { "$S/svc", "web" } }
-		program hang {
-			command = { "sleep", "100" }
-			type = oneshot
-			when = stop
-			timeout = 60s
-		}
+	web_and_hang 60s <<-EOF
 		program later {
 			command = { "sh", "-c", "echo later ran >>$S/events" }
 			type = oneshot
