@@ -81,15 +81,27 @@ enum program_type {
 	PROGRAM_ONESHOT, /* runs to completion; up once it exited 0 */
 };
 
+/* When a program runs: at start-up as usual, or at shutdown before the ladder (a hook). */
+enum program_when {
+	WHEN_START,
+	WHEN_STOP,
+};
+
+/* How long a stop hook may run when its section sets no timeout. */
+#define CONF_HOOK_TIMEOUT_MS 10000
+
 /* A `program NAME { ... }` section, as the file gives it. */
 struct program_conf {
 	char *name;	/* owned */
 	char **command; /* NULL-terminated argv; owned */
 	char **after;	/* names of programs it starts after, NULL-terminated, or NULL; owned */
 	enum program_type type;
-	bool essential;	       /* its end ends pid1 */
-	int restart;	       /* an enum restart_policy, or -1 for the top-level restart policy */
-	bool set_no_new_privs; /* privs.no_new_privs was given; else the top level's */
+	bool essential;	 /* its end ends pid1 */
+	int restart;	 /* an enum restart_policy, or -1 for the top-level restart policy */
+	int stop_signal; /* the first signal it gets when stopped; 0: the ladder's */
+	enum program_when when;
+	int64_t timeout_ms;	 /* how long a stop hook may run */
+	bool set_no_new_privs;	 /* privs.no_new_privs was given; else the top level's */
 	struct privs_conf privs; /* NULL and unset fields take the top level's */
 	int line;		 /* where the section is, for errors found after parsing */
 };

@@ -210,6 +210,26 @@ static bool good_name(const char *name)
 		   n;
 }
 
+/* A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. */
+static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
+{
+	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+
+	if (hook && !(cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT)) {
+		cfg_error(cfg, "program '%s' has when = stop but is not a oneshot", name);
+		return -1;
+	}
+	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0)) {
+		cfg_error(cfg, "stop hook '%s' can be neither essential nor restarted", name);
+		return -1;
+	}
+	if (!hook && cfg_size(sec, "timeout") > 0) {
+		cfg_error(cfg, "program '%s' has a timeout but is not when = stop", name);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Validates `program NAME { ... }`. `main` is the command's name (from the command line or
  * the top-level `command`), so no section may take it, whether or not a command is given.
@@ -237,7 +257,7 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "missing 'command' in section 'program %s'", name);
 		return -1;
 	}
-	return 0;
+	return check_hook(cfg, sec, name);
 }
 
 /* Installs the checks that span keys or bound a string to its field. */

@@ -132,6 +132,10 @@ static int copy_program(cfg_t *sec, struct program_conf *pc)
 	COPY_INT(sec, "type", pc->type);
 	COPY_BOOL(sec, "essential", pc->essential);
 	COPY_INT(sec, "restart", pc->restart);
+	COPY_INT(sec, "stop-signal", pc->stop_signal);
+	COPY_INT(sec, "when", pc->when);
+	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
+	COPY_INT(sec, "timeout", pc->timeout_ms);
 	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
 	if (copy_list(sec, "command", &pc->command) < 0 || copy_list(sec, "after", &pc->after) < 0)
 		return -1;

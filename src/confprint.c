@@ -226,38 +226,85 @@ static void print_program(const struct program_conf *pc, FILE *out)
 	if (pc->restart >= 0)
 		fprintf(out, "\trestart = %s\n",
 			restart_policy_name((enum restart_policy)pc->restart));
+	if (pc->stop_signal > 0) {
+		fputs("\tstop-signal = ", out);
+		print_signal(out, pc->stop_signal);
+		fputc('\n', out);
+	}
+	if (pc->when == WHEN_STOP) {
+		fputs("\twhen = stop\n\ttimeout = ", out);
+		print_duration(out, pc->timeout_ms);
+		fputc('\n', out);
+	}
 	print_program_privs(pc, out);
 	fputs("}\n", out);
 }
 
-/* The programs, and as a comment the levels they start in (a level starts together). */
+/* Writes name into an order comment, after its level's label when it comes first there. */
+static bool order_name(FILE *out, const char *name, bool first, bool *any, int l)
+{
+	if (first)
+		fprintf(out, "%s %d:", *any ? ";" : "", l);
+	*any = true;
+	fprintf(out, "%s %s", first ? "" : ",", name);
+	return false;
+}
+
+/*
+ * The levels of the programs that run when, as a comment; returns the sum over the levels of
+ * their longest timeout: how long the stop hooks may take at most, before the ladder.
+ */
+static int64_t print_order(const struct pid1_conf *conf, const int *levels, int top,
+			   enum program_when when, FILE *out)
+{
+	int64_t total = 0, longest;
+	bool first, any = false;
+	size_t i;
+	int l;
+
+	for (l = 0; l <= top; l++) {
+		first = true;
+		longest = 0;
+		if (l == 0 && when == WHEN_START && conf->command != NULL)
+			first = order_name(out, "main", first, &any, l);
+		for (i = 0; i < conf->nprograms; i++) {
+			if (levels[i] != l || conf->programs[i].when != when)
+				continue;
+			first = order_name(out, conf->programs[i].name, first, &any, l);
+			if (conf->programs[i].timeout_ms > longest)
+				longest = conf->programs[i].timeout_ms;
+		}
+		total += longest;
+	}
+	fputc('\n', out);
+	return total;
+}
+
+/* The programs, and as comments the levels they start in (a level starts together). */
 static void print_programs(const struct pid1_conf *conf, FILE *out)
 {
-	int levels[CONF_MAX_PROGRAMS], top, l;
-	size_t i;
-	bool first;
+	int levels[CONF_MAX_PROGRAMS], top = 0;
+	size_t i, hooks = 0;
+	int64_t total;
 
 	if (conf->nprograms == 0)
 		return;
-	for (i = 0; i < conf->nprograms; i++)
+	for (i = 0; i < conf->nprograms; i++) {
 		print_program(&conf->programs[i], out);
+		hooks += conf->programs[i].when == WHEN_STOP;
+	}
 	top = order_levels(conf->programs, conf->nprograms, levels);
 	fputs("# start order (each level starts together, once the one before is up):", out);
-	for (l = 0; l <= top; l++) {
-		fprintf(out, "%s %d:", l == 0 ? "" : ";", l);
-		first = true;
-		if (l == 0 && conf->command != NULL) {
-			fputs(" main", out);
-			first = false;
-		}
-		for (i = 0; i < conf->nprograms; i++) {
-			if (levels[i] != l)
-				continue;
-			fprintf(out, "%s %s", first ? "" : ",", conf->programs[i].name);
-			first = false;
-		}
+	print_order(conf, levels, top, WHEN_START, out);
+	if (hooks > 0) {
+		fputs("# stop hooks at shutdown, before the ladder (each after those it names):",
+		      out);
+		total = print_order(conf, levels, top, WHEN_STOP, out);
+		fputs("# the stop hooks add at most ", out);
+		print_duration(out, total);
+		fputs(" to the shutdown\n", out);
 	}
-	fputs("\n\n", out);
+	fputc('\n', out);
 }
 
 void conf_print(const struct pid1_conf *conf, FILE *out)

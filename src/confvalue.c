@@ -50,6 +50,9 @@ static const struct word enter_words[] = {
 static const struct word type_words[] = {
 	{"longrun", PROGRAM_LONGRUN}, {"oneshot", PROGRAM_ONESHOT}, {NULL, 0},
 };
+static const struct word when_words[] = {
+	{"start", WHEN_START}, {"stop", WHEN_STOP}, {NULL, 0},
+};
 static const struct word target_words[] = {
 	{"stderr", LOG_TARGET_STDERR}, {"syslog", LOG_TARGET_SYSLOG}, {"file", LOG_TARGET_FILE},
 	{NULL, 0},
@@ -169,6 +172,20 @@ static int parse_signal_or_none(const struct key *key, const char *value, long *
 	return 0;
 }
 
+/* A signal that can end a program: SIGSTOP would only pause it until the ladder's SIGCONT. */
+static int parse_stop_signal(const struct key *key, const char *value, long *out, char *err,
+			     size_t len)
+{
+	if (parse_signal(key, value, out, err, len) < 0)
+		return -1;
+	if (*out == 0 || *out == SIGSTOP) {
+		snprintf(err, len, "signal '%s' cannot stop a program, for option '%s'", value,
+			 key->option);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_duration(const struct key *key, const char *value, long *out, char *err,
 			  size_t len)
 {
@@ -267,6 +284,9 @@ static const struct key keys[] = {
 	{"type",		parse_word,		type_words},
 	{"to",			parse_signal,		NULL},
 	{"parent-death-signal",	parse_signal_or_none,	NULL},
+	{"stop-signal",		parse_stop_signal,	NULL},
+	{"when",		parse_word,		when_words},
+	{"timeout",		parse_duration,		NULL},
 	{"delay",		parse_duration,		NULL},
 	{"grace",		parse_duration,		NULL},
 	{"max-delay",		parse_duration,		NULL},

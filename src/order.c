@@ -70,14 +70,23 @@ int order_check(const struct program_conf *progs, size_t n, int *line, char *err
 	int path[CONF_MAX_PROGRAMS] = {0};
 	char **a;
 	size_t i;
+	int j;
 
 	for (i = 0; i < n; i++) {
 		*line = progs[i].line;
 		for (a = progs[i].after; a != NULL && *a != NULL; a++) {
-			if (order_find(progs, n, *a) < 0) {
+			j = order_find(progs, n, *a);
+			if (j < 0) {
 				snprintf(err, len,
 					 "program '%s' is after '%s', which is not a program",
 					 progs[i].name, *a);
+				return -1;
+			}
+			/* Stop hooks run at shutdown, the others at start-up: no order between. */
+			if (progs[j].when != progs[i].when) {
+				snprintf(err, len, "program '%s' is after '%s', which runs at %s",
+					 progs[i].name, *a,
+					 progs[j].when == WHEN_STOP ? "shutdown" : "start-up");
 				return -1;
 			}
 		}

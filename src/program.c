@@ -73,6 +73,8 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 	p->pgid = p->spawn.own_group ? pid : 0;
 	p->started = true;
 	p->started_ms = now;
+	if (p->stop_hook)
+		p->deadline_ms = now + p->timeout_ms;
 	/* A longrun is up once it runs (no readiness yet); a oneshot once it exits 0. */
 	return p->type == PROGRAM_LONGRUN ? PROGRAM_ACT_UP : 0;
 }
@@ -83,6 +85,7 @@ static unsigned int ended(struct program *p, int64_t now, int status)
 	bool stopping = p->state == PROGRAM_STOPPING;
 
 	p->pid = 0;
+	p->deadline_ms = -1;
 	p->exited = true;
 	p->status = status;
 	if (stopping) {
@@ -114,6 +117,14 @@ static unsigned int stop(struct program *p)
 	}
 }
 
+/* A stop hook that ran out of time: its end, whenever it comes, is final. */
+static unsigned int timed_out(struct program *p)
+{
+	p->state = PROGRAM_STOPPING;
+	p->deadline_ms = -1;
+	return PROGRAM_ACT_TIMEOUT;
+}
+
 /* The table itself: each event acts only in the states named here, else does nothing. */
 unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
 			  int status)
@@ -128,6 +139,8 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 	case PROGRAM_EV_TICK:
 		if (p->state == PROGRAM_BACKOFF && now >= p->deadline_ms)
 			return start(p);
+		if (p->state == PROGRAM_RUNNING && p->deadline_ms >= 0 && now >= p->deadline_ms)
+			return timed_out(p);
 		return 0;
 	case PROGRAM_EV_STOP:
 		return stop(p);
@@ -137,7 +150,7 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 
 int64_t program_deadline(const struct program *p)
 {
-	return p->state == PROGRAM_BACKOFF ? p->deadline_ms : -1;
+	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_RUNNING ? p->deadline_ms : -1;
 }
 
 bool program_running(const struct program *p)

@@ -41,12 +41,16 @@ enum program_event {
 #define PROGRAM_ACT_GIVE_UP 0x08 /* the policy wanted a restart, the limit said no */
 #define PROGRAM_ACT_ENDED   0x10 /* it ended for good (see status) */
 #define PROGRAM_ACT_CANCEL  0x20 /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT 0x40 /* a stop hook outlived its timeout: kill it */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
 	const char *name;
 	enum program_type type;
 	bool essential;
+	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
+	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
+	int64_t timeout_ms; /* how long a stop hook may run */
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;
@@ -64,7 +68,7 @@ struct program {
 	bool exited;	     /* status holds the status of its last end */
 	int status;	     /* wait status of its last end */
 	int64_t started_ms;  /* when it was last spawned */
-	int64_t deadline_ms; /* end of the back-off while BACKOFF, else -1 */
+	int64_t deadline_ms; /* end of the back-off while BACKOFF, a stop hook's timeout, else -1 */
 	int64_t backoff_ms;  /* the last back-off booked, for the log */
 	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;

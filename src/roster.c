@@ -54,9 +54,15 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 		p->name = pc->name;
 		p->type = pc->type;
 		p->essential = pc->essential;
+		p->stop_signal = pc->stop_signal;
+		p->stop_hook = pc->when == WHEN_STOP;
+		p->timeout_ms = pc->timeout_ms;
 		p->spawn.argv = pc->command;
 		if (pc->restart >= 0)
 			p->restart.policy = (enum restart_policy)pc->restart;
+		/* A stop hook runs once: no restart would come before the ladder. */
+		if (p->stop_hook)
+			p->restart.policy = RESTART_NO;
 		merge_privs(pc, &conf->privs, &p->privs_conf);
 	}
 	p->spawn.privs = &p->privs;

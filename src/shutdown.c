@@ -62,6 +62,35 @@ static const char *level_names(const struct pid1_state *st, int level, char *buf
 	return buf;
 }
 
+/* On the first step of a stage, names the programs that get their own stop-signal instead. */
+static void log_stop_signals(const struct pid1_state *st, int idx)
+{
+	const struct program *p;
+	char name[SIGNAME_MAX];
+	size_t i;
+
+	if (idx != st->ladder.entry_step)
+		return;
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (p->level == st->ladder.stage && p->stop_signal > 0 && program_running(p))
+			log_notice("shutdown step %d: %s to %s, its stop-signal", idx + 1,
+				   signame_name(p->stop_signal, name, sizeof(name)), p->name);
+	}
+}
+
+/* Whether a running program of level 0 has a stop-signal: level 0 then gets a stage of its own. */
+static bool level0_stage(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].level == 0 && st->programs[i].stop_signal > 0 &&
+		    program_running(&st->programs[i]))
+			return true;
+	return false;
+}
+
 /* Sends signo to the current stage as step number idx (0-based) and arms its grace deadline. */
 static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_ms)
 {
@@ -79,7 +108,8 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 		/* Programs that come after others stop first, while what they need still runs. */
 		left = target_count_level(st, l->stage);
 		level_names(st, l->stage, who, sizeof(who));
-		rc = target_signal_level(st, l->stage, signo);
+		log_stop_signals(st, idx);
+		rc = target_signal_level(st, l->stage, signo, idx == l->entry_step);
 	} else {
 		left = target_count(st, sc->scope);
 		strlcpy(who, target_scope_name(sc->scope), sizeof(who));
@@ -90,7 +120,7 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 	/* A stopped process cannot act on the signal until it runs again (as systemd does). */
 	if (signo != SIGKILL && signo != SIGCONT) {
 		if (l->stage >= 0)
-			target_signal_level(st, l->stage, SIGCONT);
+			target_signal_level(st, l->stage, SIGCONT, false);
 		else
 			target_signal(st, sc->scope, SIGCONT);
 	}
@@ -114,11 +144,14 @@ static int next_stage(const struct pid1_state *st, int below)
 {
 	int level;
 
-	/* Level 0 depends on nothing: it is stopped with the rest of the scope. */
+	/*
+	 * Level 0 depends on nothing: it is stopped with the rest of the scope, unless one of
+	 * its programs wants its own first signal, which the whole scope's cannot spare it.
+	 */
 	for (level = below - 1; level >= 1; level--)
 		if (target_count_level(st, level) > 0)
 			return level;
-	return -1;
+	return below > 0 && level0_stage(st) ? 0 : -1;
 }
 
 static void start_step(struct pid1_state *st, int idx);

@@ -17,6 +17,7 @@
 /* The supervisor as a whole. */
 enum phase {
 	PHASE_RUN,	/* programs start, run and restart */
+	PHASE_HOOKS,	/* the stop hooks run: nothing else starts or restarts */
 	PHASE_STOPPING, /* the ladder runs: nothing starts or restarts */
 	PHASE_DONE,	/* leave the loop and exit */
 };
@@ -44,6 +45,8 @@ struct pid1_state {
 
 	enum phase phase;
 	struct ladder ladder;
+	char hooks_why[64]; /* why the shutdown began, for the ladder after the stop hooks */
+	int hooks_signo;
 	struct program *decider; /* the program whose end decides pid1's exit code, or NULL */
 };
 

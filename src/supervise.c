@@ -17,6 +17,7 @@
 #include "child.h"
 #include "duration.h"
 #include "exitcode.h"
+#include "hooks.h"
 #include "inherited.h"
 #include "log.h"
 #include "reaper.h"
@@ -32,9 +33,18 @@ static bool starting(const struct pid1_state *st)
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].state == PROGRAM_WAITING)
+		if (st->programs[i].state == PROGRAM_WAITING && !st->programs[i].stop_hook)
 			return true;
 	return false;
+}
+
+/* Nothing is left to stop: pid1 is done, once its stop hooks have run. */
+static void nothing_left(struct pid1_state *st, const char *why)
+{
+	if (hooks_pending(st))
+		supervise_shutdown(st, why, 0);
+	else
+		st->phase = PHASE_DONE;
 }
 
 /* Ends the run phase because of p: its status decides pid1's exit code. */
@@ -46,9 +56,13 @@ static void end_by(struct pid1_state *st, struct program *p, const char *why)
 		st->decider = p;
 	if (st->phase != PHASE_RUN)
 		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
-	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT ||
-	    target_empty(st, st->conf->shutdown.scope)) {
+	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
 		st->phase = PHASE_DONE;
+		return;
+	}
+	if (target_empty(st, st->conf->shutdown.scope)) {
+		snprintf(line, sizeof(line), "%s %s", p->name, why);
+		nothing_left(st, line);
 		return;
 	}
 	snprintf(line, sizeof(line), "%s %s while other processes remain", p->name, why);
@@ -64,11 +78,11 @@ static void fail_start(struct pid1_state *st, struct program *p, const char *why
 		st->decider = p;
 	if (st->phase != PHASE_RUN)
 		return;
+	snprintf(line, sizeof(line), "start-up failed: %s %s", p->name, why);
 	if (target_empty(st, st->conf->shutdown.scope)) {
-		st->phase = PHASE_DONE;
+		nothing_left(st, line);
 		return;
 	}
-	snprintf(line, sizeof(line), "start-up failed: %s %s", p->name, why);
 	supervise_shutdown(st, line, 0);
 }
 
@@ -77,7 +91,9 @@ static void ended(struct pid1_state *st, struct program *p)
 {
 	bool failed = !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0;
 
-	if (p->type == PROGRAM_ONESHOT && failed && starting(st))
+	if (p->stop_hook)
+		hooks_ended(p);
+	else if (p->type == PROGRAM_ONESHOT && failed && starting(st))
 		fail_start(st, p, "failed");
 	else if (p->essential)
 		end_by(st, p, "child exited");
@@ -105,7 +121,10 @@ static void spawn(struct pid1_state *st, struct program *p)
 	if (!p->started) {
 		program_step(p, PROGRAM_EV_STOP, now, 0, 0);
 		program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0));
-		fail_start(st, p, "could not be started");
+		if (p->stop_hook)
+			hooks_ended(p);
+		else
+			fail_start(st, p, "could not be started");
 		return;
 	}
 	act(st, p, program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0)));
@@ -129,6 +148,8 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 		if (p->essential && st->decider == NULL)
 			st->decider = p;
 	}
+	if (actions & PROGRAM_ACT_TIMEOUT)
+		hooks_timed_out(p);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
 	if (actions & PROGRAM_ACT_SPAWN)
@@ -180,12 +201,23 @@ static void start_ready(struct pid1_state *st)
 		for (i = 0; i < st->nprograms && st->phase == PHASE_RUN; i++) {
 			struct program *p = &st->programs[i];
 
-			if (p->state != PROGRAM_WAITING || !ready(st, p))
+			if (p->state != PROGRAM_WAITING || p->stop_hook || !ready(st, p))
 				continue;
 			act(st, p, program_step(p, PROGRAM_EV_START, loop_now_ms(), 0, 0));
 			again = true;
 		}
 	}
+}
+
+/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
+static void run_hooks(struct pid1_state *st)
+{
+	struct program *p;
+
+	while (st->phase == PHASE_HOOKS && (p = hooks_next(st)) != NULL)
+		act(st, p, program_step(p, PROGRAM_EV_START, loop_now_ms(), 0, 0));
+	if (st->phase == PHASE_HOOKS && !hooks_left(st))
+		shutdown_begin(st, st->hooks_why, st->hooks_signo);
 }
 
 void supervise_start(struct pid1_state *st)
@@ -267,6 +299,7 @@ void supervise_reap(struct pid1_state *st)
 	}
 	start_ready(st);
 	release_inherited(st);
+	run_hooks(st);
 }
 
 void supervise_tick(struct pid1_state *st)
@@ -274,23 +307,37 @@ void supervise_tick(struct pid1_state *st)
 	int64_t now = loop_now_ms(), when;
 	size_t i;
 
-	for (i = 0; i < st->nprograms && st->phase == PHASE_RUN; i++) {
+	/* Back-offs end in the run phase, stop hooks' timeouts while they run. */
+	for (i = 0; i < st->nprograms && st->phase != PHASE_DONE; i++) {
 		when = program_deadline(&st->programs[i]);
 		if (when >= 0 && when <= now)
 			act(st, &st->programs[i],
 			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
 	}
+	run_hooks(st);
 }
 
 void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
 {
 	size_t i;
 
-	/* Nothing starts or restarts from now on. */
-	if (st->phase == PHASE_RUN)
+	/* Nothing starts or restarts from now on; stop hooks wait for their turn. */
+	if (st->phase == PHASE_RUN) {
 		for (i = 0; i < st->nprograms; i++)
-			act(st, &st->programs[i],
-			    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0));
+			if (!st->programs[i].stop_hook)
+				act(st, &st->programs[i],
+				    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(),
+						 0, 0));
+		if (hooks_pending(st)) {
+			hooks_begin(st, why, signo);
+			run_hooks(st);
+			return;
+		}
+	} else if (st->phase == PHASE_HOOKS) {
+		hooks_cut(st, why);
+		why = st->hooks_why;
+		signo = st->hooks_signo;
+	}
 	shutdown_begin(st, why, signo);
 }
 

@@ -272,18 +272,24 @@ int target_signal_program(const struct program *p, int signo)
 	return signal_program(p, true, signo) ? 0 : -1;
 }
 
-/* Sends signo to the programs of level (-1: every level, the highest first); 0 when one was
- * reached. */
-static int signal_programs(const struct pid1_state *st, int level, bool group, int signo)
+/*
+ * Sends signo to the programs of level (-1: every level, the highest first), or their own
+ * stop-signal to those that have one when first; 0 when one was reached.
+ */
+static int signal_programs(const struct pid1_state *st, int level, bool group, int signo,
+			   bool first)
 {
+	const struct program *p;
 	int hit = 0, err = ESRCH, l;
 	size_t i;
 
 	for (l = level >= 0 ? level : st->max_level; l >= 0 && (level < 0 || l == level); l--) {
 		for (i = 0; i < st->nprograms; i++) {
-			if (st->programs[i].level != l)
+			p = &st->programs[i];
+			if (p->level != l)
 				continue;
-			if (signal_program(&st->programs[i], group, signo))
+			if (signal_program(p, group,
+					   first && p->stop_signal ? p->stop_signal : signo))
 				hit++;
 			else if (errno != ESRCH)
 				err = errno;
@@ -302,7 +308,7 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	switch (scope) {
 	case SCOPE_GROUP:
 	case SCOPE_CHILD:
-		return signal_programs(st, -1, scope == SCOPE_GROUP, signo);
+		return signal_programs(st, -1, scope == SCOPE_GROUP, signo, false);
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
@@ -317,9 +323,9 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	return -1;
 }
 
-int target_signal_level(const struct pid1_state *st, int level, int signo)
+int target_signal_level(const struct pid1_state *st, int level, int signo, bool first)
 {
-	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo);
+	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo, first);
 }
 
 /* Running programs of level (-1: all). */

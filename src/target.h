@@ -19,8 +19,11 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo);
 /* Sends signo to one program: its process group when it has one, else its process. */
 int target_signal_program(const struct program *p, int signo);
 
-/* Sends signo to the running programs of one level (their groups with scope group). */
-int target_signal_level(const struct pid1_state *st, int level, int signo);
+/*
+ * Sends signo to the running programs of one level (their groups with scope group); with
+ * first, those that have a stop-signal get it instead.
+ */
+int target_signal_level(const struct pid1_state *st, int level, int signo, bool first);
 
 /* How many programs of one level are still running. */
 int target_count_level(const struct pid1_state *st, int level);

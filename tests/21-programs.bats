@@ -356,3 +356,175 @@ log_has() {
 	assert_equal "$status" 0
 	file_has "$ex/log" "server stopped"
 }
+
+# signals_of NAME: the signals $S/NAME recorded, SIGCONT (sent after each step) left out.
+signals_of() {
+	grep -v -e '^ready$' -e '^SIGCONT$' "$S/$1" | tr '\n' ' '
+}
+
+@test "stop-signal: a program's own first signal at shutdown, then the ladder's later steps" {
+	write_conf <<-EOF
+		shutdown {
+			step SIGTERM { grace = 300ms }
+			step SIGINT { grace = 5s }
+			step SIGKILL { grace = 1s }
+		}
+		program db {
+			command = { "$H/sigdump", "$S/db", "USR2" }
+			stop-signal = SIGUSR2
+		}
+		program plain { command = { "$H/sigdump", "$S/plain" } }
+		program web {
+			command = { "$H/sigdump", "$S/web", "INT" }
+			after = { db }
+			stop-signal = QUIT
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/plain" ready
+	wait_until file_has "$S/web" ready
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	# web ignores its SIGQUIT, so the next step's SIGINT ends it; SIGTERM never reaches it.
+	assert_equal "$(signals_of web)" "SIGQUIT SIGINT "
+	# Level 0 has a stage of its own: db gets its SIGUSR2 alone, plain the ladder's SIGTERM.
+	assert_equal "$(signals_of db)" "SIGUSR2 "
+	assert_equal "$(signals_of plain)" "SIGTERM "
+	log_has "SIGQUIT to web, its stop-signal"
+}
+
+@test "stop-signal: -n prints it and the printed config parses back" {
+	write_conf <<-EOF
+		program web {
+			command = { "web" }
+			stop-signal = 3
+		}
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	[[ "$output" == *"stop-signal = SIGQUIT"* ]] || fail "$output"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+}
+
+# web_and_hang TIMEOUT: the config is the longrun web, a stop hook hang that never ends on
+# its own and is killed after TIMEOUT, then stdin.
+web_and_hang() {
+	{
+		cat <<-EOF
+			program web { command = { "$S/svc", "web" } }
+			program hang {
+				command = { "sleep", "100" }
+				type = oneshot
+				when = stop
+				timeout = $1
+			}
+		EOF
+		cat
+	} | write_conf
+}
+
+@test "stop hooks run at shutdown, in their order, before any program gets a signal" {
+	write_conf <<-EOF
+		program web { command = { "$S/svc", "web" } }
+		program second {
+			command = { "sh", "-c", "echo second ran >>$S/events" }
+			type = oneshot
+			when = stop
+			after = { first }
+		}
+		program first {
+			command = { "sh", "-c", "sleep 0.2; echo first ran >>$S/events" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	sleep 0.3
+	! events_have "first ran" || fail "a stop hook ran at start-up: $(cat "$S/events")"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	[ "$(line_of 'first ran')" -lt "$(line_of 'second ran')" ] || fail "$(cat "$S/events")"
+	[ "$(line_of 'second ran')" -lt "$(line_of 'web stopping')" ] || fail "$(cat "$S/events")"
+	log_has "2 stop hooks first"
+}
+
+@test "a stop hook that hangs is killed at its timeout, a failing one is logged, shutdown goes on" {
+	web_and_hang 300ms <<-EOF
+		program fail {
+			command = { "sh", "-c", "exit 3" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "ms from SIGTERM to pid1's exit" $(($(now_ms) - t0)) 250 5000
+	# A failing hook is pid1's news, not its exit code: the programs decide that.
+	assert_equal "$status" 0
+	events_have "web stopped"
+	log_has "outlived its timeout of 300ms: killed"
+	log_has "warning: stop hook fail failed: exited with status 3"
+}
+
+@test "stop hooks: -n prints them and what they add to the shutdown, and it parses back" {
+	write_conf <<-EOF
+		program web { command = { "web" } }
+		program drain {
+			command = { "drain" }
+			type = oneshot
+			when = stop
+			timeout = 3s
+		}
+		program flush {
+			command = { "flush" }
+			type = oneshot
+			when = stop
+			after = { drain }
+		}
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	[[ "$output" == *"before the ladder (each after those it names): 0: drain; 1: flush"* ]] ||
+		fail "$output"
+	[[ "$output" == *"the stop hooks add at most 13s to the shutdown"* ]] || fail "$output"
+	[[ "$output" == *"timeout = 10s"* ]] || fail "$output"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+}
+
+@test "stop hooks run when the essential program ends, and a second signal cuts them short" {
+	write_conf <<-EOF
+		program app { command = { "sh", "-c", "sleep 0.3; exit 4" } essential = true }
+		program bye {
+			command = { "sh", "-c", "echo bye ran >>$S/events" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	run -4 pid1_run -c "$CONF"
+	events_have "bye ran"
+	web_and_hang 60s <<-EOF
+		program later {
+			command = { "sh", "-c", "echo later ran >>$S/events" }
+			type = oneshot
+			when = stop
+			after = { hang }
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until events_have "web up"
+	send_to_pid1 TERM
+	wait_until log_has "2 stop hooks first"
+	sleep 0.2
+	send_to_pid1 TERM
+	pid1_wait
+	! events_have "later ran" || fail "a hook ran after the cut: $(cat "$S/events")"
+	log_has "SIGTERM during the stop hooks: on to the ladder"
+}

@@ -210,6 +210,47 @@ static void test_order(void)
 	fail_unless(order_find(progs, 3, "c") == 2 && order_find(progs, 3, "d") == -1);
 }
 
+/* A stop hook's timeout runs from its spawn; past it the hook is killed and its end final. */
+static void test_stop_hook_timeout(void)
+{
+	struct program *p = make(PROGRAM_ONESHOT, RESTART_NO);
+
+	p->stop_hook = true;
+	p->timeout_ms = 500;
+	fail_unless(program_deadline(p) == -1);
+	fail_unless(run_at(p, 1000, 42) == 0);
+	fail_unless(program_deadline(p) == 1500);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1499, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1500, 0, 0) == PROGRAM_ACT_TIMEOUT);
+	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
+	/* Later ticks do not kill it again; its end, a kill, is final. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 9999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1501, 0, KILLED(SIGKILL)) ==
+		    PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->pid == 0);
+	free(p);
+}
+
+/* A stop hook that ends in time, failing or not, has no deadline left. */
+static void test_stop_hook_in_time(void)
+{
+	struct program *p = make(PROGRAM_ONESHOT, RESTART_NO);
+
+	p->stop_hook = true;
+	p->timeout_ms = 500;
+	run_at(p, 0, 42);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 200, 0, EXITED(3)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 600, 0, 0) == 0);
+	/* A longrun has no timeout: its deadline stays unset while it runs. */
+	free(p);
+	p = make(PROGRAM_LONGRUN, RESTART_NO);
+	run_at(p, 0, 43);
+	fail_unless(program_deadline(p) == -1);
+	free(p);
+}
+
 int main(void)
 {
 	test_longrun_without_restart();
@@ -219,5 +260,7 @@ int main(void)
 	test_stop();
 	test_events_out_of_place();
 	test_order();
+	test_stop_hook_timeout();
+	test_stop_hook_in_time();
 	return 0;
 }
