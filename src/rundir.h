@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pid1's runtime directory (default /run/pid1), where its sockets live. It is created if
+ * missing, then held as a directory fd once checked: not a symlink, a directory owned by
+ * pid1's effective uid, writable by nobody else. Sockets are bound inside it through that fd,
+ * so a path swapped after the check, or longer than sun_path's 108 bytes, does not matter.
+ */
+#ifndef PID1_RUNDIR_H
+#define PID1_RUNDIR_H
+
+#include <sys/types.h>
+#include <limits.h>
+
+#define RUNDIR_DEFAULT "/run/pid1"
+
+struct rundir {
+	int fd; /* the checked directory, O_CLOEXEC; -1 when not open */
+	char path[PATH_MAX];
+	char error[PATH_MAX + 96]; /* why the last call failed, for the log */
+};
+
+/* A socket bound in the directory, as rundir_bind() made it. */
+struct rundir_sock {
+	int fd; /* bound (not listening), O_CLOEXEC and non-blocking; -1 when none */
+	char name[64];
+	dev_t dev; /* the socket file's identity, so that only ours is removed */
+	ino_t ino;
+};
+
+/*
+ * Opens path (absolute) as the runtime directory, creating it with mode 0700 when missing,
+ * and its missing parents (0755) only inside directories nobody but root or pid1 may write.
+ * Returns 0, or -1 with errno set and rd->error naming the path and the reason: a symlink
+ * (ELOOP), not a directory (ENOTDIR), someone else's or writable by others (EPERM).
+ */
+int rundir_open(struct rundir *rd, const char *path);
+
+/*
+ * Binds a unix socket of type (SOCK_STREAM, SOCK_DGRAM, ...) as name inside the directory,
+ * its file mode mode. A socket file left by a process gone is replaced; one that still
+ * answers a connect is not (EADDRINUSE), nor anything that is not a socket (EEXIST).
+ * Returns 0 with sock filled, or -1 with errno set and rd->error saying why.
+ */
+int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
+		struct rundir_sock *sock);
+
+/* Closes sock and removes its file, if the file is still the one bound. */
+void rundir_unbind(const struct rundir *rd, struct rundir_sock *sock);
+
+/* Closes the directory fd. */
+void rundir_close(struct rundir *rd);
+
+#endif
