@@ -3,172 +3,17 @@
  * Reaching processes: the programs, their process groups, or everything. Programs are
  * signalled from the highest level down, so what comes after another hears first. The scope
  * "all" means kill(-1) when pid1 is PID 1 of a namespace (every process in it but pid1), and every
- * descendant found in /proc when pid1 is only a subreaper, since kill(-1) there would reach the
- * whole machine. Walking /proc allocates nothing (getdents64 into a buffer on the stack), except
- * the table of every process that finding descendants needs, which is kept for the next walk.
+ * descendant found in /proc (proctable.c) when pid1 is only a subreaper, since kill(-1) there
+ * would reach the whole machine.
  */
 #include "config.h"
 
-#include <sys/types.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
+#include "proctable.h"
 #include "target.h"
-
-struct proc {
-	pid_t pid, ppid, pgrp;
-	bool zombie;
-	bool mine;  /* one of pid1's descendants */
-	bool known; /* mine has been worked out */
-};
-
-/* pid1's own pid, as /proc shows it; set by each walk, so no getpid() per process. */
-static pid_t self_pid;
-
-/* Reads /proc with getdents64 into its own buffer: no DIR, so no allocation per walk. */
-struct proc_iter {
-	int fd;
-	size_t len, pos;
-	_Alignas(struct dirent64) char buf[4096];
-};
-
-/*
- * Opens /proc for proc_next(). Returns 0, or -1 when /proc is missing or belongs to another
- * PID namespace (then /proc/self is not our pid and nothing there can be trusted).
- */
-static int proc_open(struct proc_iter *it)
-{
-	char self[32];
-	ssize_t len;
-
-	len = readlink("/proc/self", self, sizeof(self) - 1);
-	if (len < 0)
-		return -1;
-	self[len] = '\0';
-	self_pid = getpid();
-	if (strtol(self, NULL, 10) != (long)self_pid)
-		return -1;
-	it->fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	it->len = it->pos = 0;
-	return it->fd < 0 ? -1 : 0;
-}
-
-/* Pid, parent, process group and state from /proc/PID/stat; false when it is gone. */
-static bool proc_read(pid_t pid, struct proc *p)
-{
-	char path[32], buf[512], *s, *end;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = '\0';
-	/* "pid (comm) S ppid pgrp ...": comm may hold spaces and ')', so start after the last. */
-	s = strrchr(buf, ')');
-	if (s == NULL || s[1] != ' ' || s[2] == '\0' || s[3] != ' ')
-		return false;
-	*p = (struct proc){.pid = pid, .zombie = s[2] == 'Z' || s[2] == 'X'};
-	p->ppid = (pid_t)strtol(s + 4, &end, 10);
-	if (end == s + 4 || *end != ' ')
-		return false;
-	s = end + 1;
-	p->pgrp = (pid_t)strtol(s, &end, 10);
-	return end != s;
-}
-
-/* The next process in /proc; false at the end. */
-static bool proc_next(struct proc_iter *it, struct proc *p)
-{
-	for (;;) {
-		const struct dirent64 *de;
-		ssize_t got;
-		pid_t pid;
-
-		if (it->pos >= it->len) {
-			got = getdents64(it->fd, (void *)it->buf, sizeof(it->buf));
-			if (got <= 0)
-				return false;
-			it->len = (size_t)got;
-			it->pos = 0;
-		}
-		de = (const struct dirent64 *)(const void *)(it->buf + it->pos);
-		it->pos += de->d_reclen;
-		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (pid > 0 && proc_read(pid, p))
-			return true;
-	}
-}
-
-/* Every process, for working out pid1's descendants: kept and only grown until target_free(). */
-static struct proc *table;
-static size_t table_cap;
-
-/* Fills the table from /proc; walks after the first allocate nothing. Returns the count, or -1. */
-static ssize_t read_procs(void)
-{
-	struct proc_iter it;
-	struct proc p, *grown;
-	size_t n = 0;
-
-	if (proc_open(&it) < 0)
-		return -1;
-	while (proc_next(&it, &p)) {
-		if (n == table_cap) {
-			size_t cap = table_cap ? table_cap * 2 : 256;
-
-			grown = realloc(table, cap * sizeof(*table));
-			if (grown == NULL)
-				break;
-			table = grown;
-			table_cap = cap;
-		}
-		table[n++] = p;
-	}
-	close(it.fd);
-	return (ssize_t)n;
-}
-
-static int by_pid(const void *a, const void *b)
-{
-	const struct proc *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-/* Whether p descends from pid1: walk up the parents, remembering answers on the way. */
-static bool descends(struct proc *procs, size_t n, struct proc *p, pid_t self)
-{
-	struct proc key = {.pid = p->ppid}, *parent;
-
-	if (p->known)
-		return p->mine;
-	p->known = true; /* a cycle cannot happen, but must not recurse forever either */
-	parent = p->ppid == self ? NULL : bsearch(&key, procs, n, sizeof(*procs), by_pid);
-	p->mine = p->ppid == self || (parent != NULL && descends(procs, n, parent, self));
-	return p->mine;
-}
-
-static void mark_descendants(struct proc *procs, size_t n)
-{
-	size_t i;
-
-	qsort(procs, n, sizeof(*procs), by_pid);
-	for (i = 0; i < n; i++)
-		descends(procs, n, &procs[i], self_pid);
-}
 
 /* Whether pid is one of the programs' live processes. */
 static bool is_program(const struct pid1_state *st, pid_t pid)
@@ -198,7 +43,7 @@ static bool in_program_group(const struct pid1_state *st, const struct proc *p)
 
 static bool in_scope(const struct pid1_state *st, enum scope scope, const struct proc *p)
 {
-	if (p->pid == self_pid || p->zombie)
+	if (p->pid == proctable_self() || p->zombie)
 		return false;
 	switch (scope) {
 	case SCOPE_CHILD:
@@ -229,25 +74,24 @@ static int visit(const struct pid1_state *st, enum scope scope, int signo, const
 static int walk(const struct pid1_state *st, enum scope scope, int signo)
 {
 	struct proc_iter it;
-	struct proc p;
+	struct proc p, *procs;
 	ssize_t n, i;
 	int hit = 0;
 
 	/* Descendants need the whole table; everything else is decided one process at a time. */
 	if (scope == SCOPE_ALL && !st->is_pid1) {
-		n = read_procs();
+		n = proctable_read(&procs);
 		if (n < 0)
 			return -1;
-		mark_descendants(table, (size_t)n);
 		for (i = 0; i < n; i++)
-			hit += visit(st, scope, signo, &table[i]);
+			hit += visit(st, scope, signo, &procs[i]);
 		return hit;
 	}
-	if (proc_open(&it) < 0)
+	if (proctable_open(&it) < 0)
 		return -1;
-	while (proc_next(&it, &p))
+	while (proctable_next(&it, &p))
 		hit += visit(st, scope, signo, &p);
-	close(it.fd);
+	proctable_close(&it);
 	return hit;
 }
 
@@ -385,9 +229,7 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 
 void target_free(void)
 {
-	free(table);
-	table = NULL;
-	table_cap = 0;
+	proctable_free();
 }
 
 const char *target_scope_name(enum scope scope)
