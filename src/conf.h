@@ -41,6 +41,7 @@ enum scope {
 enum child_exit_policy {
 	ON_CHILD_EXIT_LADDER, /* run the ladder on whatever remains, then exit */
 	ON_CHILD_EXIT_EXIT,   /* exit at once, as tini does */
+	ON_CHILD_EXIT_WAIT,   /* wait until every process in pid1's care has ended */
 };
 
 /* Which step the ladder starts at when a signal on it starts the shutdown. */

@@ -39,7 +39,8 @@ static const struct word action_words[] = {
 	{"shutdown", ACTION_SHUTDOWN}, {NULL, 0},
 };
 static const struct word child_exit_words[] = {
-	{"ladder", ON_CHILD_EXIT_LADDER}, {"exit", ON_CHILD_EXIT_EXIT}, {NULL, 0},
+	{"ladder", ON_CHILD_EXIT_LADDER}, {"exit", ON_CHILD_EXIT_EXIT},
+	{"wait", ON_CHILD_EXIT_WAIT}, {NULL, 0},
 };
 static const struct word repeat_words[] = {
 	{"next", ON_REPEAT_NEXT}, {"kill", ON_REPEAT_KILL}, {NULL, 0},

@@ -42,6 +42,7 @@ struct pid1_state {
 
 	bool children_left; /* at the last reap some process was still in our care */
 	bool released;	    /* the starting directory and inherited fds were let go */
+	bool waiting;	    /* on-child-exit = wait: the essential program ended, pid1 waits */
 
 	enum phase phase;
 	struct ladder ladder;

@@ -24,8 +24,10 @@
 #include "shutdown.h"
 #include "supervise.h"
 #include "target.h"
+#include "waitall.h"
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
+static void hold(struct pid1_state *st);
 
 /* Whether start-up is still under way: some program has not been started yet. */
 static bool starting(const struct pid1_state *st)
@@ -59,6 +61,11 @@ static void end_by(struct pid1_state *st, struct program *p, const char *why)
 	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
 		st->phase = PHASE_DONE;
 		return;
+	}
+	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_WAIT) {
+		waitall_begin(st, p, why);
+		hold(st);
+		return; /* supervise_reap() ends it once nothing is left */
 	}
 	if (target_empty(st, st->conf->shutdown.scope)) {
 		snprintf(line, sizeof(line), "%s %s", p->name, why);
@@ -300,6 +307,8 @@ void supervise_reap(struct pid1_state *st)
 	start_ready(st);
 	release_inherited(st);
 	run_hooks(st);
+	if (waitall_done(st))
+		nothing_left(st, "every process has ended");
 }
 
 void supervise_tick(struct pid1_state *st)
@@ -317,17 +326,21 @@ void supervise_tick(struct pid1_state *st)
 	run_hooks(st);
 }
 
-void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
+/* Nothing starts or restarts from now on; stop hooks wait for their turn. */
+static void hold(struct pid1_state *st)
 {
 	size_t i;
 
-	/* Nothing starts or restarts from now on; stop hooks wait for their turn. */
+	for (i = 0; i < st->nprograms; i++)
+		if (!st->programs[i].stop_hook)
+			act(st, &st->programs[i],
+			    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0));
+}
+
+void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
+{
 	if (st->phase == PHASE_RUN) {
-		for (i = 0; i < st->nprograms; i++)
-			if (!st->programs[i].stop_hook)
-				act(st, &st->programs[i],
-				    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(),
-						 0, 0));
+		hold(st);
 		if (hooks_pending(st)) {
 			hooks_begin(st, why, signo);
 			run_hooks(st);

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# More of several programs: on-child-exit = wait for programs that daemonize, signals sent to
+# named programs, the terminal for one program, `main` in after lists, the program's name in
+# every log line, and what -n says of the worst-case stop time.
+# pid1 runs as the real PID 1 of a fresh PID namespace. Times use generous bounds.
+# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+setup() {
+	unset PID1_CONFIG
+	S=$BATS_TEST_TMPDIR
+	H=$PID1_HELPERS
+	CONF=$S/pid1.conf
+	# daemonize: forks a daemon that notes "trapped" in $S/daemon once its TERM trap is set,
+	# then "TERM" on SIGTERM; it leaves orphans for pid1 to reap (a shell that starts a
+	# sleep and exits) and exits 0 by itself once $S/stop exists. The first process waits
+	# for "trapped", so the daemon cannot miss a signal, and exits with code $1.
+	cat >"$S/daemonize" <<-'EOF'
+		#!/bin/sh
+		d=$(dirname "$0")
+		sh -c '
+			trap "echo TERM >>$0/daemon; exit 0" TERM
+			echo trapped >>$0/daemon
+			while [ ! -e $0/stop ]; do
+				sh -c "sleep 0.05 & exit 0"
+				sleep 0.05
+			done
+			echo "exits by itself" >>$0/daemon' "$d" &
+		until grep -qx trapped "$d/daemon" 2>/dev/null; do sleep 0.02; done
+		exit "$1"
+	EOF
+	chmod +x "$S/daemonize"
+}
+
+# write_conf: the config file for this test, from stdin; -n must accept it.
+write_conf() {
+	cat >"$CONF"
+	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
+		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
+	fi
+}
+
+log_has() {
+	grep -qF -- "$1" "$S/err"
+}
+
+# zombies_under PID: zombies among the descendants of PID (outside view).
+zombies_under() {
+	local queue=("$1") p c n=0
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			queue+=("$c")
+			[ "$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] &&
+				n=$((n + 1))
+		done
+	done
+	echo "$n"
+}
+
+no_zombies_under() {
+	[ "$(zombies_under "$1")" -eq 0 ]
+}
+
+@test "on-child-exit = ladder (the default): a daemon left by the command gets the ladder" {
+	pid1_start -- "$S/daemonize" 3
+	pid1_wait
+	assert_equal "$status" 3
+	file_has "$S/daemon" TERM || fail "$(cat "$S/daemon" "$S/err")"
+}
+
+@test "on-child-exit = wait: pid1 outlives a daemonizing command, reaps, exits with its code" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 3
+	wait_until log_has "main child exited: waiting for the processes it left"
+	# The daemon's orphans come and go: pid1 reaps each, and is still there.
+	local i
+	for i in 1 2 3 4 5; do
+		wait_until no_zombies_under "$PID1_PID"
+		sleep 0.1
+	done
+	kill -0 "$PID1_PID"
+	refute file_has "$S/daemon" TERM
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 3
+	file_has "$S/daemon" "exits by itself"
+	refute file_has "$S/daemon" TERM
+	log_has "exiting with code 3"
+}
+
+@test "on-child-exit = wait: a shutdown signal still runs the ladder on what is left" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 4
+	wait_until log_has "waiting for the processes it left"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 4
+	file_has "$S/daemon" TERM
+}
+
+@test "on-child-exit = wait, not PID 1: the daemon is waited for through the subreaper" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	timeout -k 5 "$PID1_TIMEOUT" $PID1_WRAPPER "$PID1" -v -c "$CONF" -- "$S/daemonize" 5 \
+		>"$S/out" 2>"$S/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until log_has "waiting for the processes it left"
+	PID1_PID=$(pgrep -P "$PID1_OUTER")
+	kill -0 "$PID1_PID"
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 5
+	file_has "$S/daemon" "exits by itself"
+}
+
+@test "on-child-exit = wait: with programs, nothing restarts and pid1 ends with the last" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+		restart { delay = 100ms }
+		program web {
+			restart = always
+			command = { "sh", "-c", "echo up >>$S/web; until [ -e $S/stop ]; do sleep 0.05; done" }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 6
+	wait_until log_has "waiting for the processes it left"
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 6
+	# web ended after main: no restart for it, once the container is over.
+	[ "$(grep -c up "$S/web")" -eq 1 ] || fail "$(cat "$S/err")"
+}
