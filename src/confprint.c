@@ -240,6 +240,19 @@ static void print_program(const struct program_conf *pc, FILE *out)
 	fputs("}\n", out);
 }
 
+/* Whether some program starts after main, the command. */
+static bool after_main(const struct pid1_conf *conf)
+{
+	char **a;
+	size_t i;
+
+	for (i = 0; i < conf->nprograms; i++)
+		for (a = conf->programs[i].after; a != NULL && *a != NULL; a++)
+			if (strcmp(*a, "main") == 0)
+				return true;
+	return false;
+}
+
 /* Writes name into an order comment, after its level's label when it comes first there. */
 static bool order_name(FILE *out, const char *name, bool first, bool *any, int l)
 {
@@ -267,6 +280,8 @@ static int64_t print_order(const struct pid1_conf *conf, const int *levels, int 
 		longest = 0;
 		if (l == 0 && when == WHEN_START && conf->command != NULL)
 			first = order_name(out, "main", first, &any, l);
+		else if (l == 0 && when == WHEN_START && after_main(conf))
+			first = order_name(out, "main (no command given: needed)", first, &any, l);
 		for (i = 0; i < conf->nprograms; i++) {
 			if (levels[i] != l || conf->programs[i].when != when)
 				continue;

@@ -2,7 +2,8 @@
 /*
  * The order programs start and stop in. A cycle in `after` would leave its programs
  * waiting for ever, so it is a config error that names the whole cycle. At most
- * CONF_MAX_PROGRAMS programs, so the walks keep their marks on the stack.
+ * CONF_MAX_PROGRAMS programs, so the walks keep their marks on the stack. `main`, the
+ * command, has no section: it waits for nothing, so it is at level 0 and in no cycle.
  */
 #include "config.h"
 
@@ -19,7 +20,7 @@ int order_find(const struct program_conf *progs, size_t n, const char *name)
 	for (i = 0; i < n; i++)
 		if (strcmp(progs[i].name, name) == 0)
 			return (int)i;
-	return -1;
+	return strcmp(name, "main") == 0 ? ORDER_MAIN : -1;
 }
 
 enum mark { UNSEEN, ON_PATH, CLEAR };
@@ -57,7 +58,7 @@ static bool find_cycle(const struct program_conf *progs, size_t n, int i, enum m
 	path[depth] = i;
 	for (a = progs[i].after; a != NULL && *a != NULL; a++) {
 		d = order_find(progs, n, *a);
-		if (find_cycle(progs, n, d, marks, path, depth + 1, err, len))
+		if (d >= 0 && find_cycle(progs, n, d, marks, path, depth + 1, err, len))
 			return true;
 	}
 	marks[i] = CLEAR;
@@ -76,6 +77,14 @@ int order_check(const struct program_conf *progs, size_t n, int *line, char *err
 		*line = progs[i].line;
 		for (a = progs[i].after; a != NULL && *a != NULL; a++) {
 			j = order_find(progs, n, *a);
+			if (j == ORDER_MAIN && progs[i].when == WHEN_START)
+				continue;
+			if (j == ORDER_MAIN) {
+				snprintf(err, len,
+					 "program '%s' is after 'main', which runs at start-up",
+					 progs[i].name);
+				return -1;
+			}
 			if (j < 0) {
 				snprintf(err, len,
 					 "program '%s' is after '%s', which is not a program",
@@ -109,7 +118,8 @@ static int level_of(const struct program_conf *progs, size_t n, int i, int *leve
 		return levels[i];
 	levels[i] = 0;
 	for (a = progs[i].after; a != NULL && *a != NULL; a++) {
-		l = level_of(progs, n, order_find(progs, n, *a), levels) + 1;
+		l = order_find(progs, n, *a);
+		l = l < 0 ? 1 : level_of(progs, n, l, levels) + 1;
 		if (l > levels[i])
 			levels[i] = l;
 	}

@@ -12,7 +12,10 @@
 
 #include "conf.h"
 
-/* The index of the program named name, or -1. */
+/* What an after list names that is not a section: the command, the program `main`. */
+#define ORDER_MAIN (-2)
+
+/* The index of the program named name, ORDER_MAIN for `main`, or -1. */
 int order_find(const struct program_conf *progs, size_t n, const char *name);
 
 /*

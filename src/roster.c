@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "order.h"
 #include "roster.h"
 
@@ -70,11 +71,16 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 	return privs_resolve(&p->privs_conf, &p->privs);
 }
 
-/* Resolves the after names of section i into indexes of the table (first: its offset). */
+/*
+ * Resolves the after names of section i into indexes of the table (first: its offset, 1 when
+ * the command is main at index 0). Returns 0, -1 when out of memory, -2 when after names main
+ * but no command is given (the file cannot tell: the command may come from the command line).
+ */
 static int link_after(struct program *p, const struct pid1_conf *conf, size_t i, size_t first)
 {
 	char **a = conf->programs[i].after;
 	size_t n = 0;
+	int j;
 
 	while (a != NULL && a[n] != NULL)
 		n++;
@@ -83,17 +89,21 @@ static int link_after(struct program *p, const struct pid1_conf *conf, size_t i,
 	p->after = calloc(n, sizeof(*p->after));
 	if (p->after == NULL)
 		return -1;
-	for (p->nafter = 0; p->nafter < n; p->nafter++)
-		p->after[p->nafter] =
-		    first + (size_t)order_find(conf->programs, conf->nprograms, a[p->nafter]);
+	for (p->nafter = 0; p->nafter < n; p->nafter++) {
+		j = order_find(conf->programs, conf->nprograms, a[p->nafter]);
+		if (j == ORDER_MAIN && first == 0)
+			return -2;
+		p->after[p->nafter] = j == ORDER_MAIN ? 0 : first + (size_t)j;
+	}
 	return 0;
 }
 
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty)
 {
-	int levels[CONF_MAX_PROGRAMS];
+	int levels[CONF_MAX_PROGRAMS], rc;
 	size_t first = conf->command != NULL ? 1 : 0, i;
+	char err[96];
 	struct program *p;
 	bool group;
 
@@ -115,7 +125,15 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		p->spawn.own_group = p->spawn.take_tty || p->spawn.new_session || group;
 		if (i >= first) {
 			p->level = levels[i - first];
-			if (link_after(p, conf, i - first, first) < 0)
+			rc = link_after(p, conf, i - first, first);
+			if (rc == -2) {
+				snprintf(err, sizeof(err),
+					 "program '%s' is after 'main', but no command is given",
+					 p->name);
+				conffile_error(conf->path, conf->programs[i - first].line, err);
+				return -1;
+			}
+			if (rc < 0)
 				goto nomem;
 		}
 	}

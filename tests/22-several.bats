@@ -33,6 +33,25 @@ setup() {
 		exit "$1"
 	EOF
 	chmod +x "$S/daemonize"
+	# svc NAME: a longrun that notes "NAME up" in $S/events, and on SIGINT or SIGTERM
+	# notes "NAME stopping", takes 0.2 s, notes "NAME stopped" and exits 0.
+	cat >"$S/svc" <<-'EOF'
+		#!/bin/sh
+		ev=$(dirname "$0")/events
+		trap 'echo "$1 stopping" >>"$ev"; sleep 0.2; echo "$1 stopped" >>"$ev"; exit 0' INT TERM
+		echo "$1 up" >>"$ev"
+		while :; do sleep 0.05; done
+	EOF
+	chmod +x "$S/svc"
+}
+
+# line_of TEXT: the line number of TEXT in $S/events (empty when missing).
+line_of() {
+	grep -nxF -- "$1" "$S/events" | head -n 1 | cut -d: -f1
+}
+
+events_have() {
+	file_has "$S/events" "$1"
 }
 
 # write_conf: the config file for this test, from stdin; -n must accept it.
@@ -140,4 +159,57 @@ no_zombies_under() {
 	assert_equal "$status" 6
 	# web ended after main: no restart for it, once the container is over.
 	[ "$(grep -c up "$S/web")" -eq 1 ] || fail "$(cat "$S/err")"
+}
+
+@test "after = { main }: a program starts after the command and is stopped before it" {
+	write_conf <<-EOF
+		program web {
+			command = { "$S/svc", "web" }
+			after = { main }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/svc" main
+	wait_until events_have "web up"
+	wait_until events_have "main up"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	[ "$(line_of 'web stopped')" -lt "$(line_of 'main stopping')" ] || fail "$(cat "$S/events")"
+	# main was started first; web waited for it.
+	[ "$(grep -n 'main\[.*started' "$S/err" | cut -d: -f1)" -lt \
+		"$(grep -n 'web\[.*started' "$S/err" | cut -d: -f1)" ] || fail "$(cat "$S/err")"
+	run -0 "$PID1" -n -c "$CONF" -- true
+	assert_output --partial "start order (each level starts together, once the one before is up): 0: main; 1: web"
+}
+
+@test "after = { main } with no command, main in a stop hook's list, a section named main: errors" {
+	write_conf <<-EOF
+		program web {
+			command = { "$S/svc", "web" }
+			after = { main }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: program 'web' is after 'main', but no command is given"
+	refute [ -e "$S/events" ]
+	run -0 "$PID1" -n -c "$CONF"
+	assert_output --partial "0: main (no command given: needed); 1: web"
+
+	cat >"$CONF" <<-EOF
+		program bye {
+			command = { "true" }
+			type = oneshot
+			when = stop
+			after = { main }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF" -- true
+	assert_equal "$stderr" "pid1: $CONF:6: program 'bye' is after 'main', which runs at start-up"
+
+	cat >"$CONF" <<-EOF
+		program main { command = { "$S/svc", "other" } }
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
+	assert_equal "$stderr" "pid1: $CONF:1: program name 'main' is reserved for the command"
+	refute [ -e "$S/events" ]
 }

@@ -188,7 +188,7 @@ static void test_order(void)
 {
 	char *none[] = {NULL};
 	char *after_b[] = {"b", NULL}, *after_a[] = {"a", NULL}, *after_ac[] = {"a", "c", NULL};
-	char *after_x[] = {"x", NULL};
+	char *after_x[] = {"x", NULL}, *after_main[] = {"main", NULL};
 	struct program_conf progs[3] = {
 	    {.name = "a", .after = none, .line = 1},
 	    {.name = "b", .after = after_ac, .line = 2},
@@ -208,6 +208,12 @@ static void test_order(void)
 	fail_unless(order_check(progs, 3, &line, err, sizeof(err)) < 0);
 	fail_unless(strstr(err, "'x', which is not a program") != NULL && line == 1);
 	fail_unless(order_find(progs, 3, "c") == 2 && order_find(progs, 3, "d") == -1);
+	/* main, the command, is at level 0: a after main is at 1, and c after a at 2. */
+	progs[0].after = after_main;
+	fail_unless(order_find(progs, 3, "main") == ORDER_MAIN);
+	fail_unless(order_check(progs, 3, &line, err, sizeof(err)) == 0);
+	fail_unless(order_levels(progs, 3, levels) == 3);
+	fail_unless(levels[0] == 1 && levels[1] == 3 && levels[2] == 2);
 }
 
 /* A stop hook's timeout runs from its spawn; past it the hook is killed and its end final. */
