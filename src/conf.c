@@ -106,6 +106,7 @@ static cfg_t *schema_init(void)
 	cfg_opt_t signal_opts[] = {
 		CFG_INT_CB("action",			0,	NODEF, parse_value),
 		CFG_INT_CB("to",			0,	NODEF, parse_value),
+		CFG_STR_LIST("programs",		NULL,	NODEF),
 		CFG_END(),
 	};
 	cfg_opt_t step_opts[] = {
@@ -187,6 +188,26 @@ static int check_order(const char *path, const struct pid1_conf *conf)
 	return -1;
 }
 
+/* The programs a signal section names exist: sections of the file, or main, the command. */
+static int check_signal_programs(const char *path, const struct pid1_conf *conf)
+{
+	char err[2 * CONF_MSG_MAX], name[SIGNAME_MAX];
+	char **p;
+	int i;
+
+	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
+		for (p = conf->signals[i].programs; p != NULL && *p != NULL; p++) {
+			if (order_find(conf->programs, conf->nprograms, *p) != -1)
+				continue;
+			snprintf(err, sizeof(err), "signal %s is for '%s', which is not a program",
+				 signame_name(i, name, sizeof(name)), *p);
+			conffile_error(path, conf->signals[i].line, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Parses the text of path (len bytes, comments gone) into conf. Returns 0 or -1. */
 static int parse_text(const char *path, char *text, size_t len, struct pid1_conf *conf)
 {
@@ -214,6 +235,8 @@ static int parse_text(const char *path, char *text, size_t len, struct pid1_conf
 	}
 	if (rc == 0)
 		rc = check_order(path, conf);
+	if (rc == 0)
+		rc = check_signal_programs(path, conf);
 	parse.path = NULL;
 out:
 	if (cfg != NULL)

@@ -58,7 +58,9 @@ enum repeat_policy {
 
 struct signal_rule {
 	enum action action;
-	int to; /* the signal sent instead, for ACTION_REWRITE */
+	int to;		 /* the signal sent instead, for ACTION_REWRITE */
+	char **programs; /* the programs it goes to, NULL-terminated; NULL: all; owned */
+	int line;	 /* where the section is, for errors found after parsing */
 };
 
 struct ladder_step {

@@ -94,6 +94,14 @@ static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 			  cfg_title(sec));
 		return -1;
 	}
+	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 &&
+	    cfg_getint(sec, "action") != ACTION_REWRITE &&
+	    cfg_getint(sec, "action") != ACTION_FORWARD) {
+		cfg_error(cfg,
+			  "'programs' needs action 'forward' or 'rewrite' in section 'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
 	if (!rewrite && cfg_size(sec, "to") > 0) {
 		cfg_error(cfg, "'to' needs 'action = rewrite' in section 'signal %s'",
 			  cfg_title(sec));
@@ -271,6 +279,7 @@ void confcheck_install(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "env", check_string);
 	cfg_set_validate_func(cfg, "unset-env", check_string);
 	cfg_set_validate_func(cfg, "signal", check_signal);
+	cfg_set_validate_func(cfg, "signal|programs", check_string);
 	cfg_set_validate_func(cfg, "shutdown|step", check_step);
 	cfg_set_validate_func(cfg, "restart", check_restart);
 	cfg_set_validate_func(cfg, "exit-code", check_exit_code);

@@ -178,8 +178,11 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 
 		rule->action = ACTION_FORWARD;
 		rule->to = 0;
+		rule->line = sec->line;
 		COPY_INT(sec, "action", rule->action);
 		COPY_INT(sec, "to", rule->to);
+		if (copy_list(sec, "programs", &rule->programs) < 0)
+			return -1;
 	}
 	copy_shutdown(cfg_getsec(cfg, "shutdown"), &conf->shutdown);
 	confcopy_restart(cfg_getsec(cfg, "restart"), &conf->restart);

@@ -103,4 +103,6 @@ void conf_free(struct pid1_conf *conf)
 	free(conf->programs);
 	conf->programs = NULL;
 	conf->nprograms = 0;
+	for (i = 0; i <= CONF_SIGNAL_MAX; i++)
+		free_list(&conf->signals[i].programs);
 }

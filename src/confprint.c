@@ -78,6 +78,7 @@ static void print_list(FILE *out, const char *key, char *const *list)
 static void print_signals(const struct pid1_conf *conf, FILE *out)
 {
 	struct pid1_conf def;
+	size_t j;
 	int i;
 
 	/* Printed: every rule that is not a plain forward, and every default that is not. */
@@ -85,7 +86,8 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
 		const struct signal_rule *r = &conf->signals[i];
 
-		if (r->action == ACTION_FORWARD && def.signals[i].action == ACTION_FORWARD)
+		if (r->action == ACTION_FORWARD && def.signals[i].action == ACTION_FORWARD &&
+		    r->programs == NULL)
 			continue;
 		fputs("signal ", out);
 		print_signal(out, i);
@@ -94,7 +96,11 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 			fputs(" to = ", out);
 			print_signal(out, r->to);
 		}
-		fputs(" }\n", out);
+		for (j = 0; r->programs != NULL && r->programs[j] != NULL; j++) {
+			fputs(j == 0 ? " programs = { " : ", ", out);
+			print_name(out, r->programs[j]);
+		}
+		fputs(r->programs != NULL ? " } }\n" : " }\n", out);
 	}
 }
 

@@ -2,8 +2,8 @@
 /*
  * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
  * another signal, ignore it, or start (or advance) the shutdown ladder. Forwarded signals go
- * to the forward-to scope of every running program; a reaped program is never signalled
- * (target.c checks).
+ * to the forward-to scope of every running program, or of those the rule names; a reaped
+ * program is never signalled (target.c checks).
  */
 #include "config.h"
 
@@ -17,10 +17,26 @@
 #include "supervise.h"
 #include "target.h"
 
+/* Whom a rule's signal goes to, for the log: the scope, and the programs it names. */
+static const char *describe(const struct signal_rule *rule, enum scope scope, char *buf, size_t len)
+{
+	char *const *p;
+
+	/* Named programs under scope all get it at their group, as under group. */
+	if (rule->programs != NULL && scope == SCOPE_ALL)
+		scope = SCOPE_GROUP;
+	strlcpy(buf, target_scope_name(scope), len);
+	for (p = rule->programs; p != NULL && *p != NULL; p++) {
+		strlcat(buf, p == rule->programs ? " of " : ", ", len);
+		strlcat(buf, *p, len);
+	}
+	return buf;
+}
+
 void forward_signal(struct pid1_state *st, int signo)
 {
 	const struct signal_rule *rule;
-	char in[SIGNAME_MAX] = "", out[SIGNAME_MAX] = "";
+	char in[SIGNAME_MAX] = "", out[SIGNAME_MAX] = "", to[96];
 	int err;
 	enum scope scope = st->conf->forward_to;
 	int sent = signo;
@@ -44,24 +60,26 @@ void forward_signal(struct pid1_state *st, int signo)
 	case ACTION_FORWARD:
 		break;
 	}
-	if (target_signal(st, scope, sent) < 0) {
+	if ((rule->programs != NULL ? target_signal_named(st, scope, rule->programs, sent)
+				    : target_signal(st, scope, sent)) < 0) {
 		err = errno;
 		signame_name(signo, in, sizeof(in));
 		signame_name(sent, out, sizeof(out));
 		/* ESRCH: the programs are gone and nothing else is in scope. Not an error. */
 		if (err == ESRCH)
 			log_info("received %s: no process left in scope %s to pass it to", in,
-				 target_scope_name(scope));
+				 describe(rule, scope, to, sizeof(to)));
 		else
 			log_warn("received %s: cannot send %s to %s: %s", in, out,
-				 target_scope_name(scope), strerror(err));
+				 describe(rule, scope, to, sizeof(to)), strerror(err));
 		return;
 	}
 	if (log_get_level() < LOG_INFO)
 		return;
+	describe(rule, scope, to, sizeof(to));
 	if (sent == signo)
-		log_info("received %s: forwarded to %s", in, target_scope_name(scope));
+		log_info("received %s: forwarded to %s", in, to);
 	else
 		log_info("received %s: rewritten to %s and sent to %s", in,
-			 signame_name(sent, out, sizeof(out)), target_scope_name(scope));
+			 signame_name(sent, out, sizeof(out)), to);
 }

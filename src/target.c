@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "proctable.h"
 #include "target.h"
@@ -164,6 +165,35 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 		return -1;
 	}
 	errno = EINVAL;
+	return -1;
+}
+
+/* Whether name is one of names (NULL-terminated). */
+static bool named(char *const *names, const char *name)
+{
+	for (; *names != NULL; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return false;
+}
+
+int target_signal_named(const struct pid1_state *st, enum scope scope, char *const *names,
+			int signo)
+{
+	int hit = 0, err = ESRCH;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		if (!named(names, st->programs[i].name))
+			continue;
+		if (signal_program(&st->programs[i], scope != SCOPE_CHILD, signo))
+			hit++;
+		else if (errno != ESRCH)
+			err = errno;
+	}
+	if (hit > 0)
+		return 0;
+	errno = err;
 	return -1;
 }
 

@@ -16,6 +16,13 @@
  */
 int target_signal(const struct pid1_state *st, enum scope scope, int signo);
 
+/*
+ * Sends signo to the programs named in names (NULL-terminated): to each one's process group
+ * when scope is not child and it has one, else to its process.
+ */
+int target_signal_named(const struct pid1_state *st, enum scope scope, char *const *names,
+			int signo);
+
 /* Sends signo to one program: its process group when it has one, else its process. */
 int target_signal_program(const struct program *p, int signo);
 

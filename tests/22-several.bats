@@ -213,3 +213,61 @@ no_zombies_under() {
 	assert_equal "$stderr" "pid1: $CONF:1: program name 'main' is reserved for the command"
 	refute [ -e "$S/events" ]
 }
+
+@test "signal rules may name programs: SIGHUP reaches web only, SIGUSR1 every program" {
+	write_conf <<-EOF
+		signal SIGHUP { action = forward  programs = { web } }
+		signal SIGUSR2 { action = rewrite  to = SIGWINCH  programs = { main, web } }
+		program web { command = { "$H/sigdump", "$S/web" } }
+		program db { command = { "$H/sigdump", "$S/db" } }
+	EOF
+	pid1_start -v -c "$CONF" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/web" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 HUP
+	wait_until file_has "$S/web" SIGHUP
+	send_to_pid1 USR2
+	wait_until file_has "$S/web" SIGWINCH
+	wait_until file_has "$S/main" SIGWINCH
+	send_to_pid1 USR1
+	wait_until file_has "$S/db" SIGUSR1
+	wait_until file_has "$S/web" SIGUSR1
+	wait_until file_has "$S/main" SIGUSR1
+	# Signals are delivered in order: USR1 came after HUP and USR2 to every program.
+	refute file_has "$S/db" SIGHUP
+	refute file_has "$S/main" SIGHUP
+	refute file_has "$S/db" SIGWINCH
+	log_has "received SIGHUP: forwarded to child of web"
+	log_has "received SIGUSR2: rewritten to SIGWINCH and sent to child of main, web"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+}
+
+@test "signal rules naming programs: unknown names and a wrong action are refused with file:line" {
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } }
+		signal SIGHUP {
+			programs = { web, nosuch }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: signal SIGHUP is for 'nosuch', which is not a program"
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } }
+		signal SIGHUP { action = shutdown  programs = { web } }
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:2: 'programs' needs action 'forward' or 'rewrite' in section 'signal SIGHUP'"
+	# -n prints the list, and the print loads back the same.
+	write_conf <<-EOF
+		signal SIGHUP { programs = { web, main } }
+		program web { command = { "true" } }
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
+}
