@@ -117,12 +117,22 @@ int target_signal_program(const struct program *p, int signo)
 	return signal_program(p, true, signo) ? 0 : -1;
 }
 
+/* Whether names (NULL-terminated) is NULL, for all, or has name. */
+static bool named(char *const *names, const char *name)
+{
+	for (; names != NULL && *names != NULL; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return names == NULL;
+}
+
 /*
- * Sends signo to the programs of level (-1: every level, the highest first), or their own
- * stop-signal to those that have one when first; 0 when one was reached.
+ * Sends signo to the programs of level (-1: every level, the highest first) that names has
+ * (NULL: all), or their own stop-signal to those that have one when first; 0 when one was
+ * reached.
  */
 static int signal_programs(const struct pid1_state *st, int level, bool group, int signo,
-			   bool first)
+			   bool first, char *const *names)
 {
 	const struct program *p;
 	int hit = 0, err = ESRCH, l;
@@ -131,7 +141,7 @@ static int signal_programs(const struct pid1_state *st, int level, bool group, i
 	for (l = level >= 0 ? level : st->max_level; l >= 0 && (level < 0 || l == level); l--) {
 		for (i = 0; i < st->nprograms; i++) {
 			p = &st->programs[i];
-			if (p->level != l)
+			if (p->level != l || !named(names, p->name))
 				continue;
 			if (signal_program(p, group,
 					   first && p->stop_signal ? p->stop_signal : signo))
@@ -153,7 +163,7 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	switch (scope) {
 	case SCOPE_GROUP:
 	case SCOPE_CHILD:
-		return signal_programs(st, -1, scope == SCOPE_GROUP, signo, false);
+		return signal_programs(st, -1, scope == SCOPE_GROUP, signo, false, NULL);
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
@@ -168,38 +178,16 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	return -1;
 }
 
-/* Whether name is one of names (NULL-terminated). */
-static bool named(char *const *names, const char *name)
-{
-	for (; *names != NULL; names++)
-		if (strcmp(*names, name) == 0)
-			return true;
-	return false;
-}
-
 int target_signal_named(const struct pid1_state *st, enum scope scope, char *const *names,
 			int signo)
 {
-	int hit = 0, err = ESRCH;
-	size_t i;
-
-	for (i = 0; i < st->nprograms; i++) {
-		if (!named(names, st->programs[i].name))
-			continue;
-		if (signal_program(&st->programs[i], scope != SCOPE_CHILD, signo))
-			hit++;
-		else if (errno != ESRCH)
-			err = errno;
-	}
-	if (hit > 0)
-		return 0;
-	errno = err;
-	return -1;
+	return signal_programs(st, -1, scope != SCOPE_CHILD, signo, false, names);
 }
 
 int target_signal_level(const struct pid1_state *st, int level, int signo, bool first)
 {
-	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo, first);
+	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo, first,
+			       NULL);
 }
 
 /* Running programs of level (-1: all). */
