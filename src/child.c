@@ -95,18 +95,20 @@ static void exec_child(const struct child_opts *opts, int errfd)
 }
 
 /* Logs an exec failure the way a shell words it, and returns the matching exit code. */
-static int report_exec_error(const char *cmd, int err)
+static int report_exec_error(const char *prog, const char *cmd, int err)
 {
 	char *safe = NULL;
-	const char *name = cmd;
+	const char *name = cmd, *sep = prog != NULL ? ": " : "";
 
+	if (prog == NULL)
+		prog = "";
 	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) >= 0)
 		name = safe;
 	if (err == ENOENT && strchr(cmd, '/') == NULL) {
-		log_err("%s: command not found", name);
+		log_err("%s%s%s: command not found", prog, sep, name);
 		err = EXIT_NOT_FOUND;
 	} else {
-		log_err("%s: %s", name, strerror(err));
+		log_err("%s%s%s: %s", prog, sep, name, strerror(err));
 		err = err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 	}
 	free(safe);
@@ -127,7 +129,8 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 	}
 	pid = fork();
 	if (pid < 0) {
-		log_err("cannot fork: %m");
+		log_err("cannot fork%s%s: %m", opts->name != NULL ? " for " : "",
+			opts->name != NULL ? opts->name : "");
 		close(errpipe[0]);
 		close(errpipe[1]);
 		*exit_code = EXIT_START_FAILED;
@@ -147,10 +150,11 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 	if (got != (ssize_t)sizeof(e))
 		return pid;
 	if (e.what[0] != '\0') {
-		log_err("cannot start the child: %s: %s", e.what, strerror(e.err));
+		log_err("cannot start %s: %s: %s", opts->name != NULL ? opts->name : "the child",
+			e.what, strerror(e.err));
 		*exit_code = EXIT_START_FAILED;
 	} else {
-		*exit_code = report_exec_error(opts->argv[0], e.err);
+		*exit_code = report_exec_error(opts->name, opts->argv[0], e.err);
 	}
 	return -1;
 }

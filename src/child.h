@@ -21,6 +21,7 @@ struct child_opts {
 	bool take_tty;		   /* make the child's group the terminal's foreground group */
 	bool new_session;	   /* a session of its own, away from pid1's terminal */
 	const struct privs *privs; /* user, groups, workdir, umask, environment */
+	const char *name;	   /* the program's, for the log; NULL for a lone command */
 };
 
 /*

@@ -118,6 +118,8 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		p->spawn.signals = signals;
 		if (fill(p, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
 			return -1;
+		/* A lone command's errors read as a shell's; with programs, each names its own. */
+		p->spawn.name = st->nprograms > 1 ? p->name : NULL;
 		/* A program kept from pid1's terminal leads a session of its own. */
 		p->spawn.new_session = p->privs.new_session;
 		/* Only main takes the terminal: two foreground groups cannot share one. */

@@ -46,14 +46,19 @@ static void end_step(const struct pid1_state *st, const char *how, bool timed_ou
 		log_info("shutdown step %d %s after %s", st->ladder.step + 1, how, took);
 }
 
-/* "web, php" for the running programs of a level, into buf. */
-static const char *level_names(const struct pid1_state *st, int level, char *buf, size_t len)
+/*
+ * "web, php" for the running programs of a level (-1: every level), into buf; with own, not
+ * those that get their own stop-signal instead of the step's.
+ */
+static const char *level_names(const struct pid1_state *st, int level, bool own, char *buf,
+			       size_t len)
 {
 	size_t i;
 
 	buf[0] = '\0';
 	for (i = 0; i < st->nprograms; i++) {
-		if (st->programs[i].level != level || !program_running(&st->programs[i]))
+		if ((level >= 0 && st->programs[i].level != level) ||
+		    !program_running(&st->programs[i]) || (own && st->programs[i].stop_signal > 0))
 			continue;
 		if (buf[0] != '\0')
 			strlcat(buf, ", ", len);
@@ -96,7 +101,7 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 {
 	const struct shutdown_conf *sc = ladder(st);
 	struct ladder *l = &st->ladder;
-	char name[SIGNAME_MAX], grace[32], who[128];
+	char name[SIGNAME_MAX], grace[32], who[160], names[128];
 	int left, rc;
 
 	l->step = idx;
@@ -107,12 +112,20 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 	if (l->stage >= 0) {
 		/* Programs that come after others stop first, while what they need still runs. */
 		left = target_count_level(st, l->stage);
-		level_names(st, l->stage, who, sizeof(who));
+		level_names(st, l->stage, idx == l->entry_step, who, sizeof(who));
+		if (who[0] == '\0')
+			strlcpy(who, "no other program", sizeof(who));
 		log_stop_signals(st, idx);
 		rc = target_signal_level(st, l->stage, signo, idx == l->entry_step);
 	} else {
 		left = target_count(st, sc->scope);
 		strlcpy(who, target_scope_name(sc->scope), sizeof(who));
+		/* With several programs, which of them are still there. */
+		if (st->nprograms > 1 && level_names(st, -1, false, names, sizeof(names))[0]) {
+			strlcat(who, " (", sizeof(who));
+			strlcat(who, names, sizeof(who));
+			strlcat(who, ")", sizeof(who));
+		}
 		rc = target_signal(st, sc->scope, signo);
 	}
 	if (rc < 0 && errno != ESRCH)
@@ -167,13 +180,14 @@ static void next_stage_from(struct pid1_state *st, int idx)
 static void start_step(struct pid1_state *st, int idx)
 {
 	const struct shutdown_conf *sc = ladder(st);
+	char names[128];
 	int left;
 
 	if ((size_t)idx >= sc->nsteps && st->ladder.stage >= 0) {
-		log_warn("shutdown ladder exhausted with %d program%s of level %d left",
+		log_warn("shutdown ladder exhausted with %d program%s of level %d left: %s",
 			 target_count_level(st, st->ladder.stage),
-			 target_count_level(st, st->ladder.stage) == 1 ? "" : "s",
-			 st->ladder.stage);
+			 target_count_level(st, st->ladder.stage) == 1 ? "" : "s", st->ladder.stage,
+			 level_names(st, st->ladder.stage, false, names, sizeof(names)));
 		next_stage_from(st, st->ladder.entry_step);
 		return;
 	}

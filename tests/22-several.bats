@@ -271,3 +271,64 @@ no_zombies_under() {
 	run -0 "$PID1" -n -c "$S/printed.conf"
 	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
 }
+
+@test "every start, exit, restart, give-up, hook and ladder step names its program in the log" {
+	write_conf <<-EOF
+		restart { delay = 50ms  limit = 1  window = 1m }
+		shutdown { step SIGTERM { grace = 5s }  step SIGKILL { grace = 1s } }
+		program flaky {
+			command = { "sh", "-c", "echo run >>$S/flaky; exit 1" }
+			restart = on-failure
+		}
+		program db {
+			command = { "$H/sigdump", "$S/db", "USR2" }
+			stop-signal = SIGUSR2
+		}
+		program web {
+			command = { "$S/svc", "web" }
+			after = { db }
+		}
+		program bye {
+			command = { "sh", "-c", "exit 3" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/svc" main
+	wait_until events_have "web up"
+	wait_until log_has "flaky restarted 1 times within 1m: giving up on restarts"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	local line
+	for line in "main[" "] started" "web[" "] started" "db[" "] started" \
+		"flaky[" "] exited with status 1 after" \
+		"restarting flaky in 50ms (restart 1, 1 within the window)" \
+		"warning: stop hook bye failed: exited with status 3" \
+		"shutdown step 1/2: SIGTERM to web, 1 process left, grace 5s" \
+		"shutdown step 1: SIGUSR2 to db, its stop-signal" \
+		"shutdown step 1/2: SIGTERM to main, 2 processes left, grace 5s" \
+		"] exited with status 0 after"; do
+		log_has "$line" || fail "no '$line' in: $(cat "$S/err")"
+	done
+	grep -qE 'web\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'db\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'main\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'bye\[[0-9]+\] started' "$S/err" || fail "$(cat "$S/err")"
+}
+
+@test "the log names the program that cannot be started, and what is left at each scope step" {
+	write_conf <<-EOF
+		shutdown { step SIGTERM { grace = 5s }  step SIGKILL { grace = 1s } }
+		program nope {
+			command = { "/nonexistent/cmd" }
+			after = { web }
+		}
+		program web { command = { "$S/svc", "web" } }
+	EOF
+	run -127 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
+	[[ "$stderr" == *"err: nope: /nonexistent/cmd: No such file or directory"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *"shutdown step 1/2: SIGTERM to all (main, web), "*" processes left"* ]] ||
+		fail "$stderr"
+}
