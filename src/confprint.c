@@ -16,6 +16,7 @@
 #include "order.h"
 #include "restart.h"
 #include "signame.h"
+#include "stoptime.h"
 
 /*
  * Writes s as a double-quoted string that libconfuse reads back byte for byte: '$' is
@@ -306,10 +307,12 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 {
 	int levels[CONF_MAX_PROGRAMS], top = 0;
 	size_t i, hooks = 0;
-	int64_t total;
+	int64_t total = 0;
 
-	if (conf->nprograms == 0)
+	if (conf->nprograms == 0) {
+		stoptime_print(conf, NULL, 0, out);
 		return;
+	}
 	for (i = 0; i < conf->nprograms; i++) {
 		print_program(&conf->programs[i], out);
 		hooks += conf->programs[i].when == WHEN_STOP;
@@ -325,6 +328,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		print_duration(out, total);
 		fputs(" to the shutdown\n", out);
 	}
+	stoptime_print(conf, levels, total, out);
 	fputc('\n', out);
 }
 

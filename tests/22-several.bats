@@ -332,3 +332,53 @@ no_zombies_under() {
 	[[ "$stderr" == *"shutdown step 1/2: SIGTERM to all (main, web), "*" processes left"* ]] ||
 		fail "$stderr"
 }
+
+@test "-n prints the worst-case stop time: delay, stop hooks, one ladder per stage" {
+	write_conf <<-EOF
+		shutdown {
+			delay = 2s
+			step SIGINT { grace = 1s }
+			step SIGTERM { grace = 3s }
+			step SIGKILL { grace = 1s }
+		}
+		program db { command = { "true" } stop-signal = SIGQUIT }
+		program web { command = { "true" } after = { db } }
+		program api { command = { "true" } after = { web } }
+		program drain { command = { "true" } type = oneshot when = stop timeout = 4s }
+		program flush {
+			command = { "true" }
+			type = oneshot
+			when = stop
+			timeout = 2s
+			after = { drain }
+		}
+	EOF
+	# Stages: api (2), web (1), db alone for its stop-signal (0), the whole scope: 4 ladders.
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "# worst-case stop time: 28s (delay 2s, stop hooks 6s, 4 ladders of 5s)"
+	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 24s"
+	# A real shutdown runs as many ladders: each stage's first step once.
+	sed -e "s|\"true\" } stop-signal|\"$H/sigdump\", \"$S/db\", \"QUIT\" } stop-signal|" \
+		-e "s|{ \"true\" } after = { db }|{ \"$H/sigdump\", \"$S/web\" } after = { db }|" \
+		-e "s|{ \"true\" } after = { web }|{ \"$H/sigdump\", \"$S/api\" } after = { web }|" \
+		-e 's/delay = 2s/delay = 0s/' "$CONF" >"$S/run.conf"
+	pid1_start -c "$S/run.conf" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/api" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$(grep -c 'shutdown step 2/3: SIGTERM to' "$S/err")" 4
+	# Without the stop-signal, level 0 goes with the whole scope: one ladder fewer.
+	sed -i 's/ stop-signal = SIGQUIT//' "$CONF"
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "# worst-case stop time: 23s (delay 2s, stop hooks 6s, 3 ladders of 5s)"
+	# enter = first: SIGTERM starts at the first step too.
+	sed -i 's/delay = 2s/delay = 2s enter = first/' "$CONF"
+	run -0 "$PID1" -n -c "$CONF"
+	refute_line --partial "# from SIGTERM"
+	# A lone command: one ladder, the built-in one.
+	run -0 "$PID1" -n
+	assert_line "# worst-case stop time: 9s (delay 0s, stop hooks 0s, 1 ladder of 9s)"
+	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 5s"
+}
