@@ -147,6 +147,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("type",			0,	NODEF, parse_value),
 		CFG_STR_LIST("after",			NULL,	NODEF),
 		CFG_BOOL("essential",			cfg_false, NODEF),
+		CFG_BOOL("tty",				cfg_false, NODEF),
 		CFG_INT_CB("restart",			0,	NODEF, parse_value),
 		CFG_INT_CB("stop-signal",		0,	NODEF, parse_value),
 		CFG_INT_CB("when",			0,	NODEF, parse_value),

@@ -100,6 +100,7 @@ struct program_conf {
 	char **after;	/* names of programs it starts after, NULL-terminated, or NULL; owned */
 	enum program_type type;
 	bool essential;	 /* its end ends pid1 */
+	bool tty;	 /* it, not main, takes pid1's terminal */
 	int restart;	 /* an enum restart_policy, or -1 for the top-level restart policy */
 	int stop_signal; /* the first signal it gets when stopped; 0: the ladder's */
 	enum program_when when;

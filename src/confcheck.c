@@ -231,9 +231,34 @@ static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
 		cfg_error(cfg, "stop hook '%s' can be neither essential nor restarted", name);
 		return -1;
 	}
+	if (hook && cfg_getbool(sec, "tty")) {
+		cfg_error(cfg, "stop hook '%s' cannot have tty = true", name);
+		return -1;
+	}
 	if (!hook && cfg_size(sec, "timeout") > 0) {
 		cfg_error(cfg, "program '%s' has a timeout but is not when = stop", name);
 		return -1;
+	}
+	return 0;
+}
+
+/* One foreground group per terminal: at most one program may take it. */
+static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned int i, n = cfg_opt_size(opt);
+	cfg_t *sec = cfg_opt_getnsec(opt, n - 1), *other;
+
+	if (!cfg_getbool(sec, "tty"))
+		return 0;
+	for (i = 0; i + 1 < n; i++) {
+		other = cfg_opt_getnsec(opt, i);
+		if (cfg_getbool(other, "tty")) {
+			cfg_error(cfg,
+				  "programs '%s' and '%s' both have tty = true: a terminal "
+				  "has one foreground",
+				  cfg_title(other), cfg_title(sec));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -265,6 +290,8 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "missing 'command' in section 'program %s'", name);
 		return -1;
 	}
+	if (check_tty(cfg, opt) < 0)
+		return -1;
 	return check_hook(cfg, sec, name);
 }
 

@@ -131,6 +131,7 @@ static int copy_program(cfg_t *sec, struct program_conf *pc)
 		return -1;
 	COPY_INT(sec, "type", pc->type);
 	COPY_BOOL(sec, "essential", pc->essential);
+	COPY_BOOL(sec, "tty", pc->tty);
 	COPY_INT(sec, "restart", pc->restart);
 	COPY_INT(sec, "stop-signal", pc->stop_signal);
 	COPY_INT(sec, "when", pc->when);

@@ -230,6 +230,8 @@ static void print_program(const struct program_conf *pc, FILE *out)
 		print_list(out, "after", pc->after);
 	}
 	fprintf(out, "\tessential = %s\n", pc->essential ? "true" : "false");
+	if (pc->tty)
+		fputs("\ttty = true\n", out);
 	if (pc->restart >= 0)
 		fprintf(out, "\trestart = %s\n",
 			restart_policy_name((enum restart_policy)pc->restart));

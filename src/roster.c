@@ -98,6 +98,17 @@ static int link_after(struct program *p, const struct pid1_conf *conf, size_t i,
 	return 0;
 }
 
+/* Whether a program section has tty = true: main then leaves the terminal to it. */
+static bool tty_named(const struct pid1_conf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nprograms; i++)
+		if (conf->programs[i].tty)
+			return true;
+	return false;
+}
+
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty)
 {
@@ -122,8 +133,9 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		p->spawn.name = st->nprograms > 1 ? p->name : NULL;
 		/* A program kept from pid1's terminal leads a session of its own. */
 		p->spawn.new_session = p->privs.new_session;
-		/* Only main takes the terminal: two foreground groups cannot share one. */
-		p->spawn.take_tty = i == 0 && first == 1 && take_tty && !p->spawn.new_session;
+		/* One program takes the terminal (tty = true, else main): one foreground group. */
+		p->spawn.take_tty = take_tty && !p->spawn.new_session &&
+				    (i < first ? !tty_named(conf) : conf->programs[i - first].tty);
 		p->spawn.own_group = p->spawn.take_tty || p->spawn.new_session || group;
 		if (i >= first) {
 			p->level = levels[i - first];

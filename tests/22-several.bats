@@ -66,6 +66,16 @@ log_has() {
 	grep -qF -- "$1" "$S/err"
 }
 
+# pty_drive SECONDS STEP... -- CMD...: CMD as the foreground job of a new pseudo-terminal,
+# driven by the steps (see tests/helpers/ptyrun.py), each step given SECONDS.
+pty_drive() {
+	local seconds=$1
+	shift
+	command -v python3 >/dev/null || skip_or_fail "python3 is needed to drive a terminal"
+	timeout -k 5 $((seconds * 2 + 10)) env TERM=dumb PTYRUN_TIMEOUT="$seconds" \
+		python3 "$PID1_SRCDIR/tests/helpers/ptyrun.py" "$@"
+}
+
 # zombies_under PID: zombies among the descendants of PID (outside view).
 zombies_under() {
 	local queue=("$1") p c n=0
@@ -381,4 +391,70 @@ no_zombies_under() {
 	run -0 "$PID1" -n
 	assert_line "# worst-case stop time: 9s (delay 0s, stop hooks 0s, 1 ladder of 9s)"
 	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 5s"
+}
+
+# fg_to FILE: a script that writes to FILE "yes" when it runs in the terminal's foreground
+# process group, else "no", then waits for the signal that ends it.
+fg_to() {
+	printf '%s\n' '#!/bin/sh' \
+		'set -- "$1" $(sed "s/.*) //" /proc/$$/stat)' \
+		'if [ "$4" = "$7" ]; then echo yes >"$1.tmp"; else echo no >"$1.tmp"; fi' \
+		'mv "$1.tmp" "$1"' \
+		'exec sleep 100' >"$S/fg"
+	chmod +x "$S/fg"
+}
+
+# A ptyrun check step that waits until both programs have written their answer.
+both_written() {
+	echo "check:i=0; until [ -s $S/web.fg ] && [ -s $S/main.fg ]; do
+		i=\$((i + 1)); [ \$i -lt 400 ] || exit 1; sleep 0.05; done"
+}
+
+@test "tty = true: that program, not main, is the terminal's foreground and gets Ctrl-C" {
+	fg_to
+	write_conf <<-EOF
+		program web {
+			command = { "$S/fg", "$S/web.fg" }
+			tty = true
+			essential = true
+		}
+	EOF
+	# shellcheck disable=SC2086
+	run pty_drive 15 "$(both_written)" 'send:\x03' \
+		'wait' -- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER \
+		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg"
+	assert_success
+	assert_equal "$(cat "$S/web.fg")" yes
+	assert_equal "$(cat "$S/main.fg")" no
+	# Ctrl-C reached web alone; web is essential, so the container ended with its code.
+	assert_line "ptyrun: exit 130"
+}
+
+@test "tty: without it main has the terminal; two programs with tty = true are an error" {
+	fg_to
+	write_conf <<-EOF
+		program web { command = { "$S/fg", "$S/web.fg" } }
+	EOF
+	# shellcheck disable=SC2086
+	run pty_drive 15 "$(both_written)" 'send:\x03' \
+		'wait' -- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER \
+		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg"
+	assert_success
+	assert_equal "$(cat "$S/web.fg")" no
+	assert_equal "$(cat "$S/main.fg")" yes
+
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } tty = true }
+		program db {
+			command = { "true" }
+			tty = true
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:5: programs 'web' and 'db' both have tty = true: a terminal has one foreground"
+	write_conf <<-EOF
+		program web { command = { "true" } tty = true }
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line --partial "tty = true"
 }
