@@ -10,6 +10,13 @@
  *   benchkid sink           blocks SIGUSR1 (so forwarded copies cost nothing) and waits
  *   benchkid spawn N CMD... runs CMD N times from here, prints "median_us p90_us"
  *   benchkid flood PID N [SIG]  sends N signals (default SIGUSR1) to PID as fast as it can
+ *   benchkid upall R N CMD...  runs CMD R times; each time waits for N bytes on the pipe whose
+ *                           write end is fd 3 in CMD (each program's "benchkid ready"), then
+ *                           closes the pipe on fd 4 (read by "benchkid gate", the essential
+ *                           program, which then exits) and waits for CMD to end; prints the
+ *                           medians "up_us down_us"
+ *   benchkid ready          writes a byte to fd 3, then waits for a signal to end it
+ *   benchkid gate           writes a byte to fd 3, then exits once fd 4 reads end-of-file
  *
  * Built by bench/run with cc; it is not part of pid1 and not built by make.
  */
@@ -21,6 +28,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +269,90 @@ static int spawn(long n, char **argv)
 	return 0;
 }
 
+/* One run of upall: the times to all N up and from the gate's release to CMD's end. */
+static int upall_once(long n, char **argv, int nul, int64_t *up, int64_t *down)
+{
+	int ready[2], gate[2], st;
+	int64_t t0, t1;
+	char buf[64];
+	ssize_t got;
+	long have = 0;
+	pid_t pid;
+
+	if (pipe(ready) < 0 || pipe(gate) < 0)
+		return 1;
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		dup2(nul, 1);
+		dup2(nul, 2);
+		/* fd 3: where programs say they are up; fd 4: the gate's end-of-file. */
+		if (dup2(ready[1], 3) < 0 || dup2(gate[0], 4) < 0)
+			_exit(126);
+		if (ready[0] > 4)
+			close(ready[0]);
+		if (ready[1] > 4)
+			close(ready[1]);
+		if (gate[0] > 4)
+			close(gate[0]);
+		if (gate[1] > 4)
+			close(gate[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(ready[1]);
+	close(gate[0]);
+	while (have < n && (got = read(ready[0], buf, sizeof(buf))) > 0)
+		have += got;
+	t1 = now_ns();
+	close(gate[1]);
+	close(ready[0]);
+	if (waitpid(pid, &st, 0) < 0 || have < n || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "benchkid: %s: %ld of %ld up, status %#x\n", argv[0], have, n, st);
+		return 1;
+	}
+	*up = t1 - t0;
+	*down = now_ns() - t1;
+	return 0;
+}
+
+static int upall(long runs, long n, char **argv)
+{
+	int64_t *up, *down;
+	long i;
+	int nul;
+
+	up = calloc((size_t)runs, sizeof(*up));
+	down = calloc((size_t)runs, sizeof(*down));
+	nul = open("/dev/null", O_RDWR);
+	if (up == NULL || down == NULL || nul < 0)
+		return 1;
+	for (i = 0; i < runs; i++)
+		if (upall_once(n, argv, nul, &up[i], &down[i]) != 0)
+			return 1;
+	printf("%.0f %.0f\n", quantile(up, (size_t)runs, 0.5) / 1e3,
+	       quantile(down, (size_t)runs, 0.5) / 1e3);
+	return 0;
+}
+
+/* A program of upall's: up once its byte is written; the ladder's signal ends it. */
+static int ready(bool gate)
+{
+	char c = 'u', buf[16];
+
+	if (write(3, &c, 1) != 1)
+		return 1;
+	close(3);
+	if (!gate)
+		for (;;)
+			pause();
+	while (read(4, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
 static int flood(pid_t pid, long n, int signo)
 {
 	long i;
@@ -283,10 +375,16 @@ int main(int argc, char **argv)
 		return sink();
 	if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
 		return spawn(parse_count(argv[2]), argv + 3);
+	if (argc >= 5 && strcmp(argv[1], "upall") == 0)
+		return upall(parse_count(argv[2]), parse_count(argv[3]), argv + 4);
+	if (argc == 2 && strcmp(argv[1], "ready") == 0)
+		return ready(false);
+	if (argc == 2 && strcmp(argv[1], "gate") == 0)
+		return ready(true);
 	if (argc >= 4 && strcmp(argv[1], "flood") == 0)
 		return flood((pid_t)parse_count(argv[2]), parse_count(argv[3]),
 			     argc > 4 ? atoi(argv[4]) : SIGUSR1);
 	fprintf(stderr, "usage: benchkid rtt N [CPU] | reap N | sink | spawn N CMD... | "
-			"flood PID N [SIGNO]\n");
+			"flood PID N [SIGNO] | upall R N CMD... | ready | gate\n");
 	return 2;
 }

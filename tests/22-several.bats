@@ -458,3 +458,24 @@ both_written() {
 	run -0 "$PID1" -n -c "$CONF"
 	assert_line --partial "tty = true"
 }
+
+@test "ten programs running: pid1 sleeps, no wake-up in 3 s" {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "program p$i { command = { \"$H/sigdump\", \"$S/p$i\" } }"
+	done | write_conf
+	pid1_start -c "$CONF" -- "$H/sigdump" "$S/main"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		wait_until file_has "$S/p$i" ready
+	done
+	sleep 0.3
+	local before after
+	before=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	sleep 3
+	after=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	assert_equal "voluntary context switches while idle: $((after - before))" \
+		"voluntary context switches while idle: 0"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+}
