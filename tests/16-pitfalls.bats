@@ -43,16 +43,6 @@ repeat_runs() {
 	done
 }
 
-# pty_drive SECONDS STEP... -- CMD...: CMD as the foreground job of a new pseudo-terminal,
-# driven by the steps (see tests/helpers/ptyrun.py), each step given SECONDS.
-pty_drive() {
-	local seconds=$1
-	shift
-	command -v python3 >/dev/null || skip_or_fail "python3 is needed to drive a terminal"
-	timeout -k 5 $((seconds * 2 + 10)) env TERM=dumb PTYRUN_TIMEOUT="$seconds" \
-		python3 "$PID1_SRCDIR/tests/helpers/ptyrun.py" "$@"
-}
-
 # pid1_start_after SCRIPT ARGS...: pid1_start, but SCRIPT runs first (sh -c) in the process
 # that then becomes pid1 by exec, so what SCRIPT opens or changes into is pid1's alone and
 # not also held by unshare or timeout.

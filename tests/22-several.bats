@@ -66,16 +66,6 @@ log_has() {
 	grep -qF -- "$1" "$S/err"
 }
 
-# pty_drive SECONDS STEP... -- CMD...: CMD as the foreground job of a new pseudo-terminal,
-# driven by the steps (see tests/helpers/ptyrun.py), each step given SECONDS.
-pty_drive() {
-	local seconds=$1
-	shift
-	command -v python3 >/dev/null || skip_or_fail "python3 is needed to drive a terminal"
-	timeout -k 5 $((seconds * 2 + 10)) env TERM=dumb PTYRUN_TIMEOUT="$seconds" \
-		python3 "$PID1_SRCDIR/tests/helpers/ptyrun.py" "$@"
-}
-
 # zombies_under PID: zombies among the descendants of PID (outside view).
 zombies_under() {
 	local queue=("$1") p c n=0
