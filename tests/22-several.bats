@@ -383,10 +383,13 @@ no_zombies_under() {
 	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 5s"
 }
 
-# fg_to FILE: a script that writes to FILE "yes" when it runs in the terminal's foreground
-# process group, else "no", then waits for the signal that ends it.
+# fg_to: $S/fg FILE [AFTER], a script that writes to FILE "yes" when it runs in the
+# terminal's foreground process group, else "no", then waits for the signal that ends it.
+# With AFTER it first waits for that file: the program that takes the terminal writes it
+# after the hand-over, and until then pid1's own group, which the others share, has it.
 fg_to() {
 	printf '%s\n' '#!/bin/sh' \
+		'while [ -n "$2" ] && [ ! -s "$2" ]; do sleep 0.02; done' \
 		'set -- "$1" $(sed "s/.*) //" /proc/$$/stat)' \
 		'if [ "$4" = "$7" ]; then echo yes >"$1.tmp"; else echo no >"$1.tmp"; fi' \
 		'mv "$1.tmp" "$1"' \
@@ -412,7 +415,7 @@ both_written() {
 	# shellcheck disable=SC2086
 	run pty_drive 15 "$(both_written)" 'send:\x03' \
 		'wait' -- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER \
-		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg"
+		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg" "$S/web.fg"
 	assert_success
 	assert_equal "$(cat "$S/web.fg")" yes
 	assert_equal "$(cat "$S/main.fg")" no
@@ -423,7 +426,7 @@ both_written() {
 @test "tty: without it main has the terminal; two programs with tty = true are an error" {
 	fg_to
 	write_conf <<-EOF
-		program web { command = { "$S/fg", "$S/web.fg" } }
+		program web { command = { "$S/fg", "$S/web.fg", "$S/main.fg" } }
 	EOF
 	# shellcheck disable=SC2086
 	run pty_drive 15 "$(both_written)" 'send:\x03' \
