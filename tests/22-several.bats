@@ -296,6 +296,8 @@ no_zombies_under() {
 	EOF
 	pid1_start -v -c "$CONF" -- "$S/svc" main
 	wait_until events_have "web up"
+	wait_until events_have "main up"
+	wait_until file_has "$S/db" ready
 	wait_until log_has "flaky restarted 1 times within 1m: giving up on restarts"
 	send_to_pid1 TERM
 	pid1_wait
