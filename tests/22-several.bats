@@ -474,3 +474,26 @@ both_written() {
 	pid1_wait
 	assert_equal "$status" 0
 }
+
+@test "forward-to = all: a signal rule that names programs still reaches those alone" {
+	write_conf <<-EOF
+		forward-to = all
+		signal SIGHUP { programs = { web } }
+		program web { command = { "$H/sigdump", "$S/web" } }
+		program db { command = { "$H/sigdump", "$S/db" } }
+	EOF
+	pid1_start -c "$CONF" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/web" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 HUP
+	wait_until file_has "$S/web" SIGHUP
+	# USR1 goes to everything after HUP was handled: its arrival closes the window.
+	send_to_pid1 USR1
+	wait_until file_has "$S/db" SIGUSR1
+	wait_until file_has "$S/main" SIGUSR1
+	refute file_has "$S/db" SIGHUP
+	refute file_has "$S/main" SIGHUP
+	send_to_pid1 TERM
+	pid1_wait
+}
