@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "program.h"
+#include "progreq.h"
 
 void program_reset(struct program *p)
 {
@@ -21,6 +22,7 @@ void program_reset(struct program *p)
 	p->exited = false;
 	p->status = 0;
 	p->deadline_ms = -1;
+	p->request = PROGRAM_REQ_NONE;
 }
 
 /* An exit with status 0: what a oneshot must do before its dependants start. */
@@ -88,6 +90,8 @@ static unsigned int ended(struct program *p, int64_t now, int status)
 	p->deadline_ms = -1;
 	p->exited = true;
 	p->status = status;
+	if (stopping && p->request != PROGRAM_REQ_NONE)
+		return progreq_ended(p);
 	if (stopping) {
 		p->state = PROGRAM_ENDED;
 		return PROGRAM_ACT_ENDED;
@@ -111,6 +115,9 @@ static unsigned int stop(struct program *p)
 		return PROGRAM_ACT_CANCEL;
 	case PROGRAM_RUNNING:
 		p->state = PROGRAM_STOPPING;
+		return 0;
+	case PROGRAM_STOPPING:
+		progreq_cancel(p);
 		return 0;
 	default:
 		return 0;
@@ -141,16 +148,26 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 			return start(p);
 		if (p->state == PROGRAM_RUNNING && p->deadline_ms >= 0 && now >= p->deadline_ms)
 			return timed_out(p);
+		if (p->state == PROGRAM_STOPPING && p->request != PROGRAM_REQ_NONE &&
+		    p->deadline_ms >= 0 && now >= p->deadline_ms)
+			return progreq_tick(p, now);
 		return 0;
 	case PROGRAM_EV_STOP:
 		return stop(p);
+	case PROGRAM_EV_HALT:
+	case PROGRAM_EV_RESTART:
+	case PROGRAM_EV_RUN:
+		return progreq_step(p, ev, now);
 	}
 	return 0;
 }
 
 int64_t program_deadline(const struct program *p)
 {
-	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_RUNNING ? p->deadline_ms : -1;
+	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_RUNNING ||
+		       p->state == PROGRAM_STOPPING
+		   ? p->deadline_ms
+		   : -1;
 }
 
 bool program_running(const struct program *p)
@@ -158,10 +175,15 @@ bool program_running(const struct program *p)
 	return p->state == PROGRAM_RUNNING || p->state == PROGRAM_STOPPING;
 }
 
+bool program_ready(const struct program *p)
+{
+	return p->type == PROGRAM_ONESHOT ? p->completed : p->state == PROGRAM_RUNNING;
+}
+
 const char *program_state_name(enum program_state state)
 {
-	static const char *const names[] = {"waiting", "running", "stopping",
-					    "backoff", "done",	  "ended"};
+	static const char *const names[] = {"waiting", "running", "stopping", "backoff",
+					    "done",    "ended",	  "stopped"};
 
 	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

@@ -24,6 +24,14 @@ enum program_state {
 	PROGRAM_BACKOFF,  /* ended; starts again at deadline_ms */
 	PROGRAM_DONE,	  /* a oneshot that exited 0: what comes after it may start */
 	PROGRAM_ENDED,	  /* ended for good, or never started because pid1 shut down */
+	PROGRAM_STOPPED,  /* stopped on request: not restarted, not a failure, until started */
+};
+
+/* What was asked of a program by name (pid1 ctl, a signal rule's restart): see request. */
+enum program_request {
+	PROGRAM_REQ_NONE,
+	PROGRAM_REQ_STOP,    /* its own ladder runs; its end leaves it STOPPED */
+	PROGRAM_REQ_RESTART, /* its own ladder runs; its end starts it again at once */
 };
 
 enum program_event {
@@ -32,16 +40,22 @@ enum program_event {
 	PROGRAM_EV_EXIT,    /* reaped with status (or could not be spawned: status says so) */
 	PROGRAM_EV_TICK,    /* time passed: a back-off may be over */
 	PROGRAM_EV_STOP,    /* pid1 shuts down: nothing starts or restarts any more */
+	PROGRAM_EV_HALT,    /* stop it on request, with its own ladder */
+	PROGRAM_EV_RESTART, /* restart it on request: its ladder, then start at once */
+	PROGRAM_EV_RUN,	    /* start it on request, whatever it waited for */
 };
 
 /* Actions program_step() asks for, any combination. */
-#define PROGRAM_ACT_SPAWN   0x01 /* spawn it now */
-#define PROGRAM_ACT_UP	    0x02 /* it counts as up: programs after it may start */
-#define PROGRAM_ACT_BACKOFF 0x04 /* a restart is booked at deadline_ms */
-#define PROGRAM_ACT_GIVE_UP 0x08 /* the policy wanted a restart, the limit said no */
-#define PROGRAM_ACT_ENDED   0x10 /* it ended for good (see status) */
-#define PROGRAM_ACT_CANCEL  0x20 /* a booked restart was dropped by the shutdown */
-#define PROGRAM_ACT_TIMEOUT 0x40 /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_SPAWN    0x01  /* spawn it now */
+#define PROGRAM_ACT_UP	     0x02  /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF  0x04  /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP  0x08  /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED    0x10  /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL   0x20  /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT  0x40  /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_SIGNAL   0x80  /* send the step ladder_step of its own ladder */
+#define PROGRAM_ACT_STOPPED  0x100 /* its end on request left it STOPPED */
+#define PROGRAM_ACT_OUTLIVED 0x200 /* it outlived every step of its own ladder */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
@@ -51,6 +65,8 @@ struct program {
 	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
 	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
 	int64_t timeout_ms; /* how long a stop hook may run */
+	const struct ladder_step *steps; /* its own ladder: the shutdown's steps */
+	size_t nsteps;
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;
@@ -72,6 +88,8 @@ struct program {
 	int64_t backoff_ms;  /* the last back-off booked, for the log */
 	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;
+	enum program_request request; /* while STOPPING on request, else NONE */
+	int ladder_step;	      /* the step of its own ladder last sent */
 
 	unsigned int pending; /* actions from a reap, for the supervisor to take after it */
 };
@@ -88,6 +106,12 @@ int64_t program_deadline(const struct program *p);
 
 /* Whether a live process of p may still be reached (RUNNING or STOPPING). */
 bool program_running(const struct program *p);
+
+/*
+ * Whether p is ready: running (a longrun), or a oneshot that has completed. Readiness
+ * notification may refine what running means.
+ */
+bool program_ready(const struct program *p);
 
 /* Name of a state, for the log and the tests. */
 const char *program_state_name(enum program_state state);

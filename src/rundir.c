@@ -115,7 +115,7 @@ int rundir_open(struct rundir *rd, const char *path)
 	parent = open_parent(rd, rd->path, (size_t)(base - rd->path));
 	if (parent < 0)
 		return -1;
-	if (mkdirat(parent, base, 0700) < 0 && errno != EEXIST) {
+	if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST) {
 		close(parent);
 		return fail(rd, errno, "cannot create %s: %s", rd->path, strerror(errno));
 	}

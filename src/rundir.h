@@ -28,7 +28,7 @@ struct rundir_sock {
 };
 
 /*
- * Opens path (absolute) as the runtime directory, creating it with mode 0700 when missing,
+ * Opens path (absolute) as the runtime directory, creating it with mode 0755 when missing,
  * and its missing parents (0755) only inside directories nobody but root or pid1 may write.
  * Returns 0, or -1 with errno set and rd->error naming the path and the reason: a symlink
  * (ELOOP), not a directory (ENOTDIR), someone else's or writable by others (EPERM).

@@ -257,6 +257,128 @@ static void test_stop_hook_in_time(void)
 	free(p);
 }
 
+/* The ladder of the tests: TERM for 1s, then KILL for 2s. */
+static const struct ladder_step test_steps[] = {{SIGTERM, 1000}, {SIGKILL, 2000}};
+
+static struct program *make_laddered(enum restart_policy policy)
+{
+	struct program *p = make(PROGRAM_LONGRUN, policy);
+
+	p->steps = test_steps;
+	p->nsteps = 2;
+	return p;
+}
+
+static void test_stop_on_request(void)
+{
+	struct program *p = make_laddered(RESTART_ALWAYS);
+
+	p->essential = true;
+	run_at(p, 0, 40);
+	/* Step 1 of its own ladder, its grace the deadline. */
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 100, 0, 0) == PROGRAM_ACT_SIGNAL);
+	fail_unless(p->state == PROGRAM_STOPPING && p->ladder_step == 0);
+	fail_unless(program_deadline(p) == 1100 && program_running(p) && !program_ready(p));
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
+	/* The grace is over: step 2. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SIGNAL);
+	fail_unless(p->ladder_step == 1 && program_deadline(p) == 3100);
+	/* Its end is no failure and no restart, even with restart = always and essential. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGKILL)) ==
+		    PROGRAM_ACT_STOPPED);
+	fail_unless(p->state == PROGRAM_STOPPED && p->pid == 0 && program_deadline(p) == -1);
+	fail_unless(p->history.nrestarts == 0);
+	fail_unless(strcmp(program_state_name(p->state), "stopped") == 0);
+	/* Time does not start it again; a start request does. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_START, 99999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 99999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_RUN, 100000, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 100000, 41, 0) == PROGRAM_ACT_UP);
+	fail_unless(p->state == PROGRAM_RUNNING && p->pid == 41 && program_ready(p));
+	/* Starting what runs changes nothing. */
+	fail_unless(program_step(p, PROGRAM_EV_RUN, 100001, 0, 0) == 0);
+	free(p);
+
+	/* Outliving every step is reported once; its end still comes as a stop. */
+	p = make_laddered(RESTART_NO);
+	run_at(p, 0, 42);
+	program_step(p, PROGRAM_EV_HALT, 0, 0, 0);
+	program_step(p, PROGRAM_EV_TICK, 1000, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 3000, 0, 0) == PROGRAM_ACT_OUTLIVED);
+	fail_unless(program_deadline(p) == -1 && p->state == PROGRAM_STOPPING);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 5000, 0, KILLED(SIGKILL)) ==
+		    PROGRAM_ACT_STOPPED);
+	free(p);
+
+	/* Waiting or in back-off: stopped at once, the booked restart gone. */
+	p = make_laddered(RESTART_ALWAYS);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 0, 0, 0) == PROGRAM_ACT_STOPPED);
+	fail_unless(p->state == PROGRAM_STOPPED);
+	free(p);
+	p = make_laddered(RESTART_ALWAYS);
+	run_at(p, 0, 43);
+	program_step(p, PROGRAM_EV_EXIT, 5, 0, EXITED(1));
+	fail_unless(p->state == PROGRAM_BACKOFF);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 6, 0, 0) == PROGRAM_ACT_STOPPED);
+	fail_unless(p->state == PROGRAM_STOPPED && program_deadline(p) == -1);
+	free(p);
+}
+
+static void test_restart_on_request(void)
+{
+	struct program *p = make_laddered(RESTART_NO);
+
+	run_at(p, 0, 50);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 10, 0, 0) == PROGRAM_ACT_SIGNAL);
+	fail_unless(p->request == PROGRAM_REQ_RESTART);
+	/* Its end starts it again at once, even with restart = no, and is not counted. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 20, 0, KILLED(SIGTERM)) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_RUNNING && p->request == PROGRAM_REQ_NONE);
+	fail_unless(program_deadline(p) == -1 && p->history.nrestarts == 0);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 21, 51, 0) == PROGRAM_ACT_UP);
+	fail_unless(p->pid == 51);
+	/* Ended for good (restart = no): a restart request starts it. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 30, 0, EXITED(4)) == PROGRAM_ACT_ENDED);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 31, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_RUNNING);
+	program_step(p, PROGRAM_EV_SPAWNED, 31, 52, 0);
+	/* A stop then a start while it stops: a restart; then a stop again: a stop. */
+	program_step(p, PROGRAM_EV_HALT, 40, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_RUN, 41, 0, 0) == 0);
+	fail_unless(p->request == PROGRAM_REQ_RESTART);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 42, 0, 0) == 0);
+	fail_unless(p->request == PROGRAM_REQ_STOP);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 43, 0, 0) == 0);
+	fail_unless(p->request == PROGRAM_REQ_RESTART);
+	/* The shutdown takes over: no restart, its end final, the ladder's deadline gone. */
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 44, 0, 0) == 0);
+	fail_unless(p->request == PROGRAM_REQ_NONE && program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 45, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 46, 0, KILLED(SIGTERM)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED);
+	free(p);
+
+	/* A program in back-off starts at once; its failure was counted when it was booked. */
+	p = make_laddered(RESTART_ON_FAILURE);
+	run_at(p, 0, 60);
+	program_step(p, PROGRAM_EV_EXIT, 5, 0, EXITED(1));
+	fail_unless(p->state == PROGRAM_BACKOFF && p->history.nrestarts == 1);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 6, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_RUNNING && program_deadline(p) == -1);
+	fail_unless(p->history.nrestarts == 1);
+	free(p);
+
+	/* Stop hooks answer no request. */
+	p = make_laddered(RESTART_NO);
+	p->stop_hook = true;
+	fail_unless(program_step(p, PROGRAM_EV_RUN, 0, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 0, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 0, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_WAITING);
+	free(p);
+}
+
 int main(void)
 {
 	test_longrun_without_restart();
@@ -268,5 +390,7 @@ int main(void)
 	test_order();
 	test_stop_hook_timeout();
 	test_stop_hook_in_time();
+	test_stop_on_request();
+	test_restart_on_request();
 	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * rundir: created 0700 with missing parents, refused when a symlink, someone else's or
+ * rundir: created 0755 with missing parents, refused when a symlink, someone else's or
  * writable by others; sockets bound with their mode, even past sun_path's length; a stale
  * socket replaced, a live one and a non-socket left alone; unbind removes only its own file.
  */
@@ -45,7 +45,7 @@ static void test_create(void)
 
 	fail_unless(rundir_open(&rd, at("a/b/run")) == 0);
 	fail_unless(S_ISDIR(mode_of(at("a/b/run"))));
-	fail_unless((mode_of(at("a/b/run")) & 07777) == 0700);
+	fail_unless((mode_of(at("a/b/run")) & 07777) == 0755);
 	fail_unless((mode_of(at("a/b")) & 07777) == 0755);
 	rundir_close(&rd);
 	/* Opening it again is fine, trailing slash and all. */

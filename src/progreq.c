@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Requests by name (progreq.h). Stopping on request runs the program's own ladder: the
+ * shutdown's steps, its stop-signal first when it has one, each step's grace as the
+ * deadline, ending early at its end. Its end then is no failure and starts no restart: a
+ * stop leaves it STOPPED until started; a restart starts it at once, and is not counted
+ * against the restart limit (a program in back-off had its failure counted already).
+ */
+#include "config.h"
+
+#include "progreq.h"
+
+/* Sends step 0 of its ladder, or straight the end of it when it has no steps. */
+static unsigned int begin_ladder(struct program *p, enum program_request req, int64_t now)
+{
+	p->state = PROGRAM_STOPPING;
+	p->request = req;
+	p->ladder_step = 0;
+	if (p->nsteps == 0) {
+		p->deadline_ms = -1;
+		return PROGRAM_ACT_OUTLIVED;
+	}
+	p->deadline_ms = now + p->steps[0].grace_ms;
+	return PROGRAM_ACT_SIGNAL;
+}
+
+/* Starts it now: the supervisor spawns it, then reports SPAWNED. */
+static unsigned int start_now(struct program *p)
+{
+	p->state = PROGRAM_RUNNING;
+	p->request = PROGRAM_REQ_NONE;
+	p->deadline_ms = -1;
+	return PROGRAM_ACT_SPAWN;
+}
+
+/* A stop request: what runs gets its ladder, what waits or backs off just stops. */
+static unsigned int halt(struct program *p, int64_t now)
+{
+	switch (p->state) {
+	case PROGRAM_RUNNING:
+		return begin_ladder(p, PROGRAM_REQ_STOP, now);
+	case PROGRAM_STOPPING:
+		/* A restart on request becomes a stop; the shutdown's own stays as it is. */
+		if (p->request == PROGRAM_REQ_RESTART)
+			p->request = PROGRAM_REQ_STOP;
+		return 0;
+	case PROGRAM_WAITING:
+	case PROGRAM_BACKOFF:
+		p->state = PROGRAM_STOPPED;
+		p->deadline_ms = -1;
+		return PROGRAM_ACT_STOPPED;
+	default:
+		return 0;
+	}
+}
+
+/* A restart request: what runs stops first; what does not runs now. */
+static unsigned int restart(struct program *p, int64_t now)
+{
+	switch (p->state) {
+	case PROGRAM_RUNNING:
+		return begin_ladder(p, PROGRAM_REQ_RESTART, now);
+	case PROGRAM_STOPPING:
+		if (p->request == PROGRAM_REQ_STOP)
+			p->request = PROGRAM_REQ_RESTART;
+		return 0;
+	default:
+		return start_now(p);
+	}
+}
+
+/* A start request: anything that is not running runs now; a stop under way becomes a restart. */
+static unsigned int run(struct program *p)
+{
+	switch (p->state) {
+	case PROGRAM_RUNNING:
+		return 0;
+	case PROGRAM_STOPPING:
+		if (p->request == PROGRAM_REQ_STOP)
+			p->request = PROGRAM_REQ_RESTART;
+		return 0;
+	default:
+		return start_now(p);
+	}
+}
+
+unsigned int progreq_step(struct program *p, enum program_event ev, int64_t now)
+{
+	if (p->stop_hook)
+		return 0; /* a stop hook runs at shutdown only */
+	switch (ev) {
+	case PROGRAM_EV_HALT:
+		return halt(p, now);
+	case PROGRAM_EV_RESTART:
+		return restart(p, now);
+	case PROGRAM_EV_RUN:
+		return run(p);
+	default:
+		return 0;
+	}
+}
+
+unsigned int progreq_tick(struct program *p, int64_t now)
+{
+	if ((size_t)p->ladder_step + 1 >= p->nsteps) {
+		p->deadline_ms = -1;
+		return PROGRAM_ACT_OUTLIVED;
+	}
+	p->ladder_step++;
+	p->deadline_ms = now + p->steps[p->ladder_step].grace_ms;
+	return PROGRAM_ACT_SIGNAL;
+}
+
+unsigned int progreq_ended(struct program *p)
+{
+	if (p->request == PROGRAM_REQ_RESTART)
+		return start_now(p);
+	p->state = PROGRAM_STOPPED;
+	p->request = PROGRAM_REQ_NONE;
+	return PROGRAM_ACT_STOPPED;
+}
+
+void progreq_cancel(struct program *p)
+{
+	p->request = PROGRAM_REQ_NONE;
+	p->deadline_ms = -1;
+}
