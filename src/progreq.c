@@ -54,27 +54,15 @@ static unsigned int halt(struct program *p, int64_t now)
 	}
 }
 
-/* A restart request: what runs stops first; what does not runs now. */
-static unsigned int restart(struct program *p, int64_t now)
+/*
+ * A restart request (again) or a start request: what runs is restarted, or left alone; a
+ * stop under way becomes a restart; anything else runs now.
+ */
+static unsigned int start(struct program *p, int64_t now, bool again)
 {
 	switch (p->state) {
 	case PROGRAM_RUNNING:
-		return begin_ladder(p, PROGRAM_REQ_RESTART, now);
-	case PROGRAM_STOPPING:
-		if (p->request == PROGRAM_REQ_STOP)
-			p->request = PROGRAM_REQ_RESTART;
-		return 0;
-	default:
-		return start_now(p);
-	}
-}
-
-/* A start request: anything that is not running runs now; a stop under way becomes a restart. */
-static unsigned int run(struct program *p)
-{
-	switch (p->state) {
-	case PROGRAM_RUNNING:
-		return 0;
+		return again ? begin_ladder(p, PROGRAM_REQ_RESTART, now) : 0;
 	case PROGRAM_STOPPING:
 		if (p->request == PROGRAM_REQ_STOP)
 			p->request = PROGRAM_REQ_RESTART;
@@ -92,9 +80,9 @@ unsigned int progreq_step(struct program *p, enum program_event ev, int64_t now)
 	case PROGRAM_EV_HALT:
 		return halt(p, now);
 	case PROGRAM_EV_RESTART:
-		return restart(p, now);
+		return start(p, now, true);
 	case PROGRAM_EV_RUN:
-		return run(p);
+		return start(p, now, false);
 	default:
 		return 0;
 	}
