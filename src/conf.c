@@ -164,6 +164,9 @@ static cfg_t *schema_init(void)
 		CFG_STR("pidfile",			NULL,	NODEF),
 		PRIVS_OPTS,
 		CFG_INT_CB("terminal",			0,	NODEF, parse_value),
+		CFG_STR("runtime-dir",			NULL,	NODEF),
+		CFG_INT_CB("control",			0,	NODEF, parse_value),
+		CFG_STR("control-group",		NULL,	NODEF),
 		CFG_SEC("signal",			signal_opts, TITLED),
 		CFG_SEC("shutdown",			shutdown_opts, CFGF_NONE),
 		CFG_SEC("restart",			restart_opts, CFGF_NONE),
@@ -194,14 +197,22 @@ static int check_signal_programs(const char *path, const struct pid1_conf *conf)
 {
 	char err[2 * CONF_MSG_MAX], name[SIGNAME_MAX];
 	char **p;
-	int i;
+	int i, n;
 
 	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
 		for (p = conf->signals[i].programs; p != NULL && *p != NULL; p++) {
-			if (order_find(conf->programs, conf->nprograms, *p) != -1)
+			n = order_find(conf->programs, conf->nprograms, *p);
+			/* A stop hook runs at shutdown only: it cannot be restarted. */
+			if (n >= 0 && conf->signals[i].action == ACTION_RESTART &&
+			    conf->programs[n].when == WHEN_STOP)
+				snprintf(err, sizeof(err), "signal %s restarts '%s', a stop hook",
+					 signame_name(i, name, sizeof(name)), *p);
+			else if (n != -1)
 				continue;
-			snprintf(err, sizeof(err), "signal %s is for '%s', which is not a program",
-				 signame_name(i, name, sizeof(name)), *p);
+			else
+				snprintf(err, sizeof(err),
+					 "signal %s is for '%s', which is not a program",
+					 signame_name(i, name, sizeof(name)), *p);
 			conffile_error(path, conf->signals[i].line, err);
 			return -1;
 		}

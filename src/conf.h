@@ -28,6 +28,14 @@ enum action {
 	ACTION_REWRITE,	 /* pass on rule.to instead */
 	ACTION_IGNORE,	 /* drop it (logged) */
 	ACTION_SHUTDOWN, /* start the shutdown ladder, or advance it */
+	ACTION_RESTART,	 /* restart rule.programs in place, each with its own ladder */
+};
+
+/* Whether pid1 listens on its control socket. */
+enum control_mode {
+	CONTROL_AUTO, /* when it is PID 1 of its namespace (a container's init) */
+	CONTROL_YES,
+	CONTROL_NO,
 };
 
 /* Who receives forwarded signals and ladder steps. */
@@ -59,7 +67,7 @@ enum repeat_policy {
 struct signal_rule {
 	enum action action;
 	int to;		 /* the signal sent instead, for ACTION_REWRITE */
-	char **programs; /* the programs it goes to, NULL-terminated; NULL: all; owned */
+	char **programs; /* those it goes to, or restarts; NULL-terminated; NULL: all; owned */
 	int line;	 /* where the section is, for errors found after parsing */
 };
 
@@ -131,6 +139,9 @@ struct pid1_conf {
 	struct privs_conf privs;       /* who the child runs as */
 	struct program_conf *programs; /* the program sections, in file order; owned */
 	size_t nprograms;
+	char *runtime_dir; /* where pid1's sockets live; NULL: $PID1_RUNTIME_DIR or the default */
+	enum control_mode control;
+	char *control_group; /* a group whose members may use the control socket; owned */
 };
 
 /* Fills conf with the built-in defaults. */

@@ -79,7 +79,7 @@ static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	int signo = check_title(cfg, opt, confvalue_signal, "signal");
 	char name[SIGNAME_MAX];
-	bool rewrite;
+	bool rewrite, restart;
 
 	if (signo < 0)
 		return -1;
@@ -94,11 +94,18 @@ static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 			  cfg_title(sec));
 		return -1;
 	}
+	restart = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_RESTART;
 	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 &&
 	    cfg_getint(sec, "action") != ACTION_REWRITE &&
-	    cfg_getint(sec, "action") != ACTION_FORWARD) {
+	    cfg_getint(sec, "action") != ACTION_FORWARD && !restart) {
 		cfg_error(cfg,
-			  "'programs' needs action 'forward' or 'rewrite' in section 'signal %s'",
+			  "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
+			  "'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
+	if (restart && cfg_size(sec, "programs") == 0) {
+		cfg_error(cfg, "action 'restart' needs 'programs' in section 'signal %s'",
 			  cfg_title(sec));
 		return -1;
 	}
@@ -307,6 +314,8 @@ void confcheck_install(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "unset-env", check_string);
 	cfg_set_validate_func(cfg, "signal", check_signal);
 	cfg_set_validate_func(cfg, "signal|programs", check_string);
+	cfg_set_validate_func(cfg, "runtime-dir", check_string);
+	cfg_set_validate_func(cfg, "control-group", check_string);
 	cfg_set_validate_func(cfg, "shutdown|step", check_step);
 	cfg_set_validate_func(cfg, "restart", check_restart);
 	cfg_set_validate_func(cfg, "exit-code", check_exit_code);

@@ -171,8 +171,11 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 	COPY_BOOL(cfg, "subreaper", conf->subreaper);
 	COPY_BOOL(cfg, "warn-on-reap", conf->warn_on_reap);
 	COPY_INT(cfg, "parent-death-signal", conf->parent_death_signal);
-	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0)
+	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0 ||
+	    copy_str(cfg, "runtime-dir", &conf->runtime_dir) < 0 ||
+	    copy_str(cfg, "control-group", &conf->control_group) < 0)
 		return -1;
+	COPY_INT(cfg, "control", conf->control);
 	for (i = 0; i < cfg_size(cfg, "signal"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "signal", i);
 		struct signal_rule *rule = &conf->signals[signame_parse(cfg_title(sec))];

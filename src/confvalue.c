@@ -36,7 +36,10 @@ static const struct word scope_words[] = {
 };
 static const struct word action_words[] = {
 	{"forward", ACTION_FORWARD}, {"rewrite", ACTION_REWRITE}, {"ignore", ACTION_IGNORE},
-	{"shutdown", ACTION_SHUTDOWN}, {NULL, 0},
+	{"shutdown", ACTION_SHUTDOWN}, {"restart", ACTION_RESTART}, {NULL, 0},
+};
+static const struct word control_words[] = {
+	{"auto", CONTROL_AUTO}, {"yes", CONTROL_YES}, {"no", CONTROL_NO}, {NULL, 0},
 };
 static const struct word child_exit_words[] = {
 	{"ladder", ON_CHILD_EXIT_LADDER}, {"exit", ON_CHILD_EXIT_EXIT},
@@ -296,6 +299,7 @@ static const struct key keys[] = {
 	{"limit",		parse_limit,		NULL},
 	{"umask",		parse_umask,		NULL},
 	{"terminal",		parse_word,		terminal_words},
+	{"control",		parse_word,		control_words},
 };
 // clang-format on
 
@@ -409,6 +413,8 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 	} fields[] = {
 		{"pidfile", PATH_MAX},		{"file", PATH_MAX},	{"workdir", PATH_MAX},
 		{"ident", LOG_IDENT_MAX},	{"user", PRIVS_NAME_MAX}, {"group", PRIVS_NAME_MAX},
+		{"runtime-dir", PATH_MAX},		{"control-group", PRIVS_NAME_MAX},
+		{"programs", CONF_NAME_MAX + 1},
 	};
 	// clang-format on
 	size_t i;
@@ -417,6 +423,12 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 		return 0;
 	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
 		return check_env(option, s, err, len);
+	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
+	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
+	    (s[0] != '/' || s[strspn(s, "/")] == '\0')) {
+		snprintf(err, len, "option 'runtime-dir' must be an absolute path other than /");
+		return -1;
+	}
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (strcmp(fields[i].option, option) == 0 && strlen(s) >= fields[i].size) {
 			snprintf(err, len, "value for option '%s' is too long (at most %zu bytes)",

@@ -13,6 +13,7 @@
 
 #include "forward.h"
 #include "log.h"
+#include "request.h"
 #include "signame.h"
 #include "supervise.h"
 #include "target.h"
@@ -31,6 +32,22 @@ static const char *describe(const struct signal_rule *rule, enum scope scope, ch
 		strlcat(buf, *p, len);
 	}
 	return buf;
+}
+
+/* A restart rule: each program named gets its own ladder, then starts again. */
+static void restart_programs(struct pid1_state *st, char *const *names, int signo)
+{
+	char in[SIGNAME_MAX], msg[128];
+	struct program *p;
+
+	signame_name(signo, in, sizeof(in));
+	for (; names != NULL && *names != NULL; names++) {
+		p = request_find(st, *names);
+		if (p == NULL)
+			log_warn("received %s: no program %s to restart", in, *names);
+		else if (request_program(st, p, PROGRAM_EV_RESTART, in, msg, sizeof(msg)) < 0)
+			log_info("received %s: %s", in, msg);
+	}
 }
 
 void forward_signal(struct pid1_state *st, int signo)
@@ -53,6 +70,9 @@ void forward_signal(struct pid1_state *st, int signo)
 		return;
 	case ACTION_SHUTDOWN:
 		supervise_shutdown(st, in, signo);
+		return;
+	case ACTION_RESTART:
+		restart_programs(st, rule->programs, signo);
 		return;
 	case ACTION_REWRITE:
 		sent = rule->to;

@@ -45,6 +45,8 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 static int fill(struct program *p, const struct pid1_conf *conf, const struct program_conf *pc)
 {
 	p->restart = conf->restart;
+	p->steps = conf->shutdown.steps; /* its own ladder, when stopped on request */
+	p->nsteps = conf->shutdown.nsteps;
 	if (pc == NULL) {
 		p->name = "main";
 		p->type = PROGRAM_LONGRUN;

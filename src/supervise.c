@@ -21,6 +21,7 @@
 #include "inherited.h"
 #include "log.h"
 #include "reaper.h"
+#include "request.h"
 #include "shutdown.h"
 #include "supervise.h"
 #include "target.h"
@@ -157,10 +158,17 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	}
 	if (actions & PROGRAM_ACT_TIMEOUT)
 		hooks_timed_out(p);
+	if (actions & (PROGRAM_ACT_SIGNAL | PROGRAM_ACT_STOPPED | PROGRAM_ACT_OUTLIVED))
+		request_acted(st, p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
 	if (actions & PROGRAM_ACT_SPAWN)
 		spawn(st, p);
+}
+
+void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions)
+{
+	act(st, p, actions);
 }
 
 /* Whether p is up for the programs that come after it. */

@@ -23,6 +23,9 @@ void supervise_start(struct pid1_state *st);
  */
 void supervise_reap(struct pid1_state *st);
 
+/* Carries out the actions program_step() returned for p (a request's, see request.c). */
+void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions);
+
 /* Time passed: back-offs that are over start their programs again. */
 void supervise_tick(struct pid1_state *st);
 

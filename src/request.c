@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Requests by name (request.h). The program's state machine decides (progreq.c), the
+ * supervisor spawns, the ladder signals (shutdown.c): here the request is checked, logged and
+ * answered. A program stopped on request does not end the container, even an essential one,
+ * as supervisorctl stop does not end supervisord: `pid1 ctl shutdown` does that.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "request.h"
+#include "shutdown.h"
+#include "signame.h"
+#include "supervise.h"
+#include "target.h"
+
+struct program *request_find(struct pid1_state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (!st->programs[i].stop_hook && strcmp(st->programs[i].name, name) == 0)
+			return &st->programs[i];
+	return NULL;
+}
+
+static const char *verb(enum program_event ev)
+{
+	return ev == PROGRAM_EV_HALT ? "stop" : ev == PROGRAM_EV_RESTART ? "restart" : "start";
+}
+
+int request_program(struct pid1_state *st, struct program *p, enum program_event ev,
+		    const char *who, char *msg, size_t len)
+{
+	enum program_state before = p->state;
+	unsigned int actions;
+
+	if (st->phase != PHASE_RUN) {
+		snprintf(msg, len, "pid1 is shutting down: %s not %sed", p->name,
+			 ev == PROGRAM_EV_HALT ? "stopp" : verb(ev));
+		return -1;
+	}
+	log_notice("%s of %s requested by %s (%s)", verb(ev), p->name, who,
+		   program_state_name(before));
+	actions = program_step(p, ev, loop_now_ms(), 0, 0);
+	supervise_act(st, p, actions);
+	if (actions == 0)
+		snprintf(msg, len, "%s: nothing to do, it is %s%s", p->name,
+			 program_state_name(p->state),
+			 p->request == PROGRAM_REQ_RESTART ? " (restart pending)"
+			 : p->request == PROGRAM_REQ_STOP  ? " (stop pending)"
+							   : "");
+	else if (program_running(p) && p->state == PROGRAM_RUNNING)
+		snprintf(msg, len, "%s: started (pid %d)", p->name, (int)p->pid);
+	else
+		snprintf(msg, len, "%s: %s", p->name,
+			 p->state == PROGRAM_STOPPING
+			     ? (ev == PROGRAM_EV_HALT ? "stopping" : "restarting")
+			     : program_state_name(p->state));
+	return 0;
+}
+
+int request_signal(struct pid1_state *st, struct program *p, int signo, const char *who, char *msg,
+		   size_t len)
+{
+	char name[SIGNAME_MAX];
+
+	(void)st;
+	signame_name(signo, name, sizeof(name));
+	if (!program_running(p)) {
+		snprintf(msg, len, "%s is not running (%s)", p->name, program_state_name(p->state));
+		return -1;
+	}
+	log_notice("%s to %s[%d] requested by %s", name, p->name, (int)p->pid, who);
+	if (target_signal_program(p, signo) < 0) {
+		snprintf(msg, len, "cannot send %s to %s: %s", name, p->name, strerror(errno));
+		return -1;
+	}
+	snprintf(msg, len, "%s sent to %s (pid %d)", name, p->name, (int)p->pid);
+	return 0;
+}
+
+void request_acted(struct pid1_state *st, struct program *p, unsigned int actions)
+{
+	(void)st;
+	if (actions & PROGRAM_ACT_SIGNAL)
+		shutdown_signal_program(p);
+	if (actions & PROGRAM_ACT_OUTLIVED)
+		log_warn("%s[%d] outlived every step of its ladder", p->name, (int)p->pid);
+	if (actions & PROGRAM_ACT_STOPPED)
+		log_notice("%s stopped on request", p->name);
+}
