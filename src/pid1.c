@@ -19,6 +19,8 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "control.h"
+#include "ctlclient.h"
 #include "exitcode.h"
 #include "forward.h"
 #include "log.h"
@@ -114,6 +116,12 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		raise(signo); /* blocked: it acts once handled, as configured */
 }
 
+/* The earlier of two deadlines, -1 being none. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 /*
  * The event loop: sleep in poll until a signal or the one deadline (the earliest any
  * program or the ladder needs), act on signals in arrival order, reap, then let time move
@@ -128,7 +136,8 @@ static void run(struct pid1_state *st)
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise_reap(st);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(supervise_deadline(st), sigs, SIGNAL_BATCH);
+		n = loop_wait(earliest(supervise_deadline(st), control_deadline()), sigs,
+			      SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {
 			if (sigs[i] == SIGCHLD)
@@ -140,6 +149,7 @@ static void run(struct pid1_state *st)
 			supervise_reap(st);
 		shutdown_tick(st);
 		supervise_tick(st);
+		control_tick(st);
 	}
 }
 
@@ -160,6 +170,9 @@ int main(int argc, char **argv)
 	pid_t parent;
 	int code;
 
+	/* `pid1 ctl` is a client, not an init: no signal of its own is held back. */
+	if (ctlclient_wanted(argc, argv))
+		return ctlclient_main(argc, argv);
 	/* First of all, before any system call: nothing that arrives may be lost (loop.h). */
 	loop_block_all(&signals);
 	parent = getppid();
@@ -206,6 +219,10 @@ int main(int argc, char **argv)
 	if (conf.parent_death_signal != opts.parent_death_signal)
 		set_parent_death_signal(conf.parent_death_signal, parent);
 	log_start(&st);
+	if (control_open(&st) < 0) {
+		code = EXIT_USAGE;
+		goto out_control;
+	}
 
 	/*
 	 * From here on pid1 must not die: programs run, and as PID 1 our exit would have the
@@ -215,6 +232,8 @@ int main(int argc, char **argv)
 	supervise_start(&st);
 	run(&st);
 	code = supervise_exit_code(&st);
+out_control:
+	control_close();
 	if (log_dropped() > 0)
 		log_warn("%lu log lines were dropped because a log target was not writable",
 			 log_dropped());
