@@ -270,6 +270,7 @@ static int talk(const struct client_opts *o, const char *req, size_t len, char *
 {
 	int64_t deadline = now_ms() + o->timeout_ms;
 	int fd = connect_to(o->path, o->timeout_ms);
+	ssize_t n = -1;
 
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
@@ -280,10 +281,14 @@ static int talk(const struct client_opts *o, const char *req, size_t len, char *
 				strerror(errno));
 		return -1;
 	}
-	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len ||
-	    read_reply(fd, reply, cap, deadline) <= 0) {
+	/* A refusal may come, and the socket close, before the request is sent: read it. */
+	if ((send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE &&
+	     errno != ECONNRESET) ||
+	    (n = read_reply(fd, reply, cap, deadline)) <= 0) {
 		fprintf(stderr, "pid1 ctl: %s: %s\n", o->path,
-			errno == ETIMEDOUT ? "no reply in time" : strerror(errno ? errno : EPIPE));
+			n == 0		     ? "pid1 hung up without a reply"
+			: errno == ETIMEDOUT ? "no reply in time"
+					     : strerror(errno));
 		close(fd);
 		return -1;
 	}

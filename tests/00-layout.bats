@@ -81,3 +81,9 @@ only_in() {
 	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
 	only_in src/log.c
 }
+
+# A socket file is created only inside the checked runtime directory, through its fd.
+@test "bind is called only in rundir.c" {
+	run -0 files_using '\bbind[[:space:]]*\('
+	assert_output "src/rundir.c"
+}

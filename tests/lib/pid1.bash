@@ -12,13 +12,20 @@ export PID1 PID1_HELPERS PID1_SRCDIR
 # Seconds before a hung run is killed; generous because CI machines are shared.
 : "${PID1_TIMEOUT:=60}"
 
+# pid1 as PID 1 listens on a control socket in its runtime directory: each test has its own,
+# so that runs at the same time never meet at the host's /run/pid1.
+pid1_runtime_dir() {
+	echo "${PID1_RUNTIME_DIR:-${BATS_TEST_TMPDIR:-/tmp}/pid1-run}"
+}
+
 bats_load_library bats-support
 bats_load_library bats-assert
 
 # pid1_run ARGS...: pid1 as PID 1 of a new PID namespace, in the foreground, for `run`.
 pid1_run() {
 	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
-	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) \
+		timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
 		$PID1_WRAPPER "$PID1" "$@"
 }
 
@@ -27,7 +34,8 @@ pid1_run() {
 # $BATS_TEST_TMPDIR/out and err. Closes fd 3 so bats does not wait on it.
 pid1_start() {
 	# shellcheck disable=SC2086
-	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) \
+		timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
 		$PID1_WRAPPER "$PID1" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	PID1_OUTER=$!
 	wait_until pid1_found

@@ -1,0 +1,435 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The control socket and `pid1 ctl`: every command, one program stopped, started and
+# restarted while the others keep running, restart in place by a signal rule, who may
+# connect, clients that say nothing, flood or come in crowds, and the runtime directory's
+# refusals of what an attacker could plant there.
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+setup() {
+	export PID1_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
+	CONF=$BATS_TEST_TMPDIR/pid1.conf
+}
+
+teardown() {
+	if [ -n "${PID1_OUTER:-}" ] && kill -0 "$PID1_PID" 2>/dev/null; then
+		send_to_pid1 TERM
+		pid1_wait
+	fi
+	if [ -n "${PUBLIC_DIR:-}" ]; then
+		rm -rf "$PUBLIC_DIR"
+	fi
+}
+
+# web (restarted always, quickly) and db (essential), both sleeping; extra lines appended.
+two_programs() {
+	{
+		echo 'restart { delay = 100ms }'
+		echo 'program web { command = { "sleep", "1000" } restart = always }'
+		echo 'program db { command = { "sleep", "1000" } essential = true }'
+		printf '%s\n' "$@"
+	} >"$CONF"
+}
+
+# field_of NAME COLUMN: a column of NAME's line in the status table.
+field_of() {
+	"$PID1" ctl status | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
+}
+
+pid_of() {
+	field_of "$1" 3
+}
+
+state_is() {
+	[ "$(field_of "$1" 2)" = "$2" ]
+}
+
+# restarted NAME OLDPID: NAME runs again, under another pid.
+restarted() {
+	[ "$(pid_of "$1")" != "$2" ] && state_is "$1" running
+}
+
+# start_two: pid1 with two_programs' config, once both run and the socket answers.
+start_two() {
+	two_programs "$@"
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	wait_until state_is db running
+}
+
+# A python client: ARGS are a mode and its arguments (see the script).
+clients() {
+	python3 - "$PID1_RUNTIME_DIR/control" "$@" <<'EOF'
+import os, socket, sys, time
+path, mode = sys.argv[1], sys.argv[2]
+
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+
+def reply(s, limit=10):
+    s.settimeout(limit)
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+if mode == "send":  # send BYTES: one request as given, print the reply
+    s = conn()
+    s.sendall(sys.argv[3].encode().decode("unicode_escape").encode("latin-1"))
+    print(reply(s), end="")
+elif mode == "oversize":
+    s = conn()
+    s.sendall(b"x" * 300)
+    print(reply(s), end="")
+elif mode == "silent":  # how long until pid1 hangs up on a client that says nothing
+    s = conn()
+    t = time.monotonic()
+    data = reply(s, 20)
+    print("dropped after %.1f s%s" % (time.monotonic() - t, (": " + data) if data else ""))
+elif mode == "stale":  # a socket file nobody listens on any more
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.close()
+elif mode == "deaf":  # listens, never accepts, until killed
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(1)
+    print("listening", flush=True)
+    time.sleep(60)
+elif mode == "storm":  # storm PID1_PID FILE: a silent client, a flood and 100 at once,
+    # while signals go through pid1 to sigdump, whose FILE shows their round trip.
+    pid1, dump = int(sys.argv[3]), sys.argv[4]
+
+    def trip():
+        before = open(dump).read().count("SIGUSR1")
+        t = time.monotonic()
+        os.kill(pid1, 10)
+        while open(dump).read().count("SIGUSR1") == before:
+            if time.monotonic() - t > 5:
+                print("signal lost"); sys.exit(1)
+            time.sleep(0.0005)
+        return (time.monotonic() - t) * 1000
+
+    def summary(trips):
+        trips.sort()
+        return "median %.2f max %.2f" % (trips[len(trips) // 2], trips[-1])
+
+    quiet = [trip() for _ in range(20)]
+    silent = conn()
+    flood = conn()
+    flood.setblocking(False)
+    crowd = []
+    for _ in range(100):
+        try:
+            crowd.append(conn())
+        except OSError as e:
+            crowd.append(e)
+    sent = 0
+    chunk = b"y" * 65536
+    trips = []
+    for i in range(20):
+        try:
+            sent += flood.send(chunk)
+        except OSError:
+            pass
+        trips.append(trip())
+    busy = held = 0
+    for c in crowd:
+        if isinstance(c, OSError):
+            continue
+        c.setblocking(False)
+        try:
+            data = c.recv(4096)
+        except BlockingIOError:
+            held += 1
+            continue
+        busy += data.startswith(b"error busy")
+    print("round trip ms, quiet: " + summary(quiet))
+    print("round trip ms, storm: " + summary(trips))
+    print("crowd: %d refused busy, %d held" % (busy, held))
+    print("flood: pid1 took %d bytes" % sent)
+EOF
+}
+
+@test "status prints a table of every program, --json the same as JSON" {
+	start_two
+	run -0 "$PID1" ctl status
+	assert_line --index 0 --regexp '^PROGRAM +STATE +PID +UPTIME +RESTARTS +READY +LAST EXIT$'
+	assert_line --regexp '^web +running +[0-9]+ +[0-9]+s +0 +yes +-$'
+	assert_line --regexp '^db +running +[0-9]+ +[0-9]+s +0 +yes +-$'
+	run -0 "$PID1" ctl --json status
+	echo "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["programs"]
+assert [p["name"] for p in d] == ["web", "db"], d
+for p in d:
+    assert p["state"] == "running" and p["ready"] is True and p["restarts"] == 0, p
+    assert isinstance(p["pid"], int) and isinstance(p["uptime_ms"], int), p
+    assert p["last_exit"] is None, p
+'
+	run -0 "$PID1" ctl version
+	assert_output --partial "protocol pid1/1"
+}
+
+@test "stop, start and restart one program while the others keep running" {
+	start_two
+	local db web
+	db=$(pid_of db)
+	web=$(pid_of web)
+	run -0 "$PID1" ctl restart web
+	assert_output --regexp '^web running \(pid [0-9]+\)$'
+	[ "$(pid_of web)" != "$web" ] || fail "web kept pid $web"
+	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
+	# A restart on request is not one the policy counted.
+	[ "$(field_of web 5)" = 0 ]
+
+	run -0 "$PID1" ctl stop web
+	assert_output "web stopped"
+	# Not restarted, although restart = always with a 100ms back-off.
+	sleep 0.5
+	state_is web stopped
+	[ "$(pid_of web)" = - ]
+	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
+	run -1 "$PID1" ctl stop nosuch
+	assert_output "pid1 ctl: no program nosuch"
+
+	run -0 "$PID1" ctl start web
+	assert_output --regexp '^web running \(pid [0-9]+\)$'
+	state_is web running
+	web=$(pid_of web)
+	run -0 "$PID1" ctl start web
+	assert_output "web running (pid $web)"
+	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
+}
+
+@test "an essential program stopped on request does not end pid1; ready says not ready" {
+	start_two
+	run -0 "$PID1" ctl ready
+	assert_output "ready"
+	run -0 "$PID1" ctl stop db
+	run -1 "$PID1" ctl ready
+	assert_output "pid1 ctl: not ready: db"
+	kill -0 "$PID1_PID"
+	state_is web running
+	run -0 "$PID1" ctl start db
+	run -0 "$PID1" ctl ready
+}
+
+@test "stop runs the program's own ladder: its stop-signal, then the next step after its grace" {
+	cat >"$CONF" <<EOF
+shutdown {
+	step SIGTERM { grace = 300ms }
+	step SIGKILL { grace = 2s }
+}
+program web { command = { "$PID1_HELPERS/stubborn", "SIGUSR1", "SIGTERM" } stop-signal = SIGUSR1 }
+program db { command = { "sleep", "1000" } }
+log { level = info }
+EOF
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	local t0
+	t0=$(now_ms)
+	run -0 "$PID1" ctl stop web
+	assert_output "web stopped"
+	assert_between "the stop" $(($(now_ms) - t0)) 300 5000
+	grep -q 'stopping web: step 1/2: SIGUSR1, grace 300ms' "$BATS_TEST_TMPDIR/err"
+	grep -q 'stopping web: step 2/2: SIGKILL, grace 2s' "$BATS_TEST_TMPDIR/err"
+	state_is db running
+}
+
+@test "signal NAME SIG reaches that program alone" {
+	cat >"$CONF" <<EOF
+program web { command = { "$PID1_HELPERS/sigdump", "$BATS_TEST_TMPDIR/web" } }
+program db { command = { "$PID1_HELPERS/sigdump", "$BATS_TEST_TMPDIR/db" } }
+EOF
+	pid1_start -c "$CONF"
+	wait_until file_has "$BATS_TEST_TMPDIR/web" ready
+	wait_until file_has "$BATS_TEST_TMPDIR/db" ready
+	run -0 "$PID1" ctl signal web USR1
+	assert_output --regexp '^SIGUSR1 sent to web \(pid [0-9]+\)$'
+	run -0 "$PID1" ctl signal db SIGUSR2
+	wait_until file_has "$BATS_TEST_TMPDIR/db" SIGUSR2
+	wait_until file_has "$BATS_TEST_TMPDIR/web" SIGUSR1
+	run ! file_has "$BATS_TEST_TMPDIR/db" SIGUSR1
+	run -1 "$PID1" ctl signal web NOSUCH
+	assert_output "pid1 ctl: unknown signal NOSUCH"
+}
+
+@test "a signal rule with action = restart restarts its programs in place" {
+	start_two 'signal SIGHUP { action = restart  programs = { web } }'
+	local db web
+	db=$(pid_of db)
+	web=$(pid_of web)
+	send_to_pid1 HUP
+	wait_until restarted web "$web"
+	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
+	grep -q 'restart of web requested by SIGHUP' "$BATS_TEST_TMPDIR/err"
+	[ "$(field_of web 5)" = 0 ]
+	kill -0 "$PID1_PID"
+}
+
+@test "log-level changes pid1's level; shutdown runs the ladder and pid1 exits" {
+	start_two
+	run ! grep -q ' info: ' "$BATS_TEST_TMPDIR/err"
+	run -0 "$PID1" ctl log-level info
+	assert_output "log level info"
+	run -0 "$PID1" ctl restart web
+	grep -q 'info: web\[[0-9]*\] started' "$BATS_TEST_TMPDIR/err"
+	run -1 "$PID1" ctl log-level loud
+	run -0 "$PID1" ctl shutdown
+	assert_output "shutting down"
+	pid1_wait
+	grep -q 'shutdown begins: requested by pid1 ctl' "$BATS_TEST_TMPDIR/err"
+	# The socket is gone with pid1.
+	[ ! -e "$PID1_RUNTIME_DIR/control" ]
+}
+
+@test "pid1 ctl with no pid1 says so and exits 1 at once; a pid1 that never answers times out" {
+	local t0
+	t0=$(now_ms)
+	run -1 "$PID1" ctl status
+	assert_output "pid1 ctl: no pid1 is listening on $PID1_RUNTIME_DIR/control (No such file or directory)"
+	mkdir -p "$PID1_RUNTIME_DIR"
+	clients stale
+	run -1 "$PID1" ctl ready
+	assert_output "pid1 ctl: no pid1 is listening on $PID1_RUNTIME_DIR/control (Connection refused)"
+	assert_between "failing" $(($(now_ms) - t0)) 0 2000
+	rm "$PID1_RUNTIME_DIR/control"
+	clients deaf >"$BATS_TEST_TMPDIR/deaf" &
+	local deaf=$!
+	wait_until file_has "$BATS_TEST_TMPDIR/deaf" listening
+	t0=$(now_ms)
+	run -1 "$PID1" ctl -t 1 status
+	kill "$deaf"
+	assert_output "pid1 ctl: $PID1_RUNTIME_DIR/control: no reply in time"
+	assert_between "the timeout" $(($(now_ms) - t0)) 1000 3000
+	run -2 "$PID1" ctl
+	assert_output --partial "usage: pid1 ctl"
+}
+
+@test "an oversize request, or one of another protocol, is refused" {
+	start_two
+	run -0 clients oversize
+	assert_output "error request too long (at most 256 bytes)"
+	run -0 clients send 'hello\n'
+	assert_output --partial "error unsupported protocol"
+	run -0 clients send 'pid1/1 status now please\n'
+	assert_output "error status takes 0 arguments"
+	run -0 clients send 'pid1/1 stop \x01\n'
+	assert_output "error request has a byte that is not printable"
+	run -0 "$PID1" ctl ready
+}
+
+# A directory nobody may reach the socket in but through the permissions under test.
+public_dir() {
+	PUBLIC_DIR=$(mktemp -d /tmp/pid1-ctl.XXXXXX)
+	chmod 755 "$PUBLIC_DIR"
+	export PID1_RUNTIME_DIR=$PUBLIC_DIR/run
+}
+
+@test "a client that is neither root nor pid1's user is refused" {
+	public_dir
+	start_two
+	run -1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl status
+	assert_output --partial "Permission denied"
+	# With the file's mode opened up, pid1's own check still refuses it.
+	chmod 666 "$PID1_RUNTIME_DIR/control"
+	run -1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl stop db
+	assert_output "pid1 ctl: permission denied: only root, pid1's user or its control-group"
+	state_is db running
+	grep -q 'control: refused a client (uid 65534' "$BATS_TEST_TMPDIR/err"
+}
+
+@test "the members of control-group may use the socket" {
+	public_dir
+	start_two 'control-group = "users"'
+	[ "$(stat -c %a:%G "$PID1_RUNTIME_DIR/control")" = 660:users ]
+	run -0 setpriv --reuid=nobody --regid=nogroup --groups=users "$PID1" ctl ready
+	run -0 setpriv --reuid=nobody --regid=users --clear-groups "$PID1" ctl status
+	assert_line --regexp '^db +running'
+	run -1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl status
+}
+
+@test "a silent client, a flood and 100 clients at once leave forwarding and reaping working" {
+	cat >"$CONF" <<EOF
+program web { command = { "$PID1_HELPERS/sigdump", "$BATS_TEST_TMPDIR/dump" } }
+EOF
+	pid1_start -c "$CONF"
+	wait_until file_has "$BATS_TEST_TMPDIR/dump" ready
+	run -0 clients storm "$PID1_PID" "$BATS_TEST_TMPDIR/dump"
+	printf '# %s\n' "${lines[@]}" >&3
+	assert_line --regexp '^crowd: (9[2-9]|100) refused busy, [0-9]+ held$'
+	assert_line --regexp '^round trip ms, storm: median [0-9.]+ max [0-9.]+$'
+	# Reaping and the control socket still work, and the silent client is dropped in time.
+	run -0 "$PID1" ctl restart web
+	run -0 clients silent
+	assert_output --regexp '^dropped after [4-6]\.[0-9] s$'
+	run -0 "$PID1" ctl status
+	[ "$(count_zombies)" = 0 ]
+}
+
+@test "a second pid1 never takes a live control socket over; a stale one is replaced" {
+	mkdir -p "$PID1_RUNTIME_DIR"
+	clients stale
+	start_two
+	run -0 pid1_run -- true
+	assert_output --partial "another process is listening on it"
+	assert_output --partial "running without a control socket"
+	# The first one still answers.
+	run -0 "$PID1" ctl status
+	assert_line --regexp '^web +running'
+}
+
+@test "a symlink or someone else's directory as the runtime directory is refused" {
+	mkdir "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$BATS_TEST_TMPDIR/link"
+	printf 'runtime-dir = "%s"\n' "$BATS_TEST_TMPDIR/link" >"$CONF"
+	run -2 pid1_run -c "$CONF" -- touch "$BATS_TEST_TMPDIR/started"
+	assert_output --partial "control socket: $BATS_TEST_TMPDIR/link: is a symlink: refused"
+	[ ! -e "$BATS_TEST_TMPDIR/started" ]
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/control" ]
+	# Without the key (the default place), pid1 runs on without a socket.
+	PID1_RUNTIME_DIR=$BATS_TEST_TMPDIR/link run -0 pid1_run -- true
+	assert_output --partial "running without a control socket"
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/control" ]
+
+	mkdir "$BATS_TEST_TMPDIR/theirs"
+	chown nobody "$BATS_TEST_TMPDIR/theirs"
+	printf 'runtime-dir = "%s"\n' "$BATS_TEST_TMPDIR/theirs" >"$CONF"
+	run -2 pid1_run -c "$CONF" -- true
+	assert_output --partial "owned by uid 65534 or writable by others"
+}
+
+@test "a symlink planted as the control socket is refused" {
+	mkdir -m 755 "$PID1_RUNTIME_DIR"
+	ln -s "$BATS_TEST_TMPDIR/target" "$PID1_RUNTIME_DIR/control"
+	printf 'control = yes\n' >"$CONF"
+	run -2 pid1_run -c "$CONF" -- true
+	assert_output --partial "$PID1_RUNTIME_DIR/control: exists and is not a socket: refused"
+	[ ! -e "$BATS_TEST_TMPDIR/target" ]
+}
+
+@test "the socket is on as PID 1 or with control = yes, off as a plain process or with no" {
+	run -0 pid1_run_plain -- true
+	[ ! -e "$PID1_RUNTIME_DIR" ]
+	printf 'control = no\n' >"$CONF"
+	run -0 pid1_run -c "$CONF" -- true
+	[ ! -e "$PID1_RUNTIME_DIR" ]
+	printf 'control = yes\n' >"$CONF"
+	# shellcheck disable=SC2016 # expanded by the program's shell
+	run -0 pid1_run_plain -c "$CONF" -- sh -c 'test -S "$PID1_RUNTIME_DIR/control"'
+	[ "$(stat -c %a "$PID1_RUNTIME_DIR")" = 755 ]
+	# A name pid1ctl runs the client too.
+	ln -s "$PID1" "$BATS_TEST_TMPDIR/pid1ctl"
+	run -1 "$BATS_TEST_TMPDIR/pid1ctl" status
+	assert_output --partial "no pid1 is listening"
+}
