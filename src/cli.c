@@ -68,6 +68,7 @@ void cli_usage(FILE *out)
 	    "            [--umask mode] [--no-new-privileges]\n"
 	    "            [--] command [argument ...]\n"
 	    "       pid1 --pause [options]\n"
+	    "       pid1 ctl [-s socket] [-t seconds] [--json] command [argument ...]\n"
 	    "\n"
 	    "  -c, --config FILE        read FILE (default: $PID1_CONFIG, else built-in defaults)\n"
 	    "  -n, --check              validate the config, print it in full, exit\n"
