@@ -202,6 +202,7 @@ static void release_inherited(struct pid1_state *st)
 		    st->programs[i].restart.policy != RESTART_NO)
 			return;
 	st->released = true;
+	request_keep_dir(st);
 	inherited_release(st->conf);
 }
 

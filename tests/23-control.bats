@@ -433,3 +433,20 @@ EOF
 	run -1 "$BATS_TEST_TMPDIR/pid1ctl" status
 	assert_output --partial "no pid1 is listening"
 }
+
+@test "main restarted on request starts in the directory pid1 started in, long after letting go of it" {
+	mkdir "$BATS_TEST_TMPDIR/app"
+	cd "$BATS_TEST_TMPDIR/app"
+	# shellcheck disable=SC2016 # expanded by the program's shell
+	pid1_start -- sh -c 'pwd >>"$0"; exec sleep 1000' "$BATS_TEST_TMPDIR/pwd"
+	wait_until state_is main running
+	# Nothing can start again by itself (no restart policy): pid1 has left the directory.
+	wait_until pid1_cwd_is /
+	run -0 "$PID1" ctl restart main
+	wait_until has_lines "$BATS_TEST_TMPDIR/pwd" 2 "$BATS_TEST_TMPDIR/app"
+	pid1_cwd_is /
+}
+
+pid1_cwd_is() {
+	[ "$(readlink "/proc/$PID1_PID/cwd")" = "$1" ]
+}
