@@ -353,7 +353,9 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 		print_signal(out, conf->parent_death_signal);
 	fputs("\npidfile = ", out);
 	print_string(out, conf->pidfile);
-	fputs("\n# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1\nruntime-dir = ", out);
+	fputs("\n# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or /tmp/pid1-UID\n"
+	      "runtime-dir = ",
+	      out);
 	print_string(out, conf->runtime_dir);
 	fprintf(out, "\ncontrol = %s\ncontrol-group = ", confvalue_name("control", conf->control));
 	print_string(out, conf->control_group);

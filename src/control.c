@@ -289,16 +289,6 @@ void control_tick(struct pid1_state *st)
 	}
 }
 
-/* The runtime directory: runtime-dir, else $PID1_RUNTIME_DIR, else /run/pid1. */
-static const char *dir_path(const struct pid1_conf *conf)
-{
-	const char *env = getenv("PID1_RUNTIME_DIR");
-
-	if (conf->runtime_dir != NULL)
-		return conf->runtime_dir;
-	return env != NULL && env[0] == '/' ? env : RUNDIR_DEFAULT;
-}
-
 /*
  * A failure to set up: fatal when asked for explicitly; else logged and survived, quietly
  * when pid1 may simply not write there (a read-only root, a user that is not root).
@@ -340,7 +330,7 @@ int control_open(struct pid1_state *st)
 {
 	const struct pid1_conf *conf = st->conf;
 	bool explicit = conf->control == CONTROL_YES || conf->runtime_dir != NULL;
-	char why[sizeof(srv.dir.error) + 64];
+	char why[sizeof(srv.dir.error) + 64], path[PATH_MAX];
 	size_t i;
 	int err;
 
@@ -351,7 +341,9 @@ int control_open(struct pid1_state *st)
 		return 0;
 	if (ctlauth_init(&srv.auth, conf->control_group) < 0)
 		return -1;
-	if (rundir_open(&srv.dir, dir_path(conf)) < 0)
+	if (rundir_open(&srv.dir, conf->runtime_dir != NULL
+				      ? conf->runtime_dir
+				      : rundir_default(path, sizeof(path))) < 0)
 		return give_up(explicit, srv.dir.error);
 	if (rundir_bind(&srv.dir, CTL_SOCKET_NAME, SOCK_STREAM, srv.auth.group ? 0660 : 0600,
 			&srv.sock) < 0) {

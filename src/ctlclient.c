@@ -35,7 +35,8 @@ static void usage(FILE *out)
 	fputs("usage: pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]\n"
 	      "commands: status, ready, start NAME, stop NAME, restart NAME,\n"
 	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version\n"
-	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control\n",
+	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
+	      "        or /tmp/pid1-UID/control (any other user)\n",
 	      out);
 }
 
@@ -211,14 +212,13 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *env = getenv("PID1_RUNTIME_DIR");
-	char *end;
+	char dir[PATH_MAX], *end;
 	double secs;
 	int c;
 
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
-	snprintf(o->path, sizeof(o->path), "%s/%s",
-		 env != NULL && env[0] == '/' ? env : RUNDIR_DEFAULT, CTL_SOCKET_NAME);
+	snprintf(o->path, sizeof(o->path), "%s/%s", rundir_default(dir, sizeof(dir)),
+		 CTL_SOCKET_NAME);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -114,8 +114,13 @@ bool ctlcmd_poll(const struct pid1_state *st, struct ctl_wait *wait, struct ctl_
 {
 	const struct program *p = wait->p;
 
-	if (p->state == PROGRAM_STOPPING && p->request != PROGRAM_REQ_NONE)
-		return false;
+	if (p->state == PROGRAM_STOPPING && p->request != PROGRAM_REQ_NONE) {
+		if (p->deadline_ms >= 0)
+			return false; /* its ladder goes on */
+		ctlcmd_put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
+			   (int)p->pid);
+		return true;
+	}
 	if (p->state == PROGRAM_RUNNING && wait->ev != PROGRAM_EV_HALT)
 		ctlcmd_put(r, "ok %s running (pid %d)", p->name, (int)p->pid);
 	else if (p->state == PROGRAM_STOPPED && wait->ev == PROGRAM_EV_HALT)

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -93,6 +94,19 @@ static int open_parent(struct rundir *rd, const char *path, size_t len)
 	if (fd < 0)
 		return fail(rd, errno, "cannot open /: %s", strerror(errno));
 	return fd;
+}
+
+const char *rundir_default(char *buf, size_t len)
+{
+	const char *env = getenv("PID1_RUNTIME_DIR");
+
+	if (env != NULL && env[0] == '/')
+		snprintf(buf, len, "%s", env);
+	else if (geteuid() == 0)
+		snprintf(buf, len, "%s", RUNDIR_DEFAULT);
+	else
+		snprintf(buf, len, "/tmp/pid1-%u", (unsigned int)geteuid());
+	return buf;
 }
 
 int rundir_open(struct rundir *rd, const char *path)

@@ -13,6 +13,13 @@
 
 #define RUNDIR_DEFAULT "/run/pid1"
 
+/*
+ * The runtime directory when the configuration names none: $PID1_RUNTIME_DIR when it is an
+ * absolute path, else /run/pid1 for root and /tmp/pid1-UID for any other user, who cannot
+ * create /run/pid1. pid1 and `pid1 ctl` run as the same user find the same one. In buf.
+ */
+const char *rundir_default(char *buf, size_t len);
+
 struct rundir {
 	int fd; /* the checked directory, O_CLOEXEC; -1 when not open */
 	char path[PATH_MAX];

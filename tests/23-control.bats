@@ -20,6 +20,11 @@ teardown() {
 	if [ -n "${PUBLIC_DIR:-}" ]; then
 		rm -rf "$PUBLIC_DIR"
 	fi
+	if [ -n "${NOBODY_PID:-}" ]; then
+		kill -TERM "$NOBODY_PID" 2>/dev/null || true
+		wait "$NOBODY_PID" || true
+		rm -rf /tmp/pid1-65534
+	fi
 }
 
 # web (restarted always, quickly) and db (essential), both sleeping; extra lines appended.
@@ -449,4 +454,40 @@ EOF
 
 pid1_cwd_is() {
 	[ "$(readlink "/proc/$PID1_PID/cwd")" = "$1" ]
+}
+
+@test "pid1 and pid1 ctl run by another user than root meet in /tmp/pid1-UID" {
+	local dir=/tmp/pid1-65534
+	[ ! -e "$dir" ] || skip_or_fail "$dir exists already"
+	# A config file nobody may read.
+	public_dir
+	unset PID1_RUNTIME_DIR
+	CONF=$PUBLIC_DIR/pid1.conf
+	printf 'control = yes\nprogram web { command = { "sleep", "1000" } }\n' >"$CONF"
+	chmod 644 "$CONF"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" -c "$CONF" \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	NOBODY_PID=$!
+	wait_until setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl ready
+	run -0 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl status
+	assert_line --regexp '^web +running'
+	[ "$(stat -c %U:%a "$dir")" = nobody:755 ]
+	[ "$(stat -c %U:%a "$dir/control")" = nobody:600 ]
+	# Root's pid1 ctl looks in /run/pid1, and says where it looked.
+	run -1 "$PID1" ctl status
+	assert_output --partial "/run/pid1/control"
+}
+
+@test "a program that outlives its whole ladder is reported, and a KILL by hand stops it" {
+	cat >"$CONF" <<EOF2
+shutdown { step SIGTERM { grace = 200ms } }
+program web { command = { "$PID1_HELPERS/stubborn", "SIGTERM" } }
+EOF2
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	run -1 "$PID1" ctl stop web
+	assert_output --regexp '^pid1 ctl: web \(pid [0-9]+\) outlived every step of its ladder$'
+	state_is web stopping
+	run -0 "$PID1" ctl signal web KILL
+	wait_until state_is web stopped
 }
