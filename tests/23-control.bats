@@ -462,10 +462,10 @@ pid1_cwd_is() {
 	# A config file nobody may read.
 	public_dir
 	unset PID1_RUNTIME_DIR
-	CONF=$PUBLIC_DIR/pid1.conf
-	printf 'control = yes\nprogram web { command = { "sleep", "1000" } }\n' >"$CONF"
-	chmod 644 "$CONF"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" -c "$CONF" \
+	local conf=$PUBLIC_DIR/pid1.conf
+	printf 'control = yes\nprogram web { command = { "sleep", "1000" } }\n' >"$conf"
+	chmod 644 "$conf"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" -c "$conf" \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
 	NOBODY_PID=$!
 	wait_until setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl ready
