@@ -259,7 +259,7 @@ no_zombies_under() {
 		signal SIGHUP { action = shutdown  programs = { web } }
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:2: 'programs' needs action 'forward' or 'rewrite' in section 'signal SIGHUP'"
+	assert_equal "$stderr" "pid1: $CONF:2: 'programs' needs action 'forward', 'rewrite' or 'restart' in section 'signal SIGHUP'"
 	# -n prints the list, and the print loads back the same.
 	write_conf <<-EOF
 		signal SIGHUP { programs = { web, main } }
