@@ -69,7 +69,7 @@ static int connect_to(const char *path, int64_t timeout_ms)
 	int fd, dfd = -1, rc, err;
 
 	if (strlen(path) < sizeof(sun.sun_path)) {
-		strcpy(sun.sun_path, path);
+		strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	} else if (slash != NULL) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 		dfd = open(dir[0] != '\0' ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
