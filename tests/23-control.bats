@@ -515,3 +515,27 @@ EOF2
 	run -0 "$PID1" ctl signal web KILL
 	wait_until state_is web stopped
 }
+
+@test "as a container's init, the default socket /run/pid1/control answers pid1 ctl entered into it" {
+	# A container of our own: PID and mount namespaces, a fresh /run, no PID1_RUNTIME_DIR,
+	# and pid1 ctl entered the way docker exec enters (nsenter).
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$CONF"
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	env -u PID1_RUNTIME_DIR timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount --mount-proc --kill-child \
+		sh -c 'mount -t tmpfs tmpfs /run && exec "$0" "$@"' "$PID1" -c "$CONF" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	in_container() {
+		nsenter -t "$PID1_PID" -m -p env -u PID1_RUNTIME_DIR "$PID1" ctl "$@"
+	}
+	wait_until in_container ready
+	run -0 in_container status
+	assert_line --regexp '^web +running +[0-9]+ '
+	run -0 nsenter -t "$PID1_PID" -m stat -c %a "/run/pid1" "/run/pid1/control"
+	assert_output "$(printf '755\n600')"
+	# Outside the container, /run/pid1 is not this pid1's.
+	[ ! -e /run/pid1/control ] || [ "$(stat -c %i /run/pid1/control)" != "$(nsenter -t "$PID1_PID" -m stat -c %i /run/pid1/control)" ]
+}
