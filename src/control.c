@@ -80,7 +80,7 @@ static void refuse(int fd, const char *why)
 
 static void take(int fd)
 {
-	struct ucred cred;
+	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	socklen_t len = sizeof(cred);
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct client *c = NULL;
