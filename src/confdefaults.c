@@ -85,7 +85,7 @@ static void free_privs(struct privs_conf *privs)
 
 void conf_free(struct pid1_conf *conf)
 {
-	char **strings[] = {&conf->path, &conf->pidfile, &conf->log.file};
+	char **strings[] = {&conf->path, &conf->pidfile, &conf->ready_file, &conf->log.file};
 	size_t i;
 
 	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * The state machine of one program, as a table of what each event does in each state.
- * A program is up for those that come after it once a longrun is spawned or a oneshot has
- * exited 0. Its end is final when pid1 shuts down, when the restart policy does not want
- * it back, or when the policy's limit is reached; otherwise it waits out a back-off.
+ * A program is up for those that come after it once it is ready: a longrun when spawned, or
+ * when it says so (ready = notify or fd:N), a oneshot once it has exited 0. One not ready
+ * within its ready-timeout, or silent for its watchdog period once ready, is hung: it is
+ * stopped (its stop signal, SIGKILL after a grace) and its end counts as a failure. Its end
+ * is final when pid1 shuts down, when the restart policy does not want it back, or when the
+ * policy's limit is reached; otherwise it waits out a back-off.
  */
 #include "config.h"
 
 #include <sys/wait.h>
 
+#include "exitcode.h"
 #include "program.h"
 
 void program_reset(struct program *p)
@@ -21,6 +25,8 @@ void program_reset(struct program *p)
 	p->exited = false;
 	p->status = 0;
 	p->deadline_ms = -1;
+	p->watchdog_ms = 0;
+	p->hung = HANG_NONE;
 }
 
 /* An exit with status 0: what a oneshot must do before its dependants start. */
@@ -35,6 +41,9 @@ static unsigned int on_exit(struct program *p, int64_t now)
 	unsigned int act = 0;
 	int64_t delay;
 
+	/* Hung is a failure, whatever it exited with once told to stop. */
+	if (p->hung != HANG_NONE && succeeded(p->status))
+		p->status = W_EXITCODE(1, 0);
 	/* A oneshot that succeeded stays up for its dependants, even if it runs again. */
 	if (p->type == PROGRAM_ONESHOT && succeeded(p->status) && !p->completed) {
 		p->completed = true;
@@ -61,9 +70,28 @@ static unsigned int on_exit(struct program *p, int64_t now)
 /* WAITING, or BACKOFF once it is over: the supervisor spawns it, then reports SPAWNED. */
 static unsigned int start(struct program *p)
 {
-	p->state = PROGRAM_RUNNING;
+	p->state = PROGRAM_STARTING;
 	p->deadline_ms = -1;
+	p->hung = HANG_NONE;
 	return PROGRAM_ACT_SPAWN;
+}
+
+/* A longrun became ready: up for what comes after it; its watchdog counts from now. */
+static unsigned int become_ready(struct program *p, int64_t now)
+{
+	p->state = PROGRAM_RUNNING;
+	p->completed = true;
+	p->deadline_ms = p->watchdog_ms > 0 ? now + p->watchdog_ms : -1;
+	return PROGRAM_ACT_UP;
+}
+
+/* Not ready in time, or silent too long: its own stop signal now, SIGKILL after a grace. */
+static unsigned int hang(struct program *p, int64_t now, enum program_hang why)
+{
+	p->state = PROGRAM_KILLING;
+	p->hung = why;
+	p->deadline_ms = now + p->kill_grace_ms;
+	return PROGRAM_ACT_HUNG;
 }
 
 /* The group is the pid when it leads one: kept after its end, for what it left behind. */
@@ -73,10 +101,15 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 	p->pgid = p->spawn.own_group ? pid : 0;
 	p->started = true;
 	p->started_ms = now;
+	p->watchdog_ms = p->watchdog_conf_ms;
 	if (p->stop_hook)
 		p->deadline_ms = now + p->timeout_ms;
-	/* A longrun is up once it runs (no readiness yet); a oneshot once it exits 0. */
-	return p->type == PROGRAM_LONGRUN ? PROGRAM_ACT_UP : 0;
+	else if (p->ready_timeout_ms > 0)
+		p->deadline_ms = now + p->ready_timeout_ms;
+	/* A oneshot is ready once it exits 0; a longrun by default once it runs. */
+	if (p->type == PROGRAM_LONGRUN && p->ready_mode == READY_STARTED)
+		return become_ready(p, now);
+	return 0;
 }
 
 /* Reaped, or its spawn failed (status then says so): never signalled again either way. */
@@ -109,8 +142,12 @@ static unsigned int stop(struct program *p)
 		p->state = PROGRAM_ENDED;
 		p->deadline_ms = -1;
 		return PROGRAM_ACT_CANCEL;
+	case PROGRAM_STARTING:
 	case PROGRAM_RUNNING:
+	case PROGRAM_KILLING:
+		/* The ladder takes it from here: no watchdog, no ready-timeout, no grace. */
 		p->state = PROGRAM_STOPPING;
+		p->deadline_ms = -1;
 		return 0;
 	default:
 		return 0;
@@ -125,6 +162,26 @@ static unsigned int timed_out(struct program *p)
 	return PROGRAM_ACT_TIMEOUT;
 }
 
+/* Time passed: a back-off over, or a deadline missed in the state that set it. */
+static unsigned int tick(struct program *p, int64_t now)
+{
+	if (p->deadline_ms < 0 || now < p->deadline_ms)
+		return 0;
+	switch (p->state) {
+	case PROGRAM_BACKOFF:
+		return start(p);
+	case PROGRAM_STARTING:
+		return p->stop_hook ? timed_out(p) : hang(p, now, HANG_READY_TIMEOUT);
+	case PROGRAM_RUNNING:
+		return hang(p, now, HANG_WATCHDOG);
+	case PROGRAM_KILLING:
+		p->deadline_ms = -1;
+		return PROGRAM_ACT_KILL;
+	default:
+		return 0;
+	}
+}
+
 /* The table itself: each event acts only in the states named here, else does nothing. */
 unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
 			  int status)
@@ -137,31 +194,60 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 	case PROGRAM_EV_EXIT:
 		return program_running(p) ? ended(p, now, status) : 0;
 	case PROGRAM_EV_TICK:
-		if (p->state == PROGRAM_BACKOFF && now >= p->deadline_ms)
-			return start(p);
-		if (p->state == PROGRAM_RUNNING && p->deadline_ms >= 0 && now >= p->deadline_ms)
-			return timed_out(p);
-		return 0;
+		return tick(p, now);
 	case PROGRAM_EV_STOP:
 		return stop(p);
+	case PROGRAM_EV_READY:
+		/* A oneshot's readiness is its exit 0; a second READY=1 changes nothing. */
+		if (p->state == PROGRAM_STARTING && p->type == PROGRAM_LONGRUN && !p->stop_hook)
+			return become_ready(p, now);
+		return 0;
+	case PROGRAM_EV_WATCHDOG:
+		if (p->state == PROGRAM_RUNNING && p->watchdog_ms > 0)
+			p->deadline_ms = now + p->watchdog_ms;
+		return 0;
 	}
 	return 0;
 }
 
+void program_extend(struct program *p, int64_t now, int64_t ms)
+{
+	if (p->state == PROGRAM_STARTING && !p->stop_hook && p->deadline_ms >= 0 && ms > 0 &&
+	    now + ms > p->deadline_ms)
+		p->deadline_ms = now + ms;
+}
+
+void program_set_watchdog(struct program *p, int64_t now, int64_t ms)
+{
+	p->watchdog_ms = ms > 0 ? ms : 0;
+	if (p->state == PROGRAM_RUNNING)
+		p->deadline_ms = ms > 0 ? now + ms : -1;
+}
+
 int64_t program_deadline(const struct program *p)
 {
-	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_RUNNING ? p->deadline_ms : -1;
+	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_STARTING ||
+		       p->state == PROGRAM_RUNNING || p->state == PROGRAM_KILLING
+		   ? p->deadline_ms
+		   : -1;
 }
 
 bool program_running(const struct program *p)
 {
-	return p->state == PROGRAM_RUNNING || p->state == PROGRAM_STOPPING;
+	return p->state == PROGRAM_STARTING || p->state == PROGRAM_RUNNING ||
+	       p->state == PROGRAM_KILLING || p->state == PROGRAM_STOPPING;
+}
+
+bool program_ready(const struct program *p)
+{
+	return p->type == PROGRAM_ONESHOT ? p->completed && !p->stop_hook
+					  : p->state == PROGRAM_RUNNING;
 }
 
 const char *program_state_name(enum program_state state)
 {
-	static const char *const names[] = {"waiting", "running", "stopping",
-					    "backoff", "done",	  "ended"};
+	static const char *const names[] = {"waiting",	"starting", "running", "killing",
+					    "stopping", "backoff",  "done",    "ended"};
 
 	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

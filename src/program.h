@@ -19,7 +19,9 @@
 
 enum program_state {
 	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
-	PROGRAM_RUNNING,  /* spawned, not yet reaped */
+	PROGRAM_STARTING, /* spawned (or being spawned), not ready yet; a oneshot until its end */
+	PROGRAM_RUNNING,  /* a longrun that is ready, not yet reaped */
+	PROGRAM_KILLING,  /* hung: being stopped, then its restart policy applies */
 	PROGRAM_STOPPING, /* running while pid1 shuts down: its end is final */
 	PROGRAM_BACKOFF,  /* ended; starts again at deadline_ms */
 	PROGRAM_DONE,	  /* a oneshot that exited 0: what comes after it may start */
@@ -27,21 +29,32 @@ enum program_state {
 };
 
 enum program_event {
-	PROGRAM_EV_START,   /* what it comes after is up: start it */
-	PROGRAM_EV_SPAWNED, /* the supervisor spawned it as pid */
-	PROGRAM_EV_EXIT,    /* reaped with status (or could not be spawned: status says so) */
-	PROGRAM_EV_TICK,    /* time passed: a back-off may be over */
-	PROGRAM_EV_STOP,    /* pid1 shuts down: nothing starts or restarts any more */
+	PROGRAM_EV_START,    /* what it comes after is up: start it */
+	PROGRAM_EV_SPAWNED,  /* the supervisor spawned it as pid */
+	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
+	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
+	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
+	PROGRAM_EV_WATCHDOG, /* it said it is alive (WATCHDOG=1, or a newline on its ready fd) */
+};
+
+/* Why a program is being stopped while pid1 runs on. */
+enum program_hang {
+	HANG_NONE,
+	HANG_READY_TIMEOUT, /* not ready within its ready-timeout */
+	HANG_WATCHDOG,	    /* no sign of life within its watchdog period */
 };
 
 /* Actions program_step() asks for, any combination. */
-#define PROGRAM_ACT_SPAWN   0x01 /* spawn it now */
-#define PROGRAM_ACT_UP	    0x02 /* it counts as up: programs after it may start */
-#define PROGRAM_ACT_BACKOFF 0x04 /* a restart is booked at deadline_ms */
-#define PROGRAM_ACT_GIVE_UP 0x08 /* the policy wanted a restart, the limit said no */
-#define PROGRAM_ACT_ENDED   0x10 /* it ended for good (see status) */
-#define PROGRAM_ACT_CANCEL  0x20 /* a booked restart was dropped by the shutdown */
-#define PROGRAM_ACT_TIMEOUT 0x40 /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_SPAWN   0x01  /* spawn it now */
+#define PROGRAM_ACT_UP	    0x02  /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF 0x04  /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP 0x08  /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_HUNG    0x80  /* hung (see hung): its stop signal now, SIGKILL at deadline */
+#define PROGRAM_ACT_KILL    0x100 /* a hung program outlived its grace: SIGKILL it */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
@@ -51,6 +64,10 @@ struct program {
 	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
 	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
 	int64_t timeout_ms; /* how long a stop hook may run */
+	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int64_t ready_timeout_ms; /* 0: none */
+	int64_t kill_grace_ms;	  /* a hung program's time between its stop signal and SIGKILL */
+	int64_t watchdog_conf_ms; /* its watchdog key; 0: none */
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;
@@ -61,16 +78,23 @@ struct program {
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;
-	pid_t pid;	     /* while RUNNING or STOPPING, else 0 */
-	pid_t pgid;	     /* its own process group, kept after it ends; 0 when it shares ours */
-	bool started;	     /* it has been spawned at least once */
-	bool completed;	     /* a oneshot that has exited 0 at least once */
-	bool exited;	     /* status holds the status of its last end */
-	int status;	     /* wait status of its last end */
-	int64_t started_ms;  /* when it was last spawned */
-	int64_t deadline_ms; /* end of the back-off while BACKOFF, a stop hook's timeout, else -1 */
-	int64_t backoff_ms;  /* the last back-off booked, for the log */
-	size_t recent;	     /* restarts counted within the window when the last was booked */
+	pid_t pid;	    /* while RUNNING or STOPPING, else 0 */
+	pid_t pgid;	    /* its own process group, kept after it ends; 0 when it shares ours */
+	bool started;	    /* it has been spawned at least once */
+	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
+	bool exited;	    /* status holds the status of its last end */
+	int status;	    /* wait status of its last end */
+	int64_t started_ms; /* when it was last spawned */
+	/*
+	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
+	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
+	 * else -1.
+	 */
+	int64_t deadline_ms;
+	int64_t watchdog_ms;	/* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
+	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
+	int64_t backoff_ms;	/* the last back-off booked, for the log */
+	size_t recent;		/* restarts counted within the window when the last was booked */
 	struct restart_history history;
 
 	unsigned int pending; /* actions from a reap, for the supervisor to take after it */
@@ -86,8 +110,20 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 /* The time p next needs a TICK, or -1 when none. */
 int64_t program_deadline(const struct program *p);
 
-/* Whether a live process of p may still be reached (RUNNING or STOPPING). */
+/*
+ * More time to become ready (EXTEND_TIMEOUT_USEC=): the ready-timeout ends no earlier than
+ * now + ms. Only while STARTING with a ready-timeout.
+ */
+void program_extend(struct program *p, int64_t now, int64_t ms);
+
+/* A new watchdog period (WATCHDOG_USEC=), counted from now; 0 turns the watchdog off. */
+void program_set_watchdog(struct program *p, int64_t now, int64_t ms);
+
+/* Whether a live process of p may still be reached (from STARTING to STOPPING). */
 bool program_running(const struct program *p);
+
+/* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
+bool program_ready(const struct program *p);
 
 /* Name of a state, for the log and the tests. */
 const char *program_state_name(enum program_state state);

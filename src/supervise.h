@@ -23,6 +23,9 @@ void supervise_start(struct pid1_state *st);
  */
 void supervise_reap(struct pid1_state *st);
 
+/* A program said something (ready, alive): the event goes to it, then what may start starts. */
+void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev);
+
 /* Time passed: back-offs that are over start their programs again. */
 void supervise_tick(struct pid1_state *st);
 

@@ -36,7 +36,7 @@ static struct program *make(enum program_type type, enum restart_policy policy)
 static unsigned int run_at(struct program *p, int64_t now, pid_t pid)
 {
 	fail_unless(program_step(p, PROGRAM_EV_START, now, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(p->state == PROGRAM_STARTING);
 	return program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0);
 }
 
@@ -68,8 +68,9 @@ static void test_backoff_doubles_and_gives_up(void)
 	/* One millisecond early is not yet. */
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING && program_deadline(p) == -1);
+	fail_unless(p->state == PROGRAM_STARTING && program_deadline(p) == -1);
 	program_step(p, PROGRAM_EV_SPAWNED, 1100, 11, 0);
+	fail_unless(p->state == PROGRAM_RUNNING && program_ready(p));
 	/* Second restart within the window: the back-off doubles. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGSEGV)) ==
 		    PROGRAM_ACT_BACKOFF);
@@ -227,7 +228,7 @@ static void test_stop_hook_timeout(void)
 	fail_unless(run_at(p, 1000, 42) == 0);
 	fail_unless(program_deadline(p) == 1500);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1499, 0, 0) == 0);
-	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(p->state == PROGRAM_STARTING && !program_ready(p));
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1500, 0, 0) == PROGRAM_ACT_TIMEOUT);
 	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
 	/* Later ticks do not kill it again; its end, a kill, is final. */
@@ -257,8 +258,108 @@ static void test_stop_hook_in_time(void)
 	free(p);
 }
 
+/* ready = notify: running but not ready until READY=1; only then up for its dependants. */
+static void test_ready_notify(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->ready_timeout_ms = 1000;
+	fail_unless(run_at(p, 0, 40) == 0);
+	fail_unless(p->state == PROGRAM_STARTING && program_running(p) && !program_ready(p));
+	fail_unless(!p->completed && program_deadline(p) == 1000);
+	/* A sign of life is not readiness; more time moves the deadline, never back. */
+	fail_unless(program_step(p, PROGRAM_EV_WATCHDOG, 100, 0, 0) == 0);
+	program_extend(p, 900, 500);
+	fail_unless(program_deadline(p) == 1400);
+	program_extend(p, 901, 10);
+	fail_unless(program_deadline(p) == 1400);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1300, 0, 0) == PROGRAM_ACT_UP);
+	fail_unless(p->state == PROGRAM_RUNNING && program_ready(p) && p->completed);
+	fail_unless(program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1400, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
+	free(p);
+}
+
+/* Not ready within its ready-timeout: hung, stopped, SIGKILL after the grace, a failure. */
+static void test_ready_timeout(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+
+	p->ready_mode = READY_FD_MIN;
+	p->ready_timeout_ms = 1000;
+	p->kill_grace_ms = 200;
+	run_at(p, 0, 41);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->state == PROGRAM_KILLING && p->hung == HANG_READY_TIMEOUT);
+	fail_unless(program_running(p) && !program_ready(p) && program_deadline(p) == 1200);
+	/* Readiness that comes too late does not save it. */
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1100, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1200, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(program_deadline(p) == -1);
+	/* It exited 0 on its stop signal: still a failure, so on-failure restarts it. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1250, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->status == EXITED(1) && p->hung == HANG_READY_TIMEOUT);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 2250, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->hung == HANG_NONE && p->state == PROGRAM_STARTING);
+	free(p);
+}
+
+/* A watchdog counts from readiness and from each sign of life; WATCHDOG_USEC= changes it. */
+static void test_watchdog(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->watchdog_conf_ms = 1000;
+	p->kill_grace_ms = 200;
+	run_at(p, 0, 42);
+	fail_unless(program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 100, 0, 0) == PROGRAM_ACT_UP);
+	fail_unless(program_deadline(p) == 1100);
+	fail_unless(program_step(p, PROGRAM_EV_WATCHDOG, 600, 0, 0) == 0);
+	fail_unless(program_deadline(p) == 1600);
+	program_set_watchdog(p, 700, 300);
+	fail_unless(program_deadline(p) == 1000);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_WATCHDOG && program_deadline(p) == 1200);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1100, 0, KILLED(SIGTERM)) ==
+		    PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->status == KILLED(SIGTERM));
+	/* Its next start has the configured period again. */
+	program_reset(p);
+	run_at(p, 2000, 43);
+	fail_unless(p->watchdog_ms == 1000);
+	/* The shutdown takes a hung program over: no grace, its end final. */
+	program_step(p, PROGRAM_EV_READY, 2000, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 3000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 3001, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
+	free(p);
+}
+
+/* A oneshot is ready once it exited 0, not while it runs. */
+static void test_oneshot_ready(void)
+{
+	struct program *p = make(PROGRAM_ONESHOT, RESTART_NO);
+
+	p->ready_mode = READY_EXITED;
+	run_at(p, 0, 44);
+	fail_unless(!program_ready(p));
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1, 0, 0) == 0 && !program_ready(p));
+	program_step(p, PROGRAM_EV_EXIT, 2, 0, EXITED(0));
+	fail_unless(program_ready(p) && p->state == PROGRAM_DONE);
+	free(p);
+}
+
 int main(void)
 {
+	test_ready_notify();
+	test_ready_timeout();
+	test_watchdog();
+	test_oneshot_ready();
 	test_longrun_without_restart();
 	test_backoff_doubles_and_gives_up();
 	test_window_forgets_old_restarts();
