@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,11 +147,11 @@ static void take_line(const struct pid1_state *st, size_t idx, struct notice *n,
 	}
 }
 
-/* Closes the fds a sender attached: pid1 keeps none. */
-static void close_passed(struct msghdr *msg, struct ucred **cred)
+/* Closes the fds a sender attached (pid1 keeps none) and returns how many there were. */
+static size_t close_passed(struct msghdr *msg, struct ucred **cred)
 {
 	struct cmsghdr *c;
-	size_t i, nfds;
+	size_t i, nfds, total = 0;
 	int fd;
 
 	*cred = NULL;
@@ -167,7 +168,9 @@ static void close_passed(struct msghdr *msg, struct ucred **cred)
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 			close(fd);
 		}
+		total += nfds;
 	}
+	return total;
 }
 
 /* Reads one datagram; returns false when there is none left. */
@@ -191,9 +194,10 @@ static bool take_one(const struct pid1_state *st)
 	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
 	if (got < 0)
 		return errno == EINTR;
-	close_passed(&msg, &cred);
-	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > NOTIFY_MSG_MAX) {
-		log_debug("notify: a datagram of %zd bytes dropped: over %d bytes or too many fds",
+	/* pid1 stores no fds for anyone: a message that carries some is not meant for it. */
+	if (close_passed(&msg, &cred) > 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    got > NOTIFY_MSG_MAX) {
+		log_debug("notify: a datagram of %zd bytes dropped: over %d bytes, or with fds",
 			  got, NOTIFY_MSG_MAX);
 		return true;
 	}
