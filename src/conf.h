@@ -144,6 +144,7 @@ struct pid1_conf {
 	int parent_death_signal; /* 0: none (-p) */
 	char *pidfile;		 /* NULL for none (--pidfile); owned */
 	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
 	struct program_conf *programs; /* the program sections, in file order; owned */

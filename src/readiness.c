@@ -35,7 +35,7 @@ bool readiness_pass_through(const struct pid1_state *st)
 {
 	size_t i;
 
-	if (st->nprograms > 1 || st->conf->ready_file != NULL)
+	if (st->nprograms > 1 || st->conf->ready_file != NULL || st->conf->sd_notify)
 		return false;
 	for (i = 0; i < st->conf->nprograms; i++) {
 		const struct program_conf *pc = &st->conf->programs[i];

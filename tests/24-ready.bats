@@ -210,10 +210,10 @@ matches_at_least() {
 			ready = notify
 		}
 		program forger {
-			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo root >>$P/sent; exec sleep 100" }
+			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo >$P/sent.root; exec sleep 100" }
 		}
 		program forger2 {
-			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo nobody >>$P/sent; exec sleep 100" }
+			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo >$P/sent.nobody; exec sleep 100" }
 			user = nobody
 		}
 		program app {
@@ -222,7 +222,7 @@ matches_at_least() {
 		}
 	EOF
 	pid1_start -v -v -c "$CONF"
-	wait_until lines_at_least "$P/sent" 2
+	wait_until [ -f "$P/sent.root" ] && wait_until [ -f "$P/sent.nobody" ]
 	wait_until matches_at_least "$S/err" 'no program with ready = notify sent it' 2
 	[ ! -e "$S/app" ]
 	# A forger outside the namespace, too: its pid is not even visible to pid1.
@@ -368,4 +368,18 @@ assert_before_in() {
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
+}
+
+@test "--sd-notify: with one command pid1 tells NOTIFY_SOCKET itself, and the command gets none" {
+	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
+	local listener=$!
+	wait_until [ -S "$S/sd.sock" ]
+	NOTIFY_SOCKET=$S/sd.sock pid1_start --sd-notify -- sh -c "echo \"[\$NOTIFY_SOCKET]\" >$S/env; exec sleep 100"
+	wait_until grep -q '^READY=1|STATUS=1 of 1 essential programs ready$' "$S/sd"
+	wait_until [ -s "$S/env" ]
+	[ "$(cat "$S/env")" = "[]" ]
+	send_to_pid1 TERM
+	pid1_wait
+	kill "$listener"
+	grep -q '^STOPPING=1' "$S/sd"
 }
