@@ -53,8 +53,8 @@ enum program_hang {
 #define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
 #define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
 #define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
-#define PROGRAM_ACT_HUNG    0x80  /* hung (see hung): its stop signal now, SIGKILL at deadline */
-#define PROGRAM_ACT_KILL    0x100 /* a hung program outlived its grace: SIGKILL it */
+#define PROGRAM_ACT_HUNG    0x400 /* hung (see hung): its stop signal now, SIGKILL at deadline */
+#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived its grace: SIGKILL it */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
