@@ -4,8 +4,9 @@
  * as any user, anything, as fast as it likes. So each datagram is read whole into a bounded
  * buffer (longer ones are dropped, not cut), never blocking and a bounded number per wake-up;
  * the sender is the kernel's SCM_CREDENTIALS pid, not anything it says, and counts only if it
- * is a program with ready = notify or a descendant of one (MAINPID= names another process of
- * that program's tree); fds passed along are closed unread. A message from anyone else, or
+ * is a program with ready = notify or a descendant of one (MAINPID=, from the program's own
+ * process, may name one more: a descendant, or a daemon that forked away to pid1); fds passed
+ * along are closed and the message dropped. A message from anyone else, or
  * one that is not text, is dropped with a debug line. The socket is abstract and autobound
  * (the kernel picks a unique name), so there is no file for anyone to replace or hold.
  */
@@ -115,8 +116,28 @@ static int64_t usec_ms(const char *s)
 	return (int64_t)((us + 999) / 1000);
 }
 
+/*
+ * MAINPID=, sent by the program's own process: the process it names must be its own
+ * descendant, or one that left its tree and came to pid1 (a daemon that forked away), and
+ * not another program's process.
+ */
+static bool main_pid_ok(const struct pid1_state *st, const struct program *p, pid_t sender,
+			pid_t pid)
+{
+	size_t i;
+
+	if (sender != p->pid || pid <= 1)
+		return false;
+	for (i = 0; i < st->nprograms; i++)
+		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
+		    st->programs[i].pid == pid)
+			return false;
+	return in_tree(pid, p->pid) || parent_of(pid) == getpid();
+}
+
 /* One KEY=VALUE line of program idx's message; unknown keys are ignored, as systemd does. */
-static void take_line(const struct pid1_state *st, size_t idx, struct notice *n, char *line)
+static void take_line(const struct pid1_state *st, size_t idx, pid_t sender, struct notice *n,
+		      char *line)
 {
 	const struct program *p = &st->programs[idx];
 	long pid;
@@ -139,7 +160,8 @@ static void take_line(const struct pid1_state *st, size_t idx, struct notice *n,
 		errno = 0;
 		pid = strtol(line + 8, &end, 10);
 		/* Only a process of the program's own tree may be named. */
-		if (errno == 0 && *end == '\0' && pid > 1 && in_tree((pid_t)pid, p->pid)) {
+		if (errno == 0 && *end == '\0' && pid <= INT32_MAX &&
+		    main_pid_ok(st, p, sender, (pid_t)pid)) {
 			mainpids[idx].main = (pid_t)pid;
 			mainpids[idx].owner = p->pid;
 			n->mainpid = (pid_t)pid;
@@ -218,7 +240,7 @@ static bool take_one(const struct pid1_state *st)
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		take_line(st, (size_t)idx, n, line);
+		take_line(st, (size_t)idx, cred->pid, n, line);
 	}
 	return true;
 }

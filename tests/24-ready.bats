@@ -383,3 +383,25 @@ assert_before_in() {
 	kill "$listener"
 	grep -q '^STOPPING=1' "$S/sd"
 }
+
+@test "MAINPID= from the program lets a daemon that forked away to pid1 say READY=1" {
+	# The daemon's parent exits at once, so the daemon is pid1's child, outside db's tree.
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "sh -c 'sh -c \"while [ ! -e $S/go ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100\" & echo \$! >$S/daemon'; while [ ! -s $S/daemon ]; do sleep 0.05; done; exec $H/sdnotify MAINPID=\$(cat $S/daemon) sleep 100" }
+			ready = notify
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -s "$S/daemon" ]
+	wait_until log_has "db: main pid $(cat "$S/daemon")"
+	touch "$S/go"
+	wait_until [ -f "$S/app" ]
+	assert_before "db: main pid" "db[2] ready after"
+	send_to_pid1 TERM
+	pid1_wait
+}
