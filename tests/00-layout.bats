@@ -76,6 +76,11 @@ only_in() {
 	only_in src/loop.c src/child.c
 }
 
+@test "sd_notify messages are read only in notify.c, each sender's credentials checked" {
+	run -0 files_using '\brecvmsg[[:space:]]*\(|\bSCM_CREDENTIALS\b'
+	assert_output "src/notify.c"
+}
+
 @test "syslog is used only in log.c" {
 	# log.c may write its own datagrams to /dev/log instead of calling syslog(3).
 	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
