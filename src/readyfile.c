@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ready file. Its directory may be one others can write to, so pid1 trusts it only after
- * checking it (a directory, owned by pid1's user or root, and writable by others only with
- * the sticky bit, as /tmp), and works inside it through that checked fd alone: the file is
+ * The ready file. Its directory could be one others can write to, so pid1 trusts it only
+ * after checking it (a directory, owned by pid1's user or root, writable by nobody else: in
+ * a sticky /tmp another user could create the name first and a probe believe it), and works
+ * inside it through that checked fd alone: the file is
  * created with O_CREAT|O_EXCL|O_NOFOLLOW (nothing planted there is ever opened or followed),
  * and removed only while the name still is the very file pid1 created.
  */
@@ -25,9 +26,10 @@ static struct {
 	int dirfd;
 	char name[NAME_MAX + 1];
 	bool exists; /* pid1 created it and it has not been removed */
+	bool wanted; /* what the last call asked for: a failure is not retried until it changes */
 	dev_t dev;   /* the file pid1 created */
 	ino_t ino;
-} file = {-1, "", false, 0, 0};
+} file = {-1, "", false, false, 0, 0};
 
 static int refuse(const char *path, const char *why)
 {
@@ -54,8 +56,9 @@ static const char *check_dir(int fd)
 		return "its directory is not a directory";
 	if (st.st_uid != 0 && st.st_uid != geteuid())
 		return "its directory is owned by another user";
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		return "its directory is writable by others and not sticky";
+	/* Even sticky: another user could create the name first, and a probe believe it. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return "its directory is writable by others";
 	return NULL;
 }
 
@@ -122,11 +125,12 @@ static void remove_file(void)
 
 void readyfile_set(bool ready)
 {
-	if (file.dirfd < 0 || ready == file.exists)
+	if (file.dirfd < 0 || ready == file.wanted)
 		return;
+	file.wanted = ready;
 	if (ready)
 		create();
-	else
+	else if (file.exists)
 		remove_file();
 }
 

@@ -296,15 +296,18 @@ matches_at_least() {
 
 @test "a ready file in a directory others may write to is refused before anything starts" {
 	mkdir -m 777 "$S/open"
-	write_conf <<-EOF
-		ready-file = $S/open/ready
-		program db {
-			command = { "sh", "-c", "echo started >$S/db" }
-		}
-	EOF
-	run -2 pid1_run -c "$CONF"
-	[[ "$output" == *"cannot use ready-file $S/open/ready: its directory is writable by others and not sticky"* ]]
-	[ ! -e "$S/db" ]
+	mkdir -m 1777 "$S/sticky"
+	for dir in open sticky; do
+		write_conf <<-EOF
+			ready-file = $S/$dir/ready
+			program db {
+				command = { "sh", "-c", "echo started >$S/db" }
+			}
+		EOF
+		run -2 pid1_run -c "$CONF"
+		[[ "$output" == *"cannot use ready-file $S/$dir/ready: its directory is writable by others"* ]]
+		[ ! -e "$S/db" ]
+	done
 }
 
 @test "under a service manager pid1 sends READY=1, STATUS=, WATCHDOG=1 and STOPPING=1" {
