@@ -116,6 +116,16 @@ static int64_t usec_ms(const char *s)
 	return (int64_t)((us + 999) / 1000);
 }
 
+/* STATUS=: cut, then escaped (at most four bytes for one), then cut again to fit. */
+static void take_status(struct notice *n, const char *text)
+{
+	char cut[NOTICE_STATUS_MAX], escaped[4 * NOTICE_STATUS_MAX];
+
+	strlcpy(cut, text, sizeof(cut));
+	strvis(escaped, cut, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE);
+	strlcpy(n->status, escaped, sizeof(n->status));
+}
+
 /*
  * MAINPID=, sent by the program's own process: the process it names must be its own
  * descendant, or one that left its tree and came to pid1 (a daemon that forked away), and
@@ -150,8 +160,7 @@ static void take_line(const struct pid1_state *st, size_t idx, pid_t sender, str
 	else if (strcmp(line, "STOPPING=1") == 0)
 		n->stopping = true;
 	else if (strncmp(line, "STATUS=", 7) == 0)
-		strsnvis(n->status, sizeof(n->status), line + 7,
-			 VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE, "");
+		take_status(n, line + 7);
 	else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0)
 		n->extend_ms = usec_ms(line + 20);
 	else if (strncmp(line, "WATCHDOG_USEC=", 14) == 0)

@@ -258,6 +258,29 @@ matches_at_least() {
 	[ "$status" -eq 0 ]
 }
 
+@test "a STATUS= line is escaped and cut before it reaches the log" {
+	cat >"$S/status.sh" <<-EOF
+		#!/bin/sh
+		exec $H/sdnotify "\$(printf 'STATUS=\\033[2J%0300d' 0)" sleep 100
+	EOF
+	chmod +x "$S/status.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "$S/status.sh" }
+			ready = notify
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until log_has 'db: status: \033[2J0000'
+	# No raw escape byte, and at most 127 bytes of status.
+	run ! grep -q $'\033' "$S/err"
+	local status_text
+	status_text=$(grep -F 'db: status: ' "$S/err" | sed 's/.*db: status: //')
+	[ "${#status_text}" -le 127 ]
+	send_to_pid1 TERM
+	pid1_wait
+}
+
 @test "the ready file exists exactly while every essential program is ready" {
 	mkdir -m 755 "$S/run"
 	# A link planted at the name beforehand is removed, never followed.
