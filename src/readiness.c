@@ -167,6 +167,9 @@ void readiness_update(struct pid1_state *st)
 	for (i = 0; i < st->nprograms; i++)
 		if (notice_take(i, &n))
 			take_notice(st, &st->programs[i], &n);
+	/* Nobody to tell: a signal storm pays for nothing more. */
+	if (!readyfile_active() && !sysnotify_active())
+		return;
 	ready = pid1_ready(st, summary, sizeof(summary));
 	readyfile_set(ready);
 	if (st->phase != PHASE_RUN && !told.stopping) {

@@ -123,6 +123,11 @@ static void remove_file(void)
 		log_warn("cannot remove the ready file %s: %m", file.name);
 }
 
+bool readyfile_active(void)
+{
+	return file.dirfd >= 0;
+}
+
 void readyfile_set(bool ready)
 {
 	if (file.dirfd < 0 || ready == file.wanted)

@@ -14,6 +14,9 @@
  */
 int readyfile_open(const char *path);
 
+/* Whether there is a ready file to keep. */
+bool readyfile_active(void);
+
 /* Creates the file (ready) or removes it (not ready); a no-op when nothing changes. */
 void readyfile_set(bool ready);
 
