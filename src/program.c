@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <signal.h>
 
 #include "exitcode.h"
 #include "program.h"
@@ -85,13 +86,32 @@ static unsigned int become_ready(struct program *p, int64_t now)
 	return PROGRAM_ACT_UP;
 }
 
-/* Not ready in time, or silent too long: its own stop signal now, SIGKILL after a grace. */
+/*
+ * Not ready in time, or silent too long: the steps of the shutdown ladder on it alone, the
+ * first one (or its stop-signal) now, each next one after the grace of the one before.
+ */
 static unsigned int hang(struct program *p, int64_t now, enum program_hang why)
 {
 	p->state = PROGRAM_KILLING;
 	p->hung = why;
-	p->deadline_ms = now + p->kill_grace_ms;
+	p->kill_step = 0;
+	p->deadline_ms = now + (p->nsteps > 0 ? p->steps[0].grace_ms : 0);
 	return PROGRAM_ACT_HUNG;
+}
+
+/* A grace is over: the next step; past the last, SIGKILL unless that step was SIGKILL. */
+static unsigned int next_step(struct program *p, int64_t now)
+{
+	p->kill_step++;
+	p->deadline_ms = -1;
+	if (p->kill_step < p->nsteps) {
+		p->deadline_ms = now + p->steps[p->kill_step].grace_ms;
+		return PROGRAM_ACT_KILL;
+	}
+	if (p->kill_step == p->nsteps &&
+	    (p->nsteps == 0 || p->steps[p->nsteps - 1].signo != SIGKILL))
+		return PROGRAM_ACT_KILL;
+	return 0;
 }
 
 /* The group is the pid when it leads one: kept after its end, for what it left behind. */
@@ -175,8 +195,7 @@ static unsigned int tick(struct program *p, int64_t now)
 	case PROGRAM_RUNNING:
 		return hang(p, now, HANG_WATCHDOG);
 	case PROGRAM_KILLING:
-		p->deadline_ms = -1;
-		return PROGRAM_ACT_KILL;
+		return next_step(p, now);
 	default:
 		return 0;
 	}

@@ -53,8 +53,8 @@ enum program_hang {
 #define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
 #define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
 #define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
-#define PROGRAM_ACT_HUNG    0x400 /* hung (see hung): its stop signal now, SIGKILL at deadline */
-#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived its grace: SIGKILL it */
+#define PROGRAM_ACT_HUNG    0x400 /* hung (see hung): the first step of its own ladder now */
+#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
@@ -65,8 +65,9 @@ struct program {
 	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
 	int64_t timeout_ms; /* how long a stop hook may run */
 	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
-	int64_t ready_timeout_ms; /* 0: none */
-	int64_t kill_grace_ms;	  /* a hung program's time between its stop signal and SIGKILL */
+	int64_t ready_timeout_ms;	 /* 0: none */
+	const struct ladder_step *steps; /* a hung program's own ladder: the shutdown's steps */
+	size_t nsteps;
 	int64_t watchdog_conf_ms; /* its watchdog key; 0: none */
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
@@ -93,8 +94,9 @@ struct program {
 	int64_t deadline_ms;
 	int64_t watchdog_ms;	/* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
-	int64_t backoff_ms;	/* the last back-off booked, for the log */
-	size_t recent;		/* restarts counted within the window when the last was booked */
+	size_t kill_step;   /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
+	int64_t backoff_ms; /* the last back-off booked, for the log */
+	size_t recent;	    /* restarts counted within the window when the last was booked */
 	struct restart_history history;
 
 	unsigned int pending; /* actions from a reap, for the supervisor to take after it */

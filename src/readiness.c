@@ -19,6 +19,7 @@
 #include "readiness.h"
 #include "readyfd.h"
 #include "readyfile.h"
+#include "signame.h"
 #include "supervise.h"
 #include "sysnotify.h"
 #include "target.h"
@@ -70,16 +71,16 @@ void readiness_after_spawn(struct pid1_state *st, struct program *p, bool spawne
 }
 
 /* The signal a hung program gets first: its own stop-signal, else the ladder's first. */
-static int first_signal(const struct pid1_state *st, const struct program *p)
+static int first_signal(const struct program *p)
 {
 	if (p->stop_signal > 0)
 		return p->stop_signal;
-	return st->conf->shutdown.nsteps > 0 ? st->conf->shutdown.steps[0].signo : SIGKILL;
+	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
 }
 
-void readiness_act(struct pid1_state *st, struct program *p, unsigned int actions)
+void readiness_act(struct program *p, unsigned int actions)
 {
-	char took[32], limit[32];
+	char took[32], limit[32], name[SIGNAME_MAX];
 	int signo;
 
 	if ((actions & PROGRAM_ACT_UP) && p->type == PROGRAM_LONGRUN &&
@@ -96,15 +97,18 @@ void readiness_act(struct pid1_state *st, struct program *p, unsigned int action
 			log_warn("%s[%d] not ready within its ready-timeout of %s: stopping it",
 				 p->name, (int)p->pid,
 				 duration_format(p->ready_timeout_ms, limit, sizeof(limit)));
-		signo = first_signal(st, p);
+		signo = first_signal(p);
 		if (target_signal_program(p, signo) < 0)
 			log_warn("cannot signal %s: %m", p->name);
 	}
 	if (actions & PROGRAM_ACT_KILL) {
-		log_notice("%s[%d] still running %s after its stop signal: SIGKILL", p->name,
-			   (int)p->pid, duration_format(p->kill_grace_ms, took, sizeof(took)));
-		if (target_signal_program(p, SIGKILL) < 0)
-			log_warn("cannot kill %s: %m", p->name);
+		signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
+		log_notice("%s[%d] still running %s after step %zu of its ladder: %s", p->name,
+			   (int)p->pid,
+			   duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took)),
+			   p->kill_step, signame_name(signo, name, sizeof(name)));
+		if (target_signal_program(p, signo) < 0)
+			log_warn("cannot signal %s: %m", p->name);
 	}
 }
 

@@ -26,7 +26,7 @@ void readiness_before_spawn(struct pid1_state *st, struct program *p);
 void readiness_after_spawn(struct pid1_state *st, struct program *p, bool spawned);
 
 /* Carries out what program_step() asked about readiness: log it, stop a hung program. */
-void readiness_act(struct pid1_state *st, struct program *p, unsigned int actions);
+void readiness_act(struct program *p, unsigned int actions);
 
 /* After each wake-up: feeds the programs' notices in, then updates pid1's own readiness. */
 void readiness_update(struct pid1_state *st);

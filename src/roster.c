@@ -41,7 +41,7 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 		out->unset_env = own->unset_env;
 }
 
-/* How p becomes ready, and how long a hung p gets between its stop signal and SIGKILL. */
+/* How p becomes ready, and the ladder a hung p gets. */
 static void fill_ready(struct program *p, const struct pid1_conf *conf,
 		       const struct program_conf *pc)
 {
@@ -50,7 +50,8 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 		p->ready_mode = pc->ready;
 	p->ready_timeout_ms = pc != NULL ? pc->ready_timeout_ms : 0;
 	p->watchdog_conf_ms = pc != NULL ? pc->watchdog_ms : 0;
-	p->kill_grace_ms = conf->shutdown.nsteps > 0 ? conf->shutdown.steps[0].grace_ms : 0;
+	p->steps = conf->shutdown.steps;
+	p->nsteps = conf->shutdown.nsteps;
 	p->spawn.ready_pipe = -1;
 }
 

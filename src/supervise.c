@@ -160,7 +160,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	}
 	if (actions & PROGRAM_ACT_TIMEOUT)
 		hooks_timed_out(p);
-	readiness_act(st, p, actions);
+	readiness_act(p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
 	if (actions & PROGRAM_ACT_SPAWN)

@@ -134,7 +134,7 @@ matches_at_least() {
 	pid1_wait
 }
 
-@test "a hung program that ignores its stop signal is killed after the grace" {
+@test "a hung program that ignores its stop signal gets the ladder's next step after the grace" {
 	write_conf <<-EOF
 		program db {
 			command = { "$H/stubborn", "TERM" }
@@ -149,7 +149,7 @@ matches_at_least() {
 	EOF
 	run -137 pid1_run -v -c "$CONF"
 	echo "$output" >"$S/err"
-	assert_before "not ready within its ready-timeout" "still running 300ms after its stop signal: SIGKILL"
+	assert_before "not ready within its ready-timeout" "db[2] still running 300ms after step 1 of its ladder: SIGKILL"
 }
 
 @test "watchdog: a program that stops petting it is hung, stopped and restarted" {

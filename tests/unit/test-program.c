@@ -282,14 +282,18 @@ static void test_ready_notify(void)
 	free(p);
 }
 
-/* Not ready within its ready-timeout: hung, stopped, SIGKILL after the grace, a failure. */
+/* A ladder of two steps, SIGTERM for 200 ms, then SIGUSR1 (not SIGKILL) for 100 ms. */
+static const struct ladder_step two_steps[] = {{SIGTERM, 200}, {SIGUSR1, 100}};
+
+/* Not ready within its ready-timeout: hung, its ladder step by step, then a failure. */
 static void test_ready_timeout(void)
 {
 	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
 
 	p->ready_mode = READY_FD_MIN;
 	p->ready_timeout_ms = 1000;
-	p->kill_grace_ms = 200;
+	p->steps = two_steps;
+	p->nsteps = 2;
 	run_at(p, 0, 41);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 999, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1000, 0, 0) == PROGRAM_ACT_HUNG);
@@ -298,7 +302,11 @@ static void test_ready_timeout(void)
 	/* Readiness that comes too late does not save it. */
 	fail_unless(program_step(p, PROGRAM_EV_READY, 1100, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1200, 0, 0) == PROGRAM_ACT_KILL);
-	fail_unless(program_deadline(p) == -1);
+	fail_unless(p->kill_step == 1 && program_deadline(p) == 1300);
+	/* Past the last step, which was not SIGKILL: SIGKILL, and nothing after it. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1300, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 2 && program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 9999, 0, 0) == 0);
 	/* It exited 0 on its stop signal: still a failure, so on-failure restarts it. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1250, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
 	fail_unless(p->status == EXITED(1) && p->hung == HANG_READY_TIMEOUT);
@@ -314,7 +322,8 @@ static void test_watchdog(void)
 
 	p->ready_mode = READY_NOTIFY;
 	p->watchdog_conf_ms = 1000;
-	p->kill_grace_ms = 200;
+	p->steps = two_steps;
+	p->nsteps = 2;
 	run_at(p, 0, 42);
 	fail_unless(program_deadline(p) == -1);
 	fail_unless(program_step(p, PROGRAM_EV_READY, 100, 0, 0) == PROGRAM_ACT_UP);
@@ -340,6 +349,25 @@ static void test_watchdog(void)
 	free(p);
 }
 
+/* A ladder that ends in SIGKILL is not followed by another SIGKILL. */
+static void test_hung_ladder_ends_in_sigkill(void)
+{
+	static const struct ladder_step steps[] = {{SIGINT, 100}, {SIGKILL, 50}};
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->ready_timeout_ms = 10;
+	p->steps = steps;
+	p->nsteps = 2;
+	run_at(p, 0, 45);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 10, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 110, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 1 && program_deadline(p) == 160);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 160, 0, 0) == 0);
+	fail_unless(program_deadline(p) == -1 && p->state == PROGRAM_KILLING);
+	free(p);
+}
+
 /* A oneshot is ready once it exited 0, not while it runs. */
 static void test_oneshot_ready(void)
 {
@@ -360,6 +388,7 @@ int main(void)
 	test_ready_timeout();
 	test_watchdog();
 	test_oneshot_ready();
+	test_hung_ladder_ends_in_sigkill();
 	test_longrun_without_restart();
 	test_backoff_doubles_and_gives_up();
 	test_window_forgets_old_restarts();
