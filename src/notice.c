@@ -16,7 +16,7 @@ static void clear(struct notice *n)
 	*n = (struct notice){.extend_ms = -1, .watchdog_ms = -1};
 }
 
-struct notice *notice_of(size_t idx)
+struct notice *notice_of(size_t idx, pid_t pid)
 {
 	struct notice *n;
 
@@ -24,9 +24,10 @@ struct notice *notice_of(size_t idx)
 		return NULL;
 	n = &table[idx];
 	/* A zeroed entry (never used) reads as "nothing", like a cleared one. */
-	if (!n->pending)
+	if (!n->pending || n->pid != pid)
 		clear(n);
 	n->pending = true;
+	n->pid = pid;
 	return n;
 }
 

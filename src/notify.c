@@ -244,7 +244,7 @@ static bool take_one(const struct pid1_state *st)
 		return true;
 	}
 	buf[got] = '\0';
-	n = notice_of((size_t)idx);
+	n = notice_of((size_t)idx, st->programs[idx].pid);
 	for (line = buf; line != NULL && n != NULL; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)

@@ -65,9 +65,9 @@ void readiness_before_spawn(struct pid1_state *st, struct program *p)
 	readyfd_prepare(p, (size_t)(p - st->programs));
 }
 
-void readiness_after_spawn(struct pid1_state *st, struct program *p, bool spawned)
+void readiness_after_spawn(struct pid1_state *st, struct program *p, pid_t pid)
 {
-	readyfd_spawned(p, (size_t)(p - st->programs), spawned);
+	readyfd_spawned(p, (size_t)(p - st->programs), pid);
 }
 
 /* The signal a hung program gets first: its own stop-signal, else the ladder's first. */
@@ -117,6 +117,9 @@ static void take_notice(struct pid1_state *st, struct program *p, const struct n
 {
 	int64_t now = loop_now_ms();
 
+	/* Said by a process of an earlier start, which ended in the same wake-up. */
+	if (n->pid != p->pid)
+		return;
 	if (n->mainpid > 0)
 		log_info("%s: main pid %d", p->name, (int)n->mainpid);
 	if (n->status[0] != '\0')

@@ -23,7 +23,7 @@ int readiness_open(struct pid1_state *st);
 
 /* Around a spawn of p: its ready pipe and NOTIFY_SOCKET. */
 void readiness_before_spawn(struct pid1_state *st, struct program *p);
-void readiness_after_spawn(struct pid1_state *st, struct program *p, bool spawned);
+void readiness_after_spawn(struct pid1_state *st, struct program *p, pid_t pid);
 
 /* Carries out what program_step() asked about readiness: log it, stop a hung program. */
 void readiness_act(struct program *p, unsigned int actions);

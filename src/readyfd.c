@@ -29,6 +29,7 @@
 static struct {
 	int fd;
 	size_t idx;
+	pid_t pid; /* the process the pipe was made for */
 } ends[CONF_MAX_PROGRAMS + 1];
 static bool inited;
 
@@ -70,7 +71,7 @@ static void on_readable(int fd, short revents, void *ctx)
 		if (memchr(buf, '\n', (size_t)got) != NULL)
 			newline = true;
 	}
-	n = newline || got == 0 ? notice_of(idx) : NULL;
+	n = newline || got == 0 ? notice_of(idx, ends[idx].pid) : NULL;
 	if (newline && n != NULL)
 		n->ready = n->alive = true;
 	/* End of file: every holder closed it, as a program does once it said it is ready. */
@@ -102,16 +103,17 @@ int readyfd_prepare(struct program *p, size_t idx)
 	return 0;
 }
 
-void readyfd_spawned(struct program *p, size_t idx, bool spawned)
+void readyfd_spawned(struct program *p, size_t idx, pid_t pid)
 {
 	if (p->spawn.ready_fd <= 0)
 		return;
 	close(p->spawn.ready_pipe);
 	p->spawn.ready_pipe = -1;
-	if (!spawned) {
+	if (pid <= 0) {
 		drop(idx);
 		return;
 	}
+	ends[idx].pid = pid;
 	if (loop_add(ends[idx].fd, POLLIN, on_readable, &ends[idx].idx) < 0) {
 		log_err("cannot watch the ready fd of %s: %m", p->name);
 		drop(idx);

@@ -18,8 +18,8 @@
  */
 int readyfd_prepare(struct program *p, size_t idx);
 
-/* After the spawn: pid1 closes its write end; it reads the other end while spawned. */
-void readyfd_spawned(struct program *p, size_t idx, bool spawned);
+/* After the spawn (pid, or -1 when it failed): pid1 closes its write end, reads the other. */
+void readyfd_spawned(struct program *p, size_t idx, pid_t pid);
 
 /* Closes every read end (at exit). */
 void readyfd_close_all(void);

@@ -120,7 +120,7 @@ static void spawn(struct pid1_state *st, struct program *p)
 
 	readiness_before_spawn(st, p);
 	pid = child_spawn(&p->spawn, &code);
-	readiness_after_spawn(st, p, pid > 0);
+	readiness_after_spawn(st, p, pid);
 	if (pid > 0) {
 		st->children_left = true; /* the reaper alone clears it */
 		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));

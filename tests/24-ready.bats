@@ -18,6 +18,13 @@ setup() {
 	chmod 755 "$S"
 }
 
+# A listener standing in for systemd is stopped whatever the test's end.
+teardown() {
+	if [ -n "${LISTENER:-}" ]; then
+		kill "$LISTENER" 2>/dev/null || true
+	fi
+}
+
 # write_conf: the config file for this test, from stdin; -n must accept it.
 write_conf() {
 	cat >"$CONF"
@@ -335,7 +342,7 @@ matches_at_least() {
 
 @test "under a service manager pid1 sends READY=1, STATUS=, WATCHDOG=1 and STOPPING=1" {
 	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
-	local listener=$!
+	LISTENER=$!
 	wait_until [ -S "$S/sd.sock" ]
 	write_conf <<-EOF
 		program db {
@@ -355,8 +362,9 @@ matches_at_least() {
 	wait_until matches_at_least "$S/sd" '^WATCHDOG=1$' 3
 	send_to_pid1 TERM
 	pid1_wait
-	kill "$listener"
-	grep -q '^STOPPING=1|STATUS=stopping$' "$S/sd"
+	# The listener may still be printing what pid1 sent last.
+	wait_until grep -q '^STOPPING=1|STATUS=stopping$' "$S/sd"
+	kill "$LISTENER"
 	assert_before_in "$S/sd" "READY=1" "STOPPING=1"
 	# The programs never see pid1's own socket: app none, db pid1's.
 	[ "$(cat "$S/appenv")" = "[][]" ]
@@ -398,7 +406,7 @@ assert_before_in() {
 
 @test "--sd-notify: with one command pid1 tells NOTIFY_SOCKET itself, and the command gets none" {
 	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
-	local listener=$!
+	LISTENER=$!
 	wait_until [ -S "$S/sd.sock" ]
 	NOTIFY_SOCKET=$S/sd.sock pid1_start --sd-notify -- sh -c "echo \"[\$NOTIFY_SOCKET]\" >$S/env; exec sleep 100"
 	wait_until grep -q '^READY=1|STATUS=1 of 1 essential programs ready$' "$S/sd"
@@ -406,8 +414,8 @@ assert_before_in() {
 	[ "$(cat "$S/env")" = "[]" ]
 	send_to_pid1 TERM
 	pid1_wait
-	kill "$listener"
-	grep -q '^STOPPING=1' "$S/sd"
+	wait_until grep -q '^STOPPING=1' "$S/sd"
+	kill "$LISTENER"
 }
 
 @test "MAINPID= from the program lets a daemon that forked away to pid1 say READY=1" {
