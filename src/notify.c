@@ -84,18 +84,35 @@ static bool in_tree(pid_t pid, pid_t top)
 	return false;
 }
 
-/* The program with ready = notify whose tree pid is in, or -1. */
-static long find_sender(const struct pid1_state *st, pid_t pid)
+/* Whether pid is one of the n in chain. */
+static bool in_chain(const pid_t *chain, size_t n, pid_t pid)
 {
-	const struct program *p;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if (chain[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The program with ready = notify whose tree pid is in, or -1. pid's ancestors are read
+ * once, not once per program: a flood of messages costs at most NOTIFY_DEPTH reads each.
+ */
+static long find_sender(const struct pid1_state *st, pid_t pid)
+{
+	pid_t chain[NOTIFY_DEPTH];
+	const struct program *p;
+	size_t i, n = 0;
+
+	for (; pid > 1 && n < NOTIFY_DEPTH; pid = parent_of(pid))
+		chain[n++] = pid;
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
 		if (p->ready_mode != READY_NOTIFY || !program_running(p) || p->pid <= 0)
 			continue;
-		if (in_tree(pid, p->pid) || (mainpids[i].owner == p->pid && mainpids[i].main > 0 &&
-					     in_tree(pid, mainpids[i].main)))
+		if (in_chain(chain, n, p->pid) ||
+		    (mainpids[i].owner == p->pid && in_chain(chain, n, mainpids[i].main)))
 			return (long)i;
 	}
 	return -1;

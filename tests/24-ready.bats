@@ -245,6 +245,29 @@ matches_at_least() {
 	[ "$status" -eq 0 ]
 }
 
+@test "a flood of forged messages neither holds pid1 nor keeps the real READY=1 out" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$S/addr; while [ ! -e $S/flooded ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100" }
+			ready = notify
+		}
+		program flood {
+			command = { "sh", "-c", "while [ ! -s $S/addr ]; do sleep 0.05; done; $H/sdnotify -c 20000 -a \$(cat $S/addr) 'READY=1\nWATCHDOG=1' & sleep 0.5; touch $S/flooded; wait; echo >$S/done; exec sleep 100" }
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -f "$S/done" ]
+	wait_until [ -f "$S/app" ]
+	# Still answering: a signal is acted on at once.
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
 @test "oversized, binary and fd-carrying datagrams are dropped whole, and passed fds closed" {
 	: >"$S/marker"
 	write_conf <<-EOF

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * sdnotify [-a ADDRESS] [-n BYTES] [-z] [-f FILE] [MESSAGE] [PROGRAM ARG...]: sends one
- * datagram to
+ * sdnotify [-a ADDRESS] [-c COUNT] [-n BYTES] [-z] [-f FILE] [MESSAGE] [PROGRAM ARG...]:
+ * sends one datagram (COUNT with -c) to
  * $NOTIFY_SOCKET (or ADDRESS; '@' for an abstract name), as sd_notify does. MESSAGE is sent
  * as given ("READY=1", "WATCHDOG=1\nSTATUS=x"); -n sends BYTES bytes that start with
  * "READY=1\n" and go on with 'x'; -z sends "READY=1" followed by a NUL and more; -f attaches
@@ -31,12 +31,16 @@ int main(int argc, char **argv)
 	struct iovec iov;
 	struct cmsghdr *c;
 	size_t len = 0, n;
+	long count = 1;
 	int opt, fd, i;
 
-	while ((opt = getopt(argc, argv, "+a:n:zf:")) != -1) {
+	while ((opt = getopt(argc, argv, "+a:c:n:zf:")) != -1) {
 		switch (opt) {
 		case 'a':
 			addr = optarg;
+			break;
+		case 'c':
+			count = strtol(optarg, NULL, 10);
 			break;
 		case 'n':
 			len = strtoul(optarg, NULL, 10);
@@ -91,9 +95,13 @@ int main(int argc, char **argv)
 		}
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	if (fd < 0 || sendmsg(fd, &mh, 0) < 0) {
-		perror("sdnotify");
+	if (fd < 0)
 		return 1;
+	for (; count > 0; count--) {
+		if (sendmsg(fd, &mh, 0) < 0) {
+			perror("sdnotify");
+			return 1;
+		}
 	}
 	close(fd);
 	if (optind < argc) {
