@@ -375,10 +375,8 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 		print_signal(out, conf->parent_death_signal);
 	fputs("\npidfile = ", out);
 	print_string(out, conf->pidfile);
-	if (conf->ready_file != NULL) {
-		fputs("\nready-file = ", out);
-		print_string(out, conf->ready_file);
-	}
+	fputs("\nready-file = ", out);
+	print_string(out, conf->ready_file);
 	fputs("\n\n", out);
 	print_privs(&conf->privs, out);
 	fputc('\n', out);
