@@ -363,6 +363,19 @@ matches_at_least() {
 	done
 }
 
+@test "a ready file's missing directory is created, pid1's alone, even inside one others may write to" {
+	mkdir -m 1777 "$S/scratch"
+	write_conf <<-EOF
+		ready-file = $S/scratch/pid1/ready
+	EOF
+	pid1_start -c "$CONF" -- sleep 100
+	wait_until [ -f "$S/scratch/pid1/ready" ]
+	[ $((0$(stat -c %a "$S/scratch/pid1") & 022)) -eq 0 ]
+	send_to_pid1 TERM
+	pid1_wait
+	[ ! -e "$S/scratch/pid1/ready" ]
+}
+
 @test "under a service manager pid1 sends READY=1, STATUS=, WATCHDOG=1 and STOPPING=1" {
 	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
 	LISTENER=$!
