@@ -115,10 +115,14 @@ matches_at_least() {
 			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
 			after = { db }
 		}
+		program bystander {
+			command = { "sleep", "100" }
+		}
 	EOF
 	run -130 pid1_run -c "$CONF"
 	echo "$output" >"$S/err"
 	log_has "db[2] not ready within its ready-timeout of 500ms: stopping it"
+	log_has "start-up failed: db was not ready in time"
 	log_has "exiting with code 130 (the exit code of db)"
 	[ ! -e "$S/app" ]
 }
