@@ -28,6 +28,7 @@ void program_reset(struct program *p)
 	p->deadline_ms = -1;
 	p->watchdog_ms = 0;
 	p->hung = HANG_NONE;
+	p->stopping = false;
 }
 
 /* An exit with status 0: what a oneshot must do before its dependants start. */
@@ -122,6 +123,7 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 	p->started = true;
 	p->started_ms = now;
 	p->watchdog_ms = p->watchdog_conf_ms;
+	p->stopping = false;
 	if (p->stop_hook)
 		p->deadline_ms = now + p->timeout_ms;
 	else if (p->ready_timeout_ms > 0)
@@ -225,6 +227,10 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		if (p->state == PROGRAM_RUNNING && p->watchdog_ms > 0)
 			p->deadline_ms = now + p->watchdog_ms;
 		return 0;
+	case PROGRAM_EV_STOPPING:
+		/* What comes after it stays up: only pid1's own readiness changes. */
+		p->stopping = program_running(p) && p->type == PROGRAM_LONGRUN;
+		return 0;
 	}
 	return 0;
 }
@@ -260,7 +266,7 @@ bool program_running(const struct program *p)
 bool program_ready(const struct program *p)
 {
 	return p->type == PROGRAM_ONESHOT ? p->completed && !p->stop_hook
-					  : p->state == PROGRAM_RUNNING;
+					  : p->state == PROGRAM_RUNNING && !p->stopping;
 }
 
 const char *program_state_name(enum program_state state)

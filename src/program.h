@@ -36,6 +36,7 @@ enum program_event {
 	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
 	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
 	PROGRAM_EV_WATCHDOG, /* it said it is alive (WATCHDOG=1, or a newline on its ready fd) */
+	PROGRAM_EV_STOPPING, /* it said it is stopping (STOPPING=1): no longer ready */
 };
 
 /* Why a program is being stopped while pid1 runs on. */
@@ -94,6 +95,7 @@ struct program {
 	int64_t deadline_ms;
 	int64_t watchdog_ms;	/* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
+	bool stopping;		/* it said STOPPING=1: not ready until its next start */
 	size_t kill_step;   /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
 	int64_t backoff_ms; /* the last back-off booked, for the log */
 	size_t recent;	    /* restarts counted within the window when the last was booked */

@@ -124,8 +124,10 @@ static void take_notice(struct pid1_state *st, struct program *p, const struct n
 		log_info("%s: main pid %d", p->name, (int)n->mainpid);
 	if (n->status[0] != '\0')
 		log_info("%s: status: %s", p->name, n->status);
-	if (n->stopping)
+	if (n->stopping) {
 		log_info("%s: stopping", p->name);
+		supervise_event(st, p, PROGRAM_EV_STOPPING);
+	}
 	if (n->hung_closed && p->state == PROGRAM_STARTING)
 		log_notice("%s closed its ready fd without writing a newline", p->name);
 	if (n->extend_ms > 0)

@@ -323,7 +323,7 @@ matches_at_least() {
 	write_conf <<-EOF
 		ready-file = $S/run/ready
 		program db {
-			command = { "sh", "-c", "while [ ! -e $S/go ]; do sleep 0.05; done; rm $S/go; exec $H/sdnotify READY=1 sh -c 'while [ ! -e $S/quit ]; do sleep 0.05; done; rm $S/quit'" }
+			command = { "sh", "-c", "while [ ! -e $S/go ]; do sleep 0.05; done; rm $S/go; exec $H/sdnotify READY=1 sh -c 'while [ ! -e $S/quit ] && [ ! -e $S/stopping ]; do sleep 0.05; done; rm -f $S/quit; [ ! -e $S/stopping ] || exec $H/sdnotify STOPPING=1 sleep 100'" }
 			ready = notify
 			essential = true
 			restart = always
@@ -344,7 +344,10 @@ matches_at_least() {
 	touch "$S/quit"
 	wait_until [ ! -e "$S/run/ready" ]
 	touch "$S/go"
-	wait_until [ -f "$S/run/ready" ] || { cat "$S/err"; ls -la "$S/run"; false; }
+	wait_until [ -f "$S/run/ready" ]
+	# Lost again when db says it is stopping, before it ends.
+	touch "$S/stopping"
+	wait_until [ ! -e "$S/run/ready" ] || { cat "$S/err"; ls -la "$S/run"; false; }
 	send_to_pid1 TERM
 	pid1_wait
 	[ ! -e "$S/run/ready" ]

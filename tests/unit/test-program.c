@@ -279,6 +279,14 @@ static void test_ready_notify(void)
 	fail_unless(program_deadline(p) == -1);
 	fail_unless(program_step(p, PROGRAM_EV_READY, 1400, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
+	/* STOPPING=1: no longer ready, still running and still up for its dependants. */
+	fail_unless(program_step(p, PROGRAM_EV_STOPPING, 1500, 0, 0) == 0);
+	fail_unless(!program_ready(p) && program_running(p) && p->completed);
+	program_step(p, PROGRAM_EV_EXIT, 1600, 0, EXITED(0));
+	program_reset(p);
+	run_at(p, 2000, 46);
+	program_step(p, PROGRAM_EV_READY, 2001, 0, 0);
+	fail_unless(program_ready(p));
 	free(p);
 }
 
