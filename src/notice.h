@@ -22,6 +22,7 @@ struct notice {
 	bool ready;	     /* READY=1, or a newline on its ready fd */
 	bool alive;	     /* WATCHDOG=1, or a newline on its ready fd */
 	bool stopping;	     /* STOPPING=1 */
+	bool trigger;	     /* WATCHDOG=trigger */
 	bool hung_closed;    /* its ready fd was closed before it said it was ready */
 	int64_t extend_ms;   /* EXTEND_TIMEOUT_USEC=, else -1 */
 	int64_t watchdog_ms; /* WATCHDOG_USEC=, else -1 */

@@ -176,6 +176,8 @@ static void take_line(const struct pid1_state *st, size_t idx, pid_t sender, str
 		n->alive = true;
 	else if (strcmp(line, "STOPPING=1") == 0)
 		n->stopping = true;
+	else if (strcmp(line, "WATCHDOG=trigger") == 0)
+		n->trigger = true;
 	else if (strncmp(line, "STATUS=", 7) == 0)
 		take_status(n, line + 7);
 	else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0)

@@ -227,6 +227,10 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		if (p->state == PROGRAM_RUNNING && p->watchdog_ms > 0)
 			p->deadline_ms = now + p->watchdog_ms;
 		return 0;
+	case PROGRAM_EV_TRIGGER:
+		if ((p->state == PROGRAM_STARTING && !p->stop_hook) || p->state == PROGRAM_RUNNING)
+			return hang(p, now, HANG_TRIGGER);
+		return 0;
 	case PROGRAM_EV_STOPPING:
 		/* What comes after it stays up: only pid1's own readiness changes. */
 		p->stopping = program_running(p) && p->type == PROGRAM_LONGRUN;

@@ -37,6 +37,7 @@ enum program_event {
 	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
 	PROGRAM_EV_WATCHDOG, /* it said it is alive (WATCHDOG=1, or a newline on its ready fd) */
 	PROGRAM_EV_STOPPING, /* it said it is stopping (STOPPING=1): no longer ready */
+	PROGRAM_EV_TRIGGER,  /* it asked to be treated as hung (WATCHDOG=trigger) */
 };
 
 /* Why a program is being stopped while pid1 runs on. */
@@ -44,6 +45,7 @@ enum program_hang {
 	HANG_NONE,
 	HANG_READY_TIMEOUT, /* not ready within its ready-timeout */
 	HANG_WATCHDOG,	    /* no sign of life within its watchdog period */
+	HANG_TRIGGER,	    /* it said so itself (WATCHDOG=trigger) */
 };
 
 /* Actions program_step() asks for, any combination. */

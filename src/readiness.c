@@ -78,9 +78,27 @@ static int first_signal(const struct program *p)
 	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
 }
 
+/* Why p is stopped as hung. */
+static void log_hang(const struct program *p)
+{
+	int64_t limit = p->hung == HANG_WATCHDOG ? p->watchdog_ms : p->ready_timeout_ms;
+	char text[32];
+
+	duration_format(limit, text, sizeof(text));
+	if (p->hung == HANG_TRIGGER)
+		log_warn("%s[%d] hung, as it said (WATCHDOG=trigger): stopping it", p->name,
+			 (int)p->pid);
+	else if (p->hung == HANG_WATCHDOG)
+		log_warn("%s[%d] hung: no sign of life within its watchdog of %s: stopping it",
+			 p->name, (int)p->pid, text);
+	else
+		log_warn("%s[%d] not ready within its ready-timeout of %s: stopping it", p->name,
+			 (int)p->pid, text);
+}
+
 void readiness_act(struct program *p, unsigned int actions)
 {
-	char took[32], limit[32], name[SIGNAME_MAX];
+	char took[32], name[SIGNAME_MAX];
 	int signo;
 
 	if ((actions & PROGRAM_ACT_UP) && p->type == PROGRAM_LONGRUN &&
@@ -88,15 +106,7 @@ void readiness_act(struct program *p, unsigned int actions)
 		log_info("%s[%d] ready after %s", p->name, (int)p->pid,
 			 duration_format(loop_now_ms() - p->started_ms, took, sizeof(took)));
 	if (actions & PROGRAM_ACT_HUNG) {
-		if (p->hung == HANG_WATCHDOG)
-			log_warn(
-			    "%s[%d] hung: no sign of life within its watchdog of %s: stopping it",
-			    p->name, (int)p->pid,
-			    duration_format(p->watchdog_ms, limit, sizeof(limit)));
-		else
-			log_warn("%s[%d] not ready within its ready-timeout of %s: stopping it",
-				 p->name, (int)p->pid,
-				 duration_format(p->ready_timeout_ms, limit, sizeof(limit)));
+		log_hang(p);
 		signo = first_signal(p);
 		if (target_signal_program(p, signo) < 0)
 			log_warn("cannot signal %s: %m", p->name);
@@ -138,6 +148,8 @@ static void take_notice(struct pid1_state *st, struct program *p, const struct n
 		supervise_event(st, p, PROGRAM_EV_READY);
 	if (n->alive)
 		supervise_event(st, p, PROGRAM_EV_WATCHDOG);
+	if (n->trigger)
+		supervise_event(st, p, PROGRAM_EV_TRIGGER);
 }
 
 /* Whether pid1 is ready, with a one-line summary for systemd's STATUS=. */

@@ -104,7 +104,7 @@ static void ended(struct pid1_state *st, struct program *p)
 	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
 		fail_start(st, p,
 			   p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
-			   : p->hung == HANG_WATCHDOG	 ? "hung"
+			   : p->hung != HANG_NONE	 ? "hung"
 							 : "failed");
 	else if (p->essential)
 		end_by(st, p, "child exited");

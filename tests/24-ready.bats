@@ -182,6 +182,24 @@ matches_at_least() {
 	pid1_wait
 }
 
+@test "WATCHDOG=trigger: the program is hung at once, without a watchdog key" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo run >>$S/runs; exec $H/sdnotify READY=1 sh -c 'while [ ! -e $S/trigger ]; do sleep 0.05; done; rm $S/trigger; exec $H/sdnotify WATCHDOG=trigger sleep 100'" }
+			ready = notify
+			restart = always
+		}
+		restart { delay = 100ms }
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until log_has "db[2] ready after"
+	touch "$S/trigger"
+	wait_until lines_at_least "$S/runs" 2
+	assert_before "db[2] hung, as it said (WATCHDOG=trigger): stopping it" "restarting db"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
 @test "the watchdog's period reaches the program as WATCHDOG_USEC, and a newline on fd N pets it" {
 	write_conf <<-EOF
 		program db {

@@ -376,6 +376,25 @@ static void test_hung_ladder_ends_in_sigkill(void)
 	free(p);
 }
 
+/* WATCHDOG=trigger: hung at once, before readiness or after it. */
+static void test_trigger(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	run_at(p, 0, 47);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 5, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_TRIGGER && p->state == PROGRAM_KILLING);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 6, 0, 0) == 0);
+	program_step(p, PROGRAM_EV_EXIT, 7, 0, KILLED(SIGINT));
+	program_reset(p);
+	run_at(p, 10, 48);
+	program_step(p, PROGRAM_EV_READY, 11, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 12, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_TRIGGER);
+	free(p);
+}
+
 /* A oneshot is ready once it exited 0, not while it runs. */
 static void test_oneshot_ready(void)
 {
@@ -397,6 +416,7 @@ int main(void)
 	test_watchdog();
 	test_oneshot_ready();
 	test_hung_ladder_ends_in_sigkill();
+	test_trigger();
 	test_longrun_without_restart();
 	test_backoff_doubles_and_gives_up();
 	test_window_forgets_old_restarts();
