@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +61,36 @@ static void fail_child(int errfd, const char *what, int err)
 	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
+/*
+ * The readiness channels: the ready pipe's write end at the fd the program named (dup2
+ * clears close-on-exec; on the same number it must be cleared by hand), and for ready =
+ * notify pid1's socket, with the watchdog period as systemd gives it.
+ */
+static int setup_ready(const struct child_opts *opts, int *errfd)
+{
+	char num[32];
+
+	if (opts->ready_fd > 0) {
+		/* The exec error pipe must not be the fd the program's newline goes to. */
+		if (*errfd == opts->ready_fd)
+			*errfd = fcntl(*errfd, F_DUPFD_CLOEXEC, opts->ready_fd + 1);
+		if (opts->ready_pipe == opts->ready_fd ? fcntl(opts->ready_fd, F_SETFD, 0) < 0
+						       : dup2(opts->ready_pipe, opts->ready_fd) < 0)
+			return -1;
+	}
+	if (opts->notify_socket == NULL)
+		return 0;
+	if (setenv("NOTIFY_SOCKET", opts->notify_socket, 1) < 0)
+		return -1;
+	if (opts->watchdog_ms <= 0)
+		return 0;
+	snprintf(num, sizeof(num), "%lld", (long long)opts->watchdog_ms * 1000);
+	if (setenv("WATCHDOG_USEC", num, 1) < 0)
+		return -1;
+	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	return setenv("WATCHDOG_PID", num, 1);
+}
+
 /* The child side, after fork: never returns. */
 static void exec_child(const struct child_opts *opts, int errfd)
 {
@@ -87,6 +118,8 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	if (opts->take_tty && tcsetpgrp(STDIN_FILENO, getpid()) < 0)
 		fail_child(errfd, "taking the terminal", errno);
 	service_child_env();
+	if (setup_ready(opts, &errfd) < 0)
+		fail_child(errfd, "setting up its readiness channel", errno);
 	if (opts->privs != NULL && privs_apply(opts->privs, &what) < 0)
 		fail_child(errfd, what, errno);
 	loop_restore_mask(opts->signals);

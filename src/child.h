@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "loop.h"
 #include "privs.h"
@@ -22,6 +23,10 @@ struct child_opts {
 	bool new_session;	   /* a session of its own, away from pid1's terminal */
 	const struct privs *privs; /* user, groups, workdir, umask, environment */
 	const char *name;	   /* the program's, for the log; NULL for a lone command */
+	int ready_fd;		   /* N of ready = fd:N, 0 for none */
+	int ready_pipe;		   /* the pipe's write end pid1 made for it, placed at ready_fd */
+	const char *notify_socket; /* NOTIFY_SOCKET for it (ready = notify), or NULL */
+	int64_t watchdog_ms;	   /* WATCHDOG_USEC for it with notify, 0 for none */
 };
 
 /*

@@ -30,6 +30,7 @@ enum {
 	OPT_WORKDIR,
 	OPT_UMASK,
 	OPT_NO_NEW_PRIVS,
+	OPT_SD_NOTIFY,
 };
 
 static const struct option long_options[] = {
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
     {"workdir", required_argument, NULL, OPT_WORKDIR},
     {"umask", required_argument, NULL, OPT_UMASK},
     {"no-new-privileges", no_argument, NULL, OPT_NO_NEW_PRIVS},
+    {"sd-notify", no_argument, NULL, OPT_SD_NOTIFY},
     {NULL, 0, NULL, 0},
 };
 
@@ -65,7 +67,7 @@ void cli_usage(FILE *out)
 	    "usage: pid1 [-ghlnqsVvw] [-c file] [-e code] [-p signal] [--forward-to scope]\n"
 	    "            [--log-target target] [--log-file file] [--pidfile file]\n"
 	    "            [--restart policy] [--user user[:group]] [--workdir dir]\n"
-	    "            [--umask mode] [--no-new-privileges]\n"
+	    "            [--umask mode] [--no-new-privileges] [--sd-notify]\n"
 	    "            [--] command [argument ...]\n"
 	    "       pid1 --pause [options]\n"
 	    "       pid1 ctl [-s socket] [-t seconds] [--json] command [argument ...]\n"
@@ -88,6 +90,7 @@ void cli_usage(FILE *out)
 	    "      --workdir DIR        run the child in DIR\n"
 	    "      --umask MODE         run the child with umask MODE (octal)\n"
 	    "      --no-new-privileges  the child and its descendants cannot gain privileges\n"
+	    "      --sd-notify          tell $NOTIFY_SOCKET when ready, even for one program\n"
 	    "  -l, --license            print the license\n"
 	    "  -h, --help               print this help;  -V, --version: print the version\n");
 }
@@ -204,6 +207,9 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		break;
 	case OPT_PAUSE:
 		opts->pause = true;
+		break;
+	case OPT_SD_NOTIFY:
+		opts->sd_notify = true;
 		break;
 	case OPT_RESTART:
 		opts->restart = restart_policy_parse(arg);
@@ -338,6 +344,7 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 		conf->log.targets = opts->log_targets;
 	if (opts->log_file != NULL && conf_set_string(&conf->log.file, opts->log_file) < 0)
 		return -1;
+	conf->sd_notify = conf->sd_notify || opts->sd_notify;
 	if (opts->pidfile != NULL && conf_set_string(&conf->pidfile, opts->pidfile) < 0)
 		return -1;
 	if (opts->restart >= 0)

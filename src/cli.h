@@ -32,6 +32,7 @@ struct options {
 	const char *workdir;	  /* --workdir DIR */
 	int umask;		  /* --umask MODE, -1 when not given */
 	bool no_new_privs;	  /* --no-new-privileges */
+	bool sd_notify;		  /* --sd-notify: pid1 itself tells $NOTIFY_SOCKET */
 	bool docker_init;	  /* started as docker-init, as Docker's --init starts it */
 };
 

@@ -98,6 +98,19 @@ enum program_when {
 	WHEN_STOP,
 };
 
+/*
+ * When a program counts as ready, for what comes after it and for pid1's own readiness.
+ * A value of READY_FD_MIN and up is ready = fd:N, the fd number N itself.
+ */
+enum ready_mode {
+	READY_DEFAULT = -1, /* started for a longrun, exited for a oneshot */
+	READY_STARTED = 0,  /* once exec succeeded */
+	READY_EXITED = 1,   /* once it exited 0 (oneshots) */
+	READY_NOTIFY = 2,   /* once it sends READY=1 to pid1's notify socket */
+};
+#define READY_FD_MIN 3
+#define READY_FD_MAX 999
+
 /* How long a stop hook may run when its section sets no timeout. */
 #define CONF_HOOK_TIMEOUT_MS 10000
 
@@ -112,10 +125,13 @@ struct program_conf {
 	int restart;	 /* an enum restart_policy, or -1 for the top-level restart policy */
 	int stop_signal; /* the first signal it gets when stopped; 0: the ladder's */
 	enum program_when when;
-	int64_t timeout_ms;	 /* how long a stop hook may run */
-	bool set_no_new_privs;	 /* privs.no_new_privs was given; else the top level's */
-	struct privs_conf privs; /* NULL and unset fields take the top level's */
-	int line;		 /* where the section is, for errors found after parsing */
+	int64_t timeout_ms;	  /* how long a stop hook may run */
+	int ready;		  /* an enum ready_mode, or the N of fd:N */
+	int64_t ready_timeout_ms; /* 0: it may take as long as it likes to become ready */
+	int64_t watchdog_ms;	  /* 0: no watchdog */
+	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
+	struct privs_conf privs;  /* NULL and unset fields take the top level's */
+	int line;		  /* where the section is, for errors found after parsing */
 };
 
 /* The most program sections a file may have, and the longest program name. */
@@ -135,6 +151,8 @@ struct pid1_conf {
 	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
 	int parent_death_signal; /* 0: none (-p) */
 	char *pidfile;		 /* NULL for none (--pidfile); owned */
+	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
 	struct program_conf *programs; /* the program sections, in file order; owned */

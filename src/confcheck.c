@@ -271,6 +271,39 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /*
+ * How a program becomes ready must be something it can do: a oneshot is ready when it exits
+ * 0, a longrun cannot be; a watchdog needs a way to be petted (notify or fd:N).
+ */
+static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
+{
+	bool oneshot = cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT;
+	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
+	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
+
+	if (oneshot && ready != READY_DEFAULT && ready != READY_EXITED) {
+		cfg_error(cfg, "oneshot '%s' is ready when it exits 0: ready = exited only", name);
+		return -1;
+	}
+	if (!oneshot && ready == READY_EXITED) {
+		cfg_error(cfg, "program '%s' has ready = exited but is not a oneshot", name);
+		return -1;
+	}
+	if (watchdog && ready != READY_NOTIFY && ready < READY_FD_MIN) {
+		cfg_error(cfg,
+			  "program '%s' has a watchdog but no ready = notify or fd:N to pet it",
+			  name);
+		return -1;
+	}
+	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog)) {
+		cfg_error(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
+			  name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Validates `program NAME { ... }`. `main` is the command's name (from the command line or
  * the top-level `command`), so no section may take it, whether or not a command is given.
  */
@@ -297,9 +330,9 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "missing 'command' in section 'program %s'", name);
 		return -1;
 	}
-	if (check_tty(cfg, opt) < 0)
+	if (check_tty(cfg, opt) < 0 || check_hook(cfg, sec, name) < 0)
 		return -1;
-	return check_hook(cfg, sec, name);
+	return check_ready(cfg, sec, name);
 }
 
 /* Installs the checks that span keys or bound a string to its field. */
@@ -307,6 +340,7 @@ void confcheck_install(cfg_t *cfg)
 {
 	cfg_set_validate_func(cfg, "command", check_command);
 	cfg_set_validate_func(cfg, "pidfile", check_string);
+	cfg_set_validate_func(cfg, "ready-file", check_string);
 	cfg_set_validate_func(cfg, "user", check_string);
 	cfg_set_validate_func(cfg, "group", check_string);
 	cfg_set_validate_func(cfg, "workdir", check_string);

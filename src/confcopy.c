@@ -137,6 +137,10 @@ static int copy_program(cfg_t *sec, struct program_conf *pc)
 	COPY_INT(sec, "when", pc->when);
 	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
 	COPY_INT(sec, "timeout", pc->timeout_ms);
+	pc->ready = READY_DEFAULT;
+	COPY_INT(sec, "ready", pc->ready);
+	COPY_INT(sec, "ready-timeout", pc->ready_timeout_ms);
+	COPY_INT(sec, "watchdog", pc->watchdog_ms);
 	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
 	if (copy_list(sec, "command", &pc->command) < 0 || copy_list(sec, "after", &pc->after) < 0)
 		return -1;
@@ -173,7 +177,9 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 	COPY_INT(cfg, "parent-death-signal", conf->parent_death_signal);
 	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0 ||
 	    copy_str(cfg, "runtime-dir", &conf->runtime_dir) < 0 ||
-	    copy_str(cfg, "control-group", &conf->control_group) < 0)
+	    copy_str(cfg, "control-group", &conf->control_group) < 0 ||
+
+	    copy_str(cfg, "ready-file", &conf->ready_file) < 0)
 		return -1;
 	COPY_INT(cfg, "control", conf->control);
 	for (i = 0; i < cfg_size(cfg, "signal"); i++) {

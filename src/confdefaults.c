@@ -85,8 +85,8 @@ static void free_privs(struct privs_conf *privs)
 
 void conf_free(struct pid1_conf *conf)
 {
-	char **strings[] = {&conf->path, &conf->pidfile, &conf->log.file, &conf->runtime_dir,
-			    &conf->control_group};
+	char **strings[] = {&conf->path,     &conf->pidfile,	 &conf->ready_file,
+			    &conf->log.file, &conf->runtime_dir, &conf->control_group};
 	size_t i;
 
 	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {

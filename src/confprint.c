@@ -218,6 +218,27 @@ static void print_program_privs(const struct program_conf *pc, FILE *out)
 	}
 }
 
+/* The readiness keys a program sets; the defaults (ready when started or exited 0) are left out. */
+static void print_program_ready(const struct program_conf *pc, FILE *out)
+{
+	static const char *const words[] = {"started", "exited", "notify"};
+
+	if (pc->ready >= READY_FD_MIN)
+		fprintf(out, "\tready = fd:%d\n", pc->ready);
+	else if (pc->ready >= 0)
+		fprintf(out, "\tready = %s\n", words[pc->ready]);
+	if (pc->ready_timeout_ms > 0) {
+		fputs("\tready-timeout = ", out);
+		print_duration(out, pc->ready_timeout_ms);
+		fputc('\n', out);
+	}
+	if (pc->watchdog_ms > 0) {
+		fputs("\twatchdog = ", out);
+		print_duration(out, pc->watchdog_ms);
+		fputc('\n', out);
+	}
+}
+
 static void print_program(const struct program_conf *pc, FILE *out)
 {
 	fputs("program ", out);
@@ -245,6 +266,7 @@ static void print_program(const struct program_conf *pc, FILE *out)
 		print_duration(out, pc->timeout_ms);
 		fputc('\n', out);
 	}
+	print_program_ready(pc, out);
 	print_program_privs(pc, out);
 	fputs("}\n", out);
 }
@@ -353,6 +375,8 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 		print_signal(out, conf->parent_death_signal);
 	fputs("\npidfile = ", out);
 	print_string(out, conf->pidfile);
+	fputs("\nready-file = ", out);
+	print_string(out, conf->ready_file);
 	fputs("\n# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or /tmp/pid1-UID\n"
 	      "runtime-dir = ",
 	      out);

@@ -272,6 +272,27 @@ static int parse_umask(const struct key *key, const char *value, long *out, char
 	return 0;
 }
 
+/* started, exited, notify, or fd:N with N a descriptor the program writes a newline to. */
+static int parse_ready(const struct key *key, const char *value, long *out, char *err, size_t len)
+{
+	if (strcmp(value, "started") == 0)
+		*out = READY_STARTED;
+	else if (strcmp(value, "exited") == 0)
+		*out = READY_EXITED;
+	else if (strcmp(value, "notify") == 0)
+		*out = READY_NOTIFY;
+	else if (strncmp(value, "fd:", 3) == 0 && decimal(value + 3, READY_FD_MAX) >= READY_FD_MIN)
+		*out = decimal(value + 3, READY_FD_MAX);
+	else {
+		snprintf(err, len,
+			 "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
+			 "%d..%d)",
+			 value, key->option, READY_FD_MIN, READY_FD_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 // clang-format off
 static const struct key keys[] = {
 	{"forward-to",		parse_word,		scope_words},
@@ -291,6 +312,9 @@ static const struct key keys[] = {
 	{"stop-signal",		parse_stop_signal,	NULL},
 	{"when",		parse_word,		when_words},
 	{"timeout",		parse_duration,		NULL},
+	{"ready",		parse_ready,		NULL},
+	{"ready-timeout",	parse_duration,		NULL},
+	{"watchdog",		parse_duration,		NULL},
 	{"delay",		parse_duration,		NULL},
 	{"grace",		parse_duration,		NULL},
 	{"max-delay",		parse_duration,		NULL},
@@ -412,6 +436,7 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 		size_t size;
 	} fields[] = {
 		{"pidfile", PATH_MAX},		{"file", PATH_MAX},	{"workdir", PATH_MAX},
+		{"ready-file", PATH_MAX},
 		{"ident", LOG_IDENT_MAX},	{"user", PRIVS_NAME_MAX}, {"group", PRIVS_NAME_MAX},
 		{"runtime-dir", PATH_MAX},		{"control-group", PRIVS_NAME_MAX},
 		{"programs", CONF_NAME_MAX + 1},
@@ -427,6 +452,13 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
 	    (s[0] != '/' || s[strspn(s, "/")] == '\0')) {
 		snprintf(err, len, "option 'runtime-dir' must be an absolute path other than /");
+		return -1;
+	}
+	/* A probe tests it from anywhere: relative to pid1's directory it would mislead. */
+	if (strcmp(option, "ready-file") == 0 && s[0] != '\0' &&
+	    (s[0] != '/' || s[strlen(s) - 1] == '/')) {
+		snprintf(err, len,
+			 "option 'ready-file' must be an absolute path to a file, not '%s'", s);
 		return -1;
 	}
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

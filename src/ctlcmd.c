@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "readiness.h"
 #include "request.h"
 #include "signame.h"
 #include "supervise.h"
@@ -53,36 +55,22 @@ static void status(const struct pid1_state *st, struct ctl_reply *r)
 			exitcode_describe(p->status, last, sizeof(last));
 		else
 			snprintf(last, sizeof(last), "-");
-		ctlcmd_put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_state_name(p->state),
-			   pid, up, p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
+		ctlcmd_put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, request_state_name(p), pid,
+			   up, p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
 	}
 }
 
-/* Essential programs that are not ready, "web, db", into buf; empty when all are. */
-static void not_ready(const struct pid1_state *st, char *buf, size_t len)
-{
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < st->nprograms; i++) {
-		if (!st->programs[i].essential || program_ready(&st->programs[i]))
-			continue;
-		strlcat(buf, buf[0] != '\0' ? ", " : "", len);
-		strlcat(buf, st->programs[i].name, len);
-	}
-}
-
+/* pid1's readiness, as the ready file and a service manager are told it. */
 static void ready(const struct pid1_state *st, struct ctl_reply *r)
 {
-	char names[256];
+	char summary[192];
 
-	not_ready(st, names, sizeof(names));
-	if (st->phase != PHASE_RUN)
+	if (readiness_ready(st, summary, sizeof(summary)))
+		ctlcmd_put(r, "ok %s", summary);
+	else if (st->phase != PHASE_RUN)
 		ctlcmd_put(r, "error not ready: pid1 is shutting down");
-	else if (names[0] != '\0')
-		ctlcmd_put(r, "error not ready: %s", names);
 	else
-		ctlcmd_put(r, "ok ready");
+		ctlcmd_put(r, "error not ready: %s", summary);
 }
 
 /* start, stop, restart NAME. */
@@ -110,26 +98,35 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 	wait->p = NULL;
 }
 
+/* Whether its ladder ends with SIGKILL: then one that outlives it outlived everything. */
+static bool last_is_kill(const struct program *p)
+{
+	return p->nsteps > 0 && p->steps[p->nsteps - 1].signo == SIGKILL;
+}
+
 bool ctlcmd_poll(const struct pid1_state *st, struct ctl_wait *wait, struct ctl_reply *r)
 {
 	const struct program *p = wait->p;
 
-	if (p->state == PROGRAM_STOPPING && p->request != PROGRAM_REQ_NONE) {
-		if (p->deadline_ms >= 0)
-			return false; /* its ladder goes on */
+	if (p->state == PROGRAM_KILLING && p->request != PROGRAM_REQ_NONE) {
+		/* Its ladder goes on, or a last SIGKILL was just sent. */
+		if (p->deadline_ms >= 0 || !last_is_kill(p))
+			return false;
 		ctlcmd_put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
 			   (int)p->pid);
 		return true;
 	}
-	if (p->state == PROGRAM_RUNNING && wait->ev != PROGRAM_EV_HALT)
-		ctlcmd_put(r, "ok %s running (pid %d)", p->name, (int)p->pid);
+	if ((p->state == PROGRAM_RUNNING || p->state == PROGRAM_STARTING) &&
+	    wait->ev != PROGRAM_EV_HALT)
+		ctlcmd_put(r, "ok %s %s (pid %d)", p->name, program_state_name(p->state),
+			   (int)p->pid);
 	else if (p->state == PROGRAM_STOPPED && wait->ev == PROGRAM_EV_HALT)
 		ctlcmd_put(r, "ok %s stopped", p->name);
 	else if (st->phase != PHASE_RUN)
 		ctlcmd_put(r, "error %s is %s: pid1 is shutting down", p->name,
-			   program_state_name(p->state));
+			   request_state_name(p));
 	else
-		ctlcmd_put(r, "error %s is %s", p->name, program_state_name(p->state));
+		ctlcmd_put(r, "error %s is %s", p->name, request_state_name(p));
 	return true;
 }
 

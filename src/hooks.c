@@ -44,7 +44,7 @@ void hooks_begin(struct pid1_state *st, const char *why, int signo)
 /* Whether p has ended for the hooks after it: run, and no longer waited for. */
 static bool over(const struct program *p)
 {
-	return p->state != PROGRAM_WAITING && p->state != PROGRAM_RUNNING;
+	return p->state != PROGRAM_WAITING && p->state != PROGRAM_STARTING;
 }
 
 struct program *hooks_next(const struct pid1_state *st)

@@ -283,6 +283,15 @@ static size_t take_overflow(int *sigs, size_t n, size_t have)
 
 int loop_add(int fd, short events, loop_handler *handler, void *ctx)
 {
+	size_t i;
+
+	/* A removed source's slot first: ready fds come and go with their programs. */
+	for (i = 0; i < nsources; i++) {
+		if (sources[i].fd < 0) {
+			sources[i] = (struct source){fd, events, handler, ctx};
+			return 0;
+		}
+	}
 	if (nsources >= LOOP_MAX_SOURCES) {
 		errno = ENOSPC;
 		return -1;
@@ -291,13 +300,24 @@ int loop_add(int fd, short events, loop_handler *handler, void *ctx)
 	return 0;
 }
 
+void loop_remove(int fd)
+{
+	size_t i;
+
+	/* The slot stays, marked free, so that run_sources' indexes still hold. */
+	for (i = 0; i < nsources; i++)
+		if (sources[i].fd == fd)
+			sources[i].fd = -1;
+}
+
 /* Calls the handler of each source poll found ready (pfds[1..]: pfds[0] is the pipe). */
 static void run_sources(const struct pollfd *pfds, size_t n)
 {
 	size_t i;
 
+	/* A handler may have removed a later source, and another taken its slot: skip it. */
 	for (i = 1; i < n; i++)
-		if (pfds[i].revents != 0)
+		if (pfds[i].revents != 0 && sources[i - 1].fd == pfds[i].fd)
 			sources[i - 1].handler(pfds[i].fd, pfds[i].revents, sources[i - 1].ctx);
 }
 

@@ -51,8 +51,8 @@ void loop_restore_reserved(const struct signal_setup *setup);
 /* In the child, last before exec: the signal mask pid1 was started with. */
 void loop_restore_mask(const struct signal_setup *setup);
 
-/* The most fds other modules may register. */
-#define LOOP_MAX_SOURCES 8
+/* The most fds other modules may register: a few, and one ready fd per program. */
+#define LOOP_MAX_SOURCES 80
 
 /* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
 typedef void loop_handler(int fd, short revents, void *ctx);
@@ -62,6 +62,9 @@ typedef void loop_handler(int fd, short revents, void *ctx);
  * with ctx whenever poll finds it ready. Returns 0, or -1 with errno ENOSPC when full.
  */
 int loop_add(int fd, short events, loop_handler *handler, void *ctx);
+
+/* Stops watching fd (before the caller closes it); safe from inside a handler. */
+void loop_remove(int fd);
 
 /*
  * Waits until deadline_ms on CLOCK_MONOTONIC (-1: forever) for signals or a ready source.

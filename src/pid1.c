@@ -25,6 +25,8 @@
 #include "forward.h"
 #include "log.h"
 #include "loop.h"
+#include "readiness.h"
+#include "readyfile.h"
 #include "reaper.h"
 #include "roster.h"
 #include "service.h"
@@ -136,7 +138,7 @@ static void run(struct pid1_state *st)
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise_reap(st);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(earliest(supervise_deadline(st), control_deadline()), sigs,
+		n = loop_wait(earliest(readiness_deadline(st), control_deadline()), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {
@@ -149,6 +151,7 @@ static void run(struct pid1_state *st)
 			supervise_reap(st);
 		shutdown_tick(st);
 		supervise_tick(st);
+		readiness_update(st);
 		control_tick(st);
 	}
 }
@@ -207,6 +210,8 @@ int main(int argc, char **argv)
 		goto out_conf;
 	if (conf.pidfile != NULL && service_pidfile_open(conf.pidfile) < 0)
 		goto out_log;
+	if (conf.ready_file != NULL && readyfile_open(conf.ready_file) < 0)
+		goto out_pidfile;
 
 	code = EXIT_START_FAILED;
 	if (reaper_init(&st, conf.subreaper) < 0)
@@ -215,6 +220,8 @@ int main(int argc, char **argv)
 		log_err("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}
+	if (readiness_open(&st) < 0)
+		goto out_pidfile;
 	/* Only the config file's own parent-death-signal is left to set. */
 	if (conf.parent_death_signal != opts.parent_death_signal)
 		set_parent_death_signal(conf.parent_death_signal, parent);
@@ -230,6 +237,7 @@ int main(int argc, char **argv)
 	 * program that cannot start ends the run through the supervisor, with its code.
 	 */
 	supervise_start(&st);
+	readiness_update(&st);
 	run(&st);
 	code = supervise_exit_code(&st);
 out_control:
@@ -239,6 +247,7 @@ out_control:
 			 log_dropped());
 
 out_pidfile:
+	readiness_close();
 	service_pidfile_remove();
 out_log:
 	log_close();

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * The state machine of one program, as a table of what each event does in each state.
- * A program is up for those that come after it once a longrun is spawned or a oneshot has
- * exited 0. Its end is final when pid1 shuts down, when the restart policy does not want
- * it back, or when the policy's limit is reached; otherwise it waits out a back-off.
+ * A program is up for those that come after it once it is ready: a longrun when spawned, or
+ * when it says so (ready = notify or fd:N), a oneshot once it has exited 0. One not ready
+ * within its ready-timeout, or silent for its watchdog period once ready, is hung: it is
+ * stopped (its stop signal, SIGKILL after a grace) and its end counts as a failure. Its end
+ * is final when pid1 shuts down, when the restart policy does not want it back, or when the
+ * policy's limit is reached; otherwise it waits out a back-off.
  */
 #include "config.h"
 
 #include <sys/wait.h>
+#include <signal.h>
 
+#include "exitcode.h"
 #include "program.h"
 #include "progreq.h"
 
@@ -22,6 +27,9 @@ void program_reset(struct program *p)
 	p->exited = false;
 	p->status = 0;
 	p->deadline_ms = -1;
+	p->watchdog_ms = 0;
+	p->hung = HANG_NONE;
+	p->stopping = false;
 	p->request = PROGRAM_REQ_NONE;
 }
 
@@ -37,6 +45,9 @@ static unsigned int on_exit(struct program *p, int64_t now)
 	unsigned int act = 0;
 	int64_t delay;
 
+	/* Hung is a failure, whatever it exited with once told to stop. */
+	if (p->hung != HANG_NONE && succeeded(p->status))
+		p->status = W_EXITCODE(1, 0);
 	/* A oneshot that succeeded stays up for its dependants, even if it runs again. */
 	if (p->type == PROGRAM_ONESHOT && succeeded(p->status) && !p->completed) {
 		p->completed = true;
@@ -63,9 +74,47 @@ static unsigned int on_exit(struct program *p, int64_t now)
 /* WAITING, or BACKOFF once it is over: the supervisor spawns it, then reports SPAWNED. */
 static unsigned int start(struct program *p)
 {
-	p->state = PROGRAM_RUNNING;
+	p->state = PROGRAM_STARTING;
 	p->deadline_ms = -1;
+	p->hung = HANG_NONE;
 	return PROGRAM_ACT_SPAWN;
+}
+
+/* A longrun became ready: up for what comes after it; its watchdog counts from now. */
+static unsigned int become_ready(struct program *p, int64_t now)
+{
+	p->state = PROGRAM_RUNNING;
+	p->completed = true;
+	p->deadline_ms = p->watchdog_ms > 0 ? now + p->watchdog_ms : -1;
+	return PROGRAM_ACT_UP;
+}
+
+/*
+ * Not ready in time, or silent too long: the steps of the shutdown ladder on it alone, the
+ * first one (or its stop-signal) now, each next one after the grace of the one before.
+ */
+static unsigned int hang(struct program *p, int64_t now, enum program_hang why)
+{
+	p->state = PROGRAM_KILLING;
+	p->hung = why;
+	p->kill_step = 0;
+	p->deadline_ms = now + (p->nsteps > 0 ? p->steps[0].grace_ms : 0);
+	return PROGRAM_ACT_HUNG;
+}
+
+/* A grace is over: the next step; past the last, SIGKILL unless that step was SIGKILL. */
+static unsigned int next_step(struct program *p, int64_t now)
+{
+	p->kill_step++;
+	p->deadline_ms = -1;
+	if (p->kill_step < p->nsteps) {
+		p->deadline_ms = now + p->steps[p->kill_step].grace_ms;
+		return PROGRAM_ACT_KILL;
+	}
+	if (p->kill_step == p->nsteps &&
+	    (p->nsteps == 0 || p->steps[p->nsteps - 1].signo != SIGKILL))
+		return PROGRAM_ACT_KILL;
+	return 0;
 }
 
 /* The group is the pid when it leads one: kept after its end, for what it left behind. */
@@ -75,22 +124,29 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 	p->pgid = p->spawn.own_group ? pid : 0;
 	p->started = true;
 	p->started_ms = now;
+	p->watchdog_ms = p->watchdog_conf_ms;
+	p->stopping = false;
 	if (p->stop_hook)
 		p->deadline_ms = now + p->timeout_ms;
-	/* A longrun is up once it runs (no readiness yet); a oneshot once it exits 0. */
-	return p->type == PROGRAM_LONGRUN ? PROGRAM_ACT_UP : 0;
+	else if (p->ready_timeout_ms > 0)
+		p->deadline_ms = now + p->ready_timeout_ms;
+	/* A oneshot is ready once it exits 0; a longrun by default once it runs. */
+	if (p->type == PROGRAM_LONGRUN && p->ready_mode == READY_STARTED)
+		return become_ready(p, now);
+	return 0;
 }
 
 /* Reaped, or its spawn failed (status then says so): never signalled again either way. */
 static unsigned int ended(struct program *p, int64_t now, int status)
 {
 	bool stopping = p->state == PROGRAM_STOPPING;
+	bool requested = p->state == PROGRAM_KILLING && p->request != PROGRAM_REQ_NONE;
 
 	p->pid = 0;
 	p->deadline_ms = -1;
 	p->exited = true;
 	p->status = status;
-	if (stopping && p->request != PROGRAM_REQ_NONE)
+	if (requested)
 		return progreq_ended(p);
 	if (stopping) {
 		p->state = PROGRAM_ENDED;
@@ -113,11 +169,13 @@ static unsigned int stop(struct program *p)
 		p->state = PROGRAM_ENDED;
 		p->deadline_ms = -1;
 		return PROGRAM_ACT_CANCEL;
+	case PROGRAM_STARTING:
 	case PROGRAM_RUNNING:
+	case PROGRAM_KILLING:
+		/* The ladder takes it from here: no watchdog, no ready-timeout, no grace. */
 		p->state = PROGRAM_STOPPING;
-		return 0;
-	case PROGRAM_STOPPING:
-		progreq_cancel(p);
+		p->deadline_ms = -1;
+		p->request = PROGRAM_REQ_NONE; /* and no restart on request */
 		return 0;
 	default:
 		return 0;
@@ -132,6 +190,25 @@ static unsigned int timed_out(struct program *p)
 	return PROGRAM_ACT_TIMEOUT;
 }
 
+/* Time passed: a back-off over, or a deadline missed in the state that set it. */
+static unsigned int tick(struct program *p, int64_t now)
+{
+	if (p->deadline_ms < 0 || now < p->deadline_ms)
+		return 0;
+	switch (p->state) {
+	case PROGRAM_BACKOFF:
+		return start(p);
+	case PROGRAM_STARTING:
+		return p->stop_hook ? timed_out(p) : hang(p, now, HANG_READY_TIMEOUT);
+	case PROGRAM_RUNNING:
+		return hang(p, now, HANG_WATCHDOG);
+	case PROGRAM_KILLING:
+		return next_step(p, now);
+	default:
+		return 0;
+	}
+}
+
 /* The table itself: each event acts only in the states named here, else does nothing. */
 unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
 			  int status)
@@ -144,16 +221,26 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 	case PROGRAM_EV_EXIT:
 		return program_running(p) ? ended(p, now, status) : 0;
 	case PROGRAM_EV_TICK:
-		if (p->state == PROGRAM_BACKOFF && now >= p->deadline_ms)
-			return start(p);
-		if (p->state == PROGRAM_RUNNING && p->deadline_ms >= 0 && now >= p->deadline_ms)
-			return timed_out(p);
-		if (p->state == PROGRAM_STOPPING && p->request != PROGRAM_REQ_NONE &&
-		    p->deadline_ms >= 0 && now >= p->deadline_ms)
-			return progreq_tick(p, now);
-		return 0;
+		return tick(p, now);
 	case PROGRAM_EV_STOP:
 		return stop(p);
+	case PROGRAM_EV_READY:
+		/* A oneshot's readiness is its exit 0; a second READY=1 changes nothing. */
+		if (p->state == PROGRAM_STARTING && p->type == PROGRAM_LONGRUN && !p->stop_hook)
+			return become_ready(p, now);
+		return 0;
+	case PROGRAM_EV_WATCHDOG:
+		if (p->state == PROGRAM_RUNNING && p->watchdog_ms > 0)
+			p->deadline_ms = now + p->watchdog_ms;
+		return 0;
+	case PROGRAM_EV_TRIGGER:
+		if ((p->state == PROGRAM_STARTING && !p->stop_hook) || p->state == PROGRAM_RUNNING)
+			return hang(p, now, HANG_TRIGGER);
+		return 0;
+	case PROGRAM_EV_STOPPING:
+		/* What comes after it stays up: only pid1's own readiness changes. */
+		p->stopping = program_running(p) && p->type == PROGRAM_LONGRUN;
+		return 0;
 	case PROGRAM_EV_HALT:
 	case PROGRAM_EV_RESTART:
 	case PROGRAM_EV_RUN:
@@ -162,28 +249,44 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 	return 0;
 }
 
+void program_extend(struct program *p, int64_t now, int64_t ms)
+{
+	if (p->state == PROGRAM_STARTING && !p->stop_hook && p->deadline_ms >= 0 && ms > 0 &&
+	    now + ms > p->deadline_ms)
+		p->deadline_ms = now + ms;
+}
+
+void program_set_watchdog(struct program *p, int64_t now, int64_t ms)
+{
+	p->watchdog_ms = ms > 0 ? ms : 0;
+	if (p->state == PROGRAM_RUNNING)
+		p->deadline_ms = ms > 0 ? now + ms : -1;
+}
+
 int64_t program_deadline(const struct program *p)
 {
-	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_RUNNING ||
-		       p->state == PROGRAM_STOPPING
+	return p->state == PROGRAM_BACKOFF || p->state == PROGRAM_STARTING ||
+		       p->state == PROGRAM_RUNNING || p->state == PROGRAM_KILLING
 		   ? p->deadline_ms
 		   : -1;
 }
 
 bool program_running(const struct program *p)
 {
-	return p->state == PROGRAM_RUNNING || p->state == PROGRAM_STOPPING;
+	return p->state == PROGRAM_STARTING || p->state == PROGRAM_RUNNING ||
+	       p->state == PROGRAM_KILLING || p->state == PROGRAM_STOPPING;
 }
 
 bool program_ready(const struct program *p)
 {
-	return p->type == PROGRAM_ONESHOT ? p->completed : p->state == PROGRAM_RUNNING;
+	return p->type == PROGRAM_ONESHOT ? p->completed && !p->stop_hook
+					  : p->state == PROGRAM_RUNNING && !p->stopping;
 }
 
 const char *program_state_name(enum program_state state)
 {
-	static const char *const names[] = {"waiting", "running", "stopping", "backoff",
-					    "done",    "ended",	  "stopped"};
+	static const char *const names[] = {"waiting", "starting", "running", "killing", "stopping",
+					    "backoff", "done",	   "ended",   "stopped"};
 
 	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

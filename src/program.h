@@ -19,7 +19,9 @@
 
 enum program_state {
 	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
-	PROGRAM_RUNNING,  /* spawned, not yet reaped */
+	PROGRAM_STARTING, /* spawned (or being spawned), not ready yet; a oneshot until its end */
+	PROGRAM_RUNNING,  /* a longrun that is ready, not yet reaped */
+	PROGRAM_KILLING,  /* hung (its restart policy follows) or stopped on request: its ladder */
 	PROGRAM_STOPPING, /* running while pid1 shuts down: its end is final */
 	PROGRAM_BACKOFF,  /* ended; starts again at deadline_ms */
 	PROGRAM_DONE,	  /* a oneshot that exited 0: what comes after it may start */
@@ -30,32 +32,44 @@ enum program_state {
 /* What was asked of a program by name (pid1 ctl, a signal rule's restart): see request. */
 enum program_request {
 	PROGRAM_REQ_NONE,
-	PROGRAM_REQ_STOP,    /* its own ladder runs; its end leaves it STOPPED */
+	PROGRAM_REQ_STOP,    /* its own ladder runs (KILLING); its end leaves it STOPPED */
 	PROGRAM_REQ_RESTART, /* its own ladder runs; its end starts it again at once */
 };
 
 enum program_event {
-	PROGRAM_EV_START,   /* what it comes after is up: start it */
-	PROGRAM_EV_SPAWNED, /* the supervisor spawned it as pid */
-	PROGRAM_EV_EXIT,    /* reaped with status (or could not be spawned: status says so) */
-	PROGRAM_EV_TICK,    /* time passed: a back-off may be over */
-	PROGRAM_EV_STOP,    /* pid1 shuts down: nothing starts or restarts any more */
-	PROGRAM_EV_HALT,    /* stop it on request, with its own ladder */
-	PROGRAM_EV_RESTART, /* restart it on request: its ladder, then start at once */
-	PROGRAM_EV_RUN,	    /* start it on request, whatever it waited for */
+	PROGRAM_EV_START,    /* what it comes after is up: start it */
+	PROGRAM_EV_SPAWNED,  /* the supervisor spawned it as pid */
+	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
+	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
+	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
+	PROGRAM_EV_WATCHDOG, /* it said it is alive (WATCHDOG=1, or a newline on its ready fd) */
+	PROGRAM_EV_STOPPING, /* it said it is stopping (STOPPING=1): no longer ready */
+	PROGRAM_EV_TRIGGER,  /* it asked to be treated as hung (WATCHDOG=trigger) */
+	PROGRAM_EV_HALT,     /* stop it on request, with its own ladder */
+	PROGRAM_EV_RESTART,  /* restart it on request: its ladder, then start at once */
+	PROGRAM_EV_RUN,	     /* start it on request, whatever it waited for */
+};
+
+/* Why a program is being stopped while pid1 runs on. */
+enum program_hang {
+	HANG_NONE,
+	HANG_READY_TIMEOUT, /* not ready within its ready-timeout */
+	HANG_WATCHDOG,	    /* no sign of life within its watchdog period */
+	HANG_TRIGGER,	    /* it said so itself (WATCHDOG=trigger) */
 };
 
 /* Actions program_step() asks for, any combination. */
-#define PROGRAM_ACT_SPAWN    0x01  /* spawn it now */
-#define PROGRAM_ACT_UP	     0x02  /* it counts as up: programs after it may start */
-#define PROGRAM_ACT_BACKOFF  0x04  /* a restart is booked at deadline_ms */
-#define PROGRAM_ACT_GIVE_UP  0x08  /* the policy wanted a restart, the limit said no */
-#define PROGRAM_ACT_ENDED    0x10  /* it ended for good (see status) */
-#define PROGRAM_ACT_CANCEL   0x20  /* a booked restart was dropped by the shutdown */
-#define PROGRAM_ACT_TIMEOUT  0x40  /* a stop hook outlived its timeout: kill it */
-#define PROGRAM_ACT_SIGNAL   0x80  /* send the step ladder_step of its own ladder */
-#define PROGRAM_ACT_STOPPED  0x100 /* its end on request left it STOPPED */
-#define PROGRAM_ACT_OUTLIVED 0x200 /* it outlived every step of its own ladder */
+#define PROGRAM_ACT_SPAWN   0x01  /* spawn it now */
+#define PROGRAM_ACT_UP	    0x02  /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF 0x04  /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP 0x08  /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_STOPPED 0x100 /* its end on request left it STOPPED */
+#define PROGRAM_ACT_HUNG    0x400 /* hung, or stopped on request: its own ladder's first step */
+#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
@@ -65,8 +79,11 @@ struct program {
 	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
 	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
 	int64_t timeout_ms; /* how long a stop hook may run */
-	const struct ladder_step *steps; /* its own ladder: the shutdown's steps */
+	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int64_t ready_timeout_ms;	 /* 0: none */
+	const struct ladder_step *steps; /* its own ladder (hung, or on request): the shutdown's */
 	size_t nsteps;
+	int64_t watchdog_conf_ms; /* its watchdog key; 0: none */
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;
@@ -77,19 +94,27 @@ struct program {
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;
-	pid_t pid;	     /* while RUNNING or STOPPING, else 0 */
-	pid_t pgid;	     /* its own process group, kept after it ends; 0 when it shares ours */
-	bool started;	     /* it has been spawned at least once */
-	bool completed;	     /* a oneshot that has exited 0 at least once */
-	bool exited;	     /* status holds the status of its last end */
-	int status;	     /* wait status of its last end */
-	int64_t started_ms;  /* when it was last spawned */
-	int64_t deadline_ms; /* end of the back-off while BACKOFF, a stop hook's timeout, else -1 */
-	int64_t backoff_ms;  /* the last back-off booked, for the log */
-	size_t recent;	     /* restarts counted within the window when the last was booked */
+	pid_t pid;	    /* while RUNNING or STOPPING, else 0 */
+	pid_t pgid;	    /* its own process group, kept after it ends; 0 when it shares ours */
+	bool started;	    /* it has been spawned at least once */
+	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
+	bool exited;	    /* status holds the status of its last end */
+	int status;	    /* wait status of its last end */
+	int64_t started_ms; /* when it was last spawned */
+	/*
+	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
+	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
+	 * else -1.
+	 */
+	int64_t deadline_ms;
+	int64_t watchdog_ms;	/* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
+	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
+	bool stopping;		/* it said STOPPING=1: not ready until its next start */
+	size_t kill_step;   /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
+	int64_t backoff_ms; /* the last back-off booked, for the log */
+	size_t recent;	    /* restarts counted within the window when the last was booked */
 	struct restart_history history;
-	enum program_request request; /* while STOPPING on request, else NONE */
-	int ladder_step;	      /* the step of its own ladder last sent */
+	enum program_request request; /* while KILLING on request, else NONE */
 
 	unsigned int pending; /* actions from a reap, for the supervisor to take after it */
 };
@@ -104,13 +129,19 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 /* The time p next needs a TICK, or -1 when none. */
 int64_t program_deadline(const struct program *p);
 
-/* Whether a live process of p may still be reached (RUNNING or STOPPING). */
+/*
+ * More time to become ready (EXTEND_TIMEOUT_USEC=): the ready-timeout ends no earlier than
+ * now + ms. Only while STARTING with a ready-timeout.
+ */
+void program_extend(struct program *p, int64_t now, int64_t ms);
+
+/* A new watchdog period (WATCHDOG_USEC=), counted from now; 0 turns the watchdog off. */
+void program_set_watchdog(struct program *p, int64_t now, int64_t ms);
+
+/* Whether a live process of p may still be reached (from STARTING to STOPPING). */
 bool program_running(const struct program *p);
 
-/*
- * Whether p is ready: running (a longrun), or a oneshot that has completed. Readiness
- * notification may refine what running means.
- */
+/* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
 bool program_ready(const struct program *p);
 
 /* Name of a state, for the log and the tests. */

@@ -1,34 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * Requests by name (progreq.h). Stopping on request runs the program's own ladder: the
- * shutdown's steps, its stop-signal first when it has one, each step's grace as the
- * deadline, ending early at its end. Its end then is no failure and starts no restart: a
- * stop leaves it STOPPED until started; a restart starts it at once, and is not counted
- * against the restart limit (a program in back-off had its failure counted already).
+ * Requests by name (progreq.h). Stopping on request enters the program's own ladder, as a
+ * hung program does: its stop-signal (else the first step's) now, each later step of the
+ * shutdown ladder after the grace of the one before. Its end then is no failure and starts
+ * no restart: a stop leaves it STOPPED until started; a restart starts it at once, and is not
+ * counted against the restart limit (a program in back-off had its failure counted already).
  */
 #include "config.h"
 
 #include "progreq.h"
 
-/* Sends step 0 of its ladder, or straight the end of it when it has no steps. */
+/* The first step of its own ladder now; program.c's tick takes the next ones. */
 static unsigned int begin_ladder(struct program *p, enum program_request req, int64_t now)
 {
-	p->state = PROGRAM_STOPPING;
+	p->state = PROGRAM_KILLING;
 	p->request = req;
-	p->ladder_step = 0;
-	if (p->nsteps == 0) {
-		p->deadline_ms = -1;
-		return PROGRAM_ACT_OUTLIVED;
-	}
-	p->deadline_ms = now + p->steps[0].grace_ms;
-	return PROGRAM_ACT_SIGNAL;
+	p->hung = HANG_NONE;
+	p->kill_step = 0;
+	p->deadline_ms = now + (p->nsteps > 0 ? p->steps[0].grace_ms : 0);
+	return PROGRAM_ACT_HUNG;
 }
 
 /* Starts it now: the supervisor spawns it, then reports SPAWNED. */
 static unsigned int start_now(struct program *p)
 {
-	p->state = PROGRAM_RUNNING;
+	p->state = PROGRAM_STARTING;
 	p->request = PROGRAM_REQ_NONE;
+	p->hung = HANG_NONE;
 	p->deadline_ms = -1;
 	return PROGRAM_ACT_SPAWN;
 }
@@ -37,12 +35,12 @@ static unsigned int start_now(struct program *p)
 static unsigned int halt(struct program *p, int64_t now)
 {
 	switch (p->state) {
+	case PROGRAM_STARTING:
 	case PROGRAM_RUNNING:
 		return begin_ladder(p, PROGRAM_REQ_STOP, now);
-	case PROGRAM_STOPPING:
-		/* A restart on request becomes a stop; the shutdown's own stays as it is. */
-		if (p->request == PROGRAM_REQ_RESTART)
-			p->request = PROGRAM_REQ_STOP;
+	case PROGRAM_KILLING:
+		/* A restart on request, or a hung program's restart policy, gives way. */
+		p->request = PROGRAM_REQ_STOP;
 		return 0;
 	case PROGRAM_WAITING:
 	case PROGRAM_BACKOFF:
@@ -56,16 +54,19 @@ static unsigned int halt(struct program *p, int64_t now)
 
 /*
  * A restart request (again) or a start request: what runs is restarted, or left alone; a
- * stop under way becomes a restart; anything else runs now.
+ * stop under way becomes a restart; what the shutdown stops stays stopped; anything else
+ * runs now.
  */
 static unsigned int start(struct program *p, int64_t now, bool again)
 {
 	switch (p->state) {
+	case PROGRAM_STARTING:
 	case PROGRAM_RUNNING:
 		return again ? begin_ladder(p, PROGRAM_REQ_RESTART, now) : 0;
+	case PROGRAM_KILLING:
+		p->request = PROGRAM_REQ_RESTART;
+		return 0;
 	case PROGRAM_STOPPING:
-		if (p->request == PROGRAM_REQ_STOP)
-			p->request = PROGRAM_REQ_RESTART;
 		return 0;
 	default:
 		return start_now(p);
@@ -88,17 +89,6 @@ unsigned int progreq_step(struct program *p, enum program_event ev, int64_t now)
 	}
 }
 
-unsigned int progreq_tick(struct program *p, int64_t now)
-{
-	if ((size_t)p->ladder_step + 1 >= p->nsteps) {
-		p->deadline_ms = -1;
-		return PROGRAM_ACT_OUTLIVED;
-	}
-	p->ladder_step++;
-	p->deadline_ms = now + p->steps[p->ladder_step].grace_ms;
-	return PROGRAM_ACT_SIGNAL;
-}
-
 unsigned int progreq_ended(struct program *p)
 {
 	if (p->request == PROGRAM_REQ_RESTART)
@@ -106,10 +96,4 @@ unsigned int progreq_ended(struct program *p)
 	p->state = PROGRAM_STOPPED;
 	p->request = PROGRAM_REQ_NONE;
 	return PROGRAM_ACT_STOPPED;
-}
-
-void progreq_cancel(struct program *p)
-{
-	p->request = PROGRAM_REQ_NONE;
-	p->deadline_ms = -1;
 }

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "loop.h"
 #include "request.h"
-#include "shutdown.h"
 #include "signame.h"
 #include "supervise.h"
 #include "target.h"
@@ -55,18 +54,9 @@ int request_program(struct pid1_state *st, struct program *p, enum program_event
 	actions = program_step(p, ev, loop_now_ms(), 0, 0);
 	supervise_act(st, p, actions);
 	if (actions == 0)
-		snprintf(msg, len, "%s: nothing to do, it is %s%s", p->name,
-			 program_state_name(p->state),
-			 p->request == PROGRAM_REQ_RESTART ? " (restart pending)"
-			 : p->request == PROGRAM_REQ_STOP  ? " (stop pending)"
-							   : "");
-	else if (program_running(p) && p->state == PROGRAM_RUNNING)
-		snprintf(msg, len, "%s: started (pid %d)", p->name, (int)p->pid);
+		snprintf(msg, len, "%s: nothing to do, it is %s", p->name, request_state_name(p));
 	else
-		snprintf(msg, len, "%s: %s", p->name,
-			 p->state == PROGRAM_STOPPING
-			     ? (ev == PROGRAM_EV_HALT ? "stopping" : "restarting")
-			     : program_state_name(p->state));
+		snprintf(msg, len, "%s: %s", p->name, request_state_name(p));
 	return 0;
 }
 
@@ -104,10 +94,15 @@ void request_keep_dir(struct pid1_state *st)
 void request_acted(struct pid1_state *st, struct program *p, unsigned int actions)
 {
 	(void)st;
-	if (actions & PROGRAM_ACT_SIGNAL)
-		shutdown_signal_program(p);
-	if (actions & PROGRAM_ACT_OUTLIVED)
-		log_warn("%s[%d] outlived every step of its ladder", p->name, (int)p->pid);
 	if (actions & PROGRAM_ACT_STOPPED)
 		log_notice("%s stopped on request", p->name);
+}
+
+const char *request_state_name(const struct program *p)
+{
+	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_STOP)
+		return "stopping";
+	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_RESTART)
+		return "restarting";
+	return program_state_name(p->state);
 }

@@ -30,7 +30,10 @@ int request_signal(struct pid1_state *st, struct program *p, int signo, const ch
  */
 void request_keep_dir(struct pid1_state *st);
 
-/* The supervisor's part of PROGRAM_ACT_SIGNAL, _STOPPED and _OUTLIVED. */
+/* A state's name for the status: KILLING on request reads stopping or restarting. */
+const char *request_state_name(const struct program *p);
+
+/* The supervisor's part of PROGRAM_ACT_STOPPED. */
 void request_acted(struct pid1_state *st, struct program *p, unsigned int actions);
 
 #endif

@@ -41,12 +41,24 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 		out->unset_env = own->unset_env;
 }
 
+/* How p becomes ready, and the ladder a hung p gets. */
+static void fill_ready(struct program *p, const struct pid1_conf *conf,
+		       const struct program_conf *pc)
+{
+	p->ready_mode = p->type == PROGRAM_ONESHOT ? READY_EXITED : READY_STARTED;
+	if (pc != NULL && pc->ready != READY_DEFAULT)
+		p->ready_mode = pc->ready;
+	p->ready_timeout_ms = pc != NULL ? pc->ready_timeout_ms : 0;
+	p->watchdog_conf_ms = pc != NULL ? pc->watchdog_ms : 0;
+	p->steps = conf->shutdown.steps;
+	p->nsteps = conf->shutdown.nsteps;
+	p->spawn.ready_pipe = -1;
+}
+
 /* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */
 static int fill(struct program *p, const struct pid1_conf *conf, const struct program_conf *pc)
 {
 	p->restart = conf->restart;
-	p->steps = conf->shutdown.steps; /* its own ladder, when stopped on request */
-	p->nsteps = conf->shutdown.nsteps;
 	if (pc == NULL) {
 		p->name = "main";
 		p->type = PROGRAM_LONGRUN;
@@ -70,6 +82,7 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 	}
 	p->spawn.privs = &p->privs;
 	program_reset(p);
+	fill_ready(p, conf, pc);
 	return privs_resolve(&p->privs_conf, &p->privs);
 }
 

@@ -314,20 +314,3 @@ int64_t shutdown_deadline(const struct pid1_state *st)
 		return recheck;
 	return l->deadline_ms;
 }
-
-void shutdown_signal_program(const struct program *p)
-{
-	const struct ladder_step *step = &p->steps[p->ladder_step];
-	int signo = p->ladder_step == 0 && p->stop_signal > 0 ? p->stop_signal : step->signo;
-	char name[SIGNAME_MAX], grace[32];
-
-	signame_name(signo, name, sizeof(name));
-	duration_format(step->grace_ms, grace, sizeof(grace));
-	log_notice("stopping %s: step %d/%zu: %s, grace %s", p->name, p->ladder_step + 1, p->nsteps,
-		   name, grace);
-	if (target_signal_program(p, signo) < 0 && errno != ESRCH)
-		log_warn("stopping %s: cannot send %s: %m", p->name, name);
-	/* As on the shutdown's ladder: a stopped process acts on nothing until continued. */
-	if (signo != SIGKILL && signo != SIGCONT)
-		target_signal_program(p, SIGCONT);
-}

@@ -24,10 +24,4 @@ void shutdown_tick(struct pid1_state *st);
 /* When the ladder next needs a tick (CLOCK_MONOTONIC ms); -1 when never. */
 int64_t shutdown_deadline(const struct pid1_state *st);
 
-/*
- * One program's own ladder, when it stops on request (progreq.c keeps its step and
- * deadline): sends the step it is at, its stop-signal for the first, to it alone.
- */
-void shutdown_signal_program(const struct program *p);
-
 #endif

@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "inherited.h"
 #include "log.h"
+#include "readiness.h"
 #include "reaper.h"
 #include "request.h"
 #include "shutdown.h"
@@ -101,8 +102,11 @@ static void ended(struct pid1_state *st, struct program *p)
 
 	if (p->stop_hook)
 		hooks_ended(p);
-	else if (p->type == PROGRAM_ONESHOT && failed && starting(st))
-		fail_start(st, p, "failed");
+	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
+		fail_start(st, p,
+			   p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
+			   : p->hung != HANG_NONE	 ? "hung"
+							 : "failed");
 	else if (p->essential)
 		end_by(st, p, "child exited");
 }
@@ -118,7 +122,9 @@ static void spawn(struct pid1_state *st, struct program *p)
 	int code;
 	pid_t pid;
 
+	readiness_before_spawn(st, p);
 	pid = child_spawn(&p->spawn, &code);
+	readiness_after_spawn(st, p, pid);
 	if (pid > 0) {
 		st->children_left = true; /* the reaper alone clears it */
 		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
@@ -158,7 +164,8 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	}
 	if (actions & PROGRAM_ACT_TIMEOUT)
 		hooks_timed_out(p);
-	if (actions & (PROGRAM_ACT_SIGNAL | PROGRAM_ACT_STOPPED | PROGRAM_ACT_OUTLIVED))
+	readiness_act(p, actions);
+	if (actions & PROGRAM_ACT_STOPPED)
 		request_acted(st, p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
@@ -171,18 +178,13 @@ void supervise_act(struct pid1_state *st, struct program *p, unsigned int action
 	act(st, p, actions);
 }
 
-/* Whether p is up for the programs that come after it. */
-static bool up(const struct program *p)
-{
-	return p->type == PROGRAM_ONESHOT ? p->completed : p->started;
-}
-
+/* Whether what p comes after has been ready (a oneshot: exited 0). */
 static bool ready(const struct pid1_state *st, const struct program *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->nafter; i++)
-		if (!up(&st->programs[p->after[i]]))
+		if (!st->programs[p->after[i]].completed)
 			return false;
 	return true;
 }
@@ -318,6 +320,13 @@ void supervise_reap(struct pid1_state *st)
 	run_hooks(st);
 	if (waitall_done(st))
 		nothing_left(st, "every process has ended");
+}
+
+void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev)
+{
+	act(st, p, program_step(p, ev, loop_now_ms(), 0, 0));
+	start_ready(st);
+	release_inherited(st);
 }
 
 void supervise_tick(struct pid1_state *st)

@@ -25,6 +25,8 @@ void supervise_reap(struct pid1_state *st);
 
 /* Carries out the actions program_step() returned for p (a request's, see request.c). */
 void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions);
+/* A program said something (ready, alive): the event goes to it, then what may start starts. */
+void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev);
 
 /* Time passed: back-offs that are over start their programs again. */
 void supervise_tick(struct pid1_state *st);

@@ -76,14 +76,21 @@ only_in() {
 	only_in src/loop.c src/child.c
 }
 
+@test "sd_notify messages are read only in notify.c, each sender's credentials checked" {
+	run -0 files_using '\brecvmsg[[:space:]]*\(|\bSCM_CREDENTIALS\b'
+	assert_output "src/notify.c"
+}
+
 @test "syslog is used only in log.c" {
 	# log.c may write its own datagrams to /dev/log instead of calling syslog(3).
 	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
 	only_in src/log.c
 }
 
-# A socket file is created only inside the checked runtime directory, through its fd.
-@test "bind is called only in rundir.c" {
+# A socket file is created only inside the checked runtime directory, through its fd;
+# notify.c binds an abstract socket, which has no file.
+@test "bind is called only in rundir.c and notify.c" {
 	run -0 files_using '\bbind[[:space:]]*\('
-	assert_output "src/rundir.c"
+	assert_line "src/rundir.c"
+	only_in src/rundir.c src/notify.c
 }

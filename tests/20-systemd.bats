@@ -252,6 +252,11 @@ start_web() {
 	assert_output "$main"
 	# The command's own output reaches the journal too, under the unit's name.
 	WAIT_SECONDS=10 wait_until in_journal 'web ready' -u pid1@web -t pid1-web
+	# Type=notify: the start waited for pid1's READY=1, and the status line is pid1's.
+	run -0 sd systemctl show -p Type --value pid1@web
+	assert_output notify
+	run -0 sd systemctl show -p StatusText --value pid1@web
+	assert_output "1 of 1 essential programs ready"
 }
 
 @test "systemctl stop runs pid1's ladder: the command cleans up, the unit stops in time" {

@@ -365,7 +365,8 @@ static void test_print_escapes(void)
 	fail_unless(conf_set_string(&conf.log.file, "") == 0 && conf.log.file == NULL);
 	fail_unless(conf_set_string(&conf.log.file, "/var/log/with space.log") == 0);
 	strcpy(conf.log.ident, "with space");
-	conf.signals[SIGUSR1] = (struct signal_rule){ACTION_REWRITE, SIGNAME_RTMIN + 2};
+	conf.signals[SIGUSR1] =
+	    (struct signal_rule){.action = ACTION_REWRITE, .to = SIGNAME_RTMIN + 2};
 	conf.signals[SIGNAME_RTMIN + 4].action = ACTION_SHUTDOWN;
 	conf.signals[SIGTERM].action = ACTION_FORWARD;
 	conf.parent_death_signal = SIGKILL;

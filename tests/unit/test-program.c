@@ -36,7 +36,7 @@ static struct program *make(enum program_type type, enum restart_policy policy)
 static unsigned int run_at(struct program *p, int64_t now, pid_t pid)
 {
 	fail_unless(program_step(p, PROGRAM_EV_START, now, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(p->state == PROGRAM_STARTING);
 	return program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0);
 }
 
@@ -68,8 +68,9 @@ static void test_backoff_doubles_and_gives_up(void)
 	/* One millisecond early is not yet. */
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING && program_deadline(p) == -1);
+	fail_unless(p->state == PROGRAM_STARTING && program_deadline(p) == -1);
 	program_step(p, PROGRAM_EV_SPAWNED, 1100, 11, 0);
+	fail_unless(p->state == PROGRAM_RUNNING && program_ready(p));
 	/* Second restart within the window: the back-off doubles. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGSEGV)) ==
 		    PROGRAM_ACT_BACKOFF);
@@ -227,7 +228,7 @@ static void test_stop_hook_timeout(void)
 	fail_unless(run_at(p, 1000, 42) == 0);
 	fail_unless(program_deadline(p) == 1500);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1499, 0, 0) == 0);
-	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(p->state == PROGRAM_STARTING && !program_ready(p));
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1500, 0, 0) == PROGRAM_ACT_TIMEOUT);
 	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
 	/* Later ticks do not kill it again; its end, a kill, is final. */
@@ -257,6 +258,157 @@ static void test_stop_hook_in_time(void)
 	free(p);
 }
 
+/* ready = notify: running but not ready until READY=1; only then up for its dependants. */
+static void test_ready_notify(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->ready_timeout_ms = 1000;
+	fail_unless(run_at(p, 0, 40) == 0);
+	fail_unless(p->state == PROGRAM_STARTING && program_running(p) && !program_ready(p));
+	fail_unless(!p->completed && program_deadline(p) == 1000);
+	/* A sign of life is not readiness; more time moves the deadline, never back. */
+	fail_unless(program_step(p, PROGRAM_EV_WATCHDOG, 100, 0, 0) == 0);
+	program_extend(p, 900, 500);
+	fail_unless(program_deadline(p) == 1400);
+	program_extend(p, 901, 10);
+	fail_unless(program_deadline(p) == 1400);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1300, 0, 0) == PROGRAM_ACT_UP);
+	fail_unless(p->state == PROGRAM_RUNNING && program_ready(p) && p->completed);
+	fail_unless(program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1400, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
+	/* STOPPING=1: no longer ready, still running and still up for its dependants. */
+	fail_unless(program_step(p, PROGRAM_EV_STOPPING, 1500, 0, 0) == 0);
+	fail_unless(!program_ready(p) && program_running(p) && p->completed);
+	program_step(p, PROGRAM_EV_EXIT, 1600, 0, EXITED(0));
+	program_reset(p);
+	run_at(p, 2000, 46);
+	program_step(p, PROGRAM_EV_READY, 2001, 0, 0);
+	fail_unless(program_ready(p));
+	free(p);
+}
+
+/* A ladder of two steps, SIGTERM for 200 ms, then SIGUSR1 (not SIGKILL) for 100 ms. */
+static const struct ladder_step two_steps[] = {{SIGTERM, 200}, {SIGUSR1, 100}};
+
+/* Not ready within its ready-timeout: hung, its ladder step by step, then a failure. */
+static void test_ready_timeout(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+
+	p->ready_mode = READY_FD_MIN;
+	p->ready_timeout_ms = 1000;
+	p->steps = two_steps;
+	p->nsteps = 2;
+	run_at(p, 0, 41);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 999, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->state == PROGRAM_KILLING && p->hung == HANG_READY_TIMEOUT);
+	fail_unless(program_running(p) && !program_ready(p) && program_deadline(p) == 1200);
+	/* Readiness that comes too late does not save it. */
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1100, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1200, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 1 && program_deadline(p) == 1300);
+	/* Past the last step, which was not SIGKILL: SIGKILL, and nothing after it. */
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1300, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 2 && program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 9999, 0, 0) == 0);
+	/* It exited 0 on its stop signal: still a failure, so on-failure restarts it. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1250, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->status == EXITED(1) && p->hung == HANG_READY_TIMEOUT);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 2250, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->hung == HANG_NONE && p->state == PROGRAM_STARTING);
+	free(p);
+}
+
+/* A watchdog counts from readiness and from each sign of life; WATCHDOG_USEC= changes it. */
+static void test_watchdog(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->watchdog_conf_ms = 1000;
+	p->steps = two_steps;
+	p->nsteps = 2;
+	run_at(p, 0, 42);
+	fail_unless(program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 100, 0, 0) == PROGRAM_ACT_UP);
+	fail_unless(program_deadline(p) == 1100);
+	fail_unless(program_step(p, PROGRAM_EV_WATCHDOG, 600, 0, 0) == 0);
+	fail_unless(program_deadline(p) == 1600);
+	program_set_watchdog(p, 700, 300);
+	fail_unless(program_deadline(p) == 1000);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_WATCHDOG && program_deadline(p) == 1200);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1100, 0, KILLED(SIGTERM)) ==
+		    PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->status == KILLED(SIGTERM));
+	/* Its next start has the configured period again. */
+	program_reset(p);
+	run_at(p, 2000, 43);
+	fail_unless(p->watchdog_ms == 1000);
+	/* The shutdown takes a hung program over: no grace, its end final. */
+	program_step(p, PROGRAM_EV_READY, 2000, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 3000, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 3001, 0, 0) == 0);
+	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
+	free(p);
+}
+
+/* A ladder that ends in SIGKILL is not followed by another SIGKILL. */
+static void test_hung_ladder_ends_in_sigkill(void)
+{
+	static const struct ladder_step steps[] = {{SIGINT, 100}, {SIGKILL, 50}};
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	p->ready_timeout_ms = 10;
+	p->steps = steps;
+	p->nsteps = 2;
+	run_at(p, 0, 45);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 10, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 110, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 1 && program_deadline(p) == 160);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 160, 0, 0) == 0);
+	fail_unless(program_deadline(p) == -1 && p->state == PROGRAM_KILLING);
+	free(p);
+}
+
+/* WATCHDOG=trigger: hung at once, before readiness or after it. */
+static void test_trigger(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_NO);
+
+	p->ready_mode = READY_NOTIFY;
+	run_at(p, 0, 47);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 5, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_TRIGGER && p->state == PROGRAM_KILLING);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 6, 0, 0) == 0);
+	program_step(p, PROGRAM_EV_EXIT, 7, 0, KILLED(SIGINT));
+	program_reset(p);
+	run_at(p, 10, 48);
+	program_step(p, PROGRAM_EV_READY, 11, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 12, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_TRIGGER);
+	free(p);
+}
+
+/* A oneshot is ready once it exited 0, not while it runs. */
+static void test_oneshot_ready(void)
+{
+	struct program *p = make(PROGRAM_ONESHOT, RESTART_NO);
+
+	p->ready_mode = READY_EXITED;
+	run_at(p, 0, 44);
+	fail_unless(!program_ready(p));
+	fail_unless(program_step(p, PROGRAM_EV_READY, 1, 0, 0) == 0 && !program_ready(p));
+	program_step(p, PROGRAM_EV_EXIT, 2, 0, EXITED(0));
+	fail_unless(program_ready(p) && p->state == PROGRAM_DONE);
+	free(p);
+}
+
 /* The ladder of the tests: TERM for 1s, then KILL for 2s. */
 static const struct ladder_step test_steps[] = {{SIGTERM, 1000}, {SIGKILL, 2000}};
 
@@ -275,40 +427,41 @@ static void test_stop_on_request(void)
 
 	p->essential = true;
 	run_at(p, 0, 40);
-	/* Step 1 of its own ladder, its grace the deadline. */
-	fail_unless(program_step(p, PROGRAM_EV_HALT, 100, 0, 0) == PROGRAM_ACT_SIGNAL);
-	fail_unless(p->state == PROGRAM_STOPPING && p->ladder_step == 0);
+	/* Step 1 of its own ladder (a hung program's), its grace the deadline. */
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 100, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->state == PROGRAM_KILLING && p->kill_step == 0 && p->hung == HANG_NONE);
+	fail_unless(p->request == PROGRAM_REQ_STOP);
 	fail_unless(program_deadline(p) == 1100 && program_running(p) && !program_ready(p));
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
 	/* The grace is over: step 2. */
-	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SIGNAL);
-	fail_unless(p->ladder_step == 1 && program_deadline(p) == 3100);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(p->kill_step == 1 && program_deadline(p) == 3100);
 	/* Its end is no failure and no restart, even with restart = always and essential. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGKILL)) ==
 		    PROGRAM_ACT_STOPPED);
 	fail_unless(p->state == PROGRAM_STOPPED && p->pid == 0 && program_deadline(p) == -1);
-	fail_unless(p->history.nrestarts == 0);
+	fail_unless(p->history.nrestarts == 0 && p->request == PROGRAM_REQ_NONE);
 	fail_unless(strcmp(program_state_name(p->state), "stopped") == 0);
 	/* Time does not start it again; a start request does. */
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_START, 99999, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 99999, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 100000, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_STARTING);
 	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 100000, 41, 0) == PROGRAM_ACT_UP);
 	fail_unless(p->state == PROGRAM_RUNNING && p->pid == 41 && program_ready(p));
 	/* Starting what runs changes nothing. */
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 100001, 0, 0) == 0);
 	free(p);
 
-	/* Outliving every step is reported once; its end still comes as a stop. */
-	p = make_laddered(RESTART_NO);
+	/* A hung program asked to stop stays stopped: no restart policy after its end. */
+	p = make_laddered(RESTART_ALWAYS);
+	p->ready_mode = READY_NOTIFY;
 	run_at(p, 0, 42);
-	program_step(p, PROGRAM_EV_HALT, 0, 0, 0);
-	program_step(p, PROGRAM_EV_TICK, 1000, 0, 0);
-	fail_unless(program_step(p, PROGRAM_EV_TICK, 3000, 0, 0) == PROGRAM_ACT_OUTLIVED);
-	fail_unless(program_deadline(p) == -1 && p->state == PROGRAM_STOPPING);
-	fail_unless(program_step(p, PROGRAM_EV_EXIT, 5000, 0, KILLED(SIGKILL)) ==
-		    PROGRAM_ACT_STOPPED);
+	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 5, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_HALT, 6, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 7, 0, KILLED(SIGTERM)) == PROGRAM_ACT_STOPPED);
+	fail_unless(p->state == PROGRAM_STOPPED && p->history.nrestarts == 0);
 	free(p);
 
 	/* Waiting or in back-off: stopped at once, the booked restart gone. */
@@ -330,18 +483,18 @@ static void test_restart_on_request(void)
 	struct program *p = make_laddered(RESTART_NO);
 
 	run_at(p, 0, 50);
-	fail_unless(program_step(p, PROGRAM_EV_RESTART, 10, 0, 0) == PROGRAM_ACT_SIGNAL);
-	fail_unless(p->request == PROGRAM_REQ_RESTART);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 10, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->request == PROGRAM_REQ_RESTART && p->state == PROGRAM_KILLING);
 	/* Its end starts it again at once, even with restart = no, and is not counted. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 20, 0, KILLED(SIGTERM)) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING && p->request == PROGRAM_REQ_NONE);
+	fail_unless(p->state == PROGRAM_STARTING && p->request == PROGRAM_REQ_NONE);
 	fail_unless(program_deadline(p) == -1 && p->history.nrestarts == 0);
 	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 21, 51, 0) == PROGRAM_ACT_UP);
 	fail_unless(p->pid == 51);
 	/* Ended for good (restart = no): a restart request starts it. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 30, 0, EXITED(4)) == PROGRAM_ACT_ENDED);
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 31, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING);
+	fail_unless(p->state == PROGRAM_STARTING);
 	program_step(p, PROGRAM_EV_SPAWNED, 31, 52, 0);
 	/* A stop then a start while it stops: a restart; then a stop again: a stop. */
 	program_step(p, PROGRAM_EV_HALT, 40, 0, 0);
@@ -355,6 +508,7 @@ static void test_restart_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_STOP, 44, 0, 0) == 0);
 	fail_unless(p->request == PROGRAM_REQ_NONE && program_deadline(p) == -1);
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 45, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_RUN, 45, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 46, 0, KILLED(SIGTERM)) == PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED);
 	free(p);
@@ -365,7 +519,7 @@ static void test_restart_on_request(void)
 	program_step(p, PROGRAM_EV_EXIT, 5, 0, EXITED(1));
 	fail_unless(p->state == PROGRAM_BACKOFF && p->history.nrestarts == 1);
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 6, 0, 0) == PROGRAM_ACT_SPAWN);
-	fail_unless(p->state == PROGRAM_RUNNING && program_deadline(p) == -1);
+	fail_unless(p->state == PROGRAM_STARTING && program_deadline(p) == -1);
 	fail_unless(p->history.nrestarts == 1);
 	free(p);
 
@@ -381,6 +535,12 @@ static void test_restart_on_request(void)
 
 int main(void)
 {
+	test_ready_notify();
+	test_ready_timeout();
+	test_watchdog();
+	test_oneshot_ready();
+	test_hung_ladder_ends_in_sigkill();
+	test_trigger();
 	test_longrun_without_restart();
 	test_backoff_doubles_and_gives_up();
 	test_window_forgets_old_restarts();

@@ -115,7 +115,8 @@ static void test_bind(void)
 	rundir_close(&rd);
 
 	/* Far past sun_path's 108 bytes. */
-	snprintf(deep, sizeof(deep), "%s/", top);
+	strlcpy(deep, top, sizeof(deep));
+	strlcat(deep, "/", sizeof(deep));
 	for (i = 0; i < 6; i++)
 		strlcat(deep, "a-long-directory-name-for-a-socket/", sizeof(deep));
 	strlcat(deep, "run", sizeof(deep));

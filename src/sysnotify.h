@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pid1 as a service of systemd (Type=notify): it tells its own NOTIFY_SOCKET when it is
+ * ready, what it is doing, when it stops, and pets systemd's watchdog.
+ */
+#ifndef PID1_SYSNOTIFY_H
+#define PID1_SYSNOTIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Takes NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID out of pid1's environment, so that no
+ * program speaks to systemd in pid1's name. With pass_through, leaves them alone for the
+ * one program instead, and sends nothing itself.
+ */
+void sysnotify_init(bool pass_through);
+
+/* Whether pid1 has a service manager to tell. */
+bool sysnotify_active(void);
+
+/* Sends one message (lines of KEY=VALUE); never blocks, a failure is logged at debug. */
+void sysnotify_send(const char *msg);
+
+/* When the watchdog must next be petted, or -1 when it need not be. */
+int64_t sysnotify_deadline(void);
+
+/* Pets the watchdog when it is due at now. */
+void sysnotify_tick(int64_t now);
+
+void sysnotify_close(void);
+
+#endif

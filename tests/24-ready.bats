@@ -1,0 +1,502 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Readiness and watchdogs: ready = notify and fd:N holding back what comes after, the
+# ready-timeout, the watchdog, forged and hostile notify messages, the ready file, and pid1
+# speaking sd_notify to a service manager of its own. pid1 runs as the real PID 1 of a fresh
+# PID namespace; orders are read off pid1's log, never timed.
+# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $status
+
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+setup() {
+	unset PID1_CONFIG NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID
+	S=$BATS_TEST_TMPDIR
+	H=$PID1_HELPERS
+	CONF=$S/pid1.conf
+	# Programs running as nobody read the helpers and the test's files.
+	chmod 755 "$S"
+}
+
+# A listener standing in for systemd is stopped whatever the test's end.
+teardown() {
+	if [ -n "${LISTENER:-}" ]; then
+		kill "$LISTENER" 2>/dev/null || true
+	fi
+}
+
+# write_conf: the config file for this test, from stdin; -n must accept it.
+write_conf() {
+	cat >"$CONF"
+	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
+		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
+	fi
+}
+
+log_has() {
+	grep -qF -- "$1" "$S/err"
+}
+
+# line_in_log TEXT: the number of the first line of pid1's log that has TEXT.
+line_in_log() {
+	grep -nF -- "$1" "$S/err" | head -n 1 | cut -d: -f1
+}
+
+# assert_before A B: pid1's log has A, then B, in that order.
+assert_before() {
+	local a b
+	a=$(line_in_log "$1")
+	b=$(line_in_log "$2")
+	[ -n "$a" ] || fail "not in the log: $1"
+	[ -n "$b" ] || fail "not in the log: $2"
+	[ "$a" -lt "$b" ] || fail "'$1' (line $a) is not before '$2' (line $b)"
+}
+
+# lines_at_least FILE N: FILE exists and has N lines or more.
+lines_at_least() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# matches_at_least FILE REGEX N: N lines of FILE or more match REGEX.
+matches_at_least() {
+	[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ]
+}
+
+@test "a program that becomes ready late holds back what comes after it (ready = notify)" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "sleep 1; exec $H/sdnotify 'READY=1\nSTATUS=accepting' sleep 100" }
+			ready = notify
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -f "$S/app" ]
+	assert_before "db[" "ready after"
+	assert_before "ready after" "app["
+	log_has "db: status: accepting"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "ready = fd:N: a newline on fd N is readiness, and fd N is a pipe" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "readlink /proc/self/fd/5 >$S/fd5; sleep 1; echo >&5; exec 5>&-; exec sleep 100" }
+			ready = fd:5
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -f "$S/app" ]
+	assert_before "db[" "db[2] ready after"
+	assert_before "ready after" "app["
+	grep -q '^pipe:' "$S/fd5"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "ready-timeout: a program never ready is a failed start; what comes after never starts" {
+	write_conf <<-EOF
+		program db {
+			command = { "sleep", "100" }
+			ready = notify
+			ready-timeout = 500ms
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+		program bystander {
+			command = { "sleep", "100" }
+		}
+	EOF
+	run -130 pid1_run -c "$CONF"
+	echo "$output" >"$S/err"
+	log_has "db[2] not ready within its ready-timeout of 500ms: stopping it"
+	log_has "start-up failed: db was not ready in time"
+	log_has "exiting with code 130 (the exit code of db)"
+	[ ! -e "$S/app" ]
+}
+
+@test "ready-timeout with a restart policy: the hung program is stopped and restarted" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo run >>$S/runs; exec sleep 100" }
+			ready = fd:3
+			ready-timeout = 300ms
+			restart = on-failure
+		}
+		restart { delay = 100ms }
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until lines_at_least "$S/runs" 3
+	log_has "not ready within its ready-timeout of 300ms: stopping it"
+	log_has "restarting db in"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "a hung program that ignores its stop signal gets the ladder's next step after the grace" {
+	write_conf <<-EOF
+		program db {
+			command = { "$H/stubborn", "TERM" }
+			essential = true
+			ready = notify
+			ready-timeout = 200ms
+		}
+		shutdown {
+			step SIGTERM { grace = 300ms }
+			step SIGKILL { grace = 1s }
+		}
+	EOF
+	run -137 pid1_run -v -c "$CONF"
+	echo "$output" >"$S/err"
+	assert_before "not ready within its ready-timeout" "db[2] still running 300ms after step 1 of its ladder: SIGKILL"
+}
+
+@test "watchdog: a program that stops petting it is hung, stopped and restarted" {
+	# Ready at once, one sign of life, then silence.
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo run >>$S/runs; exec $H/sdnotify READY=1 $H/sdnotify WATCHDOG=1 sleep 100" }
+			ready = notify
+			watchdog = 400ms
+			restart = always
+		}
+		restart { delay = 100ms }
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until lines_at_least "$S/runs" 2
+	log_has "db[2] hung: no sign of life within its watchdog of 400ms: stopping it"
+	assert_before "db[2] ready after" "db[2] hung"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "WATCHDOG=trigger: the program is hung at once, without a watchdog key" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo run >>$S/runs; exec $H/sdnotify READY=1 sh -c 'while [ ! -e $S/trigger ]; do sleep 0.05; done; rm $S/trigger; exec $H/sdnotify WATCHDOG=trigger sleep 100'" }
+			ready = notify
+			restart = always
+		}
+		restart { delay = 100ms }
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until log_has "db[2] ready after"
+	touch "$S/trigger"
+	wait_until lines_at_least "$S/runs" 2
+	assert_before "db[2] hung, as it said (WATCHDOG=trigger): stopping it" "restarting db"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "the watchdog's period reaches the program as WATCHDOG_USEC, and a newline on fd N pets it" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$WATCHDOG_USEC \$NOTIFY_SOCKET >$S/env; while :; do echo >&4; sleep 0.1; done" }
+			ready = fd:4
+			watchdog = 500ms
+		}
+		program n {
+			command = { "sh", "-c", "echo \$WATCHDOG_USEC \$WATCHDOG_PID \$\$ \$NOTIFY_SOCKET >$S/env2; exec sleep 100" }
+			ready = notify
+			watchdog = 2s
+			ready-timeout = 10s
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -s "$S/env2" ]
+	# Petted by newlines: no hang in three periods.
+	sleep 1.5
+	run ! log_has "hung"
+	# fd:N gets no socket; notify gets pid1's, abstract, and its own pid as WATCHDOG_PID.
+	[ "$(cat "$S/env")" = "" ]
+	read -r usec wpid self sock <"$S/env2"
+	[ "$usec" = 2000000 ] && [ "$wpid" = "$self" ]
+	[[ "$sock" == @* ]]
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "a forged READY=1 from another process, as root or as nobody, is ignored" {
+	# Somewhere nobody can reach: the test's own directory is root's alone.
+	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
+	chmod 1777 "$P"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $S/forged ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100" }
+			ready = notify
+		}
+		program forger {
+			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo >$P/sent.root; exec sleep 100" }
+		}
+		program forger2 {
+			command = { "sh", "-c", "while [ ! -s $P/addr ]; do sleep 0.05; done; $H/sdnotify -a \$(cat $P/addr) READY=1 && echo >$P/sent.nobody; exec sleep 100" }
+			user = nobody
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -v -c "$CONF"
+	wait_until [ -f "$P/sent.root" ] && wait_until [ -f "$P/sent.nobody" ]
+	wait_until matches_at_least "$S/err" 'no program with ready = notify sent it' 2
+	[ ! -e "$S/app" ]
+	# A forger outside the namespace, too: its pid is not even visible to pid1.
+	"$H/sdnotify" -a "$(cat "$P/addr")" READY=1
+	wait_until matches_at_least "$S/err" 'from pid 0 .*no program with ready = notify' 1
+	[ ! -e "$S/app" ]
+	touch "$S/forged"
+	wait_until [ -f "$S/app" ]
+	assert_before "no program with ready = notify sent it" "db[2] ready after"
+	send_to_pid1 TERM
+	pid1_wait
+	rm -rf "$P"
+	[ "$status" -eq 0 ]
+}
+
+@test "a flood of forged messages neither holds pid1 nor keeps the real READY=1 out" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$S/addr; while [ ! -e $S/flooded ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100" }
+			ready = notify
+		}
+		program flood {
+			command = { "sh", "-c", "while [ ! -s $S/addr ]; do sleep 0.05; done; $H/sdnotify -c 20000 -a \$(cat $S/addr) 'READY=1\nWATCHDOG=1' & sleep 0.5; touch $S/flooded; wait; echo >$S/done; exec sleep 100" }
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -f "$S/done" ]
+	wait_until [ -f "$S/app" ]
+	# Still answering: a signal is acted on at once.
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "oversized, binary and fd-carrying datagrams are dropped whole, and passed fds closed" {
+	: >"$S/marker"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "exec $H/sdnotify -n 5000 $H/sdnotify -z $H/sdnotify -f $S/marker READY=1 sh -c 'echo >$S/sent; exec sleep 100'" }
+			ready = notify
+		}
+	EOF
+	pid1_start -v -v -c "$CONF"
+	wait_until [ -f "$S/sent" ]
+	wait_until log_has "a datagram of 5000 bytes dropped"
+	log_has "notify: a message from db dropped: not text"
+	run ! log_has "ready after"
+	# The passed fds were closed: pid1 holds nothing open on the marker.
+	run ! sh -c "ls -l /proc/$PID1_PID/fd | grep -F '$S/marker'"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "a STATUS= line is escaped and cut before it reaches the log" {
+	cat >"$S/status.sh" <<-EOF
+		#!/bin/sh
+		exec $H/sdnotify "\$(printf 'STATUS=\\033[2J%0300d' 0)" sleep 100
+	EOF
+	chmod +x "$S/status.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "$S/status.sh" }
+			ready = notify
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until log_has 'db: status: \033[2J0000'
+	# No raw escape byte, and at most 127 bytes of status.
+	run ! grep -q $'\033' "$S/err"
+	local status_text
+	status_text=$(grep -F 'db: status: ' "$S/err" | sed 's/.*db: status: //')
+	[ "${#status_text}" -le 127 ]
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "the ready file exists exactly while every essential program is ready" {
+	mkdir -m 755 "$S/run"
+	# A link planted at the name beforehand is removed, never followed.
+	echo keep >"$S/victim"
+	ln -s "$S/victim" "$S/run/ready"
+	write_conf <<-EOF
+		ready-file = $S/run/ready
+		program db {
+			command = { "sh", "-c", "while [ ! -e $S/go ]; do sleep 0.05; done; rm $S/go; exec $H/sdnotify READY=1 sh -c 'while [ ! -e $S/quit ] && [ ! -e $S/stopping ]; do sleep 0.05; done; rm -f $S/quit; [ ! -e $S/stopping ] || exec $H/sdnotify STOPPING=1 sleep 100'" }
+			ready = notify
+			essential = true
+			restart = always
+		}
+		program other {
+			command = { "sleep", "100" }
+		}
+		restart { delay = 100ms }
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ ! -L "$S/run/ready" ]
+	[ ! -e "$S/run/ready" ]
+	[ "$(cat "$S/victim")" = keep ]
+	touch "$S/go"
+	wait_until [ -f "$S/run/ready" ] || { cat "$S/err"; ls -la "$S/run"; false; }
+	[ ! -L "$S/run/ready" ]
+	# Readiness lost: db ends (and is restarted, not ready yet).
+	touch "$S/quit"
+	wait_until [ ! -e "$S/run/ready" ]
+	touch "$S/go"
+	wait_until [ -f "$S/run/ready" ]
+	# Lost again when db says it is stopping, before it ends.
+	touch "$S/stopping"
+	wait_until [ ! -e "$S/run/ready" ] || { cat "$S/err"; ls -la "$S/run"; false; }
+	send_to_pid1 TERM
+	pid1_wait
+	[ ! -e "$S/run/ready" ]
+	[ "$(cat "$S/victim")" = keep ]
+}
+
+@test "a ready file in a directory others may write to is refused before anything starts" {
+	mkdir -m 777 "$S/open"
+	mkdir -m 1777 "$S/sticky"
+	for dir in open sticky; do
+		write_conf <<-EOF
+			ready-file = $S/$dir/ready
+			program db {
+				command = { "sh", "-c", "echo started >$S/db" }
+			}
+		EOF
+		run -2 pid1_run -c "$CONF"
+		[[ "$output" == *"cannot use ready-file $S/$dir/ready: its directory is writable by others"* ]]
+		[ ! -e "$S/db" ]
+	done
+}
+
+@test "a ready file's missing directory is created, pid1's alone, even inside one others may write to" {
+	mkdir -m 1777 "$S/scratch"
+	write_conf <<-EOF
+		ready-file = $S/scratch/pid1/ready
+	EOF
+	pid1_start -c "$CONF" -- sleep 100
+	wait_until [ -f "$S/scratch/pid1/ready" ]
+	[ $((0$(stat -c %a "$S/scratch/pid1") & 022)) -eq 0 ]
+	send_to_pid1 TERM
+	pid1_wait
+	[ ! -e "$S/scratch/pid1/ready" ]
+}
+
+@test "under a service manager pid1 sends READY=1, STATUS=, WATCHDOG=1 and STOPPING=1" {
+	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
+	LISTENER=$!
+	wait_until [ -S "$S/sd.sock" ]
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "sleep 0.5; echo \"[\$NOTIFY_SOCKET]\" >$S/dbenv; exec $H/sdnotify READY=1 sleep 100" }
+			ready = notify
+			essential = true
+		}
+		program app {
+			command = { "sh", "-c", "echo \"[\$NOTIFY_SOCKET][\$WATCHDOG_USEC]\" >$S/appenv; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	NOTIFY_SOCKET=$S/sd.sock WATCHDOG_USEC=400000 pid1_start -c "$CONF"
+	wait_until grep -q '^READY=1|STATUS=1 of 1 essential programs ready$' "$S/sd"
+	grep -q '^STATUS=0 of 1 essential programs ready; not ready: db$' "$S/sd"
+	# Half the period: a few pets within a second.
+	wait_until matches_at_least "$S/sd" '^WATCHDOG=1$' 3
+	send_to_pid1 TERM
+	pid1_wait
+	# The listener may still be printing what pid1 sent last.
+	wait_until grep -q '^STOPPING=1|STATUS=stopping$' "$S/sd"
+	kill "$LISTENER"
+	assert_before_in "$S/sd" "READY=1" "STOPPING=1"
+	# The programs never see pid1's own socket: app none, db pid1's.
+	[ "$(cat "$S/appenv")" = "[][]" ]
+	[[ "$(cat "$S/dbenv")" == "[@"* ]]
+}
+
+# assert_before_in FILE A B: FILE has a line with A before one with B.
+assert_before_in() {
+	local a b
+	a=$(grep -nF -- "$2" "$1" | head -n 1 | cut -d: -f1)
+	b=$(grep -nF -- "$3" "$1" | head -n 1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+
+@test "one program and no readiness key: an inherited NOTIFY_SOCKET passes through, as before" {
+	NOTIFY_SOCKET=/run/elsewhere run -0 pid1_run sh -c 'echo "[$NOTIFY_SOCKET]"'
+	[ "$output" = "[/run/elsewhere]" ]
+}
+
+@test "readiness without a watchdog adds no wake-ups" {
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "exec $H/sdnotify READY=1 sh -c 'echo >$S/ready; exec sleep 100'" }
+			ready = notify
+		}
+	EOF
+	pid1_start -c "$CONF"
+	wait_until [ -f "$S/ready" ]
+	sleep 0.3
+	local before after
+	before=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	sleep 2
+	after=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	[ $((after - before)) -le 2 ]
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "--sd-notify: with one command pid1 tells NOTIFY_SOCKET itself, and the command gets none" {
+	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
+	LISTENER=$!
+	wait_until [ -S "$S/sd.sock" ]
+	NOTIFY_SOCKET=$S/sd.sock pid1_start --sd-notify -- sh -c "echo \"[\$NOTIFY_SOCKET]\" >$S/env; exec sleep 100"
+	wait_until grep -q '^READY=1|STATUS=1 of 1 essential programs ready$' "$S/sd"
+	wait_until [ -s "$S/env" ]
+	[ "$(cat "$S/env")" = "[]" ]
+	send_to_pid1 TERM
+	pid1_wait
+	wait_until grep -q '^STOPPING=1' "$S/sd"
+	kill "$LISTENER"
+}
+
+@test "MAINPID= from the program lets a daemon that forked away to pid1 say READY=1" {
+	# The daemon's parent exits at once, so the daemon is pid1's child, outside db's tree.
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "sh -c 'sh -c \"while [ ! -e $S/go ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100\" & echo \$! >$S/daemon'; while [ ! -s $S/daemon ]; do sleep 0.05; done; exec $H/sdnotify MAINPID=\$(cat $S/daemon) sleep 100" }
+			ready = notify
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -s "$S/daemon" ]
+	wait_until log_has "db: main pid $(cat "$S/daemon")"
+	touch "$S/go"
+	wait_until [ -f "$S/app" ]
+	assert_before "db: main pid" "db[2] ready after"
+	send_to_pid1 TERM
+	pid1_wait
+}
