@@ -6,11 +6,12 @@
  * The caught signals stay blocked except inside ppoll(), so handlers run at that one point:
  * a burst of one standard signal that arrives while pid1 works is merged by the kernel into
  * one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a handler
- * run, a pipe byte and a forward each. ppoll() lets one handler run per call; the signals
- * pending behind it are taken with a zero-timeout sigtimedwait, in the kernel's delivery
- * order, so a burst costs one trip round the loop, not one per signal. (A handler mask that
- * let the other caught signals in would run their handlers nested, the last first: the batch
- * would come out reversed, and measured no cheaper.)
+ * run, a pipe byte and a forward each. ppoll() lets one handler run per call, so before it
+ * sleeps again the loop takes what is pending with a zero-timeout sigtimedwait, in the
+ * kernel's delivery order: a burst costs one more trip round the loop, not one per signal,
+ * and in a storm pid1 forwards from sigtimedwait without a handler or pipe byte each. (A
+ * handler mask that let the other caught signals in would run their handlers nested, the
+ * last first: the batch would come out reversed, and it measured no cheaper.)
  * Other modules register their fds as sources, each with its handler, and the loop sleeps
  * on them all in the same ppoll(), until one deadline: the earliest the caller needs.
  * The pipe's fds, the overflow flags and the source table are the only mutable globals:
@@ -39,6 +40,7 @@ static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
 static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
 static uint64_t caught_bits; /* bit N-1: signal N has on_signal, hidden ones included */
+static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
 
 /* The fds other modules registered, polled beside the pipe; fixed, so nothing allocates. */
 struct source {
@@ -276,9 +278,9 @@ int loop_init(struct signal_setup *setup)
  * Takes the caught signals that are pending now, with no handler run, pipe byte or ppoll()
  * each: ppoll() lets one handler run per call, so a burst of different signals would cost a
  * trip round the loop apiece. The kernel hands them over in the order it would have
- * delivered them (lowest number first, queued real-time ones in the order they came), and
- * they go after those the handler already wrote. The raw call takes the signals the C
- * library hides from sigset_t; an all-zero timespec reads the same in every time_t layout.
+ * delivered them (lowest number first, queued real-time ones in the order they came). The
+ * raw call takes the signals the C library hides from sigset_t; an all-zero timespec reads
+ * the same in every time_t layout.
  */
 static size_t drain_pending(int *sigs, size_t n, size_t have)
 {
@@ -385,28 +387,42 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	struct pollfd pfds[1 + LOOP_MAX_SOURCES];
 	struct timespec ts, *tsp = NULL;
 	int timeout_ms = deadline_ms < 0 ? -1 : loop_timeout_until(deadline_ms);
-	size_t i, have, npfds = 1 + nsources;
+	const sigset_t *mask = &wait_mask;
+	size_t i, have = 0, npfds = 1 + nsources;
 	int ready;
 
+	/*
+	 * Signals that came while pid1 worked wait in the kernel: taken first, with no sleep,
+	 * handler or pipe byte. Not while the pipe holds bytes that came before them.
+	 */
+	if (!pipe_behind && !overflowed)
+		have = drain_pending(sigs, n, 0);
+	if (have > 0 && nsources == 0)
+		return have;
 	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
 	for (i = 0; i < nsources; i++)
 		pfds[1 + i] = (struct pollfd){.fd = sources[i].fd, .events = sources[i].events};
-	if (overflowed)
+	if (overflowed || have > 0)
 		timeout_ms = 0;
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
+	/* With signals in hand, the sources are only looked at: a storm cannot starve them. */
+	if (have > 0)
+		mask = NULL;
 	/* EINTR is the usual way out: a handler ran. Its byte is in the pipe. */
-	ready = ppoll(pfds, npfds, tsp, &wait_mask);
+	ready = ppoll(pfds, npfds, tsp, mask);
 	if (ready < 0 && errno != EINTR)
-		return 0;
+		return have;
 	if (ready > 0)
 		run_sources(pfds, npfds);
+	if (have > 0)
+		return have;
 	have = take_overflow(sigs, n, drain_pipe(sigs, n));
-	/* A handler ran: others may be pending behind it. */
-	return ready < 0 ? drain_pending(sigs, n, have) : have;
+	pipe_behind = have == n;
+	return have;
 }
 
 int64_t loop_now_ms(void)
