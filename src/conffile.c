@@ -18,6 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <vis.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "conffile.h"
 
@@ -193,14 +196,32 @@ fail:
 	return NULL;
 }
 
-/* Sixteen bytes, compared all at once where the CPU can (SSE2, NEON); GCC and clang both. */
-typedef unsigned char bytes16 __attribute__((vector_size(16)));
-
 /*
  * The length of the rest of the line at s, up to its '\n' or the first NUL byte, sixteen
  * bytes at a time: a commented config file is mostly comments, and this is where reading it
  * goes. s lies in a buffer that ends in CONF_PAD zero bytes.
  */
+#if defined(__SSE2__)
+static size_t line_rest(const char *s)
+{
+	const __m128i newlines = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	size_t i;
+	int hit;
+
+	for (i = 0;; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+
+		/* One bit per byte that is a newline or a NUL, the lowest address lowest. */
+		hit = _mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, newlines), _mm_cmpeq_epi8(v, zero)));
+		if (hit != 0)
+			return i + (size_t)__builtin_ctz((unsigned)hit);
+	}
+}
+#else
+/* Sixteen bytes compared at once where the CPU can (NEON); GCC and clang both. */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+
 static size_t line_rest(const char *s)
 {
 	const bytes16 newlines = {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
@@ -228,6 +249,7 @@ static size_t line_rest(const char *s)
 	return i + (size_t)__builtin_clzll(half[0]) / 8;
 #endif
 }
+#endif
 
 /* The line number of p in buf. */
 static int line_of(const char *buf, const char *p)
@@ -300,23 +322,10 @@ static ssize_t strip_comments(char *buf, size_t len, int *line, bool *blank)
 	int lineno = 1;
 
 	while (r < len) {
-		bool slash;
+		bool slash = !in_word && buf[r] == '/' && r + 1 < len;
 
-		/* Most bytes outside comments are blanks and newlines: the short way. */
-		if (buf[r] == '\n' || buf[r] == ' ' || buf[r] == '\t') {
-			lineno += buf[r] == '\n';
-			buf[w++] = buf[r++];
-			in_word = false;
-			continue;
-		}
-		slash = !in_word && buf[r] == '/' && r + 1 < len;
-		end = r + 1;
-		if (buf[r] == '"' || buf[r] == '\'') {
-			end = string_end(buf, len, r);
-		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
-			   (close = memchr(buf + r, '}', len - r)) != NULL) {
-			end = (size_t)(close - buf) + 1; /* ${NAME} */
-		} else if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
+		/* A commented file is mostly comments, and newlines and blanks: those first. */
+		if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
 			r += line_rest(buf + r);
 			if (r < len && buf[r] == '\0') {
 				/* A NUL byte: kept for the caller to find, and the rest dropped. */
@@ -325,6 +334,19 @@ static ssize_t strip_comments(char *buf, size_t len, int *line, bool *blank)
 			}
 			in_word = false;
 			continue;
+		}
+		if (buf[r] == '\n' || buf[r] == ' ' || buf[r] == '\t') {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r++];
+			in_word = false;
+			continue;
+		}
+		end = r + 1;
+		if (buf[r] == '"' || buf[r] == '\'') {
+			end = string_end(buf, len, r);
+		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
+			   (close = memchr(buf + r, '}', len - r)) != NULL) {
+			end = (size_t)(close - buf) + 1; /* ${NAME} */
 		} else if (slash && buf[r + 1] == '*') {
 			close = memmem(buf + r + 2, len - r - 2, "*/", 2);
 			if (close == NULL) {

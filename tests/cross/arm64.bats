@@ -43,3 +43,18 @@ setup() {
 			i=$((i + 1)); [ "$i" -lt 400 ] || exit 1; sleep 0.05
 		done' sh "$BATS_TEST_TMPDIR/orphan"
 }
+
+@test "arm64: the shipped config is the defaults; a NUL byte in a comment is refused on its line" {
+	local conf=$BATS_TEST_TMPDIR/pid1.conf want
+	: >"$conf"
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	want=$($PID1_WRAPPER "$PID1" -n -c "$conf" | grep -v '^#')
+	# shellcheck disable=SC2086
+	run -0 $PID1_WRAPPER "$PID1" -n -c "$PID1_SRCDIR/etc/pid1.conf"
+	assert_equal "$(grep -v '^#' <<<"$output")" "$want"
+	# The comment reader's sixteen bytes at a time, on this CPU.
+	printf '# one\n# %*s\0\n' 21 "" >"$conf"
+	# shellcheck disable=SC2086
+	run -2 --separate-stderr $PID1_WRAPPER "$PID1" -n -c "$conf"
+	assert_equal "$stderr" "pid1: $conf:2: NUL byte: not a text file"
+}
