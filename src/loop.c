@@ -154,34 +154,53 @@ void loop_block_all(struct signal_setup *setup)
 }
 
 /*
- * Installs on_signal for the hidden signals with the flags, mask and return trampoline the C
+ * The kernel's sigaction for on_signal, with the flags, mask and return trampoline the C
  * library gives its own handlers: read back from the kernel after a sigaction() for model
  * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
  * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
- * held since start-up would then meet its default action, not pid1's handler.
+ * held since start-up would then meet its default action, not pid1's handler. Every handler
+ * is then installed with the raw call: one system call each, not the C library's wrapper.
  */
-static void catch_hidden(struct signal_setup *setup, int model)
+static int handler_action(int model, struct raw_sigaction *sa)
+{
+	struct sigaction keep;
+
+	if (sigaction(model, NULL, &keep) < 0)
+		return -1;
+	keep.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&keep.sa_mask);
+	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, sa) < 0)
+		return -1;
+	sa->action = on_signal;
+	return 0;
+}
+
+/* Installs sa for signo; *ignored tells whether signo was ignored. */
+static bool catch_raw(int signo, const struct raw_sigaction *sa, bool *ignored)
+{
+	struct raw_sigaction old = {0};
+
+	if (raw_sigaction(signo, sa, &old) < 0)
+		return false;
+	*ignored = old.handler == SIG_IGN;
+	return true;
+}
+
+/* on_signal for the hidden signals too, which sigset_t and sigaction() cannot name. */
+static void catch_hidden(struct signal_setup *setup, const struct raw_sigaction *sa)
 {
 	uint64_t hidden = hidden_signals();
-	struct raw_sigaction sa, old;
-	struct sigaction keep;
+	bool ignored;
 	int signo;
 
 	setup->hidden_caught = setup->hidden_ignored = 0;
-	if (hidden == 0 || sigaction(model, NULL, &keep) < 0)
-		return;
-	keep.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&keep.sa_mask);
-	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, &sa) < 0)
-		return;
-	sa.action = on_signal;
 	for (signo = SIGNAME_RTMIN; signo <= 64; signo++) {
 		uint64_t bit = UINT64_C(1) << (signo - 1);
 
-		if (!(hidden & bit) || raw_sigaction(signo, &sa, &old) < 0)
+		if (!(hidden & bit) || !catch_raw(signo, sa, &ignored))
 			continue;
 		setup->hidden_caught |= bit;
-		if (old.handler == SIG_IGN)
+		if (ignored)
 			setup->hidden_ignored |= bit;
 	}
 }
@@ -228,8 +247,9 @@ void loop_restore_mask(const struct signal_setup *setup)
 
 int loop_init(struct signal_setup *setup)
 {
-	struct sigaction sa, old;
+	struct raw_sigaction sa;
 	int fds[2], signo;
+	bool ignored;
 
 	self = getpid();
 	/* sigfillset leaves out the real-time signals the C library keeps for its threads. */
@@ -242,28 +262,25 @@ int loop_init(struct signal_setup *setup)
 		return -1;
 	pipe_rd = fds[0];
 	pipe_wr = fds[1];
-	catch_hidden(setup, SIGTERM);
+	if (handler_action(SIGTERM, &sa) < 0)
+		return -1;
+	catch_hidden(setup, &sa);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
 	sigemptyset(&setup->start_ignored);
 	wait_mask = setup->start_mask;
-	for (signo = 1; signo < NSIG; signo++) {
-		if (!catchable(signo))
+	for (signo = 1; signo < NSIG && signo <= 64; signo++) {
+		if (!sigismember(&setup->caught, signo))
 			continue;
-		if (sigaction(signo, &sa, &old) < 0) {
+		if (!catch_raw(signo, &sa, &ignored)) {
 			sigdelset(&setup->caught, signo);
 			continue;
 		}
 		sigdelset(&wait_mask, signo);
-		if (signo <= 64)
-			caught_bits |= UINT64_C(1) << (signo - 1);
-		if (old.sa_handler == SIG_IGN)
+		caught_bits |= UINT64_C(1) << (signo - 1);
+		if (ignored)
 			sigaddset(&setup->start_ignored, signo);
 	}
-	/* Blocked again outside ppoll() (musl unblocked them), which lets them through. */
+	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
 	if (setup->hidden_caught != 0)
 		raw_sigmask(SIG_BLOCK, setup->hidden_caught, NULL);
 	caught_bits |= setup->hidden_caught;
