@@ -16,10 +16,18 @@ cppcheck shellcheck rsyslog busybox-static runc tini dumb-init catatonit docker.
 systemd bsdutils xz-utils binutils manpages manpages-dev passwd file lld
 git debhelper dh-autoreconf lintian strace mmdebstrap
 musl-tools dpkg-dev autopoint flex libtool"
+# The arm64 static build: Debian's cross compiler and arm64 musl, run under qemu-user.
+ARM64_PACKAGES="gcc-aarch64-linux-gnu musl-dev:arm64 qemu-user-static"
 
 install_packages() {
 	missing=
-	for p in $PACKAGES; do
+	packages=$PACKAGES
+	if [ "$(dpkg --print-architecture)" = arm64 ]; then
+		packages="$packages musl-dev"
+	else
+		packages="$packages $ARM64_PACKAGES"
+	fi
+	for p in $packages; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -29,6 +37,9 @@ install_packages() {
 		exit 1
 	fi
 	echo "quickstart: installing$missing"
+	case $missing in
+	*:arm64*) dpkg --add-architecture arm64 ;;
+	esac
 	apt-get update -q
 	# shellcheck disable=SC2086 # one word per package
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

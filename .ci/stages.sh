@@ -86,6 +86,22 @@ musl_suite() (
 stage "musl libraries (cached in /var/cache/pid1-musl)" sh scripts/musl-deps.sh
 stage "static build with musl" configure_in build-musl --enable-static-binary=musl --enable-werror
 stage "test suite (musl static)" musl_suite
+# The same static musl build for arm64, cross-compiled with Debian's arm64 musl-dev, and its
+# smoke test as PID 1 of a PID namespace: under qemu-user where the machine is not arm64.
+arm64_smoke() (
+	wrapper=
+	[ "$(uname -m)" = aarch64 ] || wrapper=qemu-aarch64-static
+	PID1="$PWD/build-arm64/src/pid1" PID1_WRAPPER=$wrapper bats tests/cross/arm64.bats
+)
+if [ "$(uname -m)" = aarch64 ]; then
+	arm64_host=
+else
+	arm64_host=--host=aarch64-linux-musl
+fi
+stage "musl libraries for arm64" sh scripts/musl-deps.sh $arm64_host
+stage "static build with musl for arm64" configure_in build-arm64 $arm64_host \
+	--enable-static-binary=musl --enable-werror
+stage "arm64 smoke test" arm64_smoke
 # shellcheck disable=SC2016 # expanded by the inner shell
 stage "build with clang, -Werror, unit tests" sh -c \
 	'rm -rf build-clang && mkdir build-clang && cd build-clang && ../configure -q CC=clang --enable-werror && make -j2 >/dev/null && make check TESTS="$(cd .. && ls tests/unit/test-*.c | sed "s/\.c\$//" | tr "\n" " ")"'
@@ -94,7 +110,8 @@ stage "test suite under ASan+UBSan" check_in build-asan TESTS="$OWN_TESTS"
 stage "format check" sh -c 'cd build-ci && make format-check'
 stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh \
 	scripts/musl-deps.sh
-stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats
+stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats \
+	tests/cross/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
 # shellcheck disable=SC2016 # expanded by the inner shell

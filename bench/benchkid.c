@@ -17,6 +17,8 @@
  *                           medians "up_us down_us"
  *   benchkid ready          writes a byte to fd 3, then waits for a signal to end it
  *   benchkid gate           writes a byte to fd 3, then exits once fd 4 reads end-of-file
+ *   benchkid count FILE     takes SIGUSR1 with sigwaitinfo and counts it; on SIGTERM writes
+ *                           the count to FILE and exits
  *
  * Built by bench/run with cc; it is not part of pid1 and not built by make.
  */
@@ -235,6 +237,26 @@ static int sink(void)
 	return 0;
 }
 
+static int count(const char *file)
+{
+	sigset_t set;
+	long n = 0;
+	FILE *f;
+	int signo;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	while ((signo = sigwaitinfo(&set, NULL)) != SIGTERM)
+		n += signo == SIGUSR1;
+	f = fopen(file, "w");
+	if (f == NULL)
+		return 1;
+	fprintf(f, "%ld\n", n);
+	return fclose(f) == 0 ? 0 : 1;
+}
+
 static int spawn(long n, char **argv)
 {
 	int64_t *v, t0;
@@ -373,6 +395,8 @@ int main(int argc, char **argv)
 		return reap(parse_count(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "sink") == 0)
 		return sink();
+	if (argc == 3 && strcmp(argv[1], "count") == 0)
+		return count(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
 		return spawn(parse_count(argv[2]), argv + 3);
 	if (argc >= 5 && strcmp(argv[1], "upall") == 0)
@@ -384,7 +408,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "flood") == 0)
 		return flood((pid_t)parse_count(argv[2]), parse_count(argv[3]),
 			     argc > 4 ? atoi(argv[4]) : SIGUSR1);
-	fprintf(stderr, "usage: benchkid rtt N [CPU] | reap N | sink | spawn N CMD... | "
-			"flood PID N [SIGNO] | upall R N CMD... | ready | gate\n");
+	fprintf(stderr, "usage: benchkid rtt N [CPU] | reap N | sink | count FILE | "
+			"spawn N CMD... | flood PID N [SIGNO] | upall R N CMD... | ready | gate\n");
 	return 2;
 }

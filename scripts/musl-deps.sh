@@ -6,13 +6,38 @@
 #   sh scripts/musl-deps.sh [PREFIX]       (default /var/cache/pid1-musl)
 #   ./configure --enable-static-binary=musl [--with-musl-prefix=PREFIX]
 #
+# or for another CPU, with Debian's cross compiler and that architecture's musl-dev
+# (arm64: dpkg --add-architecture arm64; apt-get install gcc-aarch64-linux-gnu musl-dev:arm64):
+#
+#   sh scripts/musl-deps.sh --host=aarch64-linux-musl [PREFIX]   (/var/cache/pid1-musl-HOST)
+#   ./configure --host=aarch64-linux-musl --enable-static-binary=musl
+#
 # The sources come through apt-get source and a temporary deb-src list (the machine's apt
 # state is not touched); apt checks each file against the signed Sources index, and the
 # upstream tarball is checked here too. A prefix built by the same script against the same
 # musl is reused without going to the network; remove it to pick up newer sources.
 # Needs: musl-tools dpkg-dev autoconf automake autopoint libtool flex pkg-config.
 set -eu
-prefix=${1:-/var/cache/pid1-musl}
+host=
+case ${1:-} in
+--host=*)
+	host=${1#--host=}
+	shift
+	;;
+esac
+if [ -n "$host" ]; then
+	prefix=${1:-/var/cache/pid1-musl-$host}
+	cc=$host-gcc
+	# Debian's name for the same CPU, whose kernel headers the cross compiler has.
+	gnu=${host%-musl}-gnu
+	kernel=/usr/$gnu/include
+	musl_pkg=musl-dev:$(dpkg-architecture -t "$gnu" -q DEB_HOST_ARCH 2>/dev/null)
+else
+	prefix=${1:-/var/cache/pid1-musl}
+	cc=musl-gcc
+	kernel=/usr/include
+	musl_pkg=musl-dev
+fi
 packages="libmd libbsd libconfuse"
 script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
@@ -21,13 +46,13 @@ die() {
 	exit 1
 }
 
-for tool in musl-gcc dpkg-source autoreconf autopoint libtoolize flex pkg-config sha256sum; do
+for tool in "$cc" dpkg-source autoreconf autopoint libtoolize flex pkg-config sha256sum; do
 	command -v "$tool" >/dev/null || die "$tool not found (see the Needs line in $script)"
 done
 
 # What the prefix is built from, apart from the source versions: this script and musl.
 recipe=$(sha256sum <"$script" | cut -d' ' -f1)
-recipe="$recipe musl $(dpkg-query -W -f='${Version}' musl-dev)"
+recipe="$recipe musl $(dpkg-query -W -f='${Version}' "$musl_pkg") ${host:-native}"
 if [ -f "$prefix/.stamp" ] && [ "$(head -n 1 "$prefix/.stamp")" = "$recipe" ]; then
 	echo "musl-deps: $prefix is up to date"
 	exit 0
@@ -80,11 +105,16 @@ done
 # musl-gcc sees only musl's headers; libbsd needs the kernel's (linux/, asm/).
 rm -rf "$prefix"
 mkdir -p "$prefix/kernel-include" "$prefix/lib/pkgconfig"
-arch=$(gcc -print-multiarch)
-ln -s /usr/include/linux /usr/include/asm-generic "$prefix/kernel-include/"
-ln -s "/usr/include/$arch/asm" "$prefix/kernel-include/asm"
+if [ -n "$host" ]; then
+	asm=$kernel/asm
+else
+	asm=$kernel/$(gcc -print-multiarch)/asm
+fi
+[ -d "$asm" ] || die "no kernel headers in $asm (Debian: linux-libc-dev for that CPU)"
+ln -s "$kernel/linux" "$kernel/asm-generic" "$prefix/kernel-include/"
+ln -s "$asm" "$prefix/kernel-include/asm"
 
-export CC=musl-gcc
+export CC="$cc"
 export CFLAGS="-Os -ffunction-sections -fdata-sections -idirafter $prefix/kernel-include"
 export CPPFLAGS="-I$prefix/include"
 export LDFLAGS="-L$prefix/lib"
@@ -99,6 +129,7 @@ for p in $packages; do
 		tail -n 20 "$work/$p.log"
 		die "$p: autoreconf failed"
 	}
+	[ -z "$host" ] || extra="$extra --host=$host"
 	# shellcheck disable=SC2086 # one word per option
 	{ ./configure -q --prefix="$prefix" --disable-shared --enable-static $extra &&
 		make -j"$(nproc)" && make install; } >>"$work/$p.log" 2>&1 || {

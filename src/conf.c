@@ -278,7 +278,11 @@ int conf_load(const char *path, struct pid1_conf *conf)
 	text = conffile_read(path, &len);
 	if (text == NULL)
 		return -1;
-	/* An empty file is valid: all defaults (and fmemopen may refuse a size of 0). */
+	/*
+	 * A file with no setting (empty, or only comments and blanks, as etc/pid1.conf comes)
+	 * is all defaults: no schema to build and nothing to parse, most of start-up's cost
+	 * (and fmemopen may refuse a size of 0).
+	 */
 	if (len > 0)
 		rc = parse_text(path, text, len, conf);
 	free(text);

@@ -12,17 +12,23 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <vis.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "conffile.h"
 
 /* Largest config file read: anything bigger is a mistake, not a config. */
 #define CONF_MAX_BYTES (1024 * 1024)
 #define CONF_MAX_TEXT  "1 MiB"
+/* Zero bytes after the text, so that line_rest() may read sixteen bytes past it. */
+#define CONF_PAD 16
 
 /* Returns a printable copy of s (control bytes and non-ASCII as \ooo), or NULL. */
 static char *escape(const char *s)
@@ -159,7 +165,7 @@ static int open_checked(const char *path)
 static char *read_all(const char *path, int fd, size_t *len)
 {
 	/* One byte more than allowed, to tell a full-sized file from a larger one. */
-	char *buf = malloc(CONF_MAX_BYTES + 1);
+	char *buf = malloc(CONF_MAX_BYTES + 1 + CONF_PAD);
 	ssize_t n;
 
 	if (buf == NULL) {
@@ -183,11 +189,67 @@ static char *read_all(const char *path, int fd, size_t *len)
 		conffile_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
 		goto fail;
 	}
+	memset(buf + *len, 0, CONF_PAD);
 	return buf;
 fail:
 	free(buf);
 	return NULL;
 }
+
+/*
+ * The length of the rest of the line at s, up to its '\n' or the first NUL byte, sixteen
+ * bytes at a time: a commented config file is mostly comments, and this is where reading it
+ * goes. s lies in a buffer that ends in CONF_PAD zero bytes.
+ */
+#if defined(__SSE2__)
+static size_t line_rest(const char *s)
+{
+	const __m128i newlines = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	size_t i;
+	int hit;
+
+	for (i = 0;; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+
+		/* One bit per byte that is a newline or a NUL, the lowest address lowest. */
+		hit = _mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, newlines), _mm_cmpeq_epi8(v, zero)));
+		if (hit != 0)
+			return i + (size_t)__builtin_ctz((unsigned)hit);
+	}
+}
+#else
+/* Sixteen bytes compared at once where the CPU can (NEON); GCC and clang both. */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+
+static size_t line_rest(const char *s)
+{
+	const bytes16 newlines = {'\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',
+				  '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'};
+	const bytes16 zero = {0};
+	uint64_t half[2];
+	size_t i = 0;
+	bytes16 v, hit;
+
+	for (;; i += sizeof(v)) {
+		memcpy(&v, s + i, sizeof(v));
+		hit = (bytes16)(v == newlines) | (bytes16)(v == zero);
+		memcpy(half, &hit, sizeof(half));
+		if ((half[0] | half[1]) != 0)
+			break;
+	}
+	/* Each byte found is 0xff in hit: the first one's place, from its lowest address. */
+	if (half[0] == 0) {
+		half[0] = half[1];
+		i += sizeof(half[0]);
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return i + (size_t)__builtin_ctzll(half[0]) / 8;
+#else
+	return i + (size_t)__builtin_clzll(half[0]) / 8;
+#endif
+}
+#endif
 
 /* The line number of p in buf. */
 static int line_of(const char *buf, const char *p)
@@ -202,7 +264,27 @@ static int line_of(const char *buf, const char *p)
 /* Bytes that end an unquoted word in libconfuse's lexer. */
 static bool ends_word(char c)
 {
-	return c == '\0' || strchr(" #\"'\t\n\r={}()+,*", c) != NULL;
+	switch (c) {
+	case '\0':
+	case ' ':
+	case '#':
+	case '"':
+	case '\'':
+	case '\t':
+	case '\n':
+	case '\r':
+	case '=':
+	case '{':
+	case '}':
+	case '(':
+	case ')':
+	case '+':
+	case ',':
+	case '*':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Index just past the string opening at buf[i] ('"' or '\''), as libconfuse scans it. */
@@ -232,7 +314,7 @@ static size_t string_end(const char *buf, size_t len, size_t i)
  * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
  * Returns the new length, or -1 with *line set when a '/' '*' comment is not closed.
  */
-static ssize_t strip_comments(char *buf, size_t len, int *line)
+static ssize_t strip_comments(char *buf, size_t len, int *line, bool *blank)
 {
 	size_t r = 0, w = 0, end;
 	bool in_word = false;
@@ -242,17 +324,29 @@ static ssize_t strip_comments(char *buf, size_t len, int *line)
 	while (r < len) {
 		bool slash = !in_word && buf[r] == '/' && r + 1 < len;
 
+		/* A commented file is mostly comments, and newlines and blanks: those first. */
+		if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
+			r += line_rest(buf + r);
+			if (r < len && buf[r] == '\0') {
+				/* A NUL byte: kept for the caller to find, and the rest dropped. */
+				buf[w++] = '\0';
+				return (ssize_t)w;
+			}
+			in_word = false;
+			continue;
+		}
+		if (buf[r] == '\n' || buf[r] == ' ' || buf[r] == '\t') {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r++];
+			in_word = false;
+			continue;
+		}
 		end = r + 1;
 		if (buf[r] == '"' || buf[r] == '\'') {
 			end = string_end(buf, len, r);
 		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
 			   (close = memchr(buf + r, '}', len - r)) != NULL) {
 			end = (size_t)(close - buf) + 1; /* ${NAME} */
-		} else if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
-			for (; r < len && buf[r] != '\n'; r++)
-				;
-			in_word = false;
-			continue;
 		} else if (slash && buf[r + 1] == '*') {
 			close = memmem(buf + r + 2, len - r - 2, "*/", 2);
 			if (close == NULL) {
@@ -262,6 +356,8 @@ static ssize_t strip_comments(char *buf, size_t len, int *line)
 			/* A space where the comment was, then its newlines. */
 			buf[w++] = ' ';
 			for (; buf + r < close; r++) {
+				if (buf[r] == '\0')
+					buf[w++] = '\0';
 				if (buf[r] == '\n') {
 					buf[w++] = '\n';
 					lineno++;
@@ -271,6 +367,7 @@ static ssize_t strip_comments(char *buf, size_t len, int *line)
 			in_word = false;
 			continue;
 		}
+		*blank = false;
 		in_word = end == r + 1 && !ends_word(buf[r]);
 		for (; r < end; r++) {
 			lineno += buf[r] == '\n';
@@ -282,6 +379,7 @@ static ssize_t strip_comments(char *buf, size_t len, int *line)
 
 char *conffile_read(const char *path, size_t *len)
 {
+	bool blank = true;
 	char *buf, *nul;
 	int fd, line = 0;
 	ssize_t n;
@@ -293,18 +391,22 @@ char *conffile_read(const char *path, size_t *len)
 	close(fd);
 	if (buf == NULL)
 		return NULL;
-	nul = memchr(buf, '\0', *len);
-	if (nul != NULL) {
-		/* libconfuse would cut a string short there and carry on. */
-		conffile_error(path, line_of(buf, nul), "NUL byte: not a text file");
-		goto fail;
-	}
-	n = strip_comments(buf, *len, &line);
+	n = strip_comments(buf, *len, &line, &blank);
 	if (n < 0) {
 		conffile_error(path, line, "unterminated comment");
 		goto fail;
 	}
-	*len = (size_t)n;
+	/*
+	 * libconfuse would cut a string short at a NUL byte and carry on. Stripping keeps every
+	 * line, and a NUL in a comment stays in the text, so the text alone tells where.
+	 */
+	nul = memchr(buf, '\0', (size_t)n);
+	if (nul != NULL) {
+		conffile_error(path, line_of(buf, nul), "NUL byte: not a text file");
+		goto fail;
+	}
+	/* No setting at all: the caller need not parse. */
+	*len = blank ? 0 : (size_t)n;
 	return buf;
 fail:
 	free(buf);

@@ -10,8 +10,9 @@
 #include <stddef.h>
 
 /*
- * Returns the text of the file at path without its comments, *len bytes (0 for an empty
- * file) in a buffer to free, or NULL after printing why on stderr.
+ * Returns the text of the file at path without its comments, *len bytes (0 for a file with
+ * nothing but comments, blanks and newlines) in a buffer to free, or NULL after printing why
+ * on stderr.
  */
 char *conffile_read(const char *path, size_t *len);
 

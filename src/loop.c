@@ -6,7 +6,12 @@
  * The caught signals stay blocked except inside ppoll(), so handlers run at that one point:
  * a burst of one standard signal that arrives while pid1 works is merged by the kernel into
  * one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a handler
- * run, a pipe byte and a forward each.
+ * run, a pipe byte and a forward each. ppoll() lets one handler run per call, so before it
+ * sleeps again the loop takes what is pending with a zero-timeout sigtimedwait, in the
+ * kernel's delivery order: a burst costs one more trip round the loop, not one per signal,
+ * and in a storm pid1 forwards from sigtimedwait without a handler or pipe byte each. (A
+ * handler mask that let the other caught signals in would run their handlers nested, the
+ * last first: the batch would come out reversed, and it measured no cheaper.)
  * Other modules register their fds as sources, each with its handler, and the loop sleeps
  * on them all in the same ppoll(), until one deadline: the earliest the caller needs.
  * The pipe's fds, the overflow flags and the source table are the only mutable globals:
@@ -33,7 +38,9 @@ static pid_t self; /* getpid() once, not once per signal */
 /* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
-static sigset_t wait_mask; /* the mask inside ppoll(): the handled signals let through */
+static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
+static uint64_t caught_bits; /* bit N-1: signal N has on_signal, hidden ones included */
+static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
 
 /* The fds other modules registered, polled beside the pipe; fixed, so nothing allocates. */
 struct source {
@@ -54,31 +61,30 @@ static bool catchable(int signo)
 	return signo != SIGKILL && signo != SIGSTOP && !signame_is_fault(signo);
 }
 
+/*
+ * Whether a caught signal is an event to pass on. A SIGPIPE or SIGXFSZ that pid1's own write
+ * raised is not: the kernel sends those as SI_USER from the writer itself, and the write
+ * reports EPIPE. Nor are job-control stops from the terminal driver aimed at pid1's own group
+ * (pid1 touched the terminal, or Ctrl-Z while pid1 had the foreground): catching them keeps
+ * pid1 from stopping, and passing them on would stop the child for nothing. Sent ones pass.
+ */
+static bool is_event(int signo, const siginfo_t *info)
+{
+	if (info == NULL)
+		return true;
+	if (info->si_code == SI_USER && info->si_pid == self)
+		return false;
+	return !(info->si_code == SI_KERNEL &&
+		 (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU));
+}
+
 static void on_signal(int signo, siginfo_t *info, void *ctx)
 {
 	int saved = errno;
 	unsigned char byte = (unsigned char)signo;
 
 	(void)ctx;
-	/*
-	 * A SIGPIPE or SIGXFSZ that pid1's own write raised is not an event to pass on: the
-	 * kernel sends those as SI_USER from the writer itself, and the write reports EPIPE.
-	 */
-	if (info != NULL && info->si_code == SI_USER && info->si_pid == self) {
-		errno = saved;
-		return;
-	}
-	/*
-	 * Job-control stops from the terminal driver aim at pid1's own group (pid1 touched the
-	 * terminal, or Ctrl-Z while pid1 had the foreground). Catching them keeps pid1 from
-	 * stopping; passing them on would stop the child for nothing. Sent ones still pass.
-	 */
-	if (info != NULL && info->si_code == SI_KERNEL &&
-	    (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)) {
-		errno = saved;
-		return;
-	}
-	if (write(pipe_wr, &byte, 1) != 1) {
+	if (is_event(signo, info) && write(pipe_wr, &byte, 1) != 1) {
 		overflow[signo] = 1;
 		overflowed = 1;
 	}
@@ -148,34 +154,53 @@ void loop_block_all(struct signal_setup *setup)
 }
 
 /*
- * Installs on_signal for the hidden signals with the flags, mask and return trampoline the C
+ * The kernel's sigaction for on_signal, with the flags, mask and return trampoline the C
  * library gives its own handlers: read back from the kernel after a sigaction() for model
  * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
  * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
- * held since start-up would then meet its default action, not pid1's handler.
+ * held since start-up would then meet its default action, not pid1's handler. Every handler
+ * is then installed with the raw call: one system call each, not the C library's wrapper.
  */
-static void catch_hidden(struct signal_setup *setup, int model)
+static int handler_action(int model, struct raw_sigaction *sa)
+{
+	struct sigaction keep;
+
+	if (sigaction(model, NULL, &keep) < 0)
+		return -1;
+	keep.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&keep.sa_mask);
+	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, sa) < 0)
+		return -1;
+	sa->action = on_signal;
+	return 0;
+}
+
+/* Installs sa for signo; *ignored tells whether signo was ignored. */
+static bool catch_raw(int signo, const struct raw_sigaction *sa, bool *ignored)
+{
+	struct raw_sigaction old = {0};
+
+	if (raw_sigaction(signo, sa, &old) < 0)
+		return false;
+	*ignored = old.handler == SIG_IGN;
+	return true;
+}
+
+/* on_signal for the hidden signals too, which sigset_t and sigaction() cannot name. */
+static void catch_hidden(struct signal_setup *setup, const struct raw_sigaction *sa)
 {
 	uint64_t hidden = hidden_signals();
-	struct raw_sigaction sa, old;
-	struct sigaction keep;
+	bool ignored;
 	int signo;
 
 	setup->hidden_caught = setup->hidden_ignored = 0;
-	if (hidden == 0 || sigaction(model, NULL, &keep) < 0)
-		return;
-	keep.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&keep.sa_mask);
-	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, &sa) < 0)
-		return;
-	sa.action = on_signal;
 	for (signo = SIGNAME_RTMIN; signo <= 64; signo++) {
 		uint64_t bit = UINT64_C(1) << (signo - 1);
 
-		if (!(hidden & bit) || raw_sigaction(signo, &sa, &old) < 0)
+		if (!(hidden & bit) || !catch_raw(signo, sa, &ignored))
 			continue;
 		setup->hidden_caught |= bit;
-		if (old.handler == SIG_IGN)
+		if (ignored)
 			setup->hidden_ignored |= bit;
 	}
 }
@@ -222,8 +247,9 @@ void loop_restore_mask(const struct signal_setup *setup)
 
 int loop_init(struct signal_setup *setup)
 {
-	struct sigaction sa, old;
+	struct raw_sigaction sa;
 	int fds[2], signo;
+	bool ignored;
 
 	self = getpid();
 	/* sigfillset leaves out the real-time signals the C library keeps for its threads. */
@@ -236,29 +262,57 @@ int loop_init(struct signal_setup *setup)
 		return -1;
 	pipe_rd = fds[0];
 	pipe_wr = fds[1];
-	catch_hidden(setup, SIGTERM);
+	if (handler_action(SIGTERM, &sa) < 0)
+		return -1;
+	catch_hidden(setup, &sa);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
 	sigemptyset(&setup->start_ignored);
 	wait_mask = setup->start_mask;
-	for (signo = 1; signo < NSIG; signo++) {
-		if (!catchable(signo))
+	for (signo = 1; signo < NSIG && signo <= 64; signo++) {
+		if (!sigismember(&setup->caught, signo))
 			continue;
-		if (sigaction(signo, &sa, &old) < 0) {
+		if (!catch_raw(signo, &sa, &ignored)) {
 			sigdelset(&setup->caught, signo);
 			continue;
 		}
 		sigdelset(&wait_mask, signo);
-		if (old.sa_handler == SIG_IGN)
+		caught_bits |= UINT64_C(1) << (signo - 1);
+		if (ignored)
 			sigaddset(&setup->start_ignored, signo);
 	}
-	/* Blocked again outside ppoll() (musl unblocked them), which lets them through. */
+	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
 	if (setup->hidden_caught != 0)
 		raw_sigmask(SIG_BLOCK, setup->hidden_caught, NULL);
+	caught_bits |= setup->hidden_caught;
 	return 0;
+}
+
+#ifndef SYS_rt_sigtimedwait
+#define SYS_rt_sigtimedwait SYS_rt_sigtimedwait_time64
+#endif
+
+/*
+ * Takes the caught signals that are pending now, with no handler run, pipe byte or ppoll()
+ * each: ppoll() lets one handler run per call, so a burst of different signals would cost a
+ * trip round the loop apiece. The kernel hands them over in the order it would have
+ * delivered them (lowest number first, queued real-time ones in the order they came). The
+ * raw call takes the signals the C library hides from sigset_t; an all-zero timespec reads
+ * the same in every time_t layout.
+ */
+static size_t drain_pending(int *sigs, size_t n, size_t have)
+{
+	struct timespec zero = {0, 0};
+	siginfo_t info;
+	long signo;
+
+	while (have < n) {
+		signo = syscall(SYS_rt_sigtimedwait, &caught_bits, &info, &zero, sizeof(uint64_t));
+		if (signo <= 0)
+			break;
+		if (is_event((int)signo, &info))
+			sigs[have++] = (int)signo;
+	}
+	return have;
 }
 
 /* Moves flags the handler could not fit into the pipe into sigs. */
@@ -350,26 +404,42 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	struct pollfd pfds[1 + LOOP_MAX_SOURCES];
 	struct timespec ts, *tsp = NULL;
 	int timeout_ms = deadline_ms < 0 ? -1 : loop_timeout_until(deadline_ms);
-	size_t i, npfds = 1 + nsources;
+	const sigset_t *mask = &wait_mask;
+	size_t i, have = 0, npfds = 1 + nsources;
 	int ready;
 
+	/*
+	 * Signals that came while pid1 worked wait in the kernel: taken first, with no sleep,
+	 * handler or pipe byte. Not while the pipe holds bytes that came before them.
+	 */
+	if (!pipe_behind && !overflowed)
+		have = drain_pending(sigs, n, 0);
+	if (have > 0 && nsources == 0)
+		return have;
 	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
 	for (i = 0; i < nsources; i++)
 		pfds[1 + i] = (struct pollfd){.fd = sources[i].fd, .events = sources[i].events};
-	if (overflowed)
+	if (overflowed || have > 0)
 		timeout_ms = 0;
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
+	/* With signals in hand, the sources are only looked at: a storm cannot starve them. */
+	if (have > 0)
+		mask = NULL;
 	/* EINTR is the usual way out: a handler ran. Its byte is in the pipe. */
-	ready = ppoll(pfds, npfds, tsp, &wait_mask);
+	ready = ppoll(pfds, npfds, tsp, mask);
 	if (ready < 0 && errno != EINTR)
-		return 0;
+		return have;
 	if (ready > 0)
 		run_sources(pfds, npfds);
-	return take_overflow(sigs, n, drain_pipe(sigs, n));
+	if (have > 0)
+		return have;
+	have = take_overflow(sigs, n, drain_pipe(sigs, n));
+	pipe_behind = have == n;
+	return have;
 }
 
 int64_t loop_now_ms(void)

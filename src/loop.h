@@ -69,7 +69,9 @@ void loop_remove(int fd);
 /*
  * Waits until deadline_ms on CLOCK_MONOTONIC (-1: forever) for signals or a ready source.
  * Runs the handlers of ready sources, then stores the signal numbers, in arrival order, in
- * sigs[0..n). Returns how many were stored; 0 when only the deadline or a source woke it.
+ * sigs[0..n): those that were pending together in the order the kernel delivers them (lowest
+ * number first), all taken in this one call. Returns how many were stored; 0 when only the
+ * deadline or a source woke it.
  */
 size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n);
 

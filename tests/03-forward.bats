@@ -14,6 +14,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${STRACE_PID:-}" ]; then
+		kill "$STRACE_PID" 2>/dev/null || true
+	fi
 	# A test that failed half-way may leave pid1 running: end it, and the namespace with it.
 	if [ -n "${PID1_PID:-}" ] && [ -d "/proc/$PID1_PID" ]; then
 		kill -KILL "$PID1_PID" 2>/dev/null || true
@@ -61,6 +64,59 @@ stop_sigdump() {
 	done
 	run cat "$SIGS"
 	assert_output "$want"
+}
+
+# held_burst TRACE SIG...: strace writes pid1's ppoll and kill calls to TRACE while pid1 is
+# stopped, sent each SIG in turn, and let go on; returns once the child recorded them all,
+# and the SIGCONT that let pid1 go on.
+held_burst() {
+	local trace=$1 sig
+	shift
+	[ -z "$PID1_WRAPPER" ] || skip "PID1_WRAPPER ($PID1_WRAPPER) would be traced, not pid1"
+	command -v strace >/dev/null || skip_or_fail "strace not found (Debian: strace)"
+	strace -qq -p "$PID1_PID" -o "$trace" -e trace=ppoll,kill -e signal=none 3>&- &
+	STRACE_PID=$!
+	wait_until traced "$PID1_PID"
+	kill -STOP "$PID1_PID"
+	wait_until held "$PID1_PID"
+	for sig in "$@"; do
+		send_to_pid1 "$sig"
+	done
+	kill -CONT "$PID1_PID"
+	for sig in "$@" CONT; do
+		wait_until file_has "$SIGS" "SIG$sig"
+	done
+	kill "$STRACE_PID"
+	wait "$STRACE_PID" || true
+}
+
+# held PID: PID is stopped (T), or stopped under its tracer (t).
+held() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)
+	[ "$state" = T ] || [ "$state" = t ]
+}
+
+@test "signals pending together are taken in one trip round the loop, not one ppoll each" {
+	local list=(WINCH URG USR2 HUP ALRM USR1 PWR RTMIN+2 RTMIN+1) polls
+	start_sigdump
+	held_burst "$BATS_TEST_TMPDIR/trace" "${list[@]}"
+	stop_sigdump
+	# The ppoll the stop caught, the one that took the burst and the next: one per signal
+	# (ten with SIGCONT) without the batch.
+	polls=$(grep -c '^ppoll(' "$BATS_TEST_TMPDIR/trace")
+	[ "$polls" -le 3 ] || fail "$polls ppoll calls for ${#list[@]} signals: $(cat "$BATS_TEST_TMPDIR/trace")"
+}
+
+@test "a batch is passed on in the order the kernel delivers it, as one at a time would be" {
+	start_sigdump
+	held_burst "$BATS_TEST_TMPDIR/trace" WINCH URG USR2 HUP RTMIN+2 ALRM USR1 RTMIN+1
+	stop_sigdump
+	# Standard signals lowest first, then the real-time ones, lowest first: the kernel's
+	# order for signals pending together. A nested handler would give it backwards.
+	run sed -n 's/^kill(2, \([A-Z0-9_+]*\)).*/\1/p' "$BATS_TEST_TMPDIR/trace"
+	assert_output "$(printf '%s\n' SIGHUP SIGUSR1 SIGUSR2 SIGALRM SIGCONT SIGURG SIGWINCH \
+		SIGRT_3 SIGRT_4)"
 }
 
 @test "forwards a real-time signal, SIGRTMIN+3" {

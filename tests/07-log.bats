@@ -347,11 +347,6 @@ ident = myapp'
 	[ "$(grep -c '^daemon\.' "$t/syslog")" = 0 ]
 }
 
-# traced PID: a tracer (strace) is attached to PID.
-traced() {
-	awk '/^TracerPid:/ { exit !($2 != 0) }' "/proc/$1/status"
-}
-
 # fds_on PID TARGET: how many of PID's fds are open on TARGET (as readlink shows it).
 fds_on() {
 	local fd n=0

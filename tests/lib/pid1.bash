@@ -81,6 +81,11 @@ send_to_pid1() {
 	kill -s "$1" "$PID1_PID"
 }
 
+# traced PID: a tracer (strace) is attached to PID.
+traced() {
+	awk '/^TracerPid:/ { exit !($2 != 0) }' "/proc/$1/status"
+}
+
 # wait_until CMD...: polls CMD every 50 ms until it succeeds; fails after $WAIT_SECONDS (20).
 wait_until() {
 	local deadline=$((SECONDS + ${WAIT_SECONDS:-20}))
