@@ -72,6 +72,7 @@ zombies_under() {
 	while [ "${#queue[@]}" -gt 0 ]; do
 		p=${queue[0]}
 		queue=("${queue[@]:1}")
+		# shellcheck disable=SC2013 # the file is one line of pids
 		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
 			queue+=("$c")
 			[ "$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] &&
@@ -135,8 +136,9 @@ no_zombies_under() {
 		>"$S/out" 2>"$S/err" 3>&- &
 	PID1_OUTER=$!
 	wait_until log_has "waiting for the processes it left"
-	PID1_PID=$(pgrep -P "$PID1_OUTER")
-	kill -0 "$PID1_PID"
+	local pid
+	pid=$(pgrep -P "$PID1_OUTER")
+	kill -0 "$pid"
 	touch "$S/stop"
 	pid1_wait
 	assert_equal "$status" 5
