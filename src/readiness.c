@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +79,18 @@ static int first_signal(const struct program *p)
 	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
 }
 
+/*
+ * One step of p's own ladder. A stopped program gets SIGCONT after it, as in the shutdown
+ * ladder: a signal it catches would otherwise wait until SIGKILL.
+ */
+static void send_step(const struct program *p, int signo)
+{
+	if (target_signal_program(p, signo) < 0)
+		log_warn("cannot signal %s: %m", p->name);
+	else if (signo != SIGKILL && signo != SIGCONT)
+		target_signal_program(p, SIGCONT);
+}
+
 /* Why p is stopped: hung, or on request. */
 static void log_hang(const struct program *p)
 {
@@ -113,9 +126,7 @@ void readiness_act(struct program *p, unsigned int actions)
 			 duration_format(loop_now_ms() - p->started_ms, took, sizeof(took)));
 	if (actions & PROGRAM_ACT_HUNG) {
 		log_hang(p);
-		signo = first_signal(p);
-		if (target_signal_program(p, signo) < 0)
-			log_warn("cannot signal %s: %m", p->name);
+		send_step(p, first_signal(p));
 	}
 	if (actions & PROGRAM_ACT_KILL) {
 		signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
@@ -123,8 +134,7 @@ void readiness_act(struct program *p, unsigned int actions)
 			   (int)p->pid,
 			   duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took)),
 			   p->kill_step, signame_name(signo, name, sizeof(name)));
-		if (target_signal_program(p, signo) < 0)
-			log_warn("cannot signal %s: %m", p->name);
+		send_step(p, signo);
 	}
 }
 

@@ -182,6 +182,27 @@ matches_at_least() {
 	pid1_wait
 }
 
+@test "a hung program that is stopped gets SIGCONT after its stop signal, so its trap runs" {
+	# Ready, then it stops itself: only SIGCONT lets its TERM trap run before the grace ends.
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "trap 'echo clean >$S/clean; exit 0' TERM; echo >&4; kill -STOP \\$\\$; sleep 100" }
+			ready = fd:4
+			watchdog = 300ms
+		}
+		shutdown {
+			step SIGTERM { grace = 20s }
+			step SIGKILL { grace = 1s }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- sleep 100
+	wait_until log_has "hung: no sign of life"
+	wait_until [ -s "$S/clean" ]
+	run ! log_has "still running"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
 @test "WATCHDOG=trigger: the program is hung at once, without a watchdog key" {
 	write_conf <<-EOF
 		program db {
