@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,22 @@ static int talk(const struct client_opts *o, const char *req, size_t len, char *
 	return 0;
 }
 
+/*
+ * Inside the container (docker exec) the client is in the ladder's scope: the shutdown it
+ * asks for would kill it before it reads the answer. Blocked, those signals die with it.
+ */
+static void hold_ladder_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int ctlclient_main(int argc, char **argv)
 {
 	static char reply[CTL_REPLY_MAX + 1];
@@ -316,6 +333,8 @@ int ctlclient_main(int argc, char **argv)
 		fprintf(stderr, "pid1 ctl: request too long or with blanks in a word\n");
 		return 2;
 	}
+	if (strcmp(argv[optind], "shutdown") == 0)
+		hold_ladder_signals();
 	if (talk(&o, req, (size_t)len, reply, sizeof(reply)) < 0)
 		return 1;
 	body = strchr(reply, '\n');

@@ -341,6 +341,33 @@ stop_graceful() {
 	assert_output --partial "exiting with code 0 (the child's exit code, 3 remapped)"
 }
 
+@test "docker exec C pid1 ctl: status, ready and restart in place, root only, at the default path" {
+	local conf=$BATS_TEST_TMPDIR/conf
+	mkdir -p "$conf"
+	# shellcheck disable=SC2016 # for the container's shell
+	printf '%s\n' 'program worker {' \
+		'	command = { "sh", "-c", "echo $$ >>/out/worker; exec sleep 1000" }' '}' \
+		>"$conf/pid1.conf"
+	chmod 0644 "$conf/pid1.conf"
+	dk_run -d --init --name "$NAME" -e PID1_CONFIG=/config/pid1.conf -v "$conf:/config:ro" \
+		pid1-busybox sh -c 'echo ready >/out/ready; while :; do sleep 0.05; done' >/dev/null
+	wait_until file_has "$OUT/ready" ready
+	wait_until [ -s "$OUT/worker" ]
+	# The image has no /run: pid1 made /run/pid1, and the client finds it there by default.
+	run -0 dk exec "$NAME" /sbin/docker-init ctl status
+	assert_line --regexp '^main +running +[0-9]+ '
+	assert_line --regexp '^worker +running +[0-9]+ '
+	run -0 dk exec "$NAME" /sbin/docker-init ctl ready
+	run -0 dk exec "$NAME" /sbin/docker-init ctl restart worker
+	wait_until [ "$(wc -l <"$OUT/worker")" -ge 2 ]
+	# Another user in the container is refused.
+	run -1 dk exec -u 65534 "$NAME" /sbin/docker-init ctl status
+	# The ladder from its first step, as for a signal: the shell dies of SIGINT.
+	run -0 dk exec "$NAME" /sbin/docker-init ctl shutdown
+	run -0 dk wait "$NAME"
+	assert_output 130
+}
+
 @test "docker stop, pid1 beside tini: a program exiting on SIGINT only dies of SIGTERM in both" {
 	need_tini
 	start_under pid1 "$EXITS_ON_INT; $LOOP"

@@ -531,4 +531,8 @@ EOF2
 	assert_output "$(printf '755\n600')"
 	# Outside the container, /run/pid1 is not this pid1's.
 	[ ! -e /run/pid1/control ] || [ "$(stat -c %i /run/pid1/control)" != "$(nsenter -t "$PID1_PID" -m stat -c %i /run/pid1/control)" ]
+	# The client asking for the shutdown is in its scope, yet reads the answer.
+	run -0 in_container shutdown
+	assert_output "shutting down"
+	pid1_wait
 }
