@@ -203,8 +203,8 @@ installed() {
 	assert_output --regexp '^glibc \(= '
 	# The units run the packaged binary and config, not /usr/local's.
 	run -0 grep -h '^ExecStart=' "$UNPACKED"/lib/systemd/system/pid1{,@}.service
-	assert_line 'ExecStart=/usr/sbin/pid1 -c /etc/pid1.conf --log-target syslog'
-	assert_line 'ExecStart=/usr/sbin/pid1 -c /etc/pid1/%i.conf --log-target syslog'
+	assert_line 'ExecStart=/usr/sbin/pid1 -c /etc/pid1.conf --log-target syslog --sd-notify'
+	assert_line 'ExecStart=/usr/sbin/pid1 -c /etc/pid1/%i.conf --log-target syslog --sd-notify'
 }
 
 @test "dpkg -i installs it and pid1 -n reads the shipped /etc/pid1.conf" {
