@@ -27,7 +27,7 @@
 #include "outdest.h"
 #include "output.h"
 
-#define STREAM_BUF  (4 * OUTPUT_LINE_MAX)   /* bytes read from a pipe, not yet labelled */
+#define STREAM_BUF  (16 * OUTPUT_LINE_MAX)  /* bytes read from a pipe, not yet labelled */
 #define PUMP_BUDGET (256 * 1024)	    /* bytes one stream reads per wake-up: fairness */
 #define MAX_OUTPUTS (CONF_MAX_PROGRAMS + 1) /* the program sections and main */
 
