@@ -19,6 +19,8 @@
  *   benchkid gate           writes a byte to fd 3, then exits once fd 4 reads end-of-file
  *   benchkid count FILE     takes SIGUSR1 with sigwaitinfo and counts it; on SIGTERM writes
  *                           the count to FILE and exits
+ *   benchkid spew N         writes N bytes of 100-byte lines to stdout, 64 KB per write
+ *   benchkid drain N        reads N bytes from stdin, prints MB/s from the first byte on
  *
  * Built by bench/run with cc; it is not part of pid1 and not built by make.
  */
@@ -387,8 +389,62 @@ static int flood(pid_t pid, long n, int signo)
 	return 0;
 }
 
+/* Writes n bytes of 100-byte lines to stdout, 64 KB per write, as fast as it can. */
+static int spew(long n)
+{
+	static char buf[65500]; /* whole lines, so that every write goes on where the last ended */
+	long left = n;
+	ssize_t w;
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = i % 100 == 99 ? '\n' : 'x';
+	while (left > 0) {
+		w = write(STDOUT_FILENO, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			perror("benchkid: write");
+			return 1;
+		}
+		left -= w;
+	}
+	return 0;
+}
+
+/* Reads stdin until n bytes came (or its end); prints MB/s from the first byte on. */
+static int drain(long n)
+{
+	static char buf[65536];
+	int64_t start = 0, end;
+	long got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(STDIN_FILENO, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (got == 0)
+			start = now_ns();
+		got += r;
+	}
+	end = now_ns();
+	if (got < n) {
+		fprintf(stderr, "benchkid: only %ld of %ld bytes came\n", got, n);
+		return 1;
+	}
+	printf("%.0f\n", (double)got / 1e6 / ((double)(end - start) / 1e9));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "spew") == 0)
+		return spew(parse_count(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "drain") == 0)
+		return drain(parse_count(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "rtt") == 0)
 		return rtt(parse_count(argv[2]), argc > 3 ? atoi(argv[3]) : -1);
 	if (argc == 3 && strcmp(argv[1], "reap") == 0)
@@ -409,6 +465,7 @@ int main(int argc, char **argv)
 		return flood((pid_t)parse_count(argv[2]), parse_count(argv[3]),
 			     argc > 4 ? atoi(argv[4]) : SIGUSR1);
 	fprintf(stderr, "usage: benchkid rtt N [CPU] | reap N | sink | count FILE | "
-			"spawn N CMD... | flood PID N [SIGNO] | upall R N CMD... | ready | gate\n");
+			"spawn N CMD... | flood PID N [SIGNO] | upall R N CMD... | ready | gate | "
+			"spew N | drain N\n");
 	return 2;
 }

@@ -61,6 +61,12 @@ static void fail_child(int errfd, const char *what, int err)
 	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
+/* Makes from (a close-on-exec fd above 2, or 0 for none) the child's fd to. */
+static int redirect(int from, int to)
+{
+	return from > STDERR_FILENO ? dup2(from, to) : 0;
+}
+
 /*
  * The readiness channels: the ready pipe's write end at the fd the program named (dup2
  * clears close-on-exec; on the same number it must be cleared by hand), and for ready =
@@ -97,6 +103,9 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	const char *what = "";
 
 	restore_signals(opts->signals);
+	/* dup2 leaves the copy without close-on-exec: the pipe's end is the child's to keep. */
+	if (redirect(opts->out_fd, STDOUT_FILENO) < 0 || redirect(opts->err_fd, STDERR_FILENO) < 0)
+		fail_child(errfd, "redirecting its output", errno);
 	/*
 	 * A child that runs as another user could push input into pid1's terminal (TIOCSTI),
 	 * to be run by whatever reads it next, such as the root shell that started pid1. The

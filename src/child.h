@@ -27,6 +27,8 @@ struct child_opts {
 	int ready_pipe;		   /* the pipe's write end pid1 made for it, placed at ready_fd */
 	const char *notify_socket; /* NOTIFY_SOCKET for it (ready = notify), or NULL */
 	int64_t watchdog_ms;	   /* WATCHDOG_USEC for it with notify, 0 for none */
+	int out_fd;		   /* becomes the child's fd 1; 0: pid1's own is passed on */
+	int err_fd;		   /* becomes the child's fd 2; 0: pid1's own is passed on */
 };
 
 /*

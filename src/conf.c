@@ -155,6 +155,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("ready",			0,	NODEF, parse_value),
 		CFG_INT_CB("ready-timeout",		0,	NODEF, parse_value),
 		CFG_INT_CB("watchdog",			0,	NODEF, parse_value),
+		CFG_INT_CB("output",			0,	NODEF, parse_value),
 		PRIVS_OPTS,
 		CFG_END(),
 	};
@@ -166,6 +167,7 @@ static cfg_t *schema_init(void)
 		CFG_INT_CB("parent-death-signal",	0,	NODEF, parse_value),
 		CFG_STR("pidfile",			NULL,	NODEF),
 		CFG_STR("ready-file",			NULL,	NODEF),
+		CFG_INT_CB("output",			0,	NODEF, parse_value),
 		PRIVS_OPTS,
 		CFG_INT_CB("terminal",			0,	NODEF, parse_value),
 		CFG_STR("runtime-dir",			NULL,	NODEF),

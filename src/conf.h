@@ -111,6 +111,12 @@ enum ready_mode {
 #define READY_FD_MIN 3
 #define READY_FD_MAX 999
 
+/* Where a program's stdout and stderr go. */
+enum output_mode {
+	OUTPUT_RAW,    /* pid1's own fds, passed on as they are */
+	OUTPUT_PREFIX, /* pipes to pid1, which writes each line labelled with the program's name */
+};
+
 /* How long a stop hook may run when its section sets no timeout. */
 #define CONF_HOOK_TIMEOUT_MS 10000
 
@@ -129,6 +135,7 @@ struct program_conf {
 	int ready;		  /* an enum ready_mode, or the N of fd:N */
 	int64_t ready_timeout_ms; /* 0: it may take as long as it likes to become ready */
 	int64_t watchdog_ms;	  /* 0: no watchdog */
+	int output;		  /* an enum output_mode, or -1 for the top level's */
 	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
 	struct privs_conf privs;  /* NULL and unset fields take the top level's */
 	int line;		  /* where the section is, for errors found after parsing */
@@ -155,6 +162,7 @@ struct pid1_conf {
 	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
+	enum output_mode output;       /* the programs' output, where they set none */
 	struct program_conf *programs; /* the program sections, in file order; owned */
 	size_t nprograms;
 	char *runtime_dir; /* where pid1's sockets live; NULL: $PID1_RUNTIME_DIR or the default */

@@ -141,6 +141,8 @@ static int copy_program(cfg_t *sec, struct program_conf *pc)
 	COPY_INT(sec, "ready", pc->ready);
 	COPY_INT(sec, "ready-timeout", pc->ready_timeout_ms);
 	COPY_INT(sec, "watchdog", pc->watchdog_ms);
+	pc->output = -1;
+	COPY_INT(sec, "output", pc->output);
 	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
 	if (copy_list(sec, "command", &pc->command) < 0 || copy_list(sec, "after", &pc->after) < 0)
 		return -1;
@@ -175,6 +177,7 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 	COPY_BOOL(cfg, "subreaper", conf->subreaper);
 	COPY_BOOL(cfg, "warn-on-reap", conf->warn_on_reap);
 	COPY_INT(cfg, "parent-death-signal", conf->parent_death_signal);
+	COPY_INT(cfg, "output", conf->output);
 	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0 ||
 	    copy_str(cfg, "runtime-dir", &conf->runtime_dir) < 0 ||
 	    copy_str(cfg, "control-group", &conf->control_group) < 0 ||

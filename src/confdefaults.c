@@ -37,6 +37,7 @@ void conf_defaults(struct pid1_conf *conf)
 	strcpy(conf->log.ident, "pid1");
 	conf->log.facility = LOG_DAEMON;
 	conf->privs.terminal = TERMINAL_DETACH;
+	conf->output = OUTPUT_RAW;
 }
 
 /* Frees a NULL-terminated list of strings and sets it to NULL. */

@@ -267,6 +267,8 @@ static void print_program(const struct program_conf *pc, FILE *out)
 		fputc('\n', out);
 	}
 	print_program_ready(pc, out);
+	if (pc->output >= 0)
+		fprintf(out, "\toutput = %s\n", confvalue_name("output", pc->output));
 	print_program_privs(pc, out);
 	fputs("}\n", out);
 }
@@ -383,7 +385,7 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 	print_string(out, conf->runtime_dir);
 	fprintf(out, "\ncontrol = %s\ncontrol-group = ", confvalue_name("control", conf->control));
 	print_string(out, conf->control_group);
-	fputs("\n\n", out);
+	fprintf(out, "\noutput = %s\n\n", confvalue_name("output", conf->output));
 	print_privs(&conf->privs, out);
 	fputc('\n', out);
 	print_signals(conf, out);

@@ -73,6 +73,9 @@ static const struct word facility_words[] = {
 static const struct word terminal_words[] = {
 	{"detach", TERMINAL_DETACH}, {"shared", TERMINAL_SHARED}, {NULL, 0},
 };
+static const struct word output_words[] = {
+	{"raw", OUTPUT_RAW}, {"prefix", OUTPUT_PREFIX}, {NULL, 0},
+};
 // clang-format on
 
 struct key;
@@ -324,6 +327,7 @@ static const struct key keys[] = {
 	{"umask",		parse_umask,		NULL},
 	{"terminal",		parse_word,		terminal_words},
 	{"control",		parse_word,		control_words},
+	{"output",		parse_word,		output_words},
 };
 // clang-format on
 

@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -38,33 +39,36 @@ void sink_close(struct sink *s)
 	s->sock = false;
 	s->nowait = false;
 	s->owned = false;
+	s->fifo = false;
 	s->connected = false;
 }
 
 /*
- * Decides once how stderr is written. An inherited fd 2 is never close-on-exec; if it is,
- * pid1 was started with stderr closed and fd 2 is something pid1 opened since, not ours to
- * write. A pipe or terminal is reopened through /proc: a separate open file description
+ * Decides once how an inherited fd (1 or 2) is written. It is never close-on-exec; if it
+ * is, pid1 was started with it closed and the fd is something pid1 opened since, not ours
+ * to write. A pipe or terminal is reopened through /proc: a separate open file description
  * that may be non-blocking without touching the child's. That fails when pid1 may not open
  * the pipe or terminal itself (a non-root pid1 given root's 0600 pipe): then each write
  * asks the kernel not to wait. A socket takes MSG_DONTWAIT. A regular file never waits
  * for a reader, so anything else is written as it is.
  */
-void sink_stderr(struct sink *s)
+void sink_inherited(struct sink *s, int which)
 {
+	char path[32];
 	struct stat st;
 	int flags, fd;
 
-	flags = fcntl(STDERR_FILENO, F_GETFD);
-	if (flags < 0 || (flags & FD_CLOEXEC) || fstat(STDERR_FILENO, &st) < 0)
+	flags = fcntl(which, F_GETFD);
+	if (flags < 0 || (flags & FD_CLOEXEC) || fstat(which, &st) < 0)
 		return;
-	s->fd = STDERR_FILENO;
+	s->fd = which;
 	s->sock = S_ISSOCK(st.st_mode);
-	s->tty = isatty(STDERR_FILENO);
+	s->tty = isatty(which);
+	s->fifo = S_ISFIFO(st.st_mode);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
-	fd = logfile_move_high(
-	    open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", which);
+	fd = logfile_move_high(open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 	if (fd >= 0) {
 		s->fd = fd;
 		s->owned = true;
@@ -92,30 +96,16 @@ static ssize_t write_nowait(int fd, const char *buf, size_t len)
 #endif
 }
 
-/*
- * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
- * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
- * Returns 0 when all of buf went out.
- */
-int sink_put(const struct sink *s, const char *buf, size_t len)
+void sink_stderr(struct sink *s)
 {
-	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+	sink_inherited(s, STDERR_FILENO);
+}
+
+ssize_t sink_write(const struct sink *s, const char *buf, size_t len)
+{
 	sigset_t ttou, saved;
 	ssize_t n;
 
-	if (poll(&pfd, 1, 0) != 1) {
-		errno = EAGAIN;
-		return -1;
-	}
-	/* The reader is gone: for syslog, a reason to reconnect. */
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
-		errno = EPIPE;
-		return -1;
-	}
-	if (!(pfd.revents & POLLOUT)) {
-		errno = EAGAIN;
-		return -1;
-	}
 	/*
 	 * With `stty tostop`, writing to the terminal from a background group raises SIGTTOU.
 	 * pid1 catches it and never stops, so the restarted write would raise it again forever.
@@ -138,7 +128,32 @@ int sink_put(const struct sink *s, const char *buf, size_t len)
 	/* Only what was done is undone: a C library may leave signals out of saved (musl: 34). */
 	if (s->tty && !sigismember(&saved, SIGTTOU))
 		sigprocmask(SIG_UNBLOCK, &ttou, NULL);
-	return n == (ssize_t)len ? 0 : -1;
+	return n;
+}
+
+/*
+ * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
+ * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
+ * Returns 0 when all of buf went out.
+ */
+int sink_put(const struct sink *s, const char *buf, size_t len)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+
+	if (poll(&pfd, 1, 0) != 1) {
+		errno = EAGAIN;
+		return -1;
+	}
+	/* The reader is gone: for syslog, a reason to reconnect. */
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (!(pfd.revents & POLLOUT)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return sink_write(s, buf, len) == (ssize_t)len ? 0 : -1;
 }
 
 int sink_connect_syslog(struct sink *s)

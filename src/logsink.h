@@ -6,6 +6,7 @@
 #ifndef PID1_LOGSINK_H
 #define PID1_LOGSINK_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,6 +17,7 @@ struct sink {
 	bool nowait;	/* a shared pipe or terminal: pwritev2() with RWF_NOWAIT, see put() */
 	bool owned;	/* opened here, so closed here */
 	bool tty;	/* a terminal: see sink_put() on SIGTTOU */
+	bool fifo;	/* a pipe: a write of up to PIPE_BUF goes in whole or not at all */
 	bool connected; /* the syslog socket reached /dev/log */
 	unsigned long pending;
 };
@@ -25,10 +27,19 @@ void sink_close(struct sink *s);
 /* Sets s up to write stderr, or leaves it closed when fd 2 is not pid1's to write. */
 void sink_stderr(struct sink *s);
 
+/* The same for fd which (1 or 2), as pid1 was given it. */
+void sink_inherited(struct sink *s, int which);
+
 /* Connects s to /dev/log, creating the socket first. Returns 0 when connected. */
 int sink_connect_syslog(struct sink *s);
 
 /* One attempt to hand buf to s without blocking. Returns 0 when all of buf went out. */
 int sink_put(const struct sink *s, const char *buf, size_t len);
+
+/*
+ * One write of buf to s that does not wait, without sink_put()'s poll(): what went out
+ * (maybe less than len), or -1 with errno (EAGAIN: nothing fits now).
+ */
+ssize_t sink_write(const struct sink *s, const char *buf, size_t len);
 
 #endif

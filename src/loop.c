@@ -12,10 +12,10 @@
  * and in a storm pid1 forwards from sigtimedwait without a handler or pipe byte each. (A
  * handler mask that let the other caught signals in would run their handlers nested, the
  * last first: the batch would come out reversed, and it measured no cheaper.)
- * Other modules register their fds as sources, each with its handler, and the loop sleeps
- * on them all in the same ppoll(), until one deadline: the earliest the caller needs.
- * The pipe's fds, the overflow flags and the source table are the only mutable globals:
- * the handler needs the first two, and the third lives as long as the loop.
+ * Other modules register their fds as sources (loopsrc.c), each with its handler, and the
+ * loop sleeps on them all in the same ppoll(), until one deadline: the earliest the caller
+ * needs. The pipe's fds and the overflow flags are the only mutable globals here: the
+ * handler needs them.
  */
 #include "config.h"
 
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "loopsrc.h"
 #include "signame.h"
 
 static int pipe_rd = -1;
@@ -41,16 +42,6 @@ static volatile sig_atomic_t overflowed;
 static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
 static uint64_t caught_bits; /* bit N-1: signal N has on_signal, hidden ones included */
 static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
-
-/* The fds other modules registered, polled beside the pipe; fixed, so nothing allocates. */
-struct source {
-	int fd;
-	short events;
-	loop_handler *handler;
-	void *ctx;
-};
-static struct source sources[LOOP_MAX_SOURCES];
-static size_t nsources;
 
 /*
  * Synchronous faults stay at their default: catching SEGV and friends in PID 1 would loop
@@ -335,46 +326,6 @@ static size_t take_overflow(int *sigs, size_t n, size_t have)
 	return have;
 }
 
-int loop_add(int fd, short events, loop_handler *handler, void *ctx)
-{
-	size_t i;
-
-	/* A removed source's slot first: ready fds come and go with their programs. */
-	for (i = 0; i < nsources; i++) {
-		if (sources[i].fd < 0) {
-			sources[i] = (struct source){fd, events, handler, ctx};
-			return 0;
-		}
-	}
-	if (nsources >= LOOP_MAX_SOURCES) {
-		errno = ENOSPC;
-		return -1;
-	}
-	sources[nsources++] = (struct source){fd, events, handler, ctx};
-	return 0;
-}
-
-void loop_remove(int fd)
-{
-	size_t i;
-
-	/* The slot stays, marked free, so that run_sources' indexes still hold. */
-	for (i = 0; i < nsources; i++)
-		if (sources[i].fd == fd)
-			sources[i].fd = -1;
-}
-
-/* Calls the handler of each source poll found ready (pfds[1..]: pfds[0] is the pipe). */
-static void run_sources(const struct pollfd *pfds, size_t n)
-{
-	size_t i;
-
-	/* A handler may have removed a later source, and another taken its slot: skip it. */
-	for (i = 1; i < n; i++)
-		if (pfds[i].revents != 0 && sources[i - 1].fd == pfds[i].fd)
-			sources[i - 1].handler(pfds[i].fd, pfds[i].revents, sources[i - 1].ctx);
-}
-
 /* Reads signal numbers from the pipe into sigs until it is empty or sigs is full. */
 static size_t drain_pipe(int *sigs, size_t n)
 {
@@ -405,7 +356,7 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	struct timespec ts, *tsp = NULL;
 	int timeout_ms = deadline_ms < 0 ? -1 : loop_timeout_until(deadline_ms);
 	const sigset_t *mask = &wait_mask;
-	size_t i, have = 0, npfds = 1 + nsources;
+	size_t have = 0, npfds;
 	int ready;
 
 	/*
@@ -414,11 +365,10 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	 */
 	if (!pipe_behind && !overflowed)
 		have = drain_pending(sigs, n, 0);
-	if (have > 0 && nsources == 0)
-		return have;
 	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
-	for (i = 0; i < nsources; i++)
-		pfds[1 + i] = (struct pollfd){.fd = sources[i].fd, .events = sources[i].events};
+	npfds = 1 + loopsrc_fill(pfds + 1);
+	if (have > 0 && npfds == 1)
+		return have;
 	if (overflowed || have > 0)
 		timeout_ms = 0;
 	if (timeout_ms >= 0) {
@@ -434,7 +384,7 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	if (ready < 0 && errno != EINTR)
 		return have;
 	if (ready > 0)
-		run_sources(pfds, npfds);
+		loopsrc_run(pfds + 1, npfds - 1);
 	if (have > 0)
 		return have;
 	have = take_overflow(sigs, n, drain_pipe(sigs, n));

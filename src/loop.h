@@ -51,8 +51,12 @@ void loop_restore_reserved(const struct signal_setup *setup);
 /* In the child, last before exec: the signal mask pid1 was started with. */
 void loop_restore_mask(const struct signal_setup *setup);
 
-/* The most fds other modules may register: a few, and one ready fd per program. */
-#define LOOP_MAX_SOURCES 80
+/*
+ * The most fds other modules may register at once: one ready fd per program (64), each
+ * program's two output pipes and two more of its run before (kept until a process it left
+ * behind closes them), pid1's stdout and stderr, and room for a few sockets.
+ */
+#define LOOP_MAX_SOURCES (64 * 5 + 16)
 
 /* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
 typedef void loop_handler(int fd, short revents, void *ctx);
@@ -63,8 +67,19 @@ typedef void loop_handler(int fd, short revents, void *ctx);
  */
 int loop_add(int fd, short events, loop_handler *handler, void *ctx);
 
-/* Stops watching fd (before the caller closes it); safe from inside a handler. */
-void loop_remove(int fd);
+/*
+ * Changes what fd, registered with loop_add(), is polled for. 0 leaves it out of poll
+ * altogether: not even POLLHUP or POLLERR wake the loop for it. Returns 0, or -1 with errno
+ * ENOENT when fd is not registered.
+ */
+int loop_set_events(int fd, short events);
+
+/*
+ * Forgets fd (the caller closes it). Safe from inside a handler, for any source: a source
+ * removed or added while handlers run gets no call for what this round of poll saw.
+ * Returns 0, or -1 with errno ENOENT.
+ */
+int loop_remove(int fd);
 
 /*
  * Waits until deadline_ms on CLOCK_MONOTONIC (-1: forever) for signals or a ready source.

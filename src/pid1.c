@@ -24,6 +24,7 @@
 #include "exitcode.h"
 #include "forward.h"
 #include "log.h"
+#include "output.h"
 #include "loop.h"
 #include "readiness.h"
 #include "readyfile.h"
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
 	supervise_start(&st);
 	readiness_update(&st);
 	run(&st);
+	output_finish();
 	code = supervise_exit_code(&st);
 out_control:
 	control_close();

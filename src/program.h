@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "conf.h"
+#include "output.h"
 #include "privs.h"
 #include "restart.h"
 
@@ -91,6 +92,7 @@ struct program {
 	struct child_opts spawn; /* argv, process group, terminal, privileges */
 	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
 	struct privs privs;
+	struct output *output; /* its labelled output (output = prefix), else NULL */
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;

@@ -81,6 +81,12 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 		merge_privs(pc, &conf->privs, &p->privs_conf);
 	}
 	p->spawn.privs = &p->privs;
+	/* main, like a section that sets none, takes the top level's output. */
+	if ((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
+	    (p->output = output_new(p->name)) == NULL) {
+		fprintf(stderr, "pid1: out of memory\n");
+		return -1;
+	}
 	program_reset(p);
 	fill_ready(p, conf, pc);
 	return privs_resolve(&p->privs_conf, &p->privs);
@@ -178,6 +184,7 @@ void roster_free(struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		privs_free(&st->programs[i].privs);
+		output_free(st->programs[i].output);
 		free(st->programs[i].after);
 	}
 	free(st->programs);

@@ -123,7 +123,11 @@ static void spawn(struct pid1_state *st, struct program *p)
 	pid_t pid;
 
 	readiness_before_spawn(st, p);
+	if (p->output != NULL)
+		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
 	pid = child_spawn(&p->spawn, &code);
+	if (p->output != NULL)
+		output_spawned(p->output);
 	readiness_after_spawn(st, p, pid);
 	if (pid > 0) {
 		st->children_left = true; /* the reaper alone clears it */

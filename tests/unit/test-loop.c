@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,10 +28,25 @@ static void on_ready(int fd, short revents, void *ctx)
 	calls++;
 }
 
+/* Removes the source *ctx, ready in the same round, and reads that byte itself. */
+static int removed;
+static void on_ready_remove(int fd, short revents, void *ctx)
+{
+	int other = *(int *)ctx;
+	char byte;
+
+	(void)revents;
+	(void)fd;
+	fail_unless(loop_remove(other) == 0);
+	fail_unless(read(other, &byte, 1) == 1);
+	removed++;
+}
+
 int main(void)
 {
 	struct signal_setup setup;
-	int sigs[8], fds[2];
+	int sigs[8], fds[2], other[2];
+	size_t n;
 	int64_t start;
 
 	loop_block_all(&setup);
@@ -55,8 +71,35 @@ int main(void)
 	fail_unless(loop_wait(-1, sigs, 8) == 1 && sigs[0] == SIGUSR1);
 	fail_unless(calls == 1);
 
-	/* The table is fixed: it says so when full. */
-	while (loop_add(fds[0], POLLIN, on_ready, &calls) == 0)
+	/* A paused source does not wake the loop, not even for a hang-up; resumed, it does. */
+	fail_unless(write(fds[1], "y", 1) == 1);
+	fail_unless(loop_set_events(fds[0], 0) == 0);
+	start = loop_now_ms();
+	fail_unless(loop_wait(start + 100, sigs, 8) == 0 && calls == 1);
+	fail_unless(loop_set_events(fds[0], POLLIN) == 0);
+	fail_unless(loop_wait(-1, sigs, 8) == 0 && calls == 2);
+
+	/* A removed source is forgotten; removing it twice says so. */
+	fail_unless(write(fds[1], "z", 1) == 1);
+	fail_unless(loop_remove(fds[0]) == 0);
+	fail_unless(loop_remove(fds[0]) < 0 && loop_set_events(fds[0], POLLIN) < 0);
+	start = loop_now_ms();
+	fail_unless(loop_wait(start + 100, sigs, 8) == 0 && calls == 2);
+
+	/* A handler removes a source ready in the same round (fds[0] still holds "z"): no call. */
+	fail_unless(pipe2(other, O_NONBLOCK | O_CLOEXEC) == 0);
+	fail_unless(loop_add(fds[0], POLLIN, on_ready_remove, &other[0]) == 0);
+	fail_unless(loop_add(other[0], POLLIN, on_ready, &calls) == 0);
+	fail_unless(write(other[1], "o", 1) == 1);
+	removed = 0;
+	fail_unless(loop_wait(-1, sigs, 8) == 0 && removed == 1 && calls == 2);
+	fail_unless(loop_remove(fds[0]) == 0);
+
+	/* The table is fixed: it says so when full, and a freed slot is taken again. */
+	for (n = 0; loop_add(fds[0], POLLIN, on_ready, &calls) == 0; n++)
 		;
+	fail_unless(errno == ENOSPC && n == LOOP_MAX_SOURCES);
+	fail_unless(loop_remove(fds[0]) == 0);
+	fail_unless(loop_add(fds[0], POLLIN, on_ready, &calls) == 0);
 	return 0;
 }

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pid1's own stdout and stderr as destinations of the programs' labelled lines (output.c):
+ * lines gathered into one buffer each, written without ever waiting, and a destination that
+ * cannot take more says so (blocked) and is polled until it drains.
+ */
+#ifndef PID1_OUTDEST_H
+#define PID1_OUTDEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "logsink.h"
+
+/* Labelled lines gathered for one write: a batch of up to 16 lines of the longest kind. */
+#define OUTDEST_BUF (16 * 4096)
+
+struct outdest {
+	const char *name; /* "stdout" or "stderr", for the log */
+	struct sink sink;
+	bool blocked; /* buf[off..len) waits for POLLOUT; the streams to it are paused */
+	bool gone;    /* its reader went away: lines are counted, not kept */
+	unsigned long long dropped, written;
+	size_t off, len;
+	char buf[OUTDEST_BUF];
+};
+
+/* Called when d, blocked, took all it held: the streams it paused may go on. */
+typedef void outdest_drained(struct outdest *d);
+
+/*
+ * The destination for pid1's fd 1 or 2 (set up at the first call, with drained as the
+ * callback), or NULL when pid1 was not given that fd. Both are the same destination when
+ * they are the same file (2>&1), so that a line is never cut by the other's.
+ */
+struct outdest *outdest_for(int fd, outdest_drained *drained);
+
+/* Adds prefix, line and a newline to d; false when d is blocked and cannot take them. */
+bool outdest_put(struct outdest *d, const char *prefix, size_t plen, const char *line,
+		 size_t linelen);
+
+/* Writes what d holds; false when d cannot take it all now (it is then blocked). */
+bool outdest_flush(struct outdest *d);
+
+/* Whether a destination is blocked. */
+bool outdest_blocked(void);
+
+/* Bytes written so far, to both: how pid1 at exit sees its readers still take something. */
+unsigned long long outdest_written(void);
+
+/* Adds bytes a stream could not write to d's count of dropped bytes. */
+void outdest_drop(struct outdest *d, size_t n);
+
+/* Logs what could not be written, and closes both. */
+void outdest_close(void);
+
+#endif

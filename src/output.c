@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Labelled output. It distrusts the programs: a pipe may carry any bytes, never a newline,
+ * or never end (a daemon the program left behind holds it); a stream holds at most
+ * STREAM_BUF bytes and each line written is at most OUTPUT_LINE_MAX. It distrusts pid1's
+ * own readers too: a destination that cannot take more pauses every stream that writes to
+ * it (back-pressure) instead of buffering more, and one whose reader went away drops what
+ * comes, counted and logged (outdest.c). The list of outputs, which a drained destination
+ * goes through to wake the streams it paused, is file-scope: there is one per process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "linebuf.h"
+#include "log.h"
+#include "logfile.h"
+#include "loop.h"
+#include "outdest.h"
+#include "output.h"
+
+#define STREAM_BUF  (16 * OUTPUT_LINE_MAX)  /* bytes read from a pipe, not yet labelled */
+#define PUMP_BUDGET (256 * 1024)	    /* bytes one stream reads per wake-up: fairness */
+#define MAX_OUTPUTS (CONF_MAX_PROGRAMS + 1) /* the program sections and main */
+
+/* One pipe: a program's stdout or stderr in one run. */
+struct stream {
+	int fd;	      /* pid1's end, non-blocking; -1 once closed */
+	int child_fd; /* the child's end until output_spawned(), else -1 */
+	struct outdest *dest;
+	const struct output *out;
+	bool waiting; /* paused until its dest drains */
+	size_t len;
+	char buf[STREAM_BUF];
+};
+
+struct output {
+	const char *name;
+	char prefix[CONF_NAME_MAX + 3];
+	size_t plen;
+	int cur; /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
+	struct stream streams[4];
+};
+
+static struct output *outputs[MAX_OUTPUTS];
+static size_t next_wake; /* where a drained dest starts waking streams: each gets a turn */
+static bool finishing;	 /* pid1 exits: a pipe is read once more, up to now, then closed */
+static bool opened;	 /* some program's output went through pipes */
+
+static void pump(struct stream *s);
+
+/* Wakes the streams d paused, each in turn, until d blocks again. */
+static void dest_wake(struct outdest *d)
+{
+	struct stream *s;
+	size_t i, j;
+
+	for (i = 0; i < MAX_OUTPUTS && !d->blocked; i++) {
+		struct output *o = outputs[(next_wake + i) % MAX_OUTPUTS];
+
+		for (j = 0; o != NULL && j < 4 && !d->blocked; j++) {
+			s = &o->streams[j];
+			if (s->waiting && s->dest == d)
+				pump(s);
+		}
+	}
+	next_wake = (next_wake + 1) % MAX_OUTPUTS;
+}
+
+/* Moves whole lines (with eof, the last one too) from s to its dest, while it takes them. */
+static bool emit(struct stream *s, bool eof)
+{
+	const struct output *o = s->out;
+	size_t off = 0, used, linelen, max = OUTPUT_LINE_MAX - o->plen - 1;
+	bool ok = true;
+
+	while ((used = linebuf_next(s->buf + off, s->len - off, max, eof, &linelen)) > 0) {
+		ok = outdest_put(s->dest, o->prefix, o->plen, s->buf + off, linelen);
+		if (!ok)
+			break;
+		off += used;
+	}
+	if (off > 0) {
+		memmove(s->buf, s->buf + off, s->len - off);
+		s->len -= off;
+	}
+	return ok;
+}
+
+static void stream_close(struct stream *s)
+{
+	if (s->fd >= 0) {
+		loop_remove(s->fd);
+		close(s->fd);
+	}
+	s->fd = -1;
+}
+
+/*
+ * Reads s and writes its lines until the pipe is empty, its end, the budget, or its dest
+ * blocks: then the stream is left out of poll until the dest drains (back-pressure).
+ */
+static void pump(struct stream *s)
+{
+	size_t budget = PUMP_BUDGET;
+	ssize_t n;
+
+	while (emit(s, s->fd < 0) && s->fd >= 0) {
+		if (budget == 0 && !finishing)
+			break;
+		/* pid1 exits: a writer that never stops (a daemon) must not keep it. */
+		n = budget == 0 ? 0 : read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+		if (n > 0) {
+			s->len += (size_t)n;
+			budget -= (size_t)n < budget ? (size_t)n : budget;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN && !finishing) {
+			break;
+		} else {
+			/* Its end (or pid1's): what is left is the last line. */
+			stream_close(s);
+		}
+	}
+	if (!s->dest->blocked)
+		outdest_flush(s->dest);
+	s->waiting = s->dest->blocked && (s->fd >= 0 || s->len > 0);
+	if (s->fd >= 0)
+		loop_set_events(s->fd, s->waiting ? 0 : POLLIN);
+}
+
+static void on_stream(int fd, short revents, void *ctx)
+{
+	(void)fd;
+	(void)revents;
+	pump(ctx);
+}
+
+/* Drops what s still holds once it can wait no more; returns the bytes dropped. */
+static size_t stream_drop(struct stream *s)
+{
+	size_t lost = s->len;
+
+	stream_close(s);
+	s->len = 0;
+	s->waiting = false;
+	return lost;
+}
+
+/*
+ * The pipes of two runs ago, before their slot is reused: what they hold now is written,
+ * then they are closed. Still open, a process that run left holds them: it then gets EPIPE.
+ */
+static void abandon(const struct output *o, struct stream *s)
+{
+	bool held;
+	size_t lost;
+
+	pump(s);
+	held = s->fd >= 0;
+	lost = stream_drop(s);
+	if (lost > 0)
+		outdest_drop(s->dest, lost);
+	if (held)
+		log_warn("%s: closing the output pipes of an earlier run that a process it left "
+			 "still holds (%zu bytes dropped)",
+			 o->name, lost);
+}
+
+/* A fresh pipe for s; returns 0, or -1 (logged) when the child keeps pid1's fd instead. */
+static int stream_open(const struct output *o, struct stream *s, struct outdest *d)
+{
+	int fds[2] = {-1, -1}, err;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		goto fail;
+	/* Above 2, so that moving them to 1 and 2 in the child cannot overwrite one. */
+	fds[0] = logfile_move_high(fds[0]);
+	fds[1] = logfile_move_high(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    loop_add(fds[0], POLLIN, on_stream, s) < 0)
+		goto fail;
+	*s = (struct stream){.fd = fds[0], .child_fd = fds[1], .dest = d, .out = o};
+	return 0;
+fail:
+	err = errno;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	log_warn("%s writes to pid1's %s unlabelled: cannot make a pipe for it: %s", o->name,
+		 d->name, strerror(err));
+	return -1;
+}
+
+struct output *output_new(const char *name)
+{
+	struct output *o;
+	size_t i, j;
+
+	for (i = 0; i < MAX_OUTPUTS && outputs[i] != NULL; i++)
+		;
+	if (i == MAX_OUTPUTS || (o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->name = name;
+	snprintf(o->prefix, sizeof(o->prefix), "%s: ", name);
+	o->plen = strlen(o->prefix);
+	for (j = 0; j < 4; j++)
+		o->streams[j].fd = o->streams[j].child_fd = -1;
+	outputs[i] = o;
+	return o;
+}
+
+void output_free(struct output *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < MAX_OUTPUTS; i++)
+		if (outputs[i] == o)
+			outputs[i] = NULL;
+	for (i = 0; i < 4; i++) {
+		stream_close(&o->streams[i]);
+		if (o->streams[i].child_fd >= 0)
+			close(o->streams[i].child_fd);
+	}
+	free(o);
+}
+
+void output_open(struct output *o, int *out_fd, int *err_fd)
+{
+	int *ends[2] = {out_fd, err_fd}, gen = o->cur ^ 2, i;
+	struct outdest *d;
+	struct stream *s;
+
+	opened = true;
+	for (i = 0; i < 2; i++) {
+		s = &o->streams[gen + i];
+		d = outdest_for(i + 1, dest_wake);
+		*ends[i] = 0;
+		if (s->fd >= 0 || s->len > 0)
+			abandon(o, s);
+		if (d != NULL && stream_open(o, s, d) == 0)
+			*ends[i] = s->child_fd;
+	}
+	o->cur = gen;
+}
+
+void output_spawned(struct output *o)
+{
+	int i;
+
+	for (i = o->cur; i < o->cur + 2; i++) {
+		if (o->streams[i].child_fd >= 0)
+			close(o->streams[i].child_fd);
+		o->streams[i].child_fd = -1;
+	}
+}
+
+/* Whether some stream still waits for a dest to drain, or a dest for its reader. */
+static bool busy(void)
+{
+	size_t i, j;
+
+	if (outdest_blocked())
+		return true;
+	for (i = 0; i < MAX_OUTPUTS; i++)
+		for (j = 0; outputs[i] != NULL && j < 4; j++)
+			if (outputs[i]->streams[j].waiting)
+				return true;
+	return false;
+}
+
+/* Closes every stream, counting what it held, then the dests, logging what was dropped. */
+static void close_all(void)
+{
+	struct stream *s;
+	size_t i, j;
+
+	for (i = 0; i < MAX_OUTPUTS; i++) {
+		for (j = 0; outputs[i] != NULL && j < 4; j++) {
+			s = &outputs[i]->streams[j];
+			if (s->dest != NULL)
+				outdest_drop(s->dest, stream_drop(s));
+		}
+	}
+	outdest_close();
+}
+
+void output_finish(void)
+{
+	unsigned long long seen;
+	int64_t deadline;
+	int sigs[16];
+	size_t i, j;
+
+	if (!opened)
+		return;
+	finishing = true;
+	for (i = 0; i < MAX_OUTPUTS; i++)
+		for (j = 0; outputs[i] != NULL && j < 4; j++)
+			if (outputs[i]->streams[j].fd >= 0 && !outputs[i]->streams[j].waiting)
+				pump(&outputs[i]->streams[j]);
+	/* Signals that come now are left unanswered: pid1 is on its way out. */
+	seen = outdest_written();
+	deadline = loop_now_ms() + OUTPUT_FINISH_MS;
+	while (busy() && loop_now_ms() < deadline) {
+		loop_wait(deadline, sigs, sizeof(sigs) / sizeof(sigs[0]));
+		if (outdest_written() != seen) {
+			seen = outdest_written();
+			deadline = loop_now_ms() + OUTPUT_FINISH_MS;
+		}
+	}
+	close_all();
+}
