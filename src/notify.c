@@ -34,6 +34,9 @@
 #define NOTIFY_BATCH 32
 /* Parents followed from a sender towards a program. */
 #define NOTIFY_DEPTH 32
+/* After the name in /proc/PID/stat: the state, the ppid, 17 fields, the start time. */
+#define STAT_PPID_START                                                                            \
+	" %*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu"
 /* Fds a sender may attach, read only to be closed. */
 #define NOTIFY_FDS 16
 /* The longest wait a program may ask for (EXTEND_TIMEOUT_USEC, WATCHDOG_USEC): a day. */
@@ -42,13 +45,17 @@
 static int sock = -1;
 static const struct pid1_state *state; /* read only, to match senders to programs */
 static char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-/* The process MAINPID= named for a program, and the pid it was named for. */
+/*
+ * The process MAINPID= named for a program, the pid it was named for, and the named one's
+ * start time: once it has ended its pid may be another process's, which must not inherit it.
+ */
 static struct {
 	pid_t main, owner;
+	unsigned long long start;
 } mainpids[CONF_MAX_PROGRAMS + 1];
 
-/* The parent of pid, from /proc; 0 when it cannot tell. */
-static pid_t parent_of(pid_t pid)
+/* The parent and start time of pid, from /proc; false when it cannot tell. */
+static bool stat_of(pid_t pid, pid_t *parent, unsigned long long *start)
 {
 	char path[32], buf[512], *close_paren;
 	ssize_t got;
@@ -58,17 +65,27 @@ static pid_t parent_of(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
+		return false;
 	got = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (got <= 0)
-		return 0;
+		return false;
 	buf[got] = '\0';
-	/* The name may hold spaces and ')': the state and ppid follow the last ')'. */
+	/* The name may hold spaces and ')': state, ppid and the rest follow the last ')'. */
 	close_paren = strrchr(buf, ')');
-	if (close_paren == NULL || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
-		return 0;
-	return ppid > 0 ? (pid_t)ppid : 0;
+	if (close_paren == NULL || sscanf(close_paren + 1, STAT_PPID_START, &ppid, start) != 2)
+		return false;
+	*parent = ppid > 0 ? (pid_t)ppid : 0;
+	return true;
+}
+
+/* The parent of pid, from /proc; 0 when it cannot tell. */
+static pid_t parent_of(pid_t pid)
+{
+	unsigned long long start;
+	pid_t parent;
+
+	return stat_of(pid, &parent, &start) ? parent : 0;
 }
 
 /* Whether pid is top or one of its descendants. */
@@ -95,6 +112,15 @@ static bool in_chain(const pid_t *chain, size_t n, pid_t pid)
 	return false;
 }
 
+/* Whether the process MAINPID= named for program idx still runs, not another with its pid. */
+static bool still_main(size_t idx)
+{
+	unsigned long long start;
+	pid_t parent;
+
+	return stat_of(mainpids[idx].main, &parent, &start) && start == mainpids[idx].start;
+}
+
 /*
  * The program with ready = notify whose tree pid is in, or -1. pid's ancestors are read
  * once, not once per program: a flood of messages costs at most NOTIFY_DEPTH reads each.
@@ -112,7 +138,8 @@ static long find_sender(const struct pid1_state *st, pid_t pid)
 		if (p->ready_mode != READY_NOTIFY || !program_running(p) || p->pid <= 0)
 			continue;
 		if (in_chain(chain, n, p->pid) ||
-		    (mainpids[i].owner == p->pid && in_chain(chain, n, mainpids[i].main)))
+		    (mainpids[i].owner == p->pid && in_chain(chain, n, mainpids[i].main) &&
+		     still_main(i)))
 			return (long)i;
 	}
 	return -1;
@@ -146,30 +173,52 @@ static void take_status(struct notice *n, const char *text)
 /*
  * MAINPID=, sent by the program's own process: the process it names must be its own
  * descendant, or one that left its tree and came to pid1 (a daemon that forked away), and
- * not another program's process.
+ * not another program's process. Its start time, the same before and after the checks,
+ * tells it from a later process given the same pid.
  */
 static bool main_pid_ok(const struct pid1_state *st, const struct program *p, pid_t sender,
-			pid_t pid)
+			pid_t pid, unsigned long long *start)
 {
+	unsigned long long again;
+	pid_t parent;
 	size_t i;
 
-	if (sender != p->pid || pid <= 1)
+	if (sender != p->pid || pid <= 1 || !stat_of(pid, &parent, start))
 		return false;
 	for (i = 0; i < st->nprograms; i++)
 		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
 		    st->programs[i].pid == pid)
 			return false;
-	return in_tree(pid, p->pid) || parent_of(pid) == getpid();
+	return (in_tree(pid, p->pid) || parent == getpid()) && stat_of(pid, &parent, &again) &&
+	       again == *start;
 }
 
-/* One KEY=VALUE line of program idx's message; unknown keys are ignored, as systemd does. */
-static void take_line(const struct pid1_state *st, size_t idx, pid_t sender, struct notice *n,
-		      char *line)
+/* MAINPID=: only the last one of a message is checked, so a long message costs one check. */
+static void take_main_pid(const struct pid1_state *st, size_t idx, pid_t sender, struct notice *n,
+			  const char *value)
 {
 	const struct program *p = &st->programs[idx];
+	unsigned long long start;
 	long pid;
 	char *end;
 
+	errno = 0;
+	pid = strtol(value, &end, 10);
+	if (errno == 0 && *end == '\0' && pid <= INT32_MAX &&
+	    main_pid_ok(st, p, sender, (pid_t)pid, &start)) {
+		mainpids[idx].main = (pid_t)pid;
+		mainpids[idx].owner = p->pid;
+		mainpids[idx].start = start;
+		n->mainpid = (pid_t)pid;
+	}
+}
+
+/*
+ * One KEY=VALUE line of a message; unknown keys are ignored, as systemd does. A MAINPID=
+ * value is only noted, in *main_pid.
+ */
+static void take_line(struct notice *n, const char *line, const char **main_pid)
+{
 	if (strcmp(line, "READY=1") == 0)
 		n->ready = true;
 	else if (strcmp(line, "WATCHDOG=1") == 0)
@@ -184,17 +233,8 @@ static void take_line(const struct pid1_state *st, size_t idx, pid_t sender, str
 		n->extend_ms = usec_ms(line + 20);
 	else if (strncmp(line, "WATCHDOG_USEC=", 14) == 0)
 		n->watchdog_ms = usec_ms(line + 14);
-	else if (strncmp(line, "MAINPID=", 8) == 0) {
-		errno = 0;
-		pid = strtol(line + 8, &end, 10);
-		/* Only a process of the program's own tree may be named. */
-		if (errno == 0 && *end == '\0' && pid <= INT32_MAX &&
-		    main_pid_ok(st, p, sender, (pid_t)pid)) {
-			mainpids[idx].main = (pid_t)pid;
-			mainpids[idx].owner = p->pid;
-			n->mainpid = (pid_t)pid;
-		}
-	}
+	else if (strncmp(line, "MAINPID=", 8) == 0)
+		*main_pid = line + 8;
 }
 
 /* Closes the fds a sender attached (pid1 keeps none) and returns how many there were. */
@@ -227,6 +267,7 @@ static size_t close_passed(struct msghdr *msg, struct ucred **cred)
 static bool take_one(const struct pid1_state *st)
 {
 	char buf[NOTIFY_MSG_MAX + 1], *line, *next;
+	const char *main_pid = NULL;
 	union {
 		struct cmsghdr align;
 		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(NOTIFY_FDS * sizeof(int))];
@@ -268,8 +309,10 @@ static bool take_one(const struct pid1_state *st)
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		take_line(st, (size_t)idx, cred->pid, n, line);
+		take_line(n, line, &main_pid);
 	}
+	if (main_pid != NULL && n != NULL)
+		take_main_pid(st, (size_t)idx, cred->pid, n, main_pid);
 	return true;
 }
 

@@ -521,3 +521,78 @@ assert_before_in() {
 	send_to_pid1 TERM
 	pid1_wait
 }
+
+@test "MAINPID= no longer counts once the process it named has ended and its pid is reused" {
+	# db names a daemon that forked away to pid1, then the daemon ends.
+	cat >"$S/db.sh" <<-EOF
+		#!/bin/sh
+		( sh -c 'while [ ! -e $S/die ]; do sleep 0.05; done' & echo \$! >$S/daemon.tmp )
+		mv $S/daemon.tmp $S/daemon
+		echo "\$NOTIFY_SOCKET" >$S/addr
+		exec $H/sdnotify MAINPID=\$(cat $S/daemon) sleep 100
+	EOF
+	# Then a process of nobody's is given the daemon's pid (ns_last_pid makes it certain,
+	# where an attacker would fork until it comes round) and says READY=1 for db.
+	cat >"$S/reuse.sh" <<-EOF
+		#!/bin/sh
+		while [ ! -e $S/die ]; do sleep 0.05; done
+		X=\$(cat $S/daemon) A=\$(cat $S/addr)
+		while [ -e /proc/\$X ]; do sleep 0.05; done
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			echo \$((X - 1)) >/proc/sys/kernel/ns_last_pid
+			setpriv --reuid=65534 --regid=65534 --clear-groups $H/sdnotify -a "\$A" READY=1 sleep 100 &
+			[ "\$!" != "\$X" ] || { echo >$S/sent; exec sleep 100; }
+			kill \$!
+		done
+	EOF
+	chmod +x "$S/db.sh" "$S/reuse.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "$S/db.sh" }
+			ready = notify
+		}
+		program reuse {
+			command = { "$S/reuse.sh" }
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { db }
+		}
+	EOF
+	pid1_start -v -v -c "$CONF"
+	wait_until [ -s "$S/daemon" ]
+	wait_until log_has "db: main pid $(cat "$S/daemon")"
+	touch "$S/die"
+	wait_until [ -f "$S/sent" ]
+	wait_until log_has "from pid $(cat "$S/daemon") (uid 65534) dropped"
+	[ ! -e "$S/app" ]
+	run ! log_has "ready after"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "a message of many MAINPID= lines costs pid1 one check, not one per line" {
+	# 250 lines naming a pid that does not exist, sent 10000 times by db's own process.
+	cat >"$S/db.sh" <<-EOF
+		#!/bin/sh
+		M=\$(for i in \$(seq 250); do echo MAINPID=3999999; done)
+		exec $H/sdnotify -c 10000 "\$M" sh -c 'echo >$S/sent; exec sleep 100'
+	EOF
+	chmod +x "$S/db.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "$S/db.sh" }
+			ready = notify
+		}
+	EOF
+	pid1_start -c "$CONF"
+	WAIT_SECONDS=120 wait_until [ -f "$S/sent" ]
+	# pid1's own CPU time (user + system, in clock ticks), whatever the machine's load.
+	local ticks hz
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$PID1_PID/stat")
+	hz=$(getconf CLK_TCK)
+	echo "pid1 used $ticks ticks of $hz per second" >&3
+	[ "$ticks" -lt $((2 * hz)) ]
+	send_to_pid1 TERM
+	pid1_wait
+}
