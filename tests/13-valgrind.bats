@@ -95,6 +95,40 @@ CONF
 	assert_clean
 }
 
+@test "valgrind: readiness, hostile datagrams, a hung program and the ready file" {
+	local S=$BATS_TEST_TMPDIR H=$PID1_HELPERS conf=$BATS_TEST_TMPDIR/pid1.conf
+	chmod 755 "$S"
+	mkdir -m 755 "$S/run"
+	: >"$S/marker"
+	cat >"$conf" <<CONF
+ready-file = $S/run/ready
+program db {
+    command = { "sh", "-c", "exec $H/sdnotify -n 5000 $H/sdnotify -f $S/marker READY=1 $H/sdnotify 'READY=1\\nSTATUS=up\\nMAINPID=2\\nEXTEND_TIMEOUT_USEC=5' sleep 100" }
+    ready = notify
+    essential = true
+}
+program pipe {
+    command = { "sh", "-c", "echo >&5; exec sleep 100" }
+    ready = fd:5
+    after = { db }
+}
+program hung {
+    command = { "sleep", "100" }
+    ready = notify
+    ready-timeout = 1s
+    after = { pipe }
+}
+CONF
+	pid1_start -v -c "$conf"
+	wait_until [ -f "$S/run/ready" ]
+	wait_until grep -q "hung\\[.*not ready within its ready-timeout" "$S/err"
+	grep -q "db: status: up" "$S/err"
+	send_to_pid1 TERM
+	pid1_wait
+	[ ! -e "$S/run/ready" ]
+	assert_clean
+}
+
 @test "valgrind: a refused config file" {
 	local conf=$BATS_TEST_TMPDIR/bad.conf
 	printf 'signal SIGFOO { action = forward }\n' >"$conf"
