@@ -2,7 +2,8 @@
 /*
  * The ready file. Its directory could be one others can write to, so pid1 trusts it only
  * after checking it (a directory, owned by pid1's user or root, writable by nobody else: in
- * a sticky /tmp another user could create the name first and a probe believe it), and works
+ * a sticky /tmp another user could create the name first and a probe believe it), reached
+ * one name at a time through directories nobody else could swap a name in, and works
  * inside it through that checked fd alone: the file is
  * created with O_CREAT|O_EXCL|O_NOFOLLOW (nothing planted there is ever opened or followed),
  * and removed only while the name still is the very file pid1 created.
@@ -62,25 +63,98 @@ static const char *check_dir(int fd)
 	return NULL;
 }
 
+/*
+ * Whether name in directory fd stays what it is: the directory is root's or pid1's user's
+ * and nobody else writes to it, or it is sticky (/tmp) and name is root's or that user's.
+ */
+static bool safe_entry(int fd, const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()))
+		return false;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return true;
+	return (st.st_mode & S_ISVTX) && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (st.st_uid == 0 || st.st_uid == geteuid());
+}
+
+/*
+ * The directory path (absolute, len bytes), walked from / one name at a time, each name only
+ * looked up in a directory where nobody else could have put or swapped it: a link in another
+ * user's directory cannot send pid1 elsewhere. -1 with *why set when it cannot.
+ */
+static int open_safe(const char *path, size_t len, char *why, size_t whylen)
+{
+	char name[NAME_MAX + 1];
+	const char *p = path, *end;
+	int fd, next;
+
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0) {
+		while (p < path + len && *p == '/')
+			p++;
+		if (p == path + len)
+			return fd;
+		end = memchr(p, '/', (size_t)(path + len - p));
+		if (end == NULL)
+			end = path + len;
+		if ((size_t)(end - p) > NAME_MAX) {
+			snprintf(why, whylen, "%s", strerror(ENAMETOOLONG));
+			break;
+		}
+		memcpy(name, p, (size_t)(end - p));
+		name[end - p] = '\0';
+		if (!safe_entry(fd, name)) {
+			snprintf(why, whylen, "%.*s is another user's or others may write to it",
+				 p == path + 1 ? 1 : (int)(p - path - 1), path);
+			break;
+		}
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0)
+			snprintf(why, whylen, "%.*s: %s", (int)(end - path), path, strerror(errno));
+		close(fd);
+		fd = next;
+		p = end;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 int readyfile_open(const char *path)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], why_buf[PATH_MAX + 64], *last;
 	const char *slash = strrchr(path, '/'), *why;
+	int parent;
 
 	/* conf checked that path is absolute and does not end in '/'. */
 	if (slash == NULL || strlcpy(file.name, slash + 1, sizeof(file.name)) >= sizeof(file.name))
 		return refuse(path, strerror(ENAMETOOLONG));
 	if (strcmp(file.name, ".") == 0 || strcmp(file.name, "..") == 0)
 		return refuse(path, strerror(EISDIR));
+	/* dir, without trailing slashes: its parent is walked to, then its last name opened. */
 	strlcpy(dir, path, (size_t)(slash - path) + 1);
-	if (dir[0] == '\0')
-		strcpy(dir, "/");
-	/* /run/pid1 does not exist in a fresh container: its parent must. */
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return refuse(path, strerror(errno));
-	file.dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (file.dirfd < 0)
-		return refuse(path, strerror(errno));
+	while ((last = strrchr(dir, '/')) != NULL && last[1] == '\0')
+		*last = '\0';
+	if (last != NULL)
+		*last++ = '\0';
+	parent = open_safe(dir, strlen(dir), why_buf, sizeof(why_buf));
+	if (parent < 0)
+		return refuse(path, why_buf);
+	file.dirfd = parent; /* a file in / */
+	if (last != NULL) {
+		/* /run/pid1 does not exist in a fresh container: its parent must. */
+		if (mkdirat(parent, last, 0755) < 0 && errno != EEXIST)
+			return refuse(path, strerror(errno));
+		/* Where others could swap it, a probe looking by path could see another one. */
+		if (!safe_entry(parent, last))
+			return refuse(path, "its directory's parent lets others replace it");
+		file.dirfd = openat(parent, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(parent);
+		if (file.dirfd < 0)
+			return refuse(path, strerror(errno));
+	}
 	why = check_dir(file.dirfd);
 	if (why != NULL)
 		return refuse(path, why);

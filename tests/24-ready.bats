@@ -422,6 +422,24 @@ matches_at_least() {
 	[ ! -e "$S/scratch/pid1/ready" ]
 }
 
+@test "a ready file's path through another user's directory is refused: a link there cannot redirect it" {
+	# nobody's directory holds a link to a directory of root's that has a file of that name.
+	mkdir -m 755 "$S/victim" "$S/victim/pid1" "$S/owned"
+	echo keep >"$S/victim/pid1/ready"
+	ln -s "$S/victim" "$S/owned/link"
+	chown -h nobody "$S/owned" "$S/owned/link"
+	write_conf <<-EOF
+		ready-file = $S/owned/link/pid1/ready
+		program db {
+			command = { "sh", "-c", "echo started >$S/db" }
+		}
+	EOF
+	run -2 pid1_run -c "$CONF"
+	[[ "$output" == *"cannot use ready-file $S/owned/link/pid1/ready: $S/owned is another user's or others may write to it"* ]]
+	[ "$(cat "$S/victim/pid1/ready")" = keep ]
+	[ ! -e "$S/db" ]
+}
+
 @test "under a service manager pid1 sends READY=1, STATUS=, WATCHDOG=1 and STOPPING=1" {
 	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
 	LISTENER=$!
