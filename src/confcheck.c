@@ -109,6 +109,15 @@ static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 			  cfg_title(sec));
 		return -1;
 	}
+	/* Left out it means every program: an empty list would silently mean the same. */
+	if (cfg_size(sec, "programs") == 0 &&
+	    (cfg_getopt(sec, "programs")->flags & CFGF_MODIFIED) != 0) {
+		cfg_error(cfg,
+			  "'programs' names no program in section 'signal %s' (leave it out for "
+			  "every program)",
+			  cfg_title(sec));
+		return -1;
+	}
 	if (!rewrite && cfg_size(sec, "to") > 0) {
 		cfg_error(cfg, "'to' needs 'action = rewrite' in section 'signal %s'",
 			  cfg_title(sec));

@@ -274,6 +274,18 @@ no_zombies_under() {
 	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
 }
 
+@test "signal rules naming programs: an empty list is refused, not taken for every program" {
+	cat >"$CONF" <<-EOF
+		program web { command = { "sleep", "100" } }
+		signal SIGHUP {
+			programs = { }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: 'programs' names no program in section 'signal SIGHUP' (leave it out for every program)"
+	run -2 "$PID1" -n -c "$CONF"
+}
+
 @test "every start, exit, restart, give-up, hook and ladder step names its program in the log" {
 	write_conf <<-EOF
 		restart { delay = 50ms  limit = 1  window = 1m }
