@@ -208,18 +208,19 @@ void readiness_update(struct pid1_state *st)
 		return;
 	ready = readiness_ready(st, summary, sizeof(summary));
 	readyfile_set(ready);
+	/* Only what went out counts as told: what a full queue refused is sent again. */
 	if (st->phase != PHASE_RUN && !told.stopping) {
-		told.stopping = true;
-		sysnotify_send("STOPPING=1\nSTATUS=stopping");
+		told.stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
 	} else if (st->phase == PHASE_RUN &&
 		   (ready != told.last_ready || strcmp(summary, told.status) != 0)) {
 		/* READY=1 once: systemd has no way back to "not ready". */
 		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told.ready ? "READY=1\n" : "",
 			 summary);
-		told.ready = told.ready || ready;
-		told.last_ready = ready;
-		strlcpy(told.status, summary, sizeof(told.status));
-		sysnotify_send(msg);
+		if (sysnotify_send(msg)) {
+			told.ready = told.ready || ready;
+			told.last_ready = ready;
+			strlcpy(told.status, summary, sizeof(told.status));
+		}
 	}
 	sysnotify_tick(loop_now_ms());
 }

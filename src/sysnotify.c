@@ -25,7 +25,11 @@ static struct {
 	socklen_t len;
 	int64_t period_ms; /* half of WATCHDOG_USEC; 0: no watchdog */
 	int64_t next_ms;   /* when to pet it next */
-} sd = {.fd = -1};
+	int64_t retry_ms;  /* when to wake up to send again what was refused; -1: nothing */
+} sd = {.fd = -1, .retry_ms = -1};
+
+/* A full queue refused a message: it is sent again this long after, not lost. */
+#define RETRY_MS 1000
 
 /* WATCHDOG_USEC, when WATCHDOG_PID (if set) names pid1: half of it in ms, else 0. */
 static int64_t watchdog_half(const char *usec, const char *pid)
@@ -85,27 +89,38 @@ bool sysnotify_active(void)
 	return sd.fd >= 0;
 }
 
-void sysnotify_send(const char *msg)
+bool sysnotify_send(const char *msg)
 {
 	ssize_t sent;
+	int err;
 
 	if (sd.fd < 0)
-		return;
+		return true;
 	do
 		sent = sendto(sd.fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sd.sa,
 			      sd.len);
 	while (sent < 0 && errno == EINTR);
+	err = sent < 0 ? errno : 0;
 	if (sent < 0)
-		log_debug("cannot notify the service manager: %m");
+		log_debug("cannot notify the service manager: %s", strerror(err));
+	/* Only a busy manager is tried again: one that is gone would cost a wake-up a second. */
+	sd.retry_ms =
+	    err == EAGAIN || err == ENOBUFS || err == ENOMEM ? loop_now_ms() + RETRY_MS : -1;
+	return sd.retry_ms < 0;
 }
 
 int64_t sysnotify_deadline(void)
 {
-	return sd.fd >= 0 && sd.period_ms > 0 ? sd.next_ms : -1;
+	int64_t pet = sd.fd >= 0 && sd.period_ms > 0 ? sd.next_ms : -1;
+
+	return pet < 0 || (sd.retry_ms >= 0 && sd.retry_ms < pet) ? sd.retry_ms : pet;
 }
 
 void sysnotify_tick(int64_t now)
 {
+	/* The wake-up for a retry is over: the caller sent again what it still had to. */
+	if (sd.retry_ms >= 0 && now >= sd.retry_ms)
+		sd.retry_ms = -1;
 	if (sd.fd < 0 || sd.period_ms <= 0 || now < sd.next_ms)
 		return;
 	sysnotify_send("WATCHDOG=1");

@@ -19,10 +19,14 @@ void sysnotify_init(bool pass_through);
 /* Whether pid1 has a service manager to tell. */
 bool sysnotify_active(void);
 
-/* Sends one message (lines of KEY=VALUE); never blocks, a failure is logged at debug. */
-void sysnotify_send(const char *msg);
+/*
+ * Sends one message (lines of KEY=VALUE); never blocks, a failure is logged at debug.
+ * Returns false when it was refused (a full queue): the deadline then brings a wake-up for
+ * the caller to send it again.
+ */
+bool sysnotify_send(const char *msg);
 
-/* When the watchdog must next be petted, or -1 when it need not be. */
+/* When the watchdog must next be petted or a refused message sent again; -1: never. */
 int64_t sysnotify_deadline(void);
 
 /* Pets the watchdog when it is due at now. */

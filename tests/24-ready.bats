@@ -471,6 +471,30 @@ matches_at_least() {
 	[[ "$(cat "$S/dbenv")" == "[@"* ]]
 }
 
+@test "a READY=1 the service manager's full queue refused is sent again, not lost" {
+	"$H/sdlisten" "$S/sd.sock" >"$S/sd" 3>&- &
+	LISTENER=$!
+	wait_until [ -S "$S/sd.sock" ]
+	# The manager is busy: its queue is full, as anyone who may write to it can make it.
+	kill -STOP "$LISTENER"
+	timeout 1 "$H/sdnotify" -c 100 -a "$S/sd.sock" FILL=1 || true
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "exec $H/sdnotify READY=1 sh -c 'echo >$S/ready; exec sleep 100'" }
+			ready = notify
+		}
+	EOF
+	NOTIFY_SOCKET=$S/sd.sock pid1_start -v -v -c "$CONF"
+	wait_until [ -f "$S/ready" ]
+	wait_until log_has "db[2] ready after"
+	wait_until log_has "cannot notify the service manager"
+	kill -CONT "$LISTENER"
+	wait_until grep -q '^READY=1|STATUS=1 of 1 programs ready$' "$S/sd"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
 # assert_before_in FILE A B: FILE has a line with A before one with B.
 assert_before_in() {
 	local a b
