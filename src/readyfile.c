@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "readyfile.h"
+#include "rundir.h"
 
 static struct {
 	int dirfd;
@@ -64,22 +65,6 @@ static const char *check_dir(int fd)
 }
 
 /*
- * Whether name in directory fd stays what it is: the directory is root's or pid1's user's
- * and nobody else writes to it, or it is sticky (/tmp) and name is root's or that user's.
- */
-static bool safe_entry(int fd, const char *name)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()))
-		return false;
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0)
-		return true;
-	return (st.st_mode & S_ISVTX) && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       (st.st_uid == 0 || st.st_uid == geteuid());
-}
-
-/*
  * The directory path (absolute, len bytes), walked from / one name at a time, each name only
  * looked up in a directory where nobody else could have put or swapped it: a link in another
  * user's directory cannot send pid1 elsewhere. -1 with *why set when it cannot.
@@ -105,7 +90,7 @@ static int open_safe(const char *path, size_t len, char *why, size_t whylen)
 		}
 		memcpy(name, p, (size_t)(end - p));
 		name[end - p] = '\0';
-		if (!safe_entry(fd, name)) {
+		if (!rundir_safe_entry(fd, name)) {
 			snprintf(why, whylen, "%.*s is another user's or others may write to it",
 				 p == path + 1 ? 1 : (int)(p - path - 1), path);
 			break;
@@ -148,7 +133,7 @@ int readyfile_open(const char *path)
 		if (mkdirat(parent, last, 0755) < 0 && errno != EEXIST)
 			return refuse(path, strerror(errno));
 		/* Where others could swap it, a probe looking by path could see another one. */
-		if (!safe_entry(parent, last))
+		if (!rundir_safe_entry(parent, last))
 			return refuse(path, "its directory's parent lets others replace it");
 		file.dirfd = openat(parent, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(parent);

@@ -42,9 +42,22 @@ static bool safe_parent(int fd)
 	return (st.st_uid == 0 || st.st_uid == geteuid()) && (st.st_mode & 022) == 0;
 }
 
+bool rundir_safe_entry(int fd, const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()))
+		return false;
+	if ((st.st_mode & 022) == 0)
+		return true;
+	return (st.st_mode & S_ISVTX) && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (st.st_uid == 0 || st.st_uid == geteuid());
+}
+
 /*
  * The parent directory of path, as an O_PATH fd; missing components are created (0755) one
- * by one, each only inside a safe parent. Existing ones are followed as given (/var/run).
+ * by one, each only inside a safe parent. Existing ones are followed as given (/var/run),
+ * but only where nobody else could have put or swapped them.
  */
 static int open_parent(struct rundir *rd, const char *path, size_t len)
 {
@@ -67,6 +80,14 @@ static int open_parent(struct rundir *rd, const char *path, size_t len)
 		}
 		memcpy(comp, p, (size_t)(end - p));
 		comp[end - p] = '\0';
+		/* A name others could have planted or could swap is not looked up. */
+		if (!rundir_safe_entry(fd, comp)) {
+			close(fd);
+			return fail(rd, EPERM,
+				    "%.*s: another user's or others may write to it, so what is "
+				    "under it could be swapped: refused",
+				    p == path + 1 ? 1 : (int)(p - path - 1), path);
+		}
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT) {
 			if (!safe_parent(fd)) {
@@ -132,6 +153,12 @@ int rundir_open(struct rundir *rd, const char *path)
 	if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST) {
 		close(parent);
 		return fail(rd, errno, "cannot create %s: %s", rd->path, strerror(errno));
+	}
+	/* Clients find the socket by path: where others could swap the directory, not ours. */
+	if (!rundir_safe_entry(parent, base)) {
+		close(parent);
+		return fail(rd, EPERM, "%s: others may replace it in its parent: refused",
+			    rd->path);
 	}
 	fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <limits.h>
+#include <stdbool.h>
 
 #define RUNDIR_DEFAULT "/run/pid1"
 
@@ -41,6 +42,12 @@ struct rundir_sock {
  * (ELOOP), not a directory (ENOTDIR), someone else's or writable by others (EPERM).
  */
 int rundir_open(struct rundir *rd, const char *path);
+
+/*
+ * Whether name in directory fd stays what it is: the directory is root's or pid1's user's
+ * and nobody else writes to it, or it is sticky (/tmp) and name is root's or that user's.
+ */
+bool rundir_safe_entry(int fd, const char *name);
 
 /*
  * Binds a unix socket of type (SOCK_STREAM, SOCK_DGRAM, ...) as name inside the directory,

@@ -430,6 +430,18 @@ EOF
 	assert_output --partial "owned by uid 65534 or writable by others"
 }
 
+@test "a runtime directory reached through another user's directory is refused: a link there cannot redirect it" {
+	local T=$BATS_TEST_TMPDIR
+	mkdir -m 755 "$T/victim" "$T/owned"
+	ln -s "$T/victim" "$T/owned/link"
+	chown -h nobody "$T/owned" "$T/owned/link"
+	printf 'runtime-dir = "%s"\n' "$T/owned/link/pid1" >"$CONF"
+	run -2 pid1_run -c "$CONF" -- touch "$T/started"
+	assert_output --partial "control socket: $T/owned: another user's or others may write to it, so what is under it could be swapped: refused"
+	[ ! -e "$T/started" ]
+	[ ! -e "$T/victim/pid1" ]
+}
+
 @test "a symlink planted as the control socket is refused" {
 	mkdir -m 755 "$PID1_RUNTIME_DIR"
 	ln -s "$BATS_TEST_TMPDIR/target" "$PID1_RUNTIME_DIR/control"
