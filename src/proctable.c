@@ -134,17 +134,34 @@ static int by_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Whether p descends from pid1: walk up the parents, remembering answers on the way. */
+/* p's parent in the table, or NULL when it is pid1 or not in the table. */
+static struct proc *parent_of(struct proc *procs, size_t n, const struct proc *p, pid_t self)
+{
+	struct proc key = {.pid = p->ppid};
+
+	return p->ppid == self ? NULL : bsearch(&key, procs, n, sizeof(*procs), by_pid);
+}
+
+/*
+ * Whether p descends from pid1: up the parents to pid1, a process already judged, or one
+ * outside the table, then down the same path with the answer. A loop, not recursion: a
+ * program may build a chain of processes as long as its pid limit allows.
+ */
 static bool descends(struct proc *procs, size_t n, struct proc *p, pid_t self)
 {
-	struct proc key = {.pid = p->ppid}, *parent;
+	struct proc *q, *last = p, *stop;
+	bool mine;
 
-	if (p->known)
-		return p->mine;
-	p->known = true; /* a cycle cannot happen, but must not recurse forever either */
-	parent = p->ppid == self ? NULL : bsearch(&key, procs, n, sizeof(*procs), by_pid);
-	p->mine = p->ppid == self || (parent != NULL && descends(procs, n, parent, self));
-	return p->mine;
+	for (q = p; q != NULL && !q->known; q = parent_of(procs, n, q, self)) {
+		q->known = true; /* not yet mine: a cycle, which cannot happen, ends here */
+		q->mine = false;
+		last = q;
+	}
+	stop = q;
+	mine = stop != NULL ? stop->mine : last->ppid == self;
+	for (q = p; q != stop; q = parent_of(procs, n, q, self))
+		q->mine = mine;
+	return mine;
 }
 
 ssize_t proctable_read(struct proc **procs)
