@@ -409,7 +409,7 @@ refused() {
 instructions() {
 	local out=$BATS_TEST_TMPDIR/cg
 	rm -f "$out".*
-	unshare --pid --fork --mount-proc valgrind --tool=callgrind --callgrind-out-file="$out.%p" \
+	unshare --pid --fork --mount-proc valgrind --vgdb=no --tool=callgrind --callgrind-out-file="$out.%p" \
 		"$PID1" "$@" -- true >/dev/null 2>&1
 	awk '/^summary:/ { print $2 }' "$out.1"
 }

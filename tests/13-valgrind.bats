@@ -15,7 +15,7 @@ setup() {
 	VG_LOG=$BATS_TEST_TMPDIR/valgrind.log
 	# Leaks of every kind count: pid1 frees everything before it exits.
 	# shellcheck disable=SC2034 # read by pid1_run and pid1_start in lib/pid1.bash
-	PID1_WRAPPER="valgrind -q --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 --log-file=$VG_LOG"
+	PID1_WRAPPER="valgrind -q --vgdb=no --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 --log-file=$VG_LOG"
 	# shellcheck disable=SC2034 # read by pid1_run
 	PID1_TIMEOUT=120
 }
@@ -152,7 +152,7 @@ CONF
 # valgrind's heap summary counts them.
 heap_allocs() {
 	# shellcheck disable=SC2034 # read by pid1_run in lib/pid1.bash
-	local PID1_WRAPPER="valgrind --child-silent-after-fork=yes --log-file=$VG_LOG"
+	local PID1_WRAPPER="valgrind --vgdb=no --child-silent-after-fork=yes --log-file=$VG_LOG"
 	pid1_run -v -- sh -c "$1" >/dev/null 2>&1 || true
 	sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$VG_LOG" | tr -d ,
 }
