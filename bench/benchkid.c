@@ -19,7 +19,8 @@
  *   benchkid gate           writes a byte to fd 3, then exits once fd 4 reads end-of-file
  *   benchkid count FILE     takes SIGUSR1 with sigwaitinfo and counts it; on SIGTERM writes
  *                           the count to FILE and exits
- *   benchkid spew N         writes N bytes of 100-byte lines to stdout, 64 KB per write
+ *   benchkid spew N [W]     writes N bytes of 100-byte lines to stdout, W bytes per write
+ *                           (default 65,500: whole lines; 4,000 is what stdio does on a pipe)
  *   benchkid drain N        reads N bytes from stdin, prints MB/s from the first byte on
  *
  * Built by bench/run with cc; it is not part of pid1 and not built by make.
@@ -390,17 +391,22 @@ static int flood(pid_t pid, long n, int signo)
 }
 
 /* Writes n bytes of 100-byte lines to stdout, 64 KB per write, as fast as it can. */
-static int spew(long n)
+static int spew(long n, long size)
 {
-	static char buf[65500]; /* whole lines, so that every write goes on where the last ended */
-	long left = n;
+	static char buf[(1 << 20) + 100];
+	long left = n, done = 0;
 	ssize_t w;
 	size_t i;
 
+	if (size < 1 || size > 1 << 20) {
+		fprintf(stderr, "benchkid: spew: write size out of 1..%d\n", 1 << 20);
+		return 2;
+	}
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = i % 100 == 99 ? '\n' : 'x';
+	/* Each write goes on where the last ended, mid-line or not, as stdio's do. */
 	while (left > 0) {
-		w = write(STDOUT_FILENO, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf));
+		w = write(STDOUT_FILENO, buf + done % 100, left < size ? (size_t)left : (size_t)size);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -408,6 +414,7 @@ static int spew(long n)
 			return 1;
 		}
 		left -= w;
+		done += w;
 	}
 	return 0;
 }
@@ -441,8 +448,8 @@ static int drain(long n)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "spew") == 0)
-		return spew(parse_count(argv[2]));
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "spew") == 0)
+		return spew(parse_count(argv[2]), argc == 4 ? parse_count(argv[3]) : 65500);
 	if (argc == 3 && strcmp(argv[1], "drain") == 0)
 		return drain(parse_count(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "rtt") == 0)
@@ -466,6 +473,6 @@ int main(int argc, char **argv)
 			     argc > 4 ? atoi(argv[4]) : SIGUSR1);
 	fprintf(stderr, "usage: benchkid rtt N [CPU] | reap N | sink | count FILE | "
 			"spawn N CMD... | flood PID N [SIGNO] | upall R N CMD... | ready | gate | "
-			"spew N | drain N\n");
+			"spew N [W] | drain N\n");
 	return 2;
 }

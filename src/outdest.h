@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pid1's own stdout and stderr as destinations of the programs' labelled lines (output.c):
- * lines gathered into one buffer each, written without ever waiting, and a destination that
- * cannot take more says so (blocked) and is polled until it drains.
+ * lines gathered into one buffer each, written without ever waiting (to a pipe, through a
+ * pipe of pid1's own and splice()), and a destination that cannot take more says so
+ * (blocked) and is polled until it drains.
  */
 #ifndef PID1_OUTDEST_H
 #define PID1_OUTDEST_H
@@ -21,6 +22,8 @@ struct outdest {
 	bool blocked; /* buf[off..len) waits for POLLOUT; the streams to it are paused */
 	bool gone;    /* its reader went away: lines are counted, not kept */
 	unsigned long long dropped, written;
+	int stage[2];  /* a pipe of pid1's own that lines go through on their way to a pipe */
+	size_t staged; /* bytes in stage, whole lines; counted in written once spliced out */
 	size_t off, len;
 	char buf[OUTDEST_BUF];
 };

@@ -169,6 +169,40 @@ no_descendant_named() {
 	[ "$(wc -l <"$S/out")" = 40000 ] || fail "other lines: $(grep -vxF -e "a: $a" -e "b: $b" "$S/out" | head -n 3)"
 }
 
+@test "labelled lines and a raw program's lines on one full pipe never mix inside a line" {
+	local a b
+	a=$(printf 'A%.0s' $(seq 200))
+	b=$(printf 'B%.0s' $(seq 300))
+	mkfifo "$S/fifo"
+	# The reader starts once both writers have filled the pipe, and takes 512 bytes at a
+	# time: the pipe stays full, pid1 and the other writer take turns at each page it frees,
+	# and pid1's lines must go in whole or wait.
+	(
+		while [ ! -e "$S/go" ]; do sleep 0.05; done
+		exec dd bs=512 status=none
+	) <"$S/fifo" >"$S/out" &
+	write_conf <<-EOF
+		output = prefix
+		program a {
+			command = { "sh", "-c", "yes $a | head -n 30000" }
+		}
+		program r {
+			command = { "awk", "BEGIN { for (i = 0; i < 30000; i++) { print \"$b\"; fflush() } }" }
+			output = raw
+		}
+	EOF
+	start_into "$S/fifo" -c "$CONF"
+	wait_until descendant_named awk >/dev/null
+	wait_until in_write "$(descendant_named awk)"
+	touch "$S/go"
+	wait_until size_is "$S/out" $((30000 * 204 + 30000 * 301))
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$(count_lines "$S/out" "a: $a")" = 30000 ] ||
+		fail "mixed lines: $(grep -vxF -e "a: $a" -e "$b" "$S/out" | head -c 300)"
+	[ "$(count_lines "$S/out" "$b")" = 30000 ] || fail "raw lines: $(count_lines "$S/out" "$b")"
+}
+
 @test "a last line without a newline is written, with one, when the program ends" {
 	write_conf <<-'EOF'
 		output = prefix
