@@ -47,15 +47,21 @@ void proctable_close(struct proc_iter *it)
 	it->fd = -1;
 }
 
-/* Pid, parent, process group and state from /proc/PID/stat; false when it is gone. */
-static bool proc_read(pid_t pid, struct proc *p)
+/*
+ * Pid, parent, process group and state from PID/stat under /proc's fd; false when it is gone.
+ * name is the directory's name, all digits: the path is built by hand, as this runs for
+ * every process at every walk.
+ */
+static bool proc_read(int procfd, const char *name, pid_t pid, struct proc *p)
 {
 	char path[32], buf[512], *s, *end;
+	size_t n = strnlen(name, sizeof(path) - sizeof("/stat"));
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	memcpy(path, name, n);
+	memcpy(path + n, "/stat", sizeof("/stat"));
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	len = read(fd, buf, sizeof(buf) - 1);
@@ -92,8 +98,11 @@ bool proctable_next(struct proc_iter *it, struct proc *p)
 		}
 		de = (const struct dirent64 *)(const void *)(it->buf + it->pos);
 		it->pos += de->d_reclen;
+		/* Most of /proc is not a process: "acpi", "meminfo" and so on, skipped unparsed. */
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
 		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (pid > 0 && proc_read(pid, p))
+		if (pid > 0 && proc_read(it->fd, de->d_name, pid, p))
 			return true;
 	}
 }
