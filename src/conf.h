@@ -194,7 +194,4 @@ int conf_set_string(char **field, const char *value);
 /* Frees what conf owns: its strings, the command, the environment lists and programs. */
 void conf_free(struct pid1_conf *conf);
 
-/* A scope from its config word (child, group, all), or -1 when unknown. */
-int conf_scope_parse(const char *name);
-
 #endif
