@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "confvalue.h"
 #include "exitcode.h"
 #include "restart.h"
 #include "signame.h"
@@ -189,7 +190,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->warn_on_reap = true;
 		break;
 	case OPT_FORWARD_TO:
-		opts->forward_to = conf_scope_parse(arg);
+		opts->forward_to = confvalue_scope(arg);
 		if (opts->forward_to < 0)
 			return usage_error("--forward-to '%s': must be child, group or all", arg);
 		break;

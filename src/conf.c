@@ -4,7 +4,8 @@
  * path:line, and conf_load. libconfuse is freed before conf_load returns; besides this file
  * only its two helpers include <confuse.h>: confcheck.c (the validators the schema runs)
  * and confcopy.c (the parsed tree -> struct pid1_conf). Reading the file is conffile.c,
- * the words and numbers of values confvalue.c, the -n printer confprint.c.
+ * the words of values confvalue.c (numbers confnumber.c, strings confstring.c), the -n
+ * printer confprint.c. Those helpers share conf.h's types but call nothing here.
  */
 #include "config.h"
 

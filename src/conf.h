@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The configuration: built-in defaults (confdefaults.c), the libconfuse file (conf.c, read by
- * conffile.c, its values spelled in confvalue.c), the -n printer (confprint.c). Everything
+ * conffile.c, its values spelled in confvalue.c, confnumber.c and confstring.c), the -n
+ * printer (confprint.c). Here: the types they share, and the entry points of conf.c,
+ * confdefaults.c and confprint.c; the helpers' functions are in their own headers. Everything
  * pid1 runs on is copied into struct pid1_conf, which is read-only once loaded; libconfuse
  * never leaves conf.c.
  */
@@ -193,8 +195,5 @@ int conf_set_string(char **field, const char *value);
 
 /* Frees what conf owns: its strings, the command, the environment lists and programs. */
 void conf_free(struct pid1_conf *conf);
-
-/* A scope from its config word (child, group, all), or -1 when unknown. */
-int conf_scope_parse(const char *name);
 
 #endif

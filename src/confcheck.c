@@ -15,7 +15,8 @@
 #include "conf.h"
 #include "confcheck.h"
 #include "confcopy.h"
-#include "confvalue.h"
+#include "confnumber.h"
+#include "confstring.h"
 #include "duration.h"
 #include "signame.h"
 
@@ -26,8 +27,8 @@ static int check_string(cfg_t *cfg, cfg_opt_t *opt)
 	unsigned int i;
 
 	for (i = 0; i < cfg_opt_size(opt); i++) {
-		if (confvalue_check_string(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err,
-					   sizeof(err)) < 0) {
+		if (confstring_check(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err, sizeof(err)) <
+		    0) {
 			cfg_error(cfg, "%s", err);
 			return -1;
 		}
@@ -77,15 +78,15 @@ static int check_title(cfg_t *cfg, cfg_opt_t *opt, int (*value)(const char *), c
 static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	int signo = check_title(cfg, opt, confvalue_signal, "signal");
+	int signo = check_title(cfg, opt, confnumber_signal, "signal");
 	char name[SIGNAME_MAX];
 	bool rewrite, restart;
 
 	if (signo < 0)
 		return -1;
-	if (confvalue_unmappable(signo) != NULL) {
+	if (confnumber_unmappable(signo) != NULL) {
 		cfg_error(cfg, "%s %s", signame_name(signo, name, sizeof(name)),
-			  confvalue_unmappable(signo));
+			  confnumber_unmappable(signo));
 		return -1;
 	}
 	rewrite = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_REWRITE;
@@ -133,7 +134,7 @@ static int check_step(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "too many 'step' sections (at most %d)", CONF_MAX_STEPS);
 		return -1;
 	}
-	return check_title(cfg, opt, confvalue_signal, "signal") < 0 ? -1 : 0;
+	return check_title(cfg, opt, confnumber_signal, "signal") < 0 ? -1 : 0;
 }
 
 /* Validates `exit-code N { as = M }`. */
@@ -141,7 +142,7 @@ static int check_exit_code(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
-	if (check_title(cfg, opt, confvalue_exit_code, "exit code") < 0)
+	if (check_title(cfg, opt, confnumber_exit_code, "exit code") < 0)
 		return -1;
 	if (cfg_size(sec, "as") == 0) {
 		cfg_error(cfg, "missing 'as' in section 'exit-code %s'", cfg_title(sec));

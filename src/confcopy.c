@@ -12,7 +12,7 @@
 
 #include "conf.h"
 #include "confcopy.h"
-#include "confvalue.h"
+#include "confnumber.h"
 #include "signame.h"
 
 /* Grace of a `step` section that does not give one. */
@@ -203,7 +203,7 @@ int confcopy_conf(cfg_t *cfg, struct pid1_conf *conf)
 		cfg_t *sec = cfg_getnsec(cfg, "exit-code", i);
 
 		/* "as" was checked to be 0..255 when parsed. */
-		conf->exit_code_map[confvalue_exit_code(cfg_title(sec))] =
+		conf->exit_code_map[confnumber_exit_code(cfg_title(sec))] =
 		    (int)cfg_getint(sec, "as");
 	}
 	if (copy_log(cfg_getsec(cfg, "log"), &conf->log) < 0)

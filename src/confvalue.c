@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vocabulary of the config file: which words, signals, durations and numbers each key
- * takes, with the message for a value it does not take. Knows nothing of libconfuse: conf.c
- * hands every typed value here by its key's name, and confprint.c asks for words back.
+ * The vocabulary of the config file: which words, durations and readiness each key takes,
+ * with the message for a value it does not take, and which parser each typed key has (the
+ * numbers' are in confnumber.c). Knows nothing of libconfuse: conf.c hands every typed value
+ * here by its key's name, and confprint.c asks for words back.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <syslog.h>
 
 #include "conf.h"
+#include "confnumber.h"
 #include "confvalue.h"
 #include "duration.h"
 #include "log.h"
@@ -78,9 +80,8 @@ static const struct word output_words[] = {
 };
 // clang-format on
 
-struct key;
-/* Parses value for key into *out; returns 0, or -1 with a message in err. */
-typedef int parse_fn(const struct key *key, const char *value, long *out, char *err, size_t len);
+/* Parses value for the key named option into *out; returns 0, or -1 with a message in err. */
+typedef int parse_fn(const char *option, const char *value, long *out, char *err, size_t len);
 
 /* A typed key: how its value is parsed, and its words when it takes one of a table. */
 struct key {
@@ -88,6 +89,8 @@ struct key {
 	parse_fn *parse;
 	const struct word *words;
 };
+
+static const struct key *find_key(const char *option);
 
 static const struct word *find_word(const struct word *words, const char *name)
 {
@@ -97,40 +100,39 @@ static const struct word *find_word(const struct word *words, const char *name)
 	return NULL;
 }
 
-static int one_of(const struct key *key, const char *value, const char *list, char *err, size_t len)
+static int one_of(const char *option, const char *value, const char *list, char *err, size_t len)
 {
-	snprintf(err, len, "invalid value '%s' for option '%s' (one of: %s)", value, key->option,
-		 list);
+	snprintf(err, len, "invalid value '%s' for option '%s' (one of: %s)", value, option, list);
 	return -1;
 }
 
-static int parse_word(const struct key *key, const char *value, long *out, char *err, size_t len)
+static int parse_word(const char *option, const char *value, long *out, char *err, size_t len)
 {
-	const struct word *w = find_word(key->words, value);
+	const struct word *words = find_key(option)->words, *w = find_word(words, value);
 	char list[LIST_MAX] = "";
 
 	if (w != NULL) {
 		*out = w->value;
 		return 0;
 	}
-	for (w = key->words; w->name != NULL; w++) {
-		strlcat(list, w == key->words ? "" : ", ", sizeof(list));
+	for (w = words; w->name != NULL; w++) {
+		strlcat(list, w == words ? "" : ", ", sizeof(list));
 		strlcat(list, w->name, sizeof(list));
 	}
-	return one_of(key, value, list, err, len);
+	return one_of(option, value, list, err, len);
 }
 
-static int parse_level(const struct key *key, const char *value, long *out, char *err, size_t len)
+static int parse_level(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int level = log_level_parse(value);
 
 	if (level < 0)
-		return one_of(key, value, "err, warning, notice, info, debug", err, len);
+		return one_of(option, value, "err, warning, notice, info, debug", err, len);
 	*out = level;
 	return 0;
 }
 
-static int parse_policy(const struct key *key, const char *value, long *out, char *err, size_t len)
+static int parse_policy(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int policy = restart_policy_parse(value);
 	char list[LIST_MAX] = "";
@@ -144,57 +146,10 @@ static int parse_policy(const struct key *key, const char *value, long *out, cha
 		strlcat(list, p == RESTART_NO ? "" : ", ", sizeof(list));
 		strlcat(list, restart_policy_name((enum restart_policy)p), sizeof(list));
 	}
-	return one_of(key, value, list, err, len);
+	return one_of(option, value, list, err, len);
 }
 
-static int parse_signal(const struct key *key, const char *value, long *out, char *err, size_t len)
-{
-	int signo = signame_parse(value);
-
-	if (signo < 0 || signo > CONF_SIGNAL_MAX) {
-		snprintf(err, len, "unknown signal '%s' for option '%s'", value, key->option);
-		return -1;
-	}
-	*out = signo;
-	return 0;
-}
-
-/* A signal pid1 can catch, or "none" (0): the parent's death must reach pid1's loop. */
-static int parse_signal_or_none(const struct key *key, const char *value, long *out, char *err,
-				size_t len)
-{
-	if (strcmp(value, "none") == 0) {
-		*out = 0;
-		return 0;
-	}
-	if (parse_signal(key, value, out, err, len) < 0)
-		return -1;
-	if (signame_is_reserved((int)*out)) {
-		snprintf(err, len,
-			 "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
-			 "option '%s'",
-			 value, key->option);
-		return -1;
-	}
-	return 0;
-}
-
-/* A signal that can end a program: SIGSTOP would only pause it until the ladder's SIGCONT. */
-static int parse_stop_signal(const struct key *key, const char *value, long *out, char *err,
-			     size_t len)
-{
-	if (parse_signal(key, value, out, err, len) < 0)
-		return -1;
-	if (*out == 0 || *out == SIGSTOP) {
-		snprintf(err, len, "signal '%s' cannot stop a program, for option '%s'", value,
-			 key->option);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_duration(const struct key *key, const char *value, long *out, char *err,
-			  size_t len)
+static int parse_duration(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int64_t ms;
 
@@ -203,80 +158,16 @@ static int parse_duration(const struct key *key, const char *value, long *out, c
 		return 0;
 	}
 	if (value[0] == '-')
-		snprintf(err, len, "negative duration '%s' for option '%s'", value, key->option);
+		snprintf(err, len, "negative duration '%s' for option '%s'", value, option);
 	else
 		snprintf(err, len,
 			 "bad duration '%s' for option '%s' (e.g. 500ms, 5s, 2m; at most 24h)",
-			 value, key->option);
+			 value, option);
 	return -1;
 }
 
-/* A whole decimal number 0..max without sign or leading zeros; -1 otherwise. */
-static long decimal(const char *s, long max)
-{
-	size_t len = strlen(s);
-	long n = 0;
-
-	/* Nine digits cannot overflow a long, and every maximum here is shorter. */
-	if (len == 0 || len > 9 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	return n <= max ? n : -1;
-}
-
-int confvalue_exit_code(const char *s)
-{
-	return (int)decimal(s, 255);
-}
-
-static int parse_exit_code(const struct key *key, const char *value, long *out, char *err,
-			   size_t len)
-{
-	*out = confvalue_exit_code(value);
-	if (*out < 0) {
-		snprintf(err, len, "exit code must be 0..255, not '%s' for option '%s'", value,
-			 key->option);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_limit(const struct key *key, const char *value, long *out, char *err, size_t len)
-{
-	*out = decimal(value, RESTART_LIMIT_MAX);
-	if (*out < 1) {
-		snprintf(err, len, "limit must be 1..%d, not '%s' for option '%s'",
-			 RESTART_LIMIT_MAX, value, key->option);
-		return -1;
-	}
-	return 0;
-}
-
-/* An octal mode 0..777 as umask(1) writes it, or "" (-1) to keep pid1's umask. */
-static int parse_umask(const struct key *key, const char *value, long *out, char *err, size_t len)
-{
-	char *end;
-
-	if (value[0] == '\0') {
-		*out = -1;
-		return 0;
-	}
-	/* The first byte is checked because strtol would take spaces and a sign. */
-	*out = strtol(value, &end, 8);
-	if (value[0] < '0' || value[0] > '7' || *end != '\0' || *out > 0777) {
-		snprintf(err, len, "umask must be an octal mode 0..777, not '%s' for option '%s'",
-			 value, key->option);
-		return -1;
-	}
-	return 0;
-}
-
 /* started, exited, notify, or fd:N with N a descriptor the program writes a newline to. */
-static int parse_ready(const struct key *key, const char *value, long *out, char *err, size_t len)
+static int parse_ready(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	if (strcmp(value, "started") == 0)
 		*out = READY_STARTED;
@@ -284,13 +175,14 @@ static int parse_ready(const struct key *key, const char *value, long *out, char
 		*out = READY_EXITED;
 	else if (strcmp(value, "notify") == 0)
 		*out = READY_NOTIFY;
-	else if (strncmp(value, "fd:", 3) == 0 && decimal(value + 3, READY_FD_MAX) >= READY_FD_MIN)
-		*out = decimal(value + 3, READY_FD_MAX);
+	else if (strncmp(value, "fd:", 3) == 0 &&
+		 confnumber_decimal(value + 3, READY_FD_MAX) >= READY_FD_MIN)
+		*out = confnumber_decimal(value + 3, READY_FD_MAX);
 	else {
 		snprintf(err, len,
 			 "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
 			 "%d..%d)",
-			 value, key->option, READY_FD_MIN, READY_FD_MAX);
+			 value, option, READY_FD_MIN, READY_FD_MAX);
 		return -1;
 	}
 	return 0;
@@ -298,36 +190,36 @@ static int parse_ready(const struct key *key, const char *value, long *out, char
 
 // clang-format off
 static const struct key keys[] = {
-	{"forward-to",		parse_word,		scope_words},
-	{"scope",		parse_word,		scope_words},
-	{"action",		parse_word,		action_words},
-	{"on-child-exit",	parse_word,		child_exit_words},
-	{"on-repeat",		parse_word,		repeat_words},
-	{"enter",		parse_word,		enter_words},
-	{"targets",		parse_word,		target_words},
-	{"facility",		parse_word,		facility_words},
-	{"level",		parse_level,		NULL},
-	{"policy",		parse_policy,		NULL},
-	{"restart",		parse_policy,		NULL},
-	{"type",		parse_word,		type_words},
-	{"to",			parse_signal,		NULL},
-	{"parent-death-signal",	parse_signal_or_none,	NULL},
-	{"stop-signal",		parse_stop_signal,	NULL},
-	{"when",		parse_word,		when_words},
-	{"timeout",		parse_duration,		NULL},
-	{"ready",		parse_ready,		NULL},
-	{"ready-timeout",	parse_duration,		NULL},
-	{"watchdog",		parse_duration,		NULL},
-	{"delay",		parse_duration,		NULL},
-	{"grace",		parse_duration,		NULL},
-	{"max-delay",		parse_duration,		NULL},
-	{"window",		parse_duration,		NULL},
-	{"as",			parse_exit_code,	NULL},
-	{"limit",		parse_limit,		NULL},
-	{"umask",		parse_umask,		NULL},
-	{"terminal",		parse_word,		terminal_words},
-	{"control",		parse_word,		control_words},
-	{"output",		parse_word,		output_words},
+	{"forward-to",		parse_word,				scope_words},
+	{"scope",		parse_word,				scope_words},
+	{"action",		parse_word,				action_words},
+	{"on-child-exit",	parse_word,				child_exit_words},
+	{"on-repeat",		parse_word,				repeat_words},
+	{"enter",		parse_word,				enter_words},
+	{"targets",		parse_word,				target_words},
+	{"facility",		parse_word,				facility_words},
+	{"level",		parse_level,				NULL},
+	{"policy",		parse_policy,				NULL},
+	{"restart",		parse_policy,				NULL},
+	{"type",			parse_word,				type_words},
+	{"to",			confnumber_parse_signal,		NULL},
+	{"parent-death-signal",	confnumber_parse_signal_or_none,	NULL},
+	{"stop-signal",		confnumber_parse_stop_signal,		NULL},
+	{"when",			parse_word,				when_words},
+	{"timeout",		parse_duration,				NULL},
+	{"ready",		parse_ready,				NULL},
+	{"ready-timeout",	parse_duration,				NULL},
+	{"watchdog",		parse_duration,				NULL},
+	{"delay",		parse_duration,				NULL},
+	{"grace",		parse_duration,				NULL},
+	{"max-delay",		parse_duration,				NULL},
+	{"window",		parse_duration,				NULL},
+	{"as",			confnumber_parse_exit_code,		NULL},
+	{"limit",		confnumber_parse_limit,			NULL},
+	{"umask",		confnumber_parse_umask,			NULL},
+	{"terminal",		parse_word,				terminal_words},
+	{"control",		parse_word,				control_words},
+	{"output",		parse_word,				output_words},
 };
 // clang-format on
 
@@ -349,7 +241,7 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 		snprintf(err, len, "no type for option '%s'", option);
 		return -1;
 	}
-	return key->parse(key, value, out, err, len);
+	return key->parse(option, value, out, err, len);
 }
 
 const char *confvalue_name(const char *option, int value)
@@ -363,114 +255,9 @@ const char *confvalue_name(const char *option, int value)
 	return "?";
 }
 
-int conf_scope_parse(const char *name)
+int confvalue_scope(const char *name)
 {
 	const struct word *w = find_word(scope_words, name);
 
 	return w != NULL ? w->value : -1;
-}
-
-int confvalue_signal(const char *title)
-{
-	int signo = signame_parse(title);
-
-	return signo <= CONF_SIGNAL_MAX ? signo : -1;
-}
-
-const char *confvalue_unmappable(int signo)
-{
-	switch (signo) {
-	case SIGKILL:
-	case SIGSTOP:
-		return "cannot be caught, so it cannot be mapped";
-	case SIGCHLD:
-		return "is how pid1 learns that processes exit, so it cannot be mapped";
-	default:
-		if (signame_is_fault(signo))
-			return "reports a fault in pid1 itself and is not caught, so it cannot be "
-			       "mapped";
-		if (signame_is_reserved(signo))
-			return "is reserved by the C library and cannot be caught, so it cannot "
-			       "be mapped";
-		return NULL;
-	}
-}
-
-/* True when the first len bytes of s are a portable environment variable name. */
-static bool env_name(const char *s, size_t len)
-{
-	size_t i;
-
-	/* POSIX's portable names: a letter or '_', then letters, digits and '_'. */
-	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
-		return false;
-	for (i = 0; i < len; i++)
-		if (s[i] != '_' && !(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9'))
-			return false;
-	return true;
-}
-
-/* Environment entries: NAME=value for env, NAME for unset-env. */
-static int check_env(const char *option, const char *s, char *err, size_t len)
-{
-	const char *eq = strchr(s, '=');
-	size_t n = strlen(s);
-
-	if (strcmp(option, "env") == 0) {
-		if (eq == NULL) {
-			snprintf(err, len, "entry '%s' for option 'env' is not NAME=value", s);
-			return -1;
-		}
-		n = (size_t)(eq - s);
-	}
-	if (!env_name(s, n)) {
-		snprintf(err, len, "invalid variable name '%.*s' for option '%s'", (int)n, s,
-			 option);
-		return -1;
-	}
-	return 0;
-}
-
-int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
-{
-	// clang-format off
-	static const struct {
-		const char *option;
-		size_t size;
-	} fields[] = {
-		{"pidfile", PATH_MAX},		{"file", PATH_MAX},	{"workdir", PATH_MAX},
-		{"ready-file", PATH_MAX},
-		{"ident", LOG_IDENT_MAX},	{"user", PRIVS_NAME_MAX}, {"group", PRIVS_NAME_MAX},
-		{"runtime-dir", PATH_MAX},		{"control-group", PRIVS_NAME_MAX},
-		{"programs", CONF_NAME_MAX + 1},
-	};
-	// clang-format on
-	size_t i;
-
-	if (s == NULL)
-		return 0;
-	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
-		return check_env(option, s, err, len);
-	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
-	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
-	    (s[0] != '/' || s[strspn(s, "/")] == '\0')) {
-		snprintf(err, len, "option 'runtime-dir' must be an absolute path other than /");
-		return -1;
-	}
-	/* A probe tests it from anywhere: relative to pid1's directory it would mislead. */
-	if (strcmp(option, "ready-file") == 0 && s[0] != '\0' &&
-	    (s[0] != '/' || s[strlen(s) - 1] == '/')) {
-		snprintf(err, len,
-			 "option 'ready-file' must be an absolute path to a file, not '%s'", s);
-		return -1;
-	}
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(fields[i].option, option) == 0 && strlen(s) >= fields[i].size) {
-			snprintf(err, len, "value for option '%s' is too long (at most %zu bytes)",
-				 option, fields[i].size - 1);
-			return -1;
-		}
-	}
-	return 0;
 }

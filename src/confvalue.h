@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The values of config keys as the file spells them: text -> number for the parser, number
- * -> word for the printer, and the rules on section titles. Pure functions, no libconfuse;
- * a key's type is looked up by its name, so a name means the same type in every section.
+ * -> word for the printer. Pure functions, no libconfuse; a key's type is looked up by its
+ * name, so a name means the same type in every section. Numbers: confnumber.h.
  */
 #ifndef PID1_CONFVALUE_H
 #define PID1_CONFVALUE_H
@@ -18,20 +18,7 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 /* The word the file uses for value of a word-valued key ("scope", SCOPE_ALL -> "all"). */
 const char *confvalue_name(const char *option, int value);
 
-/* A signal that may title a section: its number 1..CONF_SIGNAL_MAX, or -1. */
-int confvalue_signal(const char *title);
-
-/* An exit code in plain decimal, 0..255 without sign or leading zeros; -1 otherwise. */
-int confvalue_exit_code(const char *s);
-
-/* Why a signal cannot have a rule, or NULL when it can. */
-const char *confvalue_unmappable(int signo);
-
-/*
- * Checks s, a value of the string key option: that it fits its field in struct pid1_conf,
- * and for env and unset-env that it is NAME=value or NAME. Returns 0, or -1 with a message
- * in err as confvalue_parse.
- */
-int confvalue_check_string(const char *option, const char *s, char *err, size_t len);
+/* A scope from its config word (child, group, all), or -1 when unknown. */
+int confvalue_scope(const char *name);
 
 #endif

@@ -5,7 +5,8 @@
  * pipe open after the child closed it (no EOF for the reader) or a socket bound after the
  * child let it go. pid1 changes to / and closes every inherited fd above 2. Its own fds are
  * all close-on-exec; exec closed any close-on-exec fd of whoever started pid1; so the fds
- * without FD_CLOEXEC are exactly the inherited ones.
+ * without FD_CLOEXEC are exactly the inherited ones. A program without a workdir keeps the
+ * starting directory's path, so that a later start on request starts where it first did.
  */
 #include "config.h"
 
@@ -74,9 +75,27 @@ static size_t release_fds(void)
 	return n;
 }
 
-void inherited_release(const struct pid1_conf *conf)
+/* The directory pid1 started in, once it let go of it. */
+static char start_dir[PATH_MAX];
+
+/* Each program without a workdir gets the starting directory's path as its own. */
+static void keep_dir(struct pid1_state *st)
 {
+	size_t i;
+
+	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].privs_conf.workdir == NULL)
+			st->programs[i].privs_conf.workdir = start_dir;
+}
+
+void inherited_release(struct pid1_state *st)
+{
+	const struct pid1_conf *conf = st->conf;
 	size_t n;
+
+	keep_dir(st);
 
 	/* Starting the child again needs the same directory and fds. */
 	if (conf->restart.policy != RESTART_NO) {

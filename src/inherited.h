@@ -6,14 +6,15 @@
 #ifndef PID1_INHERITED_H
 #define PID1_INHERITED_H
 
-#include "conf.h"
+#include "state.h"
 
 /*
- * After the child is started: changes to / and closes every inherited fd above 2, so pid1
- * pins no mount and holds no pipe or socket open behind the child's back. Under a restart
- * policy both are kept, since the next start needs them; a relative pidfile or log file
- * keeps the directory.
+ * Once nothing can start again: changes to / and closes every inherited fd above 2, so pid1
+ * pins no mount and holds no pipe or socket open behind the child's back. Each program
+ * without a workdir first gets the starting directory's path, so one started on request
+ * later starts where it first did. Under a restart policy both are kept, since the next
+ * start needs them; a relative pidfile or log file keeps the directory.
  */
-void inherited_release(const struct pid1_conf *conf);
+void inherited_release(struct pid1_state *st);
 
 #endif

@@ -36,6 +36,7 @@
 #include "signame.h"
 #include "state.h"
 #include "target.h"
+#include "verdict.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -241,7 +242,7 @@ int main(int argc, char **argv)
 	readiness_update(&st);
 	run(&st);
 	output_finish();
-	code = supervise_exit_code(&st);
+	code = verdict_exit_code(&st);
 out_control:
 	control_close();
 	if (log_dropped() > 0)

@@ -8,11 +8,9 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "duration.h"
 #include "log.h"
 #include "loop.h"
 #include "notice.h"
@@ -20,10 +18,8 @@
 #include "readiness.h"
 #include "readyfd.h"
 #include "readyfile.h"
-#include "signame.h"
 #include "supervise.h"
 #include "sysnotify.h"
-#include "target.h"
 
 /* What systemd was last told. */
 static struct {
@@ -57,85 +53,6 @@ int readiness_open(struct pid1_state *st)
 		if (st->programs[i].ready_mode == READY_NOTIFY)
 			return notify_open(st);
 	return 0;
-}
-
-void readiness_before_spawn(struct pid1_state *st, struct program *p)
-{
-	p->spawn.notify_socket = p->ready_mode == READY_NOTIFY ? notify_address() : NULL;
-	p->spawn.watchdog_ms = p->watchdog_conf_ms;
-	readyfd_prepare(p, (size_t)(p - st->programs));
-}
-
-void readiness_after_spawn(struct pid1_state *st, struct program *p, pid_t pid)
-{
-	readyfd_spawned(p, (size_t)(p - st->programs), pid);
-}
-
-/* The signal a hung program gets first: its own stop-signal, else the ladder's first. */
-static int first_signal(const struct program *p)
-{
-	if (p->stop_signal > 0)
-		return p->stop_signal;
-	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
-}
-
-/*
- * One step of p's own ladder. A stopped program gets SIGCONT after it, as in the shutdown
- * ladder: a signal it catches would otherwise wait until SIGKILL.
- */
-static void send_step(const struct program *p, int signo)
-{
-	if (target_signal_program(p, signo) < 0)
-		log_warn("cannot signal %s: %m", p->name);
-	else if (signo != SIGKILL && signo != SIGCONT)
-		target_signal_program(p, SIGCONT);
-}
-
-/* Why p is stopped: hung, or on request. */
-static void log_hang(const struct program *p)
-{
-	int64_t limit = p->hung == HANG_WATCHDOG ? p->watchdog_ms : p->ready_timeout_ms;
-	char text[32], name[SIGNAME_MAX];
-
-	if (p->request != PROGRAM_REQ_NONE) {
-		log_notice("%s[%d] %s on request: %s first", p->name, (int)p->pid,
-			   p->request == PROGRAM_REQ_STOP ? "stopping" : "restarting",
-			   signame_name(first_signal(p), name, sizeof(name)));
-		return;
-	}
-	duration_format(limit, text, sizeof(text));
-	if (p->hung == HANG_TRIGGER)
-		log_warn("%s[%d] hung, as it said (WATCHDOG=trigger): stopping it", p->name,
-			 (int)p->pid);
-	else if (p->hung == HANG_WATCHDOG)
-		log_warn("%s[%d] hung: no sign of life within its watchdog of %s: stopping it",
-			 p->name, (int)p->pid, text);
-	else
-		log_warn("%s[%d] not ready within its ready-timeout of %s: stopping it", p->name,
-			 (int)p->pid, text);
-}
-
-void readiness_act(struct program *p, unsigned int actions)
-{
-	char took[32], name[SIGNAME_MAX];
-	int signo;
-
-	if ((actions & PROGRAM_ACT_UP) && p->type == PROGRAM_LONGRUN &&
-	    p->ready_mode != READY_STARTED)
-		log_info("%s[%d] ready after %s", p->name, (int)p->pid,
-			 duration_format(loop_now_ms() - p->started_ms, took, sizeof(took)));
-	if (actions & PROGRAM_ACT_HUNG) {
-		log_hang(p);
-		send_step(p, first_signal(p));
-	}
-	if (actions & PROGRAM_ACT_KILL) {
-		signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
-		log_notice("%s[%d] still running %s after step %zu of its ladder: %s", p->name,
-			   (int)p->pid,
-			   duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took)),
-			   p->kill_step, signame_name(signo, name, sizeof(name)));
-		send_step(p, signo);
-	}
 }
 
 /* Feeds one program's notice to its state machine. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Readiness and watchdogs, on the supervisor's side: what programs said (notify.c, readyfd.c)
- * goes to their state machines; a hung program is stopped; pid1's own readiness (every
- * essential program ready) goes to the ready file and to systemd.
+ * goes to their state machines through supervise_event() (a hung one is stopped by
+ * progact.c); pid1's own readiness (every essential program ready) goes to the ready file
+ * and to systemd.
  */
 #ifndef PID1_READINESS_H
 #define PID1_READINESS_H
@@ -20,13 +21,6 @@ bool readiness_pass_through(const struct pid1_state *st);
 
 /* After loop_init(): pid1's own notify client, and the socket for ready = notify. Returns 0/-1. */
 int readiness_open(struct pid1_state *st);
-
-/* Around a spawn of p: its ready pipe and NOTIFY_SOCKET. */
-void readiness_before_spawn(struct pid1_state *st, struct program *p);
-void readiness_after_spawn(struct pid1_state *st, struct program *p, pid_t pid);
-
-/* Carries out what program_step() asked about readiness: log it, stop a hung program. */
-void readiness_act(struct program *p, unsigned int actions);
 
 /*
  * Whether pid1 is ready: it runs and every essential program is ready (every program, when

@@ -8,10 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -19,9 +17,6 @@
 #include "signame.h"
 #include "supervise.h"
 #include "target.h"
-
-/* The directory pid1 started in, once it let go of it. */
-static char start_dir[PATH_MAX];
 
 struct program *request_find(struct pid1_state *st, const char *name)
 {
@@ -78,24 +73,6 @@ int request_signal(struct pid1_state *st, struct program *p, int signo, const ch
 	}
 	snprintf(msg, len, "%s sent to %s (pid %d)", name, p->name, (int)p->pid);
 	return 0;
-}
-
-void request_keep_dir(struct pid1_state *st)
-{
-	size_t i;
-
-	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
-		return;
-	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].privs_conf.workdir == NULL)
-			st->programs[i].privs_conf.workdir = start_dir;
-}
-
-void request_acted(struct pid1_state *st, struct program *p, unsigned int actions)
-{
-	(void)st;
-	if (actions & PROGRAM_ACT_STOPPED)
-		log_notice("%s stopped on request", p->name);
 }
 
 const char *request_state_name(const struct program *p)

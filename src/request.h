@@ -24,16 +24,7 @@ int request_program(struct pid1_state *st, struct program *p, enum program_event
 int request_signal(struct pid1_state *st, struct program *p, int signo, const char *who, char *msg,
 		   size_t len);
 
-/*
- * Before pid1 lets go of its starting directory: each program without a workdir gets that
- * directory's path as its own, so one started on request later starts where it first did.
- */
-void request_keep_dir(struct pid1_state *st);
-
 /* A state's name for the status: KILLING on request reads stopping or restarting. */
 const char *request_state_name(const struct program *p);
-
-/* The supervisor's part of PROGRAM_ACT_STOPPED. */
-void request_acted(struct pid1_state *st, struct program *p, unsigned int actions);
 
 #endif

@@ -2,8 +2,9 @@
 /*
  * The supervisor. Programs change state only through program_step(); this file feeds it
  * events (start, spawned, reaped, time, stop) and carries out the actions it returns:
- * spawn, log, start what comes after, end the container. An essential program whose end is
- * final starts the shutdown, and its exit code becomes pid1's; so does a program that
+ * spawn (progspawn.c), log and signal the program (progact.c), start what comes after, end
+ * the container. It calls neither readiness.c nor request.c: they call it. An essential program
+ * whose end is final starts the shutdown, and its exit code becomes pid1's; so does a program that
  * fails while start-up is still under way (a oneshot that exits non-zero, a command that
  * cannot be executed).
  */
@@ -14,15 +15,14 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "child.h"
 #include "duration.h"
 #include "exitcode.h"
 #include "hooks.h"
 #include "inherited.h"
 #include "log.h"
-#include "readiness.h"
+#include "progact.h"
+#include "progspawn.h"
 #include "reaper.h"
-#include "request.h"
 #include "shutdown.h"
 #include "supervise.h"
 #include "target.h"
@@ -122,13 +122,7 @@ static void spawn(struct pid1_state *st, struct program *p)
 	int code;
 	pid_t pid;
 
-	readiness_before_spawn(st, p);
-	if (p->output != NULL)
-		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
-	pid = child_spawn(&p->spawn, &code);
-	if (p->output != NULL)
-		output_spawned(p->output);
-	readiness_after_spawn(st, p, pid);
+	pid = progspawn_run(st, p, &code);
 	if (pid > 0) {
 		st->children_left = true; /* the reaper alone clears it */
 		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
@@ -168,9 +162,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	}
 	if (actions & PROGRAM_ACT_TIMEOUT)
 		hooks_timed_out(p);
-	readiness_act(p, actions);
-	if (actions & PROGRAM_ACT_STOPPED)
-		request_acted(st, p, actions);
+	progact_run(p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
 	if (actions & PROGRAM_ACT_SPAWN)
@@ -208,8 +200,7 @@ static void release_inherited(struct pid1_state *st)
 		    st->programs[i].restart.policy != RESTART_NO)
 			return;
 	st->released = true;
-	request_keep_dir(st);
-	inherited_release(st->conf);
+	inherited_release(st);
 }
 
 /* Starts every waiting program whose after list is up, until none is left to start. */
@@ -387,49 +378,4 @@ int64_t supervise_deadline(const struct pid1_state *st)
 			best = when;
 	}
 	return best;
-}
-
-/* An essential program that is still running after the ladder. */
-static const struct program *survivor(const struct pid1_state *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].essential && program_running(&st->programs[i]))
-			return &st->programs[i];
-	return NULL;
-}
-
-int supervise_exit_code(const struct pid1_state *st)
-{
-	char how[96];
-	int code, remapped;
-
-	if (st->decider != NULL) {
-		code = exitcode_from_status(st->decider->status);
-		/* A single program is simply the child, as the log has always said. */
-		if (st->nprograms == 1)
-			snprintf(how, sizeof(how), "the child's exit code");
-		else
-			snprintf(how, sizeof(how), "the exit code of %s", st->decider->name);
-	} else if (survivor(st) != NULL) {
-		/* It outlived the whole ladder (stuck in the kernel): report a kill. */
-		code = 128 + SIGKILL;
-		snprintf(how, sizeof(how), "%s outlived the shutdown ladder", survivor(st)->name);
-	} else {
-		code = 0;
-		snprintf(how, sizeof(how), "%s",
-			 st->nprograms == 0 ? "pause mode ended" : "no essential program ended");
-	}
-	/* A clean exit is routine (info); anything else is worth a line at the default level. */
-	remapped = exitcode_remap(st->conf->exit_code_map, code);
-	if (remapped != code) {
-		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
-		return remapped;
-	}
-	if (code == 0)
-		log_info("exiting with code 0 (%s)", how);
-	else
-		log_notice("exiting with code %d (%s)", code, how);
-	return code;
 }

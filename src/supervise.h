@@ -2,7 +2,7 @@
 /*
  * The supervisor, over the table of programs roster.c built: starting them in dependency order,
  * what an end means (restart, start-up failed, an essential program gone), the shutdown of them
- * all, and pid1's exit code.
+ * all (pid1's exit code: verdict.c).
  */
 #ifndef PID1_SUPERVISE_H
 #define PID1_SUPERVISE_H
@@ -36,8 +36,5 @@ void supervise_shutdown(struct pid1_state *st, const char *why, int signo);
 
 /* The one deadline the loop waits for: the earliest of every program's and the ladder's. */
 int64_t supervise_deadline(const struct pid1_state *st);
-
-/* pid1's exit code, remaps applied, logged with the reason. */
-int supervise_exit_code(const struct pid1_state *st);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "confvalue.h"
 #include "signame.h"
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";
@@ -416,10 +417,10 @@ static void test_print_supervision(void)
 
 static void test_scope_parse(void)
 {
-	fail_unless(conf_scope_parse("child") == SCOPE_CHILD);
-	fail_unless(conf_scope_parse("group") == SCOPE_GROUP);
-	fail_unless(conf_scope_parse("all") == SCOPE_ALL);
-	fail_unless(conf_scope_parse("All") == -1 && conf_scope_parse("") == -1);
+	fail_unless(confvalue_scope("child") == SCOPE_CHILD);
+	fail_unless(confvalue_scope("group") == SCOPE_GROUP);
+	fail_unless(confvalue_scope("all") == SCOPE_ALL);
+	fail_unless(confvalue_scope("All") == -1 && confvalue_scope("") == -1);
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
