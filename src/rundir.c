@@ -21,7 +21,8 @@
 #include "rundir.h"
 
 /* Records why a call failed; errno is kept for the caller. */
-static int fail(struct rundir *rd, int err, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct rundir *rd, int err, const char *fmt,
+						      ...)
 {
 	va_list ap;
 
