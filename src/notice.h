@@ -17,16 +17,16 @@
 #define NOTICE_STATUS_MAX 128
 
 struct notice {
-	bool pending;	     /* something below is set */
+	int64_t extend_ms;   /* EXTEND_TIMEOUT_USEC=, else -1 */
+	int64_t watchdog_ms; /* WATCHDOG_USEC=, else -1 */
 	pid_t pid;	     /* the program's process it came from: a later start ignores it */
+	pid_t mainpid;	     /* MAINPID=, accepted, else 0 */
+	bool pending;	     /* something here is set */
 	bool ready;	     /* READY=1, or a newline on its ready fd */
 	bool alive;	     /* WATCHDOG=1, or a newline on its ready fd */
 	bool stopping;	     /* STOPPING=1 */
 	bool trigger;	     /* WATCHDOG=trigger */
 	bool hung_closed;    /* its ready fd was closed before it said it was ready */
-	int64_t extend_ms;   /* EXTEND_TIMEOUT_USEC=, else -1 */
-	int64_t watchdog_ms; /* WATCHDOG_USEC=, else -1 */
-	pid_t mainpid;	     /* MAINPID=, accepted, else 0 */
 	char status[NOTICE_STATUS_MAX]; /* STATUS=, escaped, "" when none came */
 };
 

@@ -28,8 +28,8 @@
 /* Each program's read end (-1: none), and its index as the handler's context. */
 static struct {
 	int fd;
-	size_t idx;
 	pid_t pid; /* the process the pipe was made for */
+	size_t idx;
 } ends[CONF_MAX_PROGRAMS + 1];
 static bool inited;
 

@@ -34,11 +34,13 @@ start_into() {
 	PID1_OUTER=$!
 	wait_until pid1_found
 	PID1_PID=$(pid1_outer_child)
+	export PID1_OUTER PID1_PID
 }
 
 # descendants PID: every descendant of PID, one a line.
 descendants() {
 	local c
+	# shellcheck disable=SC2013 # the file is one line of pids
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		echo "$c"
 		descendants "$c"
@@ -70,6 +72,7 @@ status_kib() {
 # zombie_children: pid1's children that have exited and wait to be reaped.
 zombie_children() {
 	local c n=0
+	# shellcheck disable=SC2013 # the file is one line of pids
 	for c in $(cat /proc/"$PID1_PID"/task/*/children 2>/dev/null); do
 		[ "$(sed 's/.*) //' /proc/"$c"/stat 2>/dev/null | cut -d' ' -f1)" = Z ] && n=$((n + 1))
 	done
@@ -361,6 +364,7 @@ no_descendant_named() {
 @test "binary without newlines forever into a pipe nobody reads: pid1 forwards, reaps and shuts down" {
 	mkfifo "$S/fifo"
 	# A reader that holds the FIFO open and never reads.
+	# shellcheck disable=SC2217 # opening the FIFO is the point, not reading it
 	sleep 60 <"$S/fifo" &
 	local holder=$! start
 	write_conf <<-EOF
