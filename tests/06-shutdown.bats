@@ -10,16 +10,6 @@
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
-# write_conf: the config file for this test, from stdin; its path is in $CONF. Fails at once
-# when pid1 does not accept it, rather than when the run goes wrong.
-write_conf() {
-	CONF=$BATS_TEST_TMPDIR/pid1.conf
-	cat >"$CONF"
-	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$BATS_TEST_TMPDIR/conf-err"; then
-		fail "pid1 -n rejects the config: $(cat "$BATS_TEST_TMPDIR/conf-err")"
-	fi
-}
-
 # A ladder of 1 s steps, so that tests walking past step 1 stay short.
 SHORT_STEPS='step SIGINT { grace = 1s }
 	step SIGTERM { grace = 1s }
@@ -51,11 +41,6 @@ start_pid1() {
 	pid1_start "$@"
 	wait_until ns_init_found
 	PID1_PID=$(ns_init_under "$PID1_OUTER")
-}
-
-# log_has TEXT: pid1's stderr has a line containing TEXT.
-log_has() {
-	grep -qF -- "$1" "$BATS_TEST_TMPDIR/err"
 }
 
 # stderr_has TEXT: the stderr of the last `run --separate-stderr` has TEXT.

@@ -36,11 +36,6 @@ write_conf() {
 	cat >"$CONF"
 }
 
-# log_has TEXT: the background pid1's stderr has a line containing TEXT.
-log_has() {
-	grep -qF -- "$1" "$BATS_TEST_TMPDIR/err"
-}
-
 # field NAME: the value of "NAME:" in $output (lines from /proc/PID/status), words joined
 # by single spaces.
 field() {

@@ -26,14 +26,6 @@ setup() {
 	chmod +x "$S/svc"
 }
 
-# write_conf: the config file for this test, from stdin; -n must accept it.
-write_conf() {
-	cat >"$CONF"
-	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
-		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
-	fi
-}
-
 # events_have TEXT: $S/events has the line TEXT.
 events_have() {
 	file_has "$S/events" "$1"
@@ -42,10 +34,6 @@ events_have() {
 # line_of TEXT: the line number of TEXT in $S/events (empty when missing).
 line_of() {
 	grep -nxF -- "$1" "$S/events" | head -n 1 | cut -d: -f1
-}
-
-log_has() {
-	grep -qF -- "$1" "$S/err"
 }
 
 @test "programs start in dependency order: a oneshot exits 0 before its dependants start" {

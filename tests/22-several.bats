@@ -54,18 +54,6 @@ events_have() {
 	file_has "$S/events" "$1"
 }
 
-# write_conf: the config file for this test, from stdin; -n must accept it.
-write_conf() {
-	cat >"$CONF"
-	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
-		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
-	fi
-}
-
-log_has() {
-	grep -qF -- "$1" "$S/err"
-}
-
 # zombies_under PID: zombies among the descendants of PID (outside view).
 zombies_under() {
 	local queue=("$1") p c n=0

@@ -25,18 +25,6 @@ teardown() {
 	fi
 }
 
-# write_conf: the config file for this test, from stdin; -n must accept it.
-write_conf() {
-	cat >"$CONF"
-	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
-		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
-	fi
-}
-
-log_has() {
-	grep -qF -- "$1" "$S/err"
-}
-
 # line_in_log TEXT: the number of the first line of pid1's log that has TEXT.
 line_in_log() {
 	grep -nF -- "$1" "$S/err" | head -n 1 | cut -d: -f1

@@ -16,14 +16,6 @@ setup() {
 	CONF=$S/pid1.conf
 }
 
-# write_conf: the config file for this test, from stdin; -n must accept it.
-write_conf() {
-	cat >"$CONF"
-	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$S/conf-err"; then
-		fail "pid1 -n rejects the config: $(cat "$S/conf-err")"
-	fi
-}
-
 # start_into OUT ARGS...: pid1_start, with pid1's stdout going to OUT (a file or a FIFO).
 start_into() {
 	local out=$1

@@ -228,3 +228,18 @@ find_static_tree() {
 		find_static
 	fi
 }
+
+# write_conf: the test's config file, CONF ($BATS_TEST_TMPDIR/pid1.conf), from stdin; pid1 -n
+# must accept it.
+write_conf() {
+	CONF=$BATS_TEST_TMPDIR/pid1.conf
+	cat >"$CONF"
+	if ! "$PID1" -n -c "$CONF" >/dev/null 2>"$BATS_TEST_TMPDIR/conf-err"; then
+		fail "pid1 -n rejects the config: $(cat "$BATS_TEST_TMPDIR/conf-err")"
+	fi
+}
+
+# log_has TEXT: pid1's log, as pid1_start and pid1_run keep it, has TEXT.
+log_has() {
+	grep -qF -- "$1" "$BATS_TEST_TMPDIR/err"
+}
