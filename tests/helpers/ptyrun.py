@@ -40,6 +40,11 @@ def session(slave_name, argv, job_ready_w):
     job = os.fork()
     if job == 0:
         os.setpgid(0, 0)
+        # The job takes the terminal itself too, as a shell's child does: an interactive
+        # shell that ran before the session's tcsetpgrp would stop itself with SIGTTIN.
+        ttou = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+        os.tcsetpgrp(fd, os.getpid())
+        signal.signal(signal.SIGTTOU, ttou if ttou is not None else signal.SIG_DFL)
         for i in range(3):
             os.dup2(fd, i)
         if fd > 2:
@@ -50,7 +55,7 @@ def session(slave_name, argv, job_ready_w):
         except OSError as e:
             print(f"ptyrun: {argv[0]}: {e.strerror}", file=sys.stderr)
             os._exit(127)
-    # Both sides set the group, so neither races the other; then it takes the terminal.
+    # Both sides set the group and the foreground, so neither races the other.
     try:
         os.setpgid(job, job)
     except OSError:
