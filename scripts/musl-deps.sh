@@ -115,7 +115,7 @@ ln -s "$kernel/linux" "$kernel/asm-generic" "$prefix/kernel-include/"
 ln -s "$asm" "$prefix/kernel-include/asm"
 
 export CC="$cc"
-export CFLAGS="-Os -ffunction-sections -fdata-sections -idirafter $prefix/kernel-include"
+export CFLAGS="-Os -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -idirafter $prefix/kernel-include"
 export CPPFLAGS="-I$prefix/include"
 export LDFLAGS="-L$prefix/lib"
 export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig"

@@ -21,28 +21,6 @@
 #include "log.h"
 #include "service.h"
 
-/*
- * Puts back the dispositions pid1 was started with. Only handlers pid1 installed are
- * touched: a signal pid1 left alone keeps what it inherited. Exec would reset a caught
- * signal by itself, but not before the mask is restored: a signal arriving in between must
- * act on the child, not run pid1's handler here.
- */
-static void restore_signals(const struct signal_setup *signals)
-{
-	struct sigaction sa;
-	int signo;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	for (signo = 1; signo < NSIG; signo++) {
-		if (!sigismember(&signals->caught, signo))
-			continue;
-		sa.sa_handler = sigismember(&signals->start_ignored, signo) ? SIG_IGN : SIG_DFL;
-		sigaction(signo, &sa, NULL);
-	}
-	loop_restore_reserved(signals);
-}
-
 /* What the child sends back when it cannot exec: the step that failed and errno. */
 struct spawn_error {
 	int err;
@@ -102,7 +80,7 @@ static void exec_child(const struct child_opts *opts, int errfd)
 {
 	const char *what = "";
 
-	restore_signals(opts->signals);
+	loop_restore_signals(opts->signals);
 	/* dup2 leaves the copy without close-on-exec: the pipe's end is the child's to keep. */
 	if (redirect(opts->out_fd, STDOUT_FILENO) < 0 || redirect(opts->err_fd, STDERR_FILENO) < 0)
 		fail_child(errfd, "redirecting its output", errno);

@@ -45,7 +45,9 @@ static void free_list(char ***list)
 {
 	size_t i;
 
-	for (i = 0; *list != NULL && (*list)[i] != NULL; i++)
+	if (*list == NULL)
+		return;
+	for (i = 0; (*list)[i] != NULL; i++)
 		free((*list)[i]);
 	free(*list);
 	*list = NULL;

@@ -51,7 +51,7 @@ static struct {
 	struct ctlauth auth;
 	int64_t paused_until; /* the listener rests until then (out of fds); -1 when not */
 	struct client clients[CONTROL_MAX_CLIENTS];
-} srv = {.dir.fd = -1, .sock.fd = -1, .ep = -1, .paused_until = -1};
+} srv; /* no initializer: its fds are set to -1 by control_open(), and it stays out of .data */
 
 static void drop(struct client *c)
 {
@@ -335,6 +335,8 @@ int control_open(struct pid1_state *st)
 	int err;
 
 	srv.st = st;
+	srv.dir.fd = srv.sock.fd = srv.ep = -1;
+	srv.paused_until = -1;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		srv.clients[i].fd = -1;
 	if (conf->control == CONTROL_NO || (conf->control == CONTROL_AUTO && !st->is_pid1))
@@ -370,6 +372,8 @@ void control_close(void)
 {
 	size_t i;
 
+	if (srv.st == NULL)
+		return;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (srv.clients[i].fd >= 0)
 			drop(&srv.clients[i]);

@@ -21,6 +21,7 @@
 
 #include "ctlclient.h"
 #include "ctlproto.h"
+#include "fdpath.h"
 #include "rundir.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -76,7 +77,12 @@ static int connect_to(const char *path, int64_t timeout_ms)
 		dfd = open(dir[0] != '\0' ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return -1;
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/%s", dfd, slash + 1);
+		if (fdpath(sun.sun_path, sizeof(sun.sun_path), dfd, slash + 1) >=
+		    sizeof(sun.sun_path)) {
+			close(dfd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -35,6 +35,16 @@ static int release_fd(int fd, rlim_t limit)
 	return close(fd) == 0;
 }
 
+/* The fd an entry of /proc/self/fd names; "." and ".." read as 0, like stdin: left alone. */
+static int fd_named(const char *name)
+{
+	long long fd = 0;
+
+	for (; *name >= '0' && *name <= '9' && fd <= INT_MAX; name++)
+		fd = fd * 10 + (*name - '0');
+	return fd <= INT_MAX ? (int)fd : 0;
+}
+
 /* Without /proc: every possible fd, once; at most RLIMIT_NOFILE system calls. */
 static size_t release_each(rlim_t limit)
 {
@@ -67,8 +77,7 @@ static size_t release_fds(void)
 	while ((got = getdents64(dir, (void *)buf, sizeof(buf))) > 0) {
 		for (pos = 0; pos < got; pos += de->d_reclen) {
 			de = (const struct dirent64 *)(const void *)(buf + pos);
-			/* "." and ".." read as 0, which is left alone like every fd up to 2. */
-			n += release_fd(atoi(de->d_name), rl.rlim_cur);
+			n += release_fd(fd_named(de->d_name), rl.rlim_cur);
 		}
 	}
 	close(dir);

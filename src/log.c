@@ -36,8 +36,8 @@ static struct {
 	bool stderr_ready; /* fd 2 examined once, see sink_stderr() */
 	bool following;	   /* in follow_file(): its warning must not recurse */
 	bool file_refused; /* the log file's name stands for a file refused, see follow_file() */
+	bool file_used;	   /* log_file's fds set to -1 by log_open() */
 	struct sink sinks[SINK_COUNT];
-	struct logfile file;
 	char ident[LOG_IDENT_MAX];
 	int facility;
 	unsigned long dropped;
@@ -45,10 +45,12 @@ static struct {
     .level = LOG_NOTICE,
     .targets = LOG_TARGET_STDERR,
     .sinks = {{.fd = -1}, {.fd = -1}, {.fd = -1}},
-    .file = {.dir_fd = -1, .fd = -1},
     .ident = "pid1",
     .facility = LOG_DAEMON,
 };
+
+/* Apart from lg, whose initializer puts it in the binary: this one is 8 KiB of zeros. */
+static struct logfile log_file;
 
 /* Examines fd 2 once, at the first line or log_open(). */
 static void setup_stderr(void)
@@ -79,12 +81,12 @@ static void follow_file(void)
 	if (lg.following || s->fd < 0)
 		return;
 	lg.following = true;
-	if (logfile_follow(&lg.file) == 0) {
-		s->fd = lg.file.fd;
+	if (logfile_follow(&log_file) == 0) {
+		s->fd = log_file.fd;
 		lg.file_refused = false;
 	} else if (!lg.file_refused) {
 		lg.file_refused = true;
-		log_warn("%s; still writing to the file opened before", lg.file.why);
+		log_warn("%s; still writing to the file opened before", log_file.why);
 	}
 	lg.following = false;
 }
@@ -224,12 +226,16 @@ int log_open(const struct log_conf *conf)
 	if (!lg.stderr_ready)
 		setup_stderr();
 	if (lg.targets & LOG_TARGET_FILE) {
-		if (logfile_open(&lg.file, conf->file != NULL ? conf->file : "") < 0) {
-			fprintf(stderr, "pid1: %s\n", lg.file.why);
+		if (!lg.file_used) {
+			log_file.dir_fd = log_file.fd = -1;
+			lg.file_used = true;
+		}
+		if (logfile_open(&log_file, conf->file != NULL ? conf->file : "") < 0) {
+			fprintf(stderr, "pid1: %s\n", log_file.why);
 			lg.targets &= ~LOG_TARGET_FILE;
 			return -1;
 		}
-		lg.sinks[SINK_FILE].fd = lg.file.fd;
+		lg.sinks[SINK_FILE].fd = log_file.fd;
 		lg.file_refused = false;
 	}
 	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
@@ -253,7 +259,8 @@ void log_close(void)
 		/* What could not be told stays pending for the next log_open(). */
 		sink_close(s);
 	}
-	logfile_close(&lg.file);
+	if (lg.file_used)
+		logfile_close(&log_file);
 	lg.stderr_ready = false;
 	lg.targets = LOG_TARGET_STDERR;
 	errno = saved;

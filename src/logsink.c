@@ -24,6 +24,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "fdpath.h"
 #include "logfile.h"
 #include "logsink.h"
 
@@ -67,7 +68,7 @@ void sink_inherited(struct sink *s, int which)
 	s->fifo = S_ISFIFO(st.st_mode);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", which);
+	fdpath(path, sizeof(path), which, NULL);
 	fd = logfile_move_high(open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 	if (fd >= 0) {
 		s->fd = fd;

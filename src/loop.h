@@ -12,18 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What pid1 was started with and what loop_init() changed: the child puts it back. */
+/*
+ * What pid1 was started with and what loop_init() changed: the child puts it back. Masks of
+ * the kernel's signals 1 to 64, bit N-1 for signal N, so that the ones the C library hides
+ * from sigset_t (musl: 34) are kept like the rest.
+ */
 struct signal_setup {
-	sigset_t start_mask;	   /* the signal mask pid1 was started with */
-	sigset_t start_ignored;	   /* the signals pid1 was started with ignored */
-	sigset_t caught;	   /* the signals pid1 now catches (and blocks outside ppoll) */
-	uint64_t reserved;	   /* bit N-1: signal N is the C library's own, ignored by pid1 */
-	uint64_t reserved_ignored; /* bit N-1: and pid1 was started with it ignored */
-	/* The same for the signals pid1 catches that the C library hides from sigset_t (musl: 34).
-	 */
-	uint64_t hidden_caught;
-	uint64_t hidden_ignored;
-	uint64_t hidden_blocked; /* and blocked when pid1 started */
+	uint64_t start_mask;	   /* the signal mask pid1 was started with */
+	uint64_t caught;	   /* the signals pid1 catches (and blocks outside ppoll) */
+	uint64_t caught_ignored;   /* of those, the ones pid1 was started with ignored */
+	uint64_t reserved;	   /* the C library's own (32, 33), ignored by pid1 */
+	uint64_t reserved_ignored; /* of those, the ones pid1 was started with ignored */
 };
 
 /*
@@ -43,10 +42,11 @@ void loop_block_all(struct signal_setup *setup);
 int loop_init(struct signal_setup *setup);
 
 /*
- * In the child: gives the reserved and hidden signals back the disposition pid1 was started
- * with.
+ * In the child: gives every signal loop_init() touched back the disposition pid1 was started
+ * with. Exec would reset a caught signal by itself, but not before the mask is restored: a
+ * signal arriving in between must act on the child, not run pid1's handler there.
  */
-void loop_restore_reserved(const struct signal_setup *setup);
+void loop_restore_signals(const struct signal_setup *setup);
 
 /* In the child, last before exec: the signal mask pid1 was started with. */
 void loop_restore_mask(const struct signal_setup *setup);

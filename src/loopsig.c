@@ -27,6 +27,7 @@
 
 #include "loop.h"
 #include "loopsig.h"
+#include "rawsys.h"
 #include "signame.h"
 
 static int pipe_rd = -1;
@@ -36,17 +37,8 @@ static pid_t self; /* getpid() once, not once per signal */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
 static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
-static uint64_t caught_bits; /* bit N-1: signal N has on_signal, hidden ones included */
+static uint64_t caught_bits; /* bit N-1: signal N has on_signal */
 static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
-
-/*
- * Synchronous faults stay at their default: catching SEGV and friends in PID 1 would loop
- * forever on the faulting instruction. SIGKILL and SIGSTOP cannot be caught.
- */
-static bool catchable(int signo)
-{
-	return signo != SIGKILL && signo != SIGSTOP && !signame_is_fault(signo);
-}
 
 /*
  * Whether a caught signal is an event to pass on. A SIGPIPE or SIGXFSZ that pid1's own write
@@ -80,8 +72,10 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 
 /*
  * The kernel's own sigaction and signal mask, for the signals the C library keeps from
- * sigaction() and sigset_t. Every architecture pid1 builds for puts the handler first; the
- * fields after it (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need.
+ * sigaction() and sigset_t, and for speed: one system call each, not the C library's
+ * wrapper. Every architecture pid1 builds for puts the handler first; the fields after it
+ * (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need. Masks are
+ * uint64_t, bit N-1 for signal N: the kernel's sigset for signals 1 to 64.
  */
 struct raw_sigaction {
 	union {
@@ -91,53 +85,56 @@ struct raw_sigaction {
 	unsigned long rest[4];
 };
 
+#define BIT(signo) (UINT64_C(1) << ((signo)-1))
+
 static int raw_sigaction(int signo, const struct raw_sigaction *sa, struct raw_sigaction *old)
 {
-	return (int)syscall(SYS_rt_sigaction, signo, sa, old, sizeof(uint64_t));
+	return (int)raw_syscall4(SYS_rt_sigaction, signo, (long)sa, (long)old, sizeof(uint64_t));
 }
 
 static int raw_sigmask(int how, uint64_t set, uint64_t *old)
 {
-	return (int)syscall(SYS_rt_sigprocmask, how, &set, old, sizeof(uint64_t));
+	return (int)raw_syscall4(SYS_rt_sigprocmask, how, (long)&set, (long)old, sizeof(uint64_t));
 }
 
-/* Sets signo's disposition with the raw system call; *was_ignored tells what it had. */
-static int raw_disposition(int signo, void (*handler)(int), bool *was_ignored)
+/* The C library's sigset_t holds the kernel's words first, signal N at bit N-1. */
+static void bits_to_sigset(uint64_t bits, sigset_t *set)
 {
-	struct raw_sigaction sa = {.handler = handler}, old = {0};
+	unsigned long *words = (unsigned long *)(void *)set;
+	size_t i;
 
-	if (raw_sigaction(signo, &sa, &old) < 0)
-		return -1;
-	if (was_ignored != NULL)
-		*was_ignored = old.handler == SIG_IGN;
+	sigemptyset(set);
+	for (i = 0; i * 8 * sizeof(long) < 64; i++)
+		words[i] = (unsigned long)(bits >> (i * 8 * sizeof(long)));
+}
+
+/* Signals 32 and 33, below SIGNAME_RTMIN, belong to the C library's threads (glibc and musl). */
+static uint64_t reserved_signals(void)
+{
+#if defined(__mips__)
 	return 0;
+#else
+	return BIT(32) | BIT(33);
+#endif
 }
 
 /*
- * Signals from SIGNAME_RTMIN up to the C library's SIGRTMIN: real-time signals for every
- * other program, which this C library keeps for itself all the same (musl: 34; glibc: none).
- * pid1 is single-threaded, so the library never uses them, and pid1 catches them like the rest.
+ * The signals pid1 catches: all but SIGKILL and SIGSTOP, which cannot be caught, the
+ * synchronous faults (catching SEGV and friends in PID 1 would loop forever on the faulting
+ * instruction) and the reserved ones. Those from SIGNAME_RTMIN up to the C library's
+ * SIGRTMIN (musl: 34) are real-time signals for every other program; pid1 is
+ * single-threaded, so the library never uses them, and pid1 catches them like the rest.
  */
-static uint64_t hidden_signals(void)
+static uint64_t catchable_signals(void)
 {
-	uint64_t set = 0;
-	int signo;
-
-	for (signo = SIGNAME_RTMIN; signo < SIGRTMIN && signo <= 64; signo++)
-		set |= UINT64_C(1) << (signo - 1);
-	return set;
+	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGFPE) |
+		 BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGSYS) | reserved_signals());
 }
 
 void loop_block_all(struct signal_setup *setup)
 {
-	uint64_t hidden = hidden_signals(), old = 0;
-	sigset_t all;
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &setup->start_mask);
-	setup->hidden_blocked = 0;
-	if (hidden != 0 && raw_sigmask(SIG_BLOCK, hidden, &old) == 0)
-		setup->hidden_blocked = old & hidden;
+	setup->start_mask = 0;
+	raw_sigmask(SIG_BLOCK, ~reserved_signals(), &setup->start_mask);
 }
 
 /*
@@ -146,7 +143,7 @@ void loop_block_all(struct signal_setup *setup)
  * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
  * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
  * held since start-up would then meet its default action, not pid1's handler. Every handler
- * is then installed with the raw call: one system call each, not the C library's wrapper.
+ * is then installed with the raw call.
  */
 static int handler_action(int model, struct raw_sigaction *sa)
 {
@@ -162,115 +159,63 @@ static int handler_action(int model, struct raw_sigaction *sa)
 	return 0;
 }
 
-/* Installs sa for signo; *ignored tells whether signo was ignored. */
-static bool catch_raw(int signo, const struct raw_sigaction *sa, bool *ignored)
+/*
+ * Gives each signal in bits the disposition sa; *set gets those that took it, *ignored
+ * those of them that were ignored before. One system call a signal, nothing else.
+ */
+static void set_dispositions(uint64_t bits, const struct raw_sigaction *sa, uint64_t *set,
+			     uint64_t *ignored)
 {
-	struct raw_sigaction old = {0};
-
-	if (raw_sigaction(signo, sa, &old) < 0)
-		return false;
-	*ignored = old.handler == SIG_IGN;
-	return true;
-}
-
-/* on_signal for the hidden signals too, which sigset_t and sigaction() cannot name. */
-static void catch_hidden(struct signal_setup *setup, const struct raw_sigaction *sa)
-{
-	uint64_t hidden = hidden_signals();
-	bool ignored;
+	struct raw_sigaction old;
 	int signo;
 
-	setup->hidden_caught = setup->hidden_ignored = 0;
-	for (signo = SIGNAME_RTMIN; signo <= 64; signo++) {
-		uint64_t bit = UINT64_C(1) << (signo - 1);
-
-		if (!(hidden & bit) || !catch_raw(signo, sa, &ignored))
+	*set = *ignored = 0;
+	for (; bits != 0; bits &= bits - 1) {
+		signo = __builtin_ctzll(bits) + 1;
+		old.handler = SIG_DFL;
+		if (raw_sigaction(signo, sa, &old) < 0)
 			continue;
-		setup->hidden_caught |= bit;
-		if (ignored)
-			setup->hidden_ignored |= bit;
+		*set |= BIT(signo);
+		if (old.handler == SIG_IGN)
+			*ignored |= BIT(signo);
 	}
 }
 
-/* Signals 32 and 33, below SIGNAME_RTMIN, belong to the C library's threads (glibc and musl). */
-static void ignore_reserved(struct signal_setup *setup)
+void loop_restore_signals(const struct signal_setup *setup)
 {
-	bool ignored;
-	int signo;
+	const struct raw_sigaction ign = {.handler = SIG_IGN}, dfl = {.handler = SIG_DFL};
+	uint64_t done, was;
 
-	setup->reserved = setup->reserved_ignored = 0;
-#if !defined(__mips__)
-	for (signo = 1; signo <= 64; signo++) {
-		if (!signame_is_reserved(signo) || raw_disposition(signo, SIG_IGN, &ignored) < 0)
-			continue;
-		setup->reserved |= UINT64_C(1) << (signo - 1);
-		if (ignored)
-			setup->reserved_ignored |= UINT64_C(1) << (signo - 1);
-	}
-#endif
-}
-
-void loop_restore_reserved(const struct signal_setup *setup)
-{
-	int signo;
-
-	for (signo = 32; signo <= 64; signo++) {
-		uint64_t bit = UINT64_C(1) << (signo - 1);
-
-		if ((setup->reserved & bit) && !(setup->reserved_ignored & bit))
-			raw_disposition(signo, SIG_DFL, NULL);
-		if (setup->hidden_caught & bit)
-			raw_disposition(signo, setup->hidden_ignored & bit ? SIG_IGN : SIG_DFL,
-					NULL);
-	}
+	set_dispositions(setup->caught & ~setup->caught_ignored, &dfl, &done, &was);
+	set_dispositions(setup->caught & setup->caught_ignored, &ign, &done, &was);
+	set_dispositions(setup->reserved & ~setup->reserved_ignored, &dfl, &done, &was);
 }
 
 void loop_restore_mask(const struct signal_setup *setup)
 {
-	sigprocmask(SIG_SETMASK, &setup->start_mask, NULL);
-	if (setup->hidden_blocked != 0)
-		raw_sigmask(SIG_BLOCK, setup->hidden_blocked, NULL);
+	raw_sigmask(SIG_SETMASK, setup->start_mask, NULL);
 }
 
 int loop_init(struct signal_setup *setup)
 {
+	const struct raw_sigaction ign = {.handler = SIG_IGN};
 	struct raw_sigaction sa;
-	int fds[2], signo;
-	bool ignored;
+	int fds[2];
 
 	self = getpid();
-	/* sigfillset leaves out the real-time signals the C library keeps for its threads. */
-	sigfillset(&setup->caught);
-	for (signo = 1; signo < NSIG; signo++)
-		if (!catchable(signo))
-			sigdelset(&setup->caught, signo);
-	ignore_reserved(setup);
+	/* The reserved ones cannot be caught: ignored, so they cannot kill a pid1 not PID 1. */
+	set_dispositions(reserved_signals(), &ign, &setup->reserved, &setup->reserved_ignored);
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
 	pipe_rd = fds[0];
 	pipe_wr = fds[1];
 	if (handler_action(SIGTERM, &sa) < 0)
 		return -1;
-	catch_hidden(setup, &sa);
-
-	sigemptyset(&setup->start_ignored);
-	wait_mask = setup->start_mask;
-	for (signo = 1; signo < NSIG && signo <= 64; signo++) {
-		if (!sigismember(&setup->caught, signo))
-			continue;
-		if (!catch_raw(signo, &sa, &ignored)) {
-			sigdelset(&setup->caught, signo);
-			continue;
-		}
-		sigdelset(&wait_mask, signo);
-		caught_bits |= UINT64_C(1) << (signo - 1);
-		if (ignored)
-			sigaddset(&setup->start_ignored, signo);
-	}
+	set_dispositions(catchable_signals(), &sa, &setup->caught, &setup->caught_ignored);
+	caught_bits = setup->caught;
+	bits_to_sigset(setup->start_mask & ~caught_bits, &wait_mask);
 	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
-	if (setup->hidden_caught != 0)
-		raw_sigmask(SIG_BLOCK, setup->hidden_caught, NULL);
-	caught_bits |= setup->hidden_caught;
+	raw_sigmask(SIG_BLOCK, caught_bits, NULL);
 	return 0;
 }
 
@@ -289,11 +234,12 @@ int loop_init(struct signal_setup *setup)
 static size_t drain_pending(int *sigs, size_t n, size_t have)
 {
 	struct timespec zero = {0, 0};
-	siginfo_t info;
+	siginfo_t info = {0}; /* zeroed once: the analyzers cannot see the kernel fill it */
 	long signo;
 
 	while (have < n) {
-		signo = syscall(SYS_rt_sigtimedwait, &caught_bits, &info, &zero, sizeof(uint64_t));
+		signo = raw_syscall4(SYS_rt_sigtimedwait, (long)&caught_bits, (long)&info,
+				     (long)&zero, sizeof(uint64_t));
 		if (signo <= 0)
 			break;
 		if (is_event((int)signo, &info))

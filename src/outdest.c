@@ -24,7 +24,7 @@
 #include "loop.h"
 #include "outdest.h"
 
-static struct outdest dests[2] = {{.name = "stdout"}, {.name = "stderr"}};
+static struct outdest dests[2];	 /* zero until the first outdest_for(): kept out of .data */
 static struct outdest *route[2]; /* for fd 1 and 2; one dest when they are the same file */
 static bool routed;
 static outdest_drained *on_drained;
@@ -191,6 +191,7 @@ struct outdest *outdest_for(int fd, outdest_drained *drained)
 		routed = true;
 		on_drained = drained;
 		for (i = 0; i < 2; i++) {
+			dests[i].name = i == 0 ? "stdout" : "stderr";
 			dests[i].sink.fd = -1;
 			dests[i].stage[0] = dests[i].stage[1] = -1;
 			sink_inherited(&dests[i].sink, i + 1);
@@ -233,6 +234,8 @@ void outdest_close(void)
 {
 	int i;
 
+	if (!routed)
+		return;
 	for (i = 0; i < 2; i++) {
 		dests[i].dropped += dests[i].len - dests[i].off;
 		dests[i].off = dests[i].len = 0;

@@ -52,6 +52,9 @@ void proctable_close(struct proc_iter *it)
  * name is the directory's name, all digits: the path is built by hand, as this runs for
  * every process at every walk.
  */
+/* The longest comm in /proc/PID/stat: 15 bytes, 63 for a kernel thread's full name. */
+#define COMM_MAX 64
+
 static bool proc_read(int procfd, const char *name, pid_t pid, struct proc *p)
 {
 	char path[32], buf[512], *s, *end;
@@ -69,9 +72,15 @@ static bool proc_read(int procfd, const char *name, pid_t pid, struct proc *p)
 	if (len <= 0)
 		return false;
 	buf[len] = '\0';
-	/* "pid (comm) S ppid pgrp ...": comm may hold spaces and ')', so start after the last. */
-	s = strrchr(buf, ')');
-	if (s == NULL || s[1] != ' ' || s[2] == '\0' || s[3] != ' ')
+	/*
+	 * "pid (comm) S ppid pgrp ...": comm may hold spaces and ')', so start after the last.
+	 * The fields after comm hold none, and comm is at most COMM_MAX bytes: the last ')' is
+	 * the first one met going back from there, not from the end of the line.
+	 */
+	s = buf + (len < (ssize_t)n + 2 + COMM_MAX ? len - 1 : (ssize_t)n + 2 + COMM_MAX);
+	while (s > buf && *s != ')')
+		s--;
+	if (*s != ')' || s[1] != ' ' || s[2] == '\0' || s[3] != ' ')
 		return false;
 	*p = (struct proc){.pid = pid, .zombie = s[2] == 'Z' || s[2] == 'X'};
 	p->ppid = (pid_t)strtol(s + 4, &end, 10);

@@ -76,11 +76,12 @@ struct program {
 	/* Set up once at start-up, read-only afterwards. */
 	const char *name;
 	enum program_type type;
+	int stop_signal; /* the first signal of its own ladder; 0: the step the shutdown is at */
+	int ready_mode;	 /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int level;	 /* 0 without after, else 1 + the highest level it comes after */
 	bool essential;
-	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
-	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
-	int64_t timeout_ms; /* how long a stop hook may run */
-	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	bool stop_hook;			 /* a oneshot that runs at shutdown, never at start-up */
+	int64_t timeout_ms;		 /* how long a stop hook may run */
 	int64_t ready_timeout_ms;	 /* 0: none */
 	const struct ladder_step *steps; /* its own ladder (hung, or on request): the shutdown's */
 	size_t nsteps;
@@ -88,37 +89,35 @@ struct program {
 	struct restart_conf restart;
 	size_t *after; /* indexes of the programs it comes after */
 	size_t nafter;
-	int level;		 /* 0 without after, else 1 + the highest level it comes after */
-	struct child_opts spawn; /* argv, process group, terminal, privileges */
+	struct child_opts spawn;      /* argv, process group, terminal, privileges */
 	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
 	struct privs privs;
 	struct output *output; /* its labelled output (output = prefix), else NULL */
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;
-	pid_t pid;	    /* while RUNNING or STOPPING, else 0 */
-	pid_t pgid;	    /* its own process group, kept after it ends; 0 when it shares ours */
-	bool started;	    /* it has been spawned at least once */
-	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
-	bool exited;	    /* status holds the status of its last end */
-	int status;	    /* wait status of its last end */
-	int64_t started_ms; /* when it was last spawned */
+	pid_t pid;  /* while RUNNING or STOPPING, else 0 */
+	pid_t pgid; /* its own process group, kept after it ends; 0 when it shares ours */
+	int status; /* wait status of its last end */
+	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
+	enum program_request request; /* while KILLING on request, else NONE */
+	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */
+	bool started;		      /* it has been spawned at least once */
+	bool completed;		      /* it has been ready at least once (a oneshot: exited 0) */
+	bool exited;		      /* status holds the status of its last end */
+	bool stopping;		      /* it said STOPPING=1: not ready until its next start */
+	int64_t started_ms;	      /* when it was last spawned */
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
 	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
 	 * else -1.
 	 */
 	int64_t deadline_ms;
-	int64_t watchdog_ms;	/* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
-	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
-	bool stopping;		/* it said STOPPING=1: not ready until its next start */
-	size_t kill_step;   /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
-	int64_t backoff_ms; /* the last back-off booked, for the log */
-	size_t recent;	    /* restarts counted within the window when the last was booked */
+	int64_t watchdog_ms; /* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
+	size_t kill_step;    /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
+	int64_t backoff_ms;  /* the last back-off booked, for the log */
+	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;
-	enum program_request request; /* while KILLING on request, else NONE */
-
-	unsigned int pending; /* actions from a reap, for the supervisor to take after it */
 };
 
 /* Puts p in its first state, WAITING. */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "restart.h"
@@ -28,13 +29,28 @@ bool restart_wanted(const struct restart_conf *rc, int wstatus)
 static size_t count_recent(const struct restart_conf *rc, const struct restart_history *h,
 			   int64_t now)
 {
-	size_t kept = h->nrestarts < RESTART_LIMIT_MAX ? h->nrestarts : RESTART_LIMIT_MAX;
+	size_t kept = h->nrestarts < h->size ? h->nrestarts : h->size;
 	size_t n = 0, i;
 
 	for (i = 0; i < kept; i++)
 		if (now - h->times[i] < rc->window_ms)
 			n++;
 	return n;
+}
+
+int restart_history_init(struct restart_history *h, const struct restart_conf *rc)
+{
+	h->nrestarts = 0;
+	h->size = rc->policy != RESTART_NO && rc->limit > 0 ? (size_t)rc->limit : 0;
+	h->times = h->size > 0 ? calloc(h->size, sizeof(*h->times)) : NULL;
+	return h->size > 0 && h->times == NULL ? -1 : 0;
+}
+
+void restart_history_free(struct restart_history *h)
+{
+	free(h->times);
+	h->times = NULL;
+	h->size = 0;
 }
 
 int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
@@ -50,7 +66,8 @@ int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, i
 		delay *= 2;
 	if (delay > rc->max_delay_ms)
 		delay = rc->max_delay_ms;
-	h->times[h->nrestarts % RESTART_LIMIT_MAX] = now + delay;
+	if (h->size > 0)
+		h->times[h->nrestarts % h->size] = now + delay;
 	h->nrestarts++;
 	return delay;
 }

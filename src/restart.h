@@ -28,17 +28,27 @@ struct restart_conf {
 	int64_t window_ms;
 };
 
-/* The restarts a program has had: when each of the last RESTART_LIMIT_MAX was due. */
+/*
+ * The restarts a program has had: when each of the last size was due, a ring of the
+ * policy's limit (more never count). times is NULL, size 0, for a program that never
+ * restarts by itself.
+ */
 struct restart_history {
 	size_t nrestarts;
-	int64_t times[RESTART_LIMIT_MAX];
+	size_t size;
+	int64_t *times;
 };
+
+/* Gives h room for rc's limit when rc restarts at all. Returns 0, or -1 out of memory. */
+int restart_history_init(struct restart_history *h, const struct restart_conf *rc);
+void restart_history_free(struct restart_history *h);
 
 /* Whether the policy asks for a restart after an end with this wait status. */
 bool restart_wanted(const struct restart_conf *rc, int wstatus);
 
 /*
- * Books a restart at now: returns its back-off in ms and records it in h, or returns -1
+ * Books a restart at now: returns its back-off in ms and records it in h (made by
+ * restart_history_init() for rc), or returns -1
  * (nothing recorded) when limit restarts already fall within the window ending at now.
  * *recent is set to the restarts counted in the window before this one.
  */

@@ -87,6 +87,10 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 		fprintf(stderr, "pid1: out of memory\n");
 		return -1;
 	}
+	if (restart_history_init(&p->history, &p->restart) < 0) {
+		fprintf(stderr, "pid1: out of memory\n");
+		return -1;
+	}
 	program_reset(p);
 	fill_ready(p, conf, pc);
 	return privs_resolve(&p->privs_conf, &p->privs);
@@ -130,6 +134,12 @@ static bool tty_named(const struct pid1_conf *conf)
 	return false;
 }
 
+/*
+ * The table itself: its bound is the config's, and a static one spares start-up the C
+ * library's first allocation (musl sets up its allocator then: over a thousand instructions).
+ */
+static struct program table[CONF_MAX_PROGRAMS + 1];
+
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty)
 {
@@ -140,9 +150,12 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	bool group;
 
 	st->nprograms = first + conf->nprograms;
-	st->programs = st->nprograms > 0 ? calloc(st->nprograms, sizeof(*st->programs)) : NULL;
-	if (st->nprograms > 0 && st->programs == NULL)
-		goto nomem;
+	if (st->nprograms > sizeof(table) / sizeof(table[0])) {
+		fprintf(stderr, "pid1: too many programs (at most %d)\n", CONF_MAX_PROGRAMS);
+		return -1;
+	}
+	st->programs = table;
+	memset(table, 0, st->nprograms * sizeof(*table));
 	st->max_level = order_levels(conf->programs, conf->nprograms, levels);
 	group = conf->forward_to == SCOPE_GROUP || conf->shutdown.scope == SCOPE_GROUP;
 	for (i = 0; i < st->nprograms; i++) {
@@ -186,8 +199,8 @@ void roster_free(struct pid1_state *st)
 		privs_free(&st->programs[i].privs);
 		output_free(st->programs[i].output);
 		free(st->programs[i].after);
+		restart_history_free(&st->programs[i].history);
 	}
-	free(st->programs);
 	st->programs = NULL;
 	st->nprograms = 0;
 }

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
+#include "fdpath.h"
 #include "rundir.h"
 
 /* Records why a call failed; errno is kept for the caller. */
@@ -120,12 +122,12 @@ static int open_parent(struct rundir *rd, const char *path, size_t len)
 
 const char *rundir_default(char *buf, size_t len)
 {
-	const char *env = getenv("PID1_RUNTIME_DIR");
+	const char *env = env_get("PID1_RUNTIME_DIR");
 
 	if (env != NULL && env[0] == '/')
-		snprintf(buf, len, "%s", env);
+		strlcpy(buf, env, len);
 	else if (geteuid() == 0)
-		snprintf(buf, len, "%s", RUNDIR_DEFAULT);
+		strlcpy(buf, RUNDIR_DEFAULT, len);
 	else
 		snprintf(buf, len, "/tmp/pid1-%u", (unsigned int)geteuid());
 	return buf;
@@ -185,16 +187,15 @@ int rundir_open(struct rundir *rd, const char *path)
 /* The address of name in the directory: through /proc, else the path when it fits. */
 static int address_of(struct rundir *rd, const char *name, struct sockaddr_un *sun, bool proc)
 {
-	int n;
+	size_t n;
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	if (proc)
-		n = snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", rd->fd,
-			     name);
+		n = fdpath(sun->sun_path, sizeof(sun->sun_path), rd->fd, name);
 	else
-		n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", rd->path, name);
-	if (n < 0 || (size_t)n >= sizeof(sun->sun_path))
+		n = (size_t)snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", rd->path, name);
+	if (n >= sizeof(sun->sun_path))
 		return fail(rd, ENAMETOOLONG, "%s/%s: too long for a socket address", rd->path,
 			    name);
 	return 0;

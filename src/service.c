@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "env.h"
 #include "service.h"
 
 /* Opening again when the name was swapped between our open and our lock. */
@@ -223,7 +224,7 @@ void service_pidfile_remove(void)
  */
 void service_child_env(void)
 {
-	const char *value = getenv("LISTEN_PID");
+	const char *value = env_get("LISTEN_PID");
 	char own[24];
 	char *end;
 	long pid;

@@ -70,8 +70,13 @@ static void end_by(struct pid1_state *st, struct program *p, const char *why)
 		return; /* supervise_reap() ends it once nothing is left */
 	}
 	if (target_empty(st, st->conf->shutdown.scope)) {
-		snprintf(line, sizeof(line), "%s %s", p->name, why);
-		nothing_left(st, line);
+		/* The line is made only for stop hooks to be told why: a common end pays none. */
+		if (hooks_pending(st)) {
+			snprintf(line, sizeof(line), "%s %s", p->name, why);
+			supervise_shutdown(st, line, 0);
+		} else {
+			st->phase = PHASE_DONE;
+		}
 		return;
 	}
 	snprintf(line, sizeof(line), "%s %s while other processes remain", p->name, why);

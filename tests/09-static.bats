@@ -153,6 +153,17 @@ now_ms() {
 	fi
 }
 
+# Zeros that a static initializer drags into .data are bytes of the file; a table that
+# starts as -1 (an fd) belongs in .bss, set at run time. glibc's own .data is about 8 KiB.
+@test "the static binary carries no large initialized data: tables start zeroed in .bss" {
+	run -0 size -A "$STATIC_PID1"
+	local data
+	data=$(awk '$1 == ".data" { print $2 }' <<<"$output")
+	echo "# .data: $data bytes" >&3
+	[ -n "$data" ]
+	((data < 16384))
+}
+
 @test "runs as PID 1 in a tree without libraries and exits with the child's code" {
 	run find "$ROOT" -name 'lib*' -o -name '*.so*'
 	assert_output ''

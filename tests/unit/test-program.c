@@ -28,8 +28,15 @@ static struct program *make(enum program_type type, enum restart_policy policy)
 	p->name = "test";
 	p->type = type;
 	p->restart = (struct restart_conf){policy, 1000, 4000, 3, 60000};
+	fail_unless(restart_history_init(&p->history, &p->restart) == 0);
 	program_reset(p);
 	return p;
+}
+
+static void discard(struct program *p)
+{
+	restart_history_free(&p->history);
+	free(p);
 }
 
 /* Starts p at now as pid; returns the actions of the SPAWNED event. */
@@ -55,7 +62,7 @@ static void test_longrun_without_restart(void)
 	fail_unless(program_step(p, PROGRAM_EV_START, 600, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 99999, 0, 0) == 0);
 	fail_unless(p->state == PROGRAM_ENDED);
-	free(p);
+	discard(p);
 }
 
 static void test_backoff_doubles_and_gives_up(void)
@@ -85,7 +92,7 @@ static void test_backoff_doubles_and_gives_up(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 7400, 0, EXITED(1)) ==
 		    (PROGRAM_ACT_GIVE_UP | PROGRAM_ACT_ENDED));
 	fail_unless(p->state == PROGRAM_ENDED && p->recent == 3);
-	free(p);
+	discard(p);
 }
 
 static void test_window_forgets_old_restarts(void)
@@ -100,7 +107,7 @@ static void test_window_forgets_old_restarts(void)
 	/* Long after the window: back to the first delay. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 100000, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
 	fail_unless(p->backoff_ms == 1000 && p->recent == 0);
-	free(p);
+	discard(p);
 }
 
 static void test_oneshot(void)
@@ -112,13 +119,13 @@ static void test_oneshot(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(0)) ==
 		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
 	fail_unless(p->state == PROGRAM_DONE);
-	free(p);
+	discard(p);
 
 	p = make(PROGRAM_ONESHOT, RESTART_NO);
 	run_at(p, 0, 21);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(4)) == PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED);
-	free(p);
+	discard(p);
 
 	/* on-failure retries a failed oneshot; its dependants wait meanwhile. */
 	p = make(PROGRAM_ONESHOT, RESTART_ON_FAILURE);
@@ -128,7 +135,7 @@ static void test_oneshot(void)
 	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 1010, 23, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) ==
 		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
-	free(p);
+	discard(p);
 
 	/* always runs it again, but its first success lets its dependants start. */
 	p = make(PROGRAM_ONESHOT, RESTART_ALWAYS);
@@ -139,7 +146,7 @@ static void test_oneshot(void)
 	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
 	program_step(p, PROGRAM_EV_SPAWNED, 1010, 25, 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
-	free(p);
+	discard(p);
 }
 
 static void test_stop(void)
@@ -150,7 +157,7 @@ static void test_stop(void)
 	fail_unless(program_step(p, PROGRAM_EV_STOP, 0, 0, 0) == 0);
 	fail_unless(p->state == PROGRAM_ENDED && !p->started);
 	fail_unless(program_step(p, PROGRAM_EV_START, 1, 0, 0) == 0);
-	free(p);
+	discard(p);
 
 	/* Running: its end is final even with restart = always. */
 	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
@@ -159,7 +166,7 @@ static void test_stop(void)
 	fail_unless(p->state == PROGRAM_STOPPING && program_running(p) && p->pid == 30);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 9, 0, KILLED(SIGTERM)) == PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED && p->status == KILLED(SIGTERM));
-	free(p);
+	discard(p);
 
 	/* In its back-off: the restart is dropped and the deadline with it. */
 	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
@@ -170,7 +177,7 @@ static void test_stop(void)
 	fail_unless(p->state == PROGRAM_ENDED && program_deadline(p) == -1);
 	fail_unless(p->exited && p->status == EXITED(2));
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 2000, 0, 0) == 0);
-	free(p);
+	discard(p);
 }
 
 static void test_events_out_of_place(void)
@@ -182,7 +189,7 @@ static void test_events_out_of_place(void)
 	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 0, 5, 0) == 0);
 	fail_unless(p->state == PROGRAM_WAITING && p->pid == 0);
 	fail_unless(strcmp(program_state_name(PROGRAM_BACKOFF), "backoff") == 0);
-	free(p);
+	discard(p);
 }
 
 static void test_order(void)
@@ -236,7 +243,7 @@ static void test_stop_hook_timeout(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1501, 0, KILLED(SIGKILL)) ==
 		    PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED && p->pid == 0);
-	free(p);
+	discard(p);
 }
 
 /* A stop hook that ends in time, failing or not, has no deadline left. */
@@ -251,11 +258,11 @@ static void test_stop_hook_in_time(void)
 	fail_unless(p->state == PROGRAM_ENDED && program_deadline(p) == -1);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 600, 0, 0) == 0);
 	/* A longrun has no timeout: its deadline stays unset while it runs. */
-	free(p);
+	discard(p);
 	p = make(PROGRAM_LONGRUN, RESTART_NO);
 	run_at(p, 0, 43);
 	fail_unless(program_deadline(p) == -1);
-	free(p);
+	discard(p);
 }
 
 /* ready = notify: running but not ready until READY=1; only then up for its dependants. */
@@ -287,7 +294,7 @@ static void test_ready_notify(void)
 	run_at(p, 2000, 46);
 	program_step(p, PROGRAM_EV_READY, 2001, 0, 0);
 	fail_unless(program_ready(p));
-	free(p);
+	discard(p);
 }
 
 /* A ladder of two steps, SIGTERM for 200 ms, then SIGUSR1 (not SIGKILL) for 100 ms. */
@@ -320,7 +327,7 @@ static void test_ready_timeout(void)
 	fail_unless(p->status == EXITED(1) && p->hung == HANG_READY_TIMEOUT);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 2250, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->hung == HANG_NONE && p->state == PROGRAM_STARTING);
-	free(p);
+	discard(p);
 }
 
 /* A watchdog counts from readiness and from each sign of life; WATCHDOG_USEC= changes it. */
@@ -354,7 +361,7 @@ static void test_watchdog(void)
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 3000, 0, 0) == PROGRAM_ACT_HUNG);
 	fail_unless(program_step(p, PROGRAM_EV_STOP, 3001, 0, 0) == 0);
 	fail_unless(p->state == PROGRAM_STOPPING && program_deadline(p) == -1);
-	free(p);
+	discard(p);
 }
 
 /* A ladder that ends in SIGKILL is not followed by another SIGKILL. */
@@ -373,7 +380,7 @@ static void test_hung_ladder_ends_in_sigkill(void)
 	fail_unless(p->kill_step == 1 && program_deadline(p) == 160);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 160, 0, 0) == 0);
 	fail_unless(program_deadline(p) == -1 && p->state == PROGRAM_KILLING);
-	free(p);
+	discard(p);
 }
 
 /* WATCHDOG=trigger: hung at once, before readiness or after it. */
@@ -392,7 +399,7 @@ static void test_trigger(void)
 	program_step(p, PROGRAM_EV_READY, 11, 0, 0);
 	fail_unless(program_step(p, PROGRAM_EV_TRIGGER, 12, 0, 0) == PROGRAM_ACT_HUNG);
 	fail_unless(p->hung == HANG_TRIGGER);
-	free(p);
+	discard(p);
 }
 
 /* A oneshot is ready once it exited 0, not while it runs. */
@@ -406,7 +413,7 @@ static void test_oneshot_ready(void)
 	fail_unless(program_step(p, PROGRAM_EV_READY, 1, 0, 0) == 0 && !program_ready(p));
 	program_step(p, PROGRAM_EV_EXIT, 2, 0, EXITED(0));
 	fail_unless(program_ready(p) && p->state == PROGRAM_DONE);
-	free(p);
+	discard(p);
 }
 
 /* The ladder of the tests: TERM for 1s, then KILL for 2s. */
@@ -452,7 +459,7 @@ static void test_stop_on_request(void)
 	fail_unless(p->state == PROGRAM_RUNNING && p->pid == 41 && program_ready(p));
 	/* Starting what runs changes nothing. */
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 100001, 0, 0) == 0);
-	free(p);
+	discard(p);
 
 	/* A hung program asked to stop stays stopped: no restart policy after its end. */
 	p = make_laddered(RESTART_ALWAYS);
@@ -462,20 +469,20 @@ static void test_stop_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 6, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 7, 0, KILLED(SIGTERM)) == PROGRAM_ACT_STOPPED);
 	fail_unless(p->state == PROGRAM_STOPPED && p->history.nrestarts == 0);
-	free(p);
+	discard(p);
 
 	/* Waiting or in back-off: stopped at once, the booked restart gone. */
 	p = make_laddered(RESTART_ALWAYS);
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 0, 0, 0) == PROGRAM_ACT_STOPPED);
 	fail_unless(p->state == PROGRAM_STOPPED);
-	free(p);
+	discard(p);
 	p = make_laddered(RESTART_ALWAYS);
 	run_at(p, 0, 43);
 	program_step(p, PROGRAM_EV_EXIT, 5, 0, EXITED(1));
 	fail_unless(p->state == PROGRAM_BACKOFF);
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 6, 0, 0) == PROGRAM_ACT_STOPPED);
 	fail_unless(p->state == PROGRAM_STOPPED && program_deadline(p) == -1);
-	free(p);
+	discard(p);
 }
 
 static void test_restart_on_request(void)
@@ -511,7 +518,7 @@ static void test_restart_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 45, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 46, 0, KILLED(SIGTERM)) == PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED);
-	free(p);
+	discard(p);
 
 	/* A program in back-off starts at once; its failure was counted when it was booked. */
 	p = make_laddered(RESTART_ON_FAILURE);
@@ -521,7 +528,7 @@ static void test_restart_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 6, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING && program_deadline(p) == -1);
 	fail_unless(p->history.nrestarts == 1);
-	free(p);
+	discard(p);
 
 	/* Stop hooks answer no request. */
 	p = make_laddered(RESTART_NO);
@@ -530,7 +537,7 @@ static void test_restart_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 0, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 0, 0, 0) == 0);
 	fail_unless(p->state == PROGRAM_WAITING);
-	free(p);
+	discard(p);
 }
 
 int main(void)
