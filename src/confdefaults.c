@@ -30,8 +30,7 @@ void conf_defaults(struct pid1_conf *conf)
 	conf->shutdown.nsteps = 3;
 	/* Restart: policy, delay, max-delay, limit, window. */
 	conf->restart = (struct restart_conf){RESTART_NO, 1000, 30000, 5, 60000};
-	for (i = 0; i < 256; i++)
-		conf->exit_code_map[i] = -1;
+	memset(conf->exit_code_map, 0xff, sizeof(conf->exit_code_map)); /* every int -1 */
 	conf->log.level = LOG_NOTICE;
 	conf->log.targets = LOG_TARGET_STDERR;
 	strcpy(conf->log.ident, "pid1");

@@ -120,23 +120,28 @@ static size_t format_line(char *buf, enum sink_kind kind, int level, const char 
 	size_t n;
 	int r;
 
-	/* The wall clock, for a timestamp; durations elsewhere use CLOCK_MONOTONIC. */
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (kind == SINK_SYSLOG) {
-		localtime_r(&ts.tv_sec, &tm);
-		n = (size_t)snprintf(buf, size, "<%d>", (lg.facility & LOG_FACMASK) | level);
-		n += strftime(buf + n, size - n, "%b %e %H:%M:%S ", &tm);
-		r = snprintf(buf + n, size - n, "%s[%d]: %s", lg.ident, (int)getpid(), msg);
+		/*
+		 * No timestamp: RFC 3164 has the receiver stamp a message that carries none, and
+		 * the local daemon's clock and time zone are the ones its log is read in (rsyslog
+		 * and journald use their own by default anyway). pid1 then needs no time zone
+		 * code (about 8 KiB of a static binary).
+		 */
+		r = snprintf(buf, size, "<%d>%s[%d]: %s", (lg.facility & LOG_FACMASK) | level,
+			     lg.ident, (int)getpid(), msg);
 	} else {
+		/* The wall clock, for a timestamp; durations elsewhere use CLOCK_MONOTONIC. */
+		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-		r = snprintf(buf + n, size - n, ".%03dZ pid1[%d]: %s: %s\n",
-			     (int)(ts.tv_nsec / 1000000), (int)getpid(), level_names[level], msg);
+		r = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ pid1[%d]: %s: %s\n",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, (int)(ts.tv_nsec / 1000000), (int)getpid(),
+			     level_names[level], msg);
 	}
 	if (r < 0)
 		return 0;
-	if ((size_t)r < size - n)
-		return n + (size_t)r;
+	if ((size_t)r < size)
+		return (size_t)r;
 	/* Too long: cut, mark the cut, and keep the newline that ends a line. */
 	n = LINE_BYTES;
 	if (kind != SINK_SYSLOG)

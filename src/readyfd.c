@@ -86,9 +86,9 @@ int readyfd_prepare(struct program *p, size_t idx)
 {
 	int fds[2];
 
-	init();
 	if (p->ready_mode < READY_FD_MIN || idx >= sizeof(ends) / sizeof(ends[0]))
 		return 0;
+	init(); /* only once a program reads ready = fd:N: the table is 65 slots */
 	drop(idx);
 	if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_err("cannot create the ready pipe of %s: %m", p->name);
@@ -125,5 +125,6 @@ void readyfd_close_all(void)
 	size_t i;
 
 	for (i = 0; inited && i < sizeof(ends) / sizeof(ends[0]); i++)
-		drop(i);
+		if (ends[i].fd >= 0)
+			drop(i);
 }

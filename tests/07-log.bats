@@ -259,7 +259,8 @@ left=0"
 
 # syslog_run PID1-ARGS...: runs pid1 (as PID 1 of a new PID namespace) in a private mount
 # namespace whose /dev/log belongs to a fresh rsyslogd. rsyslogd writes each message to
-# $BATS_TEST_TMPDIR/syslog as "facility.priority tag message". pid1's status, stdout and
+# $BATS_TEST_TMPDIR/syslog as "facility.priority tag message", and each datagram as it came
+# to syslog.raw. pid1's status, stdout and
 # stderr are left in status, out and err.
 syslog_run() {
 	local t=$BATS_TEST_TMPDIR
@@ -272,6 +273,8 @@ syslog_run() {
 		template(name="pid1test" type="string"
 		         string="%syslogfacility-text%.%syslogpriority-text% %syslogtag%%msg%\n")
 		*.* action(type="omfile" file="$t/syslog" template="pid1test")
+		template(name="pid1raw" type="string" string="%rawmsg%\n")
+		*.* action(type="omfile" file="$t/syslog.raw" template="pid1raw")
 	EOF
 	cat >"$t/inside.sh" <<-'EOF'
 		set -u
@@ -318,6 +321,17 @@ syslog_run() {
 		bash "$t/inside.sh" "$t" "$@"
 	grep -q pid1-test-marker "$t/syslog"
 	status=$(cat "$t/status")
+}
+
+# RFC 3164 has the receiver stamp a message that carries no timestamp: pid1 sends none, so
+# it needs no time zone code, and the log shows the daemon's own clock and zone.
+@test "a syslog datagram is <PRI>ident[pid]: message, the timestamp left to syslogd" {
+	local t=$BATS_TEST_TMPDIR
+	syslog_run -v --log-target syslog -- true
+	[ "$status" -eq 0 ]
+	run -0 grep 'pid1\[1\]' "$t/syslog.raw"
+	assert_line --regexp '^<3[0-9]>pid1\[1\]: '
+	refute_line --regexp '^<[0-9]+>[A-Z][a-z]{2} [ 0-9][0-9] '
 }
 
 @test "the syslog target sends every line to syslogd with its level as priority" {
