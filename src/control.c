@@ -30,7 +30,9 @@
 #define PAUSE_MS     1000 /* out of fds: how long the listener rests */
 
 struct client {
-	int fd; /* -1: a free slot */
+	/* false: a free slot. The table starts free in .bss, its 140 KiB untouched until used. */
+	bool used;
+	int fd;
 	pid_t pid;
 	uid_t uid;
 	char in[CTL_REQUEST_MAX];
@@ -56,7 +58,7 @@ static struct {
 static void drop(struct client *c)
 {
 	close(c->fd);
-	c->fd = -1;
+	c->used = false;
 }
 
 /* Watches c for events (0: only its hang-up). */
@@ -94,7 +96,7 @@ static void take(int fd)
 		return;
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS && c == NULL; i++)
-		if (srv.clients[i].fd < 0)
+		if (!srv.clients[i].used)
 			c = &srv.clients[i];
 	if (c == NULL) {
 		log_info("control: refused a client (pid %d): %d clients already", (int)cred.pid,
@@ -107,7 +109,8 @@ static void take(int fd)
 		refuse(fd, "internal error");
 		return;
 	}
-	*c = (struct client){.fd = fd, .pid = cred.pid, .uid = cred.uid, .deadline_ms = -1};
+	*c = (struct client){
+	    .used = true, .fd = fd, .pid = cred.pid, .uid = cred.uid, .deadline_ms = -1};
 	c->reply.buf = c->out;
 	c->deadline_ms = loop_now_ms() + CONTROL_TIMEOUT_MS;
 }
@@ -215,7 +218,7 @@ static void readable(struct client *c)
 
 static void on_event(struct client *c, uint32_t events)
 {
-	if (c->fd < 0)
+	if (!c->used)
 		return;
 	if (c->replying && (events & EPOLLOUT))
 		flush(c);
@@ -249,7 +252,7 @@ int64_t control_deadline(void)
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		const struct client *c = &srv.clients[i];
 
-		if (c->fd >= 0 && c->deadline_ms >= 0 && (best < 0 || c->deadline_ms < best))
+		if (c->used && c->deadline_ms >= 0 && (best < 0 || c->deadline_ms < best))
 			best = c->deadline_ms;
 	}
 	return best;
@@ -275,7 +278,7 @@ void control_tick(struct pid1_state *st)
 		resume();
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c = &srv.clients[i];
-		if (c->fd < 0)
+		if (!c->used)
 			continue;
 		if (c->deadline_ms >= 0 && now >= c->deadline_ms) {
 			log_info("control: dropped a client (pid %d): %s within %d ms", (int)c->pid,
@@ -331,14 +334,11 @@ int control_open(struct pid1_state *st)
 	const struct pid1_conf *conf = st->conf;
 	bool explicit = conf->control == CONTROL_YES || conf->runtime_dir != NULL;
 	char why[sizeof(srv.dir.error) + 64], path[PATH_MAX];
-	size_t i;
 	int err;
 
 	srv.st = st;
 	srv.dir.fd = srv.sock.fd = srv.ep = -1;
 	srv.paused_until = -1;
-	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		srv.clients[i].fd = -1;
 	if (conf->control == CONTROL_NO || (conf->control == CONTROL_AUTO && !st->is_pid1))
 		return 0;
 	if (ctlauth_init(&srv.auth, conf->control_group) < 0)
@@ -375,7 +375,7 @@ void control_close(void)
 	if (srv.st == NULL)
 		return;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		if (srv.clients[i].fd >= 0)
+		if (srv.clients[i].used)
 			drop(&srv.clients[i]);
 	if (srv.ep >= 0)
 		close(srv.ep);
