@@ -25,16 +25,13 @@ static int first_signal(const struct program *p)
 	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
 }
 
-/*
- * One step of p's own ladder. A stopped program gets SIGCONT after it, as in the shutdown
- * ladder: a signal it catches would otherwise wait until SIGKILL.
- */
-static void send_step(const struct program *p, int signo)
+/* One step of p's own ladder, SIGCONT after it as in the shutdown's. */
+static void send_step(const struct pid1_state *st, const struct program *p, int signo)
 {
-	if (target_signal_program(p, signo) < 0)
+	const struct target_set set = {.program = p, .level = -1};
+
+	if (target_step(st, &set, signo) < 0)
 		log_warn("cannot signal %s: %m", p->name);
-	else if (signo != SIGKILL && signo != SIGCONT)
-		target_signal_program(p, SIGCONT);
 }
 
 /* Why p is stopped: hung, or on request. */
@@ -61,7 +58,7 @@ static void log_hang(const struct program *p)
 			 (int)p->pid, text);
 }
 
-void progact_run(struct program *p, unsigned int actions)
+void progact_run(const struct pid1_state *st, struct program *p, unsigned int actions)
 {
 	char took[32], name[SIGNAME_MAX];
 	int signo;
@@ -72,7 +69,7 @@ void progact_run(struct program *p, unsigned int actions)
 			 duration_format(loop_now_ms() - p->started_ms, took, sizeof(took)));
 	if (actions & PROGRAM_ACT_HUNG) {
 		log_hang(p);
-		send_step(p, first_signal(p));
+		send_step(st, p, first_signal(p));
 	}
 	if (actions & PROGRAM_ACT_KILL) {
 		signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
@@ -80,7 +77,7 @@ void progact_run(struct program *p, unsigned int actions)
 			   (int)p->pid,
 			   duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took)),
 			   p->kill_step, signame_name(signo, name, sizeof(name)));
-		send_step(p, signo);
+		send_step(st, p, signo);
 	}
 	if (actions & PROGRAM_ACT_STOPPED)
 		log_notice("%s stopped on request", p->name);

@@ -7,8 +7,9 @@
 #define PID1_PROGACT_H
 
 #include "program.h"
+#include "state.h"
 
 /* Carries out PROGRAM_ACT_UP, _HUNG, _KILL and _STOPPED from actions for p. */
-void progact_run(struct program *p, unsigned int actions);
+void progact_run(const struct pid1_state *st, struct program *p, unsigned int actions);
 
 #endif

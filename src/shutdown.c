@@ -102,6 +102,7 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 	const struct shutdown_conf *sc = ladder(st);
 	struct ladder *l = &st->ladder;
 	char name[SIGNAME_MAX], grace[32], who[160], names[128];
+	struct target_set set = {.level = -1};
 	int left, rc;
 
 	l->step = idx;
@@ -116,7 +117,8 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 		if (who[0] == '\0')
 			strlcpy(who, "no other program", sizeof(who));
 		log_stop_signals(st, idx);
-		rc = target_signal_level(st, l->stage, signo, idx == l->entry_step);
+		set.level = l->stage;
+		set.first = idx == l->entry_step;
 	} else {
 		left = target_count(st, sc->scope);
 		strlcpy(who, target_scope_name(sc->scope), sizeof(who));
@@ -126,17 +128,11 @@ static void send_step(struct pid1_state *st, int idx, int signo, int64_t grace_m
 			strlcat(who, names, sizeof(who));
 			strlcat(who, ")", sizeof(who));
 		}
-		rc = target_signal(st, sc->scope, signo);
+		set.scope = sc->scope;
 	}
+	rc = target_step(st, &set, signo);
 	if (rc < 0 && errno != ESRCH)
 		log_warn("shutdown step %d: cannot send %s to %s: %m", idx + 1, name, who);
-	/* A stopped process cannot act on the signal until it runs again (as systemd does). */
-	if (signo != SIGKILL && signo != SIGCONT) {
-		if (l->stage >= 0)
-			target_signal_level(st, l->stage, SIGCONT, false);
-		else
-			target_signal(st, sc->scope, SIGCONT);
-	}
 	if (left >= 0)
 		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s", idx + 1,
 			   sc->nsteps, name, who, left, left == 1 ? "" : "es", grace);

@@ -167,7 +167,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	}
 	if (actions & PROGRAM_ACT_TIMEOUT)
 		hooks_timed_out(p);
-	progact_run(p, actions);
+	progact_run(st, p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p);
 	if (actions & PROGRAM_ACT_SPAWN)

@@ -190,6 +190,26 @@ int target_signal_level(const struct pid1_state *st, int level, int signo, bool 
 			       NULL);
 }
 
+static int signal_set(const struct pid1_state *st, const struct target_set *set, int signo,
+		      bool first)
+{
+	if (set->program != NULL)
+		return target_signal_program(set->program, signo);
+	if (set->level >= 0)
+		return target_signal_level(st, set->level, signo, first);
+	return target_signal(st, set->scope, signo);
+}
+
+int target_step(const struct pid1_state *st, const struct target_set *set, int signo)
+{
+	int rc = signal_set(st, set, signo, set->first), err = errno;
+
+	if (signo != SIGKILL && signo != SIGCONT)
+		signal_set(st, set, SIGCONT, false);
+	errno = err;
+	return rc;
+}
+
 /* Running programs of level (-1: all). */
 static int count_programs(const struct pid1_state *st, int level)
 {

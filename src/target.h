@@ -26,6 +26,21 @@ int target_signal_named(const struct pid1_state *st, enum scope scope, char *con
 /* Sends signo to one program: its process group when it has one, else its process. */
 int target_signal_program(const struct program *p, int signo);
 
+/* Whom a ladder step reaches: one program, else the programs of a level, else a scope. */
+struct target_set {
+	const struct program *program; /* not NULL: this program alone */
+	int level;		       /* else, when >= 0: the running programs of this level */
+	bool first;		       /* with level: those with a stop-signal get it instead */
+	enum scope scope;	       /* else: this scope */
+};
+
+/*
+ * One step of a ladder, the shutdown's or a program's own: signo to set, then SIGCONT
+ * unless signo is SIGKILL or SIGCONT, since a stopped process cannot act on a signal until
+ * it runs again (systemd does the same). Returns what sending signo returned, errno with it.
+ */
+int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
+
 /*
  * Sends signo to the running programs of one level (their groups with scope group); with
  * first, those that have a stop-signal get it instead.
