@@ -54,22 +54,6 @@ events_have() {
 	file_has "$S/events" "$1"
 }
 
-# zombies_under PID: zombies among the descendants of PID (outside view).
-zombies_under() {
-	local queue=("$1") p c n=0
-	while [ "${#queue[@]}" -gt 0 ]; do
-		p=${queue[0]}
-		queue=("${queue[@]:1}")
-		# shellcheck disable=SC2013 # the file is one line of pids
-		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
-			queue+=("$c")
-			[ "$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] &&
-				n=$((n + 1))
-		done
-	done
-	echo "$n"
-}
-
 no_zombies_under() {
 	[ "$(zombies_under "$1")" -eq 0 ]
 }

@@ -365,11 +365,6 @@ public_dir() {
 	run -1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl status
 }
 
-# zombie_children PID: how many children of PID (outside view) are zombies, not reaped yet.
-zombie_children() {
-	pgrep -c -r Z -P "$1" || true
-}
-
 no_zombie_children() {
 	[ "$(zombie_children "$1")" = 0 ]
 }

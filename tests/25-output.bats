@@ -29,16 +29,6 @@ start_into() {
 	export PID1_OUTER PID1_PID
 }
 
-# descendants PID: every descendant of PID, one a line.
-descendants() {
-	local c
-	# shellcheck disable=SC2013 # the file is one line of pids
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		echo "$c"
-		descendants "$c"
-	done
-}
-
 # descendant_named NAME: the first descendant of pid1 whose command is NAME.
 descendant_named() {
 	local p
@@ -59,16 +49,6 @@ in_write() {
 # status_kib PID FIELD: a field of /proc/PID/status in KiB (VmHWM, VmRSS).
 status_kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
-
-# zombie_children: pid1's children that have exited and wait to be reaped.
-zombie_children() {
-	local c n=0
-	# shellcheck disable=SC2013 # the file is one line of pids
-	for c in $(cat /proc/"$PID1_PID"/task/*/children 2>/dev/null); do
-		[ "$(sed 's/.*) //' /proc/"$c"/stat 2>/dev/null | cut -d' ' -f1)" = Z ] && n=$((n + 1))
-	done
-	echo "$n"
 }
 
 # size_is FILE N: FILE holds N bytes.
@@ -276,7 +256,7 @@ no_descendant_named() {
 	wait_until file_has "$S/events" usr1
 	wait_until descendant_named orphan >/dev/null
 	wait_until no_descendant_named orphan
-	[ "$(zombie_children)" = 0 ] || fail "zombies while output is blocked"
+	[ "$(zombie_children "$PID1_PID")" = 0 ] || fail "zombies while output is blocked"
 	in_write "$head" || fail "the writer is no longer held back"
 	touch "$S/go"
 	wait_until size_is "$S/result" 105000000
@@ -373,7 +353,7 @@ no_descendant_named() {
 	wait_until in_write "$(descendant_named tr)"
 	send_to_pid1 USR1
 	wait_until file_has "$S/events" usr1
-	[ "$(zombie_children)" = 0 ] || fail "zombies"
+	[ "$(zombie_children "$PID1_PID")" = 0 ] || fail "zombies"
 	start=$(now_ms)
 	send_to_pid1 TERM
 	pid1_wait

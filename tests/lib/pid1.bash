@@ -113,17 +113,34 @@ file_has() {
 	[ -f "$1" ] && grep -qxF -- "$2" "$1"
 }
 
-# count_zombies: zombies among the descendants of the given pid (outside view), or in the
-# current PID namespace when no pid is given.
-count_zombies() {
-	local n=0 s
-	for s in /proc/[0-9]*/stat; do
-		# Field 3 is the state; the command may contain spaces, so cut after the last ')'.
-		local rest
-		rest=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
-		[ "${rest%% *}" = Z ] && n=$((n + 1))
+# descendants PID: every descendant of PID (outside view), one a line, parents first.
+descendants() {
+	local queue=("$1") p c
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		# shellcheck disable=SC2013 # the file is one line of pids
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			echo "$c"
+			queue+=("$c")
+		done
+	done
+}
+
+# zombies_under PID: zombies among the descendants of PID (outside view). The command in
+# stat may hold spaces and ')', so the state is read after the last ')'.
+zombies_under() {
+	local p n=0
+	for p in $(descendants "$1"); do
+		[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] &&
+			n=$((n + 1))
 	done
 	echo "$n"
+}
+
+# zombie_children PID: children of PID (outside view) that exited and wait to be reaped.
+zombie_children() {
+	pgrep -c -r Z -P "$1" || true
 }
 
 # skip_or_fail REASON: a skip, unless PID1_TEST_STRICT=1 (CI) where it is a failure.
