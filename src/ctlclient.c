@@ -224,13 +224,16 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 	int c;
 
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
-	snprintf(o->path, sizeof(o->path), "%s/%s", rundir_default(dir, sizeof(dir)),
-		 CTL_SOCKET_NAME);
+	/* A path cut to fit could name another socket: too long is an error, said below. */
+	if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s", rundir_default(dir, sizeof(dir)),
+			     CTL_SOCKET_NAME) >= sizeof(o->path))
+		o->path[0] = '\0';
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			snprintf(o->path, sizeof(o->path), "%s", optarg);
+			if (strlcpy(o->path, optarg, sizeof(o->path)) >= sizeof(o->path))
+				o->path[0] = '\0';
 			break;
 		case 't':
 			secs = strtod(optarg, &end);
@@ -251,6 +254,10 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 		default:
 			return -1;
 		}
+	}
+	if (o->path[0] == '\0') {
+		fprintf(stderr, "pid1 ctl: the control socket's path is too long\n");
+		return -1;
 	}
 	return optind < argc ? 0 : -1;
 }

@@ -10,8 +10,10 @@ size_t fdpath(char *buf, size_t size, int fd, const char *name)
 	static const char prefix[] = "/proc/self/fd/";
 	char digits[12];
 	size_t n = 0, len = sizeof(prefix) - 1, namelen = name != NULL ? strlen(name) + 1 : 0;
-	unsigned int v = fd < 0 ? 0 : (unsigned int)fd;
+	unsigned int v = (unsigned int)fd;
 
+	if (fd < 0)
+		return size;
 	do
 		digits[n++] = (char)('0' + v % 10);
 	while ((v /= 10) != 0);

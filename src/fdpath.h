@@ -11,7 +11,7 @@
 /*
  * Writes "/proc/self/fd/FD", with "/NAME" after it when name is not NULL, into buf of size
  * bytes. Returns the length, or size or more (buf then holds nothing usable) when it does
- * not fit.
+ * not fit or fd is negative.
  */
 size_t fdpath(char *buf, size_t size, int fd, const char *name);
 

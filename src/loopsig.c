@@ -85,7 +85,16 @@ struct raw_sigaction {
 	unsigned long rest[4];
 };
 
-#define BIT(signo) (UINT64_C(1) << ((signo)-1))
+#define BIT(signo) SIGNAME_BIT(signo)
+
+/*
+ * The raw calls pass a kernel sigset of 64 bits as one uint64_t: the kernel's own layout on
+ * every 64-bit Linux and on 32-bit little-endian ones. MIPS (128 signals, flags before the
+ * handler) and 32-bit big-endian machines would need their own.
+ */
+#if defined(__mips__) || (__SIZEOF_LONG__ == 4 && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#error "pid1's raw signal calls do not know this machine's kernel sigset and sigaction layout"
+#endif
 
 static int raw_sigaction(int signo, const struct raw_sigaction *sa, struct raw_sigaction *old)
 {
@@ -111,11 +120,7 @@ static void bits_to_sigset(uint64_t bits, sigset_t *set)
 /* Signals 32 and 33, below SIGNAME_RTMIN, belong to the C library's threads (glibc and musl). */
 static uint64_t reserved_signals(void)
 {
-#if defined(__mips__)
-	return 0;
-#else
-	return BIT(32) | BIT(33);
-#endif
+	return SIGNAME_RESERVED;
 }
 
 /*
@@ -127,8 +132,7 @@ static uint64_t reserved_signals(void)
  */
 static uint64_t catchable_signals(void)
 {
-	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGFPE) |
-		 BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGSYS) | reserved_signals());
+	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | SIGNAME_FAULTS | reserved_signals());
 }
 
 void loop_block_all(struct signal_setup *setup)
@@ -148,13 +152,19 @@ void loop_block_all(struct signal_setup *setup)
 static int handler_action(int model, struct raw_sigaction *sa)
 {
 	struct sigaction keep;
+	int rc;
 
 	if (sigaction(model, NULL, &keep) < 0)
 		return -1;
 	keep.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&keep.sa_mask);
-	if (sigaction(model, &keep, NULL) < 0 || raw_sigaction(model, NULL, sa) < 0)
+	if (sigaction(model, &keep, NULL) < 0)
 		return -1;
+	rc = raw_sigaction(model, NULL, sa);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
 	sa->action = on_signal;
 	return 0;
 }
@@ -200,7 +210,7 @@ int loop_init(struct signal_setup *setup)
 {
 	const struct raw_sigaction ign = {.handler = SIG_IGN};
 	struct raw_sigaction sa;
-	int fds[2];
+	int fds[2], rc;
 
 	self = getpid();
 	/* The reserved ones cannot be caught: ignored, so they cannot kill a pid1 not PID 1. */
@@ -213,9 +223,19 @@ int loop_init(struct signal_setup *setup)
 		return -1;
 	set_dispositions(catchable_signals(), &sa, &setup->caught, &setup->caught_ignored);
 	caught_bits = setup->caught;
+	/* Without these pid1 could neither reap nor be stopped: refuse to run so. */
+	if ((caught_bits & (BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT))) !=
+	    (BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT))) {
+		errno = EINVAL;
+		return -1;
+	}
 	bits_to_sigset(setup->start_mask & ~caught_bits, &wait_mask);
 	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
-	raw_sigmask(SIG_BLOCK, caught_bits, NULL);
+	rc = raw_sigmask(SIG_BLOCK, caught_bits, NULL);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
 	return 0;
 }
 

@@ -135,8 +135,9 @@ static bool tty_named(const struct pid1_conf *conf)
 }
 
 /*
- * The table itself: its bound is the config's, and a static one spares start-up the C
- * library's first allocation (musl sets up its allocator then: over a thousand instructions).
+ * The table itself: its bound is the config's, and a static one spares a start-up that needs
+ * nothing else from the heap the C library's first allocation (musl sets up its allocator
+ * then: over a thousand instructions).
  */
 static struct program table[CONF_MAX_PROGRAMS + 1];
 
@@ -149,11 +150,11 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	struct program *p;
 	bool group;
 
-	st->nprograms = first + conf->nprograms;
-	if (st->nprograms > sizeof(table) / sizeof(table[0])) {
+	if (first + conf->nprograms > sizeof(table) / sizeof(table[0])) {
 		fprintf(stderr, "pid1: too many programs (at most %d)\n", CONF_MAX_PROGRAMS);
 		return -1;
 	}
+	st->nprograms = first + conf->nprograms;
 	st->programs = table;
 	memset(table, 0, st->nprograms * sizeof(*table));
 	st->max_level = order_levels(conf->programs, conf->nprograms, levels);

@@ -124,9 +124,10 @@ const char *rundir_default(char *buf, size_t len)
 {
 	const char *env = env_get("PID1_RUNTIME_DIR");
 
+	/* Given back whole: a copy cut to fit buf could name another directory. */
 	if (env != NULL && env[0] == '/')
-		strlcpy(buf, env, len);
-	else if (geteuid() == 0)
+		return env;
+	if (geteuid() == 0)
 		strlcpy(buf, RUNDIR_DEFAULT, len);
 	else
 		snprintf(buf, len, "/tmp/pid1-%u", (unsigned int)geteuid());

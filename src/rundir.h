@@ -17,7 +17,8 @@
 /*
  * The runtime directory when the configuration names none: $PID1_RUNTIME_DIR when it is an
  * absolute path, else /run/pid1 for root and /tmp/pid1-UID for any other user, who cannot
- * create /run/pid1. pid1 and `pid1 ctl` run as the same user find the same one. In buf.
+ * create /run/pid1. pid1 and `pid1 ctl` run as the same user find the same one. In buf,
+ * or the environment's own string.
  */
 const char *rundir_default(char *buf, size_t len);
 

@@ -121,17 +121,7 @@ const char *signame_name(int signo, char *buf, size_t len)
 
 bool signame_is_fault(int signo)
 {
-	switch (signo) {
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGSYS:
-		return true;
-	default:
-		return false;
-	}
+	return signo >= 1 && signo <= 64 && (SIGNAME_FAULTS & SIGNAME_BIT(signo));
 }
 
 bool signame_is_reserved(int signo)

@@ -322,6 +322,16 @@ EOF
 	assert_output --partial "usage: pid1 ctl"
 }
 
+# A path cut to fit PATH_MAX could name another socket, one someone else put there.
+@test "pid1 ctl refuses a socket path too long to hold, never trying a shorter one" {
+	local long
+	long=$PID1_RUNTIME_DIR/$(printf 'x%.0s' $(seq 5000))
+	run -2 "$PID1" ctl -s "$long" status
+	assert_line "pid1 ctl: the control socket's path is too long"
+	PID1_RUNTIME_DIR=$long run -2 "$PID1" ctl status
+	assert_line "pid1 ctl: the control socket's path is too long"
+}
+
 @test "an oversize request, or one of another protocol, is refused" {
 	start_two
 	run -0 clients oversize
