@@ -27,7 +27,12 @@ static bool is_program(const struct pid1_state *st, pid_t pid)
 	return false;
 }
 
-/* Whether p is in a program's process group, or is a program sharing pid1's group. */
+/*
+ * Whether p is in a program's process group, or is a program sharing pid1's group. Once the
+ * program itself is gone its group may live on in what it left behind, but if that ends too
+ * the kernel may hand the number to another process, which can lead a group of its own: a
+ * member counts only while it descends from pid1 (p->mine, from a whole-table walk).
+ */
 static bool in_program_group(const struct pid1_state *st, const struct proc *p)
 {
 	const struct program *prog;
@@ -35,10 +40,24 @@ static bool in_program_group(const struct pid1_state *st, const struct proc *p)
 
 	for (i = 0; i < st->nprograms; i++) {
 		prog = &st->programs[i];
-		if (prog->pgid > 0 ? p->pgrp == prog->pgid
+		if (prog->pgid > 0 ? p->pgrp == prog->pgid && (program_running(prog) || p->mine)
 				   : program_running(prog) && p->pid == prog->pid)
 			return true;
 	}
+	return false;
+}
+
+/* Whether a live process of group pgid descends from pid1; true when /proc cannot tell. */
+static bool group_ours(pid_t pgid)
+{
+	struct proc *procs;
+	ssize_t n = proctable_read(&procs), i;
+
+	if (n < 0)
+		return true;
+	for (i = 0; i < n; i++)
+		if (procs[i].pgrp == pgid && procs[i].mine && !procs[i].zombie)
+			return true;
 	return false;
 }
 
@@ -80,7 +99,7 @@ static int walk(const struct pid1_state *st, enum scope scope, int signo)
 	int hit = 0;
 
 	/* Descendants need the whole table; everything else is decided one process at a time. */
-	if (scope == SCOPE_ALL && !st->is_pid1) {
+	if ((scope == SCOPE_ALL && !st->is_pid1) || scope == SCOPE_GROUP) {
 		n = proctable_read(&procs);
 		if (n < 0)
 			return -1;
@@ -102,8 +121,21 @@ static int walk(const struct pid1_state *st, enum scope scope, int signo)
  */
 static int signal_program(const struct program *p, bool group, int signo)
 {
-	if (group && p->pgid > 0)
+	if (group && p->pgid > 0) {
+		/*
+		 * Its leader gone, the number could lead a stranger's group now (see above). An
+		 * empty group, the common case, costs one probe and no walk of /proc.
+		 */
+		if (!program_running(p)) {
+			if (kill(-p->pgid, 0) < 0)
+				return 0; /* errno from the probe: ESRCH when empty */
+			if (!group_ours(p->pgid)) {
+				errno = ESRCH;
+				return 0;
+			}
+		}
 		return kill(-p->pgid, signo) == 0;
+	}
 	/* A program sharing pid1's group: signalling the group would hit pid1 too. */
 	if (!program_running(p)) {
 		errno = ESRCH;
@@ -243,7 +275,8 @@ static bool groups_empty(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->pgid > 0 ? !(kill(-p->pgid, 0) < 0 && errno == ESRCH) : program_running(p))
+		if (p->pgid > 0 ? !(!signal_program(p, true, 0) && errno == ESRCH)
+				: program_running(p))
 			return false;
 	}
 	return true;

@@ -483,3 +483,50 @@ both_written() {
 	send_to_pid1 TERM
 	pid1_wait
 }
+
+# Linux frees a pid once no process uses it as a pid, group or session id: when a program
+# and all it left in its group are gone, the number can lead a stranger's group. Here one
+# entered from outside (as docker exec would) takes it, made certain with ns_last_pid where
+# an attacker would fork until it comes round.
+@test "scope group: a program's group number, freed and taken by a stranger's group, is never signalled" {
+	write_conf <<-EOF
+		shutdown {
+			scope = group
+			step SIGTERM { grace = 5s }
+			step SIGKILL { grace = 1s }
+		}
+		program short {
+			command = { "sh", "-c", "echo \$\$ >$S/short" }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- sleep 100
+	wait_until [ -s "$S/short" ]
+	local g
+	g=$(cat "$S/short")
+	wait_until log_has "short[$g] exited"
+	cat >"$S/stranger.sh" <<-EOF
+		trap 'echo signalled >$S/stranger.sig; exit 0' INT TERM
+		echo \$\$ >$S/stranger.tmp
+		mv $S/stranger.tmp $S/stranger
+		while :; do sleep 0.05; done
+	EOF
+	nsenter -t "$PID1_PID" -p -m sh -c "
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			echo $((g - 1)) >/proc/sys/kernel/ns_last_pid
+			setsid sh $S/stranger.sh &
+			[ \"\$!\" != $g ] || { wait; exit 0; }
+			kill \$!
+		done" >/dev/null 2>&1 &
+	local entered=$!
+	wait_until [ -s "$S/stranger" ]
+	[ "$(cat "$S/stranger")" = "$g" ] || skip "pid $g was taken before the stranger could have it"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	kill "$entered" 2>/dev/null || true
+	wait "$entered" || true
+	[ ! -e "$S/stranger.sig" ] || fail "the stranger's group $g was signalled as short's"
+	# Nothing of pid1's was left: no grace waited out for the stranger.
+	assert_between "the shutdown" $(($(now_ms) - t0)) 0 4000
+}
