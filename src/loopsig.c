@@ -117,12 +117,6 @@ static void bits_to_sigset(uint64_t bits, sigset_t *set)
 		words[i] = (unsigned long)(bits >> (i * 8 * sizeof(long)));
 }
 
-/* Signals 32 and 33, below SIGNAME_RTMIN, belong to the C library's threads (glibc and musl). */
-static uint64_t reserved_signals(void)
-{
-	return SIGNAME_RESERVED;
-}
-
 /*
  * The signals pid1 catches: all but SIGKILL and SIGSTOP, which cannot be caught, the
  * synchronous faults (catching SEGV and friends in PID 1 would loop forever on the faulting
@@ -132,13 +126,13 @@ static uint64_t reserved_signals(void)
  */
 static uint64_t catchable_signals(void)
 {
-	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | SIGNAME_FAULTS | reserved_signals());
+	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | SIGNAME_FAULTS | SIGNAME_RESERVED);
 }
 
 void loop_block_all(struct signal_setup *setup)
 {
 	setup->start_mask = 0;
-	raw_sigmask(SIG_BLOCK, ~reserved_signals(), &setup->start_mask);
+	raw_sigmask(SIG_BLOCK, ~SIGNAME_RESERVED, &setup->start_mask);
 }
 
 /*
@@ -214,7 +208,7 @@ int loop_init(struct signal_setup *setup)
 
 	self = getpid();
 	/* The reserved ones cannot be caught: ignored, so they cannot kill a pid1 not PID 1. */
-	set_dispositions(reserved_signals(), &ign, &setup->reserved, &setup->reserved_ignored);
+	set_dispositions(SIGNAME_RESERVED, &ign, &setup->reserved, &setup->reserved_ignored);
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
 	pipe_rd = fds[0];

@@ -16,9 +16,6 @@
 
 #include "signame.h"
 
-/* The kernel's first real-time signal; SIGNAME_RTMIN lies above the two glibc keeps. */
-#define KERNEL_SIGRTMIN 32
-
 struct signame {
 	const char *name; /* without "SIG" */
 	int signo;
@@ -126,5 +123,5 @@ bool signame_is_fault(int signo)
 
 bool signame_is_reserved(int signo)
 {
-	return signo >= KERNEL_SIGRTMIN && signo < SIGNAME_RTMIN;
+	return signo >= 1 && signo <= 64 && (SIGNAME_RESERVED & SIGNAME_BIT(signo));
 }

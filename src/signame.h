@@ -46,7 +46,7 @@ bool signame_is_fault(int signo);
  */
 bool signame_is_reserved(int signo);
 
-/* The reserved ones, 32 and 33, as a mask. */
+/* The reserved ones, 32 and 33 (the kernel's first real-time signals), as a mask. */
 #define SIGNAME_RESERVED (SIGNAME_BIT(32) | SIGNAME_BIT(33))
 
 /* Enough room for any name signame_name writes. */

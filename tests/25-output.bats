@@ -18,15 +18,7 @@ setup() {
 
 # start_into OUT ARGS...: pid1_start, with pid1's stdout going to OUT (a file or a FIFO).
 start_into() {
-	local out=$1
-	shift
-	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
-	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
-		$PID1_WRAPPER "$PID1" "$@" >"$out" 2>"$S/err" 3>&- &
-	PID1_OUTER=$!
-	wait_until pid1_found
-	PID1_PID=$(pid1_outer_child)
-	export PID1_OUTER PID1_PID
+	PID1_STDOUT=$1 pid1_start "${@:2}"
 }
 
 # descendant_named NAME: the first descendant of pid1 whose command is NAME.

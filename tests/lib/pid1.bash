@@ -31,12 +31,14 @@ pid1_run() {
 
 # pid1_start ARGS...: the same in the background. Sets PID1_OUTER (the unshare process)
 # and, once it exists, PID1_PID (pid1's pid as seen from outside). Output goes to
-# $BATS_TEST_TMPDIR/out and err. Closes fd 3 so bats does not wait on it.
+# $BATS_TEST_TMPDIR/out (or the file PID1_STDOUT names) and err. Closes fd 3 so bats
+# does not wait on it.
 pid1_start() {
 	# shellcheck disable=SC2086
 	PID1_RUNTIME_DIR=$(pid1_runtime_dir) \
 		timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
-		$PID1_WRAPPER "$PID1" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+		$PID1_WRAPPER "$PID1" "$@" >"${PID1_STDOUT:-$BATS_TEST_TMPDIR/out}" \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	PID1_OUTER=$!
 	wait_until pid1_found
 	PID1_PID=$(pid1_outer_child)
