@@ -7,10 +7,14 @@
  * all close-on-exec; exec closed any close-on-exec fd of whoever started pid1; so the fds
  * without FD_CLOEXEC are exactly the inherited ones. A program without a workdir keeps the
  * starting directory's path, so that a later start on request starts where it first did.
+ * Distrusted: what the programs did to the sockets they share with pid1. A program may turn
+ * SO_LINGER on for one and leave data unsent to a peer that never reads: the last close
+ * would then wait out the linger, and pid1's close is the last once the programs let go.
  */
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +28,7 @@
 /* Closes fd if it is an inherited one. Returns 1 when it was closed. */
 static int release_fd(int fd, rlim_t limit)
 {
+	static const struct linger no_linger = {.l_onoff = 0, .l_linger = 0};
 	int flags;
 
 	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
@@ -32,6 +37,11 @@ static int release_fd(int fd, rlim_t limit)
 	flags = fcntl(fd, F_GETFD);
 	if (flags < 0 || (flags & FD_CLOEXEC))
 		return 0;
+	/*
+	 * Linger only makes the last close wait: unsent data still goes out after it. Off, a
+	 * program that still holds the socket loses nothing; on anything but a socket, ENOTSOCK.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
 	return close(fd) == 0;
 }
 

@@ -28,6 +28,9 @@ teardown() {
 		umount "$EPERM_DIR" 2>/dev/null || true
 		rmdir "$EPERM_DIR" 2>/dev/null || true
 	fi
+	if [ -n "${LINGER_DIR:-}" ]; then
+		rm -rf "$LINGER_DIR"
+	fi
 }
 
 # repeat_runs N SCRIPT: N runs of pid1 with `bash -c SCRIPT` as the child, each bounded by a
@@ -356,4 +359,77 @@ eperm_setup() {
 	assert_equal "$status" 137
 	assert_equal "$(grep -c 'cannot send SIGTERM to all: Operation not permitted' "$S/err")" 1
 	kill -KILL "$(pgrep -f "$EPERM_DIR/allroot")" 2>/dev/null || true
+}
+
+# A TCP socket pid1 was given and passes on: a program running as nobody turns SO_LINGER on
+# and leaves data unsent to a reader that never reads, then lets go of its copy. When a later
+# `pid1 ctl stop` and a program's end let pid1 release its inherited fds, pid1's close is the
+# last one.
+@test "an inherited socket a program set to linger is closed without waiting" {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip_or_fail "$py is needed for the program and the reader"
+	LINGER_DIR=$(mktemp -d /tmp/pid1-linger.XXXXXX)
+	chmod 755 "$LINGER_DIR"
+	mkdir -m 700 "$LINGER_DIR/out"
+	chown nobody "$LINGER_DIR/out"
+	# The reader: accepts and never reads, holding the connection open.
+	"$py" - "$LINGER_DIR/port" >/dev/null 2>&1 3>&- <<'EOF' &
+import os, socket, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+with open(sys.argv[1] + ".new", "w") as f:
+    f.write("%d\n" % l.getsockname()[1])
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+c, _ = l.accept()
+time.sleep(300)
+EOF
+	READER=$!
+	cat >"$LINGER_DIR/linger.py" <<'EOF'
+import socket, struct, sys, time
+s = socket.socket(fileno=5)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 600))
+s.setblocking(False)
+try:
+    while True:
+        s.send(b"x" * 65536)
+except BlockingIOError:
+    pass
+s.close()
+open(sys.argv[1], "w").close()
+time.sleep(1000)
+EOF
+	cat >"$S/conf" <<EOF
+program migrate {
+	command = { "$py", "$LINGER_DIR/linger.py", "$LINGER_DIR/out/done" }
+	type = oneshot
+	user = nobody
+}
+program web { command = { "sleep", "1000" } after = { migrate } }
+program tick {
+	command = { "sh", "-c", "exec 5>&-; while [ ! -e $S/go ]; do sleep 0.05; done" }
+	type = oneshot
+}
+log { level = debug }
+EOF
+	wait_until test -s "$LINGER_DIR/port"
+	export PID1_RUNTIME_DIR=$S/run
+	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+		bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$0" && exec "$@"' "$(cat "$LINGER_DIR/port")" \
+		"$PID1" -c "$S/conf" >"$S/out" 2>"$S/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+	wait_until test -e "$LINGER_DIR/out/done"
+	[ -S "/proc/$PID1_PID/fd/5" ] || fail "pid1 does not hold the socket"
+	# web waits for migrate, which never ends: stopped, nothing is left to start, and pid1
+	# lets go of its inherited fds at the next event, tick's end.
+	run -0 "$PID1" ctl -t 20 stop web
+	touch "$S/go"
+	wait_until grep -q 'closed [0-9]* inherited fds*$' "$S/err"
+	run -0 "$PID1" ctl -t 20 status
+	assert_line --regexp '^migrate +starting'
+	[ ! -e "/proc/$PID1_PID/fd/5" ] || fail "pid1 still holds fd 5"
+	send_to_pid1 TERM
+	pid1_wait
 }
