@@ -2,13 +2,14 @@
 /*
  * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (ctlclient.h). One request,
  * one reply read to its end within the timeout; status is printed as a table or as JSON.
+ * Distrusted: the directory of the socket, held to pid1's own rules (rundir.h) before any
+ * request is sent, and every byte of the reply, escaped before it reaches the terminal.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,10 +19,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <vis.h>
 
 #include "ctlclient.h"
 #include "ctlproto.h"
-#include "fdpath.h"
 #include "rundir.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -61,44 +62,41 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Connects to path; one longer than sun_path is reached through its directory's fd. */
+/*
+ * Connects to path (absolute) through its directory, held to the rules pid1 keeps for its
+ * own: whoever owns or may write to it could listen there and answer in pid1's name.
+ */
 static int connect_to(const char *path, int64_t timeout_ms)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	int fd, dfd = -1, rc, err;
+	char dir[PATH_MAX];
+	struct rundir rd;
+	int fd = -1, rc = -1, err = ENOENT;
 
-	if (strlen(path) < sizeof(sun.sun_path)) {
-		strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	} else if (slash != NULL) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-		dfd = open(dir[0] != '\0' ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return -1;
-		if (fdpath(sun.sun_path, sizeof(sun.sun_path), dfd, slash + 1) >=
-		    sizeof(sun.sun_path)) {
-			close(dfd);
-			errno = ENAMETOOLONG;
-			return -1;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (rundir_find(&rd, dir) == 0) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			/* A connect waits while the backlog is full: no longer than the timeout. */
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			rc = rundir_connect(&rd, fd, slash + 1);
 		}
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+		err = errno;
+		rundir_close(&rd);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "pid1 ctl: not connecting to %s: %s\n", path, rd.error);
 		return -1;
-	/* A connect waits while the backlog is full: never longer than the timeout. */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	err = errno;
-	if (dfd >= 0)
-		close(dfd);
-	if (rc < 0) {
+	}
+	if (rc == 0)
+		return fd;
+	if (err == ENOENT || err == ECONNREFUSED)
+		fprintf(stderr, "pid1 ctl: no pid1 is listening on %s (%s)\n", path, strerror(err));
+	else
+		fprintf(stderr, "pid1 ctl: cannot connect to %s: %s\n", path, strerror(err));
+	if (fd >= 0)
 		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	return -1;
 }
 
 /* Reads the whole reply into buf (NUL-terminated) by the deadline. Returns its length or -1. */
@@ -232,7 +230,12 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 	while ((c = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (strlcpy(o->path, optarg, sizeof(o->path)) >= sizeof(o->path))
+			/* Absolute, so that every directory on the way is checked from /. */
+			dir[0] = '\0';
+			if (optarg[0] != '/' && getcwd(dir, sizeof(dir) - 1) != NULL)
+				strlcat(dir, "/", sizeof(dir));
+			if ((size_t)snprintf(o->path, sizeof(o->path), "%s%s", dir, optarg) >=
+			    sizeof(o->path))
 				o->path[0] = '\0';
 			break;
 		case 't':
@@ -280,21 +283,16 @@ static int build_request(char **words, int n, char *buf, size_t cap)
 	return (int)len;
 }
 
-static int talk(const struct client_opts *o, const char *req, size_t len, char *reply, size_t cap)
+/* Sends the request and reads the reply into reply. Returns the reply's length or -1. */
+static ssize_t talk(const struct client_opts *o, const char *req, size_t len, char *reply,
+		    size_t cap)
 {
 	int64_t deadline = now_ms() + o->timeout_ms;
 	int fd = connect_to(o->path, o->timeout_ms);
 	ssize_t n = -1;
 
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			fprintf(stderr, "pid1 ctl: no pid1 is listening on %s (%s)\n", o->path,
-				strerror(errno));
-		else
-			fprintf(stderr, "pid1 ctl: cannot connect to %s: %s\n", o->path,
-				strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	/* A refusal may come, and the socket close, before the request is sent: read it. */
 	if ((send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE &&
 	     errno != ECONNRESET) ||
@@ -307,7 +305,7 @@ static int talk(const struct client_opts *o, const char *req, size_t len, char *
 		return -1;
 	}
 	close(fd);
-	return 0;
+	return n;
 }
 
 /*
@@ -328,9 +326,11 @@ static void hold_ladder_signals(void)
 
 int ctlclient_main(int argc, char **argv)
 {
-	static char reply[CTL_REPLY_MAX + 1];
+	/* Room for every byte of a reply escaped, at most four bytes each. */
+	static char raw[CTL_REPLY_MAX + 1], reply[CTL_REPLY_MAX * 4 + 1];
 	char req[CTL_REQUEST_MAX + 1], *body;
 	struct client_opts o = {.json = false};
+	ssize_t n;
 	int len;
 
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
@@ -348,8 +348,14 @@ int ctlclient_main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "shutdown") == 0)
 		hold_ladder_signals();
-	if (talk(&o, req, (size_t)len, reply, sizeof(reply)) < 0)
+	n = talk(&o, req, (size_t)len, raw, sizeof(raw));
+	if (n < 0)
 		return 1;
+	/*
+	 * Whatever answers may send any bytes: only printable text reaches the terminal. Tabs
+	 * and newlines are the protocol's own and are kept; the rest is escaped.
+	 */
+	strvisx(reply, raw, (size_t)n, VIS_OCTAL | VIS_CSTYLE | VIS_NOLOCALE);
 	body = strchr(reply, '\n');
 	if (body != NULL)
 		*body++ = '\0';

@@ -7,13 +7,20 @@
  * all close-on-exec; exec closed any close-on-exec fd of whoever started pid1; so the fds
  * without FD_CLOEXEC are exactly the inherited ones. A program without a workdir keeps the
  * starting directory's path, so that a later start on request starts where it first did.
+ * Distrusted: what the programs and strangers did to the sockets pid1 shares with them. A
+ * program may turn SO_LINGER on for one and leave data unsent to a peer that never reads; or
+ * anyone who reaches a unix socket may queue such a socket in flight on it (SCM_RIGHTS). The
+ * last close then waits out the linger, and pid1's close is the last once the programs let
+ * go: linger is turned off first, and a unix socket with anything queued is kept open.
  */
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,9 +28,26 @@
 #include "inherited.h"
 #include "log.h"
 
+/*
+ * Whether fd is a unix socket with something queued: messages or pending connections, which
+ * may hold files in flight that closing it would release, in pid1, last. What each holds
+ * cannot be seen without taking it.
+ */
+static bool queued_unix(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	socklen_t len = sizeof(int);
+	int domain;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
+		return false;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
 /* Closes fd if it is an inherited one. Returns 1 when it was closed. */
 static int release_fd(int fd, rlim_t limit)
 {
+	static const struct linger no_linger = {.l_onoff = 0, .l_linger = 0};
 	int flags;
 
 	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
@@ -32,6 +56,17 @@ static int release_fd(int fd, rlim_t limit)
 	flags = fcntl(fd, F_GETFD);
 	if (flags < 0 || (flags & FD_CLOEXEC))
 		return 0;
+	if (queued_unix(fd)) {
+		log_notice("kept inherited fd %d: a unix socket with something queued, which "
+			   "another process could have made slow to close",
+			   fd);
+		return 0;
+	}
+	/*
+	 * Linger only makes the last close wait: unsent data still goes out after it. Off, a
+	 * program that still holds the socket loses nothing; on anything but a socket, ENOTSOCK.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
 	return close(fd) == 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The runtime directory and the sockets bound in it (rundir.h). Every step that could be
- * fooled by a path works on a checked directory fd instead: openat with O_NOFOLLOW, fstat
- * of what was opened, bind through /proc/self/fd/N/name.
+ * The runtime directory and the sockets bound in it (rundir.h), and the same checks for a
+ * client reaching them. Every step that could be fooled by a path works on a checked
+ * directory fd instead: openat with O_NOFOLLOW, fstat of what was opened, bind and connect
+ * through /proc/self/fd/N/name. Distrusted: every name another user could plant or swap.
  */
 #include "config.h"
 
@@ -58,11 +59,11 @@ bool rundir_safe_entry(int fd, const char *name)
 }
 
 /*
- * The parent directory of path, as an O_PATH fd; missing components are created (0755) one
- * by one, each only inside a safe parent. Existing ones are followed as given (/var/run),
- * but only where nobody else could have put or swapped them.
+ * The parent directory of path, as an O_PATH fd; with create, missing components are created
+ * (0755) one by one, each only inside a safe parent. Existing ones are followed as given
+ * (/var/run), but only where nobody else could have put or swapped them.
  */
-static int open_parent(struct rundir *rd, const char *path, size_t len)
+static int open_parent(struct rundir *rd, const char *path, size_t len, bool create)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = path, *end;
@@ -92,7 +93,7 @@ static int open_parent(struct rundir *rd, const char *path, size_t len)
 				    p == path + 1 ? 1 : (int)(p - path - 1), path);
 		}
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT) {
+		if (next < 0 && errno == ENOENT && create) {
 			if (!safe_parent(fd)) {
 				close(fd);
 				return fail(
@@ -134,7 +135,11 @@ const char *rundir_default(char *buf, size_t len)
 	return buf;
 }
 
-int rundir_open(struct rundir *rd, const char *path)
+/*
+ * Opens path as the runtime directory: created when missing with create (pid1's own), else
+ * only found (a client's). Its owner must be our effective uid, or root too when owner_root.
+ */
+static int open_checked(struct rundir *rd, const char *path, bool create, bool owner_root)
 {
 	const char *base;
 	struct stat st;
@@ -151,19 +156,14 @@ int rundir_open(struct rundir *rd, const char *path)
 	memcpy(rd->path, path, len);
 	rd->path[len] = '\0';
 	base = strrchr(rd->path, '/') + 1;
-	parent = open_parent(rd, rd->path, (size_t)(base - rd->path));
+	parent = open_parent(rd, rd->path, (size_t)(base - rd->path), create);
 	if (parent < 0)
 		return -1;
-	if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST) {
+	if (create && mkdirat(parent, base, 0755) < 0 && errno != EEXIST) {
 		close(parent);
 		return fail(rd, errno, "cannot create %s: %s", rd->path, strerror(errno));
 	}
-	/* Clients find the socket by path: where others could swap the directory, not ours. */
-	if (!rundir_safe_entry(parent, base)) {
-		close(parent);
-		return fail(rd, EPERM, "%s: others may replace it in its parent: refused",
-			    rd->path);
-	}
+	/* O_DIRECTORY: a FIFO planted under the name fails at once, it is never opened. */
 	fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
 		if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
@@ -172,17 +172,37 @@ int rundir_open(struct rundir *rd, const char *path)
 		return fail(rd, errno, "%s: %s: refused", rd->path,
 			    errno == ELOOP ? "is a symlink" : "is not a directory");
 	}
-	close(parent);
-	if (fd < 0)
+	if (fd < 0) {
+		close(parent);
 		return fail(rd, errno, "cannot open %s: %s", rd->path, strerror(errno));
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+	}
+	if (fstat(fd, &st) < 0 || (st.st_uid != geteuid() && !(owner_root && st.st_uid == 0)) ||
+	    (st.st_mode & 022) != 0) {
 		close(fd);
-		return fail(rd, EPERM,
-			    "%s: owned by uid %u or writable by others, not ours alone: refused",
+		close(parent);
+		return fail(rd, EPERM, "%s: owned by uid %u or writable by others: refused",
 			    rd->path, (unsigned int)st.st_uid);
 	}
+	/* Clients find the socket by path: where others could swap the directory, not ours. */
+	if (!rundir_safe_entry(parent, base)) {
+		close(fd);
+		close(parent);
+		return fail(rd, EPERM, "%s: others may replace it in its parent: refused",
+			    rd->path);
+	}
+	close(parent);
 	rd->fd = fd;
 	return 0;
+}
+
+int rundir_open(struct rundir *rd, const char *path)
+{
+	return open_checked(rd, path, true, false);
+}
+
+int rundir_find(struct rundir *rd, const char *path)
+{
+	return open_checked(rd, path, false, true);
 }
 
 /* The address of name in the directory: through /proc, else the path when it fits. */
@@ -202,25 +222,46 @@ static int address_of(struct rundir *rd, const char *name, struct sockaddr_un *s
 	return 0;
 }
 
+/*
+ * bind() or connect() of fd to name in the directory: through /proc, so that the checked
+ * directory is the one reached, else (no /proc mounted) by its path when that fits.
+ */
+static int at_name(struct rundir *rd, int fd, const char *name, bool bind_it)
+{
+	struct sockaddr_un sun;
+	int rc, err = ENAMETOOLONG;
+
+	if (address_of(rd, name, &sun, true) == 0) {
+		rc = bind_it ? bind(fd, (struct sockaddr *)&sun, sizeof(sun))
+			     : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (rc == 0 || errno != ENOENT)
+			return rc;
+		err = errno;
+	}
+	if (address_of(rd, name, &sun, false) < 0) {
+		errno = err; /* the first answer, when the path does not fit */
+		return -1;
+	}
+	return bind_it ? bind(fd, (struct sockaddr *)&sun, sizeof(sun))
+		       : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+}
+
+int rundir_connect(struct rundir *rd, int fd, const char *name)
+{
+	return at_name(rd, fd, name, false);
+}
+
 /* Whether a process still answers on the socket file name (of type). */
 static bool answers(struct rundir *rd, const char *name, int type)
 {
-	struct sockaddr_un sun;
 	bool live;
 	int fd;
 
-	if (address_of(rd, name, &sun, true) < 0 && address_of(rd, name, &sun, false) < 0)
-		return true; /* cannot tell: leave it alone */
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return true;
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN ||
-	       errno == EINPROGRESS;
-	if (!live && errno == ENOENT && sun.sun_path[0] == '/' &&
-	    strncmp(sun.sun_path, "/proc/", 6) == 0 &&
-	    address_of(rd, name, &sun, false) == 0) /* no /proc mounted */
-		live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN ||
-		       errno == EINPROGRESS;
+		return true; /* cannot tell: leave it alone */
+	live = at_name(rd, fd, name, false) == 0 || errno == EAGAIN || errno == EINPROGRESS ||
+	       errno == ENAMETOOLONG;
 	close(fd);
 	return live;
 }
@@ -249,19 +290,12 @@ static int clear_name(struct rundir *rd, const char *name, int type)
 /* bind() with the file created as mode: umask is per process, and pid1 has one thread. */
 static int bind_at(struct rundir *rd, int fd, const char *name, mode_t mode)
 {
-	struct sockaddr_un sun;
 	mode_t old;
-	int rc = -1, err = ENAMETOOLONG;
+	int rc, err;
 
 	old = umask(~mode & 0777);
-	if (address_of(rd, name, &sun, true) == 0) {
-		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-		err = errno;
-	}
-	if (rc < 0 && err == ENOENT && address_of(rd, name, &sun, false) == 0) {
-		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-		err = errno;
-	}
+	rc = at_name(rd, fd, name, true);
+	err = errno;
 	umask(old);
 	if (rc < 0)
 		return fail(rd, err, "cannot bind %s/%s: %s", rd->path, name, strerror(err));

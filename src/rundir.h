@@ -45,6 +45,21 @@ struct rundir_sock {
 int rundir_open(struct rundir *rd, const char *path);
 
 /*
+ * Opens path, a runtime directory some pid1 made, for a client to reach its sockets: nothing
+ * is created, and the same checks hold, except that the directory may be root's as well as
+ * our effective uid's. A client that trusted another user's directory would send its
+ * requests to whoever listens there. Returns 0, or -1 with errno (ENOENT when it is missing)
+ * and rd->error set.
+ */
+int rundir_find(struct rundir *rd, const char *path);
+
+/*
+ * Connects the unix socket fd to name in the directory, through its fd: a path swapped
+ * after the check, or longer than sun_path, does not matter. Returns connect()'s result.
+ */
+int rundir_connect(struct rundir *rd, int fd, const char *name);
+
+/*
  * Whether name in directory fd stays what it is: the directory is root's or pid1's user's
  * and nobody else writes to it, or it is sticky (/tmp) and name is root's or that user's.
  */

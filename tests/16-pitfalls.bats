@@ -28,6 +28,9 @@ teardown() {
 		umount "$EPERM_DIR" 2>/dev/null || true
 		rmdir "$EPERM_DIR" 2>/dev/null || true
 	fi
+	if [ -n "${LINGER_DIR:-}" ]; then
+		rm -rf "$LINGER_DIR"
+	fi
 }
 
 # repeat_runs N SCRIPT: N runs of pid1 with `bash -c SCRIPT` as the child, each bounded by a
@@ -356,4 +359,146 @@ eperm_setup() {
 	assert_equal "$status" 137
 	assert_equal "$(grep -c 'cannot send SIGTERM to all: Operation not permitted' "$S/err")" 1
 	kill -KILL "$(pgrep -f "$EPERM_DIR/allroot")" 2>/dev/null || true
+}
+
+# The attacks on inherited sockets: a directory nobody's processes can read (LINGER_DIR) with
+# one they can write (out), and pid1 with fd 5 from START, a command run in the process that
+# becomes pid1 (so that no one else holds fd 5). hold (COMMAND, a oneshot that never ends)
+# keeps web waiting; tick closes its fd 5 and ends once $S/go exists.
+PY=/usr/bin/python3
+
+linger_setup() {
+	[ -x "$PY" ] || skip_or_fail "$PY is needed for the attacker"
+	LINGER_DIR=$(mktemp -d /tmp/pid1-linger.XXXXXX)
+	chmod 755 "$LINGER_DIR"
+	mkdir -m 700 "$LINGER_DIR/out"
+	chown nobody "$LINGER_DIR/out"
+	# lingering(s): SO_LINGER on for 600 s, and s's queue full of data nobody reads.
+	cat >"$LINGER_DIR/lingering.py" <<'EOF'
+import socket, struct
+
+def lingering(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 600))
+    s.setblocking(False)
+    try:
+        while True:
+            s.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+EOF
+}
+
+# linger_start HOLD_SETTINGS START...: pid1 as PID 1 as described above.
+linger_start() {
+	local hold=$1
+	shift
+	cat >"$S/conf" <<EOF
+program hold { $hold type = oneshot }
+program web { command = { "sleep", "1000" } after = { hold } }
+program tick {
+	command = { "sh", "-c", "exec 5>&-; while [ ! -e $S/go ]; do sleep 0.05; done" }
+	type = oneshot
+}
+log { level = debug }
+EOF
+	PID1_RUNTIME_DIR=$S/run timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child "$@" "$PID1" -c "$S/conf" \
+		>"$S/out" 2>"$S/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+}
+
+# linger_release: web stopped leaves nothing to start, and tick's end makes pid1 let go of
+# its inherited fds; pid1 must get through that and still answer.
+linger_release() {
+	run -0 env PID1_RUNTIME_DIR="$S/run" "$PID1" ctl -t 20 stop web
+	touch "$S/go"
+	wait_until grep -q 'closed [0-9]* inherited fds*$' "$S/err"
+	run -0 env PID1_RUNTIME_DIR="$S/run" "$PID1" ctl -t 20 status
+	assert_line --regexp '^hold +starting'
+}
+
+# A TCP socket pid1 was given and passes on: hold, running as nobody, turns SO_LINGER on,
+# leaves data unsent to a reader that never reads, and lets go of its copy.
+@test "an inherited socket a program set to linger is closed without waiting" {
+	linger_setup
+	# The reader: accepts and never reads, holding the connection open.
+	"$PY" - "$LINGER_DIR/port" >/dev/null 2>&1 3>&- <<'EOF' &
+import os, socket, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+with open(sys.argv[1] + ".new", "w") as f:
+    f.write("%d\n" % l.getsockname()[1])
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+c, _ = l.accept()
+time.sleep(300)
+EOF
+	READER=$!
+	cat >"$LINGER_DIR/linger.py" <<'EOF'
+import socket, sys, time
+from lingering import lingering
+s = socket.socket(fileno=5)
+lingering(s)
+s.close()
+open(sys.argv[1], "w").close()
+time.sleep(1000)
+EOF
+	wait_until test -s "$LINGER_DIR/port"
+	linger_start "command = { \"$PY\", \"$LINGER_DIR/linger.py\", \"$LINGER_DIR/out/done\" }
+		user = nobody" \
+		bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$0" && exec "$@"' "$(cat "$LINGER_DIR/port")"
+	wait_until test -e "$LINGER_DIR/out/done"
+	[ -S "/proc/$PID1_PID/fd/5" ] || fail "pid1 does not hold the socket"
+	linger_release
+	[ ! -e "/proc/$PID1_PID/fd/5" ] || fail "pid1 still holds fd 5"
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+# A unix socket pid1 was given (socket activation) and passes on: another user connects and
+# sends a lingering TCP socket over it, then lets go of both. Closing the listener would
+# release the pending connection and the socket in flight in it, in pid1, last.
+@test "an inherited unix socket with a lingering socket in flight is not closed by pid1" {
+	linger_setup
+	linger_start 'command = { "sh", "-c", "exec 5>&-; exec sleep 1000" }' \
+		"$PY" -c '
+import os, socket, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+l.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+l.listen(8)
+os.dup2(l.fileno(), 5)
+os.execv(sys.argv[2], sys.argv[2:])
+' "$LINGER_DIR/activation"
+	wait_until test -S "$LINGER_DIR/activation"
+	# The attacker, as nobody.
+	"$PY" - "$LINGER_DIR/activation" "$LINGER_DIR/out/sent" >/dev/null 2>&1 3>&- <<'EOF' &
+import os, socket, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+from lingering import lingering
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+t = socket.create_connection(l.getsockname())
+peer, _ = l.accept()
+lingering(t)
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+u.connect(sys.argv[1])
+socket.send_fds(u, [b"x"], [t.fileno()])
+t.close()
+u.close()
+open(sys.argv[2], "w").close()
+time.sleep(300)
+EOF
+	READER=$!
+	wait_until test -e "$LINGER_DIR/out/sent"
+	linger_release
+	grep -q 'kept inherited fd 5: a unix socket with something queued' "$S/err"
+	send_to_pid1 TERM
+	pid1_wait
 }

@@ -3,7 +3,8 @@
 # The control socket and `pid1 ctl`: every command, one program stopped, started and
 # restarted while the others keep running, restart in place by a signal rule, who may
 # connect, clients that say nothing, flood or come in crowds, and the runtime directory's
-# refusals of what an attacker could plant there.
+# refusals of what an attacker could plant there; a client that trusts no directory another
+# user controls, nor the bytes of a reply.
 bats_require_minimum_version 1.5.0
 load lib/pid1
 
@@ -24,6 +25,13 @@ teardown() {
 		kill -TERM "$NOBODY_PID" 2>/dev/null || true
 		wait "$NOBODY_PID" || true
 		rm -rf /tmp/pid1-65534
+	fi
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill -TERM "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" || true
+	fi
+	if [ -n "${FAKE_DIR:-}" ]; then
+		rm -rf "$FAKE_DIR"
 	fi
 }
 
@@ -554,4 +562,99 @@ EOF2
 	run -0 in_container shutdown
 	assert_output "shutting down"
 	pid1_wait
+}
+
+# fake_pid1 DIR MODE [UID]: a listener that is not pid1 in DIR (made with MODE), run as UID
+# (and its group) when given, in the background (FAKE_PID). Each request is appended to
+# DIR/heard; every reply is text laced with terminal escape sequences. DIR/listening says
+# it is ready.
+fake_pid1() {
+	FAKE_DIR=$1
+	rm -rf "$FAKE_DIR"
+	python3 - "$@" >/dev/null 2>&1 3>&- <<'EOF' &
+import os, socket, sys
+d, mode = sys.argv[1], int(sys.argv[2], 8)
+if len(sys.argv) > 3:
+    os.setgroups([])
+    os.setgid(int(sys.argv[3]))
+    os.setuid(int(sys.argv[3]))
+os.umask(0)
+os.mkdir(d, mode)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(d + "/control")
+os.chmod(d + "/control", 0o777)
+s.listen(8)
+open(d + "/listening", "w").close()
+esc = b"\x1b[2J\x1b]0;owned\x07\x9b31m\r\b"
+while True:
+    c, _ = s.accept()
+    req = c.recv(256)
+    with open(d + "/heard", "ab") as f:
+        f.write(req)
+    words = req.split()
+    if b"status" in words:
+        c.sendall(b"ok\nweb" + esc + b"\trunning\t7\t5000\t0\tyes\t-\n")
+    elif b"stop" in words:
+        c.sendall(b"error no" + esc + b"\n")
+    else:
+        c.sendall(b"ok all" + esc + b" ready\n")
+    c.close()
+EOF
+	FAKE_PID=$!
+	wait_until test -e "$FAKE_DIR/listening"
+}
+
+# printable TEXT: TEXT has no byte but tabs, newlines and printable ASCII.
+printable() {
+	! printf '%s' "$1" | LC_ALL=C grep -q $'[^\t -~]'
+}
+
+# The client of uid 4242 looks in /tmp/pid1-4242, which anyone may create first.
+@test "pid1 ctl refuses a runtime directory another user made: its listener never hears a request" {
+	fake_pid1 /tmp/pid1-4242 0777 65534
+	[ "$(stat -c %U:%a /tmp/pid1-4242)" = nobody:777 ]
+	local cmd
+	for cmd in ready "stop web"; do
+		# shellcheck disable=SC2086 # the command's words
+		run -1 --separate-stderr env -u PID1_RUNTIME_DIR \
+			setpriv --reuid=4242 --regid=4242 --clear-groups "$PID1" ctl $cmd
+		assert_equal "$output" ""
+		# shellcheck disable=SC2154 # set by run --separate-stderr
+		assert_equal "$stderr" "pid1 ctl: not connecting to /tmp/pid1-4242/control: /tmp/pid1-4242: owned by uid 65534 or writable by others: refused"
+	done
+	[ ! -e /tmp/pid1-4242/heard ] || fail "the listener heard: $(cat /tmp/pid1-4242/heard)"
+	# Named with -s, or reached through a symlink of the client's own, the same.
+	run -1 setpriv --reuid=4242 --regid=4242 --clear-groups "$PID1" ctl \
+		-s /tmp/pid1-4242/control ready
+	assert_output --partial "owned by uid 65534 or writable by others: refused"
+	public_dir
+	mkdir -m 755 "$PUBLIC_DIR/own"
+	ln -s /tmp/pid1-4242 "$PUBLIC_DIR/own/run"
+	chown -h 4242 "$PUBLIC_DIR/own" "$PUBLIC_DIR/own/run"
+	PID1_RUNTIME_DIR=$PUBLIC_DIR/own/run run -1 \
+		setpriv --reuid=4242 --regid=4242 --clear-groups "$PID1" ctl ready
+	assert_output --partial "$PUBLIC_DIR/own/run: is a symlink: refused"
+	[ ! -e /tmp/pid1-4242/heard ]
+}
+
+@test "pid1 ctl prints a reply's control bytes escaped, tabs and newlines kept" {
+	mkdir -m 755 "$BATS_TEST_TMPDIR/fake"
+	fake_pid1 "$BATS_TEST_TMPDIR/fake/run" 0755
+	export PID1_RUNTIME_DIR=$BATS_TEST_TMPDIR/fake/run
+	local shown='\033[2J\033]0;owned\a\23331m\r\b'
+	run -0 "$PID1" ctl ready
+	printable "$output" || fail "raw control bytes: $(printf '%s' "$output" | od -c)"
+	assert_output "all$shown ready"
+	run -1 "$PID1" ctl stop web
+	printable "$output" || fail "raw control bytes: $(printf '%s' "$output" | od -c)"
+	assert_output "pid1 ctl: no$shown"
+	run -0 "$PID1" ctl status
+	printable "$output" || fail "raw control bytes: $(printf '%s' "$output" | od -c)"
+	assert_line --index 1 --regexp "^web.{30,} +running +7 +5s +0 +yes +-$"
+	run -0 "$PID1" ctl --json status
+	printable "$output" || fail "raw control bytes: $(printf '%s' "$output" | od -c)"
+	echo "$output" | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["programs"][0]["name"] == "web" + sys.argv[1], sys.argv[1]
+' "$shown"
 }

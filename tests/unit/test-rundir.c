@@ -3,6 +3,7 @@
  * rundir: created 0755 with missing parents, refused when a symlink, someone else's or
  * writable by others; sockets bound with their mode, even past sun_path's length; a stale
  * socket replaced, a live one and a non-socket left alone; unbind removes only its own file.
+ * A client finds a directory under the same rules, creates nothing, and connects through it.
  */
 #include "config.h"
 
@@ -127,6 +128,38 @@ static void test_bind(void)
 	rundir_close(&rd);
 }
 
+static void test_find(void)
+{
+	struct rundir rd, found;
+	struct rundir_sock s;
+	int fd;
+
+	/* Missing: ENOENT, and nothing is made. */
+	fail_unless(rundir_find(&rd, at("nowhere/run")) == -1 && errno == ENOENT);
+	fail_unless(access(at("nowhere"), F_OK) == -1);
+	fail_unless(rundir_find(&rd, at("link")) == -1 && errno == ELOOP);
+	fail_unless(rundir_find(&rd, at("open")) == -1 && errno == EPERM);
+	if (geteuid() == 0)
+		fail_unless(rundir_find(&rd, at("theirs")) == -1 && errno == EPERM);
+
+	/* Far past sun_path's 108 bytes, as made by rundir_open. */
+	fail_unless(rundir_open(&rd, at("find/a-long-directory-name-for-a-socket/"
+					"a-long-directory-name-for-a-socket/"
+					"a-long-directory-name-for-a-socket/run")) == 0);
+	fail_unless(strlen(rd.path) > 120);
+	fail_unless(rundir_bind(&rd, "ctl", SOCK_STREAM, 0600, &s) == 0 && listen(s.fd, 1) == 0);
+	fail_unless(rundir_find(&found, rd.path) == 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	fail_unless(fd >= 0 && rundir_connect(&found, fd, "ctl") == 0);
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	fail_unless(fd >= 0 && rundir_connect(&found, fd, "none") == -1 && errno == ENOENT);
+	close(fd);
+	rundir_close(&found);
+	rundir_unbind(&rd, &s);
+	rundir_close(&rd);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -137,6 +170,7 @@ int main(void)
 	test_create();
 	test_refusals();
 	test_bind();
+	test_find();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	fail_unless(system(cmd) == 0);
 	printf("rundir: ok\n");
