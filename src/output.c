@@ -5,8 +5,10 @@
  * STREAM_BUF bytes and each line written is at most OUTPUT_LINE_MAX. It distrusts pid1's
  * own readers too: a destination that cannot take more pauses every stream that writes to
  * it (back-pressure) instead of buffering more, and one whose reader went away drops what
- * comes, counted and logged (outdest.c). The list of outputs, which a drained destination
- * goes through to wake the streams it paused, is file-scope: there is one per process.
+ * comes, counted and logged (outdest.c). Streams read into one shared buffer, and keep
+ * memory of their own only for what they could not write yet: an idle program costs a few
+ * hundred bytes. The list of outputs, which a drained destination goes through to wake the
+ * streams it paused, and that shared buffer are file-scope: there is one per process.
  */
 #include "config.h"
 
@@ -38,8 +40,9 @@ struct stream {
 	struct outdest *dest;
 	const struct output *out;
 	bool waiting; /* paused until its dest drains */
-	size_t len;
-	char buf[STREAM_BUF];
+	size_t len;   /* bytes read and not yet written, in held */
+	char *held;   /* NULL when len is 0; STREAM_BUF long (cap) while it waits, else len */
+	size_t cap;
 };
 
 struct output {
@@ -54,6 +57,9 @@ static struct output *outputs[MAX_OUTPUTS];
 static size_t next_wake; /* where a drained dest starts waking streams: each gets a turn */
 static bool finishing;	 /* pid1 exits: a pipe is read once more, up to now, then closed */
 static bool opened;	 /* some program's output went through pipes */
+
+/* Where a stream's bytes are cut into lines: untouched, and not resident, until used. */
+static char scratch[STREAM_BUF];
 
 static void pump(struct stream *s);
 
@@ -75,21 +81,24 @@ static void dest_wake(struct outdest *d)
 	next_wake = (next_wake + 1) % MAX_OUTPUTS;
 }
 
-/* Moves whole lines (with eof, the last one too) from s to its dest, while it takes them. */
-static bool emit(struct stream *s, bool eof)
+/*
+ * Moves whole lines (with eof, the last one too) from buf, holding s's bytes, to its dest,
+ * while it takes them.
+ */
+static bool emit(struct stream *s, char *buf, bool eof)
 {
 	const struct output *o = s->out;
 	size_t off = 0, used, linelen, max = OUTPUT_LINE_MAX - o->plen - 1;
 	bool ok = true;
 
-	while ((used = linebuf_next(s->buf + off, s->len - off, max, eof, &linelen)) > 0) {
-		ok = outdest_put(s->dest, o->prefix, o->plen, s->buf + off, linelen);
+	while ((used = linebuf_next(buf + off, s->len - off, max, eof, &linelen)) > 0) {
+		ok = outdest_put(s->dest, o->prefix, o->plen, buf + off, linelen);
 		if (!ok)
 			break;
 		off += used;
 	}
 	if (off > 0) {
-		memmove(s->buf, s->buf + off, s->len - off);
+		memmove(buf, buf + off, s->len - off);
 		s->len -= off;
 	}
 	return ok;
@@ -104,6 +113,62 @@ static void stream_close(struct stream *s)
 	s->fd = -1;
 }
 
+static void release(struct stream *s)
+{
+	free(s->held);
+	s->held = NULL;
+	s->cap = s->len = 0;
+}
+
+/*
+ * Where s's bytes are worked on: its own buffer when it kept a whole one (it waited for its
+ * dest, and goes on where it stopped), else the shared one, with what s held copied in: a
+ * piece of a line, smaller than OUTPUT_LINE_MAX.
+ */
+static char *load(struct stream *s)
+{
+	if (s->cap == STREAM_BUF)
+		return s->held;
+	if (s->len > 0)
+		memcpy(scratch, s->held, s->len);
+	free(s->held);
+	s->held = NULL;
+	s->cap = 0;
+	return scratch;
+}
+
+/*
+ * Keeps what s could not write, out of buf: a whole buffer while s waits for its dest
+ * (filled again in place when it drains), else just those bytes, so that an idle program
+ * costs no more than its last piece of a line. Out of memory, the bytes are dropped.
+ */
+static void store(struct stream *s, char *buf)
+{
+	size_t want = s->waiting ? STREAM_BUF : s->len;
+	char *p;
+
+	if (s->len == 0) {
+		release(s);
+		return;
+	}
+	if (buf == s->held) {
+		/* Shrinking in place; if it fails, the buffer stays as it is. */
+		if (!s->waiting && (p = realloc(s->held, s->len)) != NULL) {
+			s->held = p;
+			s->cap = s->len;
+		}
+		return;
+	}
+	if ((p = malloc(want)) == NULL) {
+		outdest_drop(s->dest, s->len);
+		s->len = 0;
+		return;
+	}
+	memcpy(p, buf, s->len);
+	s->held = p;
+	s->cap = want;
+}
+
 /*
  * Reads s and writes its lines until the pipe is empty, its end, the budget, or its dest
  * blocks: then the stream is left out of poll until the dest drains (back-pressure).
@@ -111,13 +176,14 @@ static void stream_close(struct stream *s)
 static void pump(struct stream *s)
 {
 	size_t budget = PUMP_BUDGET;
+	char *buf = load(s);
 	ssize_t n;
 
-	while (emit(s, s->fd < 0) && s->fd >= 0) {
+	while (emit(s, buf, s->fd < 0) && s->fd >= 0) {
 		if (budget == 0 && !finishing)
 			break;
 		/* pid1 exits: a writer that never stops (a daemon) must not keep it. */
-		n = budget == 0 ? 0 : read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+		n = budget == 0 ? 0 : read(s->fd, buf + s->len, STREAM_BUF - s->len);
 		if (n > 0) {
 			s->len += (size_t)n;
 			budget -= (size_t)n < budget ? (size_t)n : budget;
@@ -133,6 +199,7 @@ static void pump(struct stream *s)
 	if (!s->dest->blocked)
 		outdest_flush(s->dest);
 	s->waiting = s->dest->blocked && (s->fd >= 0 || s->len > 0);
+	store(s, buf);
 	if (s->fd >= 0)
 		loop_set_events(s->fd, s->waiting ? 0 : POLLIN);
 }
@@ -150,7 +217,7 @@ static size_t stream_drop(struct stream *s)
 	size_t lost = s->len;
 
 	stream_close(s);
-	s->len = 0;
+	release(s);
 	s->waiting = false;
 	return lost;
 }
@@ -229,7 +296,7 @@ void output_free(struct output *o)
 		if (outputs[i] == o)
 			outputs[i] = NULL;
 	for (i = 0; i < 4; i++) {
-		stream_close(&o->streams[i]);
+		stream_drop(&o->streams[i]);
 		if (o->streams[i].child_fd >= 0)
 			close(o->streams[i].child_fd);
 	}

@@ -374,3 +374,36 @@ no_descendant_named() {
 	send_to_pid1 TERM
 	pid1_wait
 }
+
+# matches FILE N REGEX: FILE has at least N lines matching the extended REGEX; for wait_until.
+matches() {
+	[ "$(grep -cE -- "$3" "$1" 2>/dev/null)" -ge "$2" ]
+}
+
+# peak_kib MODE: pid1's VmHWM in KiB with 64 programs, run as nobody, that print one line
+# each with output = MODE and then sleep.
+peak_kib() {
+	local i
+	{
+		echo "output = $1"
+		echo "user = nobody"
+		for i in $(seq 64); do
+			printf 'program p%d {\n\tcommand = { "sh", "-c", "echo line-%d; exec sleep 60" }\n}\n' \
+				"$i" "$i"
+		done
+	} | write_conf
+	start_into "$S/out.$1" -c "$CONF"
+	wait_until matches "$S/out.$1" 64 '^(p[0-9]+: )?line-[0-9]+$'
+	status_kib "$PID1_PID" VmHWM
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "64 idle programs with labelled output cost pid1 a few KiB each, not buffers of their own" {
+	local raw prefix
+	raw=$(peak_kib raw)
+	prefix=$(peak_kib prefix)
+	# Four 64 KiB buffers per program would be 16 MiB more; allow 64 KiB per program.
+	[ $((prefix - raw)) -lt 4096 ] ||
+		fail "pid1's peak RSS: $raw KiB with raw output, $prefix KiB with labels"
+}
