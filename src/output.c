@@ -5,13 +5,16 @@
  * STREAM_BUF bytes and each line written is at most OUTPUT_LINE_MAX. It distrusts pid1's
  * own readers too: a destination that cannot take more pauses every stream that writes to
  * it (back-pressure) instead of buffering more, and one whose reader went away drops what
- * comes, counted and logged (outdest.c). Streams read into one shared buffer, and keep
- * memory of their own only for what they could not write yet: an idle program costs a few
- * hundred bytes. The list of outputs, which a drained destination goes through to wake the
- * streams it paused, and that shared buffer are file-scope: there is one per process.
+ * comes, counted and logged (outdest.c). A pipe is made only while the fds a spawn needs
+ * are left after it; else the program writes unlabelled. Streams read into one shared
+ * buffer, and keep memory of their own only for what they could not write yet: an idle
+ * program costs a few hundred bytes. The list of outputs, which a drained destination goes
+ * through to wake the streams it paused, and that shared buffer are file-scope: there is
+ * one per process.
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,6 +60,7 @@ static struct output *outputs[MAX_OUTPUTS];
 static size_t next_wake; /* where a drained dest starts waking streams: each gets a turn */
 static bool finishing;	 /* pid1 exits: a pipe is read once more, up to now, then closed */
 static bool opened;	 /* some program's output went through pipes */
+static bool fds_warned;	 /* running short of fds has been logged as a warning */
 
 /* Where a stream's bytes are cut into lines: untouched, and not resident, until used. */
 static char scratch[STREAM_BUF];
@@ -242,7 +246,35 @@ static void abandon(const struct output *o, struct stream *s)
 			 o->name, lost);
 }
 
-/* A fresh pipe for s; returns 0, or -1 (logged) when the child keeps pid1's fd instead. */
+/*
+ * Says that o writes to d unlabelled for want of a pipe. Running short of fds is said once
+ * as a warning, for every program alike, then once per program start at info level: with
+ * a low RLIMIT_NOFILE it happens to many programs, and at each of their restarts.
+ */
+static void unlabelled(const struct output *o, const struct outdest *d, int err)
+{
+	struct rlimit rl;
+
+	if (err != EMFILE && err != ENFILE) {
+		log_warn("%s writes to pid1's %s unlabelled: cannot make a pipe for it: %s",
+			 o->name, d->name, strerror(err));
+	} else if (fds_warned) {
+		log_info("%s writes to pid1's %s unlabelled: too few file descriptors", o->name,
+			 d->name);
+	} else {
+		fds_warned = true;
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = RLIM_INFINITY;
+		log_warn("too few file descriptors for labelled output (the limit is %llu): %s "
+			 "writes to pid1's %s unlabelled, as will any program short of them later",
+			 (unsigned long long)rl.rlim_cur, o->name, d->name);
+	}
+}
+
+/*
+ * A fresh pipe for s, made only if the fds a spawn needs are left after it; returns 0, or
+ * -1 (logged) when the child keeps pid1's fd instead.
+ */
 static int stream_open(const struct output *o, struct stream *s, struct outdest *d)
 {
 	int fds[2] = {-1, -1}, err;
@@ -252,8 +284,13 @@ static int stream_open(const struct output *o, struct stream *s, struct outdest 
 	/* Above 2, so that moving them to 1 and 2 in the child cannot overwrite one. */
 	fds[0] = logfile_move_high(fds[0]);
 	fds[1] = logfile_move_high(fds[1]);
-	if (fds[0] < 0 || fds[1] < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    loop_add(fds[0], POLLIN, on_stream, s) < 0)
+	if (fds[0] < 0 || fds[1] < 0)
+		goto fail;
+	if (!outdest_fds_spare(fds[0])) {
+		errno = EMFILE;
+		goto fail;
+	}
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 || loop_add(fds[0], POLLIN, on_stream, s) < 0)
 		goto fail;
 	*s = (struct stream){.fd = fds[0], .child_fd = fds[1], .dest = d, .out = o};
 	return 0;
@@ -263,8 +300,7 @@ fail:
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
-	log_warn("%s writes to pid1's %s unlabelled: cannot make a pipe for it: %s", o->name,
-		 d->name, strerror(err));
+	unlabelled(o, d, err);
 	return -1;
 }
 
@@ -311,6 +347,13 @@ void output_open(struct output *o, int *out_fd, int *err_fd)
 
 	opened = true;
 	for (i = 0; i < 2; i++) {
+		/*
+		 * The last run's pipe, read now: at its end (the run is over and no process
+		 * it left holds it) it is closed, and its fds are free for the new one.
+		 */
+		s = &o->streams[o->cur + i];
+		if (s->fd >= 0 && !s->waiting)
+			pump(s);
 		s = &o->streams[gen + i];
 		d = outdest_for(i + 1, dest_wake);
 		*ends[i] = 0;

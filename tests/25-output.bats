@@ -380,6 +380,36 @@ matches() {
 	[ "$(grep -cE -- "$3" "$1" 2>/dev/null)" -ge "$2" ]
 }
 
+@test "with 16 fds, ten labelled programs all start and restart; those short of pipes write unlabelled, said once" {
+	local i
+	{
+		echo "output = prefix"
+		echo "user = nobody"
+		echo "restart { delay = 100ms }"
+		for i in $(seq 9); do
+			printf 'program p%d {\n\tcommand = { "sh", "-c", "echo line-%d; exec sleep 60" }\n}\n' \
+				"$i" "$i"
+		done
+		# The last one ends at once and starts again: each run needs fds of its own.
+		printf 'program p10 {\n\tcommand = { "sh", "-c", "echo line-10; exit 1" }\n'
+		printf '\trestart = always\n}\n'
+	} | write_conf
+	# pid1's stdout is a pipe, as in a container; bats' own fd 4 is not pid1's to use up.
+	mkfifo "$S/fifo"
+	cat "$S/fifo" >"$S/out" 3>&- &
+	PID1_WRAPPER="prlimit --nofile=16 ${PID1_WRAPPER:-}" start_into "$S/fifo" -c "$CONF" 4>&-
+	for i in $(seq 9); do
+		wait_until matches "$S/out" 1 "^(p$i: )?line-$i\$"
+	done
+	wait_until matches "$S/out" 5 '^(p10: )?line-10$'
+	run -0 grep -c "too few file descriptors for labelled output (the limit is 16)" "$S/err"
+	assert_output 1
+	run -1 grep -e "cannot" -e "could not" "$S/err"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" = 143 ] || [ "$status" = 0 ] || fail "status $status: $(cat "$S/err")"
+}
+
 # peak_kib MODE: pid1's VmHWM in KiB with 64 programs, run as nobody, that print one line
 # each with output = MODE and then sleep.
 peak_kib() {
