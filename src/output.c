@@ -64,6 +64,8 @@ static bool fds_warned;	 /* running short of fds has been logged as a warning */
 
 /* Where a stream's bytes are cut into lines: untouched, and not resident, until used. */
 static char scratch[STREAM_BUF];
+/* A whole buffer a stream no longer needs, kept for the next that waits: no churn. */
+static char *spare;
 
 static void pump(struct stream *s);
 
@@ -117,9 +119,21 @@ static void stream_close(struct stream *s)
 	s->fd = -1;
 }
 
+/* A whole buffer for a stream that waits, or NULL when out of memory. */
+static char *whole_get(void)
+{
+	char *p = spare;
+
+	spare = NULL;
+	return p != NULL ? p : malloc(STREAM_BUF);
+}
+
 static void release(struct stream *s)
 {
-	free(s->held);
+	if (s->cap == STREAM_BUF && spare == NULL)
+		spare = s->held;
+	else
+		free(s->held);
 	s->held = NULL;
 	s->cap = s->len = 0;
 }
@@ -144,33 +158,34 @@ static char *load(struct stream *s)
 /*
  * Keeps what s could not write, out of buf: a whole buffer while s waits for its dest
  * (filled again in place when it drains), else just those bytes, so that an idle program
- * costs no more than its last piece of a line. Out of memory, the bytes are dropped.
+ * costs no more than its last piece of a line.
  */
 static void store(struct stream *s, char *buf)
 {
-	size_t want = s->waiting ? STREAM_BUF : s->len;
+	size_t len = s->len;
 	char *p;
 
-	if (s->len == 0) {
+	if (len == 0) {
 		release(s);
 		return;
 	}
-	if (buf == s->held) {
-		/* Shrinking in place; if it fails, the buffer stays as it is. */
-		if (!s->waiting && (p = realloc(s->held, s->len)) != NULL) {
-			s->held = p;
-			s->cap = s->len;
+	if (buf == s->held && s->waiting)
+		return;
+	p = s->waiting ? whole_get() : malloc(len);
+	if (p == NULL) {
+		/* Out of memory: a whole buffer stays; bytes in the shared one are dropped. */
+		if (buf != s->held) {
+			outdest_drop(s->dest, len);
+			s->len = 0;
 		}
 		return;
 	}
-	if ((p = malloc(want)) == NULL) {
-		outdest_drop(s->dest, s->len);
-		s->len = 0;
-		return;
-	}
-	memcpy(p, buf, s->len);
+	memcpy(p, buf, len);
+	if (buf == s->held)
+		release(s);
 	s->held = p;
-	s->cap = want;
+	s->len = len;
+	s->cap = s->waiting ? STREAM_BUF : len;
 }
 
 /*
@@ -403,6 +418,8 @@ static void close_all(void)
 				outdest_drop(s->dest, stream_drop(s));
 		}
 	}
+	free(spare);
+	spare = NULL;
 	outdest_close();
 }
 
