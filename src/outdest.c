@@ -5,8 +5,9 @@
  * terminal: nothing here waits for them (logsink.c's writes), and when one cannot take
  * more it is polled for POLLOUT while output.c stops reading the programs' pipes. A pipe
  * is written through a pipe of pid1's own (the stage), so that its reader wakes once per
- * batch of lines, not once per write. One each per process, like the log's sinks: their
- * state is file-scope.
+ * batch of lines, not once per write; neither the stage nor output.c's pipes may take the
+ * last fds a spawn needs (outdest_fds_spare). One each per process, like the log's sinks:
+ * their state is file-scope.
  */
 #include "config.h"
 
@@ -18,11 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "linebuf.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
 #include "outdest.h"
+
+/* Fds left after the stage is made: a spawn's, and two pipes for each program. */
+#define STAGE_SPARE_FDS (OUTDEST_SPARE_FDS + 2 * 2 * (CONF_MAX_PROGRAMS + 1))
 
 static struct outdest dests[2];	 /* zero until the first outdest_for(): kept out of .data */
 static struct outdest *route[2]; /* for fd 1 and 2; one dest when they are the same file */
@@ -56,9 +61,29 @@ static void lost(struct outdest *d, int err)
 	loop_set_events(d->sink.fd, 0);
 }
 
+/* Whether n more fds (at most STAGE_SPARE_FDS) can be opened now. */
+static bool spare(int fd, int n)
+{
+	int got[STAGE_SPARE_FDS], k;
+
+	for (k = 0; k < n && (got[k] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0; k++)
+		;
+	n -= k;
+	while (k > 0)
+		close(got[--k]);
+	return n == 0;
+}
+
+bool outdest_fds_spare(int fd)
+{
+	return spare(fd, OUTDEST_SPARE_FDS);
+}
+
 /*
  * A pipe of pid1's own for lines on their way to d, when d is a pipe; without it (none
- * could be made) they are written to d directly, the same way, only slower.
+ * could be made, or fds are short) they are written to d directly, the same way, only
+ * slower. Labels matter more than speed: the stage is made only when every program can
+ * still have its pipes.
  */
 static void stage_open(struct outdest *d)
 {
@@ -69,7 +94,7 @@ static void stage_open(struct outdest *d)
 		return;
 	d->stage[0] = logfile_move_high(fds[0]);
 	d->stage[1] = logfile_move_high(fds[1]);
-	if (d->stage[0] < 0 || d->stage[1] < 0)
+	if (d->stage[0] < 0 || d->stage[1] < 0 || !spare(d->stage[0], STAGE_SPARE_FDS))
 		stage_close(d);
 }
 

@@ -28,6 +28,14 @@ struct outdest {
 	char buf[OUTDEST_BUF];
 };
 
+/*
+ * Fds that must still be free once a pipe for the programs' output is made: the exec-error
+ * pipe the spawn opens next (two), and two for whatever else comes with a start (a pidfd,
+ * the log file reopened, a ready pipe). Without them the spawn itself would fail; a
+ * program short of them writes unlabelled instead.
+ */
+#define OUTDEST_SPARE_FDS 4
+
 /* Called when d, blocked, took all it held: the streams it paused may go on. */
 typedef void outdest_drained(struct outdest *d);
 
@@ -53,6 +61,9 @@ unsigned long long outdest_written(void);
 
 /* Adds bytes a stream could not write to d's count of dropped bytes. */
 void outdest_drop(struct outdest *d, size_t n);
+
+/* Whether OUTDEST_SPARE_FDS more fds can be opened now: copies of fd are, then closed. */
+bool outdest_fds_spare(int fd);
 
 /* Logs what could not be written, and closes both. */
 void outdest_close(void);

@@ -28,8 +28,9 @@ void output_free(struct output *o);
 /*
  * Before each spawn: fresh pipes for the program's stdout and stderr. *out_fd and *err_fd
  * get the ends the child takes as fds 1 and 2, or 0 where it keeps pid1's own (pid1's fd is
- * closed, or the pipes could not be made: logged). The pipes of the run before stay until
- * whatever holds them closes them; those of the run before that are closed now.
+ * closed, or a pipe could not be made or would take fds the spawn needs: logged). The pipes
+ * of the run before stay until whatever holds them closes them (read first, they are closed
+ * now if at their end); those of the run before that are closed now.
  */
 void output_open(struct output *o, int *out_fd, int *err_fd);
 

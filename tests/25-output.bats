@@ -374,3 +374,66 @@ no_descendant_named() {
 	send_to_pid1 TERM
 	pid1_wait
 }
+
+# matches FILE N REGEX: FILE has at least N lines matching the extended REGEX; for wait_until.
+matches() {
+	[ "$(grep -cE -- "$3" "$1" 2>/dev/null)" -ge "$2" ]
+}
+
+@test "with 16 fds, ten labelled programs all start and restart; those short of pipes write unlabelled, said once" {
+	local i
+	{
+		echo "output = prefix"
+		echo "user = nobody"
+		echo "restart { delay = 100ms }"
+		for i in $(seq 9); do
+			printf 'program p%d {\n\tcommand = { "sh", "-c", "echo line-%d; exec sleep 60" }\n}\n' \
+				"$i" "$i"
+		done
+		# The last one ends at once and starts again: each run needs fds of its own.
+		printf 'program p10 {\n\tcommand = { "sh", "-c", "echo line-10; exit 1" }\n'
+		printf '\trestart = always\n}\n'
+	} | write_conf
+	# pid1's stdout is a pipe, as in a container; bats' own fd 4 is not pid1's to use up.
+	mkfifo "$S/fifo"
+	cat "$S/fifo" >"$S/out" 3>&- &
+	PID1_WRAPPER="prlimit --nofile=16 ${PID1_WRAPPER:-}" start_into "$S/fifo" -c "$CONF" 4>&-
+	for i in $(seq 9); do
+		wait_until matches "$S/out" 1 "^(p$i: )?line-$i\$"
+	done
+	wait_until matches "$S/out" 5 '^(p10: )?line-10$'
+	run -0 grep -c "too few file descriptors for labelled output (the limit is 16)" "$S/err"
+	assert_output 1
+	run -1 grep -e "cannot" -e "could not" "$S/err"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" = 143 ] || [ "$status" = 0 ] || fail "status $status: $(cat "$S/err")"
+}
+
+# peak_kib MODE: pid1's VmHWM in KiB with 64 programs, run as nobody, that print one line
+# each with output = MODE and then sleep.
+peak_kib() {
+	local i
+	{
+		echo "output = $1"
+		echo "user = nobody"
+		for i in $(seq 64); do
+			printf 'program p%d {\n\tcommand = { "sh", "-c", "echo line-%d; exec sleep 60" }\n}\n' \
+				"$i" "$i"
+		done
+	} | write_conf
+	start_into "$S/out.$1" -c "$CONF"
+	wait_until matches "$S/out.$1" 64 '^(p[0-9]+: )?line-[0-9]+$'
+	status_kib "$PID1_PID" VmHWM
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "64 idle programs with labelled output cost pid1 a few KiB each, not buffers of their own" {
+	local raw prefix
+	raw=$(peak_kib raw)
+	prefix=$(peak_kib prefix)
+	# Four 64 KiB buffers per program would be 16 MiB more; allow 64 KiB per program.
+	[ $((prefix - raw)) -lt 4096 ] ||
+		fail "pid1's peak RSS: $raw KiB with raw output, $prefix KiB with labels"
+}
