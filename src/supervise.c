@@ -6,7 +6,8 @@
  * the container. It calls neither readiness.c nor request.c: they call it. An essential program
  * whose end is final starts the shutdown, and its exit code becomes pid1's; so does a program that
  * fails while start-up is still under way (a oneshot that exits non-zero, a command that
- * cannot be executed).
+ * cannot be executed, a longrun that ends for good before it was ready while another waits
+ * for it).
  */
 #include "config.h"
 
@@ -100,6 +101,26 @@ static void fail_start(struct pid1_state *st, struct program *p, const char *why
 	supervise_shutdown(st, line, 0);
 }
 
+/*
+ * Whether a program that has not started yet comes after p: once p, never ready, has ended
+ * for good, that program would wait for ever.
+ */
+static bool awaited(const struct pid1_state *st, const struct program *p)
+{
+	size_t i, j, idx = (size_t)(p - st->programs);
+
+	for (i = 0; i < st->nprograms; i++) {
+		const struct program *q = &st->programs[i];
+
+		if (q->state != PROGRAM_WAITING || q->stop_hook)
+			continue;
+		for (j = 0; j < q->nafter; j++)
+			if (q->after[j] == idx)
+				return true;
+	}
+	return false;
+}
+
 /* p ended for good (actions: what its last step returned). */
 static void ended(struct pid1_state *st, struct program *p, unsigned int actions)
 {
@@ -114,6 +135,9 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 			   p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
 			   : p->hung != HANG_NONE	 ? "hung"
 							 : "failed");
+	else if (p->type == PROGRAM_LONGRUN && p->state == PROGRAM_ENDED && !p->completed &&
+		 awaited(st, p))
+		fail_start(st, p, "ended before it was ready");
 	else if (p->essential)
 		end_by(st, p, "child exited");
 }
