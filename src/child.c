@@ -3,7 +3,10 @@
  * Starting the main child. pid1 is transparent: the child gets exactly the signal mask,
  * ignored signals and fds pid1 was given, and default dispositions for everything pid1
  * catches. Exec errors travel back on a close-on-exec pipe so that pid1, not the child,
- * reports them and picks 126 or 127 as a shell would.
+ * reports them and picks 126 or 127 as a shell would. Distrusted: the child between fork
+ * and exec, which runs as the program's user and may be stopped by any process of that user;
+ * pid1 never waits on its pipe (non-blocking, read from the loop), and the child exits with
+ * the code itself, so its wait status is right whenever it is reaped.
  */
 #include "config.h"
 
@@ -21,15 +24,10 @@
 #include "log.h"
 #include "service.h"
 
-/* What the child sends back when it cannot exec: the step that failed and errno. */
-struct spawn_error {
-	int err;
-	char what[64]; /* "" for exec itself */
-};
-
+/* The child's last words: one record, smaller than PIPE_BUF so it arrives whole. */
 static void fail_child(int errfd, const char *what, int err)
 {
-	struct spawn_error e = {.err = err};
+	struct child_failure e = {.err = err};
 
 	strlcpy(e.what, what, sizeof(e.what));
 	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
@@ -90,7 +88,7 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	 * kernel allows that only on the caller's controlling terminal, and a new session
 	 * has none, nor can it take one that is a session's already. Only the child does this:
 	 * setpgid from the parent first would make the child a group leader, which setsid
-	 * refuses; the parent waits for the exec anyway.
+	 * refuses, so the parent leaves the group alone for a new session.
 	 */
 	if (opts->new_session && setsid() < 0)
 		fail_child(errfd, "starting a new session", errno);
@@ -135,16 +133,45 @@ static int report_exec_error(const char *prog, const char *cmd, int err)
 	return err;
 }
 
-pid_t child_spawn(const struct child_opts *opts, int *exit_code)
+int child_exec_report(const struct child_opts *opts, const struct child_failure *f)
 {
-	struct spawn_error e;
-	int errpipe[2];
+	if (f->what[0] == '\0')
+		return report_exec_error(opts->name, opts->argv[0], f->err);
+	log_err("cannot start %s: %s: %s", opts->name != NULL ? opts->name : "the child", f->what,
+		strerror(f->err));
+	return EXIT_START_FAILED;
+}
+
+enum child_exec child_exec_read(int errfd, struct child_failure *f)
+{
 	ssize_t got;
+
+	do
+		got = read(errfd, f, sizeof(*f));
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof(*f)) {
+		f->what[sizeof(f->what) - 1] = '\0'; /* the child is past setuid: not trusted */
+		return CHILD_EXEC_FAILED;
+	}
+	/* A record is written whole or not at all: anything else but EAGAIN is the end. */
+	return got < 0 && errno == EAGAIN ? CHILD_EXEC_PENDING : CHILD_EXEC_DONE;
+}
+
+pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
+{
+	int errpipe[2];
 	pid_t pid;
 
+	*exit_code = EXIT_START_FAILED;
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		log_err("cannot create a pipe: %m");
-		*exit_code = EXIT_START_FAILED;
+		return -1;
+	}
+	/* pid1's end only: the child's stays blocking, so its record is never refused. */
+	if (fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0) {
+		log_err("cannot make a pipe non-blocking: %m");
+		close(errpipe[0]);
+		close(errpipe[1]);
 		return -1;
 	}
 	pid = fork();
@@ -153,7 +180,6 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 			opts->name != NULL ? opts->name : "");
 		close(errpipe[0]);
 		close(errpipe[1]);
-		*exit_code = EXIT_START_FAILED;
 		return -1;
 	}
 	if (pid == 0)
@@ -162,19 +188,6 @@ pid_t child_spawn(const struct child_opts *opts, int *exit_code)
 	close(errpipe[1]);
 	if (opts->own_group && !opts->new_session)
 		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
-	/* EOF means exec succeeded and closed the pipe; a record means it failed. */
-	do
-		got = read(errpipe[0], &e, sizeof(e));
-	while (got < 0 && errno == EINTR);
-	close(errpipe[0]);
-	if (got != (ssize_t)sizeof(e))
-		return pid;
-	if (e.what[0] != '\0') {
-		log_err("cannot start %s: %s: %s", opts->name != NULL ? opts->name : "the child",
-			e.what, strerror(e.err));
-		*exit_code = EXIT_START_FAILED;
-	} else {
-		*exit_code = report_exec_error(opts->name, opts->argv[0], e.err);
-	}
-	return -1;
+	*errfd = errpipe[0];
+	return pid;
 }

@@ -2,7 +2,8 @@
 /*
  * Starting the main child: fork, restore what pid1 was given (mask, ignored signals, default
  * handlers, fds), optionally its own process group, then exec. Exec failures come back to the
- * parent on a close-on-exec pipe.
+ * parent on a close-on-exec pipe, which pid1 reads as a loop source: the child may be stopped
+ * by a process of its user before it gets to exec, so pid1 never waits for it.
  */
 #ifndef PID1_CHILD_H
 #define PID1_CHILD_H
@@ -31,11 +32,35 @@ struct child_opts {
 	int err_fd;		   /* becomes the child's fd 2; 0: pid1's own is passed on */
 };
 
+/* What a child sent back when it could not exec: the step that failed and errno. */
+struct child_failure {
+	int err;
+	char what[64]; /* "" for exec itself */
+};
+
+/* What the exec-error pipe says so far. */
+enum child_exec {
+	CHILD_EXEC_PENDING, /* nothing yet: the child has not got to exec */
+	CHILD_EXEC_DONE,    /* end of file: exec succeeded (or the child died before it) */
+	CHILD_EXEC_FAILED,  /* a record: the child exits 126, 127 or 1 */
+};
+
 /*
- * Spawns argv[0] (searched in PATH). Returns the child's pid, or -1 after logging one line
- * that names the command and the reason, with *exit_code set: 127 not found, 126 found but
- * not executable, 1 anything else (fork failed).
+ * Forks a child that execs argv[0] (searched in PATH) and returns its pid at once, with
+ * *errfd the read end of its exec-error pipe (close-on-exec, non-blocking, the caller's to
+ * watch and close). Returns -1 when no child could be made (no pipe, no fork), after logging
+ * why, with *exit_code 1.
  */
-pid_t child_spawn(const struct child_opts *opts, int *exit_code);
+pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code);
+
+/* Reads errfd without blocking; fills *f when it returns CHILD_EXEC_FAILED. */
+enum child_exec child_exec_read(int errfd, struct child_failure *f);
+
+/*
+ * Logs one line naming the program (opts->name), the command and the reason of f, the way a
+ * shell words it, and returns the child's exit code: 127 not found, 126 found but not
+ * executable, 1 a step before exec failed.
+ */
+int child_exec_report(const struct child_opts *opts, const struct child_failure *f);
 
 #endif

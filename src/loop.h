@@ -54,9 +54,10 @@ void loop_restore_mask(const struct signal_setup *setup);
 /*
  * The most fds other modules may register at once: one ready fd per program (64), each
  * program's two output pipes and two more of its run before (kept until a process it left
- * behind closes them), pid1's stdout and stderr, and room for a few sockets.
+ * behind closes them), one exec-error pipe per program being started, pid1's stdout and
+ * stderr, and room for a few sockets.
  */
-#define LOOP_MAX_SOURCES (64 * 5 + 16)
+#define LOOP_MAX_SOURCES (64 * 6 + 16)
 
 /* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
 typedef void loop_handler(int fd, short revents, void *ctx);

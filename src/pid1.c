@@ -127,9 +127,9 @@ static int64_t earliest(int64_t a, int64_t b)
 }
 
 /*
- * The event loop: sleep in poll until a signal or the one deadline (the earliest any
- * program or the ladder needs), act on signals in arrival order, reap, then let time move
- * the ladder and the back-offs on.
+ * The event loop: sleep in poll until a signal, a source or the one deadline (the earliest
+ * any program or the ladder needs), act on signals in arrival order, reap, take the execs
+ * that succeeded, then let time move the ladder and the back-offs on.
  */
 static void run(struct pid1_state *st)
 {
@@ -151,6 +151,7 @@ static void run(struct pid1_state *st)
 		}
 		if (sigchld)
 			supervise_reap(st);
+		supervise_execs(st);
 		shutdown_tick(st);
 		supervise_tick(st);
 		readiness_update(st);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The state machine of one program, as a table of what each event does in each state.
- * A program is up for those that come after it once it is ready: a longrun when spawned, or
- * when it says so (ready = notify or fd:N), a oneshot once it has exited 0. One not ready
- * within its ready-timeout, or silent for its watchdog period once ready, is hung: it is
+ * A program is up for those that come after it once it is ready: a longrun once its exec
+ * succeeded, or when it says so (ready = notify or fd:N), a oneshot once it has exited 0. One not
+ * ready within its ready-timeout, or silent for its watchdog period once ready, is hung: it is
  * stopped (its stop signal, SIGKILL after a grace) and its end counts as a failure. Its end
  * is final when pid1 shuts down, when the restart policy does not want it back, or when the
  * policy's limit is reached; otherwise it waits out a back-off.
@@ -122,7 +122,6 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 {
 	p->pid = pid;
 	p->pgid = p->spawn.own_group ? pid : 0;
-	p->started = true;
 	p->started_ms = now;
 	p->watchdog_ms = p->watchdog_conf_ms;
 	p->stopping = false;
@@ -130,8 +129,18 @@ static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 		p->deadline_ms = now + p->timeout_ms;
 	else if (p->ready_timeout_ms > 0)
 		p->deadline_ms = now + p->ready_timeout_ms;
-	/* A oneshot is ready once it exits 0; a longrun by default once it runs. */
-	if (p->type == PROGRAM_LONGRUN && p->ready_mode == READY_STARTED)
+	return 0;
+}
+
+/*
+ * Its exec succeeded. A oneshot is ready once it exits 0; a longrun by default once its
+ * command runs, not at fork: until exec the child may still fail, or be held stopped.
+ */
+static unsigned int execed(struct program *p, int64_t now)
+{
+	p->started = true;
+	if (p->state == PROGRAM_STARTING && p->type == PROGRAM_LONGRUN &&
+	    p->ready_mode == READY_STARTED)
 		return become_ready(p, now);
 	return 0;
 }
@@ -153,6 +162,23 @@ static unsigned int ended(struct program *p, int64_t now, int status)
 		return PROGRAM_ACT_ENDED;
 	}
 	return on_exit(p, now);
+}
+
+/*
+ * It could not exec (or not be forked). A program that never ran ends for good, no restart
+ * policy asked: its command will not be found the next time either. A restart that fails is
+ * an exit like any other, and the policy may try again after its back-off.
+ */
+static unsigned int exec_failed(struct program *p, int64_t now, int status)
+{
+	if (p->started || p->state != PROGRAM_STARTING)
+		return ended(p, now, status);
+	p->pid = 0;
+	p->deadline_ms = -1;
+	p->exited = true;
+	p->status = status;
+	p->state = PROGRAM_ENDED;
+	return PROGRAM_ACT_ENDED | PROGRAM_ACT_NOEXEC;
 }
 
 /*
@@ -218,6 +244,10 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		return p->state == PROGRAM_WAITING ? start(p) : 0;
 	case PROGRAM_EV_SPAWNED:
 		return program_running(p) ? spawned(p, now, pid) : 0;
+	case PROGRAM_EV_EXECED:
+		return program_running(p) ? execed(p, now) : 0;
+	case PROGRAM_EV_NOEXEC:
+		return program_running(p) ? exec_failed(p, now, status) : 0;
 	case PROGRAM_EV_EXIT:
 		return program_running(p) ? ended(p, now, status) : 0;
 	case PROGRAM_EV_TICK:

@@ -20,7 +20,7 @@
 
 enum program_state {
 	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
-	PROGRAM_STARTING, /* spawned (or being spawned), not ready yet; a oneshot until its end */
+	PROGRAM_STARTING, /* spawned, not yet seen to exec or not ready; a oneshot until its end */
 	PROGRAM_RUNNING,  /* a longrun that is ready, not yet reaped */
 	PROGRAM_KILLING,  /* hung (its restart policy follows) or stopped on request: its ladder */
 	PROGRAM_STOPPING, /* running while pid1 shuts down: its end is final */
@@ -39,7 +39,9 @@ enum program_request {
 
 enum program_event {
 	PROGRAM_EV_START,    /* what it comes after is up: start it */
-	PROGRAM_EV_SPAWNED,  /* the supervisor spawned it as pid */
+	PROGRAM_EV_SPAWNED,  /* the supervisor forked it as pid; its exec is still to come */
+	PROGRAM_EV_EXECED,   /* its exec succeeded: its command runs */
+	PROGRAM_EV_NOEXEC,   /* it could not exec, or not be forked: status says how */
 	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
 	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
 	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
@@ -69,6 +71,7 @@ enum program_hang {
 #define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
 #define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
 #define PROGRAM_ACT_STOPPED 0x100 /* its end on request left it STOPPED */
+#define PROGRAM_ACT_NOEXEC  0x200 /* its first start failed: it ended without ever running */
 #define PROGRAM_ACT_HUNG    0x400 /* hung, or stopped on request: its own ladder's first step */
 #define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
 
@@ -102,11 +105,11 @@ struct program {
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
 	enum program_request request; /* while KILLING on request, else NONE */
 	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */
-	bool started;		      /* it has been spawned at least once */
+	bool started;		      /* its exec has succeeded at least once */
 	bool completed;		      /* it has been ready at least once (a oneshot: exited 0) */
 	bool exited;		      /* status holds the status of its last end */
 	bool stopping;		      /* it said STOPPING=1: not ready until its next start */
-	int64_t started_ms;	      /* when it was last spawned */
+	int64_t started_ms;	      /* when it was last spawned (forked) */
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
 	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);

@@ -6,7 +6,8 @@
  * the container. It calls neither readiness.c nor request.c: they call it. An essential program
  * whose end is final starts the shutdown, and its exit code becomes pid1's; so does a program that
  * fails while start-up is still under way (a oneshot that exits non-zero, a command that
- * cannot be executed).
+ * cannot be executed, a longrun that ends for good before it was ready while another waits
+ * for it).
  */
 #include "config.h"
 
@@ -100,26 +101,50 @@ static void fail_start(struct pid1_state *st, struct program *p, const char *why
 	supervise_shutdown(st, line, 0);
 }
 
-/* p ended for good. */
-static void ended(struct pid1_state *st, struct program *p)
+/*
+ * Whether a program that has not started yet comes after p: once p, never ready, has ended
+ * for good, that program would wait for ever.
+ */
+static bool awaited(const struct pid1_state *st, const struct program *p)
+{
+	size_t i, j, idx = (size_t)(p - st->programs);
+
+	for (i = 0; i < st->nprograms; i++) {
+		const struct program *q = &st->programs[i];
+
+		if (q->state != PROGRAM_WAITING || q->stop_hook)
+			continue;
+		for (j = 0; j < q->nafter; j++)
+			if (q->after[j] == idx)
+				return true;
+	}
+	return false;
+}
+
+/* p ended for good (actions: what its last step returned). */
+static void ended(struct pid1_state *st, struct program *p, unsigned int actions)
 {
 	bool failed = !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0;
 
 	if (p->stop_hook)
 		hooks_ended(p);
+	else if (actions & PROGRAM_ACT_NOEXEC)
+		fail_start(st, p, "could not be started");
 	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
 		fail_start(st, p,
 			   p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
 			   : p->hung != HANG_NONE	 ? "hung"
 							 : "failed");
+	else if (p->type == PROGRAM_LONGRUN && p->state == PROGRAM_ENDED && !p->completed &&
+		 awaited(st, p))
+		fail_start(st, p, "ended before it was ready");
 	else if (p->essential)
 		end_by(st, p, "child exited");
 }
 
 /*
- * Spawns p. A first start that fails (not found, not executable, privileges) ends the
- * start-up; a restart that fails counts as an exit with that code, so the restart policy
- * may try again after its back-off.
+ * Forks p; its exec is seen later, from the loop (execed(), or the reap). Without a process
+ * at all (no pipe, no fork) it fails at once, as an exec that failed.
  */
 static void spawn(struct pid1_state *st, struct program *p)
 {
@@ -131,20 +156,17 @@ static void spawn(struct pid1_state *st, struct program *p)
 	if (pid > 0) {
 		st->children_left = true; /* the reaper alone clears it */
 		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
-		log_info("%s[%d] started%s", p->name, (int)pid,
-			 p->spawn.own_group ? " in its own process group" : "");
 		return;
 	}
-	if (!p->started) {
-		program_step(p, PROGRAM_EV_STOP, now, 0, 0);
-		program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0));
-		if (p->stop_hook)
-			hooks_ended(p);
-		else
-			fail_start(st, p, "could not be started");
-		return;
-	}
-	act(st, p, program_step(p, PROGRAM_EV_EXIT, now, 0, W_EXITCODE(code, 0)));
+	act(st, p, program_step(p, PROGRAM_EV_NOEXEC, now, 0, W_EXITCODE(code, 0)));
+}
+
+/* p's exec succeeded: it runs, and a longrun with ready = started is up. */
+static unsigned int execed(struct program *p)
+{
+	log_info("%s[%d] started%s", p->name, (int)p->pid,
+		 p->spawn.own_group ? " in its own process group" : "");
+	return program_step(p, PROGRAM_EV_EXECED, loop_now_ms(), p->pid, 0);
 }
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions)
@@ -169,7 +191,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 		hooks_timed_out(p);
 	progact_run(st, p, actions);
 	if (actions & PROGRAM_ACT_ENDED)
-		ended(st, p);
+		ended(st, p, actions);
 	if (actions & PROGRAM_ACT_SPAWN)
 		spawn(st, p);
 }
@@ -275,10 +297,22 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 {
 	struct program *p = find(st, pid);
 	char how[64], took[32];
-	int level;
+	int level, code;
 
 	if (p == NULL)
 		return false;
+	/* How its exec went comes first: the line that says why it could not run, or started. */
+	switch (progspawn_take(st, p, true, &code)) {
+	case CHILD_EXEC_FAILED:
+		p->pending |=
+		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0));
+		return true;
+	case CHILD_EXEC_DONE:
+		p->pending |= execed(p);
+		break;
+	case CHILD_EXEC_PENDING:
+		break;
+	}
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
 	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
 	if (log_get_level() >= level) {
@@ -320,6 +354,23 @@ void supervise_reap(struct pid1_state *st)
 	run_hooks(st);
 	if (waitall_done(st))
 		nothing_left(st, "every process has ended");
+}
+
+void supervise_execs(struct pid1_state *st)
+{
+	int code;
+	size_t i;
+
+	if (!progspawn_pending())
+		return;
+	for (i = 0; i < st->nprograms; i++) {
+		struct program *p = &st->programs[i];
+
+		if (program_running(p) && progspawn_take(st, p, false, &code) == CHILD_EXEC_DONE)
+			act(st, p, execed(p));
+	}
+	start_ready(st);
+	release_inherited(st);
 }
 
 void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev)

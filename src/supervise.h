@@ -23,6 +23,9 @@ void supervise_start(struct pid1_state *st);
  */
 void supervise_reap(struct pid1_state *st);
 
+/* Programs whose exec was seen to succeed: they run, and what comes after them may start. */
+void supervise_execs(struct pid1_state *st);
+
 /* Carries out the actions program_step() returned for p (a request's, see request.c). */
 void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions);
 /* A program said something (ready, alive): the event goes to it, then what may start starts. */

@@ -112,6 +112,51 @@ line_of() {
 		fail "$stderr"
 }
 
+@test "a longrun that ends before it is ready stops start-up with its code: ready = notify" {
+	# web waits for db, which can never be ready now: pid1 must not wait for ever.
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "sleep 0.3; exit 7" }
+			ready = notify
+		}
+		program web {
+			command = { "sleep", "1000" }
+			after = { db }
+			essential = true
+		}
+	EOF
+	PID1_TIMEOUT=20 run -7 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
+	# main was up: it got the ladder, and the log says why.
+	[[ "$stderr" == *"shutdown begins: start-up failed: db ended before it was ready"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *"exiting with code 7 (the exit code of db)"* ]] || fail "$stderr"
+}
+
+@test "a longrun that ends for good before it is ready stops start-up once its restarts run out" {
+	local mode
+	# restart = on-failure with its limit reached, for both ready modes that wait for a word.
+	for mode in notify fd:3; do
+		write_conf <<-EOF
+			restart { delay = 100ms  limit = 2 }
+			program db {
+				command = { "sh", "-c", "exit 5" }
+				ready = $mode
+				restart = on-failure
+			}
+			program web {
+				command = { "$S/svc", "web" }
+				after = { db }
+			}
+		EOF
+		PID1_TIMEOUT=20 run -5 --separate-stderr pid1_run -c "$CONF"
+		[[ "$stderr" == *"db restarted 2 times within 1m: giving up on restarts"* ]] ||
+			fail "$mode: $stderr"
+		[[ "$stderr" == *"exiting with code 5 (the exit code of db)"* ]] ||
+			fail "$mode: $stderr"
+		refute events_have "web up"
+	done
+}
+
 @test "the command-line command is the essential program main beside the config's programs" {
 	write_conf <<-EOF
 		program helper { command = { "$S/svc", "helper" } }

@@ -45,6 +45,13 @@ setup() {
 	chmod +x "$S/svc"
 }
 
+# A pid1 that froze must not outlive its test: its namespace goes with it.
+teardown() {
+	if [ -n "${PID1_PID:-}" ] && kill -0 "$PID1_PID" 2>/dev/null; then
+		kill -KILL "$PID1_PID" 2>/dev/null || true
+	fi
+}
+
 # line_of TEXT: the line number of TEXT in $S/events (empty when missing).
 line_of() {
 	grep -nxF -- "$1" "$S/events" | head -n 1 | cut -d: -f1
@@ -56,6 +63,41 @@ events_have() {
 
 no_zombies_under() {
 	[ "$(zombies_under "$1")" -eq 0 ]
+}
+
+# slow_path: a PATH of 3000 missing directories before the real ones. execvp tries each
+# in turn, so a child spends a long while between its switch to the program's user and its
+# exec: the moment a process of that user can stop it there is easy to hit.
+slow_path() {
+	local i p=
+	for i in $(seq 1 3000); do
+		p="$p/nonexistent/d$i:"
+	done
+	echo "$p/usr/bin:/bin"
+}
+
+# ctl_field NAME COLUMN: a column of NAME's line in `pid1 ctl status`, or nothing within 5 s.
+ctl_field() {
+	"$PID1" ctl -t 5 status 2>/dev/null | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
+}
+
+# ctl_state_is NAME STATE: pid1 ctl status answers, with NAME in STATE.
+ctl_state_is() {
+	[ "$(ctl_field "$1" 2)" = "$2" ]
+}
+
+# ctl_lists NAME: pid1 ctl status answers, with a line for NAME.
+ctl_lists() {
+	[ -n "$(ctl_field "$1" 2)" ]
+}
+
+# stopped_under PID: some descendant of PID (outside view) is stopped.
+stopped_under() {
+	local p
+	for p in $(descendants "$1"); do
+		[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" = T ] && return 0
+	done
+	return 1
 }
 
 @test "on-child-exit = ladder (the default): a daemon left by the command gets the ladder" {
@@ -529,4 +571,58 @@ both_written() {
 	[ ! -e "$S/stranger.sig" ] || fail "the stranger's group $g was signalled as short's"
 	# Nothing of pid1's was left: no grace waited out for the stranger.
 	assert_between "the shutdown" $(($(now_ms) - t0)) 0 4000
+}
+
+@test "a program's user stopping its processes before they exec cannot freeze pid1" {
+	# The attacker, as nobody, stops every process of its user, over and over: the programs
+	# after it, as nobody too, are caught between fork and exec. pid1 must still reap (the
+	# oneshot tick ends meanwhile), answer pid1 ctl, and shut down on SIGTERM.
+	export PID1_RUNTIME_DIR=$S/run
+	{
+		echo 'shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }'
+		echo "env = { \"PATH=$(slow_path)\" }"
+		echo 'program attacker {'
+		echo '	command = { "sh", "-c", "while :; do kill -s STOP -- -1; done" }'
+		echo '	user = nobody'
+		echo '}'
+		echo 'program tick { command = { "sh", "-c", "sleep 2" } type = oneshot }'
+		for i in $(seq 1 20); do
+			echo "program v$i { command = { \"sleep\", \"1000\" } user = nobody after = { attacker } }"
+		done
+	} | write_conf
+	PID1_TIMEOUT=60 pid1_start -v -c "$CONF"
+	WAIT_SECONDS=30 wait_until ctl_state_is tick done
+	wait_until no_zombies_under "$PID1_PID"
+	# Every victim has a process: pid1 went on spawning while earlier ones were held.
+	[ "$(ctl_field v20 3)" -gt 0 ] || fail "$("$PID1" ctl -t 5 status)"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ] || fail "status $status: $(tail -n 20 "$S/err")"
+	grep -q "shutdown begins" "$S/err" || fail "$(tail -n 20 "$S/err")"
+}
+
+@test "a leftover process of the command's user stopping its restart before exec cannot freeze pid1" {
+	# The command, as nobody, leaves behind a process that stops every process of nobody
+	# still named pid1: a child between fork and exec. One whose exec won the race is
+	# continued, exits 1 and is restarted: each restart is one more chance for the attacker.
+	export PID1_RUNTIME_DIR=$S/run
+	write_conf <<-EOF
+		shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }
+		restart { delay = 100ms }
+	EOF
+	PATH=$(slow_path) PID1_TIMEOUT=60 pid1_start -v -c "$CONF" --user nobody --restart always \
+		-- sh -c '(while :; do
+			for d in /proc/[0-9]*; do
+				read -r c <"$d/comm" && [ "$c" = pid1 ] && kill -s STOP "${d#/proc/}"
+				read -r _ c t _ <"$d/stat" && [ "$c$t" = "(sh)T" ] && kill -s CONT "${d#/proc/}"
+			done 2>/dev/null
+		done) & exit 1'
+	WAIT_SECONDS=30 wait_until stopped_under "$PID1_PID"
+	# Still answering and reaping: the first run's end was seen, the restart is under way.
+	WAIT_SECONDS=30 wait_until ctl_lists main
+	grep -qE 'main\[[0-9]+\] exited with status 1' "$S/err" || fail "$(tail -n 20 "$S/err")"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -ne 124 ] || fail "pid1 did not end: $(tail -n 20 "$S/err")"
+	grep -q "shutdown begins" "$S/err" || fail "$(tail -n 20 "$S/err")"
 }

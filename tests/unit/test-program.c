@@ -39,12 +39,21 @@ static void discard(struct program *p)
 	free(p);
 }
 
-/* Starts p at now as pid; returns the actions of the SPAWNED event. */
+/* p, told to start, was forked at now as pid and its exec succeeded: the EXECED actions. */
+static unsigned int spawn_at(struct program *p, int64_t now, pid_t pid)
+{
+	/* Forked is not yet running: nothing is up before the exec is seen. */
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0) == 0);
+	fail_unless(p->pid == pid);
+	return program_step(p, PROGRAM_EV_EXECED, now, pid, 0);
+}
+
+/* Starts p at now as pid; returns the actions of its exec. */
 static unsigned int run_at(struct program *p, int64_t now, pid_t pid)
 {
 	fail_unless(program_step(p, PROGRAM_EV_START, now, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING);
-	return program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0);
+	return spawn_at(p, now, pid);
 }
 
 static void test_longrun_without_restart(void)
@@ -76,18 +85,18 @@ static void test_backoff_doubles_and_gives_up(void)
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1099, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 1100, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING && program_deadline(p) == -1);
-	program_step(p, PROGRAM_EV_SPAWNED, 1100, 11, 0);
+	spawn_at(p, 1100, 11);
 	fail_unless(p->state == PROGRAM_RUNNING && program_ready(p));
 	/* Second restart within the window: the back-off doubles. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1200, 0, KILLED(SIGSEGV)) ==
 		    PROGRAM_ACT_BACKOFF);
 	fail_unless(p->backoff_ms == 2000 && program_deadline(p) == 3200);
 	fail_unless(program_step(p, PROGRAM_EV_TICK, 3200, 0, 0) == PROGRAM_ACT_SPAWN);
-	program_step(p, PROGRAM_EV_SPAWNED, 3200, 12, 0);
+	spawn_at(p, 3200, 12);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 3300, 0, EXITED(1)) == PROGRAM_ACT_BACKOFF);
 	fail_unless(p->backoff_ms == 4000);
 	program_step(p, PROGRAM_EV_TICK, 7300, 0, 0);
-	program_step(p, PROGRAM_EV_SPAWNED, 7300, 13, 0);
+	spawn_at(p, 7300, 13);
 	/* The limit is 3 within the window: the fourth is refused, and the end is final. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 7400, 0, EXITED(1)) ==
 		    (PROGRAM_ACT_GIVE_UP | PROGRAM_ACT_ENDED));
@@ -103,7 +112,7 @@ static void test_window_forgets_old_restarts(void)
 	program_step(p, PROGRAM_EV_EXIT, 0, 0, EXITED(0));
 	fail_unless(p->backoff_ms == 1000);
 	program_step(p, PROGRAM_EV_TICK, 1000, 0, 0);
-	program_step(p, PROGRAM_EV_SPAWNED, 1000, 11, 0);
+	spawn_at(p, 1000, 11);
 	/* Long after the window: back to the first delay. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 100000, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
 	fail_unless(p->backoff_ms == 1000 && p->recent == 0);
@@ -132,7 +141,7 @@ static void test_oneshot(void)
 	run_at(p, 0, 22);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(4)) == PROGRAM_ACT_BACKOFF);
 	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
-	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 1010, 23, 0) == 0);
+	fail_unless(spawn_at(p, 1010, 23) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) ==
 		    (PROGRAM_ACT_UP | PROGRAM_ACT_ENDED));
 	discard(p);
@@ -144,7 +153,7 @@ static void test_oneshot(void)
 		    (PROGRAM_ACT_UP | PROGRAM_ACT_BACKOFF));
 	fail_unless(p->completed && p->state == PROGRAM_BACKOFF);
 	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
-	program_step(p, PROGRAM_EV_SPAWNED, 1010, 25, 0);
+	spawn_at(p, 1010, 25);
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) == PROGRAM_ACT_BACKOFF);
 	discard(p);
 }
@@ -189,6 +198,62 @@ static void test_events_out_of_place(void)
 	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 0, 5, 0) == 0);
 	fail_unless(p->state == PROGRAM_WAITING && p->pid == 0);
 	fail_unless(strcmp(program_state_name(PROGRAM_BACKOFF), "backoff") == 0);
+	discard(p);
+}
+
+static void test_exec(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+
+	/* Forked, its exec not seen: still starting, nothing up, not counted as started. */
+	fail_unless(program_step(p, PROGRAM_EV_START, 0, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 0, 60, 0) == 0);
+	fail_unless(p->state == PROGRAM_STARTING && !program_ready(p) && !p->started);
+	fail_unless(program_running(p) && p->pid == 60);
+	/* Its first exec fails: it ends for good, restart = always or not. */
+	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 5, 0, EXITED(127)) ==
+		    (PROGRAM_ACT_ENDED | PROGRAM_ACT_NOEXEC));
+	fail_unless(p->state == PROGRAM_ENDED && p->pid == 0 && p->status == EXITED(127));
+	fail_unless(p->exited && !p->completed && program_deadline(p) == -1);
+	fail_unless(program_step(p, PROGRAM_EV_EXECED, 6, 60, 0) == 0);
+	discard(p);
+
+	/* No process at all (fork failed): the same, with 1. */
+	p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+	program_step(p, PROGRAM_EV_START, 0, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 0, 0, EXITED(1)) ==
+		    (PROGRAM_ACT_ENDED | PROGRAM_ACT_NOEXEC));
+	discard(p);
+
+	/* Once it ran, an exec that fails on a restart is an exit: the policy may try again. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	fail_unless(run_at(p, 0, 61) == PROGRAM_ACT_UP && p->started);
+	program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(0));
+	program_step(p, PROGRAM_EV_TICK, 1010, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 1010, 62, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 1020, 0, EXITED(126)) ==
+		    PROGRAM_ACT_BACKOFF);
+	fail_unless(p->state == PROGRAM_BACKOFF && p->status == EXITED(126));
+	discard(p);
+
+	/* ready = notify: the exec alone makes it no readier; READY=1 does. */
+	p = make(PROGRAM_LONGRUN, RESTART_NO);
+	p->ready_mode = READY_NOTIFY;
+	fail_unless(run_at(p, 0, 63) == 0 && p->started);
+	fail_unless(p->state == PROGRAM_STARTING);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 5, 0, 0) == PROGRAM_ACT_UP);
+	/* An exec seen late, after READY=1, changes nothing. */
+	fail_unless(program_step(p, PROGRAM_EV_EXECED, 6, 63, 0) == 0);
+	fail_unless(p->state == PROGRAM_RUNNING);
+	discard(p);
+
+	/* Shut down while it was being started: its failed exec is simply its final end. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	program_step(p, PROGRAM_EV_START, 0, 0, 0);
+	program_step(p, PROGRAM_EV_SPAWNED, 0, 64, 0);
+	program_step(p, PROGRAM_EV_STOP, 1, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 2, 0, EXITED(127)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED);
 	discard(p);
 }
 
@@ -455,7 +520,7 @@ static void test_stop_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_HALT, 99999, 0, 0) == 0);
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 100000, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING);
-	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 100000, 41, 0) == PROGRAM_ACT_UP);
+	fail_unless(spawn_at(p, 100000, 41) == PROGRAM_ACT_UP);
 	fail_unless(p->state == PROGRAM_RUNNING && p->pid == 41 && program_ready(p));
 	/* Starting what runs changes nothing. */
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 100001, 0, 0) == 0);
@@ -496,13 +561,13 @@ static void test_restart_on_request(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 20, 0, KILLED(SIGTERM)) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING && p->request == PROGRAM_REQ_NONE);
 	fail_unless(program_deadline(p) == -1 && p->history.nrestarts == 0);
-	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, 21, 51, 0) == PROGRAM_ACT_UP);
+	fail_unless(spawn_at(p, 21, 51) == PROGRAM_ACT_UP);
 	fail_unless(p->pid == 51);
 	/* Ended for good (restart = no): a restart request starts it. */
 	fail_unless(program_step(p, PROGRAM_EV_EXIT, 30, 0, EXITED(4)) == PROGRAM_ACT_ENDED);
 	fail_unless(program_step(p, PROGRAM_EV_RESTART, 31, 0, 0) == PROGRAM_ACT_SPAWN);
 	fail_unless(p->state == PROGRAM_STARTING);
-	program_step(p, PROGRAM_EV_SPAWNED, 31, 52, 0);
+	spawn_at(p, 31, 52);
 	/* A stop then a start while it stops: a restart; then a stop again: a stop. */
 	program_step(p, PROGRAM_EV_HALT, 40, 0, 0);
 	fail_unless(program_step(p, PROGRAM_EV_RUN, 41, 0, 0) == 0);
@@ -554,6 +619,7 @@ int main(void)
 	test_oneshot();
 	test_stop();
 	test_events_out_of_place();
+	test_exec();
 	test_order();
 	test_stop_hook_timeout();
 	test_stop_hook_in_time();
