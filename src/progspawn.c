@@ -14,6 +14,7 @@
 #include "output.h"
 #include "progspawn.h"
 #include "readyfd.h"
+#include "target.h"
 
 pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 {
@@ -26,6 +27,8 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 	if (p->output != NULL)
 		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
 	pid = child_spawn(&p->spawn, code);
+	if (pid > 0)
+		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
 	readyfd_spawned(p, slot, pid);
