@@ -406,9 +406,13 @@ int64_t supervise_deadline(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		when = program_deadline(&st->programs[i]);
-		/* Waiting for a group: look again meanwhile (settle()). */
+		/*
+		 * Waiting for a group: look again meanwhile (settle()), seldom once its own
+		 * ladder is over, as what it waits for then may never end.
+		 */
 		if (program_left(&st->programs[i]) && (when < 0 || when > loop_now_ms() + 100))
-			when = loop_now_ms() + 100;
+			when =
+			    loop_now_ms() + (when >= 0 || st->phase == PHASE_STOPPING ? 100 : 1000);
 		if (when >= 0 && (best < 0 || when < best))
 			best = when;
 	}

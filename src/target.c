@@ -28,8 +28,32 @@
 #define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
 #endif
 
-/* Whether the kernel signals a group through a pidfd; cleared at its first EINVAL (< 6.9). */
+/*
+ * Whether the kernel signals a group through a pidfd: cleared when the call is refused
+ * (EINVAL before Linux 6.9; ENOSYS or EPERM from a seccomp filter, or under a valgrind that
+ * does not know it), as seen at a probe each spawn makes, or EINVAL or ENOSYS later.
+ */
 static bool pidfd_groups = true;
+
+/* Takes an error of the pidfd calls for the kernel's (or a filter's) refusal of them. */
+static bool refuses(int err)
+{
+	if (err == EINVAL || err == ENOSYS)
+		pidfd_groups = false;
+	return !pidfd_groups;
+}
+
+static int pidfd_signal(int fd, int signo)
+{
+#ifdef SYS_pidfd_send_signal
+	return (int)syscall(SYS_pidfd_send_signal, fd, signo, NULL, PIDFD_SIGNAL_PROCESS_GROUP);
+#else
+	(void)fd;
+	(void)signo;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 
 void target_spawned(struct program *p, pid_t pid)
 {
@@ -39,9 +63,23 @@ void target_spawned(struct program *p, pid_t pid)
 	p->group.fd = -1;
 #ifdef SYS_pidfd_open
 	/* Not reaped yet, so pid is still ours: the pidfd cannot name anyone else. */
-	if (p->group.id > 0 && pidfd_groups)
+	if (p->group.id > 0 && pidfd_groups) {
 		p->group.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (p->group.fd < 0 && (errno == ENOSYS || errno == EPERM))
+			pidfd_groups = false; /* older than Linux 5.3, or filtered: not again */
+	}
 #endif
+	/*
+	 * pid1's own child, unreaped, must answer a probe: anything but that or ESRCH (a new
+	 * session it has not made yet) is a refusal of the call itself, EPERM from a filter
+	 * included, which later would read as a group pid1 may not signal.
+	 */
+	if (p->group.fd >= 0 && pidfd_signal(p->group.fd, 0) < 0 && errno != ESRCH)
+		pidfd_groups = false;
+	if (p->group.fd >= 0 && !pidfd_groups) {
+		close(p->group.fd);
+		p->group.fd = -1;
+	}
 }
 
 /* pid1 lets go of p's group: seen empty after its leader, it is nobody's to signal now. */
@@ -59,16 +97,12 @@ static void forget(struct program *p)
  */
 static int group_send(const struct program *p, int signo)
 {
-#ifdef SYS_pidfd_send_signal
 	if (p->group.fd >= 0 && pidfd_groups) {
-		if (syscall(SYS_pidfd_send_signal, p->group.fd, signo, NULL,
-			    PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+		if (pidfd_signal(p->group.fd, signo) == 0)
 			return 0;
-		if (errno != EINVAL)
+		if (!refuses(errno))
 			return -1;
-		pidfd_groups = false; /* before Linux 6.9: by number from now on */
 	}
-#endif
 	return kill(-p->group.id, signo);
 }
 
