@@ -73,10 +73,16 @@ void progact_run(const struct pid1_state *st, struct program *p, unsigned int ac
 	}
 	if (actions & PROGRAM_ACT_KILL) {
 		signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
-		log_notice("%s[%d] still running %s after step %zu of its ladder: %s", p->name,
-			   (int)p->pid,
-			   duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took)),
-			   p->kill_step, signame_name(signo, name, sizeof(name)));
+		duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took));
+		signame_name(signo, name, sizeof(name));
+		/* Reaped already, what it left in its group is what the ladder waits for. */
+		if (p->pid == 0)
+			log_notice(
+			    "%s: its group still running %s after step %zu of its ladder: %s",
+			    p->name, took, p->kill_step, name);
+		else
+			log_notice("%s[%d] still running %s after step %zu of its ladder: %s",
+				   p->name, (int)p->pid, took, p->kill_step, name);
 		send_step(st, p, signo);
 	}
 	if (actions & PROGRAM_ACT_STOPPED)

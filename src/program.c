@@ -21,7 +21,6 @@ void program_reset(struct program *p)
 {
 	p->state = PROGRAM_WAITING;
 	p->pid = 0;
-	p->pgid = 0;
 	p->started = false;
 	p->completed = false;
 	p->exited = false;
@@ -117,11 +116,9 @@ static unsigned int next_step(struct program *p, int64_t now)
 	return 0;
 }
 
-/* The group is the pid when it leads one: kept after its end, for what it left behind. */
 static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 {
 	p->pid = pid;
-	p->pgid = p->spawn.own_group ? pid : 0;
 	p->started_ms = now;
 	p->watchdog_ms = p->watchdog_conf_ms;
 	p->stopping = false;
@@ -250,6 +247,17 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		return program_running(p) ? exec_failed(p, now, status) : 0;
 	case PROGRAM_EV_EXIT:
 		return program_running(p) ? ended(p, now, status) : 0;
+	case PROGRAM_EV_LEFT:
+		/* Being stopped, it is gone once what it started is too: the ladder goes on. */
+		if (!program_running(p) || p->pid == 0)
+			return 0;
+		if (p->state != PROGRAM_KILLING && p->state != PROGRAM_STOPPING)
+			return ended(p, now, status);
+		p->pid = 0;
+		p->status = status;
+		return 0;
+	case PROGRAM_EV_EMPTY:
+		return program_left(p) ? ended(p, now, p->status) : 0;
 	case PROGRAM_EV_TICK:
 		return tick(p, now);
 	case PROGRAM_EV_STOP:
@@ -305,6 +313,11 @@ bool program_running(const struct program *p)
 {
 	return p->state == PROGRAM_STARTING || p->state == PROGRAM_RUNNING ||
 	       p->state == PROGRAM_KILLING || p->state == PROGRAM_STOPPING;
+}
+
+bool program_left(const struct program *p)
+{
+	return (p->state == PROGRAM_KILLING || p->state == PROGRAM_STOPPING) && p->pid == 0;
 }
 
 bool program_ready(const struct program *p)

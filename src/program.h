@@ -52,6 +52,8 @@ enum program_event {
 	PROGRAM_EV_HALT,     /* stop it on request, with its own ladder */
 	PROGRAM_EV_RESTART,  /* restart it on request: its ladder, then start at once */
 	PROGRAM_EV_RUN,	     /* start it on request, whatever it waited for */
+	PROGRAM_EV_LEFT,     /* reaped with status while its stop waits for its group too */
+	PROGRAM_EV_EMPTY,    /* the group it left when reaped (LEFT) is empty: it has ended */
 };
 
 /* Why a program is being stopped while pid1 runs on. */
@@ -74,6 +76,16 @@ enum program_hang {
 #define PROGRAM_ACT_NOEXEC  0x200 /* its first start failed: it ended without ever running */
 #define PROGRAM_ACT_HUNG    0x400 /* hung, or stopped on request: its own ladder's first step */
 #define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
+
+/*
+ * A program's process group, kept by target.c alone: its number while it may still have
+ * members, and a pidfd of its leader, which names the group itself as long as it lives and no
+ * other group after it, whatever process takes the number later.
+ */
+struct pgroup {
+	pid_t id; /* 0: it has none (it shares pid1's), or it was seen empty after its leader */
+	int fd;	  /* -1: none, the kernel would not give one */
+};
 
 struct program {
 	/* Set up once at start-up, read-only afterwards. */
@@ -99,9 +111,9 @@ struct program {
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;
-	pid_t pid;  /* while RUNNING or STOPPING, else 0 */
-	pid_t pgid; /* its own process group, kept after it ends; 0 when it shares ours */
-	int status; /* wait status of its last end */
+	pid_t pid;		/* while RUNNING or STOPPING and not reaped (see LEFT), else 0 */
+	struct pgroup group;	/* kept after it ends, for what it left behind (target.c) */
+	int status;		/* wait status of its last end */
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
 	enum program_request request; /* while KILLING on request, else NONE */
 	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */
@@ -144,6 +156,9 @@ void program_set_watchdog(struct program *p, int64_t now, int64_t ms);
 
 /* Whether a live process of p may still be reached (from STARTING to STOPPING). */
 bool program_running(const struct program *p);
+
+/* Whether p was reaped while being stopped and waits for its group to empty (LEFT). */
+bool program_left(const struct program *p);
 
 /* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
 bool program_ready(const struct program *p);

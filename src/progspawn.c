@@ -23,6 +23,7 @@
 #include "output.h"
 #include "progspawn.h"
 #include "readyfd.h"
+#include "target.h"
 
 /* Each program's exec-error pipe while open, and what it said, indexed like the programs. */
 static struct {
@@ -90,6 +91,8 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 	if (p->output != NULL)
 		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
 	pid = child_spawn(&p->spawn, &errfd, code);
+	if (pid > 0)
+		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
 	readyfd_spawned(p, slot, pid);

@@ -158,7 +158,13 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	st->programs = table;
 	memset(table, 0, st->nprograms * sizeof(*table));
 	st->max_level = order_levels(conf->programs, conf->nprograms, levels);
-	group = conf->forward_to == SCOPE_GROUP || conf->shutdown.scope == SCOPE_GROUP;
+	/*
+	 * With programs, each one's stop must reach what it started, and a signal to pid1's
+	 * own group must reach pid1 alone, so that the ladder keeps its order: every program
+	 * leads a group. A lone command shares pid1's, as it always did, unless asked.
+	 */
+	group = conf->nprograms > 0 || conf->forward_to == SCOPE_GROUP ||
+		conf->shutdown.scope == SCOPE_GROUP;
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
 		p->spawn.signals = signals;

@@ -323,16 +323,45 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 		else
 			log_notice("%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
-	p->pending |= program_step(p, PROGRAM_EV_EXIT, loop_now_ms(), 0, status);
+	/* Being stopped, it has ended only once what it started in its group has too. */
+	p->pending |= program_step(p, target_waits(st, p) ? PROGRAM_EV_LEFT : PROGRAM_EV_EXIT,
+				   loop_now_ms(), 0, status);
 	return true;
+}
+
+/*
+ * Groups seen empty are forgotten (target.c); a program whose stop waited for its group has
+ * then ended. Its actions wait with the reaper's.
+ */
+static void settle(struct pid1_state *st)
+{
+	size_t i;
+
+	target_settle(st);
+	for (i = 0; i < st->nprograms; i++)
+		if (program_left(&st->programs[i]) && st->programs[i].group.id == 0)
+			st->programs[i].pending |=
+			    program_step(&st->programs[i], PROGRAM_EV_EMPTY, loop_now_ms(), 0, 0);
+}
+
+/* The actions the reaper and settle() left for each program. */
+static void act_pending(struct pid1_state *st)
+{
+	unsigned int actions;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		actions = st->programs[i].pending;
+		st->programs[i].pending = 0;
+		if (actions != 0)
+			act(st, &st->programs[i], actions);
+	}
 }
 
 void supervise_reap(struct pid1_state *st)
 {
-	unsigned int actions;
 	int status;
 	pid_t pid;
-	size_t i;
 
 	while (reaper_next(st, &pid, &status)) {
 		if (WIFSTOPPED(status)) {
@@ -342,13 +371,8 @@ void supervise_reap(struct pid1_state *st)
 			reaper_orphan(st, pid, status);
 		}
 	}
-
-	for (i = 0; i < st->nprograms; i++) {
-		actions = st->programs[i].pending;
-		st->programs[i].pending = 0;
-		if (actions != 0)
-			act(st, &st->programs[i], actions);
-	}
+	settle(st);
+	act_pending(st);
 	start_ready(st);
 	release_inherited(st);
 	run_hooks(st);
@@ -385,6 +409,9 @@ void supervise_tick(struct pid1_state *st)
 	int64_t now = loop_now_ms(), when;
 	size_t i;
 
+	/* A group's last member may have been reaped by another process: no SIGCHLD said so. */
+	settle(st);
+	act_pending(st);
 	/* Back-offs end in the run phase, stop hooks' timeouts while they run. */
 	for (i = 0; i < st->nprograms && st->phase != PHASE_DONE; i++) {
 		when = program_deadline(&st->programs[i]);
@@ -430,6 +457,13 @@ int64_t supervise_deadline(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		when = program_deadline(&st->programs[i]);
+		/*
+		 * Waiting for a group: look again meanwhile (settle()), seldom once its own
+		 * ladder is over, as what it waits for then may never end.
+		 */
+		if (program_left(&st->programs[i]) && (when < 0 || when > loop_now_ms() + 100))
+			when =
+			    loop_now_ms() + (when >= 0 || st->phase == PHASE_STOPPING ? 100 : 1000);
 		if (when >= 0 && (best < 0 || when < best))
 			best = when;
 	}

@@ -5,16 +5,106 @@
  * "all" means kill(-1) when pid1 is PID 1 of a namespace (every process in it but pid1), and every
  * descendant found in /proc (proctable.c) when pid1 is only a subreaper, since kill(-1) there
  * would reach the whole machine.
+ *
+ * Distrusted: group numbers. Once a program's leader is reaped and its group is empty, the
+ * kernel may give the number to any process, which may lead a group of its own with it. A
+ * group is therefore signalled through a pidfd of its leader, which names the group itself
+ * (Linux 6.9's PIDFD_SIGNAL_PROCESS_GROUP), and forgotten once seen empty after its leader;
+ * on older kernels by number, and only while that is all pid1 can do: see group_kill().
  */
 #include "config.h"
 
+#include <sys/syscall.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proctable.h"
 #include "target.h"
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
+#endif
+
+/*
+ * Whether the kernel signals a group through a pidfd: cleared when the call is refused
+ * (EINVAL before Linux 6.9; ENOSYS or EPERM from a seccomp filter, or under a valgrind that
+ * does not know it), as seen at a probe each spawn makes, or EINVAL or ENOSYS later.
+ */
+static bool pidfd_groups = true;
+
+/* Takes an error of the pidfd calls for the kernel's (or a filter's) refusal of them. */
+static bool refuses(int err)
+{
+	if (err == EINVAL || err == ENOSYS)
+		pidfd_groups = false;
+	return !pidfd_groups;
+}
+
+static int pidfd_signal(int fd, int signo)
+{
+#ifdef SYS_pidfd_send_signal
+	return (int)syscall(SYS_pidfd_send_signal, fd, signo, NULL, PIDFD_SIGNAL_PROCESS_GROUP);
+#else
+	(void)fd;
+	(void)signo;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+void target_spawned(struct program *p, pid_t pid)
+{
+	if (p->group.id > 0 && p->group.fd >= 0)
+		close(p->group.fd);
+	p->group.id = p->spawn.own_group ? pid : 0;
+	p->group.fd = -1;
+#ifdef SYS_pidfd_open
+	/* Not reaped yet, so pid is still ours: the pidfd cannot name anyone else. */
+	if (p->group.id > 0 && pidfd_groups) {
+		p->group.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (p->group.fd < 0 && (errno == ENOSYS || errno == EPERM))
+			pidfd_groups = false; /* older than Linux 5.3, or filtered: not again */
+	}
+#endif
+	/*
+	 * pid1's own child, unreaped, must answer a probe: anything but that or ESRCH (a new
+	 * session it has not made yet) is a refusal of the call itself, EPERM from a filter
+	 * included, which later would read as a group pid1 may not signal.
+	 */
+	if (p->group.fd >= 0 && pidfd_signal(p->group.fd, 0) < 0 && errno != ESRCH)
+		pidfd_groups = false;
+	if (p->group.fd >= 0 && !pidfd_groups) {
+		close(p->group.fd);
+		p->group.fd = -1;
+	}
+}
+
+/* pid1 lets go of p's group: seen empty after its leader, it is nobody's to signal now. */
+static void forget(struct program *p)
+{
+	if (p->group.fd >= 0)
+		close(p->group.fd);
+	p->group.id = 0;
+	p->group.fd = -1;
+}
+
+/*
+ * Sends signo (0: probes) to p's group as such: through its pidfd when the kernel can, else by
+ * number. Returns 0, or -1 with errno (ESRCH: the group is empty).
+ */
+static int group_send(const struct program *p, int signo)
+{
+	if (p->group.fd >= 0 && pidfd_groups) {
+		if (pidfd_signal(p->group.fd, signo) == 0)
+			return 0;
+		if (!refuses(errno))
+			return -1;
+	}
+	return kill(-p->group.id, signo);
+}
 
 /* Whether pid is one of the programs' live processes. */
 static bool is_program(const struct pid1_state *st, pid_t pid)
@@ -40,8 +130,8 @@ static bool in_program_group(const struct pid1_state *st, const struct proc *p)
 
 	for (i = 0; i < st->nprograms; i++) {
 		prog = &st->programs[i];
-		if (prog->pgid > 0 ? p->pgrp == prog->pgid && (program_running(prog) || p->mine)
-				   : program_running(prog) && p->pid == prog->pid)
+		if (prog->group.id > 0 ? p->pgrp == prog->group.id && (prog->pid > 0 || p->mine)
+				       : program_running(prog) && p->pid == prog->pid)
 			return true;
 	}
 	return false;
@@ -116,32 +206,60 @@ static int walk(const struct pid1_state *st, enum scope scope, int signo)
 }
 
 /*
+ * Sends signo to p's group. While its leader is not reaped the number is the group's; after,
+ * the pidfd still names it alone. By number (older kernels), pid1 relies on forgetting the
+ * group as soon as it is seen empty (target_settle), and on a live member descending from
+ * pid1, which a stranger entered from outside does not, as a guard for the moments between.
+ */
+static int group_kill(const struct program *p, int signo)
+{
+	if (p->pid == 0 && (p->group.fd < 0 || !pidfd_groups)) {
+		if (kill(-p->group.id, 0) < 0)
+			return -1; /* errno from the probe: ESRCH when empty */
+		if (!group_ours(p->group.id)) {
+			errno = ESRCH;
+			return -1;
+		}
+	}
+	return group_send(p, signo);
+}
+
+/*
  * Sends signo to one program: its group when it has one and group is asked, else its pid
  * while it is not reaped. Returns 1 when something was reached, 0 otherwise (errno set).
  */
 static int signal_program(const struct program *p, bool group, int signo)
 {
-	if (group && p->pgid > 0) {
-		/*
-		 * Its leader gone, the number could lead a stranger's group now (see above). An
-		 * empty group, the common case, costs one probe and no walk of /proc.
-		 */
-		if (!program_running(p)) {
-			if (kill(-p->pgid, 0) < 0)
-				return 0; /* errno from the probe: ESRCH when empty */
-			if (!group_ours(p->pgid)) {
-				errno = ESRCH;
-				return 0;
-			}
-		}
-		return kill(-p->pgid, signo) == 0;
-	}
+	if (group && p->group.id > 0)
+		return group_kill(p, signo) == 0;
 	/* A program sharing pid1's group: signalling the group would hit pid1 too. */
-	if (!program_running(p)) {
+	if (!program_running(p) || p->pid == 0) {
 		errno = ESRCH;
 		return 0;
 	}
 	return kill(p->pid, signo) == 0;
+}
+
+bool target_waits(const struct pid1_state *st, const struct program *p)
+{
+	if (p->group.id <= 0)
+		return false;
+	if (p->state != PROGRAM_KILLING &&
+	    (p->state != PROGRAM_STOPPING || st->conf->shutdown.scope == SCOPE_CHILD))
+		return false;
+	return group_send(p, 0) == 0 || errno == EPERM;
+}
+
+void target_settle(const struct pid1_state *st)
+{
+	struct program *p;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (p->group.id > 0 && p->pid == 0 && group_send(p, 0) < 0 && errno == ESRCH)
+			forget(p);
+	}
 }
 
 int target_signal_program(const struct program *p, int signo)
@@ -218,7 +336,7 @@ int target_signal_named(const struct pid1_state *st, enum scope scope, char *con
 
 int target_signal_level(const struct pid1_state *st, int level, int signo, bool first)
 {
-	return signal_programs(st, level, st->conf->shutdown.scope == SCOPE_GROUP, signo, first,
+	return signal_programs(st, level, st->conf->shutdown.scope != SCOPE_CHILD, signo, first,
 			       NULL);
 }
 
@@ -275,8 +393,8 @@ static bool groups_empty(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->pgid > 0 ? !(!signal_program(p, true, 0) && errno == ESRCH)
-				: program_running(p))
+		if (p->group.id > 0 ? !(!signal_program(p, true, 0) && errno == ESRCH)
+				    : program_running(p))
 			return false;
 	}
 	return true;

@@ -23,6 +23,24 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo);
 int target_signal_named(const struct pid1_state *st, enum scope scope, char *const *names,
 			int signo);
 
+/*
+ * p was spawned as pid: its process group, when it leads one, is known from now on, by a
+ * pidfd where the kernel gives one.
+ */
+void target_spawned(struct program *p, pid_t pid);
+
+/*
+ * Whether p, reaped just now while being stopped (on request, hung, or by the shutdown
+ * with a scope other than child), left processes in its group that its stop must wait for.
+ */
+bool target_waits(const struct pid1_state *st, const struct program *p);
+
+/*
+ * Forgets the group of each reaped program that is now empty: after each reap and tick, so
+ * that its number, free for any process to take, is never signalled as the program's.
+ */
+void target_settle(const struct pid1_state *st);
+
 /* Sends signo to one program: its process group when it has one, else its process. */
 int target_signal_program(const struct program *p, int signo);
 
@@ -42,7 +60,7 @@ struct target_set {
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
 /*
- * Sends signo to the running programs of one level (their groups with scope group); with
+ * Sends signo to the running programs of one level (their groups unless scope is child); with
  * first, those that have a stop-signal get it instead.
  */
 int target_signal_level(const struct pid1_state *st, int level, int signo, bool first);

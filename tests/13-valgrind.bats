@@ -20,9 +20,13 @@ setup() {
 	PID1_TIMEOUT=120
 }
 
-# The log must be empty: -q makes valgrind silent unless it found something.
+# The log must be empty: -q makes valgrind silent unless it found something. A valgrind
+# that does not know pidfd_open (434) or pidfd_send_signal (424) says so and fails the call,
+# which pid1 takes as a kernel without them: that note is about valgrind, not pid1.
 assert_clean() {
-	if [ -s "$VG_LOG" ]; then
+	local said
+	said=$(grep -vE -- '^--[0-9]+-- (WARNING: unhandled [a-z0-9]+-linux syscall: 4[23]4|You may be able to write your own handler\.|Read the file README_MISSING_SYSCALL_OR_IOCTL\.|Nevertheless we consider this a bug\.  Please report|it at http://valgrind\.org/support/bug_reports\.html\.)$' "$VG_LOG" 2>/dev/null || true)
+	if [ -n "$said" ]; then
 		cat "$VG_LOG" >&2
 		fail "valgrind reported errors"
 	fi

@@ -605,6 +605,50 @@ static void test_restart_on_request(void)
 	discard(p);
 }
 
+/* Reaped while stopped, with its group not empty: it ends only once the group does. */
+static void test_group_left_behind(void)
+{
+	struct program *p = make_laddered(RESTART_NO);
+
+	run_at(p, 0, 70);
+	fail_unless(program_step(p, PROGRAM_EV_RESTART, 10, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(program_step(p, PROGRAM_EV_LEFT, 20, 0, KILLED(SIGTERM)) == 0);
+	fail_unless(p->state == PROGRAM_KILLING && p->pid == 0 && program_left(p));
+	fail_unless(program_running(p) && p->status == KILLED(SIGTERM));
+	/* Its ladder goes on for what is left; a second reap report changes nothing. */
+	fail_unless(program_deadline(p) == 1010);
+	fail_unless(program_step(p, PROGRAM_EV_TICK, 1010, 0, 0) == PROGRAM_ACT_KILL);
+	fail_unless(program_step(p, PROGRAM_EV_LEFT, 1020, 0, EXITED(0)) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 1020, 0, EXITED(0)) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_STARTING && !program_left(p));
+	program_step(p, PROGRAM_EV_SPAWNED, 1030, 71, 0);
+	discard(p);
+
+	/* The group empties: the restart asked for happens only now. */
+	p = make_laddered(RESTART_NO);
+	run_at(p, 0, 72);
+	program_step(p, PROGRAM_EV_RESTART, 10, 0, 0);
+	program_step(p, PROGRAM_EV_LEFT, 20, 0, KILLED(SIGTERM));
+	fail_unless(program_step(p, PROGRAM_EV_EMPTY, 30, 0, 0) == PROGRAM_ACT_SPAWN);
+	fail_unless(p->state == PROGRAM_STARTING && p->history.nrestarts == 0);
+	/* Running, or ended, a program has no group to wait for: EMPTY and LEFT as EXIT. */
+	program_step(p, PROGRAM_EV_SPAWNED, 31, 73, 0);
+	fail_unless(program_step(p, PROGRAM_EV_EMPTY, 32, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_LEFT, 33, 0, EXITED(2)) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->status == EXITED(2));
+	discard(p);
+
+	/* At shutdown too, and its status is the one it was reaped with. */
+	p = make_laddered(RESTART_NO);
+	run_at(p, 0, 74);
+	program_step(p, PROGRAM_EV_STOP, 10, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_LEFT, 20, 0, EXITED(3)) == 0);
+	fail_unless(p->state == PROGRAM_STOPPING && program_left(p));
+	fail_unless(program_step(p, PROGRAM_EV_EMPTY, 30, 0, 0) == PROGRAM_ACT_ENDED);
+	fail_unless(p->state == PROGRAM_ENDED && p->status == EXITED(3));
+	discard(p);
+}
+
 int main(void)
 {
 	test_ready_notify();
@@ -625,5 +669,6 @@ int main(void)
 	test_stop_hook_in_time();
 	test_stop_on_request();
 	test_restart_on_request();
+	test_group_left_behind();
 	return 0;
 }
