@@ -24,14 +24,21 @@
 #include "log.h"
 #include "service.h"
 
-/* The child's last words: one record, smaller than PIPE_BUF so it arrives whole. */
+/*
+ * The child's last words: one record, smaller than PIPE_BUF so it arrives whole. Without a
+ * pipe (pid1 was short of fds) the child says it on its own stderr, as a shell would.
+ */
 static void fail_child(int errfd, const char *what, int err)
 {
 	struct child_failure e = {.err = err};
 
 	strlcpy(e.what, what, sizeof(e.what));
-	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
-		;
+	if (errfd < 0)
+		dprintf(STDERR_FILENO, "pid1: cannot start the program%s%s: %s\n",
+			what[0] != '\0' ? ": " : "", what, strerror(err));
+	else
+		while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
+			;
 	if (what[0] != '\0')
 		_exit(EXIT_START_FAILED);
 	_exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
@@ -163,12 +170,20 @@ pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
 	pid_t pid;
 
 	*exit_code = EXIT_START_FAILED;
+	*errfd = -1;
+	/*
+	 * Short of fds, the program starts all the same, unwatched: an exec error then shows
+	 * only as its exit code and its own line on stderr. pid1 must not stop for want of a pipe.
+	 */
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		log_err("cannot create a pipe: %m");
-		return -1;
+		if (errno != EMFILE && errno != ENFILE) {
+			log_err("cannot create a pipe: %m");
+			return -1;
+		}
+		errpipe[0] = errpipe[1] = -1;
 	}
 	/* pid1's end only: the child's stays blocking, so its record is never refused. */
-	if (fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0) {
+	if (errpipe[0] >= 0 && fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_err("cannot make a pipe non-blocking: %m");
 		close(errpipe[0]);
 		close(errpipe[1]);
@@ -178,14 +193,17 @@ pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
 	if (pid < 0) {
 		log_err("cannot fork%s%s: %m", opts->name != NULL ? " for " : "",
 			opts->name != NULL ? opts->name : "");
-		close(errpipe[0]);
-		close(errpipe[1]);
+		if (errpipe[0] >= 0) {
+			close(errpipe[0]);
+			close(errpipe[1]);
+		}
 		return -1;
 	}
 	if (pid == 0)
 		exec_child(opts, errpipe[1]);
 
-	close(errpipe[1]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
 	if (opts->own_group && !opts->new_session)
 		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
 	*errfd = errpipe[0];

@@ -34,6 +34,7 @@ static struct {
 	size_t idx; /* the handler's context */
 } execs[CONF_MAX_PROGRAMS + 1];
 static size_t ndone; /* successful execs seen by the handler, not yet taken */
+static bool warned;  /* a start went unwatched for want of fds: said once */
 
 static void drop(size_t idx)
 {
@@ -66,14 +67,21 @@ static void on_readable(int fd, short revents, void *ctx)
 /* Watches pid1's end of the new pipe of program idx. */
 static void watch(struct program *p, size_t idx, int fd)
 {
-	execs[idx].open = true;
+	execs[idx].open = fd >= 0;
 	execs[idx].fd = fd;
 	execs[idx].seen = CHILD_EXEC_PENDING;
 	execs[idx].idx = idx;
-	if (loop_add(fd, POLLIN, on_readable, &execs[idx].idx) == 0)
+	if (fd >= 0 && loop_add(fd, POLLIN, on_readable, &execs[idx].idx) == 0)
 		return;
-	/* No room: it counts as started, as it did before exec was watched at all. */
-	log_warn("cannot watch the start of %s: %m", p->name);
+	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
+	if (fd < 0 && !warned) {
+		log_warn("too few file descriptors to watch the start of %s: it counts as started "
+			 "at once, and an exec error shows only as its exit code, as may others' later",
+			 p->name);
+		warned = true;
+	} else if (fd >= 0) {
+		log_warn("cannot watch the start of %s: %m", p->name);
+	}
 	drop(idx);
 	execs[idx].seen = CHILD_EXEC_DONE;
 	ndone++;
