@@ -84,6 +84,8 @@ musl_suite() (
 	check_in build-musl TESTS="$OWN_TESTS"
 )
 stage "musl libraries (cached in /var/cache/pid1-musl)" sh scripts/musl-deps.sh
+stage "musl libraries: Debian's patches, a changed cache is rebuilt" \
+	bats tests/scripts/musl-deps.bats
 stage "static build with musl" configure_in build-musl --enable-static-binary=musl --enable-werror
 stage "test suite (musl static)" musl_suite
 # The same static musl build for arm64, cross-compiled with Debian's arm64 musl-dev, and its
@@ -111,7 +113,7 @@ stage "format check" sh -c 'cd build-ci && make format-check'
 stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh \
 	scripts/musl-deps.sh
 stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats \
-	tests/cross/*.bats
+	tests/cross/*.bats tests/scripts/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
 # shellcheck disable=SC2016 # expanded by the inner shell
