@@ -59,6 +59,11 @@ versions() {
 }
 
 stage "tool versions" versions
+# What the stages use, from the one list in quickstart.sh: a gap fails here, not at the
+# stage that needs it; and in a fresh Debian 12 root, what quickstart.sh installs there must
+# be all of it (this machine's own packages cannot hide a gap), and the demo must run.
+stage "every command and file the stages use is installed" sh quickstart.sh verify check
+stage "README's quick start in a fresh Debian 12 root" sh .ci/fresh-root.sh
 # The static build first: the suite runs it alone in a chroot and in runc (PID1_STATIC).
 stage "static build" configure_in build-static --enable-static-binary --enable-werror
 export PID1_STATIC="$PWD/build-static/src/pid1"
@@ -84,6 +89,8 @@ musl_suite() (
 	check_in build-musl TESTS="$OWN_TESTS"
 )
 stage "musl libraries (cached in /var/cache/pid1-musl)" sh scripts/musl-deps.sh
+stage "musl libraries: Debian's patches, a changed cache is rebuilt" \
+	bats tests/scripts/musl-deps.bats
 stage "static build with musl" configure_in build-musl --enable-static-binary=musl --enable-werror
 stage "test suite (musl static)" musl_suite
 # The same static musl build for arm64, cross-compiled with Debian's arm64 musl-dev, and its
@@ -108,10 +115,10 @@ stage "build with clang, -Werror, unit tests" sh -c \
 stage "build with ASan+UBSan" configure_in build-asan --enable-sanitizers
 stage "test suite under ASan+UBSan" check_in build-asan TESTS="$OWN_TESTS"
 stage "format check" sh -c 'cd build-ci && make format-check'
-stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh quickstart.sh examples/demo.sh \
-	scripts/musl-deps.sh
+stage "shellcheck" shellcheck -s sh .ci/run .ci/stages.sh .ci/fresh-root.sh quickstart.sh \
+	examples/demo.sh scripts/musl-deps.sh
 stage "shellcheck tests" shellcheck -x -s bash tests/lib/*.bash tests/setup_suite.bash tests/*.bats \
-	tests/cross/*.bats
+	tests/cross/*.bats tests/scripts/*.bats
 stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
 # shellcheck disable=SC2016 # expanded by the inner shell
