@@ -75,9 +75,10 @@ static void watch(struct program *p, size_t idx, int fd)
 		return;
 	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
 	if (fd < 0 && !warned) {
-		log_warn("too few file descriptors to watch the start of %s: it counts as started "
-			 "at once, and an exec error shows only as its exit code, as may others' later",
-			 p->name);
+		log_warn(
+		    "too few file descriptors to watch the start of %s: it counts as started "
+		    "at once, and an exec error shows only as its exit code, as may others' later",
+		    p->name);
 		warned = true;
 	} else if (fd >= 0) {
 		log_warn("cannot watch the start of %s: %m", p->name);
