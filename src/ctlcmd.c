@@ -112,8 +112,13 @@ bool ctlcmd_poll(const struct pid1_state *st, struct ctl_wait *wait, struct ctl_
 		/* Its ladder goes on, or a last SIGKILL was just sent. */
 		if (p->deadline_ms >= 0 || !last_is_kill(p))
 			return false;
-		ctlcmd_put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
-			   (int)p->pid);
+		if (p->pid > 0)
+			ctlcmd_put(r, "error %s (pid %d) outlived every step of its ladder",
+				   p->name, (int)p->pid);
+		else
+			ctlcmd_put(r,
+				   "error %s: its process group outlived every step of its ladder",
+				   p->name);
 		return true;
 	}
 	if ((p->state == PROGRAM_RUNNING || p->state == PROGRAM_STARTING) &&
