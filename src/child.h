@@ -38,4 +38,11 @@ struct child_opts {
  */
 pid_t child_spawn(const struct child_opts *opts, int *exit_code);
 
+/*
+ * Forks a process that runs fn(arg) and ends, without exec: a throw-away helper of pid1's
+ * own. pid1's caught signals stay blocked in it, so none reaches pid1's handlers there.
+ * Returns its pid, or -1 with errno set.
+ */
+pid_t child_run(void (*fn)(void *), void *arg);
+
 #endif
