@@ -686,3 +686,44 @@ pid1_gone() {
 	assert_output $'sent\nsent'
 	log_has "notify: a datagram with fds left to a process of its own"
 }
+
+@test "a flood from a process that is no program's costs pid1 one walk of /proc, not one a message" {
+	command -v strace >/dev/null || skip_or_fail "strace is not installed"
+	# Somewhere the flood, as nobody, can reach: the test's own directory is root's alone.
+	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
+	chmod 1777 "$P"
+	# chain.sh N CMD...: CMD runs N processes below this one, each waiting for its child.
+	cat >"$P/chain.sh" <<-'EOF'
+		#!/bin/sh
+		n=$1
+		shift
+		if [ "$n" -gt 0 ]; then "$0" $((n - 1)) "$@"; else exec "$@"; fi
+	EOF
+	chmod 755 "$P/chain.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/flooded ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 1000" }
+			ready = notify
+		}
+		program flood {
+			command = { "sh", "-c", "while [ ! -e $P/go ]; do sleep 0.05; done; $P/chain.sh 30 $H/sdnotify -c 500 -a \$(cat $P/addr) READY=1 && echo >$P/flooded; exec sleep 1000" }
+			user = nobody
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -s "$P/addr" ]
+	strace -q -p "$PID1_PID" -e trace=openat -o "$S/trace" &
+	local tracer=$!
+	wait_until traced "$PID1_PID"
+	touch "$P/go"
+	# db's READY=1 comes after the whole flood: once it counts, pid1 has read every message.
+	WAIT_SECONDS=120 wait_until log_has "db[2] ready after"
+	kill "$tracer"
+	wait "$tracer" || true
+	local reads
+	reads=$(grep -c '/stat"' "$S/trace")
+	echo "pid1 opened /proc/PID/stat $reads times for 500 messages" >&3
+	[ "$reads" -lt 100 ]
+	send_to_pid1 TERM
+	pid1_wait
+}
