@@ -7,7 +7,7 @@
  * is a program with ready = notify or a descendant of one (MAINPID=, from the program's own
  * process, may name one more: a descendant, or a daemon that forked away to pid1). A message
  * from anyone else, or one that is not text, is dropped with a debug line; a sender found to
- * be a stranger is remembered while it lives, so its next messages cost no /proc read. Fds
+ * be a stranger is remembered while it lives, so its next messages cost no system call. Fds
  * are refused by the kernel where it can (fdsink.c); elsewhere a datagram that carries some
  * is left to a throw-away process, as its last close may block. The socket is abstract and
  * autobound (the kernel picks a unique name), so there is no file to replace or hold.
@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@
 
 /* Datagrams read per wake-up: the rest wait, so a flood cannot hold the loop. */
 #define NOTIFY_BATCH 32
+/* Datagrams read by one system call, where the kernel refuses fds. */
+#define NOTIFY_READ 8
 /* Parents followed from a sender towards a program. */
 #define NOTIFY_DEPTH 32
 /* After the name in /proc/PID/stat: the state, the ppid, 17 fields, the start time. */
@@ -161,8 +164,19 @@ static bool ended(int pidfd)
 
 static void forget(size_t i)
 {
+	loop_remove(strangers[i].pidfd);
 	close(strangers[i].pidfd);
 	strangers[i].pid = 0;
+}
+
+/* A remembered stranger ended: its pid may be given to another process. */
+static void on_ended(int fd, short revents, void *ctx)
+{
+	size_t i = (size_t)(uintptr_t)ctx;
+
+	(void)fd;
+	(void)revents;
+	forget(i);
 }
 
 /* Forgets every stranger: a MAINPID= may have made one of them a sender. */
@@ -175,19 +189,20 @@ static void forget_all(void)
 			forget(i);
 }
 
-/* Whether pid is a stranger already found so, still the same process: one poll, no /proc. */
+/*
+ * Whether pid is a stranger already found so: no system call. Its pidfd is in the loop,
+ * which forgets it once it ends; a new process given its pid before then would have to
+ * come after pid_max others (the kernel hands pids out in a cycle).
+ */
 static bool known_stranger(pid_t pid)
 {
 	size_t i;
 
 	for (i = 0; i < NOTIFY_STRANGERS; i++) {
-		if (strangers[i].pid != pid)
-			continue;
-		if (!ended(strangers[i].pidfd)) {
+		if (strangers[i].pid == pid) {
 			strangers[i].used = ++clock_hand;
 			return true;
 		}
-		forget(i);
 	}
 	return false;
 }
@@ -197,11 +212,6 @@ static void remember(pid_t pid, int pidfd)
 {
 	size_t i, best = 0;
 
-	/* Ended while it was judged: its pid may be anyone's by now. */
-	if (ended(pidfd)) {
-		close(pidfd);
-		return;
-	}
 	for (i = 0; i < NOTIFY_STRANGERS; i++) {
 		if (strangers[i].pid == 0) {
 			best = i;
@@ -212,6 +222,11 @@ static void remember(pid_t pid, int pidfd)
 	}
 	if (strangers[best].pid != 0)
 		forget(best);
+	/* Ended while it was judged, its pid may be anyone's by now; else it is watched. */
+	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, (void *)(uintptr_t)best) < 0) {
+		close(pidfd);
+		return;
+	}
 	strangers[best].pid = pid;
 	strangers[best].pidfd = pidfd;
 	strangers[best].used = ++clock_hand;
@@ -220,7 +235,7 @@ static void remember(pid_t pid, int pidfd)
 /*
  * The program with ready = notify whose tree pid is in, or -1. pid's ancestors are read
  * once, not once per program, and only the first time a stranger writes: a flood from one
- * costs a poll a message, not up to NOTIFY_DEPTH /proc reads.
+ * costs no more than reading it, not up to NOTIFY_DEPTH /proc reads a message.
  */
 static long find_sender(const struct pid1_state *st, pid_t pid)
 {
@@ -393,49 +408,54 @@ static bool hand_off(void)
 	return false;
 }
 
-/* Reads one datagram; returns false when there is none left or reading pauses. */
-static bool take_one(const struct pid1_state *st)
-{
-	char buf[NOTIFY_MSG_MAX + 1], *line, *next;
-	const char *main_pid = NULL;
+/* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */
+struct dgram {
+	char buf[NOTIFY_MSG_MAX + 1];
 	union {
 		struct cmsghdr align;
 		char space[CMSG_SPACE(sizeof(struct ucred))];
 	} control;
-	struct iovec iov = {buf, sizeof(buf) - 1};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = &control,
-			     .msg_controllen = sizeof(control)};
+	struct iovec iov;
+};
+
+/* Read by one system call where the kernel refuses fds (.bss, untouched until used). */
+static struct dgram dgrams[NOTIFY_READ];
+
+/* Points msg at d. No room for fds: a peek drops only its own references, a read the last. */
+static void prepare(struct dgram *d, struct msghdr *msg)
+{
+	d->iov = (struct iovec){d->buf, sizeof(d->buf) - 1};
+	*msg = (struct msghdr){.msg_iov = &d->iov,
+			       .msg_iovlen = 1,
+			       .msg_control = &d->control,
+			       .msg_controllen = sizeof(d->control)};
+}
+
+/* One datagram of got bytes (its whole length, MSG_TRUNC), read into buf. */
+static void take_message(const struct pid1_state *st, char *buf, ssize_t got, struct msghdr *msg)
+{
+	char *line, *next;
+	const char *main_pid = NULL;
 	const struct ucred *cred;
 	struct notice *n;
-	ssize_t got;
 	long idx;
 
-	/* No room for fds: a peek drops only its own references to any, a read the last. */
-	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_TRUNC | (careful ? MSG_PEEK : 0));
-	if (got < 0)
-		return errno == EINTR;
-	if (careful && (msg.msg_flags & MSG_CTRUNC))
-		return hand_off();
-	if (careful)
-		(void)recv(sock, NULL, 0, MSG_DONTWAIT); /* its copy is read: off the queue */
-	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > NOTIFY_MSG_MAX) {
+	if ((msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > NOTIFY_MSG_MAX) {
 		log_debug("notify: a datagram of %zd bytes dropped: over %d bytes, or with fds",
 			  got, NOTIFY_MSG_MAX);
-		return true;
+		return;
 	}
-	cred = cred_of(&msg);
+	cred = cred_of(msg);
 	idx = cred != NULL ? find_sender(st, cred->pid) : -1;
 	if (idx < 0) {
 		log_debug("notify: a message from pid %d (uid %d) dropped: no program with "
 			  "ready = notify sent it",
 			  cred != NULL ? (int)cred->pid : 0, cred != NULL ? (int)cred->uid : -1);
-		return true;
+		return;
 	}
 	if (got == 0 || memchr(buf, '\0', (size_t)got) != NULL) {
 		log_debug("notify: a message from %s dropped: not text", st->programs[idx].name);
-		return true;
+		return;
 	}
 	buf[got] = '\0';
 	n = notice_of((size_t)idx, st->programs[idx].pid);
@@ -447,7 +467,42 @@ static bool take_one(const struct pid1_state *st)
 	}
 	if (main_pid != NULL && n != NULL)
 		take_main_pid(st, (size_t)idx, cred->pid, n, main_pid);
+}
+
+/*
+ * Where fds may come: peeks at one datagram, takes it if it carries none. Returns false
+ * when there is none left or reading pauses.
+ */
+static bool take_one(const struct pid1_state *st)
+{
+	struct msghdr msg;
+	ssize_t got;
+
+	prepare(&dgrams[0], &msg);
+	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_PEEK);
+	if (got < 0)
+		return errno == EINTR;
+	if (msg.msg_flags & MSG_CTRUNC)
+		return hand_off();
+	(void)recv(sock, NULL, 0, MSG_DONTWAIT); /* its copy is read: off the queue */
+	take_message(st, dgrams[0].buf, got, &msg);
 	return true;
+}
+
+/* Where the kernel refuses fds: up to NOTIFY_READ datagrams at once. False: none left. */
+static bool take_many(const struct pid1_state *st)
+{
+	struct mmsghdr mm[NOTIFY_READ];
+	int i, n;
+
+	for (i = 0; i < NOTIFY_READ; i++)
+		prepare(&dgrams[i], &mm[i].msg_hdr);
+	n = recvmmsg(sock, mm, NOTIFY_READ, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n < 0)
+		return errno == EINTR;
+	for (i = 0; i < n; i++)
+		take_message(st, dgrams[i].buf, (ssize_t)mm[i].msg_len, &mm[i].msg_hdr);
+	return n == NOTIFY_READ;
 }
 
 static void on_readable(int fd, short revents, void *ctx)
@@ -457,8 +512,9 @@ static void on_readable(int fd, short revents, void *ctx)
 	(void)fd;
 	(void)revents;
 	(void)ctx;
-	for (i = 0; i < NOTIFY_BATCH && take_one(state); i++)
-		;
+	for (i = 0; i < NOTIFY_BATCH; i += careful ? 1 : NOTIFY_READ)
+		if (!(careful ? take_one(state) : take_many(state)))
+			break;
 }
 
 int notify_open(const struct pid1_state *st)
