@@ -636,13 +636,14 @@ assert_before_in() {
 # linger_attack [PID1 ARG...]: pid1 with a program waiting on ready = notify, and a nobody
 # process that is no program of pid1's passing the notify socket a TCP socket whose last
 # close would block for 40 s, bare and in flight inside a unix socket. pid1 must go on
-# answering `pid1 ctl` and act on SIGTERM at once. $P/attack says what the kernel did.
+# answering `pid1 ctl`, take the program's READY=1 and act on SIGTERM at once. $P/attack
+# says what the kernel did.
 linger_attack() {
 	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
 	chmod 1777 "$P"
 	write_conf <<-EOF
 		program db {
-			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; exec sleep 1000" }
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/now ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 1000" }
 			ready = notify
 		}
 	EOF
@@ -663,6 +664,9 @@ linger_attack() {
 	send_to_pid1 CONT
 	PID1_RUNTIME_DIR=$(pid1_runtime_dir) run -0 "$PID1" ctl -t 10 status
 	assert_line --regexp '^db +'
+	# The program's own READY=1, behind the attacks, still counts.
+	touch "$P/now"
+	wait_until log_has "db[2] ready after"
 	send_to_pid1 TERM
 	wait_until pid1_gone
 	pid1_wait
