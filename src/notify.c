@@ -44,7 +44,7 @@
 /* After the name in /proc/PID/stat: the state, the ppid, 17 fields, the start time. */
 #define STAT_PPID_START                                                                            \
 	" %*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu"
-/* Strangers remembered (each by a pidfd, which tells when its pid may be another's). */
+/* Strangers remembered (each by a pidfd in the loop: LOOP_MAX_SOURCES counts them). */
 #define NOTIFY_STRANGERS 8
 /* The longest wait a program may ask for (EXTEND_TIMEOUT_USEC, WATCHDOG_USEC): a day. */
 #define NOTIFY_USEC_MAX (24ULL * 3600 * 1000 * 1000)
