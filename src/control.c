@@ -395,6 +395,7 @@ int control_open(struct pid1_state *st)
 void control_close(void)
 {
 	size_t i;
+	int keep;
 
 	if (srv.st == NULL)
 		return;
@@ -404,6 +405,13 @@ void control_close(void)
 	if (srv.ep >= 0)
 		close(srv.ep);
 	srv.ep = -1;
+	/*
+	 * Connections not yet accepted go with the listener, with whatever they queued: where
+	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.
+	 */
+	keep = srv.careful && srv.sock.fd >= 0 ? fcntl(srv.sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
 	rundir_unbind(&srv.dir, &srv.sock);
+	if (keep >= 0)
+		fdsink_close(keep);
 	rundir_close(&srv.dir);
 }
