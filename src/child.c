@@ -209,3 +209,14 @@ pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
 	*errfd = errpipe[0];
 	return pid;
 }
+
+pid_t child_run(void (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}

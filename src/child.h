@@ -63,4 +63,11 @@ enum child_exec child_exec_read(int errfd, struct child_failure *f);
  */
 int child_exec_report(const struct child_opts *opts, const struct child_failure *f);
 
+/*
+ * Forks a process that runs fn(arg) and ends, without exec: a throw-away helper of pid1's
+ * own. pid1's caught signals stay blocked in it, so none reaches pid1's handlers there.
+ * Returns its pid, or -1 with errno set.
+ */
+pid_t child_run(void (*fn)(void *), void *arg);
+
 #endif

@@ -5,6 +5,9 @@
  * line is whole (at most CTL_REQUEST_MAX bytes, within CONTROL_TIMEOUT_MS), answered from a
  * buffer of its own with non-blocking sends, and dropped when it does not read its reply in
  * time. The rest of the protocol is ctlproto.c's; what the commands do, ctlcmd.c's.
+ * Distrusted, even from an allowed client: fds passed along, whose last close may block.
+ * The kernel refuses them where it can (fdsink.c); elsewhere bytes are peeked at before they
+ * are read, and a client that queued fds is let go through fdsink_close, never closed here.
  */
 #include "config.h"
 
@@ -21,6 +24,7 @@
 #include "control.h"
 #include "ctlauth.h"
 #include "ctlcmd.h"
+#include "fdsink.h"
 #include "log.h"
 #include "loop.h"
 #include "rundir.h"
@@ -52,13 +56,31 @@ static struct {
 	int ep;
 	struct ctlauth auth;
 	int64_t paused_until; /* the listener rests until then (out of fds); -1 when not */
+	bool careful;	      /* the kernel cannot refuse fds: peek before reading */
 	struct client clients[CONTROL_MAX_CLIENTS];
 } srv; /* no initializer: its fds are set to -1 by control_open(), and it stays out of .data */
 
+/* Lets go of a client's socket, whatever its peer queued on it. */
+static void let_go(int fd)
+{
+	if (srv.careful)
+		fdsink_close(fd);
+	else
+		close(fd);
+}
+
 static void drop(struct client *c)
 {
-	close(c->fd);
+	/* Out of the set now: a throw-away process may hold the socket a while longer. */
+	epoll_ctl(srv.ep, EPOLL_CTL_DEL, c->fd, NULL);
+	let_go(c->fd);
 	c->used = false;
+}
+
+/* Reads what c's peer sent, as recv(MSG_DONTWAIT); bytes that carry fds stay queued. */
+static ssize_t take_in(int fd, char *buf, size_t len)
+{
+	return srv.careful ? fdsink_recv(fd, buf, len) : recv(fd, buf, len, MSG_DONTWAIT);
 }
 
 /* Watches c for events (0: only its hang-up). */
@@ -77,7 +99,7 @@ static void refuse(int fd, const char *why)
 	int n = snprintf(line, sizeof(line), "error %s\n", why);
 
 	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	close(fd);
+	let_go(fd);
 }
 
 static void take(int fd)
@@ -158,7 +180,7 @@ static void flush(struct client *c)
 		c->sent += (size_t)n;
 	}
 	/* What it sent beyond its request, read away: a close with it unread resets the peer. */
-	for (i = 0; i < 16 && recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+	for (i = 0; i < 16 && take_in(c->fd, sink, sizeof(sink)) > 0; i++)
 		;
 	drop(c);
 }
@@ -199,7 +221,7 @@ static void readable(struct client *c)
 	char *nl;
 	ssize_t n;
 
-	n = recv(c->fd, c->in + c->nin, sizeof(c->in) - c->nin, MSG_DONTWAIT);
+	n = take_in(c->fd, c->in + c->nin, sizeof(c->in) - c->nin);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -318,6 +340,8 @@ static int listen_on(void)
 	if (srv.auth.group &&
 	    fchownat(srv.dir.fd, CTL_SOCKET_NAME, (uid_t)-1, srv.auth.gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
+	/* Before listen: each connection takes the flag on as it is made, before it can send. */
+	srv.careful = !fdsink_refuse(srv.sock.fd);
 	if (listen(srv.sock.fd, CONTROL_MAX_CLIENTS * 2) < 0)
 		return -1;
 	srv.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -371,6 +395,7 @@ int control_open(struct pid1_state *st)
 void control_close(void)
 {
 	size_t i;
+	int keep;
 
 	if (srv.st == NULL)
 		return;
@@ -380,6 +405,13 @@ void control_close(void)
 	if (srv.ep >= 0)
 		close(srv.ep);
 	srv.ep = -1;
+	/*
+	 * Connections not yet accepted go with the listener, with whatever they queued: where
+	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.
+	 */
+	keep = srv.careful && srv.sock.fd >= 0 ? fcntl(srv.sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
 	rundir_unbind(&srv.dir, &srv.sock);
+	if (keep >= 0)
+		fdsink_close(keep);
 	rundir_close(&srv.dir);
 }

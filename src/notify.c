@@ -5,26 +5,31 @@
  * buffer (longer ones are dropped, not cut), never blocking and a bounded number per wake-up;
  * the sender is the kernel's SCM_CREDENTIALS pid, not anything it says, and counts only if it
  * is a program with ready = notify or a descendant of one (MAINPID=, from the program's own
- * process, may name one more: a descendant, or a daemon that forked away to pid1); fds passed
- * along are closed and the message dropped. A message from anyone else, or
- * one that is not text, is dropped with a debug line. The socket is abstract and autobound
- * (the kernel picks a unique name), so there is no file for anyone to replace or hold.
+ * process, may name one more: a descendant, or a daemon that forked away to pid1). A message
+ * from anyone else, or one that is not text, is dropped with a debug line; a sender found to
+ * be a stranger is remembered while it lives, so its next messages cost no system call. Fds
+ * are refused by the kernel where it can (fdsink.c); elsewhere a datagram that carries some
+ * is left to a throw-away process, as its last close may block. The socket is abstract and
+ * autobound (the kernel picks a unique name), so there is no file to replace or hold.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <vis.h>
 
+#include "fdsink.h"
 #include "log.h"
 #include "loop.h"
 #include "notice.h"
@@ -32,17 +37,21 @@
 
 /* Datagrams read per wake-up: the rest wait, so a flood cannot hold the loop. */
 #define NOTIFY_BATCH 32
+/* Datagrams read by one system call, where the kernel refuses fds. */
+#define NOTIFY_READ 8
 /* Parents followed from a sender towards a program. */
 #define NOTIFY_DEPTH 32
 /* After the name in /proc/PID/stat: the state, the ppid, 17 fields, the start time. */
 #define STAT_PPID_START                                                                            \
 	" %*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu"
-/* Fds a sender may attach, read only to be closed. */
-#define NOTIFY_FDS 16
+/* Strangers remembered (each by a pidfd in the loop: LOOP_MAX_SOURCES counts them). */
+#define NOTIFY_STRANGERS 8
 /* The longest wait a program may ask for (EXTEND_TIMEOUT_USEC, WATCHDOG_USEC): a day. */
 #define NOTIFY_USEC_MAX (24ULL * 3600 * 1000 * 1000)
 
 static int sock = -1;
+static bool careful;	   /* the kernel cannot refuse fds: peek at each datagram first */
+static int sink_done = -1; /* while a throw-away process takes fds off the queue: its pipe */
 static const struct pid1_state *state; /* read only, to match senders to programs */
 static char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 /*
@@ -53,6 +62,18 @@ static struct {
 	pid_t main, owner;
 	unsigned long long start;
 } mainpids[CONF_MAX_PROGRAMS + 1];
+/*
+ * Senders found to be no program's, each with a pidfd: while it has not ended, its pid is
+ * not another's. A process stays outside every program's tree (it can only be reparented
+ * upwards, and a program started later is no ancestor of it) unless MAINPID= names it or an
+ * ancestor, which forgets them all.
+ */
+static struct {
+	pid_t pid; /* 0: a free slot */
+	int pidfd;
+	unsigned long used;
+} strangers[NOTIFY_STRANGERS];
+static unsigned long clock_hand;
 
 /* The parent and start time of pid, from /proc; false when it cannot tell. */
 static bool stat_of(pid_t pid, pid_t *parent, unsigned long long *start)
@@ -121,16 +142,112 @@ static bool still_main(size_t idx)
 	return stat_of(mainpids[idx].main, &parent, &start) && start == mainpids[idx].start;
 }
 
+/* A pidfd for pid (close-on-exec), or -1 where the kernel has none (before Linux 5.3). */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0U);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Whether the process behind pidfd has ended (its pid may be another's now). */
+static bool ended(int pidfd)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+static void forget(size_t i)
+{
+	loop_remove(strangers[i].pidfd);
+	close(strangers[i].pidfd);
+	strangers[i].pid = 0;
+}
+
+/* A remembered stranger ended: its pid may be given to another process. */
+static void on_ended(int fd, short revents, void *ctx)
+{
+	size_t i = (size_t)(uintptr_t)ctx;
+
+	(void)fd;
+	(void)revents;
+	forget(i);
+}
+
+/* Forgets every stranger: a MAINPID= may have made one of them a sender. */
+static void forget_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < NOTIFY_STRANGERS; i++)
+		if (strangers[i].pid != 0)
+			forget(i);
+}
+
+/*
+ * Whether pid is a stranger already found so: no system call. Its pidfd is in the loop,
+ * which forgets it once it ends; a new process given its pid before then would have to
+ * come after pid_max others (the kernel hands pids out in a cycle).
+ */
+static bool known_stranger(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < NOTIFY_STRANGERS; i++) {
+		if (strangers[i].pid == pid) {
+			strangers[i].used = ++clock_hand;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Remembers the stranger pidfd was opened on before it was judged, in the stalest slot. */
+static void remember(pid_t pid, int pidfd)
+{
+	size_t i, best = 0;
+
+	for (i = 0; i < NOTIFY_STRANGERS; i++) {
+		if (strangers[i].pid == 0) {
+			best = i;
+			break;
+		}
+		if (strangers[i].used < strangers[best].used)
+			best = i;
+	}
+	if (strangers[best].pid != 0)
+		forget(best);
+	/* Ended while it was judged, its pid may be anyone's by now; else it is watched. */
+	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, (void *)(uintptr_t)best) < 0) {
+		close(pidfd);
+		return;
+	}
+	strangers[best].pid = pid;
+	strangers[best].pidfd = pidfd;
+	strangers[best].used = ++clock_hand;
+}
+
 /*
  * The program with ready = notify whose tree pid is in, or -1. pid's ancestors are read
- * once, not once per program: a flood of messages costs at most NOTIFY_DEPTH reads each.
+ * once, not once per program, and only the first time a stranger writes: a flood from one
+ * costs no more than reading it, not up to NOTIFY_DEPTH /proc reads a message.
  */
 static long find_sender(const struct pid1_state *st, pid_t pid)
 {
-	pid_t chain[NOTIFY_DEPTH];
+	pid_t chain[NOTIFY_DEPTH], top = pid;
 	const struct program *p;
 	size_t i, n = 0;
+	int pidfd;
 
+	if (pid <= 1 || known_stranger(pid))
+		return -1;
+	/* Opened before the walk: the walk then judges the process the pidfd holds. */
+	pidfd = pidfd_of(pid);
 	for (; pid > 1 && n < NOTIFY_DEPTH; pid = parent_of(pid))
 		chain[n++] = pid;
 	for (i = 0; i < st->nprograms; i++) {
@@ -139,9 +256,14 @@ static long find_sender(const struct pid1_state *st, pid_t pid)
 			continue;
 		if (in_chain(chain, n, p->pid) ||
 		    (mainpids[i].owner == p->pid && in_chain(chain, n, mainpids[i].main) &&
-		     still_main(i)))
+		     still_main(i))) {
+			if (pidfd >= 0)
+				close(pidfd);
 			return (long)i;
+		}
 	}
+	if (pidfd >= 0)
+		remember(top, pidfd);
 	return -1;
 }
 
@@ -210,6 +332,7 @@ static void take_main_pid(const struct pid1_state *st, size_t idx, pid_t sender,
 		mainpids[idx].owner = p->pid;
 		mainpids[idx].start = start;
 		n->mainpid = (pid_t)pid;
+		forget_all();
 	}
 }
 
@@ -237,71 +360,102 @@ static void take_line(struct notice *n, const char *line, const char **main_pid)
 		*main_pid = line + 8;
 }
 
-/* Closes the fds a sender attached (pid1 keeps none) and returns how many there were. */
-static size_t close_passed(struct msghdr *msg, struct ucred **cred)
+/* The sender's credentials among msg's control messages, or NULL. */
+static const struct ucred *cred_of(struct msghdr *msg)
 {
 	struct cmsghdr *c;
-	size_t i, nfds, total = 0;
-	int fd;
 
-	*cred = NULL;
-	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET)
-			continue;
-		if (c->cmsg_type == SCM_CREDENTIALS &&
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
-			*cred = (struct ucred *)(void *)CMSG_DATA(c);
-		if (c->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfds; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
-		total += nfds;
-	}
-	return total;
+			return (const struct ucred *)(void *)CMSG_DATA(c);
+	return NULL;
 }
 
-/* Reads one datagram; returns false when there is none left. */
-static bool take_one(const struct pid1_state *st)
+static void on_sink_done(int fd, short revents, void *ctx)
 {
-	char buf[NOTIFY_MSG_MAX + 1], *line, *next;
-	const char *main_pid = NULL;
+	(void)fd;
+	(void)revents;
+	(void)ctx;
+	loop_remove(sink_done);
+	close(sink_done);
+	sink_done = -1;
+	loop_set_events(sock, POLLIN);
+}
+
+/*
+ * The datagram at the head carries fds (a kernel that cannot refuse them): a throw-away
+ * process takes it, and pid1 reads on once it is off the queue. Returns false: pause.
+ */
+static bool hand_off(void)
+{
+	static bool warned;
+
+	sink_done = fdsink_take(sock);
+	if (sink_done >= 0 && loop_add(sink_done, POLLIN, on_sink_done, NULL) == 0) {
+		log_debug("notify: a datagram with fds left to a process of its own");
+		loop_set_events(sock, 0);
+		warned = false;
+		return false;
+	}
+	/* Tried again at the next wake-up; taking it here could block pid1 on its fds. */
+	if (!warned)
+		log_warn("notify: cannot start a process to take passed fds: %m");
+	warned = true;
+	if (sink_done >= 0)
+		close(sink_done);
+	sink_done = -1;
+	return false;
+}
+
+/* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */
+struct dgram {
+	char buf[NOTIFY_MSG_MAX + 1];
 	union {
 		struct cmsghdr align;
-		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(NOTIFY_FDS * sizeof(int))];
+		char space[CMSG_SPACE(sizeof(struct ucred))];
 	} control;
-	struct iovec iov = {buf, sizeof(buf) - 1};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = &control,
-			     .msg_controllen = sizeof(control)};
-	struct ucred *cred;
+	struct iovec iov;
+};
+
+/* Read by one system call where the kernel refuses fds (.bss, untouched until used). */
+static struct dgram dgrams[NOTIFY_READ];
+
+/* Points msg at d. No room for fds: a peek drops only its own references, a read the last. */
+static void prepare(struct dgram *d, struct msghdr *msg)
+{
+	d->iov = (struct iovec){d->buf, sizeof(d->buf) - 1};
+	*msg = (struct msghdr){.msg_iov = &d->iov,
+			       .msg_iovlen = 1,
+			       .msg_control = &d->control,
+			       .msg_controllen = sizeof(d->control)};
+}
+
+/* One datagram of got bytes (its whole length, MSG_TRUNC), read into buf. */
+static void take_message(const struct pid1_state *st, char *buf, ssize_t got, struct msghdr *msg)
+{
+	char *line, *next;
+	const char *main_pid = NULL;
+	const struct ucred *cred;
 	struct notice *n;
-	ssize_t got;
 	long idx;
 
-	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-	if (got < 0)
-		return errno == EINTR;
-	/* pid1 stores no fds for anyone: a message that carries some is not meant for it. */
-	if (close_passed(&msg, &cred) > 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    got > NOTIFY_MSG_MAX) {
+	if ((msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > NOTIFY_MSG_MAX) {
 		log_debug("notify: a datagram of %zd bytes dropped: over %d bytes, or with fds",
 			  got, NOTIFY_MSG_MAX);
-		return true;
+		return;
 	}
+	cred = cred_of(msg);
 	idx = cred != NULL ? find_sender(st, cred->pid) : -1;
 	if (idx < 0) {
 		log_debug("notify: a message from pid %d (uid %d) dropped: no program with "
 			  "ready = notify sent it",
 			  cred != NULL ? (int)cred->pid : 0, cred != NULL ? (int)cred->uid : -1);
-		return true;
+		return;
 	}
 	if (got == 0 || memchr(buf, '\0', (size_t)got) != NULL) {
 		log_debug("notify: a message from %s dropped: not text", st->programs[idx].name);
-		return true;
+		return;
 	}
 	buf[got] = '\0';
 	n = notice_of((size_t)idx, st->programs[idx].pid);
@@ -313,7 +467,42 @@ static bool take_one(const struct pid1_state *st)
 	}
 	if (main_pid != NULL && n != NULL)
 		take_main_pid(st, (size_t)idx, cred->pid, n, main_pid);
+}
+
+/*
+ * Where fds may come: peeks at one datagram, takes it if it carries none. Returns false
+ * when there is none left or reading pauses.
+ */
+static bool take_one(const struct pid1_state *st)
+{
+	struct msghdr msg;
+	ssize_t got;
+
+	prepare(&dgrams[0], &msg);
+	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_PEEK);
+	if (got < 0)
+		return errno == EINTR;
+	if (msg.msg_flags & MSG_CTRUNC)
+		return hand_off();
+	(void)recv(sock, NULL, 0, MSG_DONTWAIT); /* its copy is read: off the queue */
+	take_message(st, dgrams[0].buf, got, &msg);
 	return true;
+}
+
+/* Where the kernel refuses fds: up to NOTIFY_READ datagrams at once. False: none left. */
+static bool take_many(const struct pid1_state *st)
+{
+	struct mmsghdr mm[NOTIFY_READ];
+	int i, n;
+
+	for (i = 0; i < NOTIFY_READ; i++)
+		prepare(&dgrams[i], &mm[i].msg_hdr);
+	n = recvmmsg(sock, mm, NOTIFY_READ, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n < 0)
+		return errno == EINTR;
+	for (i = 0; i < n; i++)
+		take_message(st, dgrams[i].buf, (ssize_t)mm[i].msg_len, &mm[i].msg_hdr);
+	return n == NOTIFY_READ;
 }
 
 static void on_readable(int fd, short revents, void *ctx)
@@ -323,8 +512,9 @@ static void on_readable(int fd, short revents, void *ctx)
 	(void)fd;
 	(void)revents;
 	(void)ctx;
-	for (i = 0; i < NOTIFY_BATCH && take_one(state); i++)
-		;
+	for (i = 0; i < NOTIFY_BATCH; i += careful ? 1 : NOTIFY_READ)
+		if (!(careful ? take_one(state) : take_many(state)))
+			break;
 }
 
 int notify_open(const struct pid1_state *st)
@@ -335,6 +525,8 @@ int notify_open(const struct pid1_state *st)
 
 	state = st;
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* Before the name exists, so that nothing can be sent before it holds. */
+	careful = sock >= 0 && !fdsink_refuse(sock);
 	/* Binding only the family autobinds: a unique abstract name, chosen by the kernel. */
 	if (sock < 0 || setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
 	    bind(sock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
@@ -359,6 +551,12 @@ const char *notify_address(void)
 
 void notify_close(void)
 {
+	if (sink_done >= 0) {
+		loop_remove(sink_done);
+		close(sink_done);
+		sink_done = -1;
+	}
+	forget_all();
 	if (sock >= 0) {
 		loop_remove(sock);
 		close(sock);

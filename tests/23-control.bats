@@ -21,6 +21,9 @@ teardown() {
 	if [ -n "${PUBLIC_DIR:-}" ]; then
 		rm -rf "$PUBLIC_DIR"
 	fi
+	for pid in ${ATTACKERS:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
 	if [ -n "${NOBODY_PID:-}" ]; then
 		kill -TERM "$NOBODY_PID" 2>/dev/null || true
 		wait "$NOBODY_PID" || true
@@ -658,4 +661,53 @@ printable() {
 import json, sys
 assert json.load(sys.stdin)["programs"][0]["name"] == "web" + sys.argv[1], sys.argv[1]
 ' "$shown"
+
+# linger_client: a nobody member of control-group sends its request with a TCP socket
+# attached whose last close would block for 40 s, bare and in flight inside a unix socket,
+# and stays connected. pid1 must go on answering and act on SIGTERM at once.
+# $BATS_TEST_TMPDIR/attack says what the kernel did with the fds.
+linger_client() {
+	public_dir
+	local how n=0 attack=$BATS_TEST_TMPDIR/attack
+	start_two 'control-group = "users"'
+	# Stopped while the attacks are made, pid1 reads the fds once the attacker has let go of
+	# its own copies: pid1's close would be the last, the one that lingers.
+	send_to_pid1 STOP
+	for how in -c "-u -c"; do
+		# shellcheck disable=SC2086 # how is one or two words on purpose
+		setpriv --reuid=nobody --regid=nogroup --groups=users \
+			"$PID1_HELPERS/lingerfd" $how "$PID1_RUNTIME_DIR/control" >>"$attack" 2>&1 &
+		ATTACKERS="${ATTACKERS:-} $!"
+		n=$((n + 1))
+		wait_until lines_in "$attack" "$n"
+	done
+	send_to_pid1 CONT
+	run -0 "$PID1" ctl -t 10 status
+	assert_line --regexp '^db +running'
+	send_to_pid1 TERM
+	wait_until pid1_gone
+	pid1_wait
+}
+
+pid1_gone() {
+	! kill -0 "$PID1_OUTER" 2>/dev/null
+}
+
+# lines_in FILE N: FILE exists and has N lines or more.
+lines_in() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+@test "a lingering socket an allowed client passes never holds pid1: the kernel refuses it" {
+	[ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ] ||
+		skip_or_fail "SO_PASSRIGHTS needs Linux 6.16 or later"
+	linger_client
+	run cat "$BATS_TEST_TMPDIR/attack"
+	assert_output $'refused: Operation not permitted\nrefused: Operation not permitted'
+}
+
+@test "where the kernel cannot refuse fds, a client that passed some is let go by a process of its own" {
+	PID1_WRAPPER="$PID1_HELPERS/nopassrights" linger_client
+	run cat "$BATS_TEST_TMPDIR/attack"
+	assert_output $'sent\nsent'
 }

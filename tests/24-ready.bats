@@ -23,6 +23,12 @@ teardown() {
 	if [ -n "${LISTENER:-}" ]; then
 		kill "$LISTENER" 2>/dev/null || true
 	fi
+	for pid in ${ATTACKERS:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [ -n "${P:-}" ]; then
+		rm -rf "$P"
+	fi
 }
 
 # line_in_log TEXT: the number of the first line of pid1's log that has TEXT.
@@ -303,7 +309,7 @@ matches_at_least() {
 	: >"$S/marker"
 	write_conf <<-EOF
 		program db {
-			command = { "sh", "-c", "exec $H/sdnotify -n 5000 $H/sdnotify -z $H/sdnotify -f $S/marker READY=1 sh -c 'echo >$S/sent; exec sleep 100'" }
+			command = { "sh", "-c", "exec $H/sdnotify -n 5000 $H/sdnotify -z sh -c '$H/sdnotify -f $S/marker READY=1; echo >$S/sent; exec sleep 100'" }
 			ready = notify
 		}
 	EOF
@@ -623,6 +629,105 @@ assert_before_in() {
 	hz=$(getconf CLK_TCK)
 	echo "pid1 used $ticks ticks of $hz per second" >&3
 	[ "$ticks" -lt $((2 * hz)) ]
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+# linger_attack [PID1 ARG...]: pid1 with a program waiting on ready = notify, and a nobody
+# process that is no program of pid1's passing the notify socket a TCP socket whose last
+# close would block for 40 s, bare and in flight inside a unix socket. pid1 must go on
+# answering `pid1 ctl`, take the program's READY=1 and act on SIGTERM at once. $P/attack
+# says what the kernel did.
+linger_attack() {
+	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
+	chmod 1777 "$P"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/now ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 1000" }
+			ready = notify
+		}
+	EOF
+	pid1_start -v -v -c "$CONF" "$@"
+	wait_until [ -s "$P/addr" ]
+	local how n=0
+	# Stopped while the attacks are made, pid1 reads the fds once the attacker has let go of
+	# its own copies: pid1's close would be the last, the one that lingers.
+	send_to_pid1 STOP
+	for how in -n "-u -n"; do
+		# shellcheck disable=SC2086 # how is one or two words on purpose
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$H/lingerfd" $how "$(cat "$P/addr")" >>"$P/attack" 2>&1 &
+		ATTACKERS="${ATTACKERS:-} $!"
+		n=$((n + 1))
+		wait_until lines_at_least "$P/attack" "$n"
+	done
+	send_to_pid1 CONT
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) run -0 "$PID1" ctl -t 10 status
+	assert_line --regexp '^db +'
+	# The program's own READY=1, behind the attacks, still counts.
+	touch "$P/now"
+	wait_until log_has "db[2] ready after"
+	send_to_pid1 TERM
+	wait_until pid1_gone
+	pid1_wait
+}
+
+pid1_gone() {
+	! kill -0 "$PID1_OUTER" 2>/dev/null
+}
+
+@test "a lingering socket passed to the notify socket never holds pid1: the kernel refuses it" {
+	[ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ] ||
+		skip_or_fail "SO_PASSRIGHTS needs Linux 6.16 or later"
+	linger_attack
+	run cat "$P/attack"
+	assert_output $'refused: Operation not permitted\nrefused: Operation not permitted'
+}
+
+@test "where the kernel cannot refuse fds, a passed lingering socket is closed by a process of its own" {
+	PID1_WRAPPER="$H/nopassrights" linger_attack
+	run cat "$P/attack"
+	assert_output $'sent\nsent'
+	log_has "notify: a datagram with fds left to a process of its own"
+}
+
+@test "a flood from a process that is no program's costs pid1 one walk of /proc, not one a message" {
+	command -v strace >/dev/null || skip_or_fail "strace is not installed"
+	# Somewhere the flood, as nobody, can reach: the test's own directory is root's alone.
+	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
+	chmod 1777 "$P"
+	# chain.sh N CMD...: CMD runs N processes below this one, each waiting for its child.
+	cat >"$P/chain.sh" <<-'EOF'
+		#!/bin/sh
+		n=$1
+		shift
+		if [ "$n" -gt 0 ]; then "$0" $((n - 1)) "$@"; else exec "$@"; fi
+	EOF
+	chmod 755 "$P/chain.sh"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/flooded ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 1000" }
+			ready = notify
+		}
+		program flood {
+			command = { "sh", "-c", "while [ ! -e $P/go ]; do sleep 0.05; done; $P/chain.sh 30 $H/sdnotify -c 500 -a \$(cat $P/addr) READY=1 && echo >$P/flooded; exec sleep 1000" }
+			user = nobody
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until [ -s "$P/addr" ]
+	strace -q -p "$PID1_PID" -e trace=openat -o "$S/trace" &
+	local tracer=$!
+	wait_until traced "$PID1_PID"
+	touch "$P/go"
+	# db's READY=1 comes after the whole flood: once it counts, pid1 has read every message.
+	WAIT_SECONDS=120 wait_until log_has "db[2] ready after"
+	kill "$tracer"
+	wait "$tracer" || true
+	local reads
+	reads=$(grep -c '/stat"' "$S/trace")
+	echo "pid1 opened /proc/PID/stat $reads times for 500 messages" >&3
+	[ "$reads" -lt 100 ]
 	send_to_pid1 TERM
 	pid1_wait
 }
