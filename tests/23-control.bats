@@ -661,6 +661,7 @@ printable() {
 import json, sys
 assert json.load(sys.stdin)["programs"][0]["name"] == "web" + sys.argv[1], sys.argv[1]
 ' "$shown"
+}
 
 # linger_client: a nobody member of control-group sends its request with a TCP socket
 # attached whose last close would block for 40 s, bare and in flight inside a unix socket,
