@@ -135,22 +135,31 @@ static int start(struct job *job)
 	return job->take ? p[0] : p[1];
 }
 
-void fdsink_close(int fd)
+bool fdsink_hand_over(int fd)
 {
 	struct job job = {.fd = fd, .take = false};
-	int queued = 0, gate;
+	int gate = start(&job);
+
+	if (gate < 0)
+		return false;
+	close(fd);
+	close(gate);
+	return true;
+}
+
+void fdsink_close(int fd)
+{
+	int queued = 0;
 
 	/* Once its input is shut, the peer cannot queue more: what is queued now is all. */
 	if (shutdown(fd, SHUT_RD) == 0 && ioctl(fd, SIOCINQ, &queued) == 0 && queued == 0) {
 		close(fd);
 		return;
 	}
-	gate = start(&job);
-	if (gate < 0)
+	if (!fdsink_hand_over(fd)) {
 		log_warn("cannot start a process to close a socket with fds queued: %m");
-	close(fd);
-	if (gate >= 0)
-		close(gate);
+		close(fd);
+	}
 }
 
 int fdsink_take(int sock)

@@ -31,6 +31,13 @@ ssize_t fdsink_recv(int fd, char *buf, size_t len);
 void fdsink_close(int fd);
 
 /*
+ * Lets go of fd, whatever it holds, by closing it while a throw-away process holds a copy,
+ * which it drops as it ends: pid1's close is never the last. False (errno set, fd still
+ * open) when no process could be started.
+ */
+bool fdsink_hand_over(int fd);
+
+/*
  * Has a throw-away process take the datagrams that carry fds off the head of sock, which
  * pid1 must not read meanwhile. Returns a pipe's read end that hangs up once they are
  * off, or -1 (errno set) when no process could be started.

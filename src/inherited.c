@@ -11,43 +11,28 @@
  * program may turn SO_LINGER on for one and leave data unsent to a peer that never reads; or
  * anyone who reaches a unix socket may queue such a socket in flight on it (SCM_RIGHTS). The
  * last close then waits out the linger, and pid1's close is the last once the programs let
- * go: linger is turned off first, and a unix socket with anything queued is kept open.
+ * go: a socket is let go through a throw-away process that holds it meanwhile (fdsink.c),
+ * untouched, so a program that shares it keeps its options.
  */
 #include "config.h"
 
 #include <sys/resource.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fdsink.h"
 #include "inherited.h"
 #include "log.h"
-
-/*
- * Whether fd is a unix socket with something queued: messages or pending connections, which
- * may hold files in flight that closing it would release, in pid1, last. What each holds
- * cannot be seen without taking it.
- */
-static bool queued_unix(int fd)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	socklen_t len = sizeof(int);
-	int domain;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
-		return false;
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
-}
 
 /* Closes fd if it is an inherited one. Returns 1 when it was closed. */
 static int release_fd(int fd, rlim_t limit)
 {
-	static const struct linger no_linger = {.l_onoff = 0, .l_linger = 0};
+	struct stat sb;
 	int flags;
 
 	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
@@ -56,17 +41,14 @@ static int release_fd(int fd, rlim_t limit)
 	flags = fcntl(fd, F_GETFD);
 	if (flags < 0 || (flags & FD_CLOEXEC))
 		return 0;
-	if (queued_unix(fd)) {
-		log_notice("kept inherited fd %d: a unix socket with something queued, which "
-			   "another process could have made slow to close",
+	if (fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+		if (fdsink_hand_over(fd))
+			return 1;
+		log_notice("kept inherited socket %d: no process could be started to let go of it "
+			   "(%m), and pid1's own close could be made to wait",
 			   fd);
 		return 0;
 	}
-	/*
-	 * Linger only makes the last close wait: unsent data still goes out after it. Off, a
-	 * program that still holds the socket loses nothing; on anything but a socket, ENOTSOCK.
-	 */
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
 	return close(fd) == 0;
 }
 
