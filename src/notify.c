@@ -39,6 +39,8 @@
 #define NOTIFY_BATCH 32
 /* Datagrams read by one system call, where the kernel refuses fds. */
 #define NOTIFY_READ 8
+/* How long the socket rests when no process could be started to take passed fds. */
+#define NOTIFY_RETRY_MS 250
 /* Parents followed from a sender towards a program. */
 #define NOTIFY_DEPTH 32
 /* After the name in /proc/PID/stat: the state, the ppid, 17 fields, the start time. */
@@ -52,6 +54,8 @@
 static int sock = -1;
 static bool careful;	   /* the kernel cannot refuse fds: peek at each datagram first */
 static int sink_done = -1; /* while a throw-away process takes fds off the queue: its pipe */
+/* When no such process could be started: the socket rests until then, not to spin on it. */
+static int64_t retry_ms = -1;
 static const struct pid1_state *state; /* read only, to match senders to programs */
 static char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 /*
@@ -398,14 +402,33 @@ static bool hand_off(void)
 		warned = false;
 		return false;
 	}
-	/* Tried again at the next wake-up; taking it here could block pid1 on its fds. */
+	/*
+	 * Taking it here could block pid1 on its fds, and reading past it is not possible: the
+	 * socket rests a while (messages wait in its queue), then the head is tried again.
+	 */
 	if (!warned)
 		log_warn("notify: cannot start a process to take passed fds: %m");
 	warned = true;
 	if (sink_done >= 0)
 		close(sink_done);
 	sink_done = -1;
+	loop_set_events(sock, 0);
+	retry_ms = loop_now_ms() + NOTIFY_RETRY_MS;
 	return false;
+}
+
+int64_t notify_deadline(void)
+{
+	return retry_ms;
+}
+
+void notify_tick(int64_t now)
+{
+	if (retry_ms < 0 || now < retry_ms)
+		return;
+	retry_ms = -1;
+	if (sock >= 0 && sink_done < 0)
+		loop_set_events(sock, POLLIN);
 }
 
 /* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */

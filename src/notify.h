@@ -22,4 +22,11 @@ const char *notify_address(void);
 
 void notify_close(void);
 
+/*
+ * When the socket, resting after a failed start of the process that takes passed fds,
+ * wants to be read again (-1: never); notify_tick() lets it be once that time has come.
+ */
+int64_t notify_deadline(void);
+void notify_tick(int64_t now);
+
 #endif

@@ -117,6 +117,7 @@ void readiness_update(struct pid1_state *st)
 	bool ready;
 	size_t i;
 
+	notify_tick(loop_now_ms());
 	for (i = 0; i < st->nprograms; i++)
 		if (notice_take(i, &n))
 			take_notice(st, &st->programs[i], &n);
@@ -144,9 +145,10 @@ void readiness_update(struct pid1_state *st)
 
 int64_t readiness_deadline(const struct pid1_state *st)
 {
-	int64_t a = supervise_deadline(st), b = sysnotify_deadline();
+	int64_t a = supervise_deadline(st), b = sysnotify_deadline(), c = notify_deadline();
 
-	return a < 0 || (b >= 0 && b < a) ? b : a;
+	a = a < 0 || (b >= 0 && b < a) ? b : a;
+	return a < 0 || (c >= 0 && c < a) ? c : a;
 }
 
 void readiness_close(void)
