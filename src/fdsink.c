@@ -74,8 +74,16 @@ static void keep_only(int a, int b)
 static bool head_has_fds(int sock)
 {
 	char byte;
+	/* Room for the credentials the notify socket asks for: only fds may be cut off. */
+	union {
+		struct cmsghdr align;
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+	} control;
 	struct iovec iov = {&byte, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = &control,
+			     .msg_controllen = sizeof(control)};
 
 	return recvmsg(sock, &msg, MSG_DONTWAIT | MSG_PEEK) >= 0 && (msg.msg_flags & MSG_CTRUNC);
 }
@@ -165,9 +173,7 @@ void fdsink_close(int fd)
 int fdsink_take(int sock)
 {
 	struct job job = {.fd = sock, .take = true};
-	int done = start(&job);
 
-	if (done < 0)
-		log_warn("cannot start a process to take passed fds: %m");
-	return done;
+	/* No warning here: the caller tries again later and says so once, not at each try. */
+	return start(&job);
 }

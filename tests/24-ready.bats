@@ -29,6 +29,13 @@ teardown() {
 	if [ -n "${P:-}" ]; then
 		rm -rf "$P"
 	fi
+	if [ -n "${PIDS_CG:-}" ]; then
+		echo max >"$PIDS_CG/pids.max" || true
+		while read -r pid; do
+			echo "$pid" >"$PIDS_ROOT/cgroup.procs" || true
+		done <"$PIDS_CG/cgroup.procs"
+		rmdir "$PIDS_CG" || true
+	fi
 }
 
 # line_in_log TEXT: the number of the first line of pid1's log that has TEXT.
@@ -633,20 +640,27 @@ assert_before_in() {
 	pid1_wait
 }
 
+# waiting_db: a directory P that nobody can reach (the test's own directory is root's alone),
+# and the config of one program, db, with ready = notify: it writes its NOTIFY_SOCKET to
+# $P/addr, waits for $P/now, sends READY=1 from its own process, then writes $P/sent.
+waiting_db() {
+	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
+	chmod 1777 "$P"
+	write_conf <<-EOF
+		program db {
+			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/now ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sh -c 'echo >$P/sent; exec sleep 1000'" }
+			ready = notify
+		}
+	EOF
+}
+
 # linger_attack [PID1 ARG...]: pid1 with a program waiting on ready = notify, and a nobody
 # process that is no program of pid1's passing the notify socket a TCP socket whose last
 # close would block for 40 s, bare and in flight inside a unix socket. pid1 must go on
 # answering `pid1 ctl`, take the program's READY=1 and act on SIGTERM at once. $P/attack
 # says what the kernel did.
 linger_attack() {
-	P=$(mktemp -d /tmp/pid1-ready.XXXXXX)
-	chmod 1777 "$P"
-	write_conf <<-EOF
-		program db {
-			command = { "sh", "-c", "echo \$NOTIFY_SOCKET >$P/addr; chmod 644 $P/addr; while [ ! -e $P/now ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 1000" }
-			ready = notify
-		}
-	EOF
+	waiting_db
 	pid1_start -v -v -c "$CONF" "$@"
 	wait_until [ -s "$P/addr" ]
 	local how n=0
@@ -689,6 +703,64 @@ pid1_gone() {
 	run cat "$P/attack"
 	assert_output $'sent\nsent'
 	log_has "notify: a datagram with fds left to a process of its own"
+}
+
+# pids_cgroup: a pids cgroup of the test's own, PIDS_CG, in PIDS_ROOT (cgroup v1 or v2); the
+# teardown empties and removes it.
+pids_cgroup() {
+	if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
+		PIDS_ROOT=/sys/fs/cgroup/pids
+	elif [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
+		grep -qw pids /sys/fs/cgroup/cgroup.subtree_control; then
+		PIDS_ROOT=/sys/fs/cgroup
+	else
+		skip_or_fail "no pids cgroup controller to keep pid1 from starting processes"
+	fi
+	PIDS_CG=$(mktemp -d "$PIDS_ROOT/pid1-ready.XXXXXX")
+}
+
+# cpu_ticks PID: the CPU time PID has used (user + system, in clock ticks).
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+@test "where no process can be started to take passed fds, pid1 rests, then takes what follows" {
+	pids_cgroup
+	waiting_db
+	: >"$P/file"
+	chmod 644 "$P/file"
+	PID1_WRAPPER="$H/nopassrights" pid1_start -v -v -c "$CONF"
+	wait_until [ -s "$P/addr" ]
+	# pid1 alone in a cgroup it fills: it can start no process, its programs still can.
+	echo "$PID1_PID" >"$PIDS_CG/cgroup.procs"
+	cat "$PIDS_CG/pids.current" >"$PIDS_CG/pids.max"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$H/sdnotify" -a "$(cat "$P/addr")" -f "$P/file" READY=1
+	wait_until log_has "notify: cannot start a process to take passed fds"
+	# The datagram stays at the head of the queue; waking at once for it, again and again,
+	# would use pid1's whole share of a CPU.
+	local before after hz
+	hz=$(getconf CLK_TCK)
+	before=$(cpu_ticks "$PID1_PID")
+	sleep 3
+	after=$(cpu_ticks "$PID1_PID")
+	echo "pid1 used $((after - before)) ticks of $hz per second in 3 s" >&3
+	[ $((after - before)) -lt $((hz / 2)) ]
+	# db's READY=1 waits in the queue behind it.
+	touch "$P/now"
+	wait_until [ -f "$P/sent" ]
+	run ! log_has "db[2] ready after"
+	# Processes may start again: the datagram is taken, and only it; the READY=1 counts.
+	echo max >"$PIDS_CG/pids.max"
+	wait_until log_has "db[2] ready after"
+	log_has "notify: a datagram with fds left to a process of its own"
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) run -0 "$PID1" ctl -t 10 status
+	assert_line --regexp '^db +running +[0-9]+ +[0-9]+s +0 +yes +-$'
+	[ "$(grep -cF "cannot start a process to take passed fds" "$S/err")" = 1 ]
+	send_to_pid1 TERM
+	wait_until pid1_gone
+	pid1_wait
+	[ "$status" -eq 0 ]
 }
 
 @test "a flood from a process that is no program's costs pid1 one walk of /proc, not one a message" {
