@@ -577,6 +577,7 @@ both_written() {
 	# The attacker, as nobody, stops every process of its user, over and over: the programs
 	# after it, as nobody too, are caught between fork and exec. pid1 must still reap (the
 	# oneshot tick ends meanwhile), answer pid1 ctl, and shut down on SIGTERM.
+	# shellcheck disable=SC2030 # the test's own copy, for its pid1 ctl calls
 	export PID1_RUNTIME_DIR=$S/run
 	{
 		echo 'shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }'
@@ -591,7 +592,7 @@ both_written() {
 		done
 	} | write_conf
 	PID1_TIMEOUT=60 pid1_start -v -c "$CONF"
-	WAIT_SECONDS=30 wait_until ctl_state_is tick done
+	WAIT_SECONDS=30 wait_until ctl_state_is tick "done"
 	wait_until no_zombies_under "$PID1_PID"
 	# Every victim has a process: pid1 went on spawning while earlier ones were held.
 	[ "$(ctl_field v20 3)" -gt 0 ] || fail "$("$PID1" ctl -t 5 status)"
@@ -605,6 +606,7 @@ both_written() {
 	# The command, as nobody, leaves behind a process that stops every process of nobody
 	# still named pid1: a child between fork and exec. One whose exec won the race is
 	# continued, exits 1 and is restarted: each restart is one more chance for the attacker.
+	# shellcheck disable=SC2031 # the test's own copy, for its pid1 ctl calls
 	export PID1_RUNTIME_DIR=$S/run
 	write_conf <<-EOF
 		shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }

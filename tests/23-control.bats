@@ -549,6 +549,7 @@ EOF2
 		unshare --pid --fork --mount --mount-proc --kill-child \
 		sh -c 'mount -t tmpfs tmpfs /run && exec "$0" "$@"' "$PID1" -c "$CONF" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	# shellcheck disable=SC2030 # read by teardown in this test's own subshell
 	PID1_OUTER=$!
 	wait_until pid1_found
 	PID1_PID=$(pid1_outer_child)
@@ -644,6 +645,7 @@ printable() {
 @test "pid1 ctl prints a reply's control bytes escaped, tabs and newlines kept" {
 	mkdir -m 755 "$BATS_TEST_TMPDIR/fake"
 	fake_pid1 "$BATS_TEST_TMPDIR/fake/run" 0755
+	# shellcheck disable=SC2030 # the test's own copy, for its pid1 ctl calls
 	export PID1_RUNTIME_DIR=$BATS_TEST_TMPDIR/fake/run
 	local shown='\033[2J\033]0;owned\a\23331m\r\b'
 	run -0 "$PID1" ctl ready
@@ -675,7 +677,7 @@ linger_client() {
 	# its own copies: pid1's close would be the last, the one that lingers.
 	send_to_pid1 STOP
 	for how in -c "-u -c"; do
-		# shellcheck disable=SC2086 # how is one or two words on purpose
+		# shellcheck disable=SC2086,SC2031 # how: one or two words; the dir: set by setup()
 		setpriv --reuid=nobody --regid=nogroup --groups=users \
 			"$PID1_HELPERS/lingerfd" $how "$PID1_RUNTIME_DIR/control" >>"$attack" 2>&1 &
 		ATTACKERS="${ATTACKERS:-} $!"
@@ -691,6 +693,7 @@ linger_client() {
 }
 
 pid1_gone() {
+	# shellcheck disable=SC2031 # set by this test's start_two
 	! kill -0 "$PID1_OUTER" 2>/dev/null
 }
 

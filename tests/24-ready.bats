@@ -654,14 +654,14 @@ waiting_db() {
 	EOF
 }
 
-# linger_attack [PID1 ARG...]: pid1 with a program waiting on ready = notify, and a nobody
+# linger_attack: pid1 with a program waiting on ready = notify, and a nobody
 # process that is no program of pid1's passing the notify socket a TCP socket whose last
 # close would block for 40 s, bare and in flight inside a unix socket. pid1 must go on
 # answering `pid1 ctl`, take the program's READY=1 and act on SIGTERM at once. $P/attack
 # says what the kernel did.
 linger_attack() {
 	waiting_db
-	pid1_start -v -v -c "$CONF" "$@"
+	pid1_start -v -v -c "$CONF"
 	wait_until [ -s "$P/addr" ]
 	local how n=0
 	# Stopped while the attacks are made, pid1 reads the fds once the attacker has let go of
