@@ -91,12 +91,10 @@ struct program {
 	/* Set up once at start-up, read-only afterwards. */
 	const char *name;
 	enum program_type type;
-	int stop_signal; /* the first signal of its own ladder; 0: the step the shutdown is at */
-	int ready_mode;	 /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
-	int level;	 /* 0 without after, else 1 + the highest level it comes after */
-	bool essential;
-	bool stop_hook;			 /* a oneshot that runs at shutdown, never at start-up */
-	int64_t timeout_ms;		 /* how long a stop hook may run */
+	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
+	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int level;	    /* 0 without after, else 1 + the highest level it comes after */
+	int64_t timeout_ms; /* how long a stop hook may run */
 	int64_t ready_timeout_ms;	 /* 0: none */
 	const struct ladder_step *steps; /* its own ladder (hung, or on request): the shutdown's */
 	size_t nsteps;
@@ -117,11 +115,14 @@ struct program {
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
 	enum program_request request; /* while KILLING on request, else NONE */
 	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */
-	bool started;		      /* its exec has succeeded at least once */
-	bool completed;		      /* it has been ready at least once (a oneshot: exited 0) */
-	bool exited;		      /* status holds the status of its last end */
-	bool stopping;		      /* it said STOPPING=1: not ready until its next start */
-	int64_t started_ms;	      /* when it was last spawned (forked) */
+	/* Two set up once, beside the run-time flags where they pack without padding. */
+	bool essential;
+	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
+	bool started;	    /* its exec has succeeded at least once */
+	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
+	bool exited;	    /* status holds the status of its last end */
+	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
+	int64_t started_ms; /* when it was last spawned (forked) */
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
 	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
