@@ -99,6 +99,8 @@ CONF
 	assert_clean
 }
 
+# The datagram with fds is refused by Linux 6.16 and later (its sender fails, which is why
+# its status is not what goes on): either way pid1 takes nothing from it.
 @test "valgrind: readiness, hostile datagrams, a hung program and the ready file" {
 	local S=$BATS_TEST_TMPDIR H=$PID1_HELPERS conf=$BATS_TEST_TMPDIR/pid1.conf
 	chmod 755 "$S"
@@ -107,7 +109,7 @@ CONF
 	cat >"$conf" <<CONF
 ready-file = $S/run/ready
 program db {
-    command = { "sh", "-c", "exec $H/sdnotify -n 5000 $H/sdnotify -f $S/marker READY=1 $H/sdnotify 'READY=1\\nSTATUS=up\\nMAINPID=2\\nEXTEND_TIMEOUT_USEC=5' sleep 100" }
+    command = { "sh", "-c", "$H/sdnotify -n 5000; $H/sdnotify -f $S/marker READY=1; exec $H/sdnotify 'READY=1\\nSTATUS=up\\nMAINPID=2\\nEXTEND_TIMEOUT_USEC=5' sleep 100" }
     ready = notify
     essential = true
 }
