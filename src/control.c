@@ -143,6 +143,12 @@ static void accept_batch(void)
 
 	for (n = 0; n < ACCEPT_BATCH; n++) {
 		fd = accept4(srv.sock.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		/*
+		 * Out-of-band data (MSG_OOB) may carry fds too, and a peek passes over it unless it
+		 * is read inline: then the peek sees it, and its fds, like any other byte.
+		 */
+		if (fd >= 0 && srv.careful)
+			(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &(int){1}, sizeof(int));
 		if (fd >= 0) {
 			take(fd);
 			continue;

@@ -57,17 +57,29 @@ ssize_t fdsink_recv(int fd, char *buf, size_t len)
 	return recv(fd, buf, (size_t)n, MSG_DONTWAIT);
 }
 
-/* In the throw-away process: closes every fd but a and b (either may be -1). */
+/* Closes fds lo to hi; one by one where close_range is missing (before 5.9) or filtered. */
+static void close_from(unsigned int lo, unsigned int hi)
+{
+	long limit;
+
+	if (lo > hi || syscall(SYS_close_range, lo, hi, 0U) == 0)
+		return;
+	limit = sysconf(_SC_OPEN_MAX);
+	for (; lo <= hi && (long)lo < limit; lo++)
+		close((int)lo);
+}
+
+/* In the throw-away process: closes every fd but a and b (both >= 0). */
 static void keep_only(int a, int b)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned int lo = (unsigned int)(a < b ? a : b), hi = (unsigned int)(a < b ? b : a);
 
 	/* Closing pid1's files here never closes them last: pid1 still holds them. */
 	if (lo > 0)
-		syscall(SYS_close_range, 0U, (unsigned)lo - 1, 0U);
+		close_from(0, lo - 1);
 	if (hi > lo + 1)
-		syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
-	syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0U);
+		close_from(lo + 1, hi - 1);
+	close_from(hi + 1, ~0U);
 }
 
 /* Whether the datagram at the head of sock carries fds; false too when there is none. */
@@ -91,6 +103,7 @@ static bool head_has_fds(int sock)
 struct job {
 	int fd;	  /* the file to end with: a notify socket, or a client's */
 	int pipe; /* take: the pipe to hang up once done; close: the one pid1 hangs up */
+	int ours; /* the pipe's other end, pid1's */
 	bool take;
 };
 
@@ -109,6 +122,8 @@ static void sink_main(void *arg)
 	char byte;
 	int i;
 
+	/* First, by name: a copy of pid1's end left open here would keep the pipe from ending. */
+	close(job->ours);
 	keep_only(job->fd, job->pipe);
 	if (!job->take) {
 		/* Until pid1 has dropped its copy, so that this one is the last. */
@@ -132,6 +147,7 @@ static int start(struct job *job)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	job->pipe = job->take ? p[1] : p[0];
+	job->ours = job->take ? p[0] : p[1];
 	if (child_run(sink_main, job) < 0) {
 		err = errno;
 		close(p[0]);
@@ -164,10 +180,10 @@ void fdsink_close(int fd)
 		close(fd);
 		return;
 	}
-	if (!fdsink_hand_over(fd)) {
-		log_warn("cannot start a process to close a socket with fds queued: %m");
-		close(fd);
-	}
+	/* Never closed here: one fd lost is better than pid1 held in that close. */
+	if (!fdsink_hand_over(fd))
+		log_warn("kept a socket with fds queued open: no process could be started to "
+			 "close it: %m");
 }
 
 int fdsink_take(int sock)

@@ -12,27 +12,44 @@
  * anyone who reaches a unix socket may queue such a socket in flight on it (SCM_RIGHTS). The
  * last close then waits out the linger, and pid1's close is the last once the programs let
  * go: a socket is let go through a throw-away process that holds it meanwhile (fdsink.c),
- * untouched, so a program that shares it keeps its options.
+ * untouched, so a program that shares it keeps its options. (A FUSE file's flush could wait
+ * on its daemon too; pid1 is not handed such files by the runtimes it serves.)
  */
 #include "config.h"
 
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "fdpath.h"
 #include "fdsink.h"
 #include "inherited.h"
 #include "log.h"
 
+/*
+ * Whether fd is a socket: its last close may wait, set to linger or with files in flight
+ * queued on it. The link's text is the kernel's name for the file; reading it touches no
+ * file system, where fstat() on a FUSE file would ask its daemon.
+ */
+static bool is_socket(int fd)
+{
+	char path[32], name[8];
+	ssize_t n;
+
+	if (fdpath(path, sizeof(path), fd, NULL) >= sizeof(path))
+		return false;
+	n = readlink(path, name, sizeof(name));
+	return n >= 7 && memcmp(name, "socket:", 7) == 0;
+}
+
 /* Closes fd if it is an inherited one. Returns 1 when it was closed. */
 static int release_fd(int fd, rlim_t limit)
 {
-	struct stat sb;
 	int flags;
 
 	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
@@ -41,15 +58,14 @@ static int release_fd(int fd, rlim_t limit)
 	flags = fcntl(fd, F_GETFD);
 	if (flags < 0 || (flags & FD_CLOEXEC))
 		return 0;
-	if (fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-		if (fdsink_hand_over(fd))
-			return 1;
-		log_notice("kept inherited socket %d: no process could be started to let go of it "
-			   "(%m), and pid1's own close could be made to wait",
-			   fd);
-		return 0;
-	}
-	return close(fd) == 0;
+	if (!is_socket(fd))
+		return close(fd) == 0;
+	if (fdsink_hand_over(fd))
+		return 1;
+	log_notice("kept inherited socket %d: no process could be started to let go of it (%m), "
+		   "and pid1's own close could be made to wait",
+		   fd);
+	return 0;
 }
 
 /* The fd an entry of /proc/self/fd names; "." and ".." read as 0, like stdin: left alone. */

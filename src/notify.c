@@ -582,7 +582,15 @@ void notify_close(void)
 	forget_all();
 	if (sock >= 0) {
 		loop_remove(sock);
-		close(sock);
+		/*
+		 * Closing it purges what is queued; where the kernel lets fds in, files in flight
+		 * there would be released in pid1, last. Kept open when no process can take it.
+		 */
+		if (!careful)
+			close(sock);
+		else if (!fdsink_hand_over(sock))
+			log_warn("notify: socket kept open: no process could be started to let go "
+				 "of what may be queued on it: %m");
 	}
 	sock = -1;
 }
