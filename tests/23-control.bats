@@ -665,19 +665,19 @@ assert json.load(sys.stdin)["programs"][0]["name"] == "web" + sys.argv[1], sys.a
 ' "$shown"
 }
 
-# linger_client: a nobody member of control-group sends its request with a TCP socket
-# attached whose last close would block for 40 s, bare and in flight inside a unix socket,
-# and stays connected. pid1 must go on answering and act on SIGTERM at once.
-# $BATS_TEST_TMPDIR/attack says what the kernel did with the fds.
-linger_client() {
+# linger_attack HOW...: pid1 with two programs and, for each HOW (lingerfd's options, one or
+# more words), a nobody member of control-group who passes it a TCP socket whose last close
+# would block for 40 s and stays connected. $BATS_TEST_TMPDIR/attack says what the kernel did
+# with the fds, a line per HOW; ATTACKERS holds the attackers' pids, in order.
+linger_attack() {
 	public_dir
 	local how n=0 attack=$BATS_TEST_TMPDIR/attack
 	start_two 'control-group = "users"'
 	# Stopped while the attacks are made, pid1 reads the fds once the attacker has let go of
 	# its own copies: pid1's close would be the last, the one that lingers.
 	send_to_pid1 STOP
-	for how in -c "-u -c"; do
-		# shellcheck disable=SC2086,SC2031 # how: one or two words; the dir: set by setup()
+	for how in "$@"; do
+		# shellcheck disable=SC2086,SC2031 # how: one or more words; the dir: set by setup()
 		setpriv --reuid=nobody --regid=nogroup --groups=users \
 			"$PID1_HELPERS/lingerfd" $how "$PID1_RUNTIME_DIR/control" >>"$attack" 2>&1 &
 		ATTACKERS="${ATTACKERS:-} $!"
@@ -685,6 +685,15 @@ linger_client() {
 		wait_until lines_in "$attack" "$n"
 	done
 	send_to_pid1 CONT
+}
+
+# linger_client HOW...: linger_attack; then pid1 must go on answering and act on SIGTERM at
+# once. Bare and in flight inside a unix socket when no HOW is given.
+linger_client() {
+	if [ "$#" = 0 ]; then
+		set -- -c "-u -c"
+	fi
+	linger_attack "$@"
 	run -0 "$PID1" ctl -t 10 status
 	assert_line --regexp '^db +running'
 	send_to_pid1 TERM
@@ -714,4 +723,43 @@ lines_in() {
 	PID1_WRAPPER="$PID1_HELPERS/nopassrights" linger_client
 	run cat "$BATS_TEST_TMPDIR/attack"
 	assert_output $'sent\nsent'
+}
+
+@test "fds passed on out-of-band data never reach pid1's hands: it reads them inline, and lets go" {
+	PID1_WRAPPER="$PID1_HELPERS/nopassrights" linger_client "-o -c"
+	run cat "$BATS_TEST_TMPDIR/attack"
+	assert_output 'sent'
+}
+
+# let_go_of PID: no process holds the other end of PID's unix stream socket any more: its peer
+# is 0 and both ways are shut (ss marks it ---). Before that end is accepted, its peer is 0
+# too, but the ways are open (<->).
+let_go_of() {
+	local seen
+	seen=$(ss -xpeH | awk -v p="pid=$1," '$1 == "u_str" && index($0, p) { print $8, $10; exit }')
+	[ "$seen" = "0 ---" ]
+}
+
+# only_programs: pid1's children are its two programs, no process of its own. Their pids as
+# pid1 sees them, from the last NSpid field.
+only_programs() {
+	local kid kids=()
+	# shellcheck disable=SC2013 # the file is one line of pids
+	for kid in $(cat /proc/"$(pid1_outer_child)"/task/*/children); do
+		kids+=("$(awk '/^NSpid:/ { print $NF }' "/proc/$kid/status" 2>/dev/null)")
+	done
+	[ "$(printf '%s\n' "${kids[@]}" | sort -n | xargs)" = \
+		"$(printf '%s\n' "$(pid_of web)" "$(pid_of db)" | sort -n | xargs)" ]
+}
+
+@test "where close_range(2) fails, the process that lets go of a client holding fds still ends" {
+	# A short linger: that process's exit may close the passed socket last, and waits out
+	# nothing then.
+	PID1_WRAPPER="$PID1_HELPERS/nopassrights -c" linger_attack "-l 1 -c"
+	run cat "$BATS_TEST_TMPDIR/attack"
+	assert_output 'sent'
+	WAIT_SECONDS=30 wait_until let_go_of "${ATTACKERS# }"
+	WAIT_SECONDS=30 wait_until only_programs
+	run -0 "$PID1" ctl -t 10 status
+	assert_line --regexp '^db +running'
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * lingerfd [-u] [-l SECONDS] -n ADDRESS | -c PATH: passes pid1 a TCP socket whose close
+ * lingerfd [-u] [-o] [-l SECONDS] -n ADDRESS | -c PATH: passes pid1 a TCP socket whose close
  * blocks: SO_LINGER on (SECONDS, 40 by default) and data unsent to a listener that never
  * accepts or reads. -n sends it with "READY=1" to the notify socket ADDRESS ('@' for an
  * abstract name); -c with "status\n" to the control socket PATH. -u sends instead a unix
- * socket whose queue holds the TCP socket in flight. Then it lets go of its own copies, so the
+ * socket whose queue holds the TCP socket in flight. -o (with -c) sends it on one byte of
+ * out-of-band data (MSG_OOB), which a peek passes over unless read inline, then a request
+ * pid1 answers, "pid1/1 status\n", with none. Then it lets go of its own copies, so the
  * receiver's close is the last if the receiver reads only after that (a test stops it while
  * this runs), prints "sent" or "refused: REASON", and waits to be killed, holding the
  * listener (were it closed, the connection would reset and not linger).
@@ -24,7 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static char text_x[] = "x", ready[] = "READY=1", status[] = "status\n";
+static char text_x[] = "x", ready[] = "READY=1", status[] = "status\n",
+	    request[] = "pid1/1 status\n";
 
 static int die(const char *what)
 {
@@ -32,8 +35,8 @@ static int die(const char *what)
 	return 2;
 }
 
-/* Sends one message of text with fd attached. */
-static int send_fd(int sock, struct sockaddr_un *sa, socklen_t salen, char *text, int fd)
+/* Sends one message of text with fd attached; flags are sendmsg's, beside MSG_NOSIGNAL. */
+static int send_fd(int sock, struct sockaddr_un *sa, socklen_t salen, char *text, int fd, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -52,7 +55,7 @@ static int send_fd(int sock, struct sockaddr_un *sa, socklen_t salen, char *text
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return sendmsg(sock, &mh, flags | MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 /* A TCP connection to a listener that never accepts, lingering on data it cannot send. */
@@ -83,7 +86,8 @@ static int wrapped(int fd)
 {
 	int sp[2];
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0 || send_fd(sp[0], NULL, 0, text_x, fd) < 0)
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0 ||
+	    send_fd(sp[0], NULL, 0, text_x, fd, 0) < 0)
 		return -1;
 	close(sp[0]);
 	close(fd);
@@ -95,14 +99,17 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *notify = NULL, *control = NULL, *addr;
 	int opt, seconds = 40, listener, fd, sock, rc;
-	bool wrap = false;
+	bool wrap = false, oob = false;
 	socklen_t salen;
 	size_t n;
 
-	while ((opt = getopt(argc, argv, "ul:n:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "uol:n:c:")) != -1) {
 		switch (opt) {
 		case 'u':
 			wrap = true;
+			break;
+		case 'o':
+			oob = true;
 			break;
 		case 'l':
 			seconds = atoi(optarg);
@@ -133,11 +140,16 @@ int main(int argc, char **argv)
 	if (sock < 0)
 		return die("lingerfd: socket");
 	if (notify != NULL)
-		rc = send_fd(sock, &sa, salen, ready, fd);
-	else
-		rc = connect(sock, (struct sockaddr *)&sa, salen) < 0
+		rc = send_fd(sock, &sa, salen, ready, fd, 0);
+	else if (connect(sock, (struct sockaddr *)&sa, salen) < 0)
+		rc = -1;
+	else if (oob)
+		rc = send_fd(sock, NULL, 0, text_x, fd, MSG_OOB) < 0 ||
+			     send(sock, request, strlen(request), MSG_NOSIGNAL) < 0
 			 ? -1
-			 : send_fd(sock, NULL, 0, status, fd);
+			 : 0;
+	else
+		rc = send_fd(sock, NULL, 0, status, fd, 0);
 	/* Refused, its own close is the last and lingers: say so first. */
 	if (rc < 0)
 		printf("refused: %s\n", strerror(errno));
