@@ -788,7 +788,8 @@ cpu_ticks() {
 	EOF
 	pid1_start -v -c "$CONF"
 	wait_until [ -s "$P/addr" ]
-	strace -q -p "$PID1_PID" -e trace=openat -o "$S/trace" &
+	# musl's open() is the open system call, glibc's openat: both are counted.
+	strace -q -p "$PID1_PID" -e trace=open,openat -o "$S/trace" &
 	local tracer=$!
 	wait_until traced "$PID1_PID"
 	touch "$P/go"
@@ -797,9 +798,10 @@ cpu_ticks() {
 	kill "$tracer"
 	wait "$tracer" || true
 	local reads
-	reads=$(grep -c '/stat"' "$S/trace")
+	reads=$(grep -c '/stat"' "$S/trace" || true)
 	echo "pid1 opened /proc/PID/stat $reads times for 500 messages" >&3
-	[ "$reads" -lt 100 ]
+	# At least the one walk that finds the sender a stranger; far fewer than one a message.
+	[ "$reads" -ge 1 ] && [ "$reads" -lt 100 ]
 	send_to_pid1 TERM
 	pid1_wait
 }
