@@ -431,14 +431,19 @@ void notify_tick(int64_t now)
 		loop_set_events(sock, POLLIN);
 }
 
+/* CMSG_ALIGN as a plain constant expression: n rounded up to a multiple of size_t. */
+#define CMSG_RND(n) (((n) + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t))
+
 /* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */
 struct dgram {
 	char buf[NOTIFY_MSG_MAX + 1];
+	struct iovec iov;
 	union {
 		struct cmsghdr align;
-		char space[CMSG_SPACE(sizeof(struct ucred))];
+		/* CMSG_SPACE(sizeof(struct ucred)), spelled so that every compiler takes it as
+		 * a constant: a header and the credentials, each rounded up to a size_t. */
+		char space[CMSG_RND(sizeof(struct cmsghdr)) + CMSG_RND(sizeof(struct ucred))];
 	} control;
-	struct iovec iov;
 };
 
 /* Read by one system call where the kernel refuses fds (.bss, untouched until used). */
