@@ -61,6 +61,11 @@ int64_t loop_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t loop_earliest(int64_t a, int64_t b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 int loop_timeout_until(int64_t deadline_ms)
 {
 	int64_t left = deadline_ms - loop_now_ms();

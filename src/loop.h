@@ -95,6 +95,9 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n);
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t loop_now_ms(void);
 
+/* The earlier of two deadlines in milliseconds, where -1 (any negative) means none. */
+int64_t loop_earliest(int64_t a, int64_t b);
+
 /* A poll timeout for a deadline on that clock: 0 once it has passed, at most an hour. */
 int loop_timeout_until(int64_t deadline_ms);
 

@@ -120,12 +120,6 @@ static void set_parent_death_signal(int signo, pid_t parent)
 		raise(signo); /* blocked: it acts once handled, as configured */
 }
 
-/* The earlier of two deadlines, -1 being none. */
-static int64_t earliest(int64_t a, int64_t b)
-{
-	return a < 0 || (b >= 0 && b < a) ? b : a;
-}
-
 /*
  * The event loop: sleep in poll until a signal, a source or the one deadline (the earliest
  * any program or the ladder needs), act on signals in arrival order, reap, take the execs
@@ -140,7 +134,7 @@ static void run(struct pid1_state *st)
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise_reap(st);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(earliest(readiness_deadline(st), control_deadline()), sigs,
+		n = loop_wait(loop_earliest(readiness_deadline(st), control_deadline()), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {

@@ -145,10 +145,8 @@ void readiness_update(struct pid1_state *st)
 
 int64_t readiness_deadline(const struct pid1_state *st)
 {
-	int64_t a = supervise_deadline(st), b = sysnotify_deadline(), c = notify_deadline();
-
-	a = a < 0 || (b >= 0 && b < a) ? b : a;
-	return a < 0 || (c >= 0 && c < a) ? c : a;
+	return loop_earliest(loop_earliest(supervise_deadline(st), sysnotify_deadline()),
+			     notify_deadline());
 }
 
 void readiness_close(void)
