@@ -14,7 +14,7 @@ cd build-fuzz
 ../configure -q CC=clang >/dev/null
 # Every module but main(): the fuzz target brings its own entry point.
 set --
-for f in ../src/*.c; do
+for f in ../src/*.c ../src/*/*.c; do
 	[ "$f" = ../src/pid1.c ] || set -- "$@" "$f"
 done
 # shellcheck disable=SC2046 # word splitting of pkg-config's flag lists is wanted

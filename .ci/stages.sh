@@ -123,7 +123,7 @@ stage "cppcheck" cppcheck -q --enable=warning,portability --error-exitcode=1 \
 	--suppress=missingIncludeSystem -I src src
 # shellcheck disable=SC2016 # expanded by the inner shell
 stage "clang-tidy (checks in .clang-tidy)" sh -c \
-	'clang-tidy --quiet src/*.c -- -std=gnu11 -Ibuild-ci -Isrc -DLIBBSD_NETBSD_VIS -D_GNU_SOURCE $(pkg-config --cflags libconfuse libbsd-overlay)'
+	'clang-tidy --quiet src/*.c src/*/*.c -- -std=gnu11 -Ibuild-ci -Isrc -DLIBBSD_NETBSD_VIS -D_GNU_SOURCE $(pkg-config --cflags libconfuse libbsd-overlay)'
 stage "fuzz the config parser (60 s)" sh .ci/fuzz.sh
 # The tarball must build, install and pass its unit tests and the core suite; the whole
 # suite has run three times above already.

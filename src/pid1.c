@@ -17,26 +17,26 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "cli.h"
-#include "conf.h"
-#include "control.h"
-#include "ctlclient.h"
-#include "exitcode.h"
-#include "forward.h"
-#include "log.h"
-#include "output.h"
-#include "loop.h"
-#include "readiness.h"
-#include "readyfile.h"
-#include "reaper.h"
-#include "roster.h"
-#include "service.h"
-#include "shutdown.h"
-#include "supervise.h"
-#include "signame.h"
-#include "state.h"
-#include "target.h"
-#include "verdict.h"
+#include "conf/cli.h"
+#include "conf/conf.h"
+#include "control/server.h"
+#include "control/client.h"
+#include "core/exitcode.h"
+#include "supervisor/forward.h"
+#include "output/log.h"
+#include "output/labelled.h"
+#include "core/loop.h"
+#include "readiness/readiness.h"
+#include "readiness/readyfile.h"
+#include "core/reaper.h"
+#include "supervisor/roster.h"
+#include "sys/service.h"
+#include "supervisor/shutdown.h"
+#include "supervisor/supervise.h"
+#include "core/signame.h"
+#include "supervisor/state.h"
+#include "core/target.h"
+#include "supervisor/verdict.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	/* `pid1 ctl` is a client, not an init: no signal of its own is held back. */
 	if (ctlclient_wanted(argc, argv))
 		return ctlclient_main(argc, argv);
-	/* First of all, before any system call: nothing that arrives may be lost (loop.h). */
+	/* First of all, before any system call: nothing that arrives may be lost (core/loop.h). */
 	loop_block_all(&signals);
 	parent = getppid();
 	code = cli_parse(argc, argv, &opts);

@@ -13,9 +13,9 @@ code_of() {
 # files_using REGEX: the files of src/ whose code matches the extended REGEX, one a line.
 files_using() {
 	local f
-	for f in "$PID1_SRCDIR"/src/*.[ch]; do
+	for f in "$PID1_SRCDIR"/src/*.[ch] "$PID1_SRCDIR"/src/*/*.[ch]; do
 		if code_of "$f" | grep -qE -- "$1"; then
-			echo "src/${f##*/}"
+			echo "${f#"$PID1_SRCDIR"/}"
 		fi
 	done
 }
@@ -38,7 +38,7 @@ only_in() {
 
 @test "every source file starts with the SPDX line and includes config.h first" {
 	local f first
-	for f in "$PID1_SRCDIR"/src/*.c; do
+	for f in "$PID1_SRCDIR"/src/*.c "$PID1_SRCDIR"/src/*/*.c; do
 		head -n 1 "$f" | grep -qE '^(//|/\*) SPDX-License-Identifier: ' ||
 			fail "${f##*/}: first line is not an SPDX line"
 		first=$(grep -m 1 -E '^[[:space:]]*#[[:space:]]*include' "$f")
@@ -47,54 +47,54 @@ only_in() {
 	done
 }
 
-# conf.c holds the schema; its validators (confcheck.c) and the copy of the parsed tree
-# (confcopy.c) need libconfuse's accessors too, and one file for all three outgrew ~400 lines.
-@test "libconfuse is used only in conf.c and its two helpers" {
+# conf/conf.c holds the schema; its validators (conf/confcheck.c) and the copy of the parsed tree
+# (conf/confcopy.c) need libconfuse's accessors too, and one file for all three outgrew ~400 lines.
+@test "libconfuse is used only in conf/conf.c and its two helpers" {
 	run -0 files_using '#[[:space:]]*include[[:space:]]*<confuse\.h>'
-	assert_line "src/conf.c"
-	only_in src/conf.c src/confcheck.c src/confcopy.c
+	assert_line "src/conf/conf.c"
+	only_in src/conf/conf.c src/conf/confcheck.c src/conf/confcopy.c
 }
 
-@test "fork and exec happen only in child.c" {
+@test "fork and exec happen only in core/child.c" {
 	run -0 files_using '\b(v?fork|clone3?|exec(l|lp|le|v|vp|vpe|ve)|fexecve|posix_spawnp?)[[:space:]]*\('
-	assert_output "src/child.c"
+	assert_output "src/core/child.c"
 }
 
-@test "waitpid is called only in reaper.c" {
+@test "waitpid is called only in core/reaper.c" {
 	run -0 files_using '\b(waitpid|waitid|wait3|wait4|wait)[[:space:]]*\('
-	assert_output "src/reaper.c"
+	assert_output "src/core/reaper.c"
 }
 
-@test "kill is called only in target.c" {
+@test "kill is called only in core/target.c" {
 	run -0 files_using '\b(kill|killpg|tgkill|sigqueue|pidfd_send_signal)[[:space:]]*\('
-	assert_output "src/target.c"
+	assert_output "src/core/target.c"
 }
 
-# The loop's signal side (the handler, the mask, the self-pipe) is loopsig.c; the wait
-# itself, loop.c, only polls what loopsig.c hands it.
-@test "sigaction is used only in loopsig.c" {
+# The loop's signal side (the handler, the mask, the self-pipe) is core/loopsig.c; the wait
+# itself, core/loop.c, only polls what core/loopsig.c hands it.
+@test "sigaction is used only in core/loopsig.c" {
 	run -0 files_using '\bsigaction\b|\bsignal[[:space:]]*\('
-	assert_output "src/loopsig.c"
+	assert_output "src/core/loopsig.c"
 }
 
-# fdsink.c peeks at what others queued, to see fds without taking them.
-@test "sd_notify messages are read only in notify.c, each sender's credentials checked" {
+# core/fdsink.c peeks at what others queued, to see fds without taking them.
+@test "sd_notify messages are read only in readiness/notifysocket.c, each sender's credentials checked" {
 	run -0 files_using '\bSCM_CREDENTIALS\b'
-	assert_output "src/notify.c"
+	assert_output "src/readiness/notifysocket.c"
 	run -0 files_using '\brecvmsg[[:space:]]*\('
-	only_in src/notify.c src/fdsink.c
+	only_in src/readiness/notifysocket.c src/core/fdsink.c
 }
 
-@test "syslog is used only in log.c" {
-	# log.c may write its own datagrams to /dev/log instead of calling syslog(3).
+@test "syslog is used only in output/log.c" {
+	# output/log.c may write its own datagrams to /dev/log instead of calling syslog(3).
 	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
-	only_in src/log.c
+	only_in src/output/log.c
 }
 
 # A socket file is created only inside the checked runtime directory, through its fd;
-# notify.c binds an abstract socket, which has no file.
-@test "bind is called only in rundir.c and notify.c" {
+# readiness/notifysocket.c binds an abstract socket, which has no file.
+@test "bind is called only in sys/rundir.c and readiness/notifysocket.c" {
 	run -0 files_using '\bbind[[:space:]]*\('
-	assert_line "src/rundir.c"
-	only_in src/rundir.c src/notify.c
+	assert_line "src/sys/rundir.c"
+	only_in src/sys/rundir.c src/readiness/notifysocket.c
 }

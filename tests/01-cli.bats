@@ -111,7 +111,7 @@ package_version() {
 @test "pid1.8 lists each tini variable pid1 reads, and TINI_VERBOSITY is not read" {
 	local page=$PID1_SRCDIR/man/pid1.8 name
 	local -a names
-	mapfile -t names < <(grep -o 'TINI_[A-Z][A-Z_]*' "$PID1_SRCDIR/src/cli.c" | sort -u)
+	mapfile -t names < <(grep -o 'TINI_[A-Z][A-Z_]*' "$PID1_SRCDIR/src/conf/cli.c" | sort -u)
 	[ "${#names[@]}" -ge 2 ] || fail "found only ${#names[@]} TINI_ variables in cli.c"
 	for name in "${names[@]}"; do
 		grep -qxF ".It Ev $name" "$page" || fail "pid1 reads $name, but pid1.8 has no entry for it"

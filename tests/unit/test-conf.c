@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "conf.h"
-#include "confvalue.h"
-#include "signame.h"
+#include "conf/conf.h"
+#include "conf/confvalue.h"
+#include "core/signame.h"
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";
 

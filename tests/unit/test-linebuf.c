@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "linebuf.h"
+#include "output/linebuf.h"
 
 /* Splits all of buf with bound max (eof given) and joins the lines with '|' into out. */
 static size_t split(const char *buf, size_t len, size_t max, bool eof, char *out, size_t *left)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "loop.h"
+#include "core/loop.h"
 
 static int calls;
 static int seen_fd;

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "exitcode.h" /* W_EXITCODE where the C library has none (musl) */
-#include "order.h"
-#include "program.h"
+#include "core/exitcode.h" /* W_EXITCODE where the C library has none (musl) */
+#include "supervisor/order.h"
+#include "supervisor/program.h"
 
 #define EXITED(code) W_EXITCODE((code), 0)
 #define KILLED(sig)  W_EXITCODE(0, (sig))

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rundir.h"
+#include "sys/rundir.h"
 #include "check.h"
 
 static char top[PATH_MAX];

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "signame.h"
+#include "core/signame.h"
 #include "check.h"
 
 static void check_names(void)

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The configuration: built-in defaults (conf/confdefaults.c), the libconfuse file (conf/conf.c,
+ * read by conf/conffile.c, its values spelled in conf/confvalue.c, conf/confnumber.c and
+ * conf/confstring.c), the -n printer (conf/confprint.c). Here: the types they share, and the entry
+ * points of conf/conf.c, conf/confdefaults.c and conf/confprint.c; the helpers' functions are in
+ * their own headers. Everything pid1 runs on is copied into struct pid1_conf, which is read-only
+ * once loaded; libconfuse never leaves conf/conf.c.
+ */
+#ifndef PID1_CONF_H
+#define PID1_CONF_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "output/log.h"
+#include "sys/privs.h"
+#include "supervisor/restart.h"
+
+/* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
+#define CONF_SIGNAL_MAX 64
+#define CONF_MAX_STEPS	16
+
+/* What pid1 does with an incoming signal. */
+enum action {
+	ACTION_FORWARD,	 /* pass it on unchanged */
+	ACTION_REWRITE,	 /* pass on rule.to instead */
+	ACTION_IGNORE,	 /* drop it (logged) */
+	ACTION_SHUTDOWN, /* start the shutdown ladder, or advance it */
+	ACTION_RESTART,	 /* restart rule.programs in place, each with its own ladder */
+};
+
+/* Whether pid1 listens on its control socket. */
+enum control_mode {
+	CONTROL_AUTO, /* when it is PID 1 of its namespace (a container's init) */
+	CONTROL_YES,
+	CONTROL_NO,
+};
+
+/* Who receives forwarded signals and ladder steps. */
+enum scope {
+	SCOPE_CHILD, /* the main child */
+	SCOPE_GROUP, /* the main child's process group */
+	SCOPE_ALL,   /* every process pid1 can reach: kill(-1) as PID 1, descendants otherwise */
+};
+
+/* What happens when the main child exits. */
+enum child_exit_policy {
+	ON_CHILD_EXIT_LADDER, /* run the ladder on whatever remains, then exit */
+	ON_CHILD_EXIT_EXIT,   /* exit at once, as tini does */
+	ON_CHILD_EXIT_WAIT,   /* wait until every process in pid1's care has ended */
+};
+
+/* Which step the ladder starts at when a signal on it starts the shutdown. */
+enum ladder_entry {
+	ENTER_RECEIVED, /* the step of the signal received (docker stop: SIGTERM); else the first */
+	ENTER_FIRST,	/* always the first step */
+};
+
+/* What a second shutdown signal does while the ladder runs. */
+enum repeat_policy {
+	ON_REPEAT_NEXT, /* skip to the next step */
+	ON_REPEAT_KILL, /* go straight to SIGKILL */
+};
+
+struct signal_rule {
+	enum action action;
+	int to;		 /* the signal sent instead, for ACTION_REWRITE */
+	char **programs; /* those it goes to, or restarts; NULL-terminated; NULL: all; owned */
+	int line;	 /* where the section is, for errors found after parsing */
+};
+
+struct ladder_step {
+	int signo;
+	int64_t grace_ms;
+};
+
+struct shutdown_conf {
+	int64_t delay_ms; /* before the first step */
+	enum scope scope;
+	enum child_exit_policy on_child_exit;
+	enum repeat_policy on_repeat;
+	enum ladder_entry enter;
+	size_t nsteps;
+	struct ladder_step steps[CONF_MAX_STEPS];
+};
+
+/* How a program runs: until stopped, or to completion. */
+enum program_type {
+	PROGRAM_LONGRUN, /* runs until stopped; up for what comes after it once spawned */
+	PROGRAM_ONESHOT, /* runs to completion; up once it exited 0 */
+};
+
+/* When a program runs: at start-up as usual, or at shutdown before the ladder (a hook). */
+enum program_when {
+	WHEN_START,
+	WHEN_STOP,
+};
+
+/*
+ * When a program counts as ready, for what comes after it and for pid1's own readiness.
+ * A value of READY_FD_MIN and up is ready = fd:N, the fd number N itself.
+ */
+enum ready_mode {
+	READY_DEFAULT = -1, /* started for a longrun, exited for a oneshot */
+	READY_STARTED = 0,  /* once exec succeeded */
+	READY_EXITED = 1,   /* once it exited 0 (oneshots) */
+	READY_NOTIFY = 2,   /* once it sends READY=1 to pid1's notify socket */
+};
+#define READY_FD_MIN 3
+#define READY_FD_MAX 999
+
+/* Where a program's stdout and stderr go. */
+enum output_mode {
+	OUTPUT_RAW,    /* pid1's own fds, passed on as they are */
+	OUTPUT_PREFIX, /* pipes to pid1, which writes each line labelled with the program's name */
+};
+
+/* How long a stop hook may run when its section sets no timeout. */
+#define CONF_HOOK_TIMEOUT_MS 10000
+
+/* A `program NAME { ... }` section, as the file gives it. */
+struct program_conf {
+	char *name;	/* owned */
+	char **command; /* NULL-terminated argv; owned */
+	char **after;	/* names of programs it starts after, NULL-terminated, or NULL; owned */
+	enum program_type type;
+	bool essential;	 /* its end ends pid1 */
+	bool tty;	 /* it, not main, takes pid1's terminal */
+	int restart;	 /* an enum restart_policy, or -1 for the top-level restart policy */
+	int stop_signal; /* the first signal it gets when stopped; 0: the ladder's */
+	enum program_when when;
+	int64_t timeout_ms;	  /* how long a stop hook may run */
+	int ready;		  /* an enum ready_mode, or the N of fd:N */
+	int64_t ready_timeout_ms; /* 0: it may take as long as it likes to become ready */
+	int64_t watchdog_ms;	  /* 0: no watchdog */
+	int output;		  /* an enum output_mode, or -1 for the top level's */
+	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
+	struct privs_conf privs;  /* NULL and unset fields take the top level's */
+	int line;		  /* where the section is, for errors found after parsing */
+};
+
+/* The most program sections a file may have, and the longest program name. */
+#define CONF_MAX_PROGRAMS 64
+#define CONF_NAME_MAX	  32
+
+struct pid1_conf {
+	char *path;	    /* the file loaded, NULL for built-in defaults; owned */
+	char **command;	    /* NULL-terminated argv, or NULL */
+	bool command_owned; /* command was read from the file; else it is main's argv */
+	enum scope forward_to;
+	struct signal_rule signals[CONF_SIGNAL_MAX + 1]; /* indexed by signal number */
+	struct shutdown_conf shutdown;
+	int exit_code_map[256]; /* -1: unchanged */
+	struct log_conf log;
+	bool subreaper;		 /* become a subreaper even as PID 1 (-s) */
+	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
+	int parent_death_signal; /* 0: none (-p) */
+	char *pidfile;		 /* NULL for none (--pidfile); owned */
+	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
+	struct restart_conf restart;
+	struct privs_conf privs;       /* who the child runs as */
+	enum output_mode output;       /* the programs' output, where they set none */
+	struct program_conf *programs; /* the program sections, in file order; owned */
+	size_t nprograms;
+	char *runtime_dir; /* where pid1's sockets live; NULL: $PID1_RUNTIME_DIR or the default */
+	enum control_mode control;
+	char *control_group; /* a group whose members may use the control socket; owned */
+};
+
+/* Fills conf with the built-in defaults. */
+void conf_defaults(struct pid1_conf *conf);
+
+/*
+ * Loads path over the built-in defaults. On error prints one line per problem on stderr,
+ * each naming path:line, frees what it allocated and returns -1; conf is then unusable.
+ */
+int conf_load(const char *path, struct pid1_conf *conf);
+
+/* Writes the effective configuration in the file's own syntax; it parses back to conf. */
+void conf_print(const struct pid1_conf *conf, FILE *out);
+
+/* Makes argv (NULL-terminated, e.g. main's, which outlives conf) the command, not a copy. */
+void conf_use_command(struct pid1_conf *conf, char **argv);
+
+/*
+ * Replaces *field, one of conf's strings, with a copy of value; NULL or "" clears it.
+ * Returns 0, or -1 when out of memory (*field is then unchanged).
+ */
+int conf_set_string(char **field, const char *value);
+
+/* Frees what conf owns: its strings, the command, the environment lists and programs. */
+void conf_free(struct pid1_conf *conf);
+
+#endif

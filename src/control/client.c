@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/client.h). One request,
+ * one reply read to its end within the timeout; status is printed as a table or as JSON.
+ * Distrusted: the directory of the socket, held to pid1's own rules (sys/rundir.h) before any
+ * request is sent, and every byte of the reply, escaped before it reaches the terminal.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "control/client.h"
+#include "control/protocol.h"
+#include "sys/rundir.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+
+struct client_opts {
+	char path[PATH_MAX];
+	int64_t timeout_ms;
+	bool json;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]\n"
+	      "commands: status, ready, start NAME, stop NAME, restart NAME,\n"
+	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version\n"
+	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
+	      "        or /tmp/pid1-UID/control (any other user)\n",
+	      out);
+}
+
+bool ctlclient_wanted(int argc, char **argv)
+{
+	const char *base;
+
+	if (argc < 1 || argv[0] == NULL)
+		return false;
+	base = strrchr(argv[0], '/');
+	base = base != NULL ? base + 1 : argv[0];
+	return strcmp(base, "pid1ctl") == 0 || (argc >= 2 && strcmp(argv[1], "ctl") == 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Connects to path (absolute) through its directory, held to the rules pid1 keeps for its
+ * own: whoever owns or may write to it could listen there and answer in pid1's name.
+ */
+static int connect_to(const char *path, int64_t timeout_ms)
+{
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct rundir rd;
+	int fd = -1, rc = -1, err = ENOENT;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (rundir_find(&rd, dir) == 0) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			/* A connect waits while the backlog is full: no longer than the timeout. */
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			rc = rundir_connect(&rd, fd, slash + 1);
+		}
+		err = errno;
+		rundir_close(&rd);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "pid1 ctl: not connecting to %s: %s\n", path, rd.error);
+		return -1;
+	}
+	if (rc == 0)
+		return fd;
+	if (err == ENOENT || err == ECONNREFUSED)
+		fprintf(stderr, "pid1 ctl: no pid1 is listening on %s (%s)\n", path, strerror(err));
+	else
+		fprintf(stderr, "pid1 ctl: cannot connect to %s: %s\n", path, strerror(err));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Reads the whole reply into buf (NUL-terminated) by the deadline. Returns its length or -1. */
+static ssize_t read_reply(int fd, char *buf, size_t cap, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	size_t have = 0;
+	ssize_t n;
+	int64_t left;
+
+	while (have + 1 < cap) {
+		left = deadline - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(fd, buf + have, cap - 1 - have, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		/* A reset after the reply: pid1 dropped what we sent beyond it. */
+		if (n == 0 || (n < 0 && errno == ECONNRESET && have > 0))
+			break;
+		if (n < 0)
+			return -1;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	return (ssize_t)have;
+}
+
+/* 3d4h, 2h5m, 5m3s, 42s. */
+static const char *uptime(const char *ms_text, char *buf, size_t len)
+{
+	long long s;
+
+	if (strcmp(ms_text, "-") == 0)
+		return "-";
+	s = atoll(ms_text) / 1000;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh%lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%lldm%llds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%llds", s);
+	return buf;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_row(char **f, bool first)
+{
+	printf("%s\n    {\"name\": ", first ? "" : ",");
+	json_string(f[CTL_NAME]);
+	printf(", \"state\": ");
+	json_string(f[CTL_STATE]);
+	printf(", \"pid\": %s, \"uptime_ms\": %s, \"restarts\": %s, \"ready\": %s, "
+	       "\"last_exit\": ",
+	       strcmp(f[CTL_PID], "-") == 0 ? "null" : f[CTL_PID],
+	       strcmp(f[CTL_UPTIME_MS], "-") == 0 ? "null" : f[CTL_UPTIME_MS], f[CTL_RESTARTS],
+	       strcmp(f[CTL_READY], "yes") == 0 ? "true" : "false");
+	if (strcmp(f[CTL_LAST_EXIT], "-") == 0)
+		printf("null");
+	else
+		json_string(f[CTL_LAST_EXIT]);
+	printf("}");
+}
+
+/* The status lines after the first, as a table or JSON. */
+static int print_status(char *lines, bool json)
+{
+	char *f[CTL_NFIELDS], *line, *save = NULL, up[32];
+	bool first = true;
+
+	if (json)
+		printf("{\"programs\": [");
+	else
+		printf("%-16s %-9s %7s %8s %8s %-5s %s\n", "PROGRAM", "STATE", "PID", "UPTIME",
+		       "RESTARTS", "READY", "LAST EXIT");
+	for (line = strtok_r(lines, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (ctlproto_split(line, f) < 0) {
+			fprintf(stderr, "pid1 ctl: malformed status line from pid1\n");
+			return 1;
+		}
+		if (json)
+			json_row(f, first);
+		else
+			printf("%-16s %-9s %7s %8s %8s %-5s %s\n", f[CTL_NAME], f[CTL_STATE],
+			       f[CTL_PID], uptime(f[CTL_UPTIME_MS], up, sizeof(up)),
+			       f[CTL_RESTARTS], f[CTL_READY], f[CTL_LAST_EXIT]);
+		first = false;
+	}
+	if (json)
+		printf("%s]}\n", first ? "" : "\n");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int parse_args(int argc, char **argv, struct client_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char dir[PATH_MAX], *end;
+	double secs;
+	int c;
+
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	/* A path cut to fit could name another socket: too long is an error, said below. */
+	if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s", rundir_default(dir, sizeof(dir)),
+			     CTL_SOCKET_NAME) >= sizeof(o->path))
+		o->path[0] = '\0';
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			/* Absolute, so that every directory on the way is checked from /. */
+			dir[0] = '\0';
+			if (optarg[0] != '/' && getcwd(dir, sizeof(dir) - 1) != NULL)
+				strlcat(dir, "/", sizeof(dir));
+			if ((size_t)snprintf(o->path, sizeof(o->path), "%s%s", dir, optarg) >=
+			    sizeof(o->path))
+				o->path[0] = '\0';
+			break;
+		case 't':
+			secs = strtod(optarg, &end);
+			if (*end != '\0' || !(secs > 0 && secs <= 3600)) {
+				fprintf(stderr,
+					"pid1 ctl: bad timeout '%s' (seconds, up to 3600)\n",
+					optarg);
+				return -1;
+			}
+			o->timeout_ms = (int64_t)(secs * 1000);
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (o->path[0] == '\0') {
+		fprintf(stderr, "pid1 ctl: the control socket's path is too long\n");
+		return -1;
+	}
+	return optind < argc ? 0 : -1;
+}
+
+/* The request line from the words; -1 when it would not fit or breaks the protocol. */
+static int build_request(char **words, int n, char *buf, size_t cap)
+{
+	size_t len = (size_t)snprintf(buf, cap, "%s", CTL_PROTOCOL);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (words[i][0] == '\0' || strpbrk(words[i], " \t\r\n") != NULL)
+			return -1;
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, " %s", words[i]);
+	}
+	if (len + 1 >= cap)
+		return -1;
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	return (int)len;
+}
+
+/* Sends the request and reads the reply into reply. Returns the reply's length or -1. */
+static ssize_t talk(const struct client_opts *o, const char *req, size_t len, char *reply,
+		    size_t cap)
+{
+	int64_t deadline = now_ms() + o->timeout_ms;
+	int fd = connect_to(o->path, o->timeout_ms);
+	ssize_t n = -1;
+
+	if (fd < 0)
+		return -1;
+	/* A refusal may come, and the socket close, before the request is sent: read it. */
+	if ((send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE &&
+	     errno != ECONNRESET) ||
+	    (n = read_reply(fd, reply, cap, deadline)) <= 0) {
+		fprintf(stderr, "pid1 ctl: %s: %s\n", o->path,
+			n == 0		     ? "pid1 hung up without a reply"
+			: errno == ETIMEDOUT ? "no reply in time"
+					     : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * Inside the container (docker exec) the client is in the ladder's scope: the shutdown it
+ * asks for would kill it before it reads the answer. Blocked, those signals die with it.
+ */
+static void hold_ladder_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+int ctlclient_main(int argc, char **argv)
+{
+	/* Room for every byte of a reply escaped, at most four bytes each. */
+	static char raw[CTL_REPLY_MAX + 1], reply[CTL_REPLY_MAX * 4 + 1];
+	char req[CTL_REQUEST_MAX + 1], *body;
+	struct client_opts o = {.json = false};
+	ssize_t n;
+	int len;
+
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
+		argc--;
+		argv++;
+	}
+	if (parse_args(argc, argv, &o) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	len = build_request(argv + optind, argc - optind, req, sizeof(req));
+	if (len < 0) {
+		fprintf(stderr, "pid1 ctl: request too long or with blanks in a word\n");
+		return 2;
+	}
+	if (strcmp(argv[optind], "shutdown") == 0)
+		hold_ladder_signals();
+	n = talk(&o, req, (size_t)len, raw, sizeof(raw));
+	if (n < 0)
+		return 1;
+	/*
+	 * Whatever answers may send any bytes: only printable text reaches the terminal. Tabs
+	 * and newlines are the protocol's own and are kept; the rest is escaped.
+	 */
+	strvisx(reply, raw, (size_t)n, VIS_OCTAL | VIS_CSTYLE | VIS_NOLOCALE);
+	body = strchr(reply, '\n');
+	if (body != NULL)
+		*body++ = '\0';
+	if (strncmp(reply, "ok", 2) == 0 && (reply[2] == '\0' || reply[2] == ' ')) {
+		if (strcmp(argv[optind], "status") == 0 && body != NULL)
+			return print_status(body, o.json);
+		if (reply[2] == ' ')
+			puts(reply + 3);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	fprintf(stderr, "pid1 ctl: %s\n",
+		strncmp(reply, "error ", 6) == 0 ? reply + 6 : "malformed reply from pid1");
+	return 1;
+}

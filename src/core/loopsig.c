@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The self-pipe: one handler for every signal pid1 catches writes the signal number as one
+ * byte to a non-blocking, close-on-exec pipe, on whose read end loop_wait() (core/loop.c) sleeps.
+ * The handler does nothing else: all work happens in the loop, outside async context.
+ * The caught signals stay blocked except inside that ppoll(), so handlers run at that one
+ * point: a burst of one standard signal that arrives while pid1 works is merged by the kernel
+ * into one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a
+ * handler run, a pipe byte and a forward each. ppoll() lets one handler run per call, so
+ * before it sleeps again the loop takes what is pending with a zero-timeout sigtimedwait, in
+ * the kernel's delivery order: a burst costs one more trip round the loop, not one per
+ * signal, and in a storm pid1 forwards from sigtimedwait without a handler or pipe byte each.
+ * (A handler mask that let the other caught signals in would run their handlers nested, the
+ * last first: the batch would come out reversed, and it measured no cheaper.)
+ * The pipe's fds and the overflow flags are the only mutable globals here: the handler needs
+ * them. The only file with sigaction but core/child.c, which resets what this one set.
+ */
+#include "config.h"
+
+#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "core/loopsig.h"
+#include "core/rawsys.h"
+#include "core/signame.h"
+
+static int pipe_rd = -1;
+static int pipe_wr = -1;
+static pid_t self; /* getpid() once, not once per signal */
+/* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
+static volatile sig_atomic_t overflow[NSIG];
+static volatile sig_atomic_t overflowed;
+static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
+static uint64_t caught_bits; /* bit N-1: signal N has on_signal */
+static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
+
+/*
+ * Whether a caught signal is an event to pass on. A SIGPIPE or SIGXFSZ that pid1's own write
+ * raised is not: the kernel sends those as SI_USER from the writer itself, and the write
+ * reports EPIPE. Nor are job-control stops from the terminal driver aimed at pid1's own group
+ * (pid1 touched the terminal, or Ctrl-Z while pid1 had the foreground): catching them keeps
+ * pid1 from stopping, and passing them on would stop the child for nothing. Sent ones pass.
+ */
+static bool is_event(int signo, const siginfo_t *info)
+{
+	if (info == NULL)
+		return true;
+	if (info->si_code == SI_USER && info->si_pid == self)
+		return false;
+	return !(info->si_code == SI_KERNEL &&
+		 (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU));
+}
+
+static void on_signal(int signo, siginfo_t *info, void *ctx)
+{
+	int saved = errno;
+	unsigned char byte = (unsigned char)signo;
+
+	(void)ctx;
+	if (is_event(signo, info) && write(pipe_wr, &byte, 1) != 1) {
+		overflow[signo] = 1;
+		overflowed = 1;
+	}
+	errno = saved;
+}
+
+/*
+ * The kernel's own sigaction and signal mask, for the signals the C library keeps from
+ * sigaction() and sigset_t, and for speed: one system call each, not the C library's
+ * wrapper. Every architecture pid1 builds for puts the handler first; the fields after it
+ * (flags, restorer, mask) stay zero, which is all SIG_IGN and SIG_DFL need. Masks are
+ * uint64_t, bit N-1 for signal N: the kernel's sigset for signals 1 to 64.
+ */
+struct raw_sigaction {
+	union {
+		void (*handler)(int);
+		void (*action)(int, siginfo_t *, void *);
+	};
+	unsigned long rest[4];
+};
+
+#define BIT(signo) SIGNAME_BIT(signo)
+
+/*
+ * The raw calls pass a kernel sigset of 64 bits as one uint64_t: the kernel's own layout on
+ * every 64-bit Linux and on 32-bit little-endian ones. MIPS (128 signals, flags before the
+ * handler) and 32-bit big-endian machines would need their own.
+ */
+#if defined(__mips__) || (__SIZEOF_LONG__ == 4 && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#error "pid1's raw signal calls do not know this machine's kernel sigset and sigaction layout"
+#endif
+
+static int raw_sigaction(int signo, const struct raw_sigaction *sa, struct raw_sigaction *old)
+{
+	return (int)raw_syscall4(SYS_rt_sigaction, signo, (long)sa, (long)old, sizeof(uint64_t));
+}
+
+static int raw_sigmask(int how, uint64_t set, uint64_t *old)
+{
+	return (int)raw_syscall4(SYS_rt_sigprocmask, how, (long)&set, (long)old, sizeof(uint64_t));
+}
+
+/* The C library's sigset_t holds the kernel's words first, signal N at bit N-1. */
+static void bits_to_sigset(uint64_t bits, sigset_t *set)
+{
+	unsigned long *words = (unsigned long *)(void *)set;
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i * 8 * sizeof(long) < 64; i++)
+		words[i] = (unsigned long)(bits >> (i * 8 * sizeof(long)));
+}
+
+/*
+ * The signals pid1 catches: all but SIGKILL and SIGSTOP, which cannot be caught, the
+ * synchronous faults (catching SEGV and friends in PID 1 would loop forever on the faulting
+ * instruction) and the reserved ones. Those from SIGNAME_RTMIN up to the C library's
+ * SIGRTMIN (musl: 34) are real-time signals for every other program; pid1 is
+ * single-threaded, so the library never uses them, and pid1 catches them like the rest.
+ */
+static uint64_t catchable_signals(void)
+{
+	return ~(BIT(SIGKILL) | BIT(SIGSTOP) | SIGNAME_FAULTS | SIGNAME_RESERVED);
+}
+
+void loop_block_all(struct signal_setup *setup)
+{
+	setup->start_mask = 0;
+	raw_sigmask(SIG_BLOCK, ~SIGNAME_RESERVED, &setup->start_mask);
+}
+
+/*
+ * The kernel's sigaction for on_signal, with the flags, mask and return trampoline the C
+ * library gives its own handlers: read back from the kernel after a sigaction() for model
+ * that keeps model's disposition (SIG_DFL or SIG_IGN after exec). That one installs no
+ * handler, and must not: musl unblocks 33 and 34 on the first handler installed, and a 34
+ * held since start-up would then meet its default action, not pid1's handler. Every handler
+ * is then installed with the raw call.
+ */
+static int handler_action(int model, struct raw_sigaction *sa)
+{
+	struct sigaction keep;
+	int rc;
+
+	if (sigaction(model, NULL, &keep) < 0)
+		return -1;
+	keep.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&keep.sa_mask);
+	if (sigaction(model, &keep, NULL) < 0)
+		return -1;
+	rc = raw_sigaction(model, NULL, sa);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	sa->action = on_signal;
+	return 0;
+}
+
+/*
+ * Gives each signal in bits the disposition sa; *set gets those that took it, *ignored
+ * those of them that were ignored before. One system call a signal, nothing else.
+ */
+static void set_dispositions(uint64_t bits, const struct raw_sigaction *sa, uint64_t *set,
+			     uint64_t *ignored)
+{
+	struct raw_sigaction old;
+	int signo;
+
+	*set = *ignored = 0;
+	for (; bits != 0; bits &= bits - 1) {
+		signo = __builtin_ctzll(bits) + 1;
+		old.handler = SIG_DFL;
+		if (raw_sigaction(signo, sa, &old) < 0)
+			continue;
+		*set |= BIT(signo);
+		if (old.handler == SIG_IGN)
+			*ignored |= BIT(signo);
+	}
+}
+
+void loop_restore_signals(const struct signal_setup *setup)
+{
+	const struct raw_sigaction ign = {.handler = SIG_IGN}, dfl = {.handler = SIG_DFL};
+	uint64_t done, was;
+
+	set_dispositions(setup->caught & ~setup->caught_ignored, &dfl, &done, &was);
+	set_dispositions(setup->caught & setup->caught_ignored, &ign, &done, &was);
+	set_dispositions(setup->reserved & ~setup->reserved_ignored, &dfl, &done, &was);
+}
+
+void loop_restore_mask(const struct signal_setup *setup)
+{
+	raw_sigmask(SIG_SETMASK, setup->start_mask, NULL);
+}
+
+int loop_init(struct signal_setup *setup)
+{
+	const struct raw_sigaction ign = {.handler = SIG_IGN};
+	struct raw_sigaction sa;
+	int fds[2], rc;
+
+	self = getpid();
+	/* The reserved ones cannot be caught: ignored, so they cannot kill a pid1 not PID 1. */
+	set_dispositions(SIGNAME_RESERVED, &ign, &setup->reserved, &setup->reserved_ignored);
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	pipe_rd = fds[0];
+	pipe_wr = fds[1];
+	if (handler_action(SIGTERM, &sa) < 0)
+		return -1;
+	set_dispositions(catchable_signals(), &sa, &setup->caught, &setup->caught_ignored);
+	caught_bits = setup->caught;
+	/* Without these pid1 could neither reap nor be stopped: refuse to run so. */
+	if ((caught_bits & (BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT))) !=
+	    (BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT))) {
+		errno = EINVAL;
+		return -1;
+	}
+	bits_to_sigset(setup->start_mask & ~caught_bits, &wait_mask);
+	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
+	rc = raw_sigmask(SIG_BLOCK, caught_bits, NULL);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef SYS_rt_sigtimedwait
+#define SYS_rt_sigtimedwait SYS_rt_sigtimedwait_time64
+#endif
+
+/*
+ * Takes the caught signals that are pending now, with no handler run, pipe byte or ppoll()
+ * each: ppoll() lets one handler run per call, so a burst of different signals would cost a
+ * trip round the loop apiece. The kernel hands them over in the order it would have
+ * delivered them (lowest number first, queued real-time ones in the order they came). The
+ * raw call takes the signals the C library hides from sigset_t; an all-zero timespec reads
+ * the same in every time_t layout.
+ */
+static size_t drain_pending(int *sigs, size_t n, size_t have)
+{
+	struct timespec zero = {0, 0};
+	siginfo_t info = {0}; /* zeroed once: the analyzers cannot see the kernel fill it */
+	long signo;
+
+	while (have < n) {
+		signo = raw_syscall4(SYS_rt_sigtimedwait, (long)&caught_bits, (long)&info,
+				     (long)&zero, sizeof(uint64_t));
+		if (signo <= 0)
+			break;
+		if (is_event((int)signo, &info))
+			sigs[have++] = (int)signo;
+	}
+	return have;
+}
+
+/* Moves flags the handler could not fit into the pipe into sigs. */
+static size_t take_overflow(int *sigs, size_t n, size_t have)
+{
+	int signo;
+
+	if (!overflowed)
+		return have;
+	overflowed = 0;
+	for (signo = 1; signo < NSIG && have < n; signo++) {
+		if (overflow[signo]) {
+			overflow[signo] = 0;
+			sigs[have++] = signo;
+		}
+	}
+	/* Not all fit this time: keep the flag so the next call picks up the rest. */
+	if (signo < NSIG)
+		overflowed = 1;
+	return have;
+}
+
+/* Reads signal numbers from the pipe into sigs until it is empty or sigs is full. */
+static size_t drain_pipe(int *sigs, size_t n)
+{
+	unsigned char buf[256];
+	size_t have = 0, i;
+	ssize_t got;
+
+	while (have < n) {
+		size_t want = n - have < sizeof(buf) ? n - have : sizeof(buf);
+
+		got = read(pipe_rd, buf, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (i = 0; i < (size_t)got; i++)
+			sigs[have++] = buf[i];
+		/* A short read emptied the pipe: another read would only say EAGAIN. */
+		if ((size_t)got < want)
+			break;
+	}
+	return have;
+}
+
+int loopsig_fd(void)
+{
+	return pipe_rd;
+}
+
+const sigset_t *loopsig_wait_mask(void)
+{
+	return &wait_mask;
+}
+
+bool loopsig_overflowed(void)
+{
+	return overflowed;
+}
+
+size_t loopsig_pending(int *sigs, size_t n)
+{
+	/* Not while the pipe holds bytes that came before them. */
+	if (pipe_behind || overflowed)
+		return 0;
+	return drain_pending(sigs, n, 0);
+}
+
+size_t loopsig_read(int *sigs, size_t n)
+{
+	size_t have = take_overflow(sigs, n, drain_pipe(sigs, n));
+
+	pipe_behind = have == n;
+	return have;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What programs told pid1 about themselves since the supervisor last looked: readiness, signs
+ * of life, a status line. readiness/notifysocket.c (the sd_notify socket) and readiness/readypipe.c
+ * (ready = fd:N) write here from their loop handlers; the supervisor takes each program's notice
+ * after the wake-up and feeds it to the state machine. A table indexed like the table of programs.
+ */
+#ifndef PID1_NOTICE_H
+#define PID1_NOTICE_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The longest STATUS= kept, escaped; longer ones are cut. */
+#define NOTICE_STATUS_MAX 128
+
+struct notice {
+	int64_t extend_ms;   /* EXTEND_TIMEOUT_USEC=, else -1 */
+	int64_t watchdog_ms; /* WATCHDOG_USEC=, else -1 */
+	pid_t pid;	     /* the program's process it came from: a later start ignores it */
+	pid_t mainpid;	     /* MAINPID=, accepted, else 0 */
+	bool pending;	     /* something here is set */
+	bool ready;	     /* READY=1, or a newline on its ready fd */
+	bool alive;	     /* WATCHDOG=1, or a newline on its ready fd */
+	bool stopping;	     /* STOPPING=1 */
+	bool trigger;	     /* WATCHDOG=trigger */
+	bool hung_closed;    /* its ready fd was closed before it said it was ready */
+	char status[NOTICE_STATUS_MAX]; /* STATUS=, escaped, "" when none came */
+};
+
+/*
+ * The notice of program idx while its process is pid, for a handler to fill in (what an
+ * earlier process of it said is dropped); NULL when idx is out of range.
+ */
+struct notice *notice_of(size_t idx, pid_t pid);
+
+/* Moves program idx's notice to *out and clears it. Returns false when nothing was pending. */
+bool notice_take(size_t idx, struct notice *out);
+
+#endif

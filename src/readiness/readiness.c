@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Readiness on the supervisor's side. Programs' messages are only recorded by their loop
+ * handlers (readiness/inbox.c) and fed to the state machines here, after the wake-up, so that every
+ * change of state goes through supervise_event(). pid1 is ready while it runs and every
+ * essential program is ready (every program, when none is essential): that is when the
+ * ready file exists and when systemd hears READY=1.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "output/log.h"
+#include "core/loop.h"
+#include "readiness/inbox.h"
+#include "readiness/notifysocket.h"
+#include "readiness/readiness.h"
+#include "readiness/readypipe.h"
+#include "readiness/readyfile.h"
+#include "supervisor/supervise.h"
+#include "readiness/manager.h"
+
+/* What systemd was last told. */
+static struct {
+	bool ready;	 /* READY=1 was sent */
+	bool last_ready; /* pid1 was ready at the last update */
+	bool stopping;
+	char status[256];
+} told;
+
+bool readiness_pass_through(const struct pid1_state *st)
+{
+	size_t i;
+
+	if (st->nprograms > 1 || st->conf->ready_file != NULL || st->conf->sd_notify)
+		return false;
+	for (i = 0; i < st->conf->nprograms; i++) {
+		const struct program_conf *pc = &st->conf->programs[i];
+
+		if (pc->ready != READY_DEFAULT || pc->ready_timeout_ms > 0 || pc->watchdog_ms > 0)
+			return false;
+	}
+	return true;
+}
+
+int readiness_open(struct pid1_state *st)
+{
+	size_t i;
+
+	sysnotify_init(readiness_pass_through(st));
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].ready_mode == READY_NOTIFY)
+			return notify_open(st);
+	return 0;
+}
+
+/* Feeds one program's notice to its state machine. */
+static void take_notice(struct pid1_state *st, struct program *p, const struct notice *n)
+{
+	int64_t now = loop_now_ms();
+
+	/* Said by a process of an earlier start, which ended in the same wake-up. */
+	if (n->pid != p->pid)
+		return;
+	if (n->mainpid > 0)
+		log_info("%s: main pid %d", p->name, (int)n->mainpid);
+	if (n->status[0] != '\0')
+		log_info("%s: status: %s", p->name, n->status);
+	if (n->stopping) {
+		log_info("%s: stopping", p->name);
+		supervise_event(st, p, PROGRAM_EV_STOPPING);
+	}
+	if (n->hung_closed && p->state == PROGRAM_STARTING)
+		log_notice("%s closed its ready fd without writing a newline", p->name);
+	if (n->extend_ms > 0)
+		program_extend(p, now, n->extend_ms);
+	if (n->watchdog_ms > 0)
+		program_set_watchdog(p, now, n->watchdog_ms);
+	if (n->ready)
+		supervise_event(st, p, PROGRAM_EV_READY);
+	if (n->alive)
+		supervise_event(st, p, PROGRAM_EV_WATCHDOG);
+	if (n->trigger)
+		supervise_event(st, p, PROGRAM_EV_TRIGGER);
+}
+
+bool readiness_ready(const struct pid1_state *st, char *summary, size_t len)
+{
+	size_t i, nready = 0, nessential = 0, ncount = 0;
+	char waiting[160] = "";
+
+	for (i = 0; i < st->nprograms; i++)
+		nessential += st->programs[i].essential;
+	for (i = 0; i < st->nprograms; i++) {
+		const struct program *p = &st->programs[i];
+
+		if (p->stop_hook || (nessential > 0 && !p->essential))
+			continue;
+		ncount++;
+		if (program_ready(p)) {
+			nready++;
+			continue;
+		}
+		strlcat(waiting, waiting[0] == '\0' ? "; not ready: " : ", ", sizeof(waiting));
+		strlcat(waiting, p->name, sizeof(waiting));
+	}
+	snprintf(summary, len, "%zu of %zu %sprograms ready%s", nready, ncount,
+		 nessential > 0 ? "essential " : "", waiting);
+	return st->phase == PHASE_RUN && nready == ncount;
+}
+
+void readiness_update(struct pid1_state *st)
+{
+	char summary[sizeof(told.status)], msg[sizeof(summary) + 32];
+	struct notice n;
+	bool ready;
+	size_t i;
+
+	notify_tick(loop_now_ms());
+	for (i = 0; i < st->nprograms; i++)
+		if (notice_take(i, &n))
+			take_notice(st, &st->programs[i], &n);
+	/* Nobody to tell: a signal storm pays for nothing more. */
+	if (!readyfile_active() && !sysnotify_active())
+		return;
+	ready = readiness_ready(st, summary, sizeof(summary));
+	readyfile_set(ready);
+	/* Only what went out counts as told: what a full queue refused is sent again. */
+	if (st->phase != PHASE_RUN && !told.stopping) {
+		told.stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
+	} else if (st->phase == PHASE_RUN &&
+		   (ready != told.last_ready || strcmp(summary, told.status) != 0)) {
+		/* READY=1 once: systemd has no way back to "not ready". */
+		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told.ready ? "READY=1\n" : "",
+			 summary);
+		if (sysnotify_send(msg)) {
+			told.ready = told.ready || ready;
+			told.last_ready = ready;
+			strlcpy(told.status, summary, sizeof(told.status));
+		}
+	}
+	sysnotify_tick(loop_now_ms());
+}
+
+int64_t readiness_deadline(const struct pid1_state *st)
+{
+	return loop_earliest(loop_earliest(supervise_deadline(st), sysnotify_deadline()),
+			     notify_deadline());
+}
+
+void readiness_close(void)
+{
+	readyfile_close();
+	readyfd_close_all();
+	notify_close();
+	sysnotify_close();
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Privileges for the child. Order matters: supplementary groups and the gid can only be
+ * changed while still root, so setgroups, setgid, then setuid; after that a setuid(0) must
+ * fail, or the drop did not take. Ids already in effect are not set again, so a user that
+ * runs pid1 may name itself. A child that becomes another user gets that user's HOME, USER
+ * and LOGNAME, and leaves pid1's session when pid1 has a terminal it could type into.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys/privs.h"
+
+/* A whole decimal number that fits an id; -1 otherwise. */
+static long parse_id(const char *s)
+{
+	const char *err = NULL;
+	long long n = strtonum(s, 0, 0x7fffffff, &err);
+
+	return err == NULL ? (long)n : -1;
+}
+
+static int resolve_group(const char *name, gid_t *gid)
+{
+	struct group *gr;
+	long id = parse_id(name);
+
+	if (id >= 0) {
+		*gid = (gid_t)id;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (gr == NULL) {
+		fprintf(stderr, "pid1: group '%s' does not exist\n", name);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* The user's supplementary groups, as login would set them. */
+static int resolve_groups(const char *user, gid_t gid, struct privs *out)
+{
+	int n = 32;
+
+	for (;;) {
+		gid_t *groups = realloc(out->groups, (size_t)n * sizeof(gid_t));
+
+		if (groups == NULL)
+			return -1;
+		out->groups = groups;
+		out->ngroups = n;
+		if (getgrouplist(user, gid, out->groups, &out->ngroups) >= 0)
+			return 0;
+		if (out->ngroups <= n)
+			return -1;
+		n = out->ngroups;
+	}
+}
+
+/*
+ * The user by name or number. A number without a passwd entry is allowed, as containers
+ * often have none; like Docker, it gets group 0 and no supplementary groups.
+ */
+static int resolve_user(const char *user, struct privs *out)
+{
+	long id = parse_id(user);
+	struct passwd *pw = id >= 0 ? getpwuid((uid_t)id) : getpwnam(user);
+
+	if (pw == NULL && id < 0) {
+		fprintf(stderr, "pid1: user '%s' does not exist\n", user);
+		return -1;
+	}
+	out->uid = pw != NULL ? pw->pw_uid : (uid_t)id;
+	out->gid = pw != NULL ? pw->pw_gid : 0;
+	/* Copied now: the entry lives in a buffer the next lookup reuses. */
+	out->home = strdup(pw != NULL && pw->pw_dir[0] != '\0' ? pw->pw_dir : "/");
+	out->name = pw != NULL ? strdup(pw->pw_name) : NULL;
+	if (out->home == NULL || (pw != NULL && out->name == NULL)) {
+		fprintf(stderr, "pid1: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every group of a but gid is also in b. */
+static bool covers(const gid_t *a, int na, const gid_t *b, int nb, gid_t gid)
+{
+	int i, j;
+
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb && b[j] != a[i]; j++)
+			;
+		if (j == nb && a[i] != gid)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether pid1 already runs with every id the child wants: real, effective and saved uid
+ * and gid, and the same supplementary groups, the primary group aside (listed or not, it
+ * grants the same access). Then there is nothing to set, and nothing an unprivileged pid1
+ * would be refused (setgroups needs CAP_SETGID even to set the groups one has).
+ */
+static bool ids_in_effect(const struct privs *p)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, *have;
+	bool same;
+	int n;
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 || ru != p->uid ||
+	    eu != p->uid || su != p->uid || rg != p->gid || eg != p->gid || sg != p->gid)
+		return false;
+	n = getgroups(0, NULL);
+	have = n >= 0 ? calloc((size_t)n + 1, sizeof(*have)) : NULL;
+	if (have == NULL)
+		return false;
+	n = getgroups(n, have);
+	same = n >= 0 && covers(have, n, p->groups, p->ngroups, p->gid) &&
+	       covers(p->groups, p->ngroups, have, n, p->gid);
+	free(have);
+	return same;
+}
+
+/*
+ * Whether pid1 has a terminal a child could type into: on fds 0-2, or as its controlling
+ * terminal, which /dev/tty opens even when those are redirected. Only ENXIO from /dev/tty
+ * proves there is no controlling terminal; any other failure counts as one.
+ */
+static bool has_terminal(void)
+{
+	int fd, i;
+
+	for (i = 0; i <= 2; i++)
+		if (isatty(i))
+			return true;
+	fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENXIO;
+	close(fd);
+	return true;
+}
+
+int privs_resolve(const struct privs_conf *conf, struct privs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->conf = conf;
+	if (conf->user == NULL && conf->group == NULL)
+		return 0;
+	out->uid = getuid();
+	out->gid = getgid();
+	if (conf->user != NULL && resolve_user(conf->user, out) < 0)
+		goto fail;
+	if (conf->group != NULL && resolve_group(conf->group, &out->gid) < 0)
+		goto fail;
+	if (out->name != NULL && resolve_groups(out->name, out->gid, out) < 0) {
+		fprintf(stderr, "pid1: cannot read the groups of user '%s'\n", out->name);
+		goto fail;
+	}
+	out->change_ids = !ids_in_effect(out);
+	out->new_user = out->uid != getuid() || out->uid != geteuid();
+	out->new_session = out->new_user && conf->terminal == TERMINAL_DETACH && has_terminal();
+	return 0;
+fail:
+	privs_free(out);
+	return -1;
+}
+
+void privs_free(struct privs *privs)
+{
+	free(privs->groups);
+	free(privs->home);
+	free(privs->name);
+	privs->groups = NULL;
+	privs->ngroups = 0;
+	privs->home = NULL;
+	privs->name = NULL;
+}
+
+/* A new user's HOME, USER and LOGNAME, as runuser sets them; without a name, no USER. */
+static int set_identity(const struct privs *privs)
+{
+	if (!privs->new_user || privs->home == NULL)
+		return 0;
+	if (setenv("HOME", privs->home, 1) < 0)
+		return -1;
+	if (privs->name == NULL)
+		return unsetenv("USER") < 0 || unsetenv("LOGNAME") < 0 ? -1 : 0;
+	return setenv("USER", privs->name, 1) < 0 || setenv("LOGNAME", privs->name, 1) < 0 ? -1 : 0;
+}
+
+/* After set_identity, so that what the file says wins. */
+static int apply_env(const struct privs_conf *conf)
+{
+	char **p;
+
+	for (p = conf->unset_env; p != NULL && *p != NULL; p++)
+		if (unsetenv(*p) < 0)
+			return -1;
+	for (p = conf->env; p != NULL && *p != NULL; p++)
+		if (putenv(*p) < 0)
+			return -1;
+	return 0;
+}
+
+static int drop_ids(const struct privs *privs, const char **what)
+{
+	if (privs->change_ids) {
+		*what = "setgroups";
+		if (setgroups((size_t)privs->ngroups, privs->groups) < 0)
+			return -1;
+		*what = "setgid";
+		if (setgid(privs->gid) < 0)
+			return -1;
+		*what = "setuid";
+		if (setuid(privs->uid) < 0)
+			return -1;
+	}
+	/* If we could get root back, the drop did not take. */
+	*what = "dropping root for good";
+	if (privs->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+int privs_apply(const struct privs *privs, const char **what)
+{
+	const struct privs_conf *conf = privs->conf;
+
+	if (conf == NULL)
+		return 0;
+	*what = "setting the environment";
+	if (set_identity(privs) < 0 || apply_env(conf) < 0)
+		return -1;
+	if (conf->set_umask)
+		umask(conf->umask);
+	if ((conf->user != NULL || conf->group != NULL) && drop_ids(privs, what) < 0)
+		return -1;
+	/* After the drop, so the directory is one the user itself may enter. */
+	*what = "changing to the working directory";
+	if (conf->workdir != NULL && chdir(conf->workdir) < 0)
+		return -1;
+	*what = "setting no_new_privs";
+	if (conf->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return 0;
+}
