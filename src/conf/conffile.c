@@ -161,8 +161,8 @@ static int open_checked(const char *path)
 /* Reads all of fd, at most CONF_MAX_BYTES. Returns a buffer to free, or NULL after saying why. */
 static char *read_all(const char *path, int fd, size_t *len)
 {
-	/* One byte more than allowed, to tell a full-sized file from a larger one. */
-	char *buf = malloc(CONF_MAX_BYTES + 1);
+	/* One byte more than allowed, to tell a full-sized file from a larger one, and a NUL. */
+	char *buf = malloc(CONF_MAX_BYTES + 2);
 	ssize_t n;
 
 	if (buf == NULL) {
@@ -186,6 +186,7 @@ static char *read_all(const char *path, int fd, size_t *len)
 		conffile_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
 		goto fail;
 	}
+	buf[*len] = '\0';
 	return buf;
 fail:
 	free(buf);
@@ -223,7 +224,8 @@ static size_t string_end(const char *buf, size_t len, size_t i)
  * Removes comments in place, keeping their newlines: libconfuse 3.3 counts three lines for
  * each '#' comment, so every line number after one would be wrong. Strings are kept as they
  * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
- * *blank is cleared when a setting remains. Returns the new length, or -1 with *line set
+ * A NUL byte in a comment is kept, and what follows it dropped. *blank is cleared when a
+ * setting remains. Returns the new length, or -1 with *line set
  * when a '/' '*' comment is not closed.
  */
 static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
@@ -238,8 +240,13 @@ static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
 
 		/* A commented file is mostly comments, and newlines and blanks: those first. */
 		if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
-			close = memchr(buf + r, '\n', len - r);
-			r = close != NULL ? (size_t)(close - buf) : len;
+			/* One pass for the newline and a NUL byte; buf ends in a NUL. */
+			r = (size_t)(strchrnul(buf + r, '\n') - buf);
+			if (r < len && buf[r] == '\0') {
+				/* Kept for the caller to find, and the rest dropped. */
+				buf[w++] = '\0';
+				return (ssize_t)w;
+			}
 			in_word = false;
 			continue;
 		}
@@ -264,6 +271,8 @@ static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
 			/* A space where the comment was, then its newlines. */
 			buf[w++] = ' ';
 			for (; buf + r < close; r++) {
+				if (buf[r] == '\0')
+					buf[w++] = '\0';
 				if (buf[r] == '\n') {
 					buf[w++] = '\n';
 					lineno++;
@@ -307,15 +316,18 @@ char *conffile_read(const char *path, size_t *len)
 	close(fd);
 	if (buf == NULL)
 		return NULL;
-	/* libconfuse would cut a string short at a NUL byte and carry on. */
-	nul = memchr(buf, '\0', *len);
-	if (nul != NULL) {
-		conffile_error(path, line_of(buf, nul), "NUL byte: not a text file");
-		goto fail;
-	}
 	n = strip(buf, *len, &line, &blank);
 	if (n < 0) {
 		conffile_error(path, line, "unterminated comment");
+		goto fail;
+	}
+	/*
+	 * libconfuse would cut a string short at a NUL byte and carry on. Stripping keeps every
+	 * line, and a NUL in a comment stays in the text, so the text alone tells where.
+	 */
+	nul = memchr(buf, '\0', (size_t)n);
+	if (nul != NULL) {
+		conffile_error(path, line_of(buf, nul), "NUL byte: not a text file");
 		goto fail;
 	}
 	/* No setting at all: the caller need not parse. */

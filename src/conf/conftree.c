@@ -275,6 +275,12 @@ static int check_title(cfg_t *cfg, cfg_opt_t *opt, int (*value)(const char *), c
 	return v;
 }
 
+/* Whether sec sets key to v. */
+static bool set_to(cfg_t *sec, const char *key, long v)
+{
+	return cfg_size(sec, key) > 0 && cfg_getint(sec, key) == v;
+}
+
 /* Validates `signal NAME { ... }` once its closing brace is read. */
 static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -290,16 +296,15 @@ static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 			  confvalue_unmappable(signo));
 		return -1;
 	}
-	rewrite = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_REWRITE;
+	rewrite = set_to(sec, "action", ACTION_REWRITE);
 	if (rewrite && cfg_size(sec, "to") == 0) {
 		cfg_error(cfg, "action 'rewrite' needs 'to' in section 'signal %s'",
 			  cfg_title(sec));
 		return -1;
 	}
-	restart = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_RESTART;
-	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 &&
-	    cfg_getint(sec, "action") != ACTION_REWRITE &&
-	    cfg_getint(sec, "action") != ACTION_FORWARD && !restart) {
+	restart = set_to(sec, "action", ACTION_RESTART);
+	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 && !rewrite && !restart &&
+	    !set_to(sec, "action", ACTION_FORWARD)) {
 		cfg_error(cfg,
 			  "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
 			  "'signal %s'",
@@ -439,9 +444,9 @@ static bool good_name(const char *name)
 /* A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. */
 static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
 {
-	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+	bool hook = set_to(sec, "when", WHEN_STOP);
 
-	if (hook && !(cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT)) {
+	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT)) {
 		cfg_error(cfg, "program '%s' has when = stop but is not a oneshot", name);
 		return -1;
 	}
@@ -487,8 +492,8 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
  */
 static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
 {
-	bool oneshot = cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT;
-	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+	bool oneshot = set_to(sec, "type", PROGRAM_ONESHOT);
+	bool hook = set_to(sec, "when", WHEN_STOP);
 	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
 	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
 
@@ -546,32 +551,33 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 	return check_ready(cfg, sec, name);
 }
 
+/*
+ * Every string key gets its bound (the command its own check), in each section's template
+ * and in the one instance cfg_init already made of a section that is not repeatable.
+ */
+static void check_strings(cfg_opt_t *opts)
+{
+	unsigned int i;
+
+	for (; opts->name != NULL; opts++) {
+		if (opts->type == CFGT_STR)
+			opts->validcb =
+			    strcmp(opts->name, "command") == 0 ? check_command : check_string;
+		if (opts->type != CFGT_SEC)
+			continue;
+		check_strings(opts->subopts);
+		for (i = 0; i < cfg_opt_size(opts); i++)
+			check_strings(cfg_opt_getnsec(opts, i)->opts);
+	}
+}
+
 void conftree_check(cfg_t *cfg)
 {
-	cfg_set_validate_func(cfg, "command", check_command);
-	cfg_set_validate_func(cfg, "pidfile", check_string);
-	cfg_set_validate_func(cfg, "ready-file", check_string);
-	cfg_set_validate_func(cfg, "user", check_string);
-	cfg_set_validate_func(cfg, "group", check_string);
-	cfg_set_validate_func(cfg, "workdir", check_string);
-	cfg_set_validate_func(cfg, "env", check_string);
-	cfg_set_validate_func(cfg, "unset-env", check_string);
+	check_strings(cfg->opts);
 	cfg_set_validate_func(cfg, "signal", check_signal);
-	cfg_set_validate_func(cfg, "signal|programs", check_string);
-	cfg_set_validate_func(cfg, "runtime-dir", check_string);
-	cfg_set_validate_func(cfg, "control-group", check_string);
 	cfg_set_validate_func(cfg, "shutdown|step", check_step);
 	cfg_set_validate_func(cfg, "restart", check_restart);
 	cfg_set_validate_func(cfg, "exit-code", check_exit_code);
 	cfg_set_validate_func(cfg, "log", check_log);
-	cfg_set_validate_func(cfg, "log|file", check_string);
-	cfg_set_validate_func(cfg, "log|ident", check_string);
 	cfg_set_validate_func(cfg, "program", check_program);
-	cfg_set_validate_func(cfg, "program|command", check_command);
-	cfg_set_validate_func(cfg, "program|after", check_string);
-	cfg_set_validate_func(cfg, "program|user", check_string);
-	cfg_set_validate_func(cfg, "program|group", check_string);
-	cfg_set_validate_func(cfg, "program|workdir", check_string);
-	cfg_set_validate_func(cfg, "program|env", check_string);
-	cfg_set_validate_func(cfg, "program|unset-env", check_string);
 }
