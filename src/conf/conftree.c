@@ -187,7 +187,6 @@ int conftree_copy(cfg_t *cfg, struct pid1_conf *conf)
 	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0 ||
 	    copy_str(cfg, "runtime-dir", &conf->runtime_dir) < 0 ||
 	    copy_str(cfg, "control-group", &conf->control_group) < 0 ||
-
 	    copy_str(cfg, "ready-file", &conf->ready_file) < 0)
 		return -1;
 	COPY_INT(cfg, "control", conf->control);
