@@ -47,12 +47,12 @@ only_in() {
 	done
 }
 
-# conf/conf.c holds the schema; its validators (conf/confcheck.c) and the copy of the parsed tree
-# (conf/confcopy.c) need libconfuse's accessors too, and one file for all three outgrew ~400 lines.
-@test "libconfuse is used only in conf/conf.c and its two helpers" {
+# conf/confparse.c holds the schema; the checks it runs and the copy of the parsed tree
+# (conf/conftree.c) need libconfuse's accessors too.
+@test "libconfuse is used only in conf/confparse.c and conf/conftree.c" {
 	run -0 files_using '#[[:space:]]*include[[:space:]]*<confuse\.h>'
-	assert_line "src/conf/conf.c"
-	only_in src/conf/conf.c src/conf/confcheck.c src/conf/confcopy.c
+	assert_line "src/conf/confparse.c"
+	only_in src/conf/confparse.c src/conf/conftree.c
 }
 
 @test "fork and exec happen only in core/child.c" {

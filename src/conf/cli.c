@@ -17,8 +17,8 @@
 #include "conf/cli.h"
 #include "conf/confvalue.h"
 #include "core/exitcode.h"
-#include "supervisor/restart.h"
 #include "core/signame.h"
+#include "sys/env.h"
 
 enum {
 	OPT_FORWARD_TO = 256,
@@ -108,31 +108,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return EXIT_USAGE;
 }
 
-static int parse_log_target(const char *s, unsigned int *targets)
-{
-	if (strcmp(s, "stderr") == 0)
-		*targets |= LOG_TARGET_STDERR;
-	else if (strcmp(s, "syslog") == 0)
-		*targets |= LOG_TARGET_SYSLOG;
-	else if (strcmp(s, "file") == 0)
-		*targets |= LOG_TARGET_FILE;
-	else
-		return -1;
-	return 0;
-}
-
-/* An octal umask, 0 to 0777; -1 otherwise. */
-static int parse_umask(const char *s)
-{
-	char *end;
-	long mode;
-
-	if (*s < '0' || *s > '7')
-		return -1;
-	mode = strtol(s, &end, 8);
-	return *end == '\0' && mode >= 0 && mode <= 0777 ? (int)mode : -1;
-}
-
 /* Handles one option; returns -1 to go on, or an exit code. */
 static int parse_option(int c, const char *arg, struct options *opts)
 {
@@ -190,7 +165,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->warn_on_reap = true;
 		break;
 	case OPT_FORWARD_TO:
-		opts->forward_to = confvalue_scope(arg);
+		opts->forward_to = confvalue_word("forward-to", arg);
 		if (opts->forward_to < 0)
 			return usage_error("--forward-to '%s': must be child, group or all", arg);
 		break;
@@ -199,9 +174,11 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->log_targets |= LOG_TARGET_FILE;
 		break;
 	case OPT_LOG_TARGET:
-		if (parse_log_target(arg, &opts->log_targets) < 0)
+		code = confvalue_word("targets", arg);
+		if (code < 0)
 			return usage_error("--log-target '%s': must be stderr, syslog or file",
 					   arg);
+		opts->log_targets |= (unsigned int)code;
 		break;
 	case OPT_PIDFILE:
 		opts->pidfile = arg;
@@ -213,7 +190,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->sd_notify = true;
 		break;
 	case OPT_RESTART:
-		opts->restart = restart_policy_parse(arg);
+		opts->restart = confvalue_word("restart", arg);
 		if (opts->restart < 0)
 			return usage_error("--restart '%s': must be no, on-failure or always", arg);
 		break;
@@ -224,7 +201,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->workdir = arg;
 		break;
 	case OPT_UMASK:
-		opts->umask = parse_umask(arg);
+		opts->umask = confvalue_umask(arg);
 		if (opts->umask < 0)
 			return usage_error("--umask '%s': must be an octal mode from 0 to 0777",
 					   arg);
@@ -240,35 +217,14 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
-/* The value of entry if it is NAME=value, else NULL. */
-static const char *env_value(const char *entry, const char *name, size_t len)
-{
-	return strncmp(entry, name, len) == 0 && entry[len] == '=' ? entry + len + 1 : NULL;
-}
-
-/*
- * PID1_CONFIG, and tini's switches for images that set them for tini, in one pass over the
- * environment: a getenv() each would walk it three times. The first entry of a name wins,
- * as with getenv().
- */
+/* PID1_CONFIG, and tini's switches for images that set them for tini. */
 static void read_environment(struct options *opts)
 {
-	bool config_seen = false;
-	const char *v;
-	char **e;
+	const char *v = env_get("PID1_CONFIG");
 
-	for (e = environ; *e != NULL; e++) {
-		if ((*e)[0] == 'P' && !config_seen &&
-		    (v = env_value(*e, "PID1_CONFIG", 11)) != NULL) {
-			config_seen = true;
-			opts->config_path = *v != '\0' ? v : NULL;
-		} else if ((*e)[0] == 'T' && strncmp(*e, "TINI_", 5) == 0) {
-			if (env_value(*e, "TINI_SUBREAPER", 14) != NULL)
-				opts->subreaper = true;
-			else if (env_value(*e, "TINI_KILL_PROCESS_GROUP", 23) != NULL)
-				opts->group = true;
-		}
-	}
+	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
+	opts->subreaper = env_get("TINI_SUBREAPER") != NULL;
+	opts->group = env_get("TINI_KILL_PROCESS_GROUP") != NULL;
 }
 
 /* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */

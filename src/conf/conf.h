@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The configuration: built-in defaults (conf/confdefaults.c), the libconfuse file (conf/conf.c,
- * read by conf/conffile.c, its values spelled in conf/confvalue.c, conf/confnumber.c and
- * conf/confstring.c), the -n printer (conf/confprint.c). Here: the types they share, and the entry
- * points of conf/conf.c, conf/confdefaults.c and conf/confprint.c; the helpers' functions are in
- * their own headers. Everything pid1 runs on is copied into struct pid1_conf, which is read-only
- * once loaded; libconfuse never leaves conf/conf.c.
+ * The configuration: the types every part of pid1 reads, the built-in defaults (conf/conf.c),
+ * and the entry points of the files above it: conf_load (conf/confparse.c, the libconfuse
+ * file read by conf/conffile.c, its values spelled in conf/confvalue.c) and conf_print
+ * (conf/confprint.c). Everything pid1 runs on is copied into struct pid1_conf, which is
+ * read-only once loaded; libconfuse never leaves conf/confparse.c and its two helpers.
  */
 #ifndef PID1_CONF_H
 #define PID1_CONF_H

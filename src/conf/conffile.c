@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reading the config file: what it must be before pid1 trusts it and the size limit; the
- * comments are stripped in conf/confstrip.c. Knows nothing of keys or values; conf/conf.c parses
- * the text this returns.
+ * Reading the config file: what it must be before pid1 trusts it, the size limit, and its
+ * comments stripped, fast, because a shipped config is mostly comments: libconfuse's own
+ * comment handling miscounts lines, and a file with nothing else need not be parsed at all.
+ * Knows nothing of keys or values; conf/confparse.c parses the text this returns.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,7 +22,6 @@
 #include <vis.h>
 
 #include "conf/conffile.h"
-#include "conf/confstrip.h"
 
 /* Largest config file read: anything bigger is a mistake, not a config. */
 #define CONF_MAX_BYTES (1024 * 1024)
@@ -160,8 +161,8 @@ static int open_checked(const char *path)
 /* Reads all of fd, at most CONF_MAX_BYTES. Returns a buffer to free, or NULL after saying why. */
 static char *read_all(const char *path, int fd, size_t *len)
 {
-	/* One byte more than allowed, to tell a full-sized file from a larger one. */
-	char *buf = malloc(CONF_MAX_BYTES + 1 + CONFSTRIP_PAD);
+	/* One byte more than allowed, to tell a full-sized file from a larger one, and a NUL. */
+	char *buf = malloc(CONF_MAX_BYTES + 2);
 	ssize_t n;
 
 	if (buf == NULL) {
@@ -185,11 +186,110 @@ static char *read_all(const char *path, int fd, size_t *len)
 		conffile_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
 		goto fail;
 	}
-	memset(buf + *len, 0, CONFSTRIP_PAD);
+	buf[*len] = '\0';
 	return buf;
 fail:
 	free(buf);
 	return NULL;
+}
+
+/* Bytes that end an unquoted word in libconfuse's lexer (NUL too: strchr finds the end). */
+static bool ends_word(char c)
+{
+	return strchr(" #\"'\t\n\r={}()+,*", c) != NULL;
+}
+
+/* Index just past the string opening at buf[i] ('"' or '\''), as libconfuse scans it. */
+static size_t string_end(const char *buf, size_t len, size_t i)
+{
+	const char *brace;
+	char quote = buf[i];
+
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\') {
+			i++;
+		} else if (buf[i] == quote) {
+			return i + 1;
+		} else if (quote == '"' && buf[i] == '$' && i + 1 < len && buf[i + 1] == '{') {
+			/* "${NAME}" is one token to libconfuse even when NAME holds a quote. */
+			brace = memchr(buf + i, '}', len - i);
+			if (brace != NULL)
+				i = (size_t)(brace - buf);
+		}
+	}
+	return len;
+}
+
+/*
+ * Removes comments in place, keeping their newlines: libconfuse 3.3 counts three lines for
+ * each '#' comment, so every line number after one would be wrong. Strings are kept as they
+ * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
+ * A NUL byte in a comment is kept, and what follows it dropped. *blank is cleared when a
+ * setting remains. Returns the new length, or -1 with *line set
+ * when a '/' '*' comment is not closed.
+ */
+static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
+{
+	size_t r = 0, w = 0, end;
+	bool in_word = false;
+	const char *close;
+	int lineno = 1;
+
+	while (r < len) {
+		bool slash = !in_word && buf[r] == '/' && r + 1 < len;
+
+		/* A commented file is mostly comments, and newlines and blanks: those first. */
+		if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
+			/* One pass for the newline and a NUL byte; buf ends in a NUL. */
+			r = (size_t)(strchrnul(buf + r, '\n') - buf);
+			if (r < len && buf[r] == '\0') {
+				/* Kept for the caller to find, and the rest dropped. */
+				buf[w++] = '\0';
+				return (ssize_t)w;
+			}
+			in_word = false;
+			continue;
+		}
+		if (buf[r] == '\n' || buf[r] == ' ' || buf[r] == '\t') {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r++];
+			in_word = false;
+			continue;
+		}
+		end = r + 1;
+		if (buf[r] == '"' || buf[r] == '\'') {
+			end = string_end(buf, len, r);
+		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
+			   (close = memchr(buf + r, '}', len - r)) != NULL) {
+			end = (size_t)(close - buf) + 1; /* ${NAME} */
+		} else if (slash && buf[r + 1] == '*') {
+			close = memmem(buf + r + 2, len - r - 2, "*/", 2);
+			if (close == NULL) {
+				*line = lineno;
+				return -1;
+			}
+			/* A space where the comment was, then its newlines. */
+			buf[w++] = ' ';
+			for (; buf + r < close; r++) {
+				if (buf[r] == '\0')
+					buf[w++] = '\0';
+				if (buf[r] == '\n') {
+					buf[w++] = '\n';
+					lineno++;
+				}
+			}
+			r += 2;
+			in_word = false;
+			continue;
+		}
+		*blank = false;
+		in_word = end == r + 1 && !ends_word(buf[r]);
+		for (; r < end; r++) {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r];
+		}
+	}
+	return (ssize_t)w;
 }
 
 /* The line number of p in buf. */
@@ -216,7 +316,7 @@ char *conffile_read(const char *path, size_t *len)
 	close(fd);
 	if (buf == NULL)
 		return NULL;
-	n = confstrip(buf, *len, &line, &blank);
+	n = strip(buf, *len, &line, &blank);
 	if (n < 0) {
 		conffile_error(path, line, "unterminated comment");
 		goto fail;

@@ -14,7 +14,6 @@
 #include "conf/duration.h"
 #include "output/log.h"
 #include "supervisor/order.h"
-#include "supervisor/restart.h"
 #include "core/signame.h"
 #include "supervisor/stoptime.h"
 
@@ -49,18 +48,28 @@ static void print_name(FILE *out, const char *s)
 		print_string(out, s);
 }
 
-static void print_signal(FILE *out, int signo)
+/* Writes before, s as print_string writes it, then after. */
+static void put_string(FILE *out, const char *before, const char *s, const char *after)
+{
+	fputs(before, out);
+	print_string(out, s);
+	fputs(after, out);
+}
+
+static void put_signal(FILE *out, const char *before, int signo, const char *after)
 {
 	char name[SIGNAME_MAX];
 
+	fputs(before, out);
 	print_name(out, signame_name(signo, name, sizeof(name)));
+	fputs(after, out);
 }
 
-static void print_duration(FILE *out, int64_t ms)
+static void put_duration(FILE *out, const char *before, int64_t ms, const char *after)
 {
 	char buf[32];
 
-	fputs(duration_format(ms, buf, sizeof(buf)), out);
+	fprintf(out, "%s%s%s", before, duration_format(ms, buf, sizeof(buf)), after);
 }
 
 /* "key = { "a", "b" }" for a NULL-terminated list, "key = { }" for none. */
@@ -90,13 +99,10 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 		if (r->action == ACTION_FORWARD && def.signals[i].action == ACTION_FORWARD &&
 		    r->programs == NULL)
 			continue;
-		fputs("signal ", out);
-		print_signal(out, i);
-		fprintf(out, " { action = %s", confvalue_name("action", r->action));
-		if (r->action == ACTION_REWRITE) {
-			fputs(" to = ", out);
-			print_signal(out, r->to);
-		}
+		put_signal(out, "signal ", i, " { action = ");
+		fputs(confvalue_name("action", r->action), out);
+		if (r->action == ACTION_REWRITE)
+			put_signal(out, " to = ", r->to, "");
 		for (j = 0; r->programs != NULL && r->programs[j] != NULL; j++) {
 			fputs(j == 0 ? " programs = { " : ", ", out);
 			print_name(out, r->programs[j]);
@@ -109,46 +115,37 @@ static void print_shutdown(const struct shutdown_conf *sd, FILE *out)
 {
 	size_t i;
 
-	fputs("shutdown {\n\tdelay = ", out);
-	print_duration(out, sd->delay_ms);
-	fprintf(out, "\n\tscope = %s\n", confvalue_name("scope", sd->scope));
+	put_duration(out, "shutdown {\n\tdelay = ", sd->delay_ms, "\n");
+	fprintf(out, "\tscope = %s\n", confvalue_name("scope", sd->scope));
 	fprintf(out, "\ton-child-exit = %s\n", confvalue_name("on-child-exit", sd->on_child_exit));
 	fprintf(out, "\ton-repeat = %s\n", confvalue_name("on-repeat", sd->on_repeat));
 	fprintf(out, "\tenter = %s\n", confvalue_name("enter", sd->enter));
 	for (i = 0; i < sd->nsteps; i++) {
-		fputs("\tstep ", out);
-		print_signal(out, sd->steps[i].signo);
-		fputs(" { grace = ", out);
-		print_duration(out, sd->steps[i].grace_ms);
-		fputs(" }\n", out);
+		put_signal(out, "\tstep ", sd->steps[i].signo, "");
+		put_duration(out, " { grace = ", sd->steps[i].grace_ms, " }\n");
 	}
 	fputs("}\n", out);
 }
 
 static void print_restart(const struct restart_conf *rc, FILE *out)
 {
-	fprintf(out, "restart {\n\tpolicy = %s\n\tdelay = ", restart_policy_name(rc->policy));
-	print_duration(out, rc->delay_ms);
-	fputs("\n\tmax-delay = ", out);
-	print_duration(out, rc->max_delay_ms);
-	fprintf(out, "\n\tlimit = %d\n\twindow = ", rc->limit);
-	print_duration(out, rc->window_ms);
-	fputs("\n}\n", out);
+	fprintf(out, "restart {\n\tpolicy = %s\n", confvalue_name("policy", (int)rc->policy));
+	put_duration(out, "\tdelay = ", rc->delay_ms, "\n");
+	put_duration(out, "\tmax-delay = ", rc->max_delay_ms, "\n");
+	fprintf(out, "\tlimit = %d\n", rc->limit);
+	put_duration(out, "\twindow = ", rc->window_ms, "\n}\n");
 }
 
 static void print_privs(const struct privs_conf *privs, FILE *out)
 {
-	fputs("user = ", out);
-	print_string(out, privs->user);
-	fputs("\ngroup = ", out);
-	print_string(out, privs->group);
-	fputs("\nworkdir = ", out);
-	print_string(out, privs->workdir);
+	put_string(out, "user = ", privs->user, "\n");
+	put_string(out, "group = ", privs->group, "\n");
+	put_string(out, "workdir = ", privs->workdir, "\n");
 	/* umask(1)'s own spelling; "" keeps pid1's. */
 	if (privs->set_umask)
-		fprintf(out, "\numask = %03o\n", (unsigned int)privs->umask);
+		fprintf(out, "umask = %03o\n", (unsigned int)privs->umask);
 	else
-		fputs("\numask = \"\"\n", out);
+		fputs("umask = \"\"\n", out);
 	fprintf(out, "no-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
 	print_list(out, "env", privs->env);
 	print_list(out, "unset-env", privs->unset_env);
@@ -167,11 +164,9 @@ static void print_log(const struct log_conf *log, FILE *out)
 			sep = ",";
 		}
 	}
-	fputs(" }\n\tfile = ", out);
-	print_string(out, log->file);
-	fputs("\n\tident = ", out);
-	print_string(out, log->ident);
-	fprintf(out, "\n\tfacility = %s\n}\n", confvalue_name("facility", log->facility));
+	put_string(out, " }\n\tfile = ", log->file, "\n");
+	put_string(out, "\tident = ", log->ident, "\n");
+	fprintf(out, "\tfacility = %s\n}\n", confvalue_name("facility", log->facility));
 }
 
 static void print_exit_codes(const int *map, FILE *out)
@@ -198,11 +193,10 @@ static void print_program_privs(const struct program_conf *pc, FILE *out)
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (values[i] == NULL)
-			continue;
-		fprintf(out, "\t%s = ", keys[i]);
-		print_string(out, values[i]);
-		fputc('\n', out);
+		if (values[i] != NULL) {
+			fprintf(out, "\t%s = ", keys[i]);
+			put_string(out, "", values[i], "\n");
+		}
 	}
 	if (privs->set_umask)
 		fprintf(out, "\tumask = %03o\n", (unsigned int)privs->umask);
@@ -221,22 +215,14 @@ static void print_program_privs(const struct program_conf *pc, FILE *out)
 /* The readiness keys a program sets; the defaults (ready when started or exited 0) are left out. */
 static void print_program_ready(const struct program_conf *pc, FILE *out)
 {
-	static const char *const words[] = {"started", "exited", "notify"};
-
 	if (pc->ready >= READY_FD_MIN)
 		fprintf(out, "\tready = fd:%d\n", pc->ready);
 	else if (pc->ready >= 0)
-		fprintf(out, "\tready = %s\n", words[pc->ready]);
-	if (pc->ready_timeout_ms > 0) {
-		fputs("\tready-timeout = ", out);
-		print_duration(out, pc->ready_timeout_ms);
-		fputc('\n', out);
-	}
-	if (pc->watchdog_ms > 0) {
-		fputs("\twatchdog = ", out);
-		print_duration(out, pc->watchdog_ms);
-		fputc('\n', out);
-	}
+		fprintf(out, "\tready = %s\n", confvalue_name("ready", pc->ready));
+	if (pc->ready_timeout_ms > 0)
+		put_duration(out, "\tready-timeout = ", pc->ready_timeout_ms, "\n");
+	if (pc->watchdog_ms > 0)
+		put_duration(out, "\twatchdog = ", pc->watchdog_ms, "\n");
 }
 
 static void print_program(const struct program_conf *pc, FILE *out)
@@ -254,18 +240,11 @@ static void print_program(const struct program_conf *pc, FILE *out)
 	if (pc->tty)
 		fputs("\ttty = true\n", out);
 	if (pc->restart >= 0)
-		fprintf(out, "\trestart = %s\n",
-			restart_policy_name((enum restart_policy)pc->restart));
-	if (pc->stop_signal > 0) {
-		fputs("\tstop-signal = ", out);
-		print_signal(out, pc->stop_signal);
-		fputc('\n', out);
-	}
-	if (pc->when == WHEN_STOP) {
-		fputs("\twhen = stop\n\ttimeout = ", out);
-		print_duration(out, pc->timeout_ms);
-		fputc('\n', out);
-	}
+		fprintf(out, "\trestart = %s\n", confvalue_name("restart", pc->restart));
+	if (pc->stop_signal > 0)
+		put_signal(out, "\tstop-signal = ", pc->stop_signal, "\n");
+	if (pc->when == WHEN_STOP)
+		put_duration(out, "\twhen = stop\n\ttimeout = ", pc->timeout_ms, "\n");
 	print_program_ready(pc, out);
 	if (pc->output >= 0)
 		fprintf(out, "\toutput = %s\n", confvalue_name("output", pc->output));
@@ -350,9 +329,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		fputs("# stop hooks at shutdown, before the ladder (each after those it names):",
 		      out);
 		total = print_order(conf, levels, top, WHEN_STOP, out);
-		fputs("# the stop hooks add at most ", out);
-		print_duration(out, total);
-		fputs(" to the shutdown\n", out);
+		put_duration(out, "# the stop hooks add at most ", total, " to the shutdown\n");
 	}
 	stoptime_print(conf, levels, total, out);
 	fputc('\n', out);
@@ -370,22 +347,19 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 	fprintf(out, "forward-to = %s\n", confvalue_name("forward-to", conf->forward_to));
 	fprintf(out, "subreaper = %s\n", conf->subreaper ? "true" : "false");
 	fprintf(out, "warn-on-reap = %s\n", conf->warn_on_reap ? "true" : "false");
-	fputs("parent-death-signal = ", out);
 	if (conf->parent_death_signal == 0)
-		fputs("none", out);
+		fputs("parent-death-signal = none\n", out);
 	else
-		print_signal(out, conf->parent_death_signal);
-	fputs("\npidfile = ", out);
-	print_string(out, conf->pidfile);
-	fputs("\nready-file = ", out);
-	print_string(out, conf->ready_file);
-	fputs("\n# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or /tmp/pid1-UID\n"
-	      "runtime-dir = ",
-	      out);
-	print_string(out, conf->runtime_dir);
-	fprintf(out, "\ncontrol = %s\ncontrol-group = ", confvalue_name("control", conf->control));
-	print_string(out, conf->control_group);
-	fprintf(out, "\noutput = %s\n\n", confvalue_name("output", conf->output));
+		put_signal(out, "parent-death-signal = ", conf->parent_death_signal, "\n");
+	put_string(out, "pidfile = ", conf->pidfile, "\n");
+	put_string(out, "ready-file = ", conf->ready_file, "\n");
+	put_string(out,
+		   "# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or /tmp/pid1-UID\n"
+		   "runtime-dir = ",
+		   conf->runtime_dir, "\n");
+	fprintf(out, "control = %s\n", confvalue_name("control", conf->control));
+	put_string(out, "control-group = ", conf->control_group, "\n");
+	fprintf(out, "output = %s\n\n", confvalue_name("output", conf->output));
 	print_privs(&conf->privs, out);
 	fputc('\n', out);
 	print_signals(conf, out);

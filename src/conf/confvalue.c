@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vocabulary of the config file: which words, durations and readiness each key takes,
- * with the message for a value it does not take, and which parser each typed key has (the
- * numbers' are in conf/confnumber.c). Knows nothing of libconfuse: conf/conf.c hands every typed
- * value here by its key's name, and conf/confprint.c asks for words back.
+ * The vocabulary of the config file: which words, durations, signals, numbers and readiness
+ * each key takes, what a string value must be, and the message for a value a key does not
+ * take. Knows nothing of libconfuse: conf/confparse.c and conf/conftree.c hand every value
+ * here by its key's name, conf/confprint.c asks for words back, conf/cli.c shares the words.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,7 +17,6 @@
 #include <syslog.h>
 
 #include "conf/conf.h"
-#include "conf/confnumber.h"
 #include "conf/confvalue.h"
 #include "conf/duration.h"
 #include "output/log.h"
@@ -75,6 +75,13 @@ static const struct word facility_words[] = {
 static const struct word terminal_words[] = {
 	{"detach", TERMINAL_DETACH}, {"shared", TERMINAL_SHARED}, {NULL, 0},
 };
+static const struct word policy_words[] = {
+	{"no", RESTART_NO}, {"on-failure", RESTART_ON_FAILURE}, {"always", RESTART_ALWAYS},
+	{NULL, 0},
+};
+static const struct word ready_words[] = {
+	{"started", READY_STARTED}, {"exited", READY_EXITED}, {"notify", READY_NOTIFY}, {NULL, 0},
+};
 static const struct word output_words[] = {
 	{"raw", OUTPUT_RAW}, {"prefix", OUTPUT_PREFIX}, {NULL, 0},
 };
@@ -132,23 +139,6 @@ static int parse_level(const char *option, const char *value, long *out, char *e
 	return 0;
 }
 
-static int parse_policy(const char *option, const char *value, long *out, char *err, size_t len)
-{
-	int policy = restart_policy_parse(value);
-	char list[LIST_MAX] = "";
-	int p;
-
-	if (policy >= 0) {
-		*out = policy;
-		return 0;
-	}
-	for (p = RESTART_NO; p <= RESTART_ALWAYS; p++) {
-		strlcat(list, p == RESTART_NO ? "" : ", ", sizeof(list));
-		strlcat(list, restart_policy_name((enum restart_policy)p), sizeof(list));
-	}
-	return one_of(option, value, list, err, len);
-}
-
 static int parse_duration(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int64_t ms;
@@ -166,23 +156,112 @@ static int parse_duration(const char *option, const char *value, long *out, char
 	return -1;
 }
 
+/* A whole decimal number min..max as the file spells it; -1 otherwise. */
+static long decimal(const char *s, long min, long max)
+{
+	const char *err;
+	long n;
+
+	/* strtonum takes blanks, a sign and leading zeros, which the file never means. */
+	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	n = (long)strtonum(s, min, max, &err);
+	return err == NULL ? n : -1;
+}
+
 /* started, exited, notify, or fd:N with N a descriptor the program writes a newline to. */
 static int parse_ready(const char *option, const char *value, long *out, char *err, size_t len)
 {
-	if (strcmp(value, "started") == 0)
-		*out = READY_STARTED;
-	else if (strcmp(value, "exited") == 0)
-		*out = READY_EXITED;
-	else if (strcmp(value, "notify") == 0)
-		*out = READY_NOTIFY;
-	else if (strncmp(value, "fd:", 3) == 0 &&
-		 confnumber_decimal(value + 3, READY_FD_MAX) >= READY_FD_MIN)
-		*out = confnumber_decimal(value + 3, READY_FD_MAX);
-	else {
+	const struct word *w = find_word(ready_words, value);
+
+	if (w != NULL)
+		*out = w->value;
+	else if (strncmp(value, "fd:", 3) != 0 ||
+		 (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0) {
 		snprintf(err, len,
 			 "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
 			 "%d..%d)",
 			 value, option, READY_FD_MIN, READY_FD_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_signal(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	int signo = signame_parse(value);
+
+	if (signo < 0 || signo > CONF_SIGNAL_MAX) {
+		snprintf(err, len, "unknown signal '%s' for option '%s'", value, option);
+		return -1;
+	}
+	*out = signo;
+	return 0;
+}
+
+/* A signal pid1 can catch, or "none" (0): the parent's death must reach pid1's loop. */
+static int parse_signal_or_none(const char *option, const char *value, long *out, char *err,
+				size_t len)
+{
+	if (strcmp(value, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (parse_signal(option, value, out, err, len) < 0)
+		return -1;
+	if (signame_is_reserved((int)*out)) {
+		snprintf(err, len,
+			 "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
+			 "option '%s'",
+			 value, option);
+		return -1;
+	}
+	return 0;
+}
+
+/* A signal that can end a program: SIGSTOP would only pause it until the ladder's SIGCONT. */
+static int parse_stop_signal(const char *option, const char *value, long *out, char *err,
+			     size_t len)
+{
+	if (parse_signal(option, value, out, err, len) < 0)
+		return -1;
+	if (*out == 0 || *out == SIGSTOP) {
+		snprintf(err, len, "signal '%s' cannot stop a program, for option '%s'", value,
+			 option);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_exit_code(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	*out = confvalue_exit_code(value);
+	if (*out < 0) {
+		snprintf(err, len, "exit code must be 0..255, not '%s' for option '%s'", value,
+			 option);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_limit(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	*out = decimal(value, 1, RESTART_LIMIT_MAX);
+	if (*out < 1) {
+		snprintf(err, len, "limit must be 1..%d, not '%s' for option '%s'",
+			 RESTART_LIMIT_MAX, value, option);
+		return -1;
+	}
+	return 0;
+}
+
+/* An octal mode, or "" (-1) to keep pid1's umask. */
+static int parse_umask(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	*out = value[0] == '\0' ? -1 : confvalue_umask(value);
+	if (*out < 0 && value[0] != '\0') {
+		snprintf(err, len, "umask must be an octal mode 0..777, not '%s' for option '%s'",
+			 value, option);
 		return -1;
 	}
 	return 0;
@@ -199,24 +278,24 @@ static const struct key keys[] = {
 	{"targets",		parse_word,				target_words},
 	{"facility",		parse_word,				facility_words},
 	{"level",		parse_level,				NULL},
-	{"policy",		parse_policy,				NULL},
-	{"restart",		parse_policy,				NULL},
+	{"policy",		parse_word,				policy_words},
+	{"restart",		parse_word,				policy_words},
 	{"type",			parse_word,				type_words},
-	{"to",			confnumber_parse_signal,		NULL},
-	{"parent-death-signal",	confnumber_parse_signal_or_none,	NULL},
-	{"stop-signal",		confnumber_parse_stop_signal,		NULL},
+	{"to",			parse_signal,		NULL},
+	{"parent-death-signal",	parse_signal_or_none,	NULL},
+	{"stop-signal",		parse_stop_signal,		NULL},
 	{"when",			parse_word,				when_words},
 	{"timeout",		parse_duration,				NULL},
-	{"ready",		parse_ready,				NULL},
+	{"ready",		parse_ready,				ready_words},
 	{"ready-timeout",	parse_duration,				NULL},
 	{"watchdog",		parse_duration,				NULL},
 	{"delay",		parse_duration,				NULL},
 	{"grace",		parse_duration,				NULL},
 	{"max-delay",		parse_duration,				NULL},
 	{"window",		parse_duration,				NULL},
-	{"as",			confnumber_parse_exit_code,		NULL},
-	{"limit",		confnumber_parse_limit,			NULL},
-	{"umask",		confnumber_parse_umask,			NULL},
+	{"as",			parse_exit_code,		NULL},
+	{"limit",		parse_limit,			NULL},
+	{"umask",		parse_umask,			NULL},
 	{"terminal",		parse_word,				terminal_words},
 	{"control",		parse_word,				control_words},
 	{"output",		parse_word,				output_words},
@@ -255,9 +334,126 @@ const char *confvalue_name(const char *option, int value)
 	return "?";
 }
 
-int confvalue_scope(const char *name)
+int confvalue_word(const char *option, const char *word)
 {
-	const struct word *w = find_word(scope_words, name);
+	const struct key *key = find_key(option);
+	const struct word *w =
+	    key != NULL && key->words != NULL ? find_word(key->words, word) : NULL;
 
 	return w != NULL ? w->value : -1;
+}
+
+int confvalue_umask(const char *s)
+{
+	char *end;
+	long mode;
+
+	/* The first byte is checked because strtol would take spaces and a sign. */
+	if (s[0] < '0' || s[0] > '7')
+		return -1;
+	mode = strtol(s, &end, 8);
+	return *end == '\0' && mode <= 0777 ? (int)mode : -1;
+}
+
+int confvalue_signal(const char *title)
+{
+	int signo = signame_parse(title);
+
+	return signo <= CONF_SIGNAL_MAX ? signo : -1;
+}
+
+int confvalue_exit_code(const char *s)
+{
+	return (int)decimal(s, 0, 255);
+}
+
+const char *confvalue_unmappable(int signo)
+{
+	switch (signo) {
+	case SIGKILL:
+	case SIGSTOP:
+		return "cannot be caught, so it cannot be mapped";
+	case SIGCHLD:
+		return "is how pid1 learns that processes exit, so it cannot be mapped";
+	default:
+		if (signame_is_fault(signo))
+			return "reports a fault in pid1 itself and is not caught, so it cannot be "
+			       "mapped";
+		if (signame_is_reserved(signo))
+			return "is reserved by the C library and cannot be caught, so it cannot "
+			       "be mapped";
+		return NULL;
+	}
+}
+
+/* True when the first len bytes of s are a portable environment variable name. */
+static bool env_name(const char *s, size_t len)
+{
+	/* POSIX's portable names: a letter or '_', then letters, digits and '_'. */
+	return len > 0 && !isdigit((unsigned char)s[0]) &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") >= len;
+}
+
+/* Environment entries: NAME=value for env, NAME for unset-env. */
+static int check_env(const char *option, const char *s, char *err, size_t len)
+{
+	const char *eq = strchr(s, '=');
+	size_t n = strlen(s);
+
+	if (strcmp(option, "env") == 0) {
+		if (eq == NULL) {
+			snprintf(err, len, "entry '%s' for option 'env' is not NAME=value", s);
+			return -1;
+		}
+		n = (size_t)(eq - s);
+	}
+	if (!env_name(s, n)) {
+		snprintf(err, len, "invalid variable name '%.*s' for option '%s'", (int)n, s,
+			 option);
+		return -1;
+	}
+	return 0;
+}
+
+int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
+{
+	// clang-format off
+	static const struct {
+		const char *option;
+		size_t size;
+	} fields[] = {
+		{"pidfile", PATH_MAX},		{"file", PATH_MAX},	{"workdir", PATH_MAX},
+		{"ready-file", PATH_MAX},
+		{"ident", LOG_IDENT_MAX},	{"user", PRIVS_NAME_MAX}, {"group", PRIVS_NAME_MAX},
+		{"runtime-dir", PATH_MAX},		{"control-group", PRIVS_NAME_MAX},
+		{"programs", CONF_NAME_MAX + 1},
+	};
+	// clang-format on
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
+		return check_env(option, s, err, len);
+	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
+	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
+	    (s[0] != '/' || s[strspn(s, "/")] == '\0')) {
+		snprintf(err, len, "option 'runtime-dir' must be an absolute path other than /");
+		return -1;
+	}
+	/* A probe tests it from anywhere: relative to pid1's directory it would mislead. */
+	if (strcmp(option, "ready-file") == 0 && s[0] != '\0' &&
+	    (s[0] != '/' || s[strlen(s) - 1] == '/')) {
+		snprintf(err, len,
+			 "option 'ready-file' must be an absolute path to a file, not '%s'", s);
+		return -1;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(fields[i].option, option) == 0 && strlen(s) >= fields[i].size) {
+			snprintf(err, len, "value for option '%s' is too long (at most %zu bytes)",
+				 option, fields[i].size - 1);
+			return -1;
+		}
+	}
+	return 0;
 }

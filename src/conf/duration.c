@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/duration.h"
@@ -25,18 +26,18 @@ static const struct unit units[] = {
 
 int duration_parse(const char *s, int64_t *ms)
 {
-	int64_t n = 0;
+	char *end;
+	int64_t n;
 	size_t i;
 
+	/* strtoll would take blanks and a sign; an overflow gives LLONG_MAX, refused below. */
 	if (s == NULL || !isdigit((unsigned char)*s))
 		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		n = n * 10 + (*s - '0');
-		if (n > DURATION_MAX_MS)
-			return -1;
-	}
+	n = strtoll(s, &end, 10);
+	if (n > DURATION_MAX_MS)
+		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(s, units[i].suffix) != 0)
+		if (strcmp(end, units[i].suffix) != 0)
 			continue;
 		if (n > DURATION_MAX_MS / units[i].ms)
 			return -1;

@@ -417,10 +417,11 @@ static void test_print_supervision(void)
 
 static void test_scope_parse(void)
 {
-	fail_unless(confvalue_scope("child") == SCOPE_CHILD);
-	fail_unless(confvalue_scope("group") == SCOPE_GROUP);
-	fail_unless(confvalue_scope("all") == SCOPE_ALL);
-	fail_unless(confvalue_scope("All") == -1 && confvalue_scope("") == -1);
+	fail_unless(confvalue_word("forward-to", "child") == SCOPE_CHILD);
+	fail_unless(confvalue_word("forward-to", "group") == SCOPE_GROUP);
+	fail_unless(confvalue_word("forward-to", "all") == SCOPE_ALL);
+	fail_unless(confvalue_word("forward-to", "All") == -1 &&
+		    confvalue_word("forward-to", "") == -1);
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)

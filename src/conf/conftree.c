@@ -1,25 +1,224 @@
 // SPDX-License-Identifier: MIT
 /*
- * The checks the schema cannot express: values bound to their fields, keys that need each
- * other, section titles, and the restart back-off that must be able to reach its limit.
- * Each runs as libconfuse reads a key or closes a section, so its error carries the line.
- * Checks across program sections (unknown or cyclic `after`) need the whole file:
- * supervisor/order.c.
+ * What libconfuse read, in pid1's terms: the checks the schema cannot express, run as
+ * libconfuse reads a key or closes a section so that each error carries its line (values
+ * bound to their fields, keys that need each other, section titles, a restart back-off that
+ * can reach its limit), then the copy into struct pid1_conf over the built-in defaults, where
+ * a key the file leaves out keeps its default and only memory can still fail. Checks across
+ * program sections (unknown or cyclic `after`) need the whole file: supervisor/order.c.
  */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <confuse.h>
 
 #include "conf/conf.h"
-#include "conf/confcheck.h"
-#include "conf/confcopy.h"
-#include "conf/confnumber.h"
-#include "conf/confstring.h"
+#include "conf/conftree.h"
+#include "conf/confvalue.h"
 #include "conf/duration.h"
 #include "core/signame.h"
+
+/* Grace of a `step` section that does not give one. */
+#define DEFAULT_GRACE_MS 4000
+
+/* Stores a string option in *dst when the file set it. Returns 0, or -1 when out of memory. */
+static int copy_str(cfg_t *cfg, const char *name, char **dst)
+{
+	return cfg_size(cfg, name) > 0 ? conf_set_string(dst, cfg_getstr(cfg, name)) : 0;
+}
+
+/* Stores an integer option in *dst when the file set it; else *dst keeps its default. */
+#define COPY_INT(cfg, name, dst)                                                                   \
+	do {                                                                                       \
+		if (cfg_size((cfg), (name)) > 0)                                                   \
+			(dst) = cfg_getint((cfg), (name));                                         \
+	} while (0)
+
+#define COPY_BOOL(cfg, name, dst)                                                                  \
+	do {                                                                                       \
+		if (cfg_size((cfg), (name)) > 0)                                                   \
+			(dst) = cfg_getbool((cfg), (name));                                        \
+	} while (0)
+
+/*
+ * Copies a non-empty string list into a new NULL-terminated array in *dst. Returns 0, or
+ * -1 when out of memory, leaving what was copied in *dst for conf_free.
+ */
+static int copy_list(cfg_t *cfg, const char *name, char ***dst)
+{
+	unsigned int i, n = cfg_size(cfg, name);
+
+	if (n == 0)
+		return 0;
+	*dst = calloc(n + 1, sizeof(char *));
+	if (*dst == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (((*dst)[i] = strdup(cfg_getnstr(cfg, name, i))) == NULL)
+			return -1;
+	return 0;
+}
+
+static void copy_shutdown(cfg_t *sec, struct shutdown_conf *sd)
+{
+	unsigned int i, n = cfg_size(sec, "step");
+
+	COPY_INT(sec, "delay", sd->delay_ms);
+	COPY_INT(sec, "scope", sd->scope);
+	COPY_INT(sec, "on-child-exit", sd->on_child_exit);
+	COPY_INT(sec, "on-repeat", sd->on_repeat);
+	COPY_INT(sec, "enter", sd->enter);
+	/* Any step replaces the whole built-in ladder, in file order. */
+	if (n > 0)
+		sd->nsteps = n;
+	for (i = 0; i < n; i++) {
+		cfg_t *step = cfg_getnsec(sec, "step", i);
+
+		sd->steps[i].signo = signame_parse(cfg_title(step));
+		sd->steps[i].grace_ms = DEFAULT_GRACE_MS;
+		COPY_INT(step, "grace", sd->steps[i].grace_ms);
+	}
+}
+
+/* Copies a `restart` section's keys over rc. */
+static void copy_restart(cfg_t *sec, struct restart_conf *rc)
+{
+	COPY_INT(sec, "policy", rc->policy);
+	COPY_INT(sec, "delay", rc->delay_ms);
+	COPY_INT(sec, "max-delay", rc->max_delay_ms);
+	COPY_INT(sec, "limit", rc->limit);
+	COPY_INT(sec, "window", rc->window_ms);
+}
+
+/* The top-level keys on who the child runs as. Returns 0, or -1 when out of memory. */
+static int copy_privs(cfg_t *cfg, struct privs_conf *privs)
+{
+	long mode;
+
+	if (copy_str(cfg, "user", &privs->user) < 0 || copy_str(cfg, "group", &privs->group) < 0 ||
+	    copy_str(cfg, "workdir", &privs->workdir) < 0)
+		return -1;
+	if (cfg_size(cfg, "umask") > 0) {
+		/* -1 is "", which keeps pid1's umask. */
+		mode = cfg_getint(cfg, "umask");
+		privs->set_umask = mode >= 0;
+		privs->umask = mode >= 0 ? (mode_t)mode : 0;
+	}
+	COPY_BOOL(cfg, "no-new-privileges", privs->no_new_privs);
+	if (copy_list(cfg, "env", &privs->env) < 0)
+		return -1;
+	return copy_list(cfg, "unset-env", &privs->unset_env);
+}
+
+/* Returns 0, or -1 when out of memory. */
+static int copy_log(cfg_t *sec, struct log_conf *log)
+{
+	unsigned int i, n = cfg_size(sec, "targets");
+
+	COPY_INT(sec, "level", log->level);
+	if (n > 0)
+		log->targets = 0;
+	for (i = 0; i < n; i++)
+		log->targets |= cfg_getnint(sec, "targets", i);
+	if (cfg_size(sec, "ident") > 0)
+		strlcpy(log->ident, cfg_getstr(sec, "ident"), sizeof(log->ident));
+	COPY_INT(sec, "facility", log->facility);
+	return copy_str(sec, "file", &log->file);
+}
+
+/* One `program` section; its privilege keys stay unset where the file leaves them out. */
+static int copy_program(cfg_t *sec, struct program_conf *pc)
+{
+	pc->line = sec->line;
+	pc->restart = -1;
+	if (conf_set_string(&pc->name, cfg_title(sec)) < 0)
+		return -1;
+	COPY_INT(sec, "type", pc->type);
+	COPY_BOOL(sec, "essential", pc->essential);
+	COPY_BOOL(sec, "tty", pc->tty);
+	COPY_INT(sec, "restart", pc->restart);
+	COPY_INT(sec, "stop-signal", pc->stop_signal);
+	COPY_INT(sec, "when", pc->when);
+	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
+	COPY_INT(sec, "timeout", pc->timeout_ms);
+	pc->ready = READY_DEFAULT;
+	COPY_INT(sec, "ready", pc->ready);
+	COPY_INT(sec, "ready-timeout", pc->ready_timeout_ms);
+	COPY_INT(sec, "watchdog", pc->watchdog_ms);
+	pc->output = -1;
+	COPY_INT(sec, "output", pc->output);
+	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
+	if (copy_list(sec, "command", &pc->command) < 0 || copy_list(sec, "after", &pc->after) < 0)
+		return -1;
+	return copy_privs(sec, &pc->privs);
+}
+
+static int copy_programs(cfg_t *cfg, struct pid1_conf *conf)
+{
+	unsigned int i, n = cfg_size(cfg, "program");
+
+	if (n == 0)
+		return 0;
+	conf->programs = calloc(n, sizeof(*conf->programs));
+	if (conf->programs == NULL)
+		return -1;
+	conf->nprograms = n;
+	for (i = 0; i < n; i++)
+		if (copy_program(cfg_getnsec(cfg, "program", i), &conf->programs[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int conftree_copy(cfg_t *cfg, struct pid1_conf *conf)
+{
+	unsigned int i;
+
+	conf->command_owned = true;
+	if (copy_list(cfg, "command", &conf->command) < 0)
+		return -1;
+	COPY_INT(cfg, "forward-to", conf->forward_to);
+	COPY_BOOL(cfg, "subreaper", conf->subreaper);
+	COPY_BOOL(cfg, "warn-on-reap", conf->warn_on_reap);
+	COPY_INT(cfg, "parent-death-signal", conf->parent_death_signal);
+	COPY_INT(cfg, "output", conf->output);
+	if (copy_str(cfg, "pidfile", &conf->pidfile) < 0 ||
+	    copy_str(cfg, "runtime-dir", &conf->runtime_dir) < 0 ||
+	    copy_str(cfg, "control-group", &conf->control_group) < 0 ||
+	    copy_str(cfg, "ready-file", &conf->ready_file) < 0)
+		return -1;
+	COPY_INT(cfg, "control", conf->control);
+	for (i = 0; i < cfg_size(cfg, "signal"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "signal", i);
+		struct signal_rule *rule = &conf->signals[signame_parse(cfg_title(sec))];
+
+		rule->action = ACTION_FORWARD;
+		rule->to = 0;
+		rule->line = sec->line;
+		COPY_INT(sec, "action", rule->action);
+		COPY_INT(sec, "to", rule->to);
+		if (copy_list(sec, "programs", &rule->programs) < 0)
+			return -1;
+	}
+	copy_shutdown(cfg_getsec(cfg, "shutdown"), &conf->shutdown);
+	copy_restart(cfg_getsec(cfg, "restart"), &conf->restart);
+	for (i = 0; i < cfg_size(cfg, "exit-code"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "exit-code", i);
+
+		/* "as" was checked to be 0..255 when parsed. */
+		conf->exit_code_map[confvalue_exit_code(cfg_title(sec))] =
+		    (int)cfg_getint(sec, "as");
+	}
+	if (copy_log(cfg_getsec(cfg, "log"), &conf->log) < 0)
+		return -1;
+	if (copy_privs(cfg, &conf->privs) < 0)
+		return -1;
+	/* Top level only: main alone may have pid1's terminal. */
+	COPY_INT(cfg, "terminal", conf->privs.terminal);
+	return copy_programs(cfg, conf);
+}
 
 /* Validate function of string keys: conf/confvalue.c knows each one's rule by its name. */
 static int check_string(cfg_t *cfg, cfg_opt_t *opt)
@@ -28,8 +227,8 @@ static int check_string(cfg_t *cfg, cfg_opt_t *opt)
 	unsigned int i;
 
 	for (i = 0; i < cfg_opt_size(opt); i++) {
-		if (confstring_check(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err, sizeof(err)) <
-		    0) {
+		if (confvalue_check_string(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err,
+					   sizeof(err)) < 0) {
 			cfg_error(cfg, "%s", err);
 			return -1;
 		}
@@ -75,31 +274,36 @@ static int check_title(cfg_t *cfg, cfg_opt_t *opt, int (*value)(const char *), c
 	return v;
 }
 
+/* Whether sec sets key to v. */
+static bool set_to(cfg_t *sec, const char *key, long v)
+{
+	return cfg_size(sec, key) > 0 && cfg_getint(sec, key) == v;
+}
+
 /* Validates `signal NAME { ... }` once its closing brace is read. */
 static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	int signo = check_title(cfg, opt, confnumber_signal, "signal");
+	int signo = check_title(cfg, opt, confvalue_signal, "signal");
 	char name[SIGNAME_MAX];
 	bool rewrite, restart;
 
 	if (signo < 0)
 		return -1;
-	if (confnumber_unmappable(signo) != NULL) {
+	if (confvalue_unmappable(signo) != NULL) {
 		cfg_error(cfg, "%s %s", signame_name(signo, name, sizeof(name)),
-			  confnumber_unmappable(signo));
+			  confvalue_unmappable(signo));
 		return -1;
 	}
-	rewrite = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_REWRITE;
+	rewrite = set_to(sec, "action", ACTION_REWRITE);
 	if (rewrite && cfg_size(sec, "to") == 0) {
 		cfg_error(cfg, "action 'rewrite' needs 'to' in section 'signal %s'",
 			  cfg_title(sec));
 		return -1;
 	}
-	restart = cfg_size(sec, "action") > 0 && cfg_getint(sec, "action") == ACTION_RESTART;
-	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 &&
-	    cfg_getint(sec, "action") != ACTION_REWRITE &&
-	    cfg_getint(sec, "action") != ACTION_FORWARD && !restart) {
+	restart = set_to(sec, "action", ACTION_RESTART);
+	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 && !rewrite && !restart &&
+	    !set_to(sec, "action", ACTION_FORWARD)) {
 		cfg_error(cfg,
 			  "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
 			  "'signal %s'",
@@ -135,7 +339,7 @@ static int check_step(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "too many 'step' sections (at most %d)", CONF_MAX_STEPS);
 		return -1;
 	}
-	return check_title(cfg, opt, confnumber_signal, "signal") < 0 ? -1 : 0;
+	return check_title(cfg, opt, confvalue_signal, "signal") < 0 ? -1 : 0;
 }
 
 /* Validates `exit-code N { as = M }`. */
@@ -143,7 +347,7 @@ static int check_exit_code(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
-	if (check_title(cfg, opt, confnumber_exit_code, "exit code") < 0)
+	if (check_title(cfg, opt, confvalue_exit_code, "exit code") < 0)
 		return -1;
 	if (cfg_size(sec, "as") == 0) {
 		cfg_error(cfg, "missing 'as' in section 'exit-code %s'", cfg_title(sec));
@@ -203,7 +407,7 @@ static int check_restart(cfg_t *cfg, cfg_opt_t *opt)
 
 	/* A key left out keeps its default, which must fit the others too: -n prints them all. */
 	conf_defaults(&def);
-	confcopy_restart(cfg_opt_getnsec(opt, 0), rc);
+	copy_restart(cfg_opt_getnsec(opt, 0), rc);
 	if (rc->max_delay_ms < rc->delay_ms) {
 		cfg_error(cfg, "max-delay %s is less than delay %s in section 'restart'",
 			  duration_format(rc->max_delay_ms, a, sizeof(a)),
@@ -239,9 +443,9 @@ static bool good_name(const char *name)
 /* A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. */
 static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
 {
-	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+	bool hook = set_to(sec, "when", WHEN_STOP);
 
-	if (hook && !(cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT)) {
+	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT)) {
 		cfg_error(cfg, "program '%s' has when = stop but is not a oneshot", name);
 		return -1;
 	}
@@ -287,8 +491,8 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
  */
 static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
 {
-	bool oneshot = cfg_size(sec, "type") > 0 && cfg_getint(sec, "type") == PROGRAM_ONESHOT;
-	bool hook = cfg_size(sec, "when") > 0 && cfg_getint(sec, "when") == WHEN_STOP;
+	bool oneshot = set_to(sec, "type", PROGRAM_ONESHOT);
+	bool hook = set_to(sec, "when", WHEN_STOP);
 	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
 	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
 
@@ -346,33 +550,33 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 	return check_ready(cfg, sec, name);
 }
 
-/* Installs the checks that span keys or bound a string to its field. */
-void confcheck_install(cfg_t *cfg)
+/*
+ * Every string key gets its bound (the command its own check), in each section's template
+ * and in the one instance cfg_init already made of a section that is not repeatable.
+ */
+static void check_strings(cfg_opt_t *opts)
 {
-	cfg_set_validate_func(cfg, "command", check_command);
-	cfg_set_validate_func(cfg, "pidfile", check_string);
-	cfg_set_validate_func(cfg, "ready-file", check_string);
-	cfg_set_validate_func(cfg, "user", check_string);
-	cfg_set_validate_func(cfg, "group", check_string);
-	cfg_set_validate_func(cfg, "workdir", check_string);
-	cfg_set_validate_func(cfg, "env", check_string);
-	cfg_set_validate_func(cfg, "unset-env", check_string);
+	unsigned int i;
+
+	for (; opts->name != NULL; opts++) {
+		if (opts->type == CFGT_STR)
+			opts->validcb =
+			    strcmp(opts->name, "command") == 0 ? check_command : check_string;
+		if (opts->type != CFGT_SEC)
+			continue;
+		check_strings(opts->subopts);
+		for (i = 0; i < cfg_opt_size(opts); i++)
+			check_strings(cfg_opt_getnsec(opts, i)->opts);
+	}
+}
+
+void conftree_check(cfg_t *cfg)
+{
+	check_strings(cfg->opts);
 	cfg_set_validate_func(cfg, "signal", check_signal);
-	cfg_set_validate_func(cfg, "signal|programs", check_string);
-	cfg_set_validate_func(cfg, "runtime-dir", check_string);
-	cfg_set_validate_func(cfg, "control-group", check_string);
 	cfg_set_validate_func(cfg, "shutdown|step", check_step);
 	cfg_set_validate_func(cfg, "restart", check_restart);
 	cfg_set_validate_func(cfg, "exit-code", check_exit_code);
 	cfg_set_validate_func(cfg, "log", check_log);
-	cfg_set_validate_func(cfg, "log|file", check_string);
-	cfg_set_validate_func(cfg, "log|ident", check_string);
 	cfg_set_validate_func(cfg, "program", check_program);
-	cfg_set_validate_func(cfg, "program|command", check_command);
-	cfg_set_validate_func(cfg, "program|after", check_string);
-	cfg_set_validate_func(cfg, "program|user", check_string);
-	cfg_set_validate_func(cfg, "program|group", check_string);
-	cfg_set_validate_func(cfg, "program|workdir", check_string);
-	cfg_set_validate_func(cfg, "program|env", check_string);
-	cfg_set_validate_func(cfg, "program|unset-env", check_string);
 }
