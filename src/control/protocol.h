@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control protocol, shared by pid1 and `pid1 ctl` (man pid1.8, CONTROL). One request
+ * The control protocol, shared by pid1 (control/server.c) and `pid1 ctl` (control/client.c,
+ * in the same binary, also run as pid1ctl; man pid1.8, CONTROL). One request
  * line, "pid1/1 COMMAND [ARG...]\n", at most CTL_REQUEST_MAX bytes; the reply is a first line
  * "ok[ TEXT]" or "error TEXT", then, for status, one tab-separated line per program; pid1
  * closes the connection after it. Words are plain printable bytes, no quoting.
@@ -8,6 +9,7 @@
 #ifndef PID1_CTLPROTO_H
 #define PID1_CTLPROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CTL_PROTOCOL	"pid1/1"
@@ -41,5 +43,14 @@ const char *ctlproto_parse(char *line, size_t len, struct ctl_request *req);
 
 /* Splits a status line (changed in place) into its CTL_NFIELDS fields. Returns 0 or -1. */
 int ctlproto_split(char *line, char *fields[CTL_NFIELDS]);
+
+/* Whether argv asks for the client: `pid1 ctl ...`, or a program named pid1ctl. */
+bool ctlclient_wanted(int argc, char **argv);
+
+/*
+ * Runs the client, which never waits longer than its timeout and says so when no pid1
+ * listens. Returns the exit code: 0 done (ready), 1 error (not ready), 2 usage.
+ */
+int ctlclient_main(int argc, char **argv);
 
 #endif
