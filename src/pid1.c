@@ -251,7 +251,6 @@ out_pidfile:
 out_log:
 	log_close();
 out_conf:
-	target_free();
 	roster_free(&st);
 	conf_free(&conf);
 	return code;
