@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control socket's server (control/server.h) and what its commands do. The listening
- * socket and each client are loop sources whose context is the struct control main() owns.
- * A client is read until its request line is whole (at most CTL_REQUEST_MAX bytes, within
- * CONTROL_TIMEOUT_MS), answered from a buffer of its own with non-blocking sends, and dropped
- * when it does not read its reply in time. A stop or restart answers once the program's own
- * ladder is over: `pid1 ctl restart web` returns when web runs again, or says why it does not.
+ * The control socket's server (control/server.h) and what its commands do. The listener and
+ * each client are loop sources. A client is read until its request line is whole, answered
+ * from a buffer of its own with non-blocking sends, and dropped when it does not read its
+ * reply in time. A stop or restart answers once the program's own ladder is over: `pid1 ctl
+ * restart web` returns when web runs again, or says why it does not.
  * Distrusted: every peer, checked by SO_PEERCRED (the socket file's mode keeps others from
  * connecting at all, but a mode can be changed), and, even from an allowed one, fds passed
  * along, whose last close may block. The kernel refuses them where it can (core/fdsink.c);
@@ -117,12 +116,6 @@ static void ready(const struct pid1_state *st, struct reply *r)
 		put(r, "error not ready: %s", summary);
 }
 
-/* Whether its ladder ends with SIGKILL: then one that outlives it outlived everything. */
-static bool last_is_kill(const struct program *p)
-{
-	return p->nsteps > 0 && p->steps[p->nsteps - 1].signo == SIGKILL;
-}
-
 /* Whether the program c waits for got there (or will not): the reply is written then. */
 static bool got_there(const struct pid1_state *st, struct ctl_client *c)
 {
@@ -130,8 +123,9 @@ static bool got_there(const struct pid1_state *st, struct ctl_client *c)
 	struct reply *r = &c->reply;
 
 	if (p->state == PROGRAM_KILLING && p->request != PROGRAM_REQ_NONE) {
-		/* Its ladder goes on, or a last SIGKILL was just sent. */
-		if (p->deadline_ms >= 0 || !last_is_kill(p))
+		/* Waiting on, unless the last step, SIGKILL, was sent: outlived, that is final. */
+		if (p->deadline_ms >= 0 || p->nsteps == 0 ||
+		    p->steps[p->nsteps - 1].signo != SIGKILL)
 			return false;
 		if (p->pid > 0)
 			put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
@@ -378,17 +372,18 @@ static void handle(struct ctl_client *c, size_t len)
 	why = ctlproto_parse(c->in, len, &req);
 	if (why != NULL) {
 		put(&c->reply, "error %s", why);
-		reply(c);
-		return;
+	} else {
+		snprintf(who, sizeof(who), "pid1 ctl (uid %d, pid %d)", (int)c->uid, (int)c->pid);
+		run(c->ctl->st, &req, who, c);
 	}
-	snprintf(who, sizeof(who), "pid1 ctl (uid %d, pid %d)", (int)c->uid, (int)c->pid);
-	run(c->ctl->st, &req, who, c);
 	if (c->wait == NULL) {
 		reply(c);
 		return;
 	}
-	/* The program's ladder bounds the wait; meanwhile only a hang-up is news (poll always
-	 * reports POLLHUP, and a non-zero event keeps the fd in the set). */
+	/*
+	 * The program's ladder bounds the wait; meanwhile only a hang-up is news: poll reports
+	 * POLLHUP unasked, and a non-zero event keeps the fd in the set.
+	 */
 	c->deadline_ms = -1;
 	loop_set_events(c->fd, POLLHUP);
 }
@@ -466,14 +461,8 @@ static void take(struct control *ctl, int fd)
 		refuse(ctl, fd, "internal error");
 		return;
 	}
-	c->ctl = ctl;
-	c->fd = fd;
-	c->pid = cred.pid;
-	c->uid = cred.uid;
-	c->nin = c->reply.len = c->sent = 0;
-	c->replying = false;
+	*c = (struct ctl_client){.ctl = ctl, .fd = fd, .pid = cred.pid, .uid = cred.uid};
 	c->deadline_ms = loop_now_ms() + CONTROL_TIMEOUT_MS;
-	c->wait = NULL;
 	ctl->clients[i] = c;
 }
 

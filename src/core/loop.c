@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The loop: one handler for every signal pid1 catches writes the signal number as one byte
- * to a non-blocking, close-on-exec self-pipe, and loop_wait() sleeps in one ppoll() on that
- * pipe and every fd other modules registered, until the one deadline the caller needs. The
- * handler does nothing else: all work happens in the loop, outside async context.
- * The caught signals stay blocked except inside that ppoll(), so handlers run at that one
- * point: a burst of one standard signal that arrives while pid1 works is merged by the kernel
- * into one delivery, as with tini's sigtimedwait and catatonit's signalfd, instead of a
- * handler run, a pipe byte and a forward each. ppoll() lets one handler run per call, so
- * before it sleeps again the loop takes what is pending with a zero-timeout sigtimedwait, in
- * the kernel's delivery order: a burst costs one more trip round the loop, not one per
- * signal, and in a storm pid1 forwards from sigtimedwait without a handler or pipe byte each.
- * (A handler mask that let the other caught signals in would run their handlers nested, the
- * last first: the batch would come out reversed, and it measured no cheaper.)
- * The pipe's fds and the overflow flags are file-scope because the handler needs them; the
- * masks and the source table live as long as the loop and beside them. The only file with
- * sigaction but core/child.c, which resets what this one set.
+ * The loop (core/loop.h). The handler does nothing but write the signal's byte: all work
+ * happens in the loop, outside async context. The caught signals stay blocked except inside
+ * ppoll(), so a burst of one standard signal that arrives while pid1 works is merged by the
+ * kernel into one delivery, as with tini's sigtimedwait and catatonit's signalfd. ppoll() lets
+ * one handler run per call, so before it sleeps again the loop takes what is pending with a
+ * zero-timeout sigtimedwait, in the kernel's order: in a storm pid1 forwards from there, with
+ * no handler or pipe byte each. (A handler mask that let the other caught signals in would
+ * run their handlers nested, the last first: the batch would come out reversed.)
+ * File-scope state: the pipe's fds and the overflow flags, which the handler needs, and the
+ * masks and sources, which live as long as the loop. The only file with sigaction but
+ * core/child.c, which resets what this one set.
  */
 #include "config.h"
 
@@ -42,10 +37,9 @@ static uint64_t caught_bits; /* bit N-1: signal N has on_signal */
 static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
 
 /*
- * The registered fds: a fixed table, so nothing allocates, found by fd (a registered fd is
- * open, so it is unique). A removed source's slot has fd -1 and is reused; nsources is one
- * past the last slot used. A slot filled while handlers run is fresh: poll's answer for that
- * index was about whatever had the slot before.
+ * A fixed table, found by fd (a registered fd is open, so unique). A removed source's slot
+ * has fd -1 and is reused; nsources is one past the last slot used. A slot filled while
+ * handlers run is fresh: poll's answer for that index was about its previous owner.
  */
 struct source {
 	int fd;
@@ -89,12 +83,10 @@ static void on_signal(int signo, siginfo_t *info, void *ctx)
 
 /*
  * The kernel's own sigaction and signal mask, for the signals the C library keeps from
- * sigaction() and sigset_t, and one system call a signal at start-up. Every architecture
- * pid1 builds for puts the handler first; the fields after it (flags, restorer, mask) stay
- * zero, which is all SIG_IGN and SIG_DFL need. Masks are uint64_t, bit N-1 for signal N:
- * the kernel's sigset for signals 1 to 64, and its own layout on every 64-bit Linux and on
- * 32-bit little-endian ones. MIPS (128 signals, flags before the handler) and 32-bit
- * big-endian machines would need their own.
+ * sigaction() and sigset_t, and one system call a signal. The handler comes first; the
+ * fields after it stay zero, which is all SIG_IGN and SIG_DFL need. A uint64_t is the
+ * kernel's sigset on every 64-bit Linux and on 32-bit little-endian ones; MIPS (128
+ * signals, flags first) and 32-bit big-endian machines would need their own.
  */
 struct raw_sigaction {
 	union {
@@ -241,12 +233,10 @@ int loop_init(struct signal_setup *setup)
 #endif
 
 /*
- * Takes the caught signals that are pending now, with no handler run, pipe byte or ppoll()
- * each: ppoll() lets one handler run per call, so a burst of different signals would cost a
- * trip round the loop apiece. The kernel hands them over in the order it would have
- * delivered them (lowest number first, queued real-time ones in the order they came). The
- * raw call takes the signals the C library hides from sigset_t; an all-zero timespec reads
- * the same in every time_t layout. Not while the pipe holds bytes that came before them.
+ * Takes the caught signals pending now, in the order the kernel would deliver them (lowest
+ * number first, queued real-time ones in the order they came), unless the pipe holds bytes
+ * that came before them. The kernel's call takes the signals the C library hides from
+ * sigset_t; an all-zero timespec reads the same in every time_t layout.
  */
 static size_t take_pending(int *sigs, size_t n)
 {
@@ -393,7 +383,7 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	if (have > 0 && npfds == 0)
 		return have;
 	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
-	/* A negative fd is skipped by poll: a removed or paused source cannot wake it. */
+	/* poll skips a negative fd: a paused source cannot wake it. */
 	for (i = 0; i < npfds; i++) {
 		sources[i].fresh = false;
 		pfds[1 + i] = (struct pollfd){

@@ -285,17 +285,6 @@ static ssize_t proc_table(struct proc **procs, pid_t *self)
 	return (ssize_t)n;
 }
 
-/* Whether pid is one of the programs' live processes. */
-static bool is_program(const struct pid1_state *st, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < st->nprograms; i++)
-		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
-			return true;
-	return false;
-}
-
 /*
  * Whether p is in a program's process group, or is a program sharing pid1's group. Once the
  * program itself is gone its group may live on in what it left behind, but if that ends too
@@ -331,19 +320,6 @@ static bool group_ours(pid_t pgid)
 	return ours;
 }
 
-static bool in_scope(const struct pid1_state *st, enum scope scope, const struct proc *p)
-{
-	switch (scope) {
-	case SCOPE_CHILD:
-		return is_program(st, p->pid);
-	case SCOPE_GROUP:
-		return in_program_group(st, p);
-	case SCOPE_ALL:
-		return st->is_pid1 || p->mine;
-	}
-	return false;
-}
-
 /*
  * Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope; a kill
  * refused with EPERM sets *refused.
@@ -351,7 +327,8 @@ static bool in_scope(const struct pid1_state *st, enum scope scope, const struct
 static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p,
 		 pid_t self, bool *refused)
 {
-	if (p->pid == self || p->zombie || !in_scope(st, scope, p))
+	if (p->pid == self || p->zombie ||
+	    !(scope == SCOPE_GROUP ? in_program_group(st, p) : st->is_pid1 || p->mine))
 		return 0;
 	if (signo == 0 || kill(p->pid, signo) == 0)
 		return 1;
@@ -359,7 +336,10 @@ static int visit(const struct pid1_state *st, enum scope scope, int signo, const
 	return 0;
 }
 
-/* Walks /proc and signals or counts the live processes in scope; -1 when it cannot. */
+/*
+ * Walks /proc and signals or counts the live processes in scope, group or all (the child
+ * scope is the programs alone); -1 when it cannot.
+ */
 static int walk(const struct pid1_state *st, enum scope scope, int signo, bool *refused)
 {
 	struct proc_iter it;
