@@ -365,6 +365,17 @@ static void run_sources(const struct pollfd *pfds, size_t n)
 	}
 }
 
+/* A poll timeout for a deadline: 0 once it has passed, at most an hour. */
+static int timeout_until(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - loop_now_ms();
+
+	/* A later deadline is simply looked at again then. */
+	if (left <= 0)
+		return 0;
+	return left > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)left;
+}
+
 /*
  * Signals come out in the order they came: those pending in the kernel first, else the
  * pipe's bytes, then the flags of those that did not fit in it.
@@ -373,7 +384,7 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 {
 	struct pollfd pfds[1 + LOOP_MAX_SOURCES];
 	struct timespec ts, *tsp = NULL;
-	int timeout_ms = deadline_ms < 0 ? -1 : loop_timeout_until(deadline_ms);
+	int timeout_ms = deadline_ms < 0 ? -1 : timeout_until(deadline_ms);
 	const sigset_t *mask = &wait_mask;
 	size_t have, i, npfds = nsources;
 	int ready;
@@ -423,14 +434,4 @@ int64_t loop_now_ms(void)
 int64_t loop_earliest(int64_t a, int64_t b)
 {
 	return a < 0 || (b >= 0 && b < a) ? b : a;
-}
-
-int loop_timeout_until(int64_t deadline_ms)
-{
-	int64_t left = deadline_ms - loop_now_ms();
-
-	/* An hour at most: a later deadline is simply looked at again then. */
-	if (left <= 0)
-		return 0;
-	return left > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)left;
 }

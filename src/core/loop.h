@@ -99,7 +99,4 @@ int64_t loop_now_ms(void);
 /* The earlier of two deadlines in milliseconds, where -1 (any negative) means none. */
 int64_t loop_earliest(int64_t a, int64_t b);
 
-/* A poll timeout for a deadline on that clock: 0 once it has passed, at most an hour. */
-int loop_timeout_until(int64_t deadline_ms);
-
 #endif
