@@ -19,8 +19,7 @@
 
 #include "conf/cli.h"
 #include "conf/conf.h"
-#include "control/server.h"
-#include "control/protocol.h"
+#include "control/control.h"
 #include "core/exitcode.h"
 #include "supervisor/forward.h"
 #include "output/log.h"

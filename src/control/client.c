@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/protocol.h). One request,
+ * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/control.h). One request,
  * one reply read to its end within the timeout; status is printed as a table or as JSON.
  * Distrusted: the directory of the socket, held to pid1's own rules (sys/rundir.h) before any
  * request is sent, and every byte of the reply, escaped before it reaches the terminal.
@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "control/protocol.h"
+#include "control/control.h"
 #include "core/loop.h"
 #include "sys/rundir.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control socket's server (control/server.h) and what its commands do. The listener and
+ * The control socket's server (control/control.h) and what its commands do. The listener and
  * each client are loop sources. A client is read until its request line is whole, answered
  * from a buffer of its own with non-blocking sends, and dropped when it does not read its
  * reply in time. A stop or restart answers once the program's own ladder is over: `pid1 ctl
@@ -25,8 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control/protocol.h"
-#include "control/server.h"
+#include "control/control.h"
 #include "core/exitcode.h"
 #include "core/fdsink.h"
 #include "core/loop.h"
@@ -34,6 +33,7 @@
 #include "output/log.h"
 #include "readiness/readiness.h"
 #include "supervisor/request.h"
+#include "supervisor/state.h"
 #include "supervisor/supervise.h"
 
 #define ACCEPT_BATCH 64	  /* connections taken per wake-up, so signals are not starved */
