@@ -19,8 +19,7 @@
 
 #include "conf/cli.h"
 #include "conf/conf.h"
-#include "control/server.h"
-#include "control/client.h"
+#include "control/control.h"
 #include "core/exitcode.h"
 #include "supervisor/forward.h"
 #include "output/log.h"
@@ -125,7 +124,7 @@ static void set_parent_death_signal(int signo, pid_t parent)
  * any program or the ladder needs), act on signals in arrival order, reap, take the execs
  * that succeeded, then let time move the ladder and the back-offs on.
  */
-static void run(struct pid1_state *st)
+static void run(struct pid1_state *st, struct control *ctl)
 {
 	int sigs[SIGNAL_BATCH];
 	bool sigchld;
@@ -134,7 +133,7 @@ static void run(struct pid1_state *st)
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise_reap(st);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(loop_earliest(readiness_deadline(st), control_deadline()), sigs,
+		n = loop_wait(loop_earliest(readiness_deadline(st), control_deadline(ctl)), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
 		for (i = 0; i < n; i++) {
@@ -149,7 +148,7 @@ static void run(struct pid1_state *st)
 		shutdown_tick(st);
 		supervise_tick(st);
 		readiness_update(st);
-		control_tick(st);
+		control_tick(ctl);
 	}
 }
 
@@ -165,6 +164,7 @@ int main(int argc, char **argv)
 {
 	struct pid1_state st = {.phase = PHASE_RUN, .ladder = {.step = -1, .deadline_ms = -1}};
 	struct signal_setup signals;
+	struct control ctl;
 	struct pid1_conf conf;
 	struct options opts;
 	pid_t parent;
@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	if (conf.parent_death_signal != opts.parent_death_signal)
 		set_parent_death_signal(conf.parent_death_signal, parent);
 	log_start(&st);
-	if (control_open(&st) < 0) {
+	if (control_open(&ctl, &st) < 0) {
 		code = EXIT_USAGE;
 		goto out_control;
 	}
@@ -235,11 +235,11 @@ int main(int argc, char **argv)
 	 */
 	supervise_start(&st);
 	readiness_update(&st);
-	run(&st);
+	run(&st, &ctl);
 	output_finish();
 	code = verdict_exit_code(&st);
 out_control:
-	control_close();
+	control_close(&ctl);
 	if (log_dropped() > 0)
 		log_warn("%lu log lines were dropped because a log target was not writable",
 			 log_dropped());
@@ -250,7 +250,6 @@ out_pidfile:
 out_log:
 	log_close();
 out_conf:
-	target_free();
 	roster_free(&st);
 	conf_free(&conf);
 	return code;

@@ -70,11 +70,10 @@ only_in() {
 	assert_output "src/core/target.c"
 }
 
-# The loop's signal side (the handler, the mask, the self-pipe) is core/loopsig.c; the wait
-# itself, core/loop.c, only polls what core/loopsig.c hands it.
-@test "sigaction is used only in core/loopsig.c" {
+# The loop's signal side (the handler, the mask, the self-pipe) is core/loop.c, beside the wait.
+@test "sigaction is used only in core/loop.c" {
 	run -0 files_using '\bsigaction\b|\bsignal[[:space:]]*\('
-	assert_output "src/core/loopsig.c"
+	assert_output "src/core/loop.c"
 }
 
 # core/fdsink.c peeks at what others queued, to see fds without taking them.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/client.h). One request,
+ * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/control.h). One request,
  * one reply read to its end within the timeout; status is printed as a table or as JSON.
  * Distrusted: the directory of the socket, held to pid1's own rules (sys/rundir.h) before any
  * request is sent, and every byte of the reply, escaped before it reaches the terminal.
@@ -21,8 +21,8 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "control/client.h"
-#include "control/protocol.h"
+#include "control/control.h"
+#include "core/loop.h"
 #include "sys/rundir.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -52,14 +52,6 @@ bool ctlclient_wanted(int argc, char **argv)
 	base = strrchr(argv[0], '/');
 	base = base != NULL ? base + 1 : argv[0];
 	return strcmp(base, "pid1ctl") == 0 || (argc >= 2 && strcmp(argv[1], "ctl") == 0);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -108,7 +100,7 @@ static ssize_t read_reply(int fd, char *buf, size_t cap, int64_t deadline)
 	int64_t left;
 
 	while (have + 1 < cap) {
-		left = deadline - now_ms();
+		left = deadline - loop_now_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -125,6 +117,22 @@ static ssize_t read_reply(int fd, char *buf, size_t cap, int64_t deadline)
 	}
 	buf[have] = '\0';
 	return (ssize_t)have;
+}
+
+int ctlproto_split(char *line, char *fields[CTL_NFIELDS])
+{
+	size_t n = 0;
+	char *tab;
+
+	for (n = 0; n < CTL_NFIELDS; n++) {
+		fields[n] = line;
+		tab = strchr(line, '\t');
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		line = tab + 1;
+	}
+	return n == CTL_NFIELDS - 1 ? 0 : -1;
 }
 
 /* 3d4h, 2h5m, 5m3s, 42s. */
@@ -287,7 +295,7 @@ static int build_request(char **words, int n, char *buf, size_t cap)
 static ssize_t talk(const struct client_opts *o, const char *req, size_t len, char *reply,
 		    size_t cap)
 {
-	int64_t deadline = now_ms() + o->timeout_ms;
+	int64_t deadline = loop_now_ms() + o->timeout_ms;
 	int fd = connect_to(o->path, o->timeout_ms);
 	ssize_t n = -1;
 

@@ -1,183 +1,345 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control socket's server (control/server.h). The listening socket and the clients live in one
- * epoll set, which is the one fd the loop polls for them. A client is read until its request
- * line is whole (at most CTL_REQUEST_MAX bytes, within CONTROL_TIMEOUT_MS), answered from a
- * buffer of its own with non-blocking sends, and dropped when it does not read its reply in
- * time. The rest of the protocol is control/protocol.c's; what the commands do,
- * control/commands.c's. Distrusted, even from an allowed client: fds passed along, whose last close
- * may block. The kernel refuses them where it can (core/fdsink.c); elsewhere bytes are peeked at
- * before they are read, and a client that queued fds is let go through fdsink_close, never closed
- * here.
+ * The control socket's server (control/control.h) and what its commands do. The listener and
+ * each client are loop sources. A client is read until its request line is whole, answered
+ * from a buffer of its own with non-blocking sends, and dropped when it does not read its
+ * reply in time. A stop or restart answers once the program's own ladder is over: `pid1 ctl
+ * restart web` returns when web runs again, or says why it does not.
+ * Distrusted: every peer, checked by SO_PEERCRED (the socket file's mode keeps others from
+ * connecting at all, but a mode can be changed), and, even from an allowed one, fds passed
+ * along, whose last close may block. The kernel refuses them where it can (core/fdsink.c);
+ * elsewhere bytes are peeked at before they are read, and a client that queued fds is let go
+ * through fdsink_close, never closed here.
  */
 #include "config.h"
 
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "control/server.h"
-#include "control/auth.h"
-#include "control/commands.h"
+#include "control/control.h"
+#include "core/exitcode.h"
 #include "core/fdsink.h"
-#include "output/log.h"
 #include "core/loop.h"
-#include "sys/rundir.h"
+#include "core/signame.h"
+#include "output/log.h"
+#include "readiness/readiness.h"
+#include "supervisor/request.h"
+#include "supervisor/state.h"
+#include "supervisor/supervise.h"
 
-#define LISTENER     UINT32_MAX
 #define ACCEPT_BATCH 64	  /* connections taken per wake-up, so signals are not starved */
 #define PAUSE_MS     1000 /* out of fds: how long the listener rests */
+#define MAX_GROUPS   256  /* supplementary groups of a peer looked at */
 
-struct client {
-	/* false: a free slot. The table starts free in .bss, its 140 KiB untouched until used. */
-	bool used;
+/* A reply being written: its text, cut at CTL_REPLY_MAX. */
+struct reply {
+	size_t len;
+	char buf[CTL_REPLY_MAX];
+};
+
+struct ctl_client {
+	struct control *ctl;
 	int fd;
 	pid_t pid;
 	uid_t uid;
 	char in[CTL_REQUEST_MAX];
 	size_t nin;
-	char out[CTL_REPLY_MAX];
-	struct ctl_reply reply;
+	struct reply reply;
 	size_t sent;
 	bool replying;
-	int64_t deadline_ms; /* -1 while its reply waits for a program */
-	struct ctl_wait wait;
+	int64_t deadline_ms;  /* -1 while its reply waits for a program */
+	struct program *wait; /* a stop, start or restart whose reply waits for it, or NULL */
+	enum program_event ev;
 };
 
-static struct {
-	struct pid1_state *st;
-	struct rundir dir;
-	struct rundir_sock sock;
-	int ep;
-	struct ctlauth auth;
-	int64_t paused_until; /* the listener rests until then (out of fds); -1 when not */
-	bool careful;	      /* the kernel cannot refuse fds: peek before reading */
-	struct client clients[CONTROL_MAX_CLIENTS];
-} srv; /* no initializer: its fds are set to -1 by control_open(), and it stays out of .data */
+/* Appends a formatted line (its newline added) to r, cut at CTL_REPLY_MAX. */
+static void __attribute__((format(printf, 2, 3))) put(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->len + 1 >= CTL_REPLY_MAX)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->len, CTL_REPLY_MAX - r->len - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	r->len += (size_t)n < CTL_REPLY_MAX - r->len - 1 ? (size_t)n : CTL_REPLY_MAX - r->len - 2;
+	r->buf[r->len++] = '\n';
+}
+
+static void status(const struct pid1_state *st, struct reply *r)
+{
+	int64_t now = loop_now_ms();
+	const struct program *p;
+	char pid[16], up[24], last[64];
+	size_t i;
+
+	put(r, "ok %zu program%s", st->nprograms, st->nprograms == 1 ? "" : "s");
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		strcpy(pid, "-");
+		strcpy(up, "-");
+		if (program_running(p)) {
+			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
+			snprintf(up, sizeof(up), "%lld", (long long)(now - p->started_ms));
+		}
+		if (p->exited)
+			exitcode_describe(p->status, last, sizeof(last));
+		else
+			strcpy(last, "-");
+		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, request_state_name(p), pid, up,
+		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
+	}
+}
+
+/* pid1's readiness, as the ready file and a service manager are told it. */
+static void ready(const struct pid1_state *st, struct reply *r)
+{
+	char summary[192];
+
+	if (readiness_ready(st, summary, sizeof(summary)))
+		put(r, "ok %s", summary);
+	else if (st->phase != PHASE_RUN)
+		put(r, "error not ready: pid1 is shutting down");
+	else
+		put(r, "error not ready: %s", summary);
+}
+
+/* Whether the program c waits for got there (or will not): the reply is written then. */
+static bool got_there(const struct pid1_state *st, struct ctl_client *c)
+{
+	const struct program *p = c->wait;
+	struct reply *r = &c->reply;
+
+	if (p->state == PROGRAM_KILLING && p->request != PROGRAM_REQ_NONE) {
+		/* Waiting on, unless the last step, SIGKILL, was sent: outlived, that is final. */
+		if (p->deadline_ms >= 0 || p->nsteps == 0 ||
+		    p->steps[p->nsteps - 1].signo != SIGKILL)
+			return false;
+		if (p->pid > 0)
+			put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
+			    (int)p->pid);
+		else
+			put(r, "error %s: its process group outlived every step of its ladder",
+			    p->name);
+		return true;
+	}
+	if ((p->state == PROGRAM_RUNNING || p->state == PROGRAM_STARTING) &&
+	    c->ev != PROGRAM_EV_HALT)
+		put(r, "ok %s %s (pid %d)", p->name, program_state_name(p->state), (int)p->pid);
+	else if (p->state == PROGRAM_STOPPED && c->ev == PROGRAM_EV_HALT)
+		put(r, "ok %s stopped", p->name);
+	else if (st->phase != PHASE_RUN)
+		put(r, "error %s is %s: pid1 is shutting down", p->name, request_state_name(p));
+	else
+		put(r, "error %s is %s", p->name, request_state_name(p));
+	return true;
+}
+
+/* start, stop, restart NAME: the reply waits for the program unless it is there already. */
+static void by_name(struct pid1_state *st, struct ctl_request *req, const char *who,
+		    struct ctl_client *c)
+{
+	enum program_event ev = strcmp(req->words[0], "stop") == 0	? PROGRAM_EV_HALT
+				: strcmp(req->words[0], "restart") == 0 ? PROGRAM_EV_RESTART
+									: PROGRAM_EV_RUN;
+	struct program *p = request_find(st, req->words[1]);
+	char msg[160];
+
+	if (p == NULL) {
+		put(&c->reply, "error no program %s", req->words[1]);
+		return;
+	}
+	if (request_program(st, p, ev, who, msg, sizeof(msg)) < 0) {
+		put(&c->reply, "error %s", msg);
+		return;
+	}
+	c->wait = p;
+	c->ev = ev;
+	if (got_there(st, c))
+		c->wait = NULL;
+}
+
+static void signal_one(struct pid1_state *st, struct ctl_request *req, const char *who,
+		       struct reply *r)
+{
+	struct program *p = request_find(st, req->words[1]);
+	int signo = signame_parse(req->words[2]);
+	char msg[160];
+
+	if (p == NULL)
+		put(r, "error no program %s", req->words[1]);
+	else if (signo <= 0 || signo > CONF_SIGNAL_MAX)
+		put(r, "error unknown signal %s", req->words[2]);
+	else if (request_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
+		put(r, "error %s", msg);
+	else
+		put(r, "ok %s", msg);
+}
+
+static void log_level(struct ctl_request *req, const char *who, struct reply *r)
+{
+	int level = log_level_parse(req->words[1]);
+
+	if (level < 0) {
+		put(r, "error unknown log level %s (err, warning, notice, info, debug)",
+		    req->words[1]);
+		return;
+	}
+	log_set_level(level);
+	log_notice("log level set to %s by %s", req->words[1], who);
+	put(r, "ok log level %s", req->words[1]);
+}
+
+/* The commands: name, how many arguments. */
+static const struct {
+	const char *name;
+	size_t nargs;
+} commands[] = {
+    {"status", 0}, {"ready", 0},    {"start", 1},     {"stop", 1},    {"restart", 1},
+    {"signal", 2}, {"shutdown", 0}, {"log-level", 1}, {"version", 0},
+};
+
+/* Runs req for who (logged with what it asks): the reply is written, or c->wait set. */
+static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
+		struct ctl_client *c)
+{
+	const char *cmd = req->words[0];
+	struct reply *r = &c->reply;
+	char why[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, cmd) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		put(r, "error unknown command %s", cmd);
+		return;
+	}
+	if (req->nwords != commands[i].nargs + 1) {
+		put(r, "error %s takes %zu argument%s", cmd, commands[i].nargs,
+		    commands[i].nargs == 1 ? "" : "s");
+		return;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		status(st, r);
+	} else if (strcmp(cmd, "ready") == 0) {
+		ready(st, r);
+	} else if (strcmp(cmd, "signal") == 0) {
+		signal_one(st, req, who, r);
+	} else if (strcmp(cmd, "shutdown") == 0) {
+		snprintf(why, sizeof(why), "requested by %s", who);
+		put(r, "ok shutting down");
+		supervise_shutdown(st, why, 0);
+	} else if (strcmp(cmd, "log-level") == 0) {
+		log_level(req, who, r);
+	} else if (strcmp(cmd, "version") == 0) {
+		put(r, "ok pid1 %s, protocol %s", PACKAGE_VERSION, CTL_PROTOCOL);
+	} else {
+		by_name(st, req, who, c);
+	}
+}
+
+const char *ctlproto_parse(char *line, size_t len, struct ctl_request *req)
+{
+	char *word, *save = NULL;
+	size_t i;
+
+	req->nwords = 0;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	for (i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
+			return "request has a byte that is not printable";
+	word = strtok_r(line, " ", &save);
+	if (word == NULL || strcmp(word, CTL_PROTOCOL) != 0)
+		return "unsupported protocol (this pid1 speaks " CTL_PROTOCOL ")";
+	while ((word = strtok_r(NULL, " ", &save)) != NULL) {
+		if (req->nwords == CTL_MAX_WORDS)
+			return "too many words in request";
+		req->words[req->nwords++] = word;
+	}
+	if (req->nwords == 0)
+		return "request has no command";
+	return NULL;
+}
+
+/* Whether the peer on fd, with cred as SO_PEERCRED gave it, may send requests. */
+static bool allowed(const struct control *ctl, int fd, const struct ucred *cred)
+{
+	gid_t groups[MAX_GROUPS];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (cred->uid == 0 || cred->uid == geteuid())
+		return true;
+	if (!ctl->group)
+		return false;
+	if (cred->gid == ctl->gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == ctl->gid)
+			return true;
+	return false;
+}
 
 /* Lets go of a client's socket, whatever its peer queued on it. */
-static void let_go(int fd)
+static void let_go(const struct control *ctl, int fd)
 {
-	if (srv.careful)
+	if (ctl->careful)
 		fdsink_close(fd);
 	else
 		close(fd);
 }
 
-static void drop(struct client *c)
+static void drop(struct ctl_client *c)
 {
-	/* Out of the set now: a throw-away process may hold the socket a while longer. */
-	epoll_ctl(srv.ep, EPOLL_CTL_DEL, c->fd, NULL);
-	let_go(c->fd);
-	c->used = false;
+	struct control *ctl = c->ctl;
+	size_t i;
+
+	/* Out of the loop now: a throw-away process may hold the socket a while longer. */
+	loop_remove(c->fd);
+	let_go(ctl, c->fd);
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] == c)
+			ctl->clients[i] = NULL;
+	free(c);
 }
 
 /* Reads what c's peer sent, as recv(MSG_DONTWAIT); bytes that carry fds stay queued. */
-static ssize_t take_in(int fd, char *buf, size_t len)
+static ssize_t take_in(const struct ctl_client *c, char *buf, size_t len)
 {
-	return srv.careful ? fdsink_recv(fd, buf, len) : recv(fd, buf, len, MSG_DONTWAIT);
-}
-
-/* Watches c for events (0: only its hang-up). */
-static void watch(struct client *c, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)(c - srv.clients)};
-
-	if (epoll_ctl(srv.ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-		drop(c);
-}
-
-/* Tells a peer it is not served, without waiting for it, and hangs up. */
-static void refuse(int fd, const char *why)
-{
-	char line[160];
-	int n = snprintf(line, sizeof(line), "error %s\n", why);
-
-	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	let_go(fd);
-}
-
-static void take(int fd)
-{
-	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
-	socklen_t len = sizeof(cred);
-	struct epoll_event ev = {.events = EPOLLIN};
-	struct client *c = NULL;
-	size_t i;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    !ctlauth_allowed(&srv.auth, fd, &cred)) {
-		log_notice("control: refused a client (uid %d, pid %d): not allowed", (int)cred.uid,
-			   (int)cred.pid);
-		refuse(fd, "permission denied: only root, pid1's user or its control-group");
-		return;
-	}
-	for (i = 0; i < CONTROL_MAX_CLIENTS && c == NULL; i++)
-		if (!srv.clients[i].used)
-			c = &srv.clients[i];
-	if (c == NULL) {
-		log_info("control: refused a client (pid %d): %d clients already", (int)cred.pid,
-			 CONTROL_MAX_CLIENTS);
-		refuse(fd, "busy: too many control clients at once, try again");
-		return;
-	}
-	ev.data.u32 = (uint32_t)(c - srv.clients);
-	if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		refuse(fd, "internal error");
-		return;
-	}
-	*c = (struct client){
-	    .used = true, .fd = fd, .pid = cred.pid, .uid = cred.uid, .deadline_ms = -1};
-	c->reply.buf = c->out;
-	c->deadline_ms = loop_now_ms() + CONTROL_TIMEOUT_MS;
-}
-
-static void accept_batch(void)
-{
-	int fd, n;
-
-	for (n = 0; n < ACCEPT_BATCH; n++) {
-		fd = accept4(srv.sock.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		/*
-		 * Out-of-band data (MSG_OOB) may carry fds too, and a peek passes over it unless it
-		 * is read inline: then the peek sees it, and its fds, like any other byte.
-		 */
-		if (fd >= 0 && srv.careful)
-			(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &(int){1}, sizeof(int));
-		if (fd >= 0) {
-			take(fd);
-			continue;
-		}
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* Still pending, the listener would wake us at once: let it rest. */
-			log_warn("control: cannot accept a client: %m");
-			epoll_ctl(srv.ep, EPOLL_CTL_DEL, srv.sock.fd, NULL);
-			srv.paused_until = loop_now_ms() + PAUSE_MS;
-		}
-		return;
-	}
+	return c->ctl->careful ? fdsink_recv(c->fd, buf, len) : recv(c->fd, buf, len, MSG_DONTWAIT);
 }
 
 /* Sends what is left of the reply; the client is done once all of it is sent. */
-static void flush(struct client *c)
+static void flush(struct ctl_client *c)
 {
 	char sink[CTL_REQUEST_MAX];
 	ssize_t n;
 	int i;
 
 	while (c->sent < c->reply.len) {
-		n = send(c->fd, c->out + c->sent, c->reply.len - c->sent,
+		n = send(c->fd, c->reply.buf + c->sent, c->reply.len - c->sent,
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			watch(c, EPOLLOUT);
+			loop_set_events(c->fd, POLLOUT);
 			return;
 		}
 		if (n <= 0) {
@@ -187,12 +349,12 @@ static void flush(struct client *c)
 		c->sent += (size_t)n;
 	}
 	/* What it sent beyond its request, read away: a close with it unread resets the peer. */
-	for (i = 0; i < 16 && take_in(c->fd, sink, sizeof(sink)) > 0; i++)
+	for (i = 0; i < 16 && take_in(c, sink, sizeof(sink)) > 0; i++)
 		;
 	drop(c);
 }
 
-static void reply(struct client *c)
+static void reply(struct ctl_client *c)
 {
 	c->replying = true;
 	c->sent = 0;
@@ -201,7 +363,7 @@ static void reply(struct client *c)
 }
 
 /* The request line is whole: run it, answer now or once its program got there. */
-static void handle(struct client *c, size_t len)
+static void handle(struct ctl_client *c, size_t len)
 {
 	struct ctl_request req;
 	const char *why;
@@ -209,26 +371,29 @@ static void handle(struct client *c, size_t len)
 
 	why = ctlproto_parse(c->in, len, &req);
 	if (why != NULL) {
-		ctlcmd_put(&c->reply, "error %s", why);
+		put(&c->reply, "error %s", why);
+	} else {
+		snprintf(who, sizeof(who), "pid1 ctl (uid %d, pid %d)", (int)c->uid, (int)c->pid);
+		run(c->ctl->st, &req, who, c);
+	}
+	if (c->wait == NULL) {
 		reply(c);
 		return;
 	}
-	snprintf(who, sizeof(who), "pid1 ctl (uid %d, pid %d)", (int)c->uid, (int)c->pid);
-	ctlcmd_run(srv.st, &req, who, &c->reply, &c->wait);
-	if (c->wait.p == NULL) {
-		reply(c);
-		return;
-	}
-	c->deadline_ms = -1; /* the program's ladder bounds the wait */
-	watch(c, 0);
+	/*
+	 * The program's ladder bounds the wait; meanwhile only a hang-up is news: poll reports
+	 * POLLHUP unasked, and a non-zero event keeps the fd in the set.
+	 */
+	c->deadline_ms = -1;
+	loop_set_events(c->fd, POLLHUP);
 }
 
-static void readable(struct client *c)
+static void readable(struct ctl_client *c)
 {
 	char *nl;
 	ssize_t n;
 
-	n = take_in(c->fd, c->in + c->nin, sizeof(c->in) - c->nin);
+	n = take_in(c, c->in + c->nin, sizeof(c->in) - c->nin);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -240,82 +405,128 @@ static void readable(struct client *c)
 	if (nl != NULL) {
 		handle(c, (size_t)(nl - c->in));
 	} else if (c->nin == sizeof(c->in)) {
-		ctlcmd_put(&c->reply, "error request too long (at most %d bytes)", CTL_REQUEST_MAX);
+		put(&c->reply, "error request too long (at most %d bytes)", CTL_REQUEST_MAX);
 		reply(c);
 	}
 }
 
-static void on_event(struct client *c, uint32_t events)
+static void on_client(int fd, short revents, void *ctx)
 {
-	if (!c->used)
-		return;
-	if (c->replying && (events & EPOLLOUT))
+	struct ctl_client *c = ctx;
+
+	(void)fd;
+	if (c->replying && (revents & POLLOUT))
 		flush(c);
-	else if (!c->replying && c->wait.p == NULL && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	else if (!c->replying && c->wait == NULL && (revents & (POLLIN | POLLHUP | POLLERR)))
 		readable(c);
-	else if (events & (EPOLLHUP | EPOLLERR))
+	else if (revents & (POLLHUP | POLLERR | POLLNVAL))
 		drop(c);
 }
 
-static void on_ready(int fd, short revents, void *ctx)
+/* Tells a peer it is not served, without waiting for it, and hangs up. */
+static void refuse(const struct control *ctl, int fd, const char *why)
 {
-	struct epoll_event evs[CONTROL_MAX_CLIENTS + 1];
-	int n, i;
+	char line[160];
+	int n = snprintf(line, sizeof(line), "error %s\n", why);
+
+	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	let_go(ctl, fd);
+}
+
+static void take(struct control *ctl, int fd)
+{
+	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	socklen_t len = sizeof(cred);
+	struct ctl_client *c;
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !allowed(ctl, fd, &cred)) {
+		log_notice("control: refused a client (uid %d, pid %d): not allowed", (int)cred.uid,
+			   (int)cred.pid);
+		refuse(ctl, fd, "permission denied: only root, pid1's user or its control-group");
+		return;
+	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS && ctl->clients[i] != NULL; i++)
+		;
+	if (i == CONTROL_MAX_CLIENTS) {
+		log_info("control: refused a client (pid %d): %d clients already", (int)cred.pid,
+			 CONTROL_MAX_CLIENTS);
+		refuse(ctl, fd, "busy: too many control clients at once, try again");
+		return;
+	}
+	/* Allocated only while connected: an idle pid1 keeps no reply buffers resident. */
+	c = malloc(sizeof(*c));
+	if (c == NULL || loop_add(fd, POLLIN, on_client, c) < 0) {
+		free(c);
+		refuse(ctl, fd, "internal error");
+		return;
+	}
+	*c = (struct ctl_client){.ctl = ctl, .fd = fd, .pid = cred.pid, .uid = cred.uid};
+	c->deadline_ms = loop_now_ms() + CONTROL_TIMEOUT_MS;
+	ctl->clients[i] = c;
+}
+
+static void on_listener(int fd, short revents, void *ctx)
+{
+	struct control *ctl = ctx;
+	int n;
 
 	(void)revents;
-	(void)ctx;
-	n = epoll_wait(fd, evs, CONTROL_MAX_CLIENTS + 1, 0);
-	for (i = 0; i < n; i++) {
-		if (evs[i].data.u32 == LISTENER)
-			accept_batch();
-		else if (evs[i].data.u32 < CONTROL_MAX_CLIENTS)
-			on_event(&srv.clients[evs[i].data.u32], evs[i].events);
+	for (n = 0; n < ACCEPT_BATCH; n++) {
+		int client = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		/*
+		 * Out-of-band data (MSG_OOB) may carry fds too, and a peek passes over it unless it
+		 * is read inline: then the peek sees it, and its fds, like any other byte.
+		 */
+		if (client >= 0 && ctl->careful)
+			(void)setsockopt(client, SOL_SOCKET, SO_OOBINLINE, &(int){1}, sizeof(int));
+		if (client >= 0) {
+			take(ctl, client);
+			continue;
+		}
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* Still pending, the listener would wake us at once: let it rest. */
+			log_warn("control: cannot accept a client: %m");
+			loop_set_events(fd, 0);
+			ctl->paused_until = loop_now_ms() + PAUSE_MS;
+		}
+		return;
 	}
 }
 
-int64_t control_deadline(void)
+int64_t control_deadline(const struct control *ctl)
 {
-	int64_t best = srv.paused_until;
+	int64_t best = ctl->paused_until;
 	size_t i;
 
-	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-		const struct client *c = &srv.clients[i];
-
-		if (c->used && c->deadline_ms >= 0 && (best < 0 || c->deadline_ms < best))
-			best = c->deadline_ms;
-	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] != NULL)
+			best = loop_earliest(best, ctl->clients[i]->deadline_ms);
 	return best;
 }
 
-/* Listens again after a rest. */
-static void resume(void)
-{
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = LISTENER};
-
-	srv.paused_until = -1;
-	if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.sock.fd, &ev) < 0)
-		log_warn("control: cannot listen again: %m");
-}
-
-void control_tick(struct pid1_state *st)
+void control_tick(struct control *ctl)
 {
 	int64_t now = loop_now_ms();
-	struct client *c;
+	struct ctl_client *c;
 	size_t i;
 
-	if (srv.paused_until >= 0 && now >= srv.paused_until)
-		resume();
+	if (ctl->paused_until >= 0 && now >= ctl->paused_until) {
+		ctl->paused_until = -1;
+		loop_set_events(ctl->sock.fd, POLLIN);
+	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-		c = &srv.clients[i];
-		if (!c->used)
+		c = ctl->clients[i];
+		if (c == NULL)
 			continue;
 		if (c->deadline_ms >= 0 && now >= c->deadline_ms) {
 			log_info("control: dropped a client (pid %d): %s within %d ms", (int)c->pid,
 				 c->replying ? "did not read its reply" : "sent no request",
 				 CONTROL_TIMEOUT_MS);
 			drop(c);
-		} else if (c->wait.p != NULL && ctlcmd_poll(st, &c->wait, &c->reply)) {
-			c->wait.p = NULL;
+		} else if (c->wait != NULL && got_there(ctl->st, c)) {
+			c->wait = NULL;
 			reply(c);
 		}
 	}
@@ -340,85 +551,96 @@ static int give_up(bool explicit, const char *why)
 	return 0;
 }
 
-static int listen_on(void)
+static int listen_on(struct control *ctl)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = LISTENER};
-
-	if (srv.auth.group &&
-	    fchownat(srv.dir.fd, CTL_SOCKET_NAME, (uid_t)-1, srv.auth.gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (ctl->group &&
+	    fchownat(ctl->dir.fd, CTL_SOCKET_NAME, (uid_t)-1, ctl->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	/* Before listen: each connection takes the flag on as it is made, before it can send. */
-	srv.careful = !fdsink_refuse(srv.sock.fd);
-	if (listen(srv.sock.fd, CONTROL_MAX_CLIENTS * 2) < 0)
+	ctl->careful = !fdsink_refuse(ctl->sock.fd);
+	if (listen(ctl->sock.fd, CONTROL_MAX_CLIENTS * 2) < 0)
 		return -1;
-	srv.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (srv.ep < 0)
+	return loop_add(ctl->sock.fd, POLLIN, on_listener, ctl);
+}
+
+/* Resolves the control-group, if any. Returns 0, or -1 after logging that it does not exist. */
+static int find_group(struct control *ctl, const char *group)
+{
+	struct group *gr;
+
+	if (group == NULL)
+		return 0;
+	errno = 0;
+	gr = getgrnam(group);
+	if (gr == NULL) {
+		log_err("control-group %s: %s", group,
+			errno != 0 ? strerror(errno) : "no such group");
 		return -1;
-	if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.sock.fd, &ev) < 0 ||
-	    loop_add(srv.ep, POLLIN, on_ready, NULL) < 0)
-		return -1;
+	}
+	ctl->group = true;
+	ctl->gid = gr->gr_gid;
 	return 0;
 }
 
-int control_open(struct pid1_state *st)
+int control_open(struct control *ctl, struct pid1_state *st)
 {
 	const struct pid1_conf *conf = st->conf;
 	bool explicit = conf->control == CONTROL_YES || conf->runtime_dir != NULL;
-	char why[sizeof(srv.dir.error) + 64], path[PATH_MAX];
+	char why[sizeof(ctl->dir.error) + 64], path[PATH_MAX];
 	int err;
 
-	srv.st = st;
-	srv.dir.fd = srv.sock.fd = srv.ep = -1;
-	srv.paused_until = -1;
+	/* Field by field: the directory's path and error buffers stay untouched until used. */
+	ctl->st = st;
+	ctl->dir.fd = ctl->sock.fd = -1;
+	ctl->group = ctl->careful = false;
+	ctl->paused_until = -1;
+	memset(ctl->clients, 0, sizeof(ctl->clients));
 	if (conf->control == CONTROL_NO || (conf->control == CONTROL_AUTO && !st->is_pid1))
 		return 0;
-	if (ctlauth_init(&srv.auth, conf->control_group) < 0)
+	if (find_group(ctl, conf->control_group) < 0)
 		return -1;
-	if (rundir_open(&srv.dir, conf->runtime_dir != NULL
-				      ? conf->runtime_dir
-				      : rundir_default(path, sizeof(path))) < 0)
-		return give_up(explicit, srv.dir.error);
-	if (rundir_bind(&srv.dir, CTL_SOCKET_NAME, SOCK_STREAM, srv.auth.group ? 0660 : 0600,
-			&srv.sock) < 0) {
+	if (rundir_open(&ctl->dir, conf->runtime_dir != NULL
+				       ? conf->runtime_dir
+				       : rundir_default(path, sizeof(path))) < 0)
+		return give_up(explicit, ctl->dir.error);
+	if (rundir_bind(&ctl->dir, CTL_SOCKET_NAME, SOCK_STREAM, ctl->group ? 0660 : 0600,
+			&ctl->sock) < 0) {
 		err = errno;
-		snprintf(why, sizeof(why), "%s", srv.dir.error);
-		rundir_close(&srv.dir);
+		snprintf(why, sizeof(why), "%s", ctl->dir.error);
+		rundir_close(&ctl->dir);
 		errno = err;
 		/* Another pid1's socket is never taken over, whatever asked for it. */
 		return give_up(explicit && err != EADDRINUSE, why);
 	}
-	if (listen_on() < 0) {
+	if (listen_on(ctl) < 0) {
 		err = errno;
-		snprintf(why, sizeof(why), "cannot listen on %s/%s: %s", srv.dir.path,
+		snprintf(why, sizeof(why), "cannot listen on %s/%s: %s", ctl->dir.path,
 			 CTL_SOCKET_NAME, strerror(err));
-		control_close();
+		control_close(ctl);
 		errno = err;
 		return give_up(explicit, why);
 	}
-	log_info("control socket: %s/%s", srv.dir.path, CTL_SOCKET_NAME);
+	log_info("control socket: %s/%s", ctl->dir.path, CTL_SOCKET_NAME);
 	return 0;
 }
 
-void control_close(void)
+void control_close(struct control *ctl)
 {
 	size_t i;
 	int keep;
 
-	if (srv.st == NULL)
-		return;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-		if (srv.clients[i].used)
-			drop(&srv.clients[i]);
-	if (srv.ep >= 0)
-		close(srv.ep);
-	srv.ep = -1;
+		if (ctl->clients[i] != NULL)
+			drop(ctl->clients[i]);
+	if (ctl->sock.fd >= 0)
+		loop_remove(ctl->sock.fd);
 	/*
 	 * Connections not yet accepted go with the listener, with whatever they queued: where
 	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.
 	 */
-	keep = srv.careful && srv.sock.fd >= 0 ? fcntl(srv.sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
-	rundir_unbind(&srv.dir, &srv.sock);
+	keep = ctl->careful && ctl->sock.fd >= 0 ? fcntl(ctl->sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
+	rundir_unbind(&ctl->dir, &ctl->sock);
 	if (keep >= 0)
 		fdsink_close(keep);
-	rundir_close(&srv.dir);
+	rundir_close(&ctl->dir);
 }

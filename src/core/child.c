@@ -119,34 +119,30 @@ static void exec_child(const struct child_opts *opts, int errfd)
 	fail_child(errfd, "", errno);
 }
 
-/* Logs an exec failure the way a shell words it, and returns the matching exit code. */
-static int report_exec_error(const char *prog, const char *cmd, int err)
-{
-	char *safe = NULL;
-	const char *name = cmd, *sep = prog != NULL ? ": " : "";
-
-	if (prog == NULL)
-		prog = "";
-	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) >= 0)
-		name = safe;
-	if (err == ENOENT && strchr(cmd, '/') == NULL) {
-		log_err("%s%s%s: command not found", prog, sep, name);
-		err = EXIT_NOT_FOUND;
-	} else {
-		log_err("%s%s%s: %s", prog, sep, name, strerror(err));
-		err = err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
-	}
-	free(safe);
-	return err;
-}
-
 int child_exec_report(const struct child_opts *opts, const struct child_failure *f)
 {
-	if (f->what[0] == '\0')
-		return report_exec_error(opts->name, opts->argv[0], f->err);
-	log_err("cannot start %s: %s: %s", opts->name != NULL ? opts->name : "the child", f->what,
-		strerror(f->err));
-	return EXIT_START_FAILED;
+	const char *prog = opts->name != NULL ? opts->name : "",
+		   *sep = opts->name != NULL ? ": " : "";
+	const char *cmd = opts->argv[0], *name = cmd;
+	char *safe = NULL;
+	int code;
+
+	if (f->what[0] != '\0') {
+		log_err("cannot start %s: %s: %s", opts->name != NULL ? opts->name : "the child",
+			f->what, strerror(f->err));
+		return EXIT_START_FAILED;
+	}
+	if (stravis(&safe, cmd, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) >= 0)
+		name = safe;
+	if (f->err == ENOENT && strchr(cmd, '/') == NULL) {
+		log_err("%s%s%s: command not found", prog, sep, name);
+		code = EXIT_NOT_FOUND;
+	} else {
+		log_err("%s%s%s: %s", prog, sep, name, strerror(f->err));
+		code = f->err == ENOENT || f->err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+	}
+	free(safe);
+	return code;
 }
 
 enum child_exec child_exec_read(int errfd, struct child_failure *f)

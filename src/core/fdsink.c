@@ -1,26 +1,38 @@
 // SPDX-License-Identifier: MIT
 /*
- * The last close of files others passed to pid1. Distrusted: every such file. Closing one may
- * block in the kernel for as long as its owner likes: a TCP socket lingering on unsent data
- * (up to 2^31 s), a unix socket whose queue holds such a socket in flight, a FUSE file's
- * flush. From Linux 6.16 the kernel refuses them at the door (SO_PASSRIGHTS). Before that,
- * pid1 looks at what is queued without taking it (a peek drops only its own extra references)
- * and leaves anything that may hold such a file to a throw-away process, which takes it and
- * ends: a process's exit never lingers, and one that hangs anyway blocks no one but itself.
+ * Letting go of files pid1 must never close last (core/fdsink.h). Distrusted: every file
+ * others passed to pid1 or left it. Closing one may block in the kernel for as long as its
+ * owner likes: a TCP socket lingering on unsent data (up to 2^31 s), a unix socket whose queue
+ * holds such a socket in flight, a FUSE file's flush. From Linux 6.16 the kernel refuses
+ * passed ones at the door (SO_PASSRIGHTS). Before that, pid1 looks at what is queued without
+ * taking it (a peek drops only its own extra references) and leaves anything that may hold
+ * such a file to a throw-away process, which takes it and ends: a process's exit never
+ * lingers, and one that hangs anyway blocks no one but itself. Inherited sockets go the same
+ * way: a program may turn SO_LINGER on for one, or anyone who reaches a unix socket may queue
+ * such a socket in flight on it, and once the programs let go pid1's close would be the last.
+ * (A FUSE file's flush could wait on its daemon too; pid1 is not handed such files by the
+ * runtimes it serves.)
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sockios.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/child.h"
 #include "core/fdsink.h"
 #include "output/log.h"
+#include "supervisor/state.h"
+#include "sys/fdpath.h"
 
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83 /* asm-generic; older headers lack it, older kernels refuse it */
@@ -192,4 +204,115 @@ int fdsink_take(int sock)
 
 	/* No warning here: the caller tries again later and says so once, not at each try. */
 	return start(&job);
+}
+
+/*
+ * Whether fd is a socket: its last close may wait, set to linger or with files in flight
+ * queued on it. The link's text is the kernel's name for the file; reading it touches no
+ * file system, where fstat() on a FUSE file would ask its daemon.
+ */
+static bool is_socket(int fd)
+{
+	char path[32], name[8];
+	ssize_t n;
+
+	if (fdpath(path, sizeof(path), fd, NULL) >= sizeof(path))
+		return false;
+	n = readlink(path, name, sizeof(name));
+	return n >= 7 && memcmp(name, "socket:", 7) == 0;
+}
+
+/* Closes fd if it is an inherited one. Returns 1 when it was closed. */
+static int release_fd(int fd, rlim_t limit)
+{
+	int flags;
+
+	/* Above the limit sit the fds a wrapper like valgrind keeps for itself. */
+	if (fd <= STDERR_FILENO || (rlim_t)fd >= limit)
+		return 0;
+	flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || (flags & FD_CLOEXEC))
+		return 0;
+	if (!is_socket(fd))
+		return close(fd) == 0;
+	if (fdsink_hand_over(fd))
+		return 1;
+	log_notice("kept inherited socket %d: no process could be started to let go of it (%m), "
+		   "and pid1's own close could be made to wait",
+		   fd);
+	return 0;
+}
+
+/* Without /proc: every possible fd, once; at most RLIMIT_NOFILE system calls. */
+static size_t release_each(rlim_t limit)
+{
+	size_t n = 0;
+	rlim_t fd;
+
+	for (fd = STDERR_FILENO + 1; fd < limit && fd <= (rlim_t)INT_MAX; fd++)
+		n += release_fd((int)fd, limit);
+	return n;
+}
+
+/*
+ * Closes the inherited fds above 2; returns how many. getdents64 into a buffer on the stack,
+ * not opendir: start-up allocates nothing. The directory's own fd is close-on-exec, so the
+ * walk leaves it alone.
+ */
+static size_t release_fds(void)
+{
+	_Alignas(struct dirent64) char buf[1024];
+	struct rlimit rl = {.rlim_cur = RLIM_INFINITY};
+	const struct dirent64 *de;
+	ssize_t got, pos;
+	size_t n = 0;
+	int dir;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return release_each(rl.rlim_cur);
+	while ((got = getdents64(dir, (void *)buf, sizeof(buf))) > 0) {
+		for (pos = 0; pos < got; pos += de->d_reclen) {
+			de = (const struct dirent64 *)(const void *)(buf + pos);
+			/* "." and ".." read as 0, like stdin: left alone. */
+			n += release_fd((int)strtonum(de->d_name, 0, INT_MAX, NULL), rl.rlim_cur);
+		}
+	}
+	close(dir);
+	return n;
+}
+
+/* The directory pid1 started in, once it let go of it. */
+static char start_dir[PATH_MAX];
+
+/* Each program without a workdir gets the starting directory's path as its own. */
+static void keep_dir(struct pid1_state *st)
+{
+	size_t i;
+
+	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].privs_conf.workdir == NULL)
+			st->programs[i].privs_conf.workdir = start_dir;
+}
+
+void inherited_release(struct pid1_state *st)
+{
+	const struct pid1_conf *conf = st->conf;
+	size_t n;
+
+	keep_dir(st);
+
+	/* Starting the child again needs the same directory and fds. */
+	if (conf->restart.policy != RESTART_NO) {
+		log_debug("keeping the starting directory and inherited fds for restarts");
+		return;
+	}
+	n = release_fds();
+	/* The log file and pidfile hold their directories open: a relative path is safe. */
+	if (chdir("/") < 0)
+		log_warn("cannot leave the starting directory: %m");
+	log_debug("closed %zu inherited fd%s", n, n == 1 ? "" : "s");
 }

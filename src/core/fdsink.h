@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fds others pass to pid1's sockets, which pid1 never keeps and must never close last:
- * the last close of another's file may block for as long as its owner likes.
+ * Files others passed to pid1's sockets, or left it when they started it, which pid1 never
+ * keeps and must never close last: the last close of another's file may block for as long
+ * as its owner likes.
  */
 #ifndef PID1_FDSINK_H
 #define PID1_FDSINK_H
@@ -9,6 +10,8 @@
 #include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+struct pid1_state;
 
 /*
  * Asks the kernel to refuse fds sent to sock (SO_PASSRIGHTS off, Linux 6.16 and later; a
@@ -43,5 +46,15 @@ bool fdsink_hand_over(int fd);
  * off, or -1 (errno set) when no process could be started.
  */
 int fdsink_take(int sock);
+
+/*
+ * Once nothing can start again: changes to / and closes every inherited fd above 2 (those
+ * without FD_CLOEXEC: pid1's own are all close-on-exec, and exec closed those of whoever
+ * started pid1), so pid1 pins no mount and holds no pipe or socket open behind the child's
+ * back. Each program without a workdir first gets the starting directory's path, so one
+ * started on request later starts where it first did. Under a restart policy both are kept,
+ * since the next start needs them; a relative pidfile or log file keeps the directory.
+ */
+void inherited_release(struct pid1_state *st);
 
 #endif

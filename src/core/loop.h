@@ -54,9 +54,10 @@ void loop_restore_mask(const struct signal_setup *setup);
 /*
  * The most fds other modules may register at once: one ready fd per program (64), each
  * program's two output pipes and two more of its run before (kept until a process it left
- * behind closes them), one exec-error pipe per program being started, pid1's stdout and
- * stderr, room for a few sockets, and the notify socket's nine: the pidfds of the eight
- * strangers it remembers and a throw-away process's pipe.
+ * behind closes them), one exec-error pipe per program being started; then sixteen: pid1's
+ * stdout and stderr, the notify socket, the control socket and its eight clients, and four
+ * spare; and the notify socket's nine: the pidfds of the eight strangers it remembers and a
+ * throw-away process's pipe.
  */
 #define LOOP_MAX_SOURCES (64 * 6 + 16 + 9)
 
@@ -97,8 +98,5 @@ int64_t loop_now_ms(void);
 
 /* The earlier of two deadlines in milliseconds, where -1 (any negative) means none. */
 int64_t loop_earliest(int64_t a, int64_t b);
-
-/* A poll timeout for a deadline on that clock: 0 once it has passed, at most an hour. */
-int loop_timeout_until(int64_t deadline_ms);
 
 #endif

@@ -10,17 +10,11 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <errno.h>
-#include <signal.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf/duration.h"
-#include "core/loop.h"
 #include "core/reaper.h"
 #include "core/exitcode.h"
-
 #include "output/log.h"
 
 int reaper_init(struct pid1_state *st, bool force)

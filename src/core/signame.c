@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +36,9 @@ static const struct signame names[] = {
 /* Parses a whole decimal number in [0, 999]; -1 otherwise. */
 static int parse_small(const char *s)
 {
-	int n = 0;
+	size_t n = strspn(s, "0123456789");
 
-	if (*s == '\0' || strlen(s) > 3)
-		return -1;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	return n;
+	return n > 0 && n <= 3 && s[n] == '\0' ? atoi(s) : -1;
 }
 
 /* "RTMIN", "RTMIN+3", "RTMAX-2" (case already folded by the caller's strncasecmp). */

@@ -2,26 +2,29 @@
 /*
  * Reaching processes: the programs, their process groups, or everything. Programs are
  * signalled from the highest level down, so what comes after another hears first. The scope
- * "all" means kill(-1) when pid1 is PID 1 of a namespace (every process in it but pid1), and every
- * descendant found in /proc (core/proctable.c) when pid1 is only a subreaper, since kill(-1) there
- * would reach the whole machine.
+ * "all" means kill(-1) when pid1 is PID 1 of a namespace (every process in it but pid1), and
+ * every descendant found in /proc when pid1 is only a subreaper, since kill(-1) there would
+ * reach the whole machine.
  *
  * Distrusted: group numbers. Once a program's leader is reaped and its group is empty, the
  * kernel may give the number to any process, which may lead a group of its own with it. A
  * group is therefore signalled through a pidfd of its leader, which names the group itself
  * (Linux 6.9's PIDFD_SIGNAL_PROCESS_GROUP), and forgotten once seen empty after its leader;
  * on older kernels by number, and only while that is all pid1 can do: see group_kill().
+ * And /proc itself: one that belongs to another PID namespace is not read at all.
  */
 #include "config.h"
 
 #include <sys/syscall.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/proctable.h"
 #include "core/target.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
@@ -106,15 +109,180 @@ static int group_send(const struct program *p, int signo)
 	return kill(-p->group.id, signo);
 }
 
-/* Whether pid is one of the programs' live processes. */
-static bool is_program(const struct pid1_state *st, pid_t pid)
-{
-	size_t i;
+/* A process as /proc shows it. */
+struct proc {
+	pid_t pid, ppid, pgrp;
+	bool zombie;
+	bool mine;  /* one of pid1's descendants */
+	bool known; /* mine has been worked out */
+};
 
-	for (i = 0; i < st->nprograms; i++)
-		if (program_running(&st->programs[i]) && st->programs[i].pid == pid)
+/* A walk of /proc with getdents64 into its own buffer: no DIR, so no allocation per walk. */
+struct proc_iter {
+	int fd;
+	pid_t self; /* pid1's own pid, as /proc shows it: no getpid() per process */
+	size_t len, pos;
+	_Alignas(struct dirent64) char buf[4096];
+};
+
+/* Opens /proc; -1 when it is missing or another PID namespace's (/proc/self is not us). */
+static int proc_open(struct proc_iter *it)
+{
+	char self[32];
+	ssize_t len;
+
+	len = readlink("/proc/self", self, sizeof(self) - 1);
+	if (len < 0)
+		return -1;
+	self[len] = '\0';
+	it->self = getpid();
+	if (strtol(self, NULL, 10) != (long)it->self)
+		return -1;
+	it->fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	it->len = it->pos = 0;
+	return it->fd < 0 ? -1 : 0;
+}
+
+/* The longest comm in /proc/PID/stat: 15 bytes, 63 for a kernel thread's full name. */
+#define COMM_MAX 64
+
+/*
+ * Pid, parent, process group and state from PID/stat under /proc's fd; false when it is gone.
+ * name is the directory's name, all digits: the path is built by hand, as this runs for
+ * every process at every walk.
+ */
+static bool proc_read(int procfd, const char *name, pid_t pid, struct proc *p)
+{
+	char path[32], buf[512], *s, *end;
+	size_t n = strnlen(name, sizeof(path) - sizeof("/stat"));
+	ssize_t len;
+	int fd;
+
+	memcpy(path, name, n);
+	memcpy(path + n, "/stat", sizeof("/stat"));
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	/*
+	 * "pid (comm) S ppid pgrp ...": comm may hold spaces and ')', so start after the last.
+	 * The fields after comm hold none, and comm is at most COMM_MAX bytes: the last ')' is
+	 * the first one met going back from there, not from the end of the line.
+	 */
+	s = buf + (len < (ssize_t)n + 2 + COMM_MAX ? len - 1 : (ssize_t)n + 2 + COMM_MAX);
+	while (s > buf && *s != ')')
+		s--;
+	if (*s != ')' || s[1] != ' ' || s[2] == '\0' || s[3] != ' ')
+		return false;
+	*p = (struct proc){.pid = pid, .zombie = s[2] == 'Z' || s[2] == 'X'};
+	p->ppid = (pid_t)strtol(s + 4, &end, 10);
+	if (end == s + 4 || *end != ' ')
+		return false;
+	s = end + 1;
+	p->pgrp = (pid_t)strtol(s, &end, 10);
+	return end != s;
+}
+
+/* The next process in /proc; false at the end, when /proc's fd is closed. */
+static bool proc_next(struct proc_iter *it, struct proc *p)
+{
+	const struct dirent64 *de;
+	ssize_t got;
+	pid_t pid;
+
+	for (;;) {
+		if (it->pos >= it->len) {
+			got = getdents64(it->fd, (void *)it->buf, sizeof(it->buf));
+			if (got <= 0) {
+				close(it->fd);
+				return false;
+			}
+			it->len = (size_t)got;
+			it->pos = 0;
+		}
+		de = (const struct dirent64 *)(const void *)(it->buf + it->pos);
+		it->pos += de->d_reclen;
+		/* Most of /proc is not a process: "acpi", "meminfo" and so on, skipped unparsed. */
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (pid > 0 && proc_read(it->fd, de->d_name, pid, p))
 			return true;
-	return false;
+	}
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* p's parent in the table, or NULL when it is pid1 or not in the table. */
+static struct proc *parent_of(struct proc *procs, size_t n, const struct proc *p, pid_t self)
+{
+	struct proc key = {.pid = p->ppid};
+
+	return p->ppid == self ? NULL : bsearch(&key, procs, n, sizeof(*procs), by_pid);
+}
+
+/*
+ * Whether p descends from pid1: up the parents to pid1, a process already judged, or one
+ * outside the table, then down the same path with the answer. A loop, not recursion: a
+ * program may build a chain of processes as long as its pid limit allows.
+ */
+static bool descends(struct proc *procs, size_t n, struct proc *p, pid_t self)
+{
+	struct proc *q, *last = p, *stop;
+	bool mine;
+
+	for (q = p; q != NULL && !q->known; q = parent_of(procs, n, q, self)) {
+		q->known = true; /* not yet mine: a cycle, which cannot happen, ends here */
+		q->mine = false;
+		last = q;
+	}
+	stop = q;
+	mine = stop != NULL ? stop->mine : last->ppid == self;
+	for (q = p; q != stop; q = parent_of(procs, n, q, self))
+		q->mine = mine;
+	return mine;
+}
+
+/*
+ * Every process, each marked mine when it descends from pid1, in *procs (the caller frees
+ * it; a walk is rare, and its reads of every process cost far more than the allocation).
+ * Returns the count, or -1.
+ */
+static ssize_t proc_table(struct proc **procs, pid_t *self)
+{
+	struct proc_iter it;
+	struct proc p, *table = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+
+	if (proc_open(&it) < 0)
+		return -1;
+	while (proc_next(&it, &p)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = reallocarray(table, cap, sizeof(*table));
+			if (grown == NULL) {
+				close(it.fd);
+				break;
+			}
+			table = grown;
+		}
+		table[n++] = p;
+	}
+	qsort(table, n, sizeof(*table), by_pid);
+	for (i = 0; i < n; i++)
+		descends(table, n, &table[i], it.self);
+	*procs = table;
+	*self = it.self;
+	return (ssize_t)n;
 }
 
 /*
@@ -141,67 +309,59 @@ static bool in_program_group(const struct pid1_state *st, const struct proc *p)
 static bool group_ours(pid_t pgid)
 {
 	struct proc *procs;
-	ssize_t n = proctable_read(&procs), i;
+	pid_t self;
+	ssize_t n = proc_table(&procs, &self), i;
+	bool ours = n < 0;
 
-	if (n < 0)
-		return true;
-	for (i = 0; i < n; i++)
-		if (procs[i].pgrp == pgid && procs[i].mine && !procs[i].zombie)
-			return true;
-	return false;
+	for (i = 0; i < n && !ours; i++)
+		ours = procs[i].pgrp == pgid && procs[i].mine && !procs[i].zombie;
+	if (n >= 0)
+		free(procs);
+	return ours;
 }
 
-static bool in_scope(const struct pid1_state *st, enum scope scope, const struct proc *p)
+/*
+ * Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope; a kill
+ * refused with EPERM sets *refused.
+ */
+static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p,
+		 pid_t self, bool *refused)
 {
-	if (p->pid == proctable_self() || p->zombie)
-		return false;
-	switch (scope) {
-	case SCOPE_CHILD:
-		return is_program(st, p->pid);
-	case SCOPE_GROUP:
-		return in_program_group(st, p);
-	case SCOPE_ALL:
-		return st->is_pid1 || p->mine;
-	}
-	return false;
-}
-
-/* A kill the walk made was refused (EPERM): reported when no kill succeeded. */
-static bool refused;
-
-/* Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope. */
-static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p)
-{
-	if (!in_scope(st, scope, p))
+	if (p->pid == self || p->zombie ||
+	    !(scope == SCOPE_GROUP ? in_program_group(st, p) : st->is_pid1 || p->mine))
 		return 0;
 	if (signo == 0 || kill(p->pid, signo) == 0)
 		return 1;
-	refused |= errno == EPERM;
+	*refused |= errno == EPERM;
 	return 0;
 }
 
-/* Walks /proc and signals or counts the live processes in scope; -1 when it cannot. */
-static int walk(const struct pid1_state *st, enum scope scope, int signo)
+/*
+ * Walks /proc and signals or counts the live processes in scope, group or all (the child
+ * scope is the programs alone); -1 when it cannot.
+ */
+static int walk(const struct pid1_state *st, enum scope scope, int signo, bool *refused)
 {
 	struct proc_iter it;
 	struct proc p, *procs;
 	ssize_t n, i;
 	int hit = 0;
+	pid_t self;
 
 	/* Descendants need the whole table; everything else is decided one process at a time. */
 	if ((scope == SCOPE_ALL && !st->is_pid1) || scope == SCOPE_GROUP) {
-		n = proctable_read(&procs);
+		n = proc_table(&procs, &self);
 		if (n < 0)
 			return -1;
 		for (i = 0; i < n; i++)
-			hit += visit(st, scope, signo, &procs[i]);
+			hit += visit(st, scope, signo, &procs[i], self, refused);
+		free(procs);
 		return hit;
 	}
-	if (proctable_open(&it) < 0)
+	if (proc_open(&it) < 0)
 		return -1;
-	while (proctable_next(&it, &p))
-		hit += visit(st, scope, signo, &p);
-	proctable_close(&it);
+	while (proc_next(&it, &p))
+		hit += visit(st, scope, signo, &p, it.self, refused);
 	return hit;
 }
 
@@ -308,6 +468,7 @@ static int signal_programs(const struct pid1_state *st, int level, bool group, i
 
 int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 {
+	bool refused = false;
 	int hit;
 
 	switch (scope) {
@@ -317,8 +478,7 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
-		refused = false;
-		hit = walk(st, scope, signo);
+		hit = walk(st, scope, signo, &refused);
 		if (hit > 0)
 			return 0;
 		errno = hit < 0 ? ENOENT : refused ? EPERM : ESRCH;
@@ -334,19 +494,14 @@ int target_signal_named(const struct pid1_state *st, enum scope scope, char *con
 	return signal_programs(st, -1, scope != SCOPE_CHILD, signo, false, names);
 }
 
-int target_signal_level(const struct pid1_state *st, int level, int signo, bool first)
-{
-	return signal_programs(st, level, st->conf->shutdown.scope != SCOPE_CHILD, signo, first,
-			       NULL);
-}
-
 static int signal_set(const struct pid1_state *st, const struct target_set *set, int signo,
 		      bool first)
 {
 	if (set->program != NULL)
 		return target_signal_program(set->program, signo);
 	if (set->level >= 0)
-		return target_signal_level(st, set->level, signo, first);
+		return signal_programs(st, set->level, st->conf->shutdown.scope != SCOPE_CHILD,
+				       signo, first, NULL);
 	return target_signal(st, set->scope, signo);
 }
 
@@ -360,8 +515,7 @@ int target_step(const struct pid1_state *st, const struct target_set *set, int s
 	return rc;
 }
 
-/* Running programs of level (-1: all). */
-static int count_programs(const struct pid1_state *st, int level)
+int target_count_level(const struct pid1_state *st, int level)
 {
 	int n = 0;
 	size_t i;
@@ -373,16 +527,11 @@ static int count_programs(const struct pid1_state *st, int level)
 	return n;
 }
 
-int target_count_level(const struct pid1_state *st, int level)
-{
-	return count_programs(st, level);
-}
-
 int target_count(const struct pid1_state *st, enum scope scope)
 {
 	if (scope == SCOPE_CHILD)
-		return count_programs(st, -1);
-	return walk(st, scope, 0);
+		return target_count_level(st, -1);
+	return walk(st, scope, 0, &(bool){false});
 }
 
 /* Whether every program's group is empty; signal 0 probes without disturbing it. */
@@ -406,19 +555,14 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 	case SCOPE_GROUP:
 		return groups_empty(st);
 	case SCOPE_CHILD:
-		return count_programs(st, -1) == 0;
+		return target_count_level(st, -1) == 0;
 	case SCOPE_ALL:
 		if (st->children_left)
 			return false;
 		/* As PID 1, kill(-1) also reaches processes that are not our children. */
-		return !st->is_pid1 || walk(st, scope, 0) <= 0;
+		return !st->is_pid1 || walk(st, scope, 0, &(bool){false}) <= 0;
 	}
 	return true;
-}
-
-void target_free(void)
-{
-	proctable_free();
 }
 
 const char *target_scope_name(enum scope scope)

@@ -59,13 +59,7 @@ struct target_set {
  */
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
-/*
- * Sends signo to the running programs of one level (their groups unless scope is child); with
- * first, those that have a stop-signal get it instead.
- */
-int target_signal_level(const struct pid1_state *st, int level, int signo, bool first);
-
-/* How many programs of one level are still running. */
+/* How many programs of one level (-1: of every level) are still running. */
 int target_count_level(const struct pid1_state *st, int level);
 
 /* How many live processes remain in scope; -1 when it cannot tell. */
@@ -76,8 +70,5 @@ bool target_empty(const struct pid1_state *st, enum scope scope);
 
 /* Name of a scope as the config file spells it. */
 const char *target_scope_name(enum scope scope);
-
-/* Frees what walks of /proc kept for the next one (at exit). */
-void target_free(void);
 
 #endif

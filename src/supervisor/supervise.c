@@ -19,7 +19,7 @@
 #include "conf/duration.h"
 #include "core/exitcode.h"
 #include "supervisor/hooks.h"
-#include "core/inherited.h"
+#include "core/fdsink.h"
 #include "output/log.h"
 #include "supervisor/progact.h"
 #include "supervisor/progspawn.h"

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "control/protocol.h"
+#include "control/control.h"
 #include "check.h"
 
 /* parse(text) as pid1 would, the newline already cut off: NULL or why not. */

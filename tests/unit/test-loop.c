@@ -42,10 +42,19 @@ static void on_ready_remove(int fd, short revents, void *ctx)
 	removed++;
 }
 
+/* Counts hang-ups: a source polled for POLLHUP alone gets nothing else. */
+static int hups;
+static void on_hup(int fd, short revents, void *ctx)
+{
+	(void)fd;
+	fail_unless(ctx == &hups && revents == POLLHUP);
+	hups++;
+}
+
 int main(void)
 {
 	struct signal_setup setup;
-	int sigs[8], fds[2], other[2];
+	int sigs[8], fds[2], other[2], hup[2];
 	size_t n;
 	int64_t start;
 
@@ -94,6 +103,19 @@ int main(void)
 	removed = 0;
 	fail_unless(loop_wait(-1, sigs, 8) == 0 && removed == 1 && calls == 2);
 	fail_unless(loop_remove(fds[0]) == 0);
+
+	/*
+	 * Polled for POLLHUP alone (a control client waiting for its program), a source is not
+	 * woken by data, only by its peer's hang-up.
+	 */
+	fail_unless(pipe2(hup, O_NONBLOCK | O_CLOEXEC) == 0);
+	fail_unless(loop_add(hup[0], POLLHUP, on_hup, &hups) == 0);
+	fail_unless(write(hup[1], "d", 1) == 1);
+	start = loop_now_ms();
+	fail_unless(loop_wait(start + 100, sigs, 8) == 0 && hups == 0);
+	fail_unless(close(hup[1]) == 0);
+	fail_unless(loop_wait(-1, sigs, 8) == 0 && hups == 1);
+	fail_unless(loop_remove(hup[0]) == 0);
 
 	/* The table is fixed: it says so when full, and a freed slot is taken again. */
 	for (n = 0; loop_add(fds[0], POLLIN, on_ready, &calls) == 0; n++)
