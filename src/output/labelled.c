@@ -27,7 +27,6 @@
 #include "conf/conf.h"
 #include "output/linebuf.h"
 #include "output/log.h"
-#include "output/logfile.h"
 #include "core/loop.h"
 #include "output/outdest.h"
 #include "output/labelled.h"
@@ -297,8 +296,8 @@ static int stream_open(const struct output *o, struct stream *s, struct outdest 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		goto fail;
 	/* Above 2, so that moving them to 1 and 2 in the child cannot overwrite one. */
-	fds[0] = logfile_move_high(fds[0]);
-	fds[1] = logfile_move_high(fds[1]);
+	fds[0] = sink_move_high(fds[0]);
+	fds[1] = sink_move_high(fds[1]);
 	if (fds[0] < 0 || fds[1] < 0)
 		goto fail;
 	if (!outdest_fds_spare(fds[0])) {

@@ -2,13 +2,16 @@
 /*
  * Logging to stderr, syslog and a file, never to stdout (the application owns it).
  * Writes never block the event loop: what cannot be written at once is dropped and counted.
- * Before log_open() messages go to stderr at the default level.
+ * Before log_open() messages go to stderr at the default level. The sinks below are how a
+ * line reaches an fd without waiting; labelled output writes pid1's stdout and stderr so too.
  */
 #ifndef PID1_LOG_H
 #define PID1_LOG_H
 
+#include <sys/types.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Targets, any combination. */
 #define LOG_TARGET_STDERR 0x1
@@ -49,5 +52,25 @@ void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+/* An fd lines go to, and how many this log target dropped since it last took one. */
+struct sink {
+	int fd;		/* -1 when closed or absent */
+	bool sock;	/* a socket: send() with MSG_DONTWAIT */
+	bool nowait;	/* a shared pipe or terminal: pwritev2() with RWF_NOWAIT */
+	bool owned;	/* opened by pid1, so closed by it */
+	bool tty;	/* a terminal: SIGTTOU blocked around each write */
+	bool fifo;	/* a pipe: a write of up to PIPE_BUF goes in whole or not at all */
+	bool connected; /* the syslog socket reached /dev/log */
+	unsigned long pending;
+};
+
+/* Sets s up to write fd which (1 or 2) as pid1 was given it, or leaves it closed (fd -1). */
+void sink_inherited(struct sink *s, int which);
+void sink_close(struct sink *s);
+/* One write of buf that does not wait: what went out, or -1 (EAGAIN: nothing fits now). */
+ssize_t sink_write(const struct sink *s, const char *buf, size_t len);
+/* Moves fd above 2, closing the original: returns the new fd, or -1 (also for fd -1). */
+int sink_move_high(int fd);
 
 #endif

@@ -22,7 +22,6 @@
 #include "conf/conf.h"
 #include "output/linebuf.h"
 #include "output/log.h"
-#include "output/logfile.h"
 #include "core/loop.h"
 #include "output/outdest.h"
 
@@ -92,8 +91,8 @@ static void stage_open(struct outdest *d)
 	d->stage[0] = d->stage[1] = -1;
 	if (!d->sink.fifo || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return;
-	d->stage[0] = logfile_move_high(fds[0]);
-	d->stage[1] = logfile_move_high(fds[1]);
+	d->stage[0] = sink_move_high(fds[0]);
+	d->stage[1] = sink_move_high(fds[1]);
 	if (d->stage[0] < 0 || d->stage[1] < 0 || !spare(d->stage[0], STAGE_SPARE_FDS))
 		stage_close(d);
 }

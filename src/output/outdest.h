@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "output/logsink.h"
+#include "output/log.h"
 
 /* Labelled lines gathered for one write: a batch of up to 16 lines of the longest kind. */
 #define OUTDEST_BUF (16 * 4096)
