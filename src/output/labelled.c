@@ -1,20 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Labelled output: the programs' pipes, cut into lines, and pid1's stdout and stderr as the
- * destinations of those lines. Its state is a struct outputs its caller holds.
- *
- * It distrusts the programs: a pipe may carry any bytes, never a newline, or never end (a
- * daemon the program left behind holds it); a stream holds at most STREAM_BUF bytes and each
- * line written is at most OUTPUT_LINE_MAX. Streams read into one shared buffer, and keep
- * memory of their own only for what they could not write yet: an idle program costs a few
- * hundred bytes. A pipe is made only while the fds a spawn needs are left after it; else the
- * program writes unlabelled.
- *
- * It distrusts pid1's own readers too, given by whoever started pid1: a slow reader, a full
- * pipe shared with others, a terminal. Nothing here waits for them (log.h's sinks); one that
- * cannot take more is polled for POLLOUT and pauses every stream that writes to it
- * (back-pressure) instead of buffering more; one whose reader went away drops what comes,
- * counted and logged.
+ * Labelled output: the programs' pipes cut into lines, written to pid1's stdout and stderr
+ * (destinations); its state is the struct outputs its caller holds. It distrusts programs:
+ * a pipe may carry any bytes, never a newline, or never end (a daemon left behind holds it);
+ * a stream holds at most STREAM_BUF bytes, in one shared buffer but for what waits. It
+ * distrusts pid1's readers: nothing here waits for them (log.h's sinks); one that cannot
+ * take more is polled for POLLOUT and pauses the streams writing to it, one gone away drops
+ * what comes, counted. A pipe is made only while a spawn's fds are left after it.
  */
 #include "config.h"
 
@@ -36,13 +28,9 @@
 #define STREAM_BUF  (16 * OUTPUT_LINE_MAX) /* bytes read from a pipe, not yet labelled */
 #define DEST_BUF    (16 * OUTPUT_LINE_MAX) /* labelled lines gathered for one write */
 #define PUMP_BUDGET (256 * 1024)	   /* bytes one stream reads per wake-up: fairness */
+#define FINISH_MS   5000 /* how long pid1 at exit waits for a reader that takes nothing */
 
-/*
- * Fds that must still be free once a pipe for the programs' output is made: the exec-error
- * pipe the spawn opens next (two), and two for whatever else comes with a start (a pidfd,
- * the log file reopened, a ready pipe). Without them the spawn itself would fail; a
- * program short of them writes unlabelled instead.
- */
+/* Fds left after a program's pipe: its exec-error pipe, a pidfd, the log file reopened... */
 #define OUTDEST_SPARE_FDS 4
 
 /* pid1's stdout or stderr, as a destination of labelled lines. */
@@ -52,9 +40,9 @@ struct outdest {
 	struct sink sink;
 	bool blocked; /* buf[off..len) waits for POLLOUT; the streams to it are paused */
 	bool gone;    /* its reader went away: lines are counted, not kept */
-	unsigned long long dropped, written;
+	unsigned long long dropped;
 	int stage[2];  /* a pipe of pid1's own that lines go through on their way to a pipe */
-	size_t staged; /* bytes in stage, whole lines; counted in written once spliced out */
+	size_t staged; /* bytes in stage, whole lines; counted as written once spliced out */
 	size_t off, len;
 	char buf[]; /* DEST_BUF bytes, untouched until used */
 };
@@ -110,12 +98,6 @@ static struct stream *stream_at(const struct outputs *all, size_t k)
 	return &all->list[k / 4]->streams[k % 4];
 }
 
-/* pid1's stdout (0) and stderr (1), each destination once: NULL for stderr when 2>&1. */
-static struct outdest *dest_at(const struct outputs *all, int i)
-{
-	return i == 1 && all->route[1] == all->route[0] ? NULL : all->route[i];
-}
-
 static void close_pair(int fds[2])
 {
 	int i;
@@ -130,7 +112,7 @@ static void close_pair(int fds[2])
 /* A pipe with both ends above 2 (see sink_move_high()); -1 with errno and fds -1 if not. */
 static int pipe_high(int fds[2], int flags)
 {
-	int i, err;
+	int i;
 
 	if (pipe2(fds, O_CLOEXEC | flags) < 0) {
 		fds[0] = fds[1] = -1;
@@ -140,9 +122,7 @@ static int pipe_high(int fds[2], int flags)
 		fds[i] = sink_move_high(fds[i]);
 	if (fds[0] >= 0 && fds[1] >= 0)
 		return 0;
-	err = errno;
 	close_pair(fds);
-	errno = err;
 	return -1;
 }
 
@@ -163,57 +143,24 @@ static bool fds_spare(int fd, size_t n)
 	return n == 0;
 }
 
-static void stage_close(struct outdest *d)
+/* Drops what d holds, counted, and closes its stage. */
+static void discard(struct outdest *d)
 {
 	close_pair(d->stage);
-	d->dropped += d->staged;
-	d->staged = 0;
+	d->dropped += d->staged + d->len - d->off;
+	d->staged = d->off = d->len = 0;
 }
 
-/*
- * A pipe of pid1's own for lines on their way to d, when d is a pipe, so that d's reader
- * wakes once per batch of lines, not once per write; without it they are written to d
- * directly, only slower. Labels matter more than speed: the stage is made only when every
- * program can still have its pipes.
- */
-static void stage_open(struct outdest *d)
-{
-	if (d->sink.fifo && pipe_high(d->stage, O_NONBLOCK) == 0 &&
-	    !fds_spare(d->stage[0], OUTDEST_SPARE_FDS + 2 * 2 * d->all->n))
-		stage_close(d);
-}
-
-/* The reader of d went away (or d failed otherwise): count what it would have taken. */
-static void lost(struct outdest *d, int err)
-{
-	d->dropped += d->len - d->off;
-	d->off = d->len = 0;
-	stage_close(d);
-	if (!d->gone)
-		log_warn("cannot write the programs' output to pid1's %s, dropping it: %s", d->name,
-			 strerror(err));
-	d->gone = true;
-	d->blocked = false;
-	loop_set_events(d->sink.fd, 0);
-}
-
-/*
- * The next write out of buf: all of it, or on a pipe whole lines up to PIPE_BUF, which the
- * kernel takes whole or not at all. Each labelled line is at most PIPE_BUF
- * (OUTPUT_LINE_MAX), so one always fits.
- */
+/* The next write: all of buf, or to a pipe whole lines up to PIPE_BUF, taken whole or not. */
 static size_t chunk(const struct outdest *d)
 {
-	size_t len = d->len - d->off;
+	const char *p = d->buf + d->off;
 
-	if (d->sink.fifo && len > PIPE_BUF)
-		len = (size_t)((const char *)memrchr(d->buf + d->off, '\n', PIPE_BUF) -
-			       (d->buf + d->off)) +
-		      1;
-	return len;
+	if (!d->sink.fifo || d->len - d->off <= PIPE_BUF)
+		return d->len - d->off;
+	return (size_t)((const char *)memrchr(p, '\n', PIPE_BUF) - p) + 1;
 }
 
-/* Writes buf's chunks into the stage until it is full. */
 static void stage_fill(struct outdest *d)
 {
 	ssize_t n;
@@ -230,12 +177,9 @@ static void stage_fill(struct outdest *d)
 }
 
 /*
- * Writes what d holds; false when d cannot take it all now (it is then blocked). On a pipe
- * every write is whole lines and at most PIPE_BUF: no other writer of that pipe (a raw
- * program, pid1's log) gets inside a line. They go into the stage, and one splice() moves
- * the stage's pages to d. Each page holds whole writes (the kernel appends a write of at
- * most PIPE_BUF to the last page only when all of it fits) and a splice moves whole pages,
- * stopping at one when d is full: lines still never mix.
+ * Writes what d holds; false when d cannot take it all now (it is then blocked). No other
+ * writer of a pipe (a raw program, pid1's log) gets inside a line, through the stage too: a
+ * page holds whole writes of up to PIPE_BUF, and a splice moves whole pages.
  */
 static bool dest_flush(struct outdest *d)
 {
@@ -256,7 +200,7 @@ static bool dest_flush(struct outdest *d)
 				d->staged -= (size_t)n;
 			else
 				d->off += (size_t)n;
-			d->written += (unsigned long long)n;
+			d->all->written += (unsigned long long)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
@@ -265,7 +209,13 @@ static bool dest_flush(struct outdest *d)
 			d->blocked = true;
 			return false;
 		} else {
-			lost(d, n < 0 ? errno : EIO);
+			/* The reader went away (or d failed): count what it would take. */
+			if (!d->gone)
+				log_warn("cannot write the programs' output to pid1's %s, "
+					 "dropping it: %s",
+					 d->name, strerror(n < 0 ? errno : EIO));
+			d->gone = true;
+			discard(d);
 		}
 	}
 	d->off = d->len = 0;
@@ -278,29 +228,21 @@ static bool dest_flush(struct outdest *d)
 /* Adds a labelled line to d; false when d is blocked and cannot take it. */
 static bool dest_put(struct outdest *d, const struct output *o, const char *line, size_t len)
 {
-	size_t n;
-
 	if (d->gone) {
 		d->dropped += o->plen + len + 1;
 		return true;
 	}
-	if (d->blocked)
+	if (d->blocked || (o->plen + len + 1 > DEST_BUF - d->len && !dest_flush(d)))
 		return false;
-	n = output_line_format(d->buf + d->len, DEST_BUF - d->len, o->prefix, o->plen, line, len);
-	if (n == 0) {
-		if (!dest_flush(d))
-			return false;
-		n = output_line_format(d->buf, DEST_BUF, o->prefix, o->plen, line, len);
-	}
-	d->len += n;
+	d->len +=
+	    output_line_format(d->buf + d->len, DEST_BUF - d->len, o->prefix, o->plen, line, len);
 	return true;
 }
 
 /* Logs what could not be written to d, and closes it. */
 static void dest_close(struct outdest *d)
 {
-	d->dropped += d->len - d->off;
-	stage_close(d);
+	discard(d);
 	if (d->dropped > 0)
 		log_warn("%llu bytes of the programs' output to pid1's %s were dropped", d->dropped,
 			 d->name);
@@ -310,22 +252,16 @@ static void dest_close(struct outdest *d)
 	free(d);
 }
 
-/*
- * Moves whole lines (with eof, the last one too) from buf, holding s's bytes, to its dest,
- * while it takes them.
- */
+/* Moves whole lines (with eof, the last one too) from buf to s's dest while it takes them. */
 static bool emit(struct stream *s, char *buf, bool eof)
 {
 	const struct output *o = s->out;
 	size_t off = 0, used, linelen, max = OUTPUT_LINE_MAX - o->plen - 1;
 	bool ok = true;
 
-	while ((used = output_line_next(buf + off, s->len - off, max, eof, &linelen)) > 0) {
-		ok = dest_put(s->dest, o, buf + off, linelen);
-		if (!ok)
-			break;
+	while ((used = output_line_next(buf + off, s->len - off, max, eof, &linelen)) > 0 &&
+	       (ok = dest_put(s->dest, o, buf + off, linelen)))
 		off += used;
-	}
 	if (off > 0) {
 		memmove(buf, buf + off, s->len - off);
 		s->len -= off;
@@ -355,9 +291,8 @@ static void release(struct stream *s)
 }
 
 /*
- * Where s's bytes are worked on: its own buffer when it kept a whole one (it waited for its
- * dest, and goes on where it stopped), else the shared one, with what s held copied in: a
- * piece of a line, smaller than OUTPUT_LINE_MAX.
+ * Where s's bytes are worked on: the whole buffer it kept while it waited, else the shared
+ * one, with the piece of a line s held copied in.
  */
 static char *load(struct stream *s)
 {
@@ -374,10 +309,8 @@ static char *load(struct stream *s)
 }
 
 /*
- * Keeps what s could not write, out of buf: a whole buffer while s waits for its dest
- * (filled again in place when it drains; one given back is kept for the next that waits,
- * so a slow reader causes no churn), else just those bytes, so that an idle program costs
- * no more than its last piece of a line.
+ * Keeps what s could not write: a whole buffer while s waits (filled again in place; one
+ * given back is kept for the next that waits: no churn), else just those bytes.
  */
 static void store(struct stream *s, char *buf)
 {
@@ -391,12 +324,9 @@ static void store(struct stream *s, char *buf)
 	}
 	if (buf == s->held && s->waiting)
 		return;
-	if (s->waiting && all->spare != NULL) {
-		p = all->spare;
+	p = s->waiting && all->spare != NULL ? all->spare : malloc(s->waiting ? STREAM_BUF : len);
+	if (p == all->spare)
 		all->spare = NULL;
-	} else {
-		p = malloc(s->waiting ? STREAM_BUF : len);
-	}
 	if (p == NULL) {
 		/* Out of memory: a whole buffer stays; bytes in the shared one are dropped. */
 		if (buf != s->held) {
@@ -413,10 +343,7 @@ static void store(struct stream *s, char *buf)
 	s->cap = s->waiting ? STREAM_BUF : len;
 }
 
-/*
- * Reads s and writes its lines until the pipe is empty, its end, the budget, or its dest
- * blocks: then the stream is left out of poll until the dest drains (back-pressure).
- */
+/* Reads s and writes its lines until the pipe is empty, ends, or its dest blocks. */
 static void pump(struct stream *s)
 {
 	bool finishing = s->out->all->finishing;
@@ -467,13 +394,18 @@ static size_t stream_drop(struct stream *s)
 	return lost;
 }
 
-/* Wakes the streams d paused, each output in turn first, until d blocks again. */
-static void dest_wake(struct outdest *d)
+/* A blocked d can take more: once drained, it wakes the streams it paused, in turn. */
+static void on_ready(int fd, short revents, void *ctx)
 {
+	struct outdest *d = ctx;
 	struct outputs *all = d->all;
 	size_t k, n = 4 * all->n;
 	struct stream *s;
 
+	(void)fd;
+	(void)revents;
+	if (!dest_flush(d))
+		return;
 	for (k = 0; k < n && !d->blocked; k++) {
 		s = stream_at(all, (4 * all->next_wake + k) % n);
 		if (s->waiting && s->dest == d)
@@ -482,18 +414,9 @@ static void dest_wake(struct outdest *d)
 	all->next_wake = (all->next_wake + 1) % all->n;
 }
 
-static void on_ready(int fd, short revents, void *ctx)
-{
-	(void)fd;
-	(void)revents;
-	if (dest_flush(ctx))
-		dest_wake(ctx);
-}
-
 /*
- * Sets pid1's fd 1 and 2 up as destinations, or leaves out one pid1 was not given. They are
- * one destination when they are the same file (2>&1), so that a line is never cut by the
- * other's.
+ * Sets pid1's fd 1 and 2 up as destinations, if pid1 was given them: one destination when
+ * they are the same file (2>&1), so that a line is never cut by the other's.
  */
 static void route(struct outputs *all)
 {
@@ -505,28 +428,29 @@ static void route(struct outputs *all)
 		d = malloc(sizeof(*d) + DEST_BUF);
 		if (d == NULL)
 			continue;
-		*d = (struct outdest){.all = all, .name = i == 0 ? "stdout" : "stderr"};
-		d->sink.fd = d->stage[0] = d->stage[1] = -1;
+		*d = (struct outdest){.all = all,
+				      .name = i == 0 ? "stdout" : "stderr",
+				      .sink.fd = -1,
+				      .stage = {-1, -1}};
 		sink_inherited(&d->sink, i + 1);
 		if (d->sink.fd >= 0 && i == 1 && all->route[0] != NULL &&
 		    fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			sink_close(&d->sink);
-			free(d);
 			all->route[1] = all->route[0];
 		} else if (d->sink.fd >= 0 && loop_add(d->sink.fd, 0, on_ready, d) == 0) {
-			stage_open(d);
+			/* Our stage wakes a pipe's reader once a batch, if fds are left for all. */
+			if (d->sink.fifo && pipe_high(d->stage, O_NONBLOCK) == 0 &&
+			    !fds_spare(d->stage[0], OUTDEST_SPARE_FDS + 2 * 2 * all->n))
+				discard(d);
 			all->route[i] = d;
-		} else {
-			sink_close(&d->sink);
-			free(d);
+			continue;
 		}
+		sink_close(&d->sink);
+		free(d);
 	}
 }
 
-/* The pipes of two runs ago, before their slot is reused: what they hold now is written,
- * then they are closed. Still open, a process that run left holds them: it then gets EPIPE.
- */
+/* Writes what the pipe of two runs ago holds and closes it: what that run left gets EPIPE. */
 static void abandon(const struct output *o, struct stream *s)
 {
 	bool held;
@@ -543,9 +467,8 @@ static void abandon(const struct output *o, struct stream *s)
 }
 
 /*
- * Says that o writes to d unlabelled for want of a pipe. Running short of fds is said once
- * as a warning, for every program alike, then once per program start at info level: with
- * a low RLIMIT_NOFILE it happens to many programs, and at each of their restarts.
+ * Says that o writes unlabelled for want of a pipe. Short of fds, that happens to many
+ * programs at each start: a warning once, then info.
  */
 static void unlabelled(const struct output *o, const struct outdest *d, int err)
 {
@@ -567,10 +490,7 @@ static void unlabelled(const struct output *o, const struct outdest *d, int err)
 	}
 }
 
-/*
- * A fresh pipe for s, made only if the fds a spawn needs are left after it; returns 0, or
- * -1 (logged) when the child keeps pid1's fd instead.
- */
+/* A fresh pipe for s if the fds a spawn needs are left: 0, or -1 (logged) for pid1's fd. */
 static int stream_open(const struct output *o, struct stream *s, struct outdest *d)
 {
 	int fds[2];
@@ -592,21 +512,33 @@ fail:
 	return -1;
 }
 
+/* Frees what the outputs share once none is left. */
+static void tidy(struct outputs *all)
+{
+	if (all->n > 0)
+		return;
+	free(all->list);
+	free(all->scratch);
+	free(all->spare);
+	all->list = NULL;
+	all->scratch = all->spare = NULL;
+}
+
 struct output *output_new(struct outputs *all, const char *name)
 {
 	size_t plen = strlen(name) + 2, i;
-	struct output **list;
-	struct output *o;
+	struct output **list = reallocarray(all->list, all->n + 1, sizeof(*list));
+	struct output *o = calloc(1, sizeof(*o) + plen + 1);
 
-	if (all->scratch == NULL && (all->scratch = malloc(STREAM_BUF)) == NULL)
+	if (list != NULL)
+		all->list = list;
+	if (all->scratch == NULL)
+		all->scratch = malloc(STREAM_BUF);
+	if (list == NULL || o == NULL || all->scratch == NULL) {
+		free(o);
+		tidy(all);
 		return NULL;
-	list = reallocarray(all->list, all->n + 1, sizeof(*list));
-	if (list == NULL)
-		return NULL;
-	all->list = list;
-	o = calloc(1, sizeof(*o) + plen + 1);
-	if (o == NULL)
-		return NULL;
+	}
 	o->all = all;
 	o->name = name;
 	o->plen = plen;
@@ -635,13 +567,7 @@ void output_free(struct output *o)
 	if (i < all->n)
 		all->list[i] = all->list[--all->n];
 	free(o);
-	if (all->n == 0) {
-		free(all->list);
-		free(all->scratch);
-		free(all->spare);
-		all->list = NULL;
-		all->scratch = all->spare = NULL;
-	}
+	tidy(all);
 }
 
 void output_open(struct output *o, int *out_fd, int *err_fd)
@@ -654,10 +580,7 @@ void output_open(struct output *o, int *out_fd, int *err_fd)
 		route(o->all);
 	o->all->opened = true;
 	for (i = 0; i < 2; i++) {
-		/*
-		 * The last run's pipe, read now: at its end (the run is over and no process
-		 * it left holds it) it is closed, and its fds are free for the new one.
-		 */
+		/* The last run's pipe, read now: at its end its fds are free for the new one. */
 		s = &o->streams[o->cur + i];
 		if (s->fd >= 0 && !s->waiting)
 			pump(s);
@@ -690,7 +613,7 @@ static bool busy(const struct outputs *all)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (dest_at(all, i) != NULL && dest_at(all, i)->blocked)
+		if (all->route[i] != NULL && all->route[i]->blocked)
 			return true;
 	for (k = 0; k < 4 * all->n; k++)
 		if (stream_at(all, k)->waiting)
@@ -698,24 +621,12 @@ static bool busy(const struct outputs *all)
 	return false;
 }
 
-/* Bytes written so far: how pid1 at exit sees its readers still take something. */
-static unsigned long long written(const struct outputs *all)
-{
-	unsigned long long sum = 0;
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (dest_at(all, i) != NULL)
-			sum += dest_at(all, i)->written;
-	return sum;
-}
-
 void output_finish(struct outputs *all)
 {
 	unsigned long long seen;
 	struct stream *s;
 	int64_t deadline;
-	int sigs[16], i;
+	int sigs[16];
 	size_t k;
 
 	if (!all->opened)
@@ -725,23 +636,23 @@ void output_finish(struct outputs *all)
 		if (stream_at(all, k)->fd >= 0 && !stream_at(all, k)->waiting)
 			pump(stream_at(all, k));
 	/* Signals that come now are left unanswered: pid1 is on its way out. */
-	seen = written(all);
-	deadline = loop_now_ms() + OUTPUT_FINISH_MS;
+	seen = all->written;
+	deadline = loop_now_ms() + FINISH_MS;
 	while (busy(all) && loop_now_ms() < deadline) {
 		loop_wait(deadline, sigs, sizeof(sigs) / sizeof(sigs[0]));
-		if (written(all) != seen) {
-			seen = written(all);
-			deadline = loop_now_ms() + OUTPUT_FINISH_MS;
+		if (all->written != seen) {
+			seen = all->written;
+			deadline = loop_now_ms() + FINISH_MS;
 		}
 	}
-	/* Every stream's bytes left are counted as its dest's drops, then the dests close. */
 	for (k = 0; k < 4 * all->n; k++) {
 		s = stream_at(all, k);
 		if (s->dest != NULL)
 			s->dest->dropped += stream_drop(s);
 	}
-	for (i = 0; i < 2; i++)
-		if (dest_at(all, i) != NULL)
-			dest_close(dest_at(all, i));
+	if (all->route[1] != NULL && all->route[1] != all->route[0])
+		dest_close(all->route[1]);
+	if (all->route[0] != NULL)
+		dest_close(all->route[0]);
 	all->route[0] = all->route[1] = NULL;
 }

@@ -2,19 +2,16 @@
 /*
  * Copyright (c) 2026 The pid1 authors
  *
- * pid1's log: levels, the line format, the three targets (stderr, syslog, a file), and the
- * sinks, fds written without waiting: pid1 must keep reaping while whoever reads its logs is
- * stuck, so a line a target cannot take at once is dropped, counted, and told later. Nothing
- * here sets O_NONBLOCK on an inherited fd: the child shares that open file description.
- *
- * The log file distrusts its directory. pid1 usually runs as root and its child may not:
- * whoever can write there could put a symbolic or hard link to another file under the log's
- * name. So the directory is opened once at start and must be writable by pid1's user alone;
- * the file is opened relative to it, never through a symbolic link, and must be pid1's own
- * with a single link. Rotation reopens it under the same rules.
- *
- * The log's state is process-wide: every module logs, from start-up before main's state
- * exists to the exit path after it is gone, and a process has one stderr and one /dev/log.
+ * pid1's log: levels, the line format, the targets (stderr, syslog, a file) and the sinks,
+ * fds written without waiting: pid1 must keep reaping while whoever reads its logs is stuck,
+ * so a line a target cannot take at once is dropped, counted, and told later. Nothing here
+ * sets O_NONBLOCK on an inherited fd: the child shares that open file description.
+ * It distrusts the log file's directory: whoever can write there could put a link to another
+ * file under the log's name. So the directory is opened once and must be writable by pid1's
+ * user alone; the file is opened relative to it, never through a symbolic link, and must be
+ * pid1's own with a single link, at start and at each reopening after rotation.
+ * The state is process-wide: every module logs, from before main's state exists to after
+ * it is gone, and a process has one stderr and one /dev/log.
  */
 #include "config.h"
 
@@ -45,6 +42,7 @@
 /* One write(2) of at most PIPE_BUF bytes is atomic on a pipe: lines never interleave. */
 #define LINE_BYTES PIPE_BUF
 
+/* In the order of the LOG_TARGET_* bits: kind's bit is 1 << kind. */
 enum sink_kind {
 	SINK_STDERR,
 	SINK_SYSLOG,
@@ -81,20 +79,11 @@ static struct {
 	char why[PATH_MAX + 96]; /* why the last open failed or was refused */
 } file;
 
-static const unsigned int target_bit[SINK_COUNT] = {
-    [SINK_STDERR] = LOG_TARGET_STDERR,
-    [SINK_SYSLOG] = LOG_TARGET_SYSLOG,
-    [SINK_FILE] = LOG_TARGET_FILE,
-};
-
 static const char *const level_names[] = {
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };
 
-/*
- * Keeps our fds above 2: when pid1 was started with stderr closed, a file landing on fd 2
- * would otherwise be taken for stderr by anything writing there.
- */
+/* With stderr closed at start, a file landing on fd 2 would be taken for stderr by anyone. */
 int sink_move_high(int fd)
 {
 	int high;
@@ -108,24 +97,19 @@ int sink_move_high(int fd)
 
 void sink_close(struct sink *s)
 {
+	unsigned long pending = s->pending;
+
 	if (s->owned && s->fd >= 0)
 		close(s->fd);
-	s->fd = -1;
-	s->sock = false;
-	s->nowait = false;
-	s->owned = false;
-	s->fifo = false;
-	s->connected = false;
+	*s = (struct sink){.fd = -1, .pending = pending};
 }
 
 /*
- * Decides once how an inherited fd (1 or 2) is written. It is never close-on-exec; if it
- * is, pid1 was started with it closed and the fd is something pid1 opened since, not ours
- * to write. A pipe or terminal is reopened through /proc: a separate open file description
- * that may be non-blocking without touching the child's. That fails when pid1 may not open
- * the pipe or terminal itself (a non-root pid1 given root's 0600 pipe): then each write
- * asks the kernel not to wait. A socket takes MSG_DONTWAIT. A regular file never waits
- * for a reader, so anything else is written as it is.
+ * Decides once how an inherited fd (1 or 2) is written. Close-on-exec, it is one pid1 opened
+ * since it was started with that fd closed: not ours. A pipe or terminal is reopened through
+ * /proc, an open file description of our own that may be non-blocking; where pid1 may not
+ * (a non-root pid1 given root's 0600 pipe), each write asks the kernel not to wait. A socket
+ * takes MSG_DONTWAIT. A regular file never waits for a reader.
  */
 void sink_inherited(struct sink *s, int which)
 {
@@ -153,11 +137,9 @@ void sink_inherited(struct sink *s, int which)
 }
 
 /*
- * Writes to the child's own open file description without waiting. poll() cannot promise
- * that: the child may fill the pipe between our poll() and write(), and a blocking write
- * would then stop pid1 until someone reads. With RWF_NOWAIT the kernel answers EAGAIN
- * instead on a pipe made by pipe(2); where it cannot promise that (EOPNOTSUPP: a named
- * FIFO, a terminal), the line is dropped like any other that would wait.
+ * Writes to the child's own open file description without waiting, which poll() cannot
+ * promise: the child may fill the pipe between poll() and write(). With RWF_NOWAIT a pipe
+ * answers EAGAIN; what cannot (EOPNOTSUPP: a named FIFO, a terminal) drops the line.
  */
 static ssize_t write_nowait(int fd, const char *buf, size_t len)
 {
@@ -177,9 +159,8 @@ ssize_t sink_write(const struct sink *s, const char *buf, size_t len)
 	ssize_t n;
 
 	/*
-	 * With `stty tostop`, writing to the terminal from a background group raises SIGTTOU.
-	 * pid1 catches it and never stops, so the restarted write would raise it again forever.
-	 * Blocked, the terminal lets the write through.
+	 * With `stty tostop` a write from a background group raises SIGTTOU, which pid1 catches
+	 * without stopping: the restarted write would raise it forever. Blocked, it goes through.
 	 */
 	if (s->tty) {
 		sigemptyset(&ttou);
@@ -202,9 +183,8 @@ ssize_t sink_write(const struct sink *s, const char *buf, size_t len)
 }
 
 /*
- * One attempt to hand buf to a target without blocking. poll() first, for every kind: it
- * tells a reader gone away, and on a stream socket it keeps a line from going out in part.
- * Returns 0 when all of buf went out.
+ * One attempt to hand all of buf to a log target: 0 when it went. poll() first: it tells a
+ * reader gone away, and on a stream socket keeps a line from going out in part.
  */
 static int sink_put(const struct sink *s, const char *buf, size_t len)
 {
@@ -214,13 +194,9 @@ static int sink_put(const struct sink *s, const char *buf, size_t len)
 		errno = EAGAIN;
 		return -1;
 	}
-	/* The reader is gone: for syslog, a reason to reconnect. */
+	/* The reader is gone: for syslog, a reason to reconnect. Else POLLOUT is set. */
 	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		errno = EPIPE;
-		return -1;
-	}
-	if (!(pfd.revents & POLLOUT)) {
-		errno = EAGAIN;
 		return -1;
 	}
 	return sink_write(s, buf, len) == (ssize_t)len ? 0 : -1;
@@ -273,10 +249,7 @@ static int check_dir(const char *dir, const struct stat *st)
 	return 0;
 }
 
-/*
- * Opens the directory part of the path, following symbolic links this once, and keeps it:
- * later renames of the directory, or a link to it pointed elsewhere, do not move the log.
- */
+/* The path's directory, following links this once: later renames or links do not move it. */
 static int open_dir(void)
 {
 	char dir[PATH_MAX];
@@ -365,28 +338,9 @@ static int open_file(void)
 	return 0;
 }
 
-static int open_log_file(const char *path)
-{
-	/* A cut path could name another file: refused, with what fits of it. */
-	if (strlcpy(file.path, path != NULL ? path : "", sizeof(file.path)) >= sizeof(file.path)) {
-		errno = ENAMETOOLONG;
-		return cannot_open();
-	}
-	if (open_dir() < 0)
-		return -1;
-	if (open_file() < 0) {
-		close(lg.dir_fd);
-		lg.dir_fd = -1;
-		return -1;
-	}
-	lg.file_refused = false;
-	return 0;
-}
-
 /*
- * Moves the file target to a new file when rotation renamed the old one away. A name that
- * open_file() refuses (a link planted there, say) is said once on every target; lines keep
- * going to the file opened before, which rotation renamed but did not take from us.
+ * Moves the file target to a new file when rotation renamed the old one away. A name refused
+ * (a link planted there, say) is said once; lines keep going to the file opened before.
  */
 static void follow_file(void)
 {
@@ -408,9 +362,8 @@ static void follow_file(void)
 }
 
 /*
- * Our own RFC 3164 datagrams instead of syslog(3): glibc's syslog() blocks on a full
- * /dev/log queue, and pid1 must not. A syslog daemon that went away or restarted is
- * reconnected at the next line.
+ * Our own RFC 3164 datagrams, as glibc's syslog() blocks on a full /dev/log queue. A syslog
+ * daemon that went away or restarted is reconnected at the next line.
  */
 static int put_syslog(const char *buf, size_t len)
 {
@@ -438,10 +391,8 @@ static size_t format_line(char *buf, enum sink_kind kind, int level, const char 
 
 	if (kind == SINK_SYSLOG) {
 		/*
-		 * No timestamp: RFC 3164 has the receiver stamp a message that carries none, and
-		 * the local daemon's clock and time zone are the ones its log is read in (rsyslog
-		 * and journald use their own by default anyway). pid1 then needs no time zone
-		 * code (about 8 KiB of a static binary).
+		 * No timestamp: RFC 3164 has the receiver stamp it, in the clock and time zone its
+		 * log is read in, and pid1 needs no time zone code (8 KiB of a static binary).
 		 */
 		r = snprintf(buf, size, "<%d>%s[%d]: %s", (lg.facility & LOG_FACMASK) | level,
 			     lg.ident, (int)getpid(), msg);
@@ -469,12 +420,9 @@ static size_t format_line(char *buf, enum sink_kind kind, int level, const char 
 static int send_line(enum sink_kind kind, int level, const char *msg)
 {
 	char buf[LINE_BYTES + 1];
-	size_t len;
+	size_t len = format_line(buf, kind, level, msg);
 
-	len = format_line(buf, kind, level, msg);
-	if (kind == SINK_SYSLOG)
-		return put_syslog(buf, len);
-	return sink_put(&lg.sinks[kind], buf, len);
+	return kind == SINK_SYSLOG ? put_syslog(buf, len) : sink_put(&lg.sinks[kind], buf, len);
 }
 
 /* Tells a target how many lines it dropped, before the next line it takes. */
@@ -508,30 +456,33 @@ static void deliver(enum sink_kind kind, int level, const char *msg)
 
 static void setup_stderr(void)
 {
+	if (!lg.stderr_ready)
+		sink_inherited(&lg.sinks[SINK_STDERR], STDERR_FILENO);
 	lg.stderr_ready = true;
-	sink_inherited(&lg.sinks[SINK_STDERR], STDERR_FILENO);
 }
 
-static void LOG_PRINTF(2, 0) vlog(int level, const char *fmt, va_list ap)
+void log_msg(int level, const char *fmt, ...)
 {
 	int saved = errno;
 	enum sink_kind kind;
 	char msg[LINE_BYTES];
+	va_list ap;
 	char *p;
 
 	if (level > lg.level)
 		return;
-	if (!lg.stderr_ready)
-		setup_stderr();
+	setup_stderr();
 	errno = saved; /* for %m */
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	/* One event, one line, whatever the message holds. */
 	for (p = msg; (p = strpbrk(p, "\r\n")) != NULL; p++)
 		*p = ' ';
 	if (lg.targets & LOG_TARGET_FILE)
 		follow_file();
 	for (kind = 0; kind < SINK_COUNT; kind++)
-		if (lg.targets & target_bit[kind])
+		if (lg.targets & (1u << kind))
 			deliver(kind, level, msg);
 	errno = saved;
 }
@@ -550,12 +501,21 @@ int log_open(const struct log_conf *conf)
 	lg.facility = conf->facility != 0 ? conf->facility : LOG_USER;
 	if (conf->ident[0] != '\0')
 		strlcpy(lg.ident, conf->ident, sizeof(lg.ident));
-	if (!lg.stderr_ready)
-		setup_stderr();
-	if ((lg.targets & LOG_TARGET_FILE) && open_log_file(conf->file) < 0) {
-		fprintf(stderr, "pid1: %s\n", file.why);
-		lg.targets &= ~LOG_TARGET_FILE;
-		return -1;
+	setup_stderr();
+	if (lg.targets & LOG_TARGET_FILE) {
+		/* A cut path could name another file: refused, with what fits of it. */
+		if (strlcpy(file.path, conf->file != NULL ? conf->file : "", sizeof(file.path)) >=
+		    sizeof(file.path)) {
+			refuse("cannot open log file %s: %s", file.path, strerror(ENAMETOOLONG));
+		} else if (open_dir() == 0 && open_file() < 0) {
+			close(lg.dir_fd);
+			lg.dir_fd = -1;
+		}
+		if (lg.sinks[SINK_FILE].fd < 0) {
+			fprintf(stderr, "pid1: %s\n", file.why);
+			lg.targets &= ~LOG_TARGET_FILE;
+			return -1;
+		}
 	}
 	/* No syslog daemon yet is not fatal: lines are dropped until one listens. */
 	if ((lg.targets & LOG_TARGET_SYSLOG) && connect_syslog(&lg.sinks[SINK_SYSLOG]) < 0)
@@ -573,7 +533,7 @@ void log_close(void)
 	for (kind = 0; kind < SINK_COUNT; kind++) {
 		s = &lg.sinks[kind];
 		/* A last word about lost lines, where there is still a way to say it. */
-		if ((lg.targets & target_bit[kind]) && (s->fd >= 0 || kind == SINK_SYSLOG))
+		if ((lg.targets & (1u << kind)) && (s->fd >= 0 || kind == SINK_SYSLOG))
 			send_note(kind);
 		/* What could not be told stays pending for the next log_open(). */
 		sink_close(s);
@@ -581,17 +541,9 @@ void log_close(void)
 	if (lg.dir_fd >= 0)
 		close(lg.dir_fd);
 	lg.dir_fd = -1;
+	lg.file_refused = false;
 	lg.stderr_ready = false;
 	lg.targets = LOG_TARGET_STDERR;
-	errno = saved;
-}
-
-void log_reopen(void)
-{
-	int saved = errno;
-
-	if (lg.targets & LOG_TARGET_FILE)
-		follow_file();
 	errno = saved;
 }
 
@@ -622,23 +574,5 @@ int log_level_parse(const char *name)
 
 const char *log_level_name(int level)
 {
-	if (level < LOG_EMERG || level > LOG_DEBUG)
-		return "unknown";
-	return level_names[level];
+	return level < LOG_EMERG || level > LOG_DEBUG ? "unknown" : level_names[level];
 }
-
-#define LOG_FUNCTION(name, level)                                                                  \
-	void name(const char *fmt, ...)                                                            \
-	{                                                                                          \
-		va_list ap;                                                                        \
-                                                                                                   \
-		va_start(ap, fmt);                                                                 \
-		vlog(level, fmt, ap);                                                              \
-		va_end(ap);                                                                        \
-	}
-
-LOG_FUNCTION(log_err, LOG_ERR)
-LOG_FUNCTION(log_warn, LOG_WARNING)
-LOG_FUNCTION(log_notice, LOG_NOTICE)
-LOG_FUNCTION(log_info, LOG_INFO)
-LOG_FUNCTION(log_debug, LOG_DEBUG)
