@@ -49,8 +49,7 @@ struct outdest {
 
 /* One pipe: a program's stdout or stderr in one run. */
 struct stream {
-	int fd;	      /* pid1's end, non-blocking; -1 once closed */
-	int child_fd; /* the child's end until output_spawned(), else -1 */
+	int fd; /* pid1's end, non-blocking; -1 once closed */
 	struct outdest *dest;
 	const struct output *out;
 	bool waiting; /* paused until its dest drains */
@@ -62,7 +61,8 @@ struct stream {
 struct output {
 	struct outputs *all;
 	const char *name;
-	int cur; /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
+	int cur;      /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
+	int child[2]; /* the ends of those the child takes, until output_spawned(); else -1 */
 	struct stream streams[4];
 	size_t plen;
 	char prefix[]; /* "NAME: " */
@@ -109,15 +109,13 @@ static void close_pair(int fds[2])
 	}
 }
 
-/* A pipe with both ends above 2 (see sink_move_high()); -1 with errno and fds -1 if not. */
+/* A pipe into fds (both -1) with its ends above 2 (see sink_move_high()), or -1, fds -1. */
 static int pipe_high(int fds[2], int flags)
 {
 	int i;
 
-	if (pipe2(fds, O_CLOEXEC | flags) < 0) {
-		fds[0] = fds[1] = -1;
+	if (pipe2(fds, O_CLOEXEC | flags) < 0)
 		return -1;
-	}
 	for (i = 0; i < 2; i++)
 		fds[i] = sink_move_high(fds[i]);
 	if (fds[0] >= 0 && fds[1] >= 0)
@@ -132,9 +130,7 @@ static bool fds_spare(int fd, size_t n)
 	int *got = reallocarray(NULL, n, sizeof(*got));
 	size_t k;
 
-	if (got == NULL)
-		return false;
-	for (k = 0; k < n && (got[k] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0; k++)
+	for (k = 0; got != NULL && k < n && (got[k] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0; k++)
 		;
 	n -= k;
 	while (k > 0)
@@ -428,10 +424,8 @@ static void route(struct outputs *all)
 		d = malloc(sizeof(*d) + DEST_BUF);
 		if (d == NULL)
 			continue;
-		*d = (struct outdest){.all = all,
-				      .name = i == 0 ? "stdout" : "stderr",
-				      .sink.fd = -1,
-				      .stage = {-1, -1}};
+		*d = (struct outdest){.all = all, .sink.fd = -1, .stage = {-1, -1}};
+		d->name = i == 0 ? "stdout" : "stderr";
 		sink_inherited(&d->sink, i + 1);
 		if (d->sink.fd >= 0 && i == 1 && all->route[0] != NULL &&
 		    fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
@@ -490,10 +484,10 @@ static void unlabelled(const struct output *o, const struct outdest *d, int err)
 	}
 }
 
-/* A fresh pipe for s if the fds a spawn needs are left: 0, or -1 (logged) for pid1's fd. */
+/* A fresh pipe for s if a spawn's fds are left: the child's end, or -1 (logged) for none. */
 static int stream_open(const struct output *o, struct stream *s, struct outdest *d)
 {
-	int fds[2];
+	int fds[2] = {-1, -1};
 
 	/* Above 2, so that moving them to 1 and 2 in the child cannot overwrite one. */
 	if (pipe_high(fds, 0) < 0)
@@ -504,8 +498,8 @@ static int stream_open(const struct output *o, struct stream *s, struct outdest 
 	}
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 || loop_add(fds[0], POLLIN, on_stream, s) < 0)
 		goto fail;
-	*s = (struct stream){.fd = fds[0], .child_fd = fds[1], .dest = d, .out = o};
-	return 0;
+	*s = (struct stream){.fd = fds[0], .dest = d, .out = o};
+	return fds[1];
 fail:
 	unlabelled(o, d, errno);
 	close_pair(fds);
@@ -528,7 +522,7 @@ struct output *output_new(struct outputs *all, const char *name)
 {
 	size_t plen = strlen(name) + 2, i;
 	struct output **list = reallocarray(all->list, all->n + 1, sizeof(*list));
-	struct output *o = calloc(1, sizeof(*o) + plen + 1);
+	struct output *o = malloc(sizeof(*o) + plen + 1);
 
 	if (list != NULL)
 		all->list = list;
@@ -539,12 +533,10 @@ struct output *output_new(struct outputs *all, const char *name)
 		tidy(all);
 		return NULL;
 	}
-	o->all = all;
-	o->name = name;
-	o->plen = plen;
+	*o = (struct output){.all = all, .name = name, .child = {-1, -1}, .plen = plen};
 	snprintf(o->prefix, plen + 1, "%s: ", name);
 	for (i = 0; i < 4; i++)
-		o->streams[i] = (struct stream){.fd = -1, .child_fd = -1, .out = o};
+		o->streams[i] = (struct stream){.fd = -1, .out = o};
 	list[all->n++] = o;
 	return o;
 }
@@ -557,11 +549,9 @@ void output_free(struct output *o)
 	if (o == NULL)
 		return;
 	all = o->all;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 4; i++)
 		stream_drop(&o->streams[i]);
-		if (o->streams[i].child_fd >= 0)
-			close(o->streams[i].child_fd);
-	}
+	close_pair(o->child);
 	for (i = 0; i < all->n && all->list[i] != o; i++)
 		;
 	if (i < all->n)
@@ -586,24 +576,17 @@ void output_open(struct output *o, int *out_fd, int *err_fd)
 			pump(s);
 		s = &o->streams[gen + i];
 		d = o->all->route[i];
-		*ends[i] = 0;
 		if (s->fd >= 0 || s->len > 0)
 			abandon(o, s);
-		if (d != NULL && stream_open(o, s, d) == 0)
-			*ends[i] = s->child_fd;
+		o->child[i] = d != NULL ? stream_open(o, s, d) : -1;
+		*ends[i] = o->child[i] < 0 ? 0 : o->child[i];
 	}
 	o->cur = gen;
 }
 
 void output_spawned(struct output *o)
 {
-	int i;
-
-	for (i = o->cur; i < o->cur + 2; i++) {
-		if (o->streams[i].child_fd >= 0)
-			close(o->streams[i].child_fd);
-		o->streams[i].child_fd = -1;
-	}
+	close_pair(o->child);
 }
 
 /* Whether some stream still waits for a dest to drain, or a dest for its reader. */

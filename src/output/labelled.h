@@ -33,7 +33,6 @@ struct outputs {
 
 /* The output of the program called name (which must outlive it); NULL when out of memory. */
 struct output *output_new(struct outputs *all, const char *name);
-
 /* Frees o; its pipes must be closed (output_finish). NULL is fine. */
 void output_free(struct output *o);
 
@@ -43,7 +42,6 @@ void output_free(struct output *o);
  * run's pipes stay until what holds them closes them; the run's before are closed now.
  */
 void output_open(struct output *o, int *out_fd, int *err_fd);
-
 /* After the spawn, whether it worked or not: pid1 lets go of the child's ends. */
 void output_spawned(struct output *o);
 
@@ -59,7 +57,6 @@ void output_finish(struct outputs *all);
  * max is cut after max bytes. With eof, what is left without a newline is a line too.
  */
 size_t output_line_next(const char *buf, size_t len, size_t max, bool eof, size_t *linelen);
-
 /* Writes prefix, line and a newline to out: the bytes written, or 0 if room is too small. */
 size_t output_line_format(char *out, size_t room, const char *prefix, size_t plen, const char *line,
 			  size_t linelen);

@@ -361,10 +361,7 @@ static void follow_file(void)
 	lg.following = false;
 }
 
-/*
- * Our own RFC 3164 datagrams, as glibc's syslog() blocks on a full /dev/log queue. A syslog
- * daemon that went away or restarted is reconnected at the next line.
- */
+/* Our own datagrams, as syslog() blocks on a full /dev/log; a restarted syslogd is found. */
 static int put_syslog(const char *buf, size_t len)
 {
 	struct sink *s = &lg.sinks[SINK_SYSLOG];
@@ -390,10 +387,7 @@ static size_t format_line(char *buf, enum sink_kind kind, int level, const char 
 	int r;
 
 	if (kind == SINK_SYSLOG) {
-		/*
-		 * No timestamp: RFC 3164 has the receiver stamp it, in the clock and time zone its
-		 * log is read in, and pid1 needs no time zone code (8 KiB of a static binary).
-		 */
+		/* No timestamp: syslogd stamps it (RFC 3164), and pid1 needs no time zones. */
 		r = snprintf(buf, size, "<%d>%s[%d]: %s", (lg.facility & LOG_FACMASK) | level,
 			     lg.ident, (int)getpid(), msg);
 	} else {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging to stderr, syslog and a file, never to stdout (the application owns it); before
- * log_open() to stderr at the default level. What a target cannot take at once is dropped
- * and counted. Sinks write an fd without waiting: labelled output's pid1 stdout and stderr.
+ * Logging to stderr (also before log_open()), syslog and a file, never to stdout: the
+ * application owns it. What a target cannot take at once is dropped and counted. Sinks
+ * write an fd without waiting, also pid1's stdout and stderr for labelled output.
  */
 #ifndef PID1_LOG_H
 #define PID1_LOG_H
