@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	supervise_start(&st);
 	readiness_update(&st);
 	run(&st, &ctl);
-	output_finish();
+	output_finish(&st.outputs);
 	code = verdict_exit_code(&st);
 out_control:
 	control_close(&ctl);

@@ -1,45 +1,55 @@
 // SPDX-License-Identifier: MIT
 /*
- * Labelled output. It distrusts the programs: a pipe may carry any bytes, never a newline,
- * or never end (a daemon the program left behind holds it); a stream holds at most
- * STREAM_BUF bytes and each line written is at most OUTPUT_LINE_MAX. It distrusts pid1's
- * own readers too: a destination that cannot take more pauses every stream that writes to
- * it (back-pressure) instead of buffering more, and one whose reader went away drops what
- * comes, counted and logged (output/outdest.c). A pipe is made only while the fds a spawn needs
- * are left after it; else the program writes unlabelled. Streams read into one shared
- * buffer, and keep memory of their own only for what they could not write yet: an idle
- * program costs a few hundred bytes. The list of outputs, which a drained destination goes
- * through to wake the streams it paused, and that shared buffer are file-scope: there is
- * one per process.
+ * Labelled output: the programs' pipes cut into lines, written to pid1's stdout and stderr
+ * (destinations); its state is the struct outputs its caller holds. It distrusts programs:
+ * a pipe may carry any bytes, never a newline, or never end (a daemon left behind holds it);
+ * a stream holds at most STREAM_BUF bytes, in one shared buffer but for what waits. It
+ * distrusts pid1's readers: nothing here waits for them (log.h's sinks); one that cannot
+ * take more is polled for POLLOUT and pauses the streams writing to it, one gone away drops
+ * what comes, counted. A pipe is made only while a spawn's fds are left after it.
  */
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/conf.h"
-#include "output/linebuf.h"
-#include "output/log.h"
-#include "output/logfile.h"
 #include "core/loop.h"
-#include "output/outdest.h"
+#include "output/log.h"
 #include "output/labelled.h"
 
-#define STREAM_BUF  (16 * OUTPUT_LINE_MAX)  /* bytes read from a pipe, not yet labelled */
-#define PUMP_BUDGET (256 * 1024)	    /* bytes one stream reads per wake-up: fairness */
-#define MAX_OUTPUTS (CONF_MAX_PROGRAMS + 1) /* the program sections and main */
+#define STREAM_BUF  (16 * OUTPUT_LINE_MAX) /* bytes read from a pipe, not yet labelled */
+#define DEST_BUF    (16 * OUTPUT_LINE_MAX) /* labelled lines gathered for one write */
+#define PUMP_BUDGET (256 * 1024)	   /* bytes one stream reads per wake-up: fairness */
+#define FINISH_MS   5000 /* how long pid1 at exit waits for a reader that takes nothing */
+
+/* Fds left after a program's pipe: its exec-error pipe, a pidfd, the log file reopened... */
+#define OUTDEST_SPARE_FDS 4
+
+/* pid1's stdout or stderr, as a destination of labelled lines. */
+struct outdest {
+	struct outputs *all;
+	const char *name; /* "stdout" or "stderr", for the log */
+	struct sink sink;
+	bool blocked; /* buf[off..len) waits for POLLOUT; the streams to it are paused */
+	bool gone;    /* its reader went away: lines are counted, not kept */
+	unsigned long long dropped;
+	int stage[2];  /* a pipe of pid1's own that lines go through on their way to a pipe */
+	size_t staged; /* bytes in stage, whole lines; counted as written once spliced out */
+	size_t off, len;
+	char buf[]; /* DEST_BUF bytes, untouched until used */
+};
 
 /* One pipe: a program's stdout or stderr in one run. */
 struct stream {
-	int fd;	      /* pid1's end, non-blocking; -1 once closed */
-	int child_fd; /* the child's end until output_spawned(), else -1 */
+	int fd; /* pid1's end, non-blocking; -1 once closed */
 	struct outdest *dest;
 	const struct output *out;
 	bool waiting; /* paused until its dest drains */
@@ -49,60 +59,205 @@ struct stream {
 };
 
 struct output {
+	struct outputs *all;
 	const char *name;
-	char prefix[CONF_NAME_MAX + 3];
-	size_t plen;
-	int cur; /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
+	int cur;      /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
+	int child[2]; /* the ends of those the child takes, until output_spawned(); else -1 */
 	struct stream streams[4];
+	size_t plen;
+	char prefix[]; /* "NAME: " */
 };
 
-static struct output *outputs[MAX_OUTPUTS];
-static size_t next_wake; /* where a drained dest starts waking streams: each gets a turn */
-static bool finishing;	 /* pid1 exits: a pipe is read once more, up to now, then closed */
-static bool opened;	 /* some program's output went through pipes */
-static bool fds_warned;	 /* running short of fds has been logged as a warning */
-
-/* Where a stream's bytes are cut into lines: untouched, and not resident, until used. */
-static char scratch[STREAM_BUF];
-/* A whole buffer a stream no longer needs, kept for the next that waits: no churn. */
-static char *spare;
-
-static void pump(struct stream *s);
-
-/* Wakes the streams d paused, each in turn, until d blocks again. */
-static void dest_wake(struct outdest *d)
+size_t output_line_next(const char *buf, size_t len, size_t max, bool eof, size_t *linelen)
 {
-	struct stream *s;
-	size_t i, j;
+	/* A newline right after max bytes still ends that line: it is not a line of its own. */
+	const char *nl = memchr(buf, '\n', len < max + 1 ? len : max + 1);
 
-	for (i = 0; i < MAX_OUTPUTS && !d->blocked; i++) {
-		struct output *o = outputs[(next_wake + i) % MAX_OUTPUTS];
-
-		for (j = 0; o != NULL && j < 4 && !d->blocked; j++) {
-			s = &o->streams[j];
-			if (s->waiting && s->dest == d)
-				pump(s);
-		}
+	if (nl != NULL) {
+		*linelen = (size_t)(nl - buf);
+		return *linelen + 1;
 	}
-	next_wake = (next_wake + 1) % MAX_OUTPUTS;
+	*linelen = len > max ? max : len;
+	return len > max ? max : eof ? len : 0;
+}
+
+size_t output_line_format(char *out, size_t room, const char *prefix, size_t plen, const char *line,
+			  size_t linelen)
+{
+	if (plen + linelen + 1 > room)
+		return 0;
+	memcpy(out, prefix, plen);
+	memcpy(out + plen, line, linelen);
+	out[plen + linelen] = '\n';
+	return plen + linelen + 1;
+}
+
+/* Stream k of all, counting four to an output. */
+static struct stream *stream_at(const struct outputs *all, size_t k)
+{
+	return &all->list[k / 4]->streams[k % 4];
+}
+
+static void close_pair(int fds[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* A pipe into fds (both -1) with its ends above 2 (see sink_move_high()), or -1, fds -1. */
+static int pipe_high(int fds[2], int flags)
+{
+	int i;
+
+	if (pipe2(fds, O_CLOEXEC | flags) < 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		fds[i] = sink_move_high(fds[i]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	close_pair(fds);
+	return -1;
+}
+
+/* Whether n more fds can be opened now: copies of fd are, then closed. */
+static bool fds_spare(int fd, size_t n)
+{
+	int *got = reallocarray(NULL, n, sizeof(*got));
+	size_t k;
+
+	for (k = 0; got != NULL && k < n && (got[k] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0; k++)
+		;
+	n -= k;
+	while (k > 0)
+		close(got[--k]);
+	free(got);
+	return n == 0;
+}
+
+/* Drops what d holds, counted, and closes its stage. */
+static void discard(struct outdest *d)
+{
+	close_pair(d->stage);
+	d->dropped += d->staged + d->len - d->off;
+	d->staged = d->off = d->len = 0;
+}
+
+/* The next write: all of buf, or to a pipe whole lines up to PIPE_BUF, taken whole or not. */
+static size_t chunk(const struct outdest *d)
+{
+	const char *p = d->buf + d->off;
+
+	if (!d->sink.fifo || d->len - d->off <= PIPE_BUF)
+		return d->len - d->off;
+	return (size_t)((const char *)memrchr(p, '\n', PIPE_BUF) - p) + 1;
+}
+
+static void stage_fill(struct outdest *d)
+{
+	ssize_t n;
+
+	while (d->off < d->len) {
+		n = write(d->stage[1], d->buf + d->off, chunk(d));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		d->off += (size_t)n;
+		d->staged += (size_t)n;
+	}
 }
 
 /*
- * Moves whole lines (with eof, the last one too) from buf, holding s's bytes, to its dest,
- * while it takes them.
+ * Writes what d holds; false when d cannot take it all now (it is then blocked). No other
+ * writer of a pipe (a raw program, pid1's log) gets inside a line, through the stage too: a
+ * page holds whole writes of up to PIPE_BUF, and a splice moves whole pages.
  */
+static bool dest_flush(struct outdest *d)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (d->stage[1] >= 0)
+			stage_fill(d);
+		if (d->staged > 0)
+			n = splice(d->stage[0], NULL, d->sink.fd, NULL, d->staged,
+				   SPLICE_F_NONBLOCK);
+		else if (d->off < d->len)
+			n = sink_write(&d->sink, d->buf + d->off, chunk(d));
+		else
+			break;
+		if (n > 0) {
+			if (d->staged > 0)
+				d->staged -= (size_t)n;
+			else
+				d->off += (size_t)n;
+			d->all->written += (unsigned long long)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (!d->blocked)
+				loop_set_events(d->sink.fd, POLLOUT);
+			d->blocked = true;
+			return false;
+		} else {
+			/* The reader went away (or d failed): count what it would take. */
+			if (!d->gone)
+				log_warn("cannot write the programs' output to pid1's %s, "
+					 "dropping it: %s",
+					 d->name, strerror(n < 0 ? errno : EIO));
+			d->gone = true;
+			discard(d);
+		}
+	}
+	d->off = d->len = 0;
+	if (d->blocked)
+		loop_set_events(d->sink.fd, 0);
+	d->blocked = false;
+	return true;
+}
+
+/* Adds a labelled line to d; false when d is blocked and cannot take it. */
+static bool dest_put(struct outdest *d, const struct output *o, const char *line, size_t len)
+{
+	if (d->gone) {
+		d->dropped += o->plen + len + 1;
+		return true;
+	}
+	if (d->blocked || (o->plen + len + 1 > DEST_BUF - d->len && !dest_flush(d)))
+		return false;
+	d->len +=
+	    output_line_format(d->buf + d->len, DEST_BUF - d->len, o->prefix, o->plen, line, len);
+	return true;
+}
+
+/* Logs what could not be written to d, and closes it. */
+static void dest_close(struct outdest *d)
+{
+	discard(d);
+	if (d->dropped > 0)
+		log_warn("%llu bytes of the programs' output to pid1's %s were dropped", d->dropped,
+			 d->name);
+	if (d->sink.fd >= 0)
+		loop_remove(d->sink.fd);
+	sink_close(&d->sink);
+	free(d);
+}
+
+/* Moves whole lines (with eof, the last one too) from buf to s's dest while it takes them. */
 static bool emit(struct stream *s, char *buf, bool eof)
 {
 	const struct output *o = s->out;
 	size_t off = 0, used, linelen, max = OUTPUT_LINE_MAX - o->plen - 1;
 	bool ok = true;
 
-	while ((used = linebuf_next(buf + off, s->len - off, max, eof, &linelen)) > 0) {
-		ok = outdest_put(s->dest, o->prefix, o->plen, buf + off, linelen);
-		if (!ok)
-			break;
+	while ((used = output_line_next(buf + off, s->len - off, max, eof, &linelen)) > 0 &&
+	       (ok = dest_put(s->dest, o, buf + off, linelen)))
 		off += used;
-	}
 	if (off > 0) {
 		memmove(buf, buf + off, s->len - off);
 		s->len -= off;
@@ -119,19 +274,12 @@ static void stream_close(struct stream *s)
 	s->fd = -1;
 }
 
-/* A whole buffer for a stream that waits, or NULL when out of memory. */
-static char *whole_get(void)
-{
-	char *p = spare;
-
-	spare = NULL;
-	return p != NULL ? p : malloc(STREAM_BUF);
-}
-
 static void release(struct stream *s)
 {
-	if (s->cap == STREAM_BUF && spare == NULL)
-		spare = s->held;
+	struct outputs *all = s->out->all;
+
+	if (s->cap == STREAM_BUF && all->spare == NULL)
+		all->spare = s->held;
 	else
 		free(s->held);
 	s->held = NULL;
@@ -139,12 +287,13 @@ static void release(struct stream *s)
 }
 
 /*
- * Where s's bytes are worked on: its own buffer when it kept a whole one (it waited for its
- * dest, and goes on where it stopped), else the shared one, with what s held copied in: a
- * piece of a line, smaller than OUTPUT_LINE_MAX.
+ * Where s's bytes are worked on: the whole buffer it kept while it waited, else the shared
+ * one, with the piece of a line s held copied in.
  */
 static char *load(struct stream *s)
 {
+	char *scratch = s->out->all->scratch;
+
 	if (s->cap == STREAM_BUF)
 		return s->held;
 	if (s->len > 0)
@@ -156,12 +305,12 @@ static char *load(struct stream *s)
 }
 
 /*
- * Keeps what s could not write, out of buf: a whole buffer while s waits for its dest
- * (filled again in place when it drains), else just those bytes, so that an idle program
- * costs no more than its last piece of a line.
+ * Keeps what s could not write: a whole buffer while s waits (filled again in place; one
+ * given back is kept for the next that waits: no churn), else just those bytes.
  */
 static void store(struct stream *s, char *buf)
 {
+	struct outputs *all = s->out->all;
 	size_t len = s->len;
 	char *p;
 
@@ -171,11 +320,13 @@ static void store(struct stream *s, char *buf)
 	}
 	if (buf == s->held && s->waiting)
 		return;
-	p = s->waiting ? whole_get() : malloc(len);
+	p = s->waiting && all->spare != NULL ? all->spare : malloc(s->waiting ? STREAM_BUF : len);
+	if (p == all->spare)
+		all->spare = NULL;
 	if (p == NULL) {
 		/* Out of memory: a whole buffer stays; bytes in the shared one are dropped. */
 		if (buf != s->held) {
-			outdest_drop(s->dest, len);
+			s->dest->dropped += len;
 			s->len = 0;
 		}
 		return;
@@ -188,12 +339,10 @@ static void store(struct stream *s, char *buf)
 	s->cap = s->waiting ? STREAM_BUF : len;
 }
 
-/*
- * Reads s and writes its lines until the pipe is empty, its end, the budget, or its dest
- * blocks: then the stream is left out of poll until the dest drains (back-pressure).
- */
+/* Reads s and writes its lines until the pipe is empty, ends, or its dest blocks. */
 static void pump(struct stream *s)
 {
+	bool finishing = s->out->all->finishing;
 	size_t budget = PUMP_BUDGET;
 	char *buf = load(s);
 	ssize_t n;
@@ -216,7 +365,7 @@ static void pump(struct stream *s)
 		}
 	}
 	if (!s->dest->blocked)
-		outdest_flush(s->dest);
+		dest_flush(s->dest);
 	s->waiting = s->dest->blocked && (s->fd >= 0 || s->len > 0);
 	store(s, buf);
 	if (s->fd >= 0)
@@ -241,10 +390,61 @@ static size_t stream_drop(struct stream *s)
 	return lost;
 }
 
+/* A blocked d can take more: once drained, it wakes the streams it paused, in turn. */
+static void on_ready(int fd, short revents, void *ctx)
+{
+	struct outdest *d = ctx;
+	struct outputs *all = d->all;
+	size_t k, n = 4 * all->n;
+	struct stream *s;
+
+	(void)fd;
+	(void)revents;
+	if (!dest_flush(d))
+		return;
+	for (k = 0; k < n && !d->blocked; k++) {
+		s = stream_at(all, (4 * all->next_wake + k) % n);
+		if (s->waiting && s->dest == d)
+			pump(s);
+	}
+	all->next_wake = (all->next_wake + 1) % all->n;
+}
+
 /*
- * The pipes of two runs ago, before their slot is reused: what they hold now is written,
- * then they are closed. Still open, a process that run left holds them: it then gets EPIPE.
+ * Sets pid1's fd 1 and 2 up as destinations, if pid1 was given them: one destination when
+ * they are the same file (2>&1), so that a line is never cut by the other's.
  */
+static void route(struct outputs *all)
+{
+	struct outdest *d;
+	struct stat a, b;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		d = malloc(sizeof(*d) + DEST_BUF);
+		if (d == NULL)
+			continue;
+		*d = (struct outdest){.all = all, .sink.fd = -1, .stage = {-1, -1}};
+		d->name = i == 0 ? "stdout" : "stderr";
+		sink_inherited(&d->sink, i + 1);
+		if (d->sink.fd >= 0 && i == 1 && all->route[0] != NULL &&
+		    fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			all->route[1] = all->route[0];
+		} else if (d->sink.fd >= 0 && loop_add(d->sink.fd, 0, on_ready, d) == 0) {
+			/* Our stage wakes a pipe's reader once a batch, if fds are left for all. */
+			if (d->sink.fifo && pipe_high(d->stage, O_NONBLOCK) == 0 &&
+			    !fds_spare(d->stage[0], OUTDEST_SPARE_FDS + 2 * 2 * all->n))
+				discard(d);
+			all->route[i] = d;
+			continue;
+		}
+		sink_close(&d->sink);
+		free(d);
+	}
+}
+
+/* Writes what the pipe of two runs ago holds and closes it: what that run left gets EPIPE. */
 static void abandon(const struct output *o, struct stream *s)
 {
 	bool held;
@@ -253,8 +453,7 @@ static void abandon(const struct output *o, struct stream *s)
 	pump(s);
 	held = s->fd >= 0;
 	lost = stream_drop(s);
-	if (lost > 0)
-		outdest_drop(s->dest, lost);
+	s->dest->dropped += lost;
 	if (held)
 		log_warn("%s: closing the output pipes of an earlier run that a process it left "
 			 "still holds (%zu bytes dropped)",
@@ -262,9 +461,8 @@ static void abandon(const struct output *o, struct stream *s)
 }
 
 /*
- * Says that o writes to d unlabelled for want of a pipe. Running short of fds is said once
- * as a warning, for every program alike, then once per program start at info level: with
- * a low RLIMIT_NOFILE it happens to many programs, and at each of their restarts.
+ * Says that o writes unlabelled for want of a pipe. Short of fds, that happens to many
+ * programs at each start: a warning once, then info.
  */
 static void unlabelled(const struct output *o, const struct outdest *d, int err)
 {
@@ -273,11 +471,11 @@ static void unlabelled(const struct output *o, const struct outdest *d, int err)
 	if (err != EMFILE && err != ENFILE) {
 		log_warn("%s writes to pid1's %s unlabelled: cannot make a pipe for it: %s",
 			 o->name, d->name, strerror(err));
-	} else if (fds_warned) {
+	} else if (o->all->fds_warned) {
 		log_info("%s writes to pid1's %s unlabelled: too few file descriptors", o->name,
 			 d->name);
 	} else {
-		fds_warned = true;
+		o->all->fds_warned = true;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 			rl.rlim_cur = RLIM_INFINITY;
 		log_warn("too few file descriptors for labelled output (the limit is %llu): %s "
@@ -286,72 +484,80 @@ static void unlabelled(const struct output *o, const struct outdest *d, int err)
 	}
 }
 
-/*
- * A fresh pipe for s, made only if the fds a spawn needs are left after it; returns 0, or
- * -1 (logged) when the child keeps pid1's fd instead.
- */
+/* A fresh pipe for s if a spawn's fds are left: the child's end, or -1 (logged) for none. */
 static int stream_open(const struct output *o, struct stream *s, struct outdest *d)
 {
-	int fds[2] = {-1, -1}, err;
+	int fds[2] = {-1, -1};
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		goto fail;
 	/* Above 2, so that moving them to 1 and 2 in the child cannot overwrite one. */
-	fds[0] = logfile_move_high(fds[0]);
-	fds[1] = logfile_move_high(fds[1]);
-	if (fds[0] < 0 || fds[1] < 0)
+	if (pipe_high(fds, 0) < 0)
 		goto fail;
-	if (!outdest_fds_spare(fds[0])) {
+	if (!fds_spare(fds[0], OUTDEST_SPARE_FDS)) {
 		errno = EMFILE;
 		goto fail;
 	}
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 || loop_add(fds[0], POLLIN, on_stream, s) < 0)
 		goto fail;
-	*s = (struct stream){.fd = fds[0], .child_fd = fds[1], .dest = d, .out = o};
-	return 0;
+	*s = (struct stream){.fd = fds[0], .dest = d, .out = o};
+	return fds[1];
 fail:
-	err = errno;
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	unlabelled(o, d, err);
+	unlabelled(o, d, errno);
+	close_pair(fds);
 	return -1;
 }
 
-struct output *output_new(const char *name)
+/* Frees what the outputs share once none is left. */
+static void tidy(struct outputs *all)
 {
-	struct output *o;
-	size_t i, j;
+	if (all->n > 0)
+		return;
+	free(all->list);
+	free(all->scratch);
+	free(all->spare);
+	all->list = NULL;
+	all->scratch = all->spare = NULL;
+}
 
-	for (i = 0; i < MAX_OUTPUTS && outputs[i] != NULL; i++)
-		;
-	if (i == MAX_OUTPUTS || (o = calloc(1, sizeof(*o))) == NULL)
+struct output *output_new(struct outputs *all, const char *name)
+{
+	size_t plen = strlen(name) + 2, i;
+	struct output **list = reallocarray(all->list, all->n + 1, sizeof(*list));
+	struct output *o = malloc(sizeof(*o) + plen + 1);
+
+	if (list != NULL)
+		all->list = list;
+	if (all->scratch == NULL)
+		all->scratch = malloc(STREAM_BUF);
+	if (list == NULL || o == NULL || all->scratch == NULL) {
+		free(o);
+		tidy(all);
 		return NULL;
-	o->name = name;
-	snprintf(o->prefix, sizeof(o->prefix), "%s: ", name);
-	o->plen = strlen(o->prefix);
-	for (j = 0; j < 4; j++)
-		o->streams[j].fd = o->streams[j].child_fd = -1;
-	outputs[i] = o;
+	}
+	*o = (struct output){.all = all, .name = name, .child = {-1, -1}, .plen = plen};
+	snprintf(o->prefix, plen + 1, "%s: ", name);
+	for (i = 0; i < 4; i++)
+		o->streams[i] = (struct stream){.fd = -1, .out = o};
+	list[all->n++] = o;
 	return o;
 }
 
 void output_free(struct output *o)
 {
+	struct outputs *all;
 	size_t i;
 
 	if (o == NULL)
 		return;
-	for (i = 0; i < MAX_OUTPUTS; i++)
-		if (outputs[i] == o)
-			outputs[i] = NULL;
-	for (i = 0; i < 4; i++) {
+	all = o->all;
+	for (i = 0; i < 4; i++)
 		stream_drop(&o->streams[i]);
-		if (o->streams[i].child_fd >= 0)
-			close(o->streams[i].child_fd);
-	}
+	close_pair(o->child);
+	for (i = 0; i < all->n && all->list[i] != o; i++)
+		;
+	if (i < all->n)
+		all->list[i] = all->list[--all->n];
 	free(o);
+	tidy(all);
 }
 
 void output_open(struct output *o, int *out_fd, int *err_fd)
@@ -360,92 +566,76 @@ void output_open(struct output *o, int *out_fd, int *err_fd)
 	struct outdest *d;
 	struct stream *s;
 
-	opened = true;
+	if (!o->all->opened)
+		route(o->all);
+	o->all->opened = true;
 	for (i = 0; i < 2; i++) {
-		/*
-		 * The last run's pipe, read now: at its end (the run is over and no process
-		 * it left holds it) it is closed, and its fds are free for the new one.
-		 */
+		/* The last run's pipe, read now: at its end its fds are free for the new one. */
 		s = &o->streams[o->cur + i];
 		if (s->fd >= 0 && !s->waiting)
 			pump(s);
 		s = &o->streams[gen + i];
-		d = outdest_for(i + 1, dest_wake);
-		*ends[i] = 0;
+		d = o->all->route[i];
 		if (s->fd >= 0 || s->len > 0)
 			abandon(o, s);
-		if (d != NULL && stream_open(o, s, d) == 0)
-			*ends[i] = s->child_fd;
+		o->child[i] = d != NULL ? stream_open(o, s, d) : -1;
+		*ends[i] = o->child[i] < 0 ? 0 : o->child[i];
 	}
 	o->cur = gen;
 }
 
 void output_spawned(struct output *o)
 {
-	int i;
-
-	for (i = o->cur; i < o->cur + 2; i++) {
-		if (o->streams[i].child_fd >= 0)
-			close(o->streams[i].child_fd);
-		o->streams[i].child_fd = -1;
-	}
+	close_pair(o->child);
 }
 
 /* Whether some stream still waits for a dest to drain, or a dest for its reader. */
-static bool busy(void)
+static bool busy(const struct outputs *all)
 {
-	size_t i, j;
+	size_t k;
+	int i;
 
-	if (outdest_blocked())
-		return true;
-	for (i = 0; i < MAX_OUTPUTS; i++)
-		for (j = 0; outputs[i] != NULL && j < 4; j++)
-			if (outputs[i]->streams[j].waiting)
-				return true;
+	for (i = 0; i < 2; i++)
+		if (all->route[i] != NULL && all->route[i]->blocked)
+			return true;
+	for (k = 0; k < 4 * all->n; k++)
+		if (stream_at(all, k)->waiting)
+			return true;
 	return false;
 }
 
-/* Closes every stream, counting what it held, then the dests, logging what was dropped. */
-static void close_all(void)
-{
-	struct stream *s;
-	size_t i, j;
-
-	for (i = 0; i < MAX_OUTPUTS; i++) {
-		for (j = 0; outputs[i] != NULL && j < 4; j++) {
-			s = &outputs[i]->streams[j];
-			if (s->dest != NULL)
-				outdest_drop(s->dest, stream_drop(s));
-		}
-	}
-	free(spare);
-	spare = NULL;
-	outdest_close();
-}
-
-void output_finish(void)
+void output_finish(struct outputs *all)
 {
 	unsigned long long seen;
+	struct stream *s;
 	int64_t deadline;
 	int sigs[16];
-	size_t i, j;
+	size_t k;
 
-	if (!opened)
+	if (!all->opened)
 		return;
-	finishing = true;
-	for (i = 0; i < MAX_OUTPUTS; i++)
-		for (j = 0; outputs[i] != NULL && j < 4; j++)
-			if (outputs[i]->streams[j].fd >= 0 && !outputs[i]->streams[j].waiting)
-				pump(&outputs[i]->streams[j]);
+	all->finishing = true;
+	for (k = 0; k < 4 * all->n; k++)
+		if (stream_at(all, k)->fd >= 0 && !stream_at(all, k)->waiting)
+			pump(stream_at(all, k));
 	/* Signals that come now are left unanswered: pid1 is on its way out. */
-	seen = outdest_written();
-	deadline = loop_now_ms() + OUTPUT_FINISH_MS;
-	while (busy() && loop_now_ms() < deadline) {
+	seen = all->written;
+	deadline = loop_now_ms() + FINISH_MS;
+	while (busy(all) && loop_now_ms() < deadline) {
 		loop_wait(deadline, sigs, sizeof(sigs) / sizeof(sigs[0]));
-		if (outdest_written() != seen) {
-			seen = outdest_written();
-			deadline = loop_now_ms() + OUTPUT_FINISH_MS;
+		if (all->written != seen) {
+			seen = all->written;
+			deadline = loop_now_ms() + FINISH_MS;
 		}
 	}
-	close_all();
+	for (k = 0; k < 4 * all->n; k++) {
+		s = stream_at(all, k);
+		if (s->dest != NULL)
+			s->dest->dropped += stream_drop(s);
+	}
+	if (all->route[1] != NULL && all->route[1] != all->route[0])
+		dest_close(all->route[1]);
+	if (all->route[0] != NULL)
+		dest_close(all->route[0]);
+	all->route[0] = all->route[1] = NULL;
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging to stderr, syslog and a file, never to stdout (the application owns it).
- * Writes never block the event loop: what cannot be written at once is dropped and counted.
- * Before log_open() messages go to stderr at the default level.
+ * Logging to stderr (also before log_open()), syslog and a file, never to stdout: the
+ * application owns it. What a target cannot take at once is dropped and counted. Sinks
+ * write an fd without waiting, also pid1's stdout and stderr for labelled output.
  */
 #ifndef PID1_LOG_H
 #define PID1_LOG_H
 
+#include <sys/types.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <syslog.h>
 
 /* Targets, any combination. */
 #define LOG_TARGET_STDERR 0x1
@@ -28,11 +31,6 @@ struct log_conf {
 /* Opens the targets. Returns 0, or -1 after printing why on stderr. */
 int log_open(const struct log_conf *conf);
 void log_close(void);
-/*
- * Reopens the file target when its name now stands for another file (logrotate), under
- * the checks of log_open(); done before each line anyway.
- */
-void log_reopen(void);
 /* Sets the level (LOG_ERR .. LOG_DEBUG), clamped to that range. */
 void log_set_level(int level);
 int log_get_level(void);
@@ -44,10 +42,32 @@ int log_level_parse(const char *name);
 const char *log_level_name(int level);
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
-void log_err(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* One line at a syslog level on every target, if the level lets it through; %m works. */
+void log_msg(int level, const char *fmt, ...) LOG_PRINTF(2, 3);
+#define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* An fd lines go to, and how many lines this log target dropped since it last took one. */
+struct sink {
+	int fd;		/* -1 when closed or absent */
+	bool sock;	/* a socket: send() with MSG_DONTWAIT */
+	bool nowait;	/* the child's own pipe or terminal: pwritev2() with RWF_NOWAIT */
+	bool owned;	/* opened by pid1, so closed by it */
+	bool tty;	/* a terminal: SIGTTOU blocked around each write */
+	bool fifo;	/* a pipe: a write of up to PIPE_BUF goes in whole or not at all */
+	bool connected; /* the syslog socket reached /dev/log */
+	unsigned long pending;
+};
+
+/* Sets s up to write fd which (1 or 2) as pid1 was given it, or leaves it closed (fd -1). */
+void sink_inherited(struct sink *s, int which);
+void sink_close(struct sink *s);
+/* One write of buf that does not wait: what went out, or -1 (EAGAIN: nothing fits now). */
+ssize_t sink_write(const struct sink *s, const char *buf, size_t len);
+/* Moves fd above 2, closing the original: returns the new fd, or -1 (also for fd -1). */
+int sink_move_high(int fd);
 
 #endif

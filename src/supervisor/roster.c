@@ -56,7 +56,8 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 }
 
 /* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */
-static int fill(struct program *p, const struct pid1_conf *conf, const struct program_conf *pc)
+static int fill(struct program *p, struct outputs *outputs, const struct pid1_conf *conf,
+		const struct program_conf *pc)
 {
 	p->restart = conf->restart;
 	if (pc == NULL) {
@@ -83,7 +84,7 @@ static int fill(struct program *p, const struct pid1_conf *conf, const struct pr
 	p->spawn.privs = &p->privs;
 	/* main, like a section that sets none, takes the top level's output. */
 	if ((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
-	    (p->output = output_new(p->name)) == NULL) {
+	    (p->output = output_new(outputs, p->name)) == NULL) {
 		fprintf(stderr, "pid1: out of memory\n");
 		return -1;
 	}
@@ -168,7 +169,7 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
 		p->spawn.signals = signals;
-		if (fill(p, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
+		if (fill(p, &st->outputs, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
 			return -1;
 		/* A lone command's errors read as a shell's; with programs, each names its own. */
 		p->spawn.name = st->nprograms > 1 ? p->name : NULL;

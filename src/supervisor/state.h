@@ -50,6 +50,7 @@ struct pid1_state {
 	char hooks_why[64]; /* why the shutdown began, for the ladder after the stop hooks */
 	int hooks_signo;
 	struct program *decider; /* the program whose end decides pid1's exit code, or NULL */
+	struct outputs outputs;	 /* the programs' labelled output */
 };
 
 #endif
