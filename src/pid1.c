@@ -22,21 +22,19 @@
 #include "control/server.h"
 #include "control/client.h"
 #include "core/exitcode.h"
-#include "supervisor/forward.h"
 #include "output/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "readiness/readiness.h"
 #include "readiness/readyfile.h"
 #include "core/reaper.h"
+#include "supervisor/phase.h"
 #include "supervisor/roster.h"
 #include "sys/service.h"
-#include "supervisor/shutdown.h"
 #include "supervisor/supervise.h"
 #include "core/signame.h"
 #include "supervisor/state.h"
 #include "core/target.h"
-#include "supervisor/verdict.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -131,23 +129,27 @@ static void run(struct pid1_state *st)
 	bool sigchld;
 	size_t n, i;
 
+	struct supervise_event ev = {.kind = SUPERVISE_REAP};
+
 	/* A program may have died before SIGCHLD had a handler to run. */
-	supervise_reap(st);
+	supervise(st, &ev);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(loop_earliest(readiness_deadline(st), control_deadline()), sigs,
+		n = loop_wait(loop_earliest(supervise_deadline(st), control_deadline()), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
+		ev.kind = SUPERVISE_SIGNAL;
 		for (i = 0; i < n; i++) {
+			ev.signo = sigs[i];
 			if (sigs[i] == SIGCHLD)
 				sigchld = true;
 			else
-				forward_signal(st, sigs[i]);
+				supervise(st, &ev);
 		}
+		ev.kind = SUPERVISE_REAP;
 		if (sigchld)
-			supervise_reap(st);
-		supervise_execs(st);
-		shutdown_tick(st);
-		supervise_tick(st);
+			supervise(st, &ev);
+		ev.kind = SUPERVISE_TICK;
+		supervise(st, &ev);
 		readiness_update(st);
 		control_tick(st);
 	}
@@ -163,7 +165,7 @@ static bool own_terminal(void)
 
 int main(int argc, char **argv)
 {
-	struct pid1_state st = {.phase = PHASE_RUN, .ladder = {.step = -1, .deadline_ms = -1}};
+	struct pid1_state st = {.conf = NULL};
 	struct signal_setup signals;
 	struct pid1_conf conf;
 	struct options opts;
@@ -233,11 +235,11 @@ int main(int argc, char **argv)
 	 * kernel SIGKILL everything in the namespace. Failures are logged and survived; a
 	 * program that cannot start ends the run through the supervisor, with its code.
 	 */
-	supervise_start(&st);
+	supervise(&st, &(struct supervise_event){.kind = SUPERVISE_START});
 	readiness_update(&st);
 	run(&st);
 	output_finish();
-	code = verdict_exit_code(&st);
+	code = phase_exit_code(&st);
 out_control:
 	control_close();
 	if (log_dropped() > 0)

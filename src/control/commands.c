@@ -15,7 +15,6 @@
 #include "output/log.h"
 #include "core/loop.h"
 #include "readiness/readiness.h"
-#include "supervisor/request.h"
 #include "core/signame.h"
 #include "supervisor/supervise.h"
 
@@ -55,8 +54,8 @@ static void status(const struct pid1_state *st, struct ctl_reply *r)
 			exitcode_describe(p->status, last, sizeof(last));
 		else
 			snprintf(last, sizeof(last), "-");
-		ctlcmd_put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, request_state_name(p), pid,
-			   up, p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
+		ctlcmd_put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
+			   p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
 	}
 }
 
@@ -80,14 +79,14 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 	enum program_event ev = strcmp(req->words[0], "stop") == 0	? PROGRAM_EV_HALT
 				: strcmp(req->words[0], "restart") == 0 ? PROGRAM_EV_RESTART
 									: PROGRAM_EV_RUN;
-	struct program *p = request_find(st, req->words[1]);
+	struct program *p = supervise_find(st, req->words[1]);
 	char msg[160];
 
 	if (p == NULL) {
 		ctlcmd_put(r, "error no program %s", req->words[1]);
 		return;
 	}
-	if (request_program(st, p, ev, who, msg, sizeof(msg)) < 0) {
+	if (supervise_request(st, p, ev, who, msg, sizeof(msg)) < 0) {
 		ctlcmd_put(r, "error %s", msg);
 		return;
 	}
@@ -128,17 +127,16 @@ bool ctlcmd_poll(const struct pid1_state *st, struct ctl_wait *wait, struct ctl_
 	else if (p->state == PROGRAM_STOPPED && wait->ev == PROGRAM_EV_HALT)
 		ctlcmd_put(r, "ok %s stopped", p->name);
 	else if (st->phase != PHASE_RUN)
-		ctlcmd_put(r, "error %s is %s: pid1 is shutting down", p->name,
-			   request_state_name(p));
+		ctlcmd_put(r, "error %s is %s: pid1 is shutting down", p->name, program_status(p));
 	else
-		ctlcmd_put(r, "error %s is %s", p->name, request_state_name(p));
+		ctlcmd_put(r, "error %s is %s", p->name, program_status(p));
 	return true;
 }
 
 static void signal_one(struct pid1_state *st, struct ctl_request *req, const char *who,
 		       struct ctl_reply *r)
 {
-	struct program *p = request_find(st, req->words[1]);
+	struct program *p = supervise_find(st, req->words[1]);
 	int signo = signame_parse(req->words[2]);
 	char msg[160];
 
@@ -146,7 +144,7 @@ static void signal_one(struct pid1_state *st, struct ctl_request *req, const cha
 		ctlcmd_put(r, "error no program %s", req->words[1]);
 	else if (signo <= 0 || signo > CONF_SIGNAL_MAX)
 		ctlcmd_put(r, "error unknown signal %s", req->words[2]);
-	else if (request_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
+	else if (supervise_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
 		ctlcmd_put(r, "error %s", msg);
 	else
 		ctlcmd_put(r, "ok %s", msg);

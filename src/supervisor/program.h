@@ -164,6 +164,9 @@ bool program_left(const struct program *p);
 /* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
 bool program_ready(const struct program *p);
 
+/* p's state for the status: KILLING on request reads stopping or restarting. */
+const char *program_status(const struct program *p);
+
 /* Name of a state, for the log and the tests. */
 const char *program_state_name(enum program_state state);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The worst case of a shutdown, as supervisor/shutdown.c runs it: the delay once, then the stop
+ * The worst case of a shutdown, as supervisor/phase.c runs it: the delay once, then the stop
  * hooks, then one ladder per stage, each from the entry step to the end of its last grace. The
  * stages are every level above 0 that has programs, level 0 on its own when one of its
  * programs has a stop-signal, and last the whole scope. A stop-signal replaces a step's
@@ -47,7 +47,7 @@ static int64_t ladder_ms(const struct shutdown_conf *sc, size_t idx)
 	return ms;
 }
 
-/* The step SIGTERM enters the ladder at, or 0: as shutdown_begin() picks it. */
+/* The step SIGTERM enters the ladder at, or 0: as the ladder picks it. */
 static size_t sigterm_step(const struct pid1_conf *conf)
 {
 	const struct shutdown_conf *sc = &conf->shutdown;
