@@ -126,10 +126,9 @@ static void set_parent_death_signal(int signo, pid_t parent)
 static void run(struct pid1_state *st)
 {
 	int sigs[SIGNAL_BATCH];
+	struct supervise_event ev = {.kind = SUPERVISE_REAP};
 	bool sigchld;
 	size_t n, i;
-
-	struct supervise_event ev = {.kind = SUPERVISE_REAP};
 
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise(st, &ev);

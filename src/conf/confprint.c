@@ -16,7 +16,7 @@
 #include "supervisor/order.h"
 #include "supervisor/restart.h"
 #include "core/signame.h"
-#include "supervisor/stoptime.h"
+#include "supervisor/phase.h"
 
 /*
  * Writes s as a double-quoted string that libconfuse reads back byte for byte: '$' is
@@ -336,7 +336,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 	int64_t total = 0;
 
 	if (conf->nprograms == 0) {
-		stoptime_print(conf, NULL, 0, out);
+		phase_print_stoptime(conf, NULL, 0, out);
 		return;
 	}
 	for (i = 0; i < conf->nprograms; i++) {
@@ -354,7 +354,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		print_duration(out, total);
 		fputs(" to the shutdown\n", out);
 	}
-	stoptime_print(conf, levels, total, out);
+	phase_print_stoptime(conf, levels, total, out);
 	fputc('\n', out);
 }
 

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -579,6 +580,63 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 			break;
 		}
 	}
+}
+
+/*
+ * The worst case of a shutdown, from the configuration alone: the delay once, then the stop
+ * hooks, then one ladder per stage, each from the entry step to the end of its last grace.
+ * A stop-signal replaces a step's signal, never its grace, so it changes the count of stages
+ * only. How many ladders a shutdown may run: one per stage, as next_stage() finds them.
+ */
+static int count_stages(const struct pid1_conf *conf, const int *levels)
+{
+	bool seen[CONF_MAX_PROGRAMS + 1] = {false};
+	int n = 1; /* the whole scope, level 0 with it */
+	size_t i;
+
+	for (i = 0; i < conf->nprograms; i++) {
+		const struct program_conf *pc = &conf->programs[i];
+		int l = levels[i];
+
+		if (pc->when != WHEN_START || l < 0 || l > CONF_MAX_PROGRAMS)
+			continue;
+		if (l == 0 && pc->stop_signal == 0)
+			continue;
+		if (!seen[l])
+			n++;
+		seen[l] = true;
+	}
+	return n;
+}
+
+/* The graces of the steps from idx to the last. */
+static int64_t ladder_ms(const struct shutdown_conf *sc, size_t idx)
+{
+	int64_t ms = 0;
+
+	for (; idx < sc->nsteps; idx++)
+		ms += sc->steps[idx].grace_ms;
+	return ms;
+}
+
+void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
+			  FILE *out)
+{
+	const struct shutdown_conf *sc = &conf->shutdown;
+	bool term_shuts = conf->signals[SIGTERM].action == ACTION_SHUTDOWN;
+	int stages = count_stages(conf, levels);
+	int64_t full = ladder_ms(sc, 0);
+	int64_t term = ladder_ms(sc, term_shuts ? (size_t)entry_step(sc, SIGTERM) : 0);
+	char a[32], b[32], c[32], d[32];
+
+	fprintf(out, "# worst-case stop time: %s (delay %s, stop hooks %s, %d ladder%s of %s)\n",
+		duration_format(sc->delay_ms + hooks_ms + stages * full, a, sizeof(a)),
+		duration_format(sc->delay_ms, b, sizeof(b)),
+		duration_format(hooks_ms, c, sizeof(c)), stages, stages == 1 ? "" : "s",
+		duration_format(full, d, sizeof(d)));
+	if (term != full)
+		fprintf(out, "# from SIGTERM (docker stop, Kubernetes), entering at its step: %s\n",
+			duration_format(sc->delay_ms + hooks_ms + stages * term, a, sizeof(a)));
 }
 
 /* An essential program that is still running after the ladder. */

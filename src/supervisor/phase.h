@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "supervisor/state.h"
 
@@ -78,6 +79,15 @@ struct program *phase_next_hook(const struct pid1_state *st);
 
 /* When the ladder next needs a TICK, at now; -1 when never. */
 int64_t phase_deadline(const struct pid1_state *st, int64_t now);
+
+/*
+ * For `pid1 -n`, so that docker stop's timeout or a Kubernetes terminationGracePeriodSeconds
+ * can be set above it: writes, as comments, the worst-case stop time (the delay, hooks_ms for
+ * the stop hooks, one full ladder per stage), and the same from SIGTERM when it enters the
+ * ladder at a later step. levels are the program sections' levels (order_levels()).
+ */
+void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
+			  FILE *out);
 
 /* pid1's exit code once the phase is DONE, exit-code remaps applied, logged with its reason. */
 int phase_exit_code(const struct pid1_state *st);
