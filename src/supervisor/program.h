@@ -30,7 +30,7 @@ enum program_state {
 	PROGRAM_STOPPED,  /* stopped on request: not restarted, not a failure, until started */
 };
 
-/* What was asked of a program by name (pid1 ctl, a signal rule's restart): see request. */
+/* What was asked of a program by name (pid1 ctl, a signal rule's restart). */
 enum program_request {
 	PROGRAM_REQ_NONE,
 	PROGRAM_REQ_STOP,    /* its own ladder runs (KILLING); its end leaves it STOPPED */
