@@ -21,21 +21,19 @@
 #include "conf/conf.h"
 #include "control/control.h"
 #include "core/exitcode.h"
-#include "supervisor/forward.h"
 #include "output/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "readiness/readiness.h"
 #include "readiness/readyfile.h"
 #include "core/reaper.h"
+#include "supervisor/phase.h"
 #include "supervisor/roster.h"
 #include "sys/service.h"
-#include "supervisor/shutdown.h"
 #include "supervisor/supervise.h"
 #include "core/signame.h"
 #include "supervisor/state.h"
 #include "core/target.h"
-#include "supervisor/verdict.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -127,26 +125,29 @@ static void set_parent_death_signal(int signo, pid_t parent)
 static void run(struct pid1_state *st, struct control *ctl)
 {
 	int sigs[SIGNAL_BATCH];
+	struct supervise_event ev = {.kind = SUPERVISE_REAP};
 	bool sigchld;
 	size_t n, i;
 
 	/* A program may have died before SIGCHLD had a handler to run. */
-	supervise_reap(st);
+	supervise(st, &ev);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(loop_earliest(readiness_deadline(st), control_deadline(ctl)), sigs,
+		n = loop_wait(loop_earliest(supervise_deadline(st), control_deadline(ctl)), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
+		ev.kind = SUPERVISE_SIGNAL;
 		for (i = 0; i < n; i++) {
+			ev.signo = sigs[i];
 			if (sigs[i] == SIGCHLD)
 				sigchld = true;
 			else
-				forward_signal(st, sigs[i]);
+				supervise(st, &ev);
 		}
+		ev.kind = SUPERVISE_REAP;
 		if (sigchld)
-			supervise_reap(st);
-		supervise_execs(st);
-		shutdown_tick(st);
-		supervise_tick(st);
+			supervise(st, &ev);
+		ev.kind = SUPERVISE_TICK;
+		supervise(st, &ev);
 		readiness_update(st);
 		control_tick(ctl);
 	}
@@ -162,7 +163,7 @@ static bool own_terminal(void)
 
 int main(int argc, char **argv)
 {
-	struct pid1_state st = {.phase = PHASE_RUN, .ladder = {.step = -1, .deadline_ms = -1}};
+	struct pid1_state st = {.conf = NULL};
 	struct signal_setup signals;
 	struct control ctl;
 	struct pid1_conf conf;
@@ -233,11 +234,11 @@ int main(int argc, char **argv)
 	 * kernel SIGKILL everything in the namespace. Failures are logged and survived; a
 	 * program that cannot start ends the run through the supervisor, with its code.
 	 */
-	supervise_start(&st);
+	supervise(&st, &(struct supervise_event){.kind = SUPERVISE_START});
 	readiness_update(&st);
 	run(&st, &ctl);
 	output_finish(&st.outputs);
-	code = verdict_exit_code(&st);
+	code = phase_exit_code(&st);
 out_control:
 	control_close(&ctl);
 	if (log_dropped() > 0)

@@ -15,7 +15,7 @@
 #include "output/log.h"
 #include "supervisor/order.h"
 #include "core/signame.h"
-#include "supervisor/stoptime.h"
+#include "supervisor/phase.h"
 
 /*
  * Writes s as a double-quoted string that libconfuse reads back byte for byte: '$' is
@@ -315,7 +315,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 	int64_t total = 0;
 
 	if (conf->nprograms == 0) {
-		stoptime_print(conf, NULL, 0, out);
+		phase_print_stoptime(conf, NULL, 0, out);
 		return;
 	}
 	for (i = 0; i < conf->nprograms; i++) {
@@ -331,7 +331,7 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		total = print_order(conf, levels, top, WHEN_STOP, out);
 		put_duration(out, "# the stop hooks add at most ", total, " to the shutdown\n");
 	}
-	stoptime_print(conf, levels, total, out);
+	phase_print_stoptime(conf, levels, total, out);
 	fputc('\n', out);
 }
 

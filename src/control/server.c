@@ -32,7 +32,6 @@
 #include "core/signame.h"
 #include "output/log.h"
 #include "readiness/readiness.h"
-#include "supervisor/request.h"
 #include "supervisor/state.h"
 #include "supervisor/supervise.h"
 
@@ -98,7 +97,7 @@ static void status(const struct pid1_state *st, struct reply *r)
 			exitcode_describe(p->status, last, sizeof(last));
 		else
 			strcpy(last, "-");
-		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, request_state_name(p), pid, up,
+		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
 		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
 	}
 }
@@ -141,9 +140,9 @@ static bool got_there(const struct pid1_state *st, struct ctl_client *c)
 	else if (p->state == PROGRAM_STOPPED && c->ev == PROGRAM_EV_HALT)
 		put(r, "ok %s stopped", p->name);
 	else if (st->phase != PHASE_RUN)
-		put(r, "error %s is %s: pid1 is shutting down", p->name, request_state_name(p));
+		put(r, "error %s is %s: pid1 is shutting down", p->name, program_status(p));
 	else
-		put(r, "error %s is %s", p->name, request_state_name(p));
+		put(r, "error %s is %s", p->name, program_status(p));
 	return true;
 }
 
@@ -154,14 +153,14 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 	enum program_event ev = strcmp(req->words[0], "stop") == 0	? PROGRAM_EV_HALT
 				: strcmp(req->words[0], "restart") == 0 ? PROGRAM_EV_RESTART
 									: PROGRAM_EV_RUN;
-	struct program *p = request_find(st, req->words[1]);
+	struct program *p = supervise_find(st, req->words[1]);
 	char msg[160];
 
 	if (p == NULL) {
 		put(&c->reply, "error no program %s", req->words[1]);
 		return;
 	}
-	if (request_program(st, p, ev, who, msg, sizeof(msg)) < 0) {
+	if (supervise_request(st, p, ev, who, msg, sizeof(msg)) < 0) {
 		put(&c->reply, "error %s", msg);
 		return;
 	}
@@ -174,7 +173,7 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 static void signal_one(struct pid1_state *st, struct ctl_request *req, const char *who,
 		       struct reply *r)
 {
-	struct program *p = request_find(st, req->words[1]);
+	struct program *p = supervise_find(st, req->words[1]);
 	int signo = signame_parse(req->words[2]);
 	char msg[160];
 
@@ -182,7 +181,7 @@ static void signal_one(struct pid1_state *st, struct ctl_request *req, const cha
 		put(r, "error no program %s", req->words[1]);
 	else if (signo <= 0 || signo > CONF_SIGNAL_MAX)
 		put(r, "error unknown signal %s", req->words[2]);
-	else if (request_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
+	else if (supervise_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
 		put(r, "error %s", msg);
 	else
 		put(r, "ok %s", msg);

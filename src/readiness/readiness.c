@@ -2,7 +2,7 @@
 /*
  * Readiness on the supervisor's side. Programs' messages are only recorded by their loop
  * handlers (readiness/inbox.c) and fed to the state machines here, after the wake-up, so that every
- * change of state goes through supervise_event(). pid1 is ready while it runs and every
+ * change of state goes through supervise(). pid1 is ready while it runs and every
  * essential program is ready (every program, when none is essential): that is when the
  * ready file exists and when systemd hears READY=1.
  */
@@ -20,14 +20,6 @@
 #include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
-
-/* What systemd was last told. */
-static struct {
-	bool ready;	 /* READY=1 was sent */
-	bool last_ready; /* pid1 was ready at the last update */
-	bool stopping;
-	char status[256];
-} told;
 
 bool readiness_pass_through(const struct pid1_state *st)
 {
@@ -55,6 +47,12 @@ int readiness_open(struct pid1_state *st)
 	return 0;
 }
 
+/* Feeds what p said to the supervisor. */
+static void tell(struct pid1_state *st, struct program *p, enum program_event ev)
+{
+	supervise(st, &(struct supervise_event){.kind = SUPERVISE_PROGRAM, .p = p, .ev = ev});
+}
+
 /* Feeds one program's notice to its state machine. */
 static void take_notice(struct pid1_state *st, struct program *p, const struct notice *n)
 {
@@ -69,7 +67,7 @@ static void take_notice(struct pid1_state *st, struct program *p, const struct n
 		log_info("%s: status: %s", p->name, n->status);
 	if (n->stopping) {
 		log_info("%s: stopping", p->name);
-		supervise_event(st, p, PROGRAM_EV_STOPPING);
+		tell(st, p, PROGRAM_EV_STOPPING);
 	}
 	if (n->hung_closed && p->state == PROGRAM_STARTING)
 		log_notice("%s closed its ready fd without writing a newline", p->name);
@@ -78,11 +76,11 @@ static void take_notice(struct pid1_state *st, struct program *p, const struct n
 	if (n->watchdog_ms > 0)
 		program_set_watchdog(p, now, n->watchdog_ms);
 	if (n->ready)
-		supervise_event(st, p, PROGRAM_EV_READY);
+		tell(st, p, PROGRAM_EV_READY);
 	if (n->alive)
-		supervise_event(st, p, PROGRAM_EV_WATCHDOG);
+		tell(st, p, PROGRAM_EV_WATCHDOG);
 	if (n->trigger)
-		supervise_event(st, p, PROGRAM_EV_TRIGGER);
+		tell(st, p, PROGRAM_EV_TRIGGER);
 }
 
 bool readiness_ready(const struct pid1_state *st, char *summary, size_t len)
@@ -112,7 +110,8 @@ bool readiness_ready(const struct pid1_state *st, char *summary, size_t len)
 
 void readiness_update(struct pid1_state *st)
 {
-	char summary[sizeof(told.status)], msg[sizeof(summary) + 32];
+	struct readiness_told *told = &st->told;
+	char summary[sizeof(told->status)], msg[sizeof(summary) + 32];
 	struct notice n;
 	bool ready;
 	size_t i;
@@ -127,26 +126,20 @@ void readiness_update(struct pid1_state *st)
 	ready = readiness_ready(st, summary, sizeof(summary));
 	readyfile_set(ready);
 	/* Only what went out counts as told: what a full queue refused is sent again. */
-	if (st->phase != PHASE_RUN && !told.stopping) {
-		told.stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
+	if (st->phase != PHASE_RUN && !told->stopping) {
+		told->stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
 	} else if (st->phase == PHASE_RUN &&
-		   (ready != told.last_ready || strcmp(summary, told.status) != 0)) {
+		   (ready != told->last_ready || strcmp(summary, told->status) != 0)) {
 		/* READY=1 once: systemd has no way back to "not ready". */
-		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told.ready ? "READY=1\n" : "",
+		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told->ready ? "READY=1\n" : "",
 			 summary);
 		if (sysnotify_send(msg)) {
-			told.ready = told.ready || ready;
-			told.last_ready = ready;
-			strlcpy(told.status, summary, sizeof(told.status));
+			told->ready = told->ready || ready;
+			told->last_ready = ready;
+			strlcpy(told->status, summary, sizeof(told->status));
 		}
 	}
 	sysnotify_tick(loop_now_ms());
-}
-
-int64_t readiness_deadline(const struct pid1_state *st)
-{
-	return loop_earliest(loop_earliest(supervise_deadline(st), sysnotify_deadline()),
-			     notify_deadline());
 }
 
 void readiness_close(void)

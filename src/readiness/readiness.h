@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Readiness and watchdogs, on the supervisor's side: what programs said (readiness/notifysocket.c,
- * readiness/readypipe.c) goes to their state machines through supervise_event() (a hung one is
- * stopped by supervisor/progact.c); pid1's own readiness (every essential program ready) goes to
+ * readiness/readypipe.c) goes to their state machines through supervise() (a hung one is
+ * stopped by its own ladder); pid1's own readiness (every essential program ready) goes to
  * the ready file and to systemd.
  */
 #ifndef PID1_READINESS_H
@@ -30,9 +30,6 @@ bool readiness_ready(const struct pid1_state *st, char *summary, size_t len);
 
 /* After each wake-up: feeds the programs' notices in, then updates pid1's own readiness. */
 void readiness_update(struct pid1_state *st);
-
-/* The loop's deadline: the supervisor's, or the next pet of systemd's watchdog if sooner. */
-int64_t readiness_deadline(const struct pid1_state *st);
 
 /* At exit: the ready file removed, every socket and pipe closed. */
 void readiness_close(void);

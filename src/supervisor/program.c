@@ -7,6 +7,12 @@
  * stopped (its stop signal, SIGKILL after a grace) and its end counts as a failure. Its end
  * is final when pid1 shuts down, when the restart policy does not want it back, or when the
  * policy's limit is reached; otherwise it waits out a back-off.
+ *
+ * Requests by name (pid1 ctl, a signal rule's restart) stop, start or restart one program.
+ * Stopping enters the program's own ladder, as a hung program does. Its end then is no
+ * failure and starts no restart: a stop leaves it STOPPED until started; a restart starts it
+ * at once, not counted against the restart limit (a program in back-off had its failure
+ * counted already).
  */
 #include "config.h"
 
@@ -15,7 +21,6 @@
 
 #include "core/exitcode.h"
 #include "supervisor/program.h"
-#include "supervisor/progreq.h"
 
 void program_reset(struct program *p)
 {
@@ -70,12 +75,13 @@ static unsigned int on_exit(struct program *p, int64_t now)
 	return act | PROGRAM_ACT_ENDED;
 }
 
-/* WAITING, or BACKOFF once it is over: the supervisor spawns it, then reports SPAWNED. */
+/* Starts it now: the supervisor spawns it, then reports SPAWNED. */
 static unsigned int start(struct program *p)
 {
 	p->state = PROGRAM_STARTING;
 	p->deadline_ms = -1;
 	p->hung = HANG_NONE;
+	p->request = PROGRAM_REQ_NONE;
 	return PROGRAM_ACT_SPAWN;
 }
 
@@ -89,8 +95,9 @@ static unsigned int become_ready(struct program *p, int64_t now)
 }
 
 /*
- * Not ready in time, or silent too long: the steps of the shutdown ladder on it alone, the
- * first one (or its stop-signal) now, each next one after the grace of the one before.
+ * Not ready in time, silent too long, or stopped on request (why HANG_NONE): the steps of the
+ * shutdown ladder on it alone, the first one (or its stop-signal) now, each next one after
+ * the grace of the one before.
  */
 static unsigned int hang(struct program *p, int64_t now, enum program_hang why)
 {
@@ -152,8 +159,13 @@ static unsigned int ended(struct program *p, int64_t now, int status)
 	p->deadline_ms = -1;
 	p->exited = true;
 	p->status = status;
-	if (requested)
-		return progreq_ended(p);
+	if (requested && p->request == PROGRAM_REQ_RESTART)
+		return start(p);
+	if (requested) {
+		p->state = PROGRAM_STOPPED;
+		p->request = PROGRAM_REQ_NONE;
+		return PROGRAM_ACT_STOPPED;
+	}
 	if (stopping) {
 		p->state = PROGRAM_ENDED;
 		return PROGRAM_ACT_ENDED;
@@ -232,6 +244,52 @@ static unsigned int tick(struct program *p, int64_t now)
 	}
 }
 
+/* A stop request: what runs gets its ladder, what waits or backs off just stops. */
+static unsigned int halt(struct program *p, int64_t now)
+{
+	switch (p->state) {
+	case PROGRAM_STARTING:
+	case PROGRAM_RUNNING:
+		p->request = PROGRAM_REQ_STOP;
+		return hang(p, now, HANG_NONE);
+	case PROGRAM_KILLING:
+		/* A restart on request, or a hung program's restart policy, gives way. */
+		p->request = PROGRAM_REQ_STOP;
+		return 0;
+	case PROGRAM_WAITING:
+	case PROGRAM_BACKOFF:
+		p->state = PROGRAM_STOPPED;
+		p->deadline_ms = -1;
+		return PROGRAM_ACT_STOPPED;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A restart request (again) or a start request: what runs is restarted, or left alone; a
+ * stop under way becomes a restart; what the shutdown stops stays stopped; anything else
+ * runs now.
+ */
+static unsigned int request(struct program *p, int64_t now, bool again)
+{
+	switch (p->state) {
+	case PROGRAM_STARTING:
+	case PROGRAM_RUNNING:
+		if (!again)
+			return 0;
+		p->request = PROGRAM_REQ_RESTART;
+		return hang(p, now, HANG_NONE);
+	case PROGRAM_KILLING:
+		p->request = PROGRAM_REQ_RESTART;
+		return 0;
+	case PROGRAM_STOPPING:
+		return 0;
+	default:
+		return start(p);
+	}
+}
+
 /* The table itself: each event acts only in the states named here, else does nothing. */
 unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
 			  int status)
@@ -280,9 +338,11 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		p->stopping = program_running(p) && p->type == PROGRAM_LONGRUN;
 		return 0;
 	case PROGRAM_EV_HALT:
+		/* A stop hook runs at shutdown only. */
+		return p->stop_hook ? 0 : halt(p, now);
 	case PROGRAM_EV_RESTART:
 	case PROGRAM_EV_RUN:
-		return progreq_step(p, ev, now);
+		return p->stop_hook ? 0 : request(p, now, ev == PROGRAM_EV_RESTART);
 	}
 	return 0;
 }
@@ -324,6 +384,15 @@ bool program_ready(const struct program *p)
 {
 	return p->type == PROGRAM_ONESHOT ? p->completed && !p->stop_hook
 					  : p->state == PROGRAM_RUNNING && !p->stopping;
+}
+
+const char *program_status(const struct program *p)
+{
+	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_STOP)
+		return "stopping";
+	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_RESTART)
+		return "restarting";
+	return program_state_name(p->state);
 }
 
 const char *program_state_name(enum program_state state)

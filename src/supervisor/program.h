@@ -30,7 +30,7 @@ enum program_state {
 	PROGRAM_STOPPED,  /* stopped on request: not restarted, not a failure, until started */
 };
 
-/* What was asked of a program by name (pid1 ctl, a signal rule's restart): see request. */
+/* What was asked of a program by name (pid1 ctl, a signal rule's restart). */
 enum program_request {
 	PROGRAM_REQ_NONE,
 	PROGRAM_REQ_STOP,    /* its own ladder runs (KILLING); its end leaves it STOPPED */
@@ -163,6 +163,9 @@ bool program_left(const struct program *p);
 
 /* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
 bool program_ready(const struct program *p);
+
+/* p's state for the status: KILLING on request reads stopping or restarting. */
+const char *program_status(const struct program *p);
 
 /* Name of a state, for the log and the tests. */
 const char *program_state_name(enum program_state state);

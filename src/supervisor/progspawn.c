@@ -25,67 +25,59 @@
 #include "readiness/readypipe.h"
 #include "core/target.h"
 
-/* Each program's exec-error pipe while open, and what it said, indexed like the programs. */
-static struct {
-	bool open;
-	int fd;
-	enum child_exec seen; /* PENDING until the handler read an end or a record */
-	struct child_failure failure;
-	size_t idx; /* the handler's context */
-} execs[CONF_MAX_PROGRAMS + 1];
-static size_t ndone; /* successful execs seen by the handler, not yet taken */
-static bool warned;  /* a start went unwatched for want of fds: said once */
-
-static void drop(size_t idx)
+static void drop(struct exec_watch *e)
 {
-	if (!execs[idx].open)
+	if (!e->open)
 		return;
-	loop_remove(execs[idx].fd);
-	close(execs[idx].fd);
-	execs[idx].open = false;
+	loop_remove(e->fd);
+	close(e->fd);
+	e->open = false;
 }
 
 /* Reads what the pipe says, if anything yet; once it has spoken, it is closed. */
-static void take_in(size_t idx)
+static void take_in(struct spawn_watch *w, struct exec_watch *e)
 {
-	enum child_exec r = child_exec_read(execs[idx].fd, &execs[idx].failure);
+	enum child_exec r = child_exec_read(e->fd, &e->failure);
 
 	if (r == CHILD_EXEC_PENDING)
 		return;
-	execs[idx].seen = r;
-	ndone += r == CHILD_EXEC_DONE;
-	drop(idx);
+	e->seen = r;
+	w->ndone += r == CHILD_EXEC_DONE;
+	drop(e);
 }
 
 static void on_readable(int fd, short revents, void *ctx)
 {
-	(void)fd;
+	struct spawn_watch *w = ctx;
+	size_t i;
+
 	(void)revents;
-	take_in(*(const size_t *)ctx);
+	for (i = 0; i < sizeof(w->execs) / sizeof(w->execs[0]); i++)
+		if (w->execs[i].open && w->execs[i].fd == fd)
+			take_in(w, &w->execs[i]);
 }
 
-/* Watches pid1's end of the new pipe of program idx. */
-static void watch(struct program *p, size_t idx, int fd)
+/* Watches pid1's end of the new pipe of p. */
+static void watch(struct spawn_watch *w, struct program *p, struct exec_watch *e, int fd)
 {
-	execs[idx].open = fd >= 0;
-	execs[idx].fd = fd;
-	execs[idx].seen = CHILD_EXEC_PENDING;
-	execs[idx].idx = idx;
-	if (fd >= 0 && loop_add(fd, POLLIN, on_readable, &execs[idx].idx) == 0)
+	e->open = fd >= 0;
+	e->fd = fd;
+	e->seen = CHILD_EXEC_PENDING;
+	if (fd >= 0 && loop_add(fd, POLLIN, on_readable, w) == 0)
 		return;
 	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
-	if (fd < 0 && !warned) {
+	if (fd < 0 && !w->warned) {
 		log_warn(
 		    "too few file descriptors to watch the start of %s: it counts as started "
 		    "at once, and an exec error shows only as its exit code, as may others' later",
 		    p->name);
-		warned = true;
+		w->warned = true;
 	} else if (fd >= 0) {
 		log_warn("cannot watch the start of %s: %m", p->name);
 	}
-	drop(idx);
-	execs[idx].seen = CHILD_EXEC_DONE;
-	ndone++;
+	drop(e);
+	e->seen = CHILD_EXEC_DONE;
+	w->ndone++;
 }
 
 pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
@@ -106,32 +98,32 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 		output_spawned(p->output);
 	readyfd_spawned(p, slot, pid);
 	if (pid > 0)
-		watch(p, slot, errfd);
+		watch(&st->spawns, p, &st->spawns.execs[slot], errfd);
 	return pid;
 }
 
-bool progspawn_pending(void)
+bool progspawn_pending(const struct pid1_state *st)
 {
-	return ndone > 0;
+	return st->spawns.ndone > 0;
 }
 
 enum child_exec progspawn_take(struct pid1_state *st, struct program *p, bool reaped, int *code)
 {
-	size_t slot = (size_t)(p - st->programs);
+	struct exec_watch *e = &st->spawns.execs[p - st->programs];
 	enum child_exec r;
 
 	/* Its process is gone: every end of the pipe is closed, so the read cannot wait. */
-	if (reaped && execs[slot].open)
-		take_in(slot);
-	r = execs[slot].seen;
+	if (reaped && e->open)
+		take_in(&st->spawns, e);
+	r = e->seen;
 	/* A failure is acted on at the reap, whose status then matches what was logged. */
 	if (r == CHILD_EXEC_PENDING || (r == CHILD_EXEC_FAILED && !reaped))
 		return CHILD_EXEC_PENDING;
-	execs[slot].seen = CHILD_EXEC_PENDING;
+	e->seen = CHILD_EXEC_PENDING;
 	if (r == CHILD_EXEC_DONE) {
-		ndone--;
+		st->spawns.ndone--;
 		return r;
 	}
-	*code = child_exec_report(&p->spawn, &execs[slot].failure);
+	*code = child_exec_report(&p->spawn, &e->failure);
 	return r;
 }

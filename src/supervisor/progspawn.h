@@ -19,7 +19,7 @@
 pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code);
 
 /* Whether some program's exec was seen to succeed and is not yet taken: cheap, each wake-up. */
-bool progspawn_pending(void);
+bool progspawn_pending(const struct pid1_state *st);
 
 /*
  * How p's last exec went, taken once: CHILD_EXEC_DONE when it succeeded; CHILD_EXEC_FAILED

@@ -2,8 +2,8 @@
 /*
  * The run-time state of pid1, owned by pid1.c and passed by pointer to the modules that act
  * on it: the table of programs (supervisor/program.c, supervisor/supervise.c) and the
- * supervisor-wide phase with its shutdown ladder (supervisor/shutdown.c). Nothing here is touched
- * from a signal handler.
+ * supervisor-wide phase with its shutdown ladder (supervisor/phase.c, its only writer). Nothing
+ * here is touched from a signal handler.
  */
 #ifndef PID1_STATE_H
 #define PID1_STATE_H
@@ -23,13 +23,38 @@ enum phase {
 	PHASE_DONE,	/* leave the loop and exit */
 };
 
-/* The shutdown ladder, see supervisor/shutdown.c. */
+/* The shutdown ladder, see supervisor/phase.c. */
 struct ladder {
 	int stage;	     /* the level of programs being stopped; -1 for the whole scope */
 	int step;	     /* -1 during the delay, else an index into conf->shutdown.steps */
 	int entry_step;	     /* the step each stage starts at (after the delay) */
 	int64_t deadline_ms; /* when the current step's grace ends; -1 for none */
 	int64_t step_started_ms;
+};
+
+/*
+ * Each program's exec-error pipe while open, and what it said, indexed like the programs
+ * (supervisor/progspawn.c).
+ */
+struct exec_watch {
+	bool open;
+	int fd;
+	enum child_exec seen; /* PENDING until the loop handler read an end or a record */
+	struct child_failure failure;
+};
+
+struct spawn_watch {
+	struct exec_watch execs[CONF_MAX_PROGRAMS + 1];
+	size_t ndone; /* successful execs seen by the handler, not yet taken */
+	bool warned;  /* a start went unwatched for want of fds: said once */
+};
+
+/* What systemd was last told (readiness/readiness.c). */
+struct readiness_told {
+	bool ready;	 /* READY=1 was sent */
+	bool last_ready; /* pid1 was ready at the last update */
+	bool stopping;
+	char status[256];
 };
 
 struct pid1_state {
@@ -51,6 +76,8 @@ struct pid1_state {
 	int hooks_signo;
 	struct program *decider; /* the program whose end decides pid1's exit code, or NULL */
 	struct outputs outputs;	 /* the programs' labelled output */
+	struct spawn_watch spawns;
+	struct readiness_told told;
 };
 
 #endif

@@ -1,36 +1,57 @@
 // SPDX-License-Identifier: MIT
 /*
- * The supervisor. Programs change state only through program_step(); this file feeds it
- * events (start, spawned, reaped, time, stop) and carries out the actions it returns:
- * spawn (supervisor/progspawn.c), log and signal the program (supervisor/progact.c), start what
- * comes after, end the container. It calls neither readiness/readiness.c nor supervisor/request.c:
- * they call it. An essential program whose end is final starts the shutdown, and its exit code
- * becomes pid1's; so does a program that fails while start-up is still under way (a oneshot that
- * exits non-zero, a command that cannot be executed, a longrun that ends for good before it was
- * ready while another waits for it).
+ * The supervisor. Every event comes in through supervise(): a signal, a reap, a wake-up, a
+ * program's word, a request by name. Programs change state only through program_step(), the
+ * container only through phase_step(); this file feeds them and carries out what they return:
+ * spawn (supervisor/progspawn.c), signal and log. An essential program whose end is final
+ * starts the shutdown, and its exit code becomes pid1's; so does a program that fails while
+ * start-up is still under way (a oneshot that exits non-zero, a command that cannot be
+ * executed, a longrun that ends for good before it was ready while another waits for it).
+ * A program stopped on request does not end the container, even an essential one, as
+ * supervisorctl stop does not end supervisord: `pid1 ctl shutdown` does that.
  */
 #include "config.h"
 
 #include <sys/wait.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "conf/duration.h"
 #include "core/exitcode.h"
-#include "supervisor/hooks.h"
 #include "core/fdsink.h"
-#include "output/log.h"
-#include "supervisor/progact.h"
-#include "supervisor/progspawn.h"
 #include "core/reaper.h"
-#include "supervisor/shutdown.h"
-#include "supervisor/supervise.h"
+#include "core/signame.h"
 #include "core/target.h"
-#include "supervisor/waitall.h"
+#include "output/log.h"
+#include "readiness/manager.h"
+#include "readiness/notifysocket.h"
+#include "supervisor/phase.h"
+#include "supervisor/progspawn.h"
+#include "supervisor/supervise.h"
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
-static void hold(struct pid1_state *st);
+
+/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
+static void run_hooks(struct pid1_state *st);
+
+/* Feeds ev to the container's phase and carries out what it returns. */
+static void phase(struct pid1_state *st, enum phase_event ev, struct program *p, const char *why,
+		  int signo)
+{
+	struct phase_input in = {
+	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
+	enum phase before = st->phase;
+	struct phase_actions acts;
+
+	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
+	phase_step(st, &in, &acts);
+	phase_act(st, &acts);
+	if (before != PHASE_HOOKS && st->phase == PHASE_HOOKS)
+		run_hooks(st);
+}
 
 /* Whether start-up is still under way: some program has not been started yet. */
 static bool starting(const struct pid1_state *st)
@@ -41,64 +62,6 @@ static bool starting(const struct pid1_state *st)
 		if (st->programs[i].state == PROGRAM_WAITING && !st->programs[i].stop_hook)
 			return true;
 	return false;
-}
-
-/* Nothing is left to stop: pid1 is done, once its stop hooks have run. */
-static void nothing_left(struct pid1_state *st, const char *why)
-{
-	if (hooks_pending(st))
-		supervise_shutdown(st, why, 0);
-	else
-		st->phase = PHASE_DONE;
-}
-
-/* Ends the run phase because of p: its status decides pid1's exit code. */
-static void end_by(struct pid1_state *st, struct program *p, const char *why)
-{
-	char line[128];
-
-	if (st->decider == NULL)
-		st->decider = p;
-	if (st->phase != PHASE_RUN)
-		return; /* the ladder goes on; shutdown_tick ends it when nothing is left */
-	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_EXIT) {
-		st->phase = PHASE_DONE;
-		return;
-	}
-	if (st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_WAIT) {
-		waitall_begin(st, p, why);
-		hold(st);
-		return; /* supervise_reap() ends it once nothing is left */
-	}
-	if (target_empty(st, st->conf->shutdown.scope)) {
-		/* The line is made only for stop hooks to be told why: a common end pays none. */
-		if (hooks_pending(st)) {
-			snprintf(line, sizeof(line), "%s %s", p->name, why);
-			supervise_shutdown(st, line, 0);
-		} else {
-			st->phase = PHASE_DONE;
-		}
-		return;
-	}
-	snprintf(line, sizeof(line), "%s %s while other processes remain", p->name, why);
-	supervise_shutdown(st, line, 0);
-}
-
-/* A start-up that cannot go on: the ladder runs on what is up, p's code is pid1's. */
-static void fail_start(struct pid1_state *st, struct program *p, const char *why)
-{
-	char line[128];
-
-	if (st->decider == NULL)
-		st->decider = p;
-	if (st->phase != PHASE_RUN)
-		return;
-	snprintf(line, sizeof(line), "start-up failed: %s %s", p->name, why);
-	if (target_empty(st, st->conf->shutdown.scope)) {
-		nothing_left(st, line);
-		return;
-	}
-	supervise_shutdown(st, line, 0);
 }
 
 /*
@@ -125,21 +88,30 @@ static bool awaited(const struct pid1_state *st, const struct program *p)
 static void ended(struct pid1_state *st, struct program *p, unsigned int actions)
 {
 	bool failed = !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0;
+	const char *why = NULL;
+	char how[64];
 
-	if (p->stop_hook)
-		hooks_ended(p);
-	else if (actions & PROGRAM_ACT_NOEXEC)
-		fail_start(st, p, "could not be started");
+	if (p->stop_hook) {
+		exitcode_describe(p->status, how, sizeof(how));
+		if (!failed)
+			log_info("stop hook %s %s", p->name, how);
+		else
+			log_warn("stop hook %s failed: %s", p->name, how);
+		return;
+	}
+	if (actions & PROGRAM_ACT_NOEXEC)
+		why = "could not be started";
 	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
-		fail_start(st, p,
-			   p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
-			   : p->hung != HANG_NONE	 ? "hung"
-							 : "failed");
+		why = p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
+		      : p->hung != HANG_NONE	    ? "hung"
+						    : "failed";
 	else if (p->type == PROGRAM_LONGRUN && p->state == PROGRAM_ENDED && !p->completed &&
 		 awaited(st, p))
-		fail_start(st, p, "ended before it was ready");
+		why = "ended before it was ready";
+	if (why != NULL)
+		phase(st, PHASE_EV_FAILED, p, why, 0);
 	else if (p->essential)
-		end_by(st, p, "child exited");
+		phase(st, PHASE_EV_ESSENTIAL, p, "child exited", 0);
 }
 
 /*
@@ -169,36 +141,98 @@ static unsigned int execed(struct program *p)
 	return program_step(p, PROGRAM_EV_EXECED, loop_now_ms(), p->pid, 0);
 }
 
+/* The signal a hung program gets first: its own stop-signal, else the ladder's first. */
+static int first_signal(const struct program *p)
+{
+	if (p->stop_signal > 0)
+		return p->stop_signal;
+	return p->nsteps > 0 ? p->steps[0].signo : SIGKILL;
+}
+
+/* One step of p's own ladder, SIGCONT after it as in the shutdown's. */
+static void own_step(const struct pid1_state *st, const struct program *p, int signo)
+{
+	const struct target_set set = {.program = p, .level = -1};
+
+	if (target_step(st, &set, signo) < 0)
+		log_warn("cannot signal %s: %m", p->name);
+}
+
+/* Why p is stopped: hung, or on request. */
+static void log_hang(const struct program *p)
+{
+	int64_t limit = p->hung == HANG_WATCHDOG ? p->watchdog_ms : p->ready_timeout_ms;
+	char text[32], name[SIGNAME_MAX];
+
+	if (p->request != PROGRAM_REQ_NONE) {
+		log_notice("%s[%d] %s on request: %s first", p->name, (int)p->pid,
+			   p->request == PROGRAM_REQ_STOP ? "stopping" : "restarting",
+			   signame_name(first_signal(p), name, sizeof(name)));
+		return;
+	}
+	duration_format(limit, text, sizeof(text));
+	if (p->hung == HANG_TRIGGER)
+		log_warn("%s[%d] hung, as it said (WATCHDOG=trigger): stopping it", p->name,
+			 (int)p->pid);
+	else if (p->hung == HANG_WATCHDOG)
+		log_warn("%s[%d] hung: no sign of life within its watchdog of %s: stopping it",
+			 p->name, (int)p->pid, text);
+	else
+		log_warn("%s[%d] not ready within its ready-timeout of %s: stopping it", p->name,
+			 (int)p->pid, text);
+}
+
+/* The next step of a hung program's own ladder, or of one stopped on request. */
+static void kill_step(const struct pid1_state *st, const struct program *p)
+{
+	int signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
+	char took[32], name[SIGNAME_MAX];
+
+	duration_format(p->steps[p->kill_step - 1].grace_ms, took, sizeof(took));
+	signame_name(signo, name, sizeof(name));
+	/* Reaped already, what it left in its group is what the ladder waits for. */
+	if (p->pid == 0)
+		log_notice("%s: its group still running %s after step %zu of its ladder: %s",
+			   p->name, took, p->kill_step, name);
+	else
+		log_notice("%s[%d] still running %s after step %zu of its ladder: %s", p->name,
+			   (int)p->pid, took, p->kill_step, name);
+	own_step(st, p, signo);
+}
+
 static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 {
-	const struct restart_conf *rc = &p->restart;
 	char when[32];
 
 	if (actions & PROGRAM_ACT_GIVE_UP)
 		log_notice("%s restarted %zu times within %s: giving up on restarts", p->name,
-			   p->recent, duration_format(rc->window_ms, when, sizeof(when)));
+			   p->recent, duration_format(p->restart.window_ms, when, sizeof(when)));
 	if (actions & PROGRAM_ACT_BACKOFF)
 		log_notice("restarting %s in %s (restart %zu, %zu within the window)", p->name,
 			   duration_format(p->backoff_ms, when, sizeof(when)), p->history.nrestarts,
 			   p->recent + 1);
-	if (actions & PROGRAM_ACT_CANCEL) {
-		log_notice("restart of %s cancelled by shutdown", p->name);
-		/* Its last end stands: an essential program's status is pid1's exit code. */
-		if (p->essential && st->decider == NULL)
-			st->decider = p;
+	if (actions & PROGRAM_ACT_TIMEOUT) {
+		log_warn("stop hook %s[%d] outlived its timeout of %s: killed", p->name,
+			 (int)p->pid, duration_format(p->timeout_ms, when, sizeof(when)));
+		if (target_signal_program(p, SIGKILL) < 0)
+			log_warn("cannot kill stop hook %s: %m", p->name);
 	}
-	if (actions & PROGRAM_ACT_TIMEOUT)
-		hooks_timed_out(p);
-	progact_run(st, p, actions);
+	if ((actions & PROGRAM_ACT_UP) && p->type == PROGRAM_LONGRUN &&
+	    p->ready_mode != READY_STARTED)
+		log_info("%s[%d] ready after %s", p->name, (int)p->pid,
+			 duration_format(loop_now_ms() - p->started_ms, when, sizeof(when)));
+	if (actions & PROGRAM_ACT_HUNG) {
+		log_hang(p);
+		own_step(st, p, first_signal(p));
+	}
+	if (actions & PROGRAM_ACT_KILL)
+		kill_step(st, p);
+	if (actions & PROGRAM_ACT_STOPPED)
+		log_notice("%s stopped on request", p->name);
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p, actions);
 	if (actions & PROGRAM_ACT_SPAWN)
 		spawn(st, p);
-}
-
-void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions)
-{
-	act(st, p, actions);
 }
 
 /* Whether what p comes after has been ready (a oneshot: exited 0). */
@@ -249,21 +283,15 @@ static void start_ready(struct pid1_state *st)
 	}
 }
 
-/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
 static void run_hooks(struct pid1_state *st)
 {
 	struct program *p;
 
-	while (st->phase == PHASE_HOOKS && (p = hooks_next(st)) != NULL)
+	if (st->phase != PHASE_HOOKS)
+		return;
+	while ((p = phase_next_hook(st)) != NULL)
 		act(st, p, program_step(p, PROGRAM_EV_START, loop_now_ms(), 0, 0));
-	if (st->phase == PHASE_HOOKS && !hooks_left(st))
-		shutdown_begin(st, st->hooks_why, st->hooks_signo);
-}
-
-void supervise_start(struct pid1_state *st)
-{
-	start_ready(st);
-	release_inherited(st);
+	phase(st, PHASE_EV_HOOKS, NULL, NULL, 0);
 }
 
 /* The running program whose process is pid, or NULL. */
@@ -358,7 +386,7 @@ static void act_pending(struct pid1_state *st)
 	}
 }
 
-void supervise_reap(struct pid1_state *st)
+static void reap(struct pid1_state *st)
 {
 	int status;
 	pid_t pid;
@@ -376,16 +404,16 @@ void supervise_reap(struct pid1_state *st)
 	start_ready(st);
 	release_inherited(st);
 	run_hooks(st);
-	if (waitall_done(st))
-		nothing_left(st, "every process has ended");
+	phase(st, PHASE_EV_REAPED, NULL, NULL, 0);
 }
 
-void supervise_execs(struct pid1_state *st)
+/* Programs whose exec was seen to succeed: they run, and what comes after them may start. */
+static void execs(struct pid1_state *st)
 {
 	int code;
 	size_t i;
 
-	if (!progspawn_pending())
+	if (!progspawn_pending(st))
 		return;
 	for (i = 0; i < st->nprograms; i++) {
 		struct program *p = &st->programs[i];
@@ -397,14 +425,8 @@ void supervise_execs(struct pid1_state *st)
 	release_inherited(st);
 }
 
-void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev)
-{
-	act(st, p, program_step(p, ev, loop_now_ms(), 0, 0));
-	start_ready(st);
-	release_inherited(st);
-}
-
-void supervise_tick(struct pid1_state *st)
+/* Time passed: back-offs that are over start their programs again, stop hooks time out. */
+static void tick(struct pid1_state *st)
 {
 	int64_t now = loop_now_ms(), when;
 	size_t i;
@@ -412,7 +434,6 @@ void supervise_tick(struct pid1_state *st)
 	/* A group's last member may have been reaped by another process: no SIGCHLD said so. */
 	settle(st);
 	act_pending(st);
-	/* Back-offs end in the run phase, stop hooks' timeouts while they run. */
 	for (i = 0; i < st->nprograms && st->phase != PHASE_DONE; i++) {
 		when = program_deadline(&st->programs[i]);
 		if (when >= 0 && when <= now)
@@ -422,37 +443,218 @@ void supervise_tick(struct pid1_state *st)
 	run_hooks(st);
 }
 
-/* Nothing starts or restarts from now on; stop hooks wait for their turn. */
-static void hold(struct pid1_state *st)
+/*
+ * A stop, start or restart by name. The program's state machine decides, the supervisor
+ * spawns, its own ladder signals: here the request is checked, logged and answered.
+ */
+static int request(struct pid1_state *st, const struct supervise_event *ev)
+{
+	const char *verb = ev->ev == PROGRAM_EV_HALT	  ? "stop"
+			   : ev->ev == PROGRAM_EV_RESTART ? "restart"
+							  : "start";
+	struct program *p = ev->p;
+	unsigned int actions;
+
+	if (st->phase != PHASE_RUN) {
+		snprintf(ev->msg, ev->len, "pid1 is shutting down: %s not %sed", p->name,
+			 ev->ev == PROGRAM_EV_HALT ? "stopp" : verb);
+		return -1;
+	}
+	log_notice("%s of %s requested by %s (%s)", verb, p->name, ev->who,
+		   program_state_name(p->state));
+	actions = program_step(p, ev->ev, loop_now_ms(), 0, 0);
+	act(st, p, actions);
+	snprintf(ev->msg, ev->len, "%s: %s%s", p->name, actions == 0 ? "nothing to do, it is " : "",
+		 program_status(p));
+	return 0;
+}
+
+/* A signal asked for one program by name. */
+static int kill_one(const struct supervise_event *ev)
+{
+	struct program *p = ev->p;
+	char name[SIGNAME_MAX];
+
+	signame_name(ev->signo, name, sizeof(name));
+	if (!program_running(p)) {
+		snprintf(ev->msg, ev->len, "%s is not running (%s)", p->name,
+			 program_state_name(p->state));
+		return -1;
+	}
+	log_notice("%s to %s[%d] requested by %s", name, p->name, (int)p->pid, ev->who);
+	if (target_signal_program(p, ev->signo) < 0) {
+		snprintf(ev->msg, ev->len, "cannot send %s to %s: %s", name, p->name,
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(ev->msg, ev->len, "%s sent to %s (pid %d)", name, p->name, (int)p->pid);
+	return 0;
+}
+
+/* Whom a rule's signal goes to, for the log: the scope, and the programs it names. */
+static const char *describe(const struct signal_rule *rule, enum scope scope, char *buf, size_t len)
+{
+	char *const *p;
+
+	/* Named programs under scope all get it at their group, as under group. */
+	if (rule->programs != NULL && scope == SCOPE_ALL)
+		scope = SCOPE_GROUP;
+	strlcpy(buf, target_scope_name(scope), len);
+	for (p = rule->programs; p != NULL && *p != NULL; p++) {
+		strlcat(buf, p == rule->programs ? " of " : ", ", len);
+		strlcat(buf, *p, len);
+	}
+	return buf;
+}
+
+/* A restart rule: each program named gets its own ladder, then starts again. */
+static void restart_programs(struct pid1_state *st, char *const *names, const char *in)
+{
+	char msg[128];
+	struct supervise_event ev = {
+	    .ev = PROGRAM_EV_RESTART, .who = in, .msg = msg, .len = sizeof(msg)};
+
+	for (; names != NULL && *names != NULL; names++) {
+		ev.p = supervise_find(st, *names);
+		if (ev.p == NULL)
+			log_warn("received %s: no program %s to restart", in, *names);
+		else if (request(st, &ev) < 0)
+			log_info("received %s: %s", in, msg);
+	}
+}
+
+/*
+ * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
+ * another signal, ignore it, restart programs, or start (or advance) the shutdown. Forwarded
+ * signals go to the forward-to scope of every running program, or of those the rule names; a
+ * reaped program is never signalled (core/target.c checks).
+ */
+static void on_signal(struct pid1_state *st, int signo)
+{
+	const struct signal_rule *rule;
+	char in[SIGNAME_MAX] = "", out[SIGNAME_MAX] = "", to[96];
+	enum scope scope = st->conf->forward_to;
+	int sent = signo, err;
+
+	if (signo <= 0 || signo > CONF_SIGNAL_MAX)
+		return;
+	rule = &st->conf->signals[signo];
+	/* Names are only worth formatting when a line will be written (signal storms). */
+	if (log_get_level() >= LOG_INFO || rule->action == ACTION_SHUTDOWN ||
+	    rule->action == ACTION_RESTART)
+		signame_name(signo, in, sizeof(in));
+	switch (rule->action) {
+	case ACTION_IGNORE:
+		log_info("received %s: ignored as configured", in);
+		return;
+	case ACTION_SHUTDOWN:
+		phase(st, PHASE_EV_SHUTDOWN, NULL, in, signo);
+		return;
+	case ACTION_RESTART:
+		restart_programs(st, rule->programs, in);
+		return;
+	case ACTION_REWRITE:
+		sent = rule->to;
+		break;
+	case ACTION_FORWARD:
+		break;
+	}
+	if ((rule->programs != NULL ? target_signal_named(st, scope, rule->programs, sent)
+				    : target_signal(st, scope, sent)) < 0) {
+		err = errno;
+		signame_name(signo, in, sizeof(in));
+		signame_name(sent, out, sizeof(out));
+		/* ESRCH: the programs are gone and nothing else is in scope. Not an error. */
+		if (err == ESRCH)
+			log_info("received %s: no process left in scope %s to pass it to", in,
+				 describe(rule, scope, to, sizeof(to)));
+		else
+			log_warn("received %s: cannot send %s to %s: %s", in, out,
+				 describe(rule, scope, to, sizeof(to)), strerror(err));
+		return;
+	}
+	if (log_get_level() < LOG_INFO)
+		return;
+	describe(rule, scope, to, sizeof(to));
+	if (sent == signo)
+		log_info("received %s: forwarded to %s", in, to);
+	else
+		log_info("received %s: rewritten to %s and sent to %s", in,
+			 signame_name(sent, out, sizeof(out)), to);
+}
+
+int supervise(struct pid1_state *st, const struct supervise_event *ev)
+{
+	switch (ev->kind) {
+	case SUPERVISE_START:
+		phase(st, PHASE_EV_START, NULL, NULL, 0);
+		break;
+	case SUPERVISE_SIGNAL:
+		on_signal(st, ev->signo);
+		return 0;
+	case SUPERVISE_REAP:
+		reap(st);
+		return 0;
+	case SUPERVISE_TICK:
+		execs(st);
+		phase(st, PHASE_EV_TICK, NULL, NULL, 0);
+		tick(st);
+		return 0;
+	case SUPERVISE_PROGRAM:
+		act(st, ev->p, program_step(ev->p, ev->ev, loop_now_ms(), 0, 0));
+		break;
+	case SUPERVISE_REQUEST:
+		return request(st, ev);
+	case SUPERVISE_KILL:
+		return kill_one(ev);
+	case SUPERVISE_SHUTDOWN:
+		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
+		return 0;
+	}
+	start_ready(st);
+	release_inherited(st);
+	return 0;
+}
+
+struct program *supervise_find(struct pid1_state *st, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
-		if (!st->programs[i].stop_hook)
-			act(st, &st->programs[i],
-			    program_step(&st->programs[i], PROGRAM_EV_STOP, loop_now_ms(), 0, 0));
+		if (!st->programs[i].stop_hook && strcmp(st->programs[i].name, name) == 0)
+			return &st->programs[i];
+	return NULL;
+}
+
+int supervise_request(struct pid1_state *st, struct program *p, enum program_event ev,
+		      const char *who, char *msg, size_t len)
+{
+	return supervise(
+	    st,
+	    &(struct supervise_event){
+		.kind = SUPERVISE_REQUEST, .p = p, .ev = ev, .who = who, .msg = msg, .len = len});
+}
+
+int supervise_signal(struct pid1_state *st, struct program *p, int signo, const char *who,
+		     char *msg, size_t len)
+{
+	return supervise(st, &(struct supervise_event){.kind = SUPERVISE_KILL,
+						       .p = p,
+						       .signo = signo,
+						       .who = who,
+						       .msg = msg,
+						       .len = len});
 }
 
 void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
 {
-	if (st->phase == PHASE_RUN) {
-		hold(st);
-		if (hooks_pending(st)) {
-			hooks_begin(st, why, signo);
-			run_hooks(st);
-			return;
-		}
-	} else if (st->phase == PHASE_HOOKS) {
-		hooks_cut(st, why);
-		why = st->hooks_why;
-		signo = st->hooks_signo;
-	}
-	shutdown_begin(st, why, signo);
+	supervise(
+	    st, &(struct supervise_event){.kind = SUPERVISE_SHUTDOWN, .who = why, .signo = signo});
 }
 
 int64_t supervise_deadline(const struct pid1_state *st)
 {
-	int64_t best = shutdown_deadline(st), when;
+	int64_t now = loop_now_ms(), best = phase_deadline(st, now), when;
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++) {
@@ -461,11 +663,10 @@ int64_t supervise_deadline(const struct pid1_state *st)
 		 * Waiting for a group: look again meanwhile (settle()), seldom once its own
 		 * ladder is over, as what it waits for then may never end.
 		 */
-		if (program_left(&st->programs[i]) && (when < 0 || when > loop_now_ms() + 100))
-			when =
-			    loop_now_ms() + (when >= 0 || st->phase == PHASE_STOPPING ? 100 : 1000);
-		if (when >= 0 && (best < 0 || when < best))
-			best = when;
+		if (program_left(&st->programs[i]) && (when < 0 || when > now + 100))
+			when = now + (when >= 0 || st->phase == PHASE_STOPPING ? 100 : 1000);
+		best = loop_earliest(best, when);
 	}
-	return best;
+	/* pid1's own notify client pets systemd's watchdog; the notify socket may rest. */
+	return loop_earliest(loop_earliest(best, sysnotify_deadline()), notify_deadline());
 }

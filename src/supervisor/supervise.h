@@ -1,43 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The supervisor, over the table of programs supervisor/roster.c built: starting them in dependency
- * order, what an end means (restart, start-up failed, an essential program gone), the shutdown of
- * them all (pid1's exit code: supervisor/verdict.c).
+ * The supervisor: every event enters it through supervise(), which feeds the programs' state
+ * machines (supervisor/program.c) and the container's (supervisor/phase.c) and carries out
+ * what they return: spawn, signal, log, answer.
  */
 #ifndef PID1_SUPERVISE_H
 #define PID1_SUPERVISE_H
 
 #include <sys/types.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "supervisor/state.h"
 
-/* Starts every program that waits for nothing, and what comes after them. */
-void supervise_start(struct pid1_state *st);
+enum supervise_kind {
+	SUPERVISE_START,    /* pid1 starts: what waits for nothing starts */
+	SUPERVISE_SIGNAL,   /* pid1 received signo (never SIGCHLD): as its rule says */
+	SUPERVISE_REAP,	    /* children ended or stopped (SIGCHLD) */
+	SUPERVISE_TICK,	    /* after each wake-up: execs seen, time passed */
+	SUPERVISE_PROGRAM,  /* program p said something (ev: READY, WATCHDOG, STOPPING, TRIGGER) */
+	SUPERVISE_REQUEST,  /* ev (HALT, RESTART or RUN) asked for p by who; answer in msg */
+	SUPERVISE_KILL,	    /* signo asked for p by who; answer in msg */
+	SUPERVISE_SHUTDOWN, /* shut down, for the reason who */
+};
 
-/*
- * Collects every child that ended or stopped, then acts on the programs' ends: restart,
- * start-up failed, an essential program gone. A program that holds the terminal and stopped
- * on Ctrl-Z is continued.
- */
-void supervise_reap(struct pid1_state *st);
+struct supervise_event {
+	enum supervise_kind kind;
+	int signo;
+	struct program *p;
+	enum program_event ev;
+	const char *who;
+	char *msg; /* len bytes */
+	size_t len;
+};
 
-/* Programs whose exec was seen to succeed: they run, and what comes after them may start. */
-void supervise_execs(struct pid1_state *st);
+/* Feeds one event. Returns 0, or -1 when a request is refused (msg says why). */
+int supervise(struct pid1_state *st, const struct supervise_event *ev);
 
-/* Carries out the actions program_step() returned for p (a request's, see supervisor/request.c). */
-void supervise_act(struct pid1_state *st, struct program *p, unsigned int actions);
-/* A program said something (ready, alive): the event goes to it, then what may start starts. */
-void supervise_event(struct pid1_state *st, struct program *p, enum program_event ev);
-
-/* Time passed: back-offs that are over start their programs again. */
-void supervise_tick(struct pid1_state *st);
-
-/* Starts the shutdown (why is logged; signo as for shutdown_begin), or repeats it. */
-void supervise_shutdown(struct pid1_state *st, const char *why, int signo);
-
-/* The one deadline the loop waits for: the earliest of every program's and the ladder's. */
+/* The one deadline the loop waits for: programs', the ladder's, readiness's; -1 for none. */
 int64_t supervise_deadline(const struct pid1_state *st);
+
+/* The program called name, or NULL. Stop hooks are not found: they run at shutdown only. */
+struct program *supervise_find(struct pid1_state *st, const char *name);
+
+/* SUPERVISE_REQUEST of ev for p by who. Returns 0, or -1 when pid1 shuts down. */
+int supervise_request(struct pid1_state *st, struct program *p, enum program_event ev,
+		      const char *who, char *msg, size_t len);
+
+/* SUPERVISE_KILL: signo to p (its process group when it has one) for who. Returns 0 or -1. */
+int supervise_signal(struct pid1_state *st, struct program *p, int signo, const char *who,
+		     char *msg, size_t len);
+
+/* SUPERVISE_SHUTDOWN for why; signo is the signal that asked for it, 0 for none. */
+void supervise_shutdown(struct pid1_state *st, const char *why, int signo);
 
 #endif

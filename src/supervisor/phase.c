@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The container's phase. In RUN programs start, run and restart. A shutdown (a signal, a
+ * request, an essential program's end, a failed start-up) first holds every program, runs the
+ * stop hooks (HOOKS), then the ladder (STOPPING) in stages: the programs of the highest level
+ * that still run first, then the next level down, and last the whole scope (level 0 and every
+ * leftover), as with a single child. Each step sends its signal and waits up to its grace for
+ * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
+ *
+ * phase_step() decides and phase_act() does: the first reads only pid1_state and its input
+ * (what the scope holds is asked of core/target.c by the caller), the second only signals and
+ * logs. A stop hook that fails leaves pid1's exit code alone: that is the programs' outcome.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "conf/duration.h"
+#include "core/exitcode.h"
+#include "core/signame.h"
+#include "core/target.h"
+#include "output/log.h"
+#include "supervisor/phase.h"
+
+/* How often the ladder looks whether processes that are not pid1's children are gone. */
+#define RECHECK_MS 100
+
+static void push(struct phase_actions *out, struct phase_action a)
+{
+	if (out->n < sizeof(out->a) / sizeof(out->a[0]))
+		out->a[out->n++] = a;
+}
+
+/* Whether a stop hook has not run yet. */
+static bool hooks_pending(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].stop_hook && st->programs[i].state == PROGRAM_WAITING)
+			return true;
+	return false;
+}
+
+/* Whether p has ended for the hooks after it: run, and no longer waited for. */
+static bool over(const struct program *p)
+{
+	return p->state != PROGRAM_WAITING && p->state != PROGRAM_STARTING;
+}
+
+struct program *phase_next_hook(const struct pid1_state *st)
+{
+	struct program *p;
+	size_t i, j;
+
+	if (st->phase != PHASE_HOOKS)
+		return NULL;
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (!p->stop_hook || p->state != PROGRAM_WAITING)
+			continue;
+		for (j = 0; j < p->nafter && over(&st->programs[p->after[j]]); j++)
+			;
+		if (j == p->nafter)
+			return p;
+	}
+	return NULL;
+}
+
+/* Feeds PROGRAM_EV_STOP to the programs (hooks: the stop hooks alone), their cancels to out. */
+static void stop_programs(struct pid1_state *st, bool hooks, int64_t now, struct phase_actions *out)
+{
+	struct program *p;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (p->stop_hook != hooks ||
+		    !(program_step(p, PROGRAM_EV_STOP, now, 0, 0) & PROGRAM_ACT_CANCEL))
+			continue;
+		/* Its last end stands: an essential program's status is pid1's exit code. */
+		if (p->essential && st->decider == NULL)
+			st->decider = p;
+		push(out, (struct phase_action){.kind = PHASE_ACT_CANCEL, .p = p});
+	}
+}
+
+/* How many programs of level are running. */
+static int running(const struct pid1_state *st, int level)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		n += st->programs[i].level == level && program_running(&st->programs[i]);
+	return n;
+}
+
+/* Whether a running program of level 0 has a stop-signal: level 0 then gets a stage of its own. */
+static bool level0_stage(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].level == 0 && st->programs[i].stop_signal > 0 &&
+		    program_running(&st->programs[i]))
+			return true;
+	return false;
+}
+
+/* The highest level below below that still has running programs, else -1: the whole scope. */
+static int next_stage(const struct pid1_state *st, int below)
+{
+	int level;
+
+	/*
+	 * Level 0 depends on nothing: it is stopped with the rest of the scope, unless one of
+	 * its programs wants its own first signal, which the whole scope's cannot spare it.
+	 */
+	for (level = below - 1; level >= 1; level--)
+		if (running(st, level) > 0)
+			return level;
+	return below > 0 && level0_stage(st) ? 0 : -1;
+}
+
+/* The step that is ending, for the log; a step that ran out of time is a warning. */
+static void end_step(const struct pid1_state *st, int64_t now, const char *how, bool warn,
+		     struct phase_actions *out)
+{
+	const struct ladder *l = &st->ladder;
+
+	if (l->step >= 0 && (size_t)l->step < st->conf->shutdown.nsteps)
+		push(out, (struct phase_action){.kind = PHASE_ACT_END_STEP,
+						.why = how,
+						.step = l->step,
+						.warn = warn,
+						.ms = now - l->step_started_ms});
+}
+
+/* signo to the current stage as step idx, its grace from now. */
+static void send_step(struct pid1_state *st, int64_t now, int idx, int signo, int64_t grace_ms,
+		      struct phase_actions *out)
+{
+	struct ladder *l = &st->ladder;
+
+	l->step = idx;
+	l->step_started_ms = now;
+	l->deadline_ms = now + grace_ms;
+	push(out, (struct phase_action){.kind = PHASE_ACT_SEND,
+					.step = idx,
+					.signo = signo,
+					.stage = l->stage,
+					.first = idx == l->entry_step,
+					.ms = grace_ms});
+}
+
+static void finish(struct pid1_state *st, const char *why, struct phase_actions *out)
+{
+	st->phase = PHASE_DONE;
+	st->ladder.deadline_ms = -1;
+	push(out, (struct phase_action){.kind = PHASE_ACT_FINISH, .why = why});
+}
+
+/* Starts step idx of the stage; past the last step, the next stage, or the end. */
+static void start_step(struct pid1_state *st, int64_t now, int idx, struct phase_actions *out)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	struct ladder *l = &st->ladder;
+
+	while ((size_t)idx >= sc->nsteps && l->stage >= 0) {
+		push(out, (struct phase_action){.kind = PHASE_ACT_EXHAUSTED, .stage = l->stage});
+		l->stage = next_stage(st, l->stage);
+		idx = l->entry_step;
+	}
+	if ((size_t)idx >= sc->nsteps) {
+		push(out, (struct phase_action){.kind = PHASE_ACT_EXHAUSTED, .stage = -1});
+		finish(st, "ladder exhausted", out);
+		return;
+	}
+	send_step(st, now, idx, sc->steps[idx].signo, sc->steps[idx].grace_ms, out);
+}
+
+/* The step after the current one; after the delay, the step the ladder is entered at. */
+static int next_step(const struct pid1_state *st)
+{
+	return st->ladder.step < 0 ? st->ladder.entry_step : st->ladder.step + 1;
+}
+
+/*
+ * Where the ladder starts: by default at the step whose signal started the shutdown, so a
+ * program that handles only SIGTERM gets SIGTERM from docker stop; otherwise at the first.
+ */
+static int entry_step(const struct shutdown_conf *sc, int signo)
+{
+	size_t i;
+
+	if (sc->enter == ENTER_RECEIVED && signo > 0)
+		for (i = 0; i < sc->nsteps; i++)
+			if (sc->steps[i].signo == signo)
+				return (int)i;
+	return 0;
+}
+
+/* Starts the ladder, or, when it runs, applies the repeat policy. */
+static void ladder_begin(struct pid1_state *st, int64_t now, const char *why, int signo,
+			 struct phase_actions *out)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	struct ladder *l = &st->ladder;
+	bool kill = sc->on_repeat == ON_REPEAT_KILL;
+
+	if (st->phase == PHASE_DONE)
+		return;
+	if (st->phase == PHASE_STOPPING) {
+		push(out, (struct phase_action){
+			      .kind = PHASE_ACT_REPEAT, .why = why, .signo = kill ? SIGKILL : 0});
+		end_step(st, now, "cut short", false, out);
+		if (!kill) {
+			start_step(st, now, next_step(st), out);
+			return;
+		}
+		/* Killing now means everything: no level waits for its own ladder. */
+		l->stage = -1;
+		send_step(st, now, (int)sc->nsteps - 1, SIGKILL,
+			  sc->nsteps > 0 ? sc->steps[sc->nsteps - 1].grace_ms : 1000, out);
+		return;
+	}
+	st->phase = PHASE_STOPPING;
+	l->entry_step = entry_step(sc, signo);
+	l->stage = next_stage(st, st->max_level + 1);
+	push(out,
+	     (struct phase_action){.kind = PHASE_ACT_BEGIN, .why = why, .step = l->entry_step});
+	if (sc->delay_ms > 0) {
+		/* Time for load balancers to stop sending work before anything is signalled. */
+		l->step = -1;
+		l->deadline_ms = now + sc->delay_ms;
+		push(out, (struct phase_action){.kind = PHASE_ACT_DELAY, .ms = sc->delay_ms});
+		return;
+	}
+	start_step(st, now, l->entry_step, out);
+}
+
+/* A shutdown asked while running holds the programs and runs the stop hooks first. */
+static void shutdown(struct pid1_state *st, int64_t now, const char *why, int signo,
+		     struct phase_actions *out)
+{
+	size_t i, n = 0;
+
+	if (st->phase == PHASE_RUN) {
+		stop_programs(st, false, now, out);
+		if (hooks_pending(st)) {
+			for (i = 0; i < st->nprograms; i++)
+				n += st->programs[i].stop_hook;
+			st->phase = PHASE_HOOKS;
+			strlcpy(st->hooks_why, why, sizeof(st->hooks_why));
+			st->hooks_signo = signo;
+			push(out, (struct phase_action){
+				      .kind = PHASE_ACT_HOOKS, .why = why, .count = n});
+			return;
+		}
+	} else if (st->phase == PHASE_HOOKS) {
+		/* Hooks not started never will; those that run are left to the ladder. */
+		push(out, (struct phase_action){.kind = PHASE_ACT_CUT, .why = why});
+		stop_programs(st, true, now, out);
+		why = st->hooks_why;
+		signo = st->hooks_signo;
+	}
+	ladder_begin(st, now, why, signo, out);
+}
+
+/* Nothing is left to stop: pid1 is done, once its stop hooks have run. */
+static void nothing_left(struct pid1_state *st, int64_t now, const char *why,
+			 struct phase_actions *out)
+{
+	if (hooks_pending(st))
+		shutdown(st, now, why, 0, out);
+	else
+		st->phase = PHASE_DONE;
+}
+
+/* An essential program ended for good: its status is pid1's exit code, on-child-exit decides. */
+static void essential_ended(struct pid1_state *st, const struct phase_input *in,
+			    struct phase_actions *out)
+{
+	const struct program *p = in->p;
+
+	switch (st->conf->shutdown.on_child_exit) {
+	case ON_CHILD_EXIT_EXIT:
+		st->phase = PHASE_DONE;
+		return;
+	case ON_CHILD_EXIT_WAIT:
+		/*
+		 * For programs that daemonize: what they left is adopted by pid1, and each end
+		 * is a SIGCHLD; once the reaper finds none left (REAPED), the container is over.
+		 */
+		if (!st->waiting && st->children_left)
+			push(out,
+			     (struct phase_action){.kind = PHASE_ACT_WAIT, .p = p, .why = in->why});
+		st->waiting = true;
+		stop_programs(st, false, in->now, out);
+		return;
+	default:
+		break;
+	}
+	if (!in->empty) {
+		snprintf(out->line, sizeof(out->line), "%s %s while other processes remain",
+			 p->name, in->why);
+		shutdown(st, in->now, out->line, 0, out);
+	} else if (hooks_pending(st)) {
+		/* The line is made only for stop hooks to be told why: a common end pays none. */
+		snprintf(out->line, sizeof(out->line), "%s %s", p->name, in->why);
+		shutdown(st, in->now, out->line, 0, out);
+	} else {
+		st->phase = PHASE_DONE;
+	}
+}
+
+/* The ladder moves on: next stage when one is empty, next step when a grace is over. */
+static void tick(struct pid1_state *st, const struct phase_input *in, struct phase_actions *out)
+{
+	struct ladder *l = &st->ladder;
+
+	if (l->stage >= 0 && running(st, l->stage) == 0) {
+		if (l->step >= 0) {
+			end_step(st, in->now, "ended: nothing left", false, out);
+			l->stage = next_stage(st, l->stage);
+			start_step(st, in->now, l->entry_step, out);
+			return;
+		}
+		l->stage = next_stage(st, l->stage); /* gone during the delay */
+	}
+	if (l->stage < 0 && in->empty) {
+		end_step(st, in->now, "ended: nothing left", false, out);
+		finish(st, "nothing left in scope", out);
+		return;
+	}
+	if (in->now < l->deadline_ms)
+		return;
+	end_step(st, in->now, "timed out", true, out);
+	start_step(st, in->now, next_step(st), out);
+}
+
+bool phase_needs_empty(const struct pid1_state *st, const struct phase_input *in)
+{
+	const struct ladder *l = &st->ladder;
+
+	switch (in->ev) {
+	case PHASE_EV_ESSENTIAL:
+		return st->phase == PHASE_RUN &&
+		       st->conf->shutdown.on_child_exit == ON_CHILD_EXIT_LADDER;
+	case PHASE_EV_FAILED:
+		return st->phase == PHASE_RUN;
+	case PHASE_EV_TICK:
+		if (st->phase != PHASE_STOPPING)
+			return false;
+		if (l->stage < 0)
+			return true;
+		return l->step < 0 && running(st, l->stage) == 0 && next_stage(st, l->stage) < 0;
+	default:
+		return false;
+	}
+}
+
+void phase_step(struct pid1_state *st, const struct phase_input *in, struct phase_actions *out)
+{
+	size_t i;
+
+	out->n = 0;
+	switch (in->ev) {
+	case PHASE_EV_START:
+		st->phase = PHASE_RUN;
+		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1};
+		return;
+	case PHASE_EV_SHUTDOWN:
+		shutdown(st, in->now, in->why, in->signo, out);
+		return;
+	case PHASE_EV_ESSENTIAL:
+	case PHASE_EV_FAILED:
+		if (st->decider == NULL)
+			st->decider = in->p;
+		if (st->phase != PHASE_RUN)
+			return; /* the ladder goes on; a TICK ends it when nothing is left */
+		if (in->ev == PHASE_EV_ESSENTIAL) {
+			essential_ended(st, in, out);
+			return;
+		}
+		snprintf(out->line, sizeof(out->line), "start-up failed: %s %s", in->p->name,
+			 in->why);
+		if (in->empty)
+			nothing_left(st, in->now, out->line, out);
+		else
+			shutdown(st, in->now, out->line, 0, out);
+		return;
+	case PHASE_EV_REAPED:
+		if (st->waiting && st->phase == PHASE_RUN && !st->children_left)
+			nothing_left(st, in->now, "every process has ended", out);
+		return;
+	case PHASE_EV_HOOKS:
+		if (st->phase != PHASE_HOOKS)
+			return;
+		for (i = 0; i < st->nprograms; i++)
+			if (st->programs[i].stop_hook && !over(&st->programs[i]))
+				return;
+		ladder_begin(st, in->now, st->hooks_why, st->hooks_signo, out);
+		return;
+	case PHASE_EV_TICK:
+		if (st->phase == PHASE_STOPPING)
+			tick(st, in, out);
+		return;
+	}
+}
+
+int64_t phase_deadline(const struct pid1_state *st, int64_t now)
+{
+	const struct ladder *l = &st->ladder;
+
+	if (st->phase != PHASE_STOPPING || l->deadline_ms < 0)
+		return -1;
+	/*
+	 * SIGCHLD tells when pid1's own children end, but not when a process in the group or,
+	 * as PID 1, anyone kill(-1) reached (docker exec, nsenter) does: look again meanwhile.
+	 */
+	if (st->conf->shutdown.scope != SCOPE_CHILD && l->stage < 0 && l->step >= 0 &&
+	    l->deadline_ms > now + RECHECK_MS)
+		return now + RECHECK_MS;
+	return l->deadline_ms;
+}
+
+/*
+ * "web, php" for the running programs of a level (-1: every level), into buf; with own, not
+ * those that get their own stop-signal instead of the step's.
+ */
+static const char *level_names(const struct pid1_state *st, int level, bool own, char *buf,
+			       size_t len)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->nprograms; i++) {
+		if ((level >= 0 && st->programs[i].level != level) ||
+		    !program_running(&st->programs[i]) || (own && st->programs[i].stop_signal > 0))
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", len);
+		strlcat(buf, st->programs[i].name, len);
+	}
+	return buf;
+}
+
+/* Whom a step reaches, for the log; on a stage's first step, who gets a stop-signal instead. */
+static const char *step_whom(const struct pid1_state *st, const struct phase_action *a, char *who,
+			     size_t len)
+{
+	const struct program *p;
+	char name[SIGNAME_MAX], names[128];
+	size_t i;
+
+	if (a->stage < 0) {
+		strlcpy(who, target_scope_name(st->conf->shutdown.scope), len);
+		/* With several programs, which of them are still there. */
+		if (st->nprograms > 1 && level_names(st, -1, false, names, sizeof(names))[0]) {
+			strlcat(who, " (", len);
+			strlcat(who, names, len);
+			strlcat(who, ")", len);
+		}
+		return who;
+	}
+	/* Programs that come after others stop first, while what they need still runs. */
+	if (level_names(st, a->stage, a->first, who, len)[0] == '\0')
+		strlcpy(who, "no other program", len);
+	for (i = 0; i < st->nprograms && a->first; i++) {
+		p = &st->programs[i];
+		if (p->level == a->stage && p->stop_signal > 0 && program_running(p))
+			log_notice("shutdown step %d: %s to %s, its stop-signal", a->step + 1,
+				   signame_name(p->stop_signal, name, sizeof(name)), p->name);
+	}
+	return who;
+}
+
+/* One step of the ladder: its signal to the stage, and the line that says so. */
+static void send(const struct pid1_state *st, const struct phase_action *a)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	struct target_set set = {.level = a->stage, .first = a->first, .scope = sc->scope};
+	char name[SIGNAME_MAX], grace[32], who[160];
+	int left;
+
+	signame_name(a->signo, name, sizeof(name));
+	duration_format(a->ms, grace, sizeof(grace));
+	left = a->stage >= 0 ? running(st, a->stage) : target_count(st, sc->scope);
+	step_whom(st, a, who, sizeof(who));
+	if (target_step(st, &set, a->signo) < 0 && errno != ESRCH)
+		log_warn("shutdown step %d: cannot send %s to %s: %m", a->step + 1, name, who);
+	if (left >= 0)
+		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s",
+			   a->step + 1, sc->nsteps, name, who, left, left == 1 ? "" : "es", grace);
+	else
+		log_notice("shutdown step %d/%zu: %s to %s, grace %s", a->step + 1, sc->nsteps,
+			   name, who, grace);
+}
+
+/* A stage, or the whole ladder, ran out of steps with something left. */
+static void exhausted(const struct pid1_state *st, int stage)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	char names[128];
+	int left;
+
+	if (stage >= 0) {
+		left = running(st, stage);
+		log_warn("shutdown ladder exhausted with %d program%s of level %d left: %s", left,
+			 left == 1 ? "" : "s", stage,
+			 level_names(st, stage, false, names, sizeof(names)));
+		return;
+	}
+	left = target_count(st, sc->scope);
+	if (left > 0)
+		log_warn("shutdown ladder exhausted with %d process%s left in scope %s", left,
+			 left == 1 ? "" : "es", target_scope_name(sc->scope));
+}
+
+void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	const struct phase_action *a;
+	char text[32];
+	size_t i;
+
+	for (i = 0; i < acts->n; i++) {
+		a = &acts->a[i];
+		switch (a->kind) {
+		case PHASE_ACT_CANCEL:
+			log_notice("restart of %s cancelled by shutdown", a->p->name);
+			break;
+		case PHASE_ACT_WAIT:
+			log_info("%s %s: waiting for the processes it left (on-child-exit = wait)",
+				 a->p->name, a->why);
+			break;
+		case PHASE_ACT_HOOKS:
+			log_notice("shutdown: %s; %zu stop hook%s first", a->why, a->count,
+				   a->count == 1 ? "" : "s");
+			break;
+		case PHASE_ACT_CUT:
+			log_notice("%s during the stop hooks: on to the ladder", a->why);
+			break;
+		case PHASE_ACT_BEGIN:
+			log_notice("shutdown begins: %s; scope %s, %zu step%s, from step %d",
+				   a->why, target_scope_name(sc->scope), sc->nsteps,
+				   sc->nsteps == 1 ? "" : "s", a->step + 1);
+			break;
+		case PHASE_ACT_DELAY:
+			log_info("waiting %s before the first step",
+				 duration_format(a->ms, text, sizeof(text)));
+			break;
+		case PHASE_ACT_REPEAT:
+			log_notice("%s during shutdown: %s", a->why,
+				   a->signo == SIGKILL ? "killing now"
+						       : "skipping to the next step");
+			break;
+		case PHASE_ACT_END_STEP:
+			duration_format(a->ms, text, sizeof(text));
+			if (a->warn)
+				log_warn("shutdown step %d %s after %s", a->step + 1, a->why, text);
+			else
+				log_info("shutdown step %d %s after %s", a->step + 1, a->why, text);
+			break;
+		case PHASE_ACT_EXHAUSTED:
+			exhausted(st, a->stage);
+			break;
+		case PHASE_ACT_SEND:
+			send(st, a);
+			break;
+		case PHASE_ACT_FINISH:
+			log_info("shutdown finished: %s", a->why);
+			break;
+		}
+	}
+}
+
+/*
+ * The worst case of a shutdown, from the configuration alone: the delay once, then the stop
+ * hooks, then one ladder per stage, each from the entry step to the end of its last grace.
+ * A stop-signal replaces a step's signal, never its grace, so it changes the count of stages
+ * only. How many ladders a shutdown may run: one per stage, as next_stage() finds them.
+ */
+static int count_stages(const struct pid1_conf *conf, const int *levels)
+{
+	bool seen[CONF_MAX_PROGRAMS + 1] = {false};
+	int n = 1; /* the whole scope, level 0 with it */
+	size_t i;
+
+	for (i = 0; i < conf->nprograms; i++) {
+		const struct program_conf *pc = &conf->programs[i];
+		int l = levels[i];
+
+		if (pc->when != WHEN_START || l < 0 || l > CONF_MAX_PROGRAMS)
+			continue;
+		if (l == 0 && pc->stop_signal == 0)
+			continue;
+		if (!seen[l])
+			n++;
+		seen[l] = true;
+	}
+	return n;
+}
+
+/* The graces of the steps from idx to the last. */
+static int64_t ladder_ms(const struct shutdown_conf *sc, size_t idx)
+{
+	int64_t ms = 0;
+
+	for (; idx < sc->nsteps; idx++)
+		ms += sc->steps[idx].grace_ms;
+	return ms;
+}
+
+void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
+			  FILE *out)
+{
+	const struct shutdown_conf *sc = &conf->shutdown;
+	bool term_shuts = conf->signals[SIGTERM].action == ACTION_SHUTDOWN;
+	int stages = count_stages(conf, levels);
+	int64_t full = ladder_ms(sc, 0);
+	int64_t term = ladder_ms(sc, term_shuts ? (size_t)entry_step(sc, SIGTERM) : 0);
+	char a[32], b[32], c[32], d[32];
+
+	fprintf(out, "# worst-case stop time: %s (delay %s, stop hooks %s, %d ladder%s of %s)\n",
+		duration_format(sc->delay_ms + hooks_ms + stages * full, a, sizeof(a)),
+		duration_format(sc->delay_ms, b, sizeof(b)),
+		duration_format(hooks_ms, c, sizeof(c)), stages, stages == 1 ? "" : "s",
+		duration_format(full, d, sizeof(d)));
+	if (term != full)
+		fprintf(out, "# from SIGTERM (docker stop, Kubernetes), entering at its step: %s\n",
+			duration_format(sc->delay_ms + hooks_ms + stages * term, a, sizeof(a)));
+}
+
+/* An essential program that is still running after the ladder. */
+static const struct program *survivor(const struct pid1_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++)
+		if (st->programs[i].essential && program_running(&st->programs[i]))
+			return &st->programs[i];
+	return NULL;
+}
+
+int phase_exit_code(const struct pid1_state *st)
+{
+	char how[96];
+	int code, remapped;
+
+	if (st->decider != NULL) {
+		code = exitcode_from_status(st->decider->status);
+		/* A single program is simply the child, as the log has always said. */
+		if (st->nprograms == 1)
+			snprintf(how, sizeof(how), "the child's exit code");
+		else
+			snprintf(how, sizeof(how), "the exit code of %s", st->decider->name);
+	} else if (survivor(st) != NULL) {
+		/* It outlived the whole ladder (stuck in the kernel): report a kill. */
+		code = 128 + SIGKILL;
+		snprintf(how, sizeof(how), "%s outlived the shutdown ladder", survivor(st)->name);
+	} else {
+		code = 0;
+		snprintf(how, sizeof(how), "%s",
+			 st->nprograms == 0 ? "pause mode ended" : "no essential program ended");
+	}
+	/* A clean exit is routine (info); anything else is worth a line at the default level. */
+	remapped = exitcode_remap(st->conf->exit_code_map, code);
+	if (remapped != code) {
+		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
+		return remapped;
+	}
+	if (code == 0)
+		log_info("exiting with code 0 (%s)", how);
+	else
+		log_notice("exiting with code %d (%s)", code, how);
+	return code;
+}

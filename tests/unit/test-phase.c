@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The container's phase and its shutdown ladder, driven with a clock of the test's own: each
+ * event goes in with the time and what the scope holds, and the phase, the ladder and the
+ * actions that come out are checked exactly. Nothing is signalled, spawned or slept.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "check.h"
+#include "supervisor/phase.h"
+
+static struct pid1_conf conf;
+static struct program progs[4];
+static struct pid1_state st;
+static struct phase_actions out;
+
+/* n programs, all running at level 0; the ladder SIGINT 4s, SIGTERM 3s, SIGKILL 1s. */
+static void setup(size_t n)
+{
+	size_t i;
+
+	memset(&conf, 0, sizeof(conf));
+	memset(progs, 0, sizeof(progs));
+	memset(&st, 0, sizeof(st));
+	conf.shutdown.scope = SCOPE_CHILD;
+	conf.shutdown.nsteps = 3;
+	conf.shutdown.steps[0] = (struct ladder_step){SIGINT, 4000};
+	conf.shutdown.steps[1] = (struct ladder_step){SIGTERM, 3000};
+	conf.shutdown.steps[2] = (struct ladder_step){SIGKILL, 1000};
+	for (i = 0; i < n; i++) {
+		program_reset(&progs[i]);
+		progs[i].name = i == 0 ? "main" : "other";
+		progs[i].state = PROGRAM_RUNNING;
+		progs[i].pid = 100 + (pid_t)i;
+	}
+	st.conf = &conf;
+	st.programs = progs;
+	st.nprograms = n;
+	st.children_left = true;
+}
+
+/* Feeds one event; returns how many actions came out. */
+static size_t step(enum phase_event ev, int64_t now, int signo, struct program *p, bool empty)
+{
+	struct phase_input in = {
+	    .ev = ev, .now = now, .why = "why", .signo = signo, .p = p, .empty = empty};
+
+	phase_step(&st, &in, &out);
+	return out.n;
+}
+
+/* Whether action i is a step sent: signo to stage as step (0-based) with grace ms. */
+static bool sent(size_t i, int stepno, int signo, int stage, int64_t grace)
+{
+	const struct phase_action *a = &out.a[i];
+
+	return a->kind == PHASE_ACT_SEND && a->step == stepno && a->signo == signo &&
+	       a->stage == stage && a->ms == grace;
+}
+
+static void test_start_and_ladder(void)
+{
+	setup(1);
+	fail_unless(step(PHASE_EV_START, 0, 0, NULL, false) == 0);
+	fail_unless(st.phase == PHASE_RUN && st.ladder.step == -1 && st.ladder.deadline_ms == -1);
+	fail_unless(phase_deadline(&st, 0) == -1);
+	/* SIGTERM enters at its own step. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 1000, SIGTERM, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_BEGIN && out.a[0].step == 1);
+	fail_unless(sent(1, 1, SIGTERM, -1, 3000));
+	fail_unless(st.phase == PHASE_STOPPING && phase_deadline(&st, 1000) == 4000);
+	/* Before the grace is over nothing moves; then SIGKILL, with a warning for the step. */
+	fail_unless(step(PHASE_EV_TICK, 3999, 0, NULL, false) == 0);
+	fail_unless(step(PHASE_EV_TICK, 4000, 0, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && out.a[0].warn && out.a[0].ms == 3000);
+	fail_unless(sent(1, 2, SIGKILL, -1, 1000));
+	/* Past the last step: exhausted, then done. */
+	fail_unless(step(PHASE_EV_TICK, 5000, 0, NULL, false) == 3);
+	fail_unless(out.a[1].kind == PHASE_ACT_EXHAUSTED && out.a[1].stage == -1);
+	fail_unless(out.a[2].kind == PHASE_ACT_FINISH && st.phase == PHASE_DONE);
+	fail_unless(phase_deadline(&st, 5000) == -1);
+	/* Done is final. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 6000, SIGINT, NULL, false) == 0);
+}
+
+static void test_enter_first_and_empty(void)
+{
+	setup(1);
+	conf.shutdown.enter = ENTER_FIRST;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(sent(1, 0, SIGINT, -1, 4000));
+	fail_unless(phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_TICK}));
+	/* Everything gone ends the step early. */
+	fail_unless(step(PHASE_EV_TICK, 10, 0, NULL, true) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && !out.a[0].warn && out.a[0].ms == 10);
+	fail_unless(out.a[1].kind == PHASE_ACT_FINISH && st.phase == PHASE_DONE);
+}
+
+static void test_delay(void)
+{
+	setup(1);
+	conf.shutdown.delay_ms = 1000;
+	fail_unless(step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false) == 2);
+	fail_unless(out.a[1].kind == PHASE_ACT_DELAY && out.a[1].ms == 1000);
+	fail_unless(st.ladder.step == -1 && phase_deadline(&st, 0) == 1000);
+	fail_unless(step(PHASE_EV_TICK, 999, 0, NULL, false) == 0);
+	/* The delay is no step: nothing to say it ended. */
+	fail_unless(step(PHASE_EV_TICK, 1000, 0, NULL, false) == 1);
+	fail_unless(sent(0, 0, SIGINT, -1, 4000));
+}
+
+static void test_repeated_signals(void)
+{
+	setup(1);
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	/* on-repeat = next: the next step at once. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 100, SIGINT, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].signo == 0);
+	fail_unless(out.a[1].kind == PHASE_ACT_END_STEP && !out.a[1].warn);
+	fail_unless(sent(2, 1, SIGTERM, -1, 3000));
+	/* on-repeat = kill: SIGKILL at once, as the last step. */
+	conf.shutdown.on_repeat = ON_REPEAT_KILL;
+	fail_unless(step(PHASE_EV_SHUTDOWN, 200, SIGINT, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].signo == SIGKILL);
+	fail_unless(sent(2, 2, SIGKILL, -1, 1000));
+}
+
+static void test_levels(void)
+{
+	setup(4);
+	/* main at 0, a at 1, b and c at 2; c has its own stop-signal. */
+	progs[1].level = 1;
+	progs[2].level = 2;
+	progs[3].level = 2;
+	progs[3].stop_signal = SIGUSR1;
+	st.max_level = 2;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(sent(1, 0, SIGINT, 2, 4000) && out.a[1].first);
+	fail_unless(!phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_TICK}));
+	/* The grace runs out: the next step, same stage. */
+	fail_unless(step(PHASE_EV_TICK, 4000, 0, NULL, false) == 2);
+	fail_unless(sent(1, 1, SIGTERM, 2, 3000) && !out.a[1].first);
+	/* Level 2 gone: level 1 from the entry step. */
+	progs[2].state = PROGRAM_ENDED;
+	progs[3].state = PROGRAM_ENDED;
+	fail_unless(step(PHASE_EV_TICK, 4500, 0, NULL, false) == 2);
+	fail_unless(sent(1, 0, SIGINT, 1, 4000));
+	/* Level 1 outlives every step: exhausted, then the whole scope (level 0 with it). */
+	step(PHASE_EV_TICK, 8500, 0, NULL, false);
+	step(PHASE_EV_TICK, 11500, 0, NULL, false);
+	fail_unless(step(PHASE_EV_TICK, 12500, 0, NULL, false) == 3);
+	fail_unless(out.a[1].kind == PHASE_ACT_EXHAUSTED && out.a[1].stage == 1);
+	fail_unless(sent(2, 0, SIGINT, -1, 4000));
+	/* Level 0 with a stop-signal is a stage of its own. */
+	setup(2);
+	progs[0].stop_signal = SIGTERM;
+	progs[1].level = 1;
+	st.max_level = 1;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(sent(1, 0, SIGINT, 1, 4000));
+	progs[1].state = PROGRAM_ENDED;
+	step(PHASE_EV_TICK, 1, 0, NULL, false);
+	fail_unless(sent(1, 0, SIGINT, 0, 4000) && out.a[1].first);
+}
+
+static void test_hooks(void)
+{
+	setup(2);
+	progs[1].stop_hook = true;
+	progs[1].state = PROGRAM_WAITING;
+	progs[1].name = "hook";
+	fail_unless(step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false) == 1);
+	fail_unless(out.a[0].kind == PHASE_ACT_HOOKS && out.a[0].count == 1);
+	fail_unless(st.phase == PHASE_HOOKS && st.hooks_signo == SIGTERM);
+	fail_unless(strcmp(st.hooks_why, "why") == 0);
+	fail_unless(phase_next_hook(&st) == &progs[1]);
+	/* Running, it holds the ladder back; ended, it lets it begin with the first why. */
+	progs[1].state = PROGRAM_STARTING;
+	fail_unless(phase_next_hook(&st) == NULL);
+	fail_unless(step(PHASE_EV_HOOKS, 10, 0, NULL, false) == 0 && st.phase == PHASE_HOOKS);
+	progs[1].state = PROGRAM_DONE;
+	fail_unless(step(PHASE_EV_HOOKS, 20, 0, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_BEGIN && out.a[0].why == st.hooks_why);
+	fail_unless(sent(1, 1, SIGTERM, -1, 3000));
+	/* A repeated signal cuts the hooks short: those not started never will. */
+	setup(2);
+	progs[1].stop_hook = true;
+	progs[1].state = PROGRAM_WAITING;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 5, SIGINT, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_CUT && out.a[1].kind == PHASE_ACT_BEGIN);
+	fail_unless(sent(2, 1, SIGTERM, -1, 3000) && progs[1].state == PROGRAM_ENDED);
+}
+
+static void test_cancel(void)
+{
+	setup(2);
+	progs[1].state = PROGRAM_BACKOFF;
+	progs[1].essential = true;
+	progs[1].deadline_ms = 500;
+	fail_unless(step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_CANCEL && out.a[0].p == &progs[1]);
+	fail_unless(progs[1].state == PROGRAM_ENDED && st.decider == &progs[1]);
+	fail_unless(progs[0].state == PROGRAM_STOPPING);
+}
+
+static void test_on_child_exit(void)
+{
+	/* ladder: with others left, they get the ladder; the first to end decides. */
+	setup(1);
+	fail_unless(phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_ESSENTIAL}));
+	step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false);
+	fail_unless(out.a[0].kind == PHASE_ACT_BEGIN && st.decider == &progs[0]);
+	fail_unless(strcmp(out.a[0].why, "main why while other processes remain") == 0);
+	/* Nothing left: done at once, no ladder. */
+	setup(1);
+	fail_unless(step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], true) == 0);
+	fail_unless(st.phase == PHASE_DONE);
+	/* exit: done at once, whatever is left. */
+	setup(1);
+	conf.shutdown.on_child_exit = ON_CHILD_EXIT_EXIT;
+	fail_unless(!phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_ESSENTIAL}));
+	fail_unless(step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false) == 0);
+	fail_unless(st.phase == PHASE_DONE);
+	/* wait: on until the reaper finds nothing left. */
+	setup(1);
+	conf.shutdown.on_child_exit = ON_CHILD_EXIT_WAIT;
+	fail_unless(step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false) == 1);
+	fail_unless(out.a[0].kind == PHASE_ACT_WAIT && st.waiting && st.phase == PHASE_RUN);
+	fail_unless(step(PHASE_EV_REAPED, 10, 0, NULL, false) == 0 && st.phase == PHASE_RUN);
+	st.children_left = false;
+	fail_unless(step(PHASE_EV_REAPED, 20, 0, NULL, false) == 0 && st.phase == PHASE_DONE);
+	/* A shutdown signal still runs the ladder. */
+	setup(1);
+	conf.shutdown.on_child_exit = ON_CHILD_EXIT_WAIT;
+	step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false);
+	step(PHASE_EV_SHUTDOWN, 5, SIGINT, NULL, false);
+	fail_unless(st.phase == PHASE_STOPPING);
+	/* Once stopping, a later end only decides when none did before. */
+	setup(2);
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(step(PHASE_EV_ESSENTIAL, 5, 0, &progs[1], false) == 0);
+	fail_unless(st.decider == &progs[1] && st.phase == PHASE_STOPPING);
+}
+
+static void test_failed_start(void)
+{
+	setup(2);
+	step(PHASE_EV_FAILED, 0, 0, &progs[1], false);
+	fail_unless(st.decider == &progs[1] && st.phase == PHASE_STOPPING);
+	fail_unless(strcmp(out.a[0].why, "start-up failed: other why") == 0);
+	setup(2);
+	fail_unless(step(PHASE_EV_FAILED, 0, 0, &progs[1], true) == 0 && st.phase == PHASE_DONE);
+}
+
+static void test_recheck(void)
+{
+	/* Beyond pid1's children nothing says when they end: the ladder looks every 100 ms. */
+	setup(1);
+	conf.shutdown.scope = SCOPE_ALL;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(phase_deadline(&st, 0) == 100);
+	fail_unless(phase_deadline(&st, 3950) == 4000);
+}
+
+int main(void)
+{
+	test_start_and_ladder();
+	test_enter_first_and_empty();
+	test_delay();
+	test_repeated_signals();
+	test_levels();
+	test_hooks();
+	test_cancel();
+	test_on_child_exit();
+	test_failed_start();
+	test_recheck();
+	return 0;
+}
