@@ -174,6 +174,9 @@ struct pid1_conf {
 /* Fills conf with the built-in defaults. */
 void conf_defaults(struct pid1_conf *conf);
 
+/* Fills pc with what a program section has before its keys are read. */
+void conf_program_defaults(struct program_conf *pc);
+
 /*
  * Loads path over the built-in defaults. On error prints one line per problem on stderr,
  * each naming path:line, frees what it allocated and returns -1; conf is then unusable.

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * The config file's schema: libconfuse option tables, the error function that names
- * path:line, and conf_load. libconfuse is freed before conf_load returns; besides this file
- * only conf/conftree.c includes <confuse.h>: the checks the schema runs and the copy of the
- * parsed tree into struct pid1_conf. Reading the file is conf/conffile.c, the values
- * conf/confvalue.c; none of them calls anything here.
+ * The config file through libconfuse, the one file that includes <confuse.h>: the schema
+ * built from conf/confvalue.c's table of keys, the checks the schema cannot express, run as
+ * libconfuse reads a key or closes a section so that each error carries its line (values
+ * bound to their fields, keys that need each other, section titles, a restart back-off that
+ * can reach its limit), the error function that names path:line, and the copy into struct
+ * pid1_conf over the built-in defaults, where a key the file leaves out keeps its default and
+ * only memory can still fail. libconfuse is freed before conf_load returns. Checks across
+ * program sections (unknown or cyclic `after`) need the whole file: supervisor/order.c.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +22,13 @@
 
 #include "conf/conf.h"
 #include "conf/conffile.h"
-#include "conf/conftree.h"
 #include "conf/confvalue.h"
+#include "conf/duration.h"
 #include "core/signame.h"
 #include "supervisor/order.h"
+
+/* Grace of a `step` section that does not give one. */
+#define DEFAULT_GRACE_MS 4000
 
 /*
  * The file being parsed, for the error function: libconfuse often leaves cfg->filename NULL
@@ -77,110 +85,538 @@ static int parse_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *resu
 	return 0;
 }
 
-/* Who a program runs as: keys of the top level (the defaults) and of each program. */
-// clang-format off
-#define PRIVS_OPTS							\
-		CFG_STR("user",				NULL,	NODEF),		\
-		CFG_STR("group",			NULL,	NODEF),		\
-		CFG_STR("workdir",			NULL,	NODEF),		\
-		CFG_INT_CB("umask",			0,	NODEF, parse_value), \
-		CFG_BOOL("no-new-privileges",		cfg_false, NODEF),	\
-		CFG_STR_LIST("env",			NULL,	NODEF),		\
-		CFG_STR_LIST("unset-env",		NULL,	NODEF)
-// clang-format on
+/*
+ * Copies a non-empty string list into a new NULL-terminated array in *dst. Returns 0, or
+ * -1 when out of memory, leaving what was copied in *dst for conf_free.
+ */
+static int copy_list(cfg_t *cfg, const char *name, char ***dst)
+{
+	unsigned int i, n = cfg_size(cfg, name);
 
-/* A parser for the schema, with its checks and error function; NULL when out of memory. */
+	*dst = calloc(n + 1, sizeof(char *));
+	if (*dst == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (((*dst)[i] = strdup(cfg_getnstr(cfg, name, i))) == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * Copies the keys of section in that sec sets into the struct at base; the others keep
+ * their defaults there. Returns 0, or -1 when out of memory.
+ */
+static int copy_keys(cfg_t *sec, unsigned int in, void *base)
+{
+	const struct conf_key *k;
+	unsigned int i, n;
+	long mode;
+
+	for (k = conf_keys; k->name != NULL; k++) {
+		char *field = (char *)base + k->off;
+
+		if (!conf_key_in(k, in) || (n = cfg_size(sec, k->name)) == 0)
+			continue;
+		switch (k->kind) {
+		case KIND_STR:
+			if (conf_set_string((char **)field, cfg_getstr(sec, k->name)) < 0)
+				return -1;
+			break;
+		case KIND_CHARS:
+			strlcpy(field, cfg_getstr(sec, k->name), k->size);
+			break;
+		case KIND_LIST:
+			if (copy_list(sec, k->name, (char ***)field) < 0)
+				return -1;
+			break;
+		case KIND_BOOL:
+			*(bool *)field = cfg_getbool(sec, k->name);
+			break;
+		case KIND_DURATION:
+			*(int64_t *)field = cfg_getint(sec, k->name);
+			break;
+		case KIND_TARGETS:
+			*(unsigned int *)field = 0;
+			for (i = 0; i < n; i++)
+				*(unsigned int *)field |= cfg_getnint(sec, k->name, i);
+			break;
+		case KIND_UMASK:
+			/* -1 is "", which keeps pid1's umask. */
+			mode = cfg_getint(sec, k->name);
+			((struct privs_conf *)base)->set_umask = mode >= 0;
+			((struct privs_conf *)base)->umask = mode >= 0 ? (mode_t)mode : 0;
+			break;
+		default:
+			*(int *)field = (int)cfg_getint(sec, k->name);
+		}
+	}
+	return 0;
+}
+
+/* One `program` section; its privilege keys stay unset where the file leaves them out. */
+static int copy_program(cfg_t *sec, struct program_conf *pc)
+{
+	conf_program_defaults(pc);
+	pc->line = sec->line;
+	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
+	if (conf_set_string(&pc->name, cfg_title(sec)) < 0 || copy_keys(sec, IN_PROGRAM, pc) < 0)
+		return -1;
+	return copy_keys(sec, IN_PROGRAM | IN_PRIVS, &pc->privs);
+}
+
+/* Copies the parsed file over the defaults in conf. Returns 0, or -1 when out of memory. */
+static int copy_tree(cfg_t *cfg, struct pid1_conf *conf)
+{
+	cfg_t *sec = cfg_getsec(cfg, "shutdown");
+	struct shutdown_conf *sd = &conf->shutdown;
+	unsigned int i, n = cfg_size(sec, "step");
+
+	conf->command_owned = true;
+	if (copy_keys(cfg, IN_TOP, conf) < 0 || copy_keys(cfg, IN_TOP | IN_PRIVS, &conf->privs) < 0)
+		return -1;
+	for (i = 0; i < cfg_size(cfg, "signal"); i++) {
+		cfg_t *sig = cfg_getnsec(cfg, "signal", i);
+		struct signal_rule *rule = &conf->signals[signame_parse(cfg_title(sig))];
+
+		rule->action = ACTION_FORWARD;
+		rule->to = 0;
+		rule->line = sig->line;
+		if (copy_keys(sig, IN_SIGNAL, rule) < 0)
+			return -1;
+	}
+	copy_keys(sec, IN_SHUTDOWN, sd);
+	/* Any step replaces the whole built-in ladder, in file order. */
+	if (n > 0)
+		sd->nsteps = n;
+	for (i = 0; i < n; i++) {
+		cfg_t *step = cfg_getnsec(sec, "step", i);
+
+		sd->steps[i].signo = signame_parse(cfg_title(step));
+		sd->steps[i].grace_ms = DEFAULT_GRACE_MS;
+		copy_keys(step, IN_STEP, &sd->steps[i]);
+	}
+	copy_keys(cfg_getsec(cfg, "restart"), IN_RESTART, &conf->restart);
+	for (i = 0; i < cfg_size(cfg, "exit-code"); i++) {
+		sec = cfg_getnsec(cfg, "exit-code", i);
+		/* "as" was checked to be 0..255 when parsed. */
+		copy_keys(sec, IN_EXIT_CODE,
+			  &conf->exit_code_map[confvalue_exit_code(cfg_title(sec))]);
+	}
+	if (copy_keys(cfg_getsec(cfg, "log"), IN_LOG, &conf->log) < 0)
+		return -1;
+	n = cfg_size(cfg, "program");
+	if (n == 0)
+		return 0;
+	conf->programs = calloc(n, sizeof(*conf->programs));
+	if (conf->programs == NULL)
+		return -1;
+	conf->nprograms = n;
+	for (i = 0; i < n; i++)
+		if (copy_program(cfg_getnsec(cfg, "program", i), &conf->programs[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Validate function of string keys: conf/confvalue.c knows each one's rule by its name. */
+static int check_string(cfg_t *cfg, cfg_opt_t *opt)
+{
+	char err[2 * CONF_MSG_MAX];
+	unsigned int i;
+
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		if (confvalue_check_string(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err,
+					   sizeof(err)) < 0) {
+			cfg_error(cfg, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_command(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *prog = cfg_opt_getnstr(opt, 0);
+
+	if (prog != NULL && prog[0] == '\0') {
+		cfg_error(cfg, "empty program name in option 'command'");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks the title of the section just closed (the last of opt) and that no earlier one
+ * names the same thing another way ("USR1" after "SIGUSR1"). value() turns a title into a
+ * number or -1. Returns the number, or -1 after an error.
+ */
+static int check_title(cfg_t *cfg, cfg_opt_t *opt, int (*value)(const char *), const char *what)
+{
+	unsigned int i, n = cfg_opt_size(opt);
+	const char *title = cfg_title(cfg_opt_getnsec(opt, n - 1));
+	int v = value(title);
+
+	if (v < 0) {
+		cfg_error(cfg, "unknown %s '%s' in section '%s'", what, title, cfg_opt_name(opt));
+		return -1;
+	}
+	for (i = 0; i + 1 < n; i++) {
+		const char *other = cfg_title(cfg_opt_getnsec(opt, i));
+
+		if (value(other) == v) {
+			cfg_error(cfg, "section '%s %s' repeats '%s %s'", cfg_opt_name(opt), title,
+				  cfg_opt_name(opt), other);
+			return -1;
+		}
+	}
+	return v;
+}
+
+/* Whether sec sets key to v. */
+static bool set_to(cfg_t *sec, const char *key, long v)
+{
+	return cfg_size(sec, key) > 0 && cfg_getint(sec, key) == v;
+}
+
+/* Validates `signal NAME { ... }` once its closing brace is read. */
+static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	int signo = check_title(cfg, opt, confvalue_signal, "signal");
+	char name[SIGNAME_MAX];
+	bool rewrite, restart;
+
+	if (signo < 0)
+		return -1;
+	if (confvalue_unmappable(signo) != NULL) {
+		cfg_error(cfg, "%s %s", signame_name(signo, name, sizeof(name)),
+			  confvalue_unmappable(signo));
+		return -1;
+	}
+	rewrite = set_to(sec, "action", ACTION_REWRITE);
+	if (rewrite && cfg_size(sec, "to") == 0) {
+		cfg_error(cfg, "action 'rewrite' needs 'to' in section 'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
+	restart = set_to(sec, "action", ACTION_RESTART);
+	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 && !rewrite && !restart &&
+	    !set_to(sec, "action", ACTION_FORWARD)) {
+		cfg_error(cfg,
+			  "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
+			  "'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
+	if (restart && cfg_size(sec, "programs") == 0) {
+		cfg_error(cfg, "action 'restart' needs 'programs' in section 'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
+	/* Left out it means every program: an empty list would silently mean the same. */
+	if (cfg_size(sec, "programs") == 0 &&
+	    (cfg_getopt(sec, "programs")->flags & CFGF_MODIFIED) != 0) {
+		cfg_error(cfg,
+			  "'programs' names no program in section 'signal %s' (leave it out for "
+			  "every program)",
+			  cfg_title(sec));
+		return -1;
+	}
+	if (!rewrite && cfg_size(sec, "to") > 0) {
+		cfg_error(cfg, "'to' needs 'action = rewrite' in section 'signal %s'",
+			  cfg_title(sec));
+		return -1;
+	}
+	return 0;
+}
+
+/* Validates `step NAME { grace = ... }` inside `shutdown`. */
+static int check_step(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_size(opt) > CONF_MAX_STEPS) {
+		cfg_error(cfg, "too many 'step' sections (at most %d)", CONF_MAX_STEPS);
+		return -1;
+	}
+	return check_title(cfg, opt, confvalue_signal, "signal") < 0 ? -1 : 0;
+}
+
+/* Validates `exit-code N { as = M }`. */
+static int check_exit_code(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+
+	if (check_title(cfg, opt, confvalue_exit_code, "exit code") < 0)
+		return -1;
+	if (cfg_size(sec, "as") == 0) {
+		cfg_error(cfg, "missing 'as' in section 'exit-code %s'", cfg_title(sec));
+		return -1;
+	}
+	return 0;
+}
+
+/* Validates the `log` section: a file target needs a file, and some target is needed. */
+static int check_log(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, 0);
+	cfg_opt_t *targets = cfg_getopt(sec, "targets");
+	unsigned int i;
+
+	if (cfg_opt_size(targets) == 0 && (targets->flags & CFGF_MODIFIED)) {
+		cfg_error(cfg, "option 'targets' is empty in section 'log'");
+		return -1;
+	}
+	for (i = 0; i < cfg_opt_size(targets); i++) {
+		if (cfg_opt_getnint(targets, i) != LOG_TARGET_FILE)
+			continue;
+		if (cfg_size(sec, "file") == 0 || cfg_getstr(sec, "file")[0] == '\0') {
+			cfg_error(cfg, "log target 'file' needs 'file = PATH' in section 'log'");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The least time from the first to the limit-th restart, for a child that dies at once:
+ * restart k waits delay doubled k-1 times, capped at max-delay, as supervisor/restart.c counts it.
+ */
+static int64_t restart_span_ms(const struct restart_conf *rc)
+{
+	int64_t span = 0, wait = rc->delay_ms;
+	int k;
+
+	for (k = 2; k <= rc->limit; k++) {
+		wait = wait * 2 < rc->max_delay_ms ? wait * 2 : rc->max_delay_ms;
+		span += wait;
+	}
+	return span;
+}
+
+/*
+ * Validates the `restart` section: the back-off cannot start above its own cap, and limit
+ * must be reachable. A window that cannot hold limit restarts (#11: window = 0) would let a
+ * crash loop run for ever while the file promises it stops.
+ */
+static int check_restart(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct pid1_conf def;
+	struct restart_conf *rc = &def.restart;
+	char a[32], b[32];
+
+	/* A key left out keeps its default, which must fit the others too: -n prints them all. */
+	conf_defaults(&def);
+	copy_keys(cfg_opt_getnsec(opt, 0), IN_RESTART, rc);
+	if (rc->max_delay_ms < rc->delay_ms) {
+		cfg_error(cfg, "max-delay %s is less than delay %s in section 'restart'",
+			  duration_format(rc->max_delay_ms, a, sizeof(a)),
+			  duration_format(rc->delay_ms, b, sizeof(b)));
+		return -1;
+	}
+	if (rc->window_ms == 0) {
+		cfg_error(cfg, "window 0s counts no restart, so limit never applies in section "
+			       "'restart'");
+		return -1;
+	}
+	if (restart_span_ms(rc) >= rc->window_ms) {
+		cfg_error(cfg,
+			  "limit %d is never reached within window %s: the back-off alone "
+			  "spreads %d restarts over %s in section 'restart'",
+			  rc->limit, duration_format(rc->window_ms, a, sizeof(a)), rc->limit,
+			  duration_format(restart_span_ms(rc), b, sizeof(b)));
+		return -1;
+	}
+	return 0;
+}
+
+/* A program name: letters, digits, '_', '-' and '.', at most CONF_NAME_MAX bytes. */
+static bool good_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= CONF_NAME_MAX && name[0] != '-' &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") ==
+		   n;
+}
+
+/* A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. */
+static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
+{
+	bool hook = set_to(sec, "when", WHEN_STOP);
+
+	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT)) {
+		cfg_error(cfg, "program '%s' has when = stop but is not a oneshot", name);
+		return -1;
+	}
+	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0)) {
+		cfg_error(cfg, "stop hook '%s' can be neither essential nor restarted", name);
+		return -1;
+	}
+	if (hook && cfg_getbool(sec, "tty")) {
+		cfg_error(cfg, "stop hook '%s' cannot have tty = true", name);
+		return -1;
+	}
+	if (!hook && cfg_size(sec, "timeout") > 0) {
+		cfg_error(cfg, "program '%s' has a timeout but is not when = stop", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* One foreground group per terminal: at most one program may take it. */
+static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned int i, n = cfg_opt_size(opt);
+	cfg_t *sec = cfg_opt_getnsec(opt, n - 1), *other;
+
+	if (!cfg_getbool(sec, "tty"))
+		return 0;
+	for (i = 0; i + 1 < n; i++) {
+		other = cfg_opt_getnsec(opt, i);
+		if (cfg_getbool(other, "tty")) {
+			cfg_error(cfg,
+				  "programs '%s' and '%s' both have tty = true: a terminal "
+				  "has one foreground",
+				  cfg_title(other), cfg_title(sec));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * How a program becomes ready must be something it can do: a oneshot is ready when it exits
+ * 0, a longrun cannot be; a watchdog needs a way to be petted (notify or fd:N).
+ */
+static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
+{
+	bool oneshot = set_to(sec, "type", PROGRAM_ONESHOT);
+	bool hook = set_to(sec, "when", WHEN_STOP);
+	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
+	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
+
+	if (oneshot && ready != READY_DEFAULT && ready != READY_EXITED) {
+		cfg_error(cfg, "oneshot '%s' is ready when it exits 0: ready = exited only", name);
+		return -1;
+	}
+	if (!oneshot && ready == READY_EXITED) {
+		cfg_error(cfg, "program '%s' has ready = exited but is not a oneshot", name);
+		return -1;
+	}
+	if (watchdog && ready != READY_NOTIFY && ready < READY_FD_MIN) {
+		cfg_error(cfg,
+			  "program '%s' has a watchdog but no ready = notify or fd:N to pet it",
+			  name);
+		return -1;
+	}
+	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog)) {
+		cfg_error(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
+			  name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Validates `program NAME { ... }`. `main` is the command's name (from the command line or
+ * the top-level `command`), so no section may take it, whether or not a command is given.
+ */
+static int check_program(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *name = cfg_title(sec);
+
+	if (cfg_opt_size(opt) > CONF_MAX_PROGRAMS) {
+		cfg_error(cfg, "too many 'program' sections (at most %d)", CONF_MAX_PROGRAMS);
+		return -1;
+	}
+	if (!good_name(name)) {
+		cfg_error(cfg,
+			  "invalid program name '%s' (letters, digits, '_', '-', '.'; at most %d)",
+			  name, CONF_NAME_MAX);
+		return -1;
+	}
+	if (strcmp(name, "main") == 0) {
+		cfg_error(cfg, "program name 'main' is reserved for the command");
+		return -1;
+	}
+	if (cfg_size(sec, "command") == 0) {
+		cfg_error(cfg, "missing 'command' in section 'program %s'", name);
+		return -1;
+	}
+	if (check_tty(cfg, opt) < 0 || check_hook(cfg, sec, name) < 0)
+		return -1;
+	return check_ready(cfg, sec, name);
+}
+
+/* The option of a key: a typed one is parse_value's, a string one is checked. */
+static cfg_opt_t key_opt(const struct conf_key *k)
+{
+	const int NODEF = CFGF_NODEFAULT;
+	cfg_opt_t opt = CFG_INT_CB(k->name, 0, NODEF, parse_value);
+
+	if (k->kind == KIND_STR || k->kind == KIND_CHARS)
+		opt = (cfg_opt_t)CFG_STR(k->name, NULL, NODEF);
+	else if (k->kind == KIND_LIST)
+		opt = (cfg_opt_t)CFG_STR_LIST(k->name, NULL, NODEF);
+	else if (k->kind == KIND_BOOL)
+		opt = (cfg_opt_t)CFG_BOOL(k->name, cfg_false, NODEF);
+	else if (k->kind == KIND_TARGETS)
+		opt = (cfg_opt_t)CFG_INT_LIST_CB(k->name, NULL, NODEF, parse_value);
+	if (opt.type == CFGT_STR)
+		opt.validcb = strcmp(k->name, "command") == 0 ? check_command : check_string;
+	return opt;
+}
+
+/*
+ * Builds the options of section in at *next, after those of its subsections, and returns
+ * them. Every key is CFGF_NODEFAULT: conf_defaults() is the one place defaults live, and a
+ * key the file leaves out keeps its value there.
+ */
+static cfg_opt_t *schema_opts(cfg_opt_t **next, unsigned int in)
+{
+	const int TITLED = CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES;
+	static const struct {
+		const char *name;
+		unsigned int in, parent;
+		bool titled;
+		cfg_validate_callback_t check;
+	} sections[] = {
+	    {"signal", IN_SIGNAL, IN_TOP, true, check_signal},
+	    {"step", IN_STEP, IN_SHUTDOWN, true, check_step},
+	    {"shutdown", IN_SHUTDOWN, IN_TOP, false, NULL},
+	    {"restart", IN_RESTART, IN_TOP, false, check_restart},
+	    {"exit-code", IN_EXIT_CODE, IN_TOP, true, check_exit_code},
+	    {"log", IN_LOG, IN_TOP, false, check_log},
+	    {"program", IN_PROGRAM, IN_TOP, true, check_program},
+	};
+	cfg_opt_t subs[sizeof(sections) / sizeof(sections[0])], *opts;
+	const struct conf_key *k;
+	size_t i, nsubs = 0;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (sections[i].parent != in)
+			continue;
+		opts = schema_opts(next, sections[i].in);
+		subs[nsubs] = (cfg_opt_t)CFG_SEC(sections[i].name, opts,
+						 sections[i].titled ? TITLED : CFGF_NONE);
+		subs[nsubs++].validcb = sections[i].check;
+	}
+	opts = *next;
+	for (k = conf_keys; k->name != NULL; k++)
+		if ((k->flags & in) != 0)
+			*(*next)++ = key_opt(k);
+	for (i = 0; i < nsubs; i++)
+		*(*next)++ = subs[i];
+	*(*next)++ = (cfg_opt_t)CFG_END();
+	return opts;
+}
+
+/* A parser for the schema, with its checks; NULL when out of memory. */
 static cfg_t *schema_init(void)
 {
-	/*
-	 * Every key is CFGF_NODEFAULT: conf_defaults() is the one place defaults live, and a
-	 * key the file leaves out keeps its value there. Every typed key is parse_value.
-	 */
-	const int NODEF = CFGF_NODEFAULT;
-	const int TITLED = CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES;
-	/* The option tables read best aligned; cfg_init copies them. */
-	// clang-format off
-	cfg_opt_t signal_opts[] = {
-		CFG_INT_CB("action",			0,	NODEF, parse_value),
-		CFG_INT_CB("to",			0,	NODEF, parse_value),
-		CFG_STR_LIST("programs",		NULL,	NODEF),
-		CFG_END(),
-	};
-	cfg_opt_t step_opts[] = {
-		CFG_INT_CB("grace",			0,	NODEF, parse_value),
-		CFG_END(),
-	};
-	cfg_opt_t shutdown_opts[] = {
-		CFG_INT_CB("delay",			0,	NODEF, parse_value),
-		CFG_INT_CB("scope",			0,	NODEF, parse_value),
-		CFG_INT_CB("on-child-exit",		0,	NODEF, parse_value),
-		CFG_INT_CB("on-repeat",			0,	NODEF, parse_value),
-		CFG_INT_CB("enter",			0,	NODEF, parse_value),
-		CFG_SEC("step",				step_opts, TITLED),
-		CFG_END(),
-	};
-	cfg_opt_t restart_opts[] = {
-		CFG_INT_CB("policy",			0,	NODEF, parse_value),
-		CFG_INT_CB("delay",			0,	NODEF, parse_value),
-		CFG_INT_CB("max-delay",			0,	NODEF, parse_value),
-		CFG_INT_CB("limit",			0,	NODEF, parse_value),
-		CFG_INT_CB("window",			0,	NODEF, parse_value),
-		CFG_END(),
-	};
-	cfg_opt_t exit_code_opts[] = {
-		CFG_INT_CB("as",			0,	NODEF, parse_value),
-		CFG_END(),
-	};
-	cfg_opt_t log_opts[] = {
-		CFG_INT_CB("level",			0,	NODEF, parse_value),
-		CFG_INT_LIST_CB("targets",		NULL,	NODEF, parse_value),
-		CFG_STR("file",				NULL,	NODEF),
-		CFG_STR("ident",			NULL,	NODEF),
-		CFG_INT_CB("facility",			0,	NODEF, parse_value),
-		CFG_END(),
-	};
-	cfg_opt_t program_opts[] = {
-		CFG_STR_LIST("command",			NULL,	NODEF),
-		CFG_INT_CB("type",			0,	NODEF, parse_value),
-		CFG_STR_LIST("after",			NULL,	NODEF),
-		CFG_BOOL("essential",			cfg_false, NODEF),
-		CFG_BOOL("tty",				cfg_false, NODEF),
-		CFG_INT_CB("restart",			0,	NODEF, parse_value),
-		CFG_INT_CB("stop-signal",		0,	NODEF, parse_value),
-		CFG_INT_CB("when",			0,	NODEF, parse_value),
-		CFG_INT_CB("timeout",			0,	NODEF, parse_value),
-		CFG_INT_CB("ready",			0,	NODEF, parse_value),
-		CFG_INT_CB("ready-timeout",		0,	NODEF, parse_value),
-		CFG_INT_CB("watchdog",			0,	NODEF, parse_value),
-		CFG_INT_CB("output",			0,	NODEF, parse_value),
-		PRIVS_OPTS,
-		CFG_END(),
-	};
-	cfg_opt_t opts[] = {
-		CFG_STR_LIST("command",			NULL,	NODEF),
-		CFG_INT_CB("forward-to",		0,	NODEF, parse_value),
-		CFG_BOOL("subreaper",			cfg_false, NODEF),
-		CFG_BOOL("warn-on-reap",		cfg_false, NODEF),
-		CFG_INT_CB("parent-death-signal",	0,	NODEF, parse_value),
-		CFG_STR("pidfile",			NULL,	NODEF),
-		CFG_STR("ready-file",			NULL,	NODEF),
-		CFG_INT_CB("output",			0,	NODEF, parse_value),
-		PRIVS_OPTS,
-		CFG_INT_CB("terminal",			0,	NODEF, parse_value),
-		CFG_STR("runtime-dir",			NULL,	NODEF),
-		CFG_INT_CB("control",			0,	NODEF, parse_value),
-		CFG_STR("control-group",		NULL,	NODEF),
-		CFG_SEC("signal",			signal_opts, TITLED),
-		CFG_SEC("shutdown",			shutdown_opts, CFGF_NONE),
-		CFG_SEC("restart",			restart_opts, CFGF_NONE),
-		CFG_SEC("exit-code",			exit_code_opts, TITLED),
-		CFG_SEC("log",				log_opts, CFGF_NONE),
-		CFG_SEC("program",			program_opts, TITLED),
-		CFG_END(),
-	};
-	// clang-format on
+	/* Each key once per section it is in, the sections and their ends; cfg_init copies. */
+	cfg_opt_t opts[80], *next = opts;
 
-	return cfg_init(opts, CFGF_NONE);
+	return cfg_init(schema_opts(&next, IN_TOP), CFGF_NONE);
 }
 
 /* The checks that need every program section: what `after` names exists, and no cycle. */
@@ -237,14 +673,13 @@ static int parse_text(const char *path, char *text, size_t len, struct pid1_conf
 		goto out;
 	}
 	cfg_set_error_function(cfg, print_error);
-	conftree_check(cfg);
 	loading.path = path;
 	loading.nerrors = 0;
 	rc = cfg_parse_fp(cfg, fp) == CFG_SUCCESS ? 0 : -1;
 	/* Some lexer failures (and ENOMEM) return an error without a message. */
 	if (rc < 0 && loading.nerrors == 0)
 		conffile_error(path, cfg->line, "syntax error");
-	if (rc == 0 && conftree_copy(cfg, conf) < 0) {
+	if (rc == 0 && copy_tree(cfg, conf) < 0) {
 		conffile_error(path, 0, strerror(ENOMEM));
 		rc = -1;
 	}
