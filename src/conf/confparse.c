@@ -1,31 +1,360 @@
 // SPDX-License-Identifier: MIT
 /*
- * The config file through libconfuse, the one file that includes <confuse.h>: the schema
- * built from conf/confvalue.c's table of keys, the checks the schema cannot express, run as
- * libconfuse reads a key or closes a section so that each error carries its line (values
- * bound to their fields, keys that need each other, section titles, a restart back-off that
- * can reach its limit), the error function that names path:line, and the copy into struct
- * pid1_conf over the built-in defaults, where a key the file leaves out keeps its default and
- * only memory can still fail. libconfuse is freed before conf_load returns. Checks across
- * program sections (unknown or cyclic `after`) need the whole file: supervisor/order.c.
+ * The config file, from its bytes to struct pid1_conf. First the file as bytes: what it must
+ * be before pid1 trusts it, the size limit, and its comments stripped, fast, because a
+ * shipped config is mostly comments: libconfuse's own comment handling miscounts lines, and
+ * a file with nothing else need not be parsed at all. Then libconfuse, which no other file
+ * includes: the schema built from conf/confvalue.c's table of keys, the checks the schema
+ * cannot express, run as libconfuse reads a key or closes a section so that each error
+ * carries its line (values bound to their fields, keys that need each other, section titles,
+ * a restart back-off that can reach its limit), the error function that names path:line,
+ * and the copy into struct pid1_conf over the built-in defaults, where a key the file leaves
+ * out keeps its default and only memory can still fail. libconfuse is freed before
+ * conf_load returns. Checks across program sections (unknown or cyclic `after`) need the
+ * whole file: supervisor/order.c.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <vis.h>
 #include <confuse.h>
 
 #include "conf/conf.h"
-#include "conf/conffile.h"
 #include "conf/confvalue.h"
 #include "conf/duration.h"
 #include "core/signame.h"
 #include "supervisor/order.h"
+
+/* Largest config file read: anything bigger is a mistake, not a config. */
+#define CONF_MAX_BYTES (1024 * 1024)
+#define CONF_MAX_TEXT  "1 MiB"
+
+/* Returns a printable copy of s (control bytes and non-ASCII as \ooo), or NULL. */
+static char *escape(const char *s)
+{
+	char *out;
+
+	if (stravis(&out, s, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
+		return NULL;
+	return out;
+}
+
+void conf_error(const char *path, int line, const char *msg)
+{
+	char *p = escape(path), *m = escape(msg);
+
+	if (line > 0)
+		fprintf(stderr, "pid1: %s:%d: %s\n", p ? p : "?", line, m ? m : "?");
+	else
+		fprintf(stderr, "pid1: %s: %s\n", p ? p : "?", m ? m : "?");
+	free(p);
+	free(m);
+}
+
+/* Prints "cannot open PATH: reason" for errno. */
+static void cannot_open(const char *path)
+{
+	char *esc = escape(path);
+
+	fprintf(stderr, "pid1: cannot open %s: %s\n", esc ? esc : "?", strerror(errno));
+	free(esc);
+}
+
+/*
+ * True when only root can change what the directory holds: it is root's, and writable by
+ * group or others only with the sticky bit, which keeps them from renaming or removing
+ * root's entries (/tmp), or on a read-only mount, which nobody can change (Kubernetes
+ * mounts a ConfigMap's directory with mode 0777, read-only).
+ */
+static bool dir_trusted(const char *dir, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (st->st_uid != 0)
+		return false;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st->st_mode & S_ISVTX) != 0)
+		return true;
+	return statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+}
+
+/*
+ * Checks each directory from file's up to / (or to the working directory for a relative
+ * name), as sshd's StrictModes does: whoever can rename entries in one of them can put
+ * another file in the config's place. Returns 0, or -1 after printing why, naming path.
+ */
+static int check_dirs(const char *path, const char *file)
+{
+	char dir[PATH_MAX], msg[PATH_MAX + 100];
+	struct stat st;
+	char *slash;
+
+	strlcpy(dir, file, sizeof(dir));
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			strlcpy(dir, ".", sizeof(dir));
+		else if (slash == dir)
+			dir[1] = '\0'; /* the parent of "/etc" is "/" */
+		else
+			*slash = '\0';
+		if (stat(dir, &st) < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
+			conf_error(path, 0, msg);
+			return -1;
+		}
+		if (!dir_trusted(dir, &st)) {
+			snprintf(msg, sizeof(msg),
+				 "directory %s must be owned by root and not writable by group or "
+				 "others",
+				 dir);
+			conf_error(path, 0, msg);
+			return -1;
+		}
+		if (slash == NULL || slash == dir)
+			return 0;
+	}
+}
+
+/*
+ * Opens path after checking what it is: a regular file, and as root one that only root can
+ * change, in directories only root can change (as sshd's StrictModes): those of its real
+ * path, and those of path as given, where a symbolic link could be swapped. The file is
+ * opened by its real path, through directories only root can change, and checked once
+ * open, so the parser reads the very bytes checked. Returns the fd, or -1 after saying why.
+ */
+static int open_checked(const char *path)
+{
+	bool root = geteuid() == 0;
+	struct stat st;
+	char *real;
+	int fd;
+
+	real = realpath(path, NULL);
+	if (real == NULL) {
+		cannot_open(path);
+		return -1;
+	}
+	if (root && (check_dirs(path, real) < 0 ||
+		     (strcmp(path, real) != 0 && check_dirs(path, path) < 0))) {
+		free(real);
+		return -1;
+	}
+	/* O_NONBLOCK: opening a FIFO must not hang; it is refused just below. */
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	free(real);
+	if (fd < 0) {
+		cannot_open(path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		conf_error(path, 0, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		conf_error(path, 0, "not a regular file");
+	} else if (root && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
+		conf_error(path, 0, "must be owned by root and not writable by group or others");
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* Reads all of fd, at most CONF_MAX_BYTES. Returns a buffer to free, or NULL after saying why. */
+static char *read_all(const char *path, int fd, size_t *len)
+{
+	/* One byte more than allowed, to tell a full-sized file from a larger one, and a NUL. */
+	char *buf = malloc(CONF_MAX_BYTES + 2);
+	ssize_t n;
+
+	if (buf == NULL) {
+		conf_error(path, 0, strerror(errno));
+		return NULL;
+	}
+	*len = 0;
+	while (*len <= CONF_MAX_BYTES) {
+		n = read(fd, buf + *len, CONF_MAX_BYTES + 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			conf_error(path, 0, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	if (*len > CONF_MAX_BYTES) {
+		conf_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
+		goto fail;
+	}
+	buf[*len] = '\0';
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/* Bytes that end an unquoted word in libconfuse's lexer (NUL too: strchr finds the end). */
+static bool ends_word(char c)
+{
+	return strchr(" #\"'\t\n\r={}()+,*", c) != NULL;
+}
+
+/* Index just past the string opening at buf[i] ('"' or '\''), as libconfuse scans it. */
+static size_t string_end(const char *buf, size_t len, size_t i)
+{
+	const char *brace;
+	char quote = buf[i];
+
+	for (i++; i < len; i++) {
+		if (buf[i] == '\\') {
+			i++;
+		} else if (buf[i] == quote) {
+			return i + 1;
+		} else if (quote == '"' && buf[i] == '$' && i + 1 < len && buf[i + 1] == '{') {
+			/* "${NAME}" is one token to libconfuse even when NAME holds a quote. */
+			brace = memchr(buf + i, '}', len - i);
+			if (brace != NULL)
+				i = (size_t)(brace - buf);
+		}
+	}
+	return len;
+}
+
+/*
+ * Removes comments in place, keeping their newlines: libconfuse 3.3 counts three lines for
+ * each '#' comment, so every line number after one would be wrong. Strings are kept as they
+ * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
+ * A NUL byte in a comment is kept, and what follows it dropped. *blank is cleared when a
+ * setting remains. Returns the new length, or -1 with *line set
+ * when a '/' '*' comment is not closed.
+ */
+static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
+{
+	size_t r = 0, w = 0, end;
+	bool in_word = false;
+	const char *close;
+	int lineno = 1;
+
+	while (r < len) {
+		bool slash = !in_word && buf[r] == '/' && r + 1 < len;
+
+		/* A commented file is mostly comments, and newlines and blanks: those first. */
+		if (buf[r] == '#' || (slash && buf[r + 1] == '/')) {
+			/* One pass for the newline and a NUL byte; buf ends in a NUL. */
+			r = (size_t)(strchrnul(buf + r, '\n') - buf);
+			if (r < len && buf[r] == '\0') {
+				/* Kept for the caller to find, and the rest dropped. */
+				buf[w++] = '\0';
+				return (ssize_t)w;
+			}
+			in_word = false;
+			continue;
+		}
+		if (buf[r] == '\n' || buf[r] == ' ' || buf[r] == '\t') {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r++];
+			in_word = false;
+			continue;
+		}
+		end = r + 1;
+		if (buf[r] == '"' || buf[r] == '\'') {
+			end = string_end(buf, len, r);
+		} else if (!in_word && buf[r] == '$' && r + 1 < len && buf[r + 1] == '{' &&
+			   (close = memchr(buf + r, '}', len - r)) != NULL) {
+			end = (size_t)(close - buf) + 1; /* ${NAME} */
+		} else if (slash && buf[r + 1] == '*') {
+			close = memmem(buf + r + 2, len - r - 2, "*/", 2);
+			if (close == NULL) {
+				*line = lineno;
+				return -1;
+			}
+			/* A space where the comment was, then its newlines. */
+			buf[w++] = ' ';
+			for (; buf + r < close; r++) {
+				if (buf[r] == '\0')
+					buf[w++] = '\0';
+				if (buf[r] == '\n') {
+					buf[w++] = '\n';
+					lineno++;
+				}
+			}
+			r += 2;
+			in_word = false;
+			continue;
+		}
+		*blank = false;
+		in_word = end == r + 1 && !ends_word(buf[r]);
+		for (; r < end; r++) {
+			lineno += buf[r] == '\n';
+			buf[w++] = buf[r];
+		}
+	}
+	return (ssize_t)w;
+}
+
+/* The line number of p in buf. */
+static int line_of(const char *buf, const char *p)
+{
+	int line = 1;
+
+	for (; buf < p; buf++)
+		line += *buf == '\n';
+	return line;
+}
+
+/*
+ * Returns the text of the file at path without its comments, *len bytes (0 for a file with
+ * nothing but comments, blanks and newlines) in a buffer to free, or NULL after printing why
+ * on stderr.
+ */
+static char *read_text(const char *path, size_t *len)
+{
+	bool blank = true;
+	char *buf, *nul;
+	int fd, line = 0;
+	ssize_t n;
+
+	fd = open_checked(path);
+	if (fd < 0)
+		return NULL;
+	buf = read_all(path, fd, len);
+	close(fd);
+	if (buf == NULL)
+		return NULL;
+	n = strip(buf, *len, &line, &blank);
+	if (n < 0) {
+		conf_error(path, line, "unterminated comment");
+		goto fail;
+	}
+	/*
+	 * libconfuse would cut a string short at a NUL byte and carry on. Stripping keeps every
+	 * line, and a NUL in a comment stays in the text, so the text alone tells where.
+	 */
+	nul = memchr(buf, '\0', (size_t)n);
+	if (nul != NULL) {
+		conf_error(path, line_of(buf, nul), "NUL byte: not a text file");
+		goto fail;
+	}
+	/* No setting at all: the caller need not parse. */
+	*len = blank ? 0 : (size_t)n;
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
 
 /* Grace of a `step` section that does not give one. */
 #define DEFAULT_GRACE_MS 4000
@@ -69,7 +398,21 @@ __attribute__((format(printf, 2, 0))) static void print_error(cfg_t *cfg, const 
 		n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n >= (int)sizeof(msg))
 		strlcpy(msg + sizeof(msg) - 4, "...", 4);
-	conffile_error(loading.path, cfg->line, msg);
+	conf_error(loading.path, cfg->line, msg);
+}
+
+/* Reports an error of the section or key being read. Returns -1. */
+__attribute__((format(printf, 2, 3))) static int fail(cfg_t *cfg, const char *fmt, ...)
+{
+	/* Longer than CONF_MSG_MAX, so that print_error still sees and marks a cut message. */
+	char msg[2 * CONF_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_error(cfg, "%s", msg);
+	return -1;
 }
 
 /* CFG_INT_CB parser of every typed key: conf/confvalue.c knows each one by its name. */
@@ -78,10 +421,8 @@ static int parse_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *resu
 	/* Longer than CONF_MSG_MAX, so that print_error still sees and marks a cut message. */
 	char err[2 * CONF_MSG_MAX];
 
-	if (confvalue_parse(cfg_opt_name(opt), value, (long *)result, err, sizeof(err)) < 0) {
-		cfg_error(cfg, "%s", err);
-		return -1;
-	}
+	if (confvalue_parse(cfg_opt_name(opt), value, (long *)result, err, sizeof(err)) < 0)
+		return fail(cfg, "%s", err);
 	return 0;
 }
 
@@ -225,10 +566,8 @@ static int check_string(cfg_t *cfg, cfg_opt_t *opt)
 
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		if (confvalue_check_string(cfg_opt_name(opt), cfg_opt_getnstr(opt, i), err,
-					   sizeof(err)) < 0) {
-			cfg_error(cfg, "%s", err);
-			return -1;
-		}
+					   sizeof(err)) < 0)
+			return fail(cfg, "%s", err);
 	}
 	return 0;
 }
@@ -237,10 +576,8 @@ static int check_command(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *prog = cfg_opt_getnstr(opt, 0);
 
-	if (prog != NULL && prog[0] == '\0') {
-		cfg_error(cfg, "empty program name in option 'command'");
-		return -1;
-	}
+	if (prog != NULL && prog[0] == '\0')
+		return fail(cfg, "empty program name in option 'command'");
 	return 0;
 }
 
@@ -255,18 +592,14 @@ static int check_title(cfg_t *cfg, cfg_opt_t *opt, int (*value)(const char *), c
 	const char *title = cfg_title(cfg_opt_getnsec(opt, n - 1));
 	int v = value(title);
 
-	if (v < 0) {
-		cfg_error(cfg, "unknown %s '%s' in section '%s'", what, title, cfg_opt_name(opt));
-		return -1;
-	}
+	if (v < 0)
+		return fail(cfg, "unknown %s '%s' in section '%s'", what, title, cfg_opt_name(opt));
 	for (i = 0; i + 1 < n; i++) {
 		const char *other = cfg_title(cfg_opt_getnsec(opt, i));
 
-		if (value(other) == v) {
-			cfg_error(cfg, "section '%s %s' repeats '%s %s'", cfg_opt_name(opt), title,
-				  cfg_opt_name(opt), other);
-			return -1;
-		}
+		if (value(other) == v)
+			return fail(cfg, "section '%s %s' repeats '%s %s'", cfg_opt_name(opt),
+				    title, cfg_opt_name(opt), other);
 	}
 	return v;
 }
@@ -277,66 +610,80 @@ static bool set_to(cfg_t *sec, const char *key, long v)
 	return cfg_size(sec, key) > 0 && cfg_getint(sec, key) == v;
 }
 
+/* A signal that may title a section: its number 1..CONF_SIGNAL_MAX, or -1. */
+static int signal_title(const char *title)
+{
+	int signo = signame_parse(title);
+
+	return signo <= CONF_SIGNAL_MAX ? signo : -1;
+}
+
+/* Why a signal cannot have a rule, or NULL when it can. */
+static const char *unmappable(int signo)
+{
+	switch (signo) {
+	case SIGKILL:
+	case SIGSTOP:
+		return "cannot be caught, so it cannot be mapped";
+	case SIGCHLD:
+		return "is how pid1 learns that processes exit, so it cannot be mapped";
+	default:
+		if (signame_is_fault(signo))
+			return "reports a fault in pid1 itself and is not caught, so it cannot be "
+			       "mapped";
+		if (signame_is_reserved(signo))
+			return "is reserved by the C library and cannot be caught, so it cannot "
+			       "be mapped";
+		return NULL;
+	}
+}
+
 /* Validates `signal NAME { ... }` once its closing brace is read. */
 static int check_signal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
-	int signo = check_title(cfg, opt, confvalue_signal, "signal");
+	int signo = check_title(cfg, opt, signal_title, "signal");
 	char name[SIGNAME_MAX];
 	bool rewrite, restart;
 
 	if (signo < 0)
 		return -1;
-	if (confvalue_unmappable(signo) != NULL) {
-		cfg_error(cfg, "%s %s", signame_name(signo, name, sizeof(name)),
-			  confvalue_unmappable(signo));
-		return -1;
-	}
+	if (unmappable(signo) != NULL)
+		return fail(cfg, "%s %s", signame_name(signo, name, sizeof(name)),
+			    unmappable(signo));
 	rewrite = set_to(sec, "action", ACTION_REWRITE);
-	if (rewrite && cfg_size(sec, "to") == 0) {
-		cfg_error(cfg, "action 'rewrite' needs 'to' in section 'signal %s'",
-			  cfg_title(sec));
-		return -1;
-	}
+	if (rewrite && cfg_size(sec, "to") == 0)
+		return fail(cfg, "action 'rewrite' needs 'to' in section 'signal %s'",
+			    cfg_title(sec));
 	restart = set_to(sec, "action", ACTION_RESTART);
 	if (cfg_size(sec, "programs") > 0 && cfg_size(sec, "action") > 0 && !rewrite && !restart &&
-	    !set_to(sec, "action", ACTION_FORWARD)) {
-		cfg_error(cfg,
-			  "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
-			  "'signal %s'",
-			  cfg_title(sec));
-		return -1;
-	}
-	if (restart && cfg_size(sec, "programs") == 0) {
-		cfg_error(cfg, "action 'restart' needs 'programs' in section 'signal %s'",
-			  cfg_title(sec));
-		return -1;
-	}
+	    !set_to(sec, "action", ACTION_FORWARD))
+		return fail(cfg,
+			    "'programs' needs action 'forward', 'rewrite' or 'restart' in section "
+			    "'signal %s'",
+			    cfg_title(sec));
+	if (restart && cfg_size(sec, "programs") == 0)
+		return fail(cfg, "action 'restart' needs 'programs' in section 'signal %s'",
+			    cfg_title(sec));
 	/* Left out it means every program: an empty list would silently mean the same. */
 	if (cfg_size(sec, "programs") == 0 &&
-	    (cfg_getopt(sec, "programs")->flags & CFGF_MODIFIED) != 0) {
-		cfg_error(cfg,
-			  "'programs' names no program in section 'signal %s' (leave it out for "
-			  "every program)",
-			  cfg_title(sec));
-		return -1;
-	}
-	if (!rewrite && cfg_size(sec, "to") > 0) {
-		cfg_error(cfg, "'to' needs 'action = rewrite' in section 'signal %s'",
-			  cfg_title(sec));
-		return -1;
-	}
+	    (cfg_getopt(sec, "programs")->flags & CFGF_MODIFIED) != 0)
+		return fail(cfg,
+			    "'programs' names no program in section 'signal %s' (leave it out for "
+			    "every program)",
+			    cfg_title(sec));
+	if (!rewrite && cfg_size(sec, "to") > 0)
+		return fail(cfg, "'to' needs 'action = rewrite' in section 'signal %s'",
+			    cfg_title(sec));
 	return 0;
 }
 
 /* Validates `step NAME { grace = ... }` inside `shutdown`. */
 static int check_step(cfg_t *cfg, cfg_opt_t *opt)
 {
-	if (cfg_opt_size(opt) > CONF_MAX_STEPS) {
-		cfg_error(cfg, "too many 'step' sections (at most %d)", CONF_MAX_STEPS);
-		return -1;
-	}
-	return check_title(cfg, opt, confvalue_signal, "signal") < 0 ? -1 : 0;
+	if (cfg_opt_size(opt) > CONF_MAX_STEPS)
+		return fail(cfg, "too many 'step' sections (at most %d)", CONF_MAX_STEPS);
+	return check_title(cfg, opt, signal_title, "signal") < 0 ? -1 : 0;
 }
 
 /* Validates `exit-code N { as = M }`. */
@@ -346,10 +693,8 @@ static int check_exit_code(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (check_title(cfg, opt, confvalue_exit_code, "exit code") < 0)
 		return -1;
-	if (cfg_size(sec, "as") == 0) {
-		cfg_error(cfg, "missing 'as' in section 'exit-code %s'", cfg_title(sec));
-		return -1;
-	}
+	if (cfg_size(sec, "as") == 0)
+		return fail(cfg, "missing 'as' in section 'exit-code %s'", cfg_title(sec));
 	return 0;
 }
 
@@ -360,17 +705,13 @@ static int check_log(cfg_t *cfg, cfg_opt_t *opt)
 	cfg_opt_t *targets = cfg_getopt(sec, "targets");
 	unsigned int i;
 
-	if (cfg_opt_size(targets) == 0 && (targets->flags & CFGF_MODIFIED)) {
-		cfg_error(cfg, "option 'targets' is empty in section 'log'");
-		return -1;
-	}
+	if (cfg_opt_size(targets) == 0 && (targets->flags & CFGF_MODIFIED))
+		return fail(cfg, "option 'targets' is empty in section 'log'");
 	for (i = 0; i < cfg_opt_size(targets); i++) {
 		if (cfg_opt_getnint(targets, i) != LOG_TARGET_FILE)
 			continue;
-		if (cfg_size(sec, "file") == 0 || cfg_getstr(sec, "file")[0] == '\0') {
-			cfg_error(cfg, "log target 'file' needs 'file = PATH' in section 'log'");
-			return -1;
-		}
+		if (cfg_size(sec, "file") == 0 || cfg_getstr(sec, "file")[0] == '\0')
+			return fail(cfg, "log target 'file' needs 'file = PATH' in section 'log'");
 	}
 	return 0;
 }
@@ -405,25 +746,19 @@ static int check_restart(cfg_t *cfg, cfg_opt_t *opt)
 	/* A key left out keeps its default, which must fit the others too: -n prints them all. */
 	conf_defaults(&def);
 	copy_keys(cfg_opt_getnsec(opt, 0), IN_RESTART, rc);
-	if (rc->max_delay_ms < rc->delay_ms) {
-		cfg_error(cfg, "max-delay %s is less than delay %s in section 'restart'",
-			  duration_format(rc->max_delay_ms, a, sizeof(a)),
-			  duration_format(rc->delay_ms, b, sizeof(b)));
-		return -1;
-	}
-	if (rc->window_ms == 0) {
-		cfg_error(cfg, "window 0s counts no restart, so limit never applies in section "
-			       "'restart'");
-		return -1;
-	}
-	if (restart_span_ms(rc) >= rc->window_ms) {
-		cfg_error(cfg,
-			  "limit %d is never reached within window %s: the back-off alone "
-			  "spreads %d restarts over %s in section 'restart'",
-			  rc->limit, duration_format(rc->window_ms, a, sizeof(a)), rc->limit,
-			  duration_format(restart_span_ms(rc), b, sizeof(b)));
-		return -1;
-	}
+	if (rc->max_delay_ms < rc->delay_ms)
+		return fail(cfg, "max-delay %s is less than delay %s in section 'restart'",
+			    duration_format(rc->max_delay_ms, a, sizeof(a)),
+			    duration_format(rc->delay_ms, b, sizeof(b)));
+	if (rc->window_ms == 0)
+		return fail(cfg, "window 0s counts no restart, so limit never applies in section "
+				 "'restart'");
+	if (restart_span_ms(rc) >= rc->window_ms)
+		return fail(cfg,
+			    "limit %d is never reached within window %s: the back-off alone "
+			    "spreads %d restarts over %s in section 'restart'",
+			    rc->limit, duration_format(rc->window_ms, a, sizeof(a)), rc->limit,
+			    duration_format(restart_span_ms(rc), b, sizeof(b)));
 	return 0;
 }
 
@@ -442,22 +777,14 @@ static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
 {
 	bool hook = set_to(sec, "when", WHEN_STOP);
 
-	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT)) {
-		cfg_error(cfg, "program '%s' has when = stop but is not a oneshot", name);
-		return -1;
-	}
-	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0)) {
-		cfg_error(cfg, "stop hook '%s' can be neither essential nor restarted", name);
-		return -1;
-	}
-	if (hook && cfg_getbool(sec, "tty")) {
-		cfg_error(cfg, "stop hook '%s' cannot have tty = true", name);
-		return -1;
-	}
-	if (!hook && cfg_size(sec, "timeout") > 0) {
-		cfg_error(cfg, "program '%s' has a timeout but is not when = stop", name);
-		return -1;
-	}
+	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT))
+		return fail(cfg, "program '%s' has when = stop but is not a oneshot", name);
+	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0))
+		return fail(cfg, "stop hook '%s' can be neither essential nor restarted", name);
+	if (hook && cfg_getbool(sec, "tty"))
+		return fail(cfg, "stop hook '%s' cannot have tty = true", name);
+	if (!hook && cfg_size(sec, "timeout") > 0)
+		return fail(cfg, "program '%s' has a timeout but is not when = stop", name);
 	return 0;
 }
 
@@ -471,13 +798,11 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
 		return 0;
 	for (i = 0; i + 1 < n; i++) {
 		other = cfg_opt_getnsec(opt, i);
-		if (cfg_getbool(other, "tty")) {
-			cfg_error(cfg,
-				  "programs '%s' and '%s' both have tty = true: a terminal "
-				  "has one foreground",
-				  cfg_title(other), cfg_title(sec));
-			return -1;
-		}
+		if (cfg_getbool(other, "tty"))
+			return fail(cfg,
+				    "programs '%s' and '%s' both have tty = true: a terminal "
+				    "has one foreground",
+				    cfg_title(other), cfg_title(sec));
 	}
 	return 0;
 }
@@ -493,25 +818,18 @@ static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
 	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
 	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
 
-	if (oneshot && ready != READY_DEFAULT && ready != READY_EXITED) {
-		cfg_error(cfg, "oneshot '%s' is ready when it exits 0: ready = exited only", name);
-		return -1;
-	}
-	if (!oneshot && ready == READY_EXITED) {
-		cfg_error(cfg, "program '%s' has ready = exited but is not a oneshot", name);
-		return -1;
-	}
-	if (watchdog && ready != READY_NOTIFY && ready < READY_FD_MIN) {
-		cfg_error(cfg,
-			  "program '%s' has a watchdog but no ready = notify or fd:N to pet it",
-			  name);
-		return -1;
-	}
-	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog)) {
-		cfg_error(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
-			  name);
-		return -1;
-	}
+	if (oneshot && ready != READY_DEFAULT && ready != READY_EXITED)
+		return fail(cfg, "oneshot '%s' is ready when it exits 0: ready = exited only",
+			    name);
+	if (!oneshot && ready == READY_EXITED)
+		return fail(cfg, "program '%s' has ready = exited but is not a oneshot", name);
+	if (watchdog && ready != READY_NOTIFY && ready < READY_FD_MIN)
+		return fail(cfg,
+			    "program '%s' has a watchdog but no ready = notify or fd:N to pet it",
+			    name);
+	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog))
+		return fail(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
+			    name);
 	return 0;
 }
 
@@ -524,24 +842,16 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char *name = cfg_title(sec);
 
-	if (cfg_opt_size(opt) > CONF_MAX_PROGRAMS) {
-		cfg_error(cfg, "too many 'program' sections (at most %d)", CONF_MAX_PROGRAMS);
-		return -1;
-	}
-	if (!good_name(name)) {
-		cfg_error(cfg,
-			  "invalid program name '%s' (letters, digits, '_', '-', '.'; at most %d)",
-			  name, CONF_NAME_MAX);
-		return -1;
-	}
-	if (strcmp(name, "main") == 0) {
-		cfg_error(cfg, "program name 'main' is reserved for the command");
-		return -1;
-	}
-	if (cfg_size(sec, "command") == 0) {
-		cfg_error(cfg, "missing 'command' in section 'program %s'", name);
-		return -1;
-	}
+	if (cfg_opt_size(opt) > CONF_MAX_PROGRAMS)
+		return fail(cfg, "too many 'program' sections (at most %d)", CONF_MAX_PROGRAMS);
+	if (!good_name(name))
+		return fail(
+		    cfg, "invalid program name '%s' (letters, digits, '_', '-', '.'; at most %d)",
+		    name, CONF_NAME_MAX);
+	if (strcmp(name, "main") == 0)
+		return fail(cfg, "program name 'main' is reserved for the command");
+	if (cfg_size(sec, "command") == 0)
+		return fail(cfg, "missing 'command' in section 'program %s'", name);
 	if (check_tty(cfg, opt) < 0 || check_hook(cfg, sec, name) < 0)
 		return -1;
 	return check_ready(cfg, sec, name);
@@ -613,8 +923,8 @@ static cfg_opt_t *schema_opts(cfg_opt_t **next, unsigned int in)
 /* A parser for the schema, with its checks; NULL when out of memory. */
 static cfg_t *schema_init(void)
 {
-	/* Each key once per section it is in, the sections and their ends; cfg_init copies. */
-	cfg_opt_t opts[80], *next = opts;
+	/* Each key once per section it is in, two at most, then 7 sections and 8 ends. */
+	cfg_opt_t opts[2 * CONF_NKEYS + 15], *next = opts;
 
 	return cfg_init(schema_opts(&next, IN_TOP), CFGF_NONE);
 }
@@ -627,7 +937,7 @@ static int check_order(const char *path, const struct pid1_conf *conf)
 
 	if (order_check(conf->programs, conf->nprograms, &line, err, sizeof(err)) == 0)
 		return 0;
-	conffile_error(path, line, err);
+	conf_error(path, line, err);
 	return -1;
 }
 
@@ -652,7 +962,7 @@ static int check_signal_programs(const char *path, const struct pid1_conf *conf)
 				snprintf(err, sizeof(err),
 					 "signal %s is for '%s', which is not a program",
 					 signame_name(i, name, sizeof(name)), *p);
-			conffile_error(path, conf->signals[i].line, err);
+			conf_error(path, conf->signals[i].line, err);
 			return -1;
 		}
 	}
@@ -669,7 +979,7 @@ static int parse_text(const char *path, char *text, size_t len, struct pid1_conf
 	fp = fmemopen(text, len, "r");
 	cfg = fp == NULL ? NULL : schema_init();
 	if (cfg == NULL) {
-		conffile_error(path, 0, strerror(errno));
+		conf_error(path, 0, strerror(errno));
 		goto out;
 	}
 	cfg_set_error_function(cfg, print_error);
@@ -678,9 +988,9 @@ static int parse_text(const char *path, char *text, size_t len, struct pid1_conf
 	rc = cfg_parse_fp(cfg, fp) == CFG_SUCCESS ? 0 : -1;
 	/* Some lexer failures (and ENOMEM) return an error without a message. */
 	if (rc < 0 && loading.nerrors == 0)
-		conffile_error(path, cfg->line, "syntax error");
+		conf_error(path, cfg->line, "syntax error");
 	if (rc == 0 && copy_tree(cfg, conf) < 0) {
-		conffile_error(path, 0, strerror(ENOMEM));
+		conf_error(path, 0, strerror(ENOMEM));
 		rc = -1;
 	}
 	if (rc == 0)
@@ -706,10 +1016,10 @@ int conf_load(const char *path, struct pid1_conf *conf)
 	if (path == NULL)
 		return 0;
 	if (strlen(path) >= PATH_MAX) {
-		conffile_error(path, 0, strerror(ENAMETOOLONG));
+		conf_error(path, 0, strerror(ENAMETOOLONG));
 		return -1;
 	}
-	text = conffile_read(path, &len);
+	text = read_text(path, &len);
 	if (text == NULL)
 		return -1;
 	/*

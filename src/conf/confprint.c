@@ -220,44 +220,6 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 	}
 }
 
-static void print_shutdown(const struct shutdown_conf *sd, FILE *out)
-{
-	size_t i;
-
-	fputs("shutdown {\n", out);
-	print_keys(out, IN_SHUTDOWN, sd, NULL, "\t");
-	for (i = 0; i < sd->nsteps; i++) {
-		put_signal(out, "\tstep ", sd->steps[i].signo, "");
-		put_duration(out, " { grace = ", sd->steps[i].grace_ms, " }\n");
-	}
-	fputs("}\n", out);
-}
-
-static void print_exit_codes(const int *map, FILE *out)
-{
-	bool any = false;
-	int i;
-
-	for (i = 0; i < 256; i++) {
-		if (map[i] >= 0) {
-			fprintf(out, "exit-code %d { as = %d }\n", i, map[i]);
-			any = true;
-		}
-	}
-	if (any)
-		fputc('\n', out);
-}
-
-static void print_program(const struct program_conf *pc, FILE *out)
-{
-	fputs("program ", out);
-	print_name(out, pc->name);
-	fputs(" {\n", out);
-	print_keys(out, IN_PROGRAM, pc, pc, "\t");
-	print_keys(out, IN_PROGRAM | IN_PRIVS, &pc->privs, pc, "\t");
-	fputs("}\n", out);
-}
-
 /* Whether some program starts after main, the command. */
 static bool after_main(const struct pid1_conf *conf)
 {
@@ -325,7 +287,13 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		return;
 	}
 	for (i = 0; i < conf->nprograms; i++) {
-		print_program(&conf->programs[i], out);
+		fputs("program ", out);
+		print_name(out, conf->programs[i].name);
+		fputs(" {\n", out);
+		print_keys(out, IN_PROGRAM, &conf->programs[i], &conf->programs[i], "\t");
+		print_keys(out, IN_PROGRAM | IN_PRIVS, &conf->programs[i].privs, &conf->programs[i],
+			   "\t");
+		fputs("}\n", out);
 		hooks += conf->programs[i].when == WHEN_STOP;
 	}
 	top = order_levels(conf->programs, conf->nprograms, levels);
@@ -343,6 +311,10 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 
 void conf_print(const struct pid1_conf *conf, FILE *out)
 {
+	struct pid1_conf def;
+	size_t i;
+
+	conf_defaults(&def);
 	fputs("# pid1 configuration in effect: file, command line and built-in defaults\n", out);
 	if (conf->command != NULL) {
 		fputs("command = ", out);
@@ -359,11 +331,20 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 	fputc('\n', out);
 	print_signals(conf, out);
 	fputc('\n', out);
-	print_shutdown(&conf->shutdown, out);
-	fputs("\nrestart {\n", out);
+	fputs("shutdown {\n", out);
+	print_keys(out, IN_SHUTDOWN, &conf->shutdown, NULL, "\t");
+	for (i = 0; i < conf->shutdown.nsteps; i++) {
+		put_signal(out, "\tstep ", conf->shutdown.steps[i].signo, "");
+		put_duration(out, " { grace = ", conf->shutdown.steps[i].grace_ms, " }\n");
+	}
+	fputs("}\n\nrestart {\n", out);
 	print_keys(out, IN_RESTART, &conf->restart, NULL, "\t");
 	fputs("}\n\n", out);
-	print_exit_codes(conf->exit_code_map, out);
+	for (i = 0; i < 256; i++)
+		if (conf->exit_code_map[i] >= 0)
+			fprintf(out, "exit-code %zu { as = %d }\n", i, conf->exit_code_map[i]);
+	if (memcmp(conf->exit_code_map, def.exit_code_map, sizeof(def.exit_code_map)) != 0)
+		fputc('\n', out);
 	print_programs(conf, out);
 	fputs("log {\n", out);
 	print_keys(out, IN_LOG, &conf->log, NULL, "\t");

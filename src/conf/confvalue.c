@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -97,9 +98,14 @@ static const struct conf_word *find_word(const struct conf_word *words, const ch
 	return NULL;
 }
 
-static int one_of(const char *option, const char *value, const char *list, char *err, size_t len)
+/* Writes the message for a value a key does not take in err. Returns -1. */
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...)
 {
-	snprintf(err, len, "invalid value '%s' for option '%s' (one of: %s)", value, option, list);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -116,7 +122,8 @@ static int parse_word(const char *option, const char *value, long *out, char *er
 		strlcat(list, w == words ? "" : ", ", sizeof(list));
 		strlcat(list, w->name, sizeof(list));
 	}
-	return one_of(option, value, list, err, len);
+	return fail(err, len, "invalid value '%s' for option '%s' (one of: %s)", value, option,
+		    list);
 }
 
 static int parse_duration(const char *option, const char *value, long *out, char *err, size_t len)
@@ -128,12 +135,9 @@ static int parse_duration(const char *option, const char *value, long *out, char
 		return 0;
 	}
 	if (value[0] == '-')
-		snprintf(err, len, "negative duration '%s' for option '%s'", value, option);
-	else
-		snprintf(err, len,
-			 "bad duration '%s' for option '%s' (e.g. 500ms, 5s, 2m; at most 24h)",
-			 value, option);
-	return -1;
+		return fail(err, len, "negative duration '%s' for option '%s'", value, option);
+	return fail(err, len, "bad duration '%s' for option '%s' (e.g. 500ms, 5s, 2m; at most 24h)",
+		    value, option);
 }
 
 /* A whole decimal number min..max as the file spells it; -1 otherwise. */
@@ -157,13 +161,12 @@ static int parse_ready(const char *option, const char *value, long *out, char *e
 	if (w != NULL)
 		*out = w->value;
 	else if (strncmp(value, "fd:", 3) != 0 ||
-		 (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0) {
-		snprintf(err, len,
-			 "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
-			 "%d..%d)",
-			 value, option, READY_FD_MIN, READY_FD_MAX);
-		return -1;
-	}
+		 (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0)
+		return fail(
+		    err, len,
+		    "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
+		    "%d..%d)",
+		    value, option, READY_FD_MIN, READY_FD_MAX);
 	return 0;
 }
 
@@ -171,10 +174,8 @@ static int parse_signal(const char *option, const char *value, long *out, char *
 {
 	int signo = signame_parse(value);
 
-	if (signo < 0 || signo > CONF_SIGNAL_MAX) {
-		snprintf(err, len, "unknown signal '%s' for option '%s'", value, option);
-		return -1;
-	}
+	if (signo < 0 || signo > CONF_SIGNAL_MAX)
+		return fail(err, len, "unknown signal '%s' for option '%s'", value, option);
 	*out = signo;
 	return 0;
 }
@@ -189,13 +190,12 @@ static int parse_signal_or_none(const char *option, const char *value, long *out
 	}
 	if (parse_signal(option, value, out, err, len) < 0)
 		return -1;
-	if (signame_is_reserved((int)*out)) {
-		snprintf(err, len,
-			 "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
-			 "option '%s'",
-			 value, option);
-		return -1;
-	}
+	if (signame_is_reserved((int)*out))
+		return fail(
+		    err, len,
+		    "signal '%s' is reserved by the C library and pid1 cannot catch it, for "
+		    "option '%s'",
+		    value, option);
 	return 0;
 }
 
@@ -205,33 +205,22 @@ static int parse_stop_signal(const char *option, const char *value, long *out, c
 {
 	if (parse_signal(option, value, out, err, len) < 0)
 		return -1;
-	if (*out == 0 || *out == SIGSTOP) {
-		snprintf(err, len, "signal '%s' cannot stop a program, for option '%s'", value,
-			 option);
-		return -1;
-	}
+	if (*out == 0 || *out == SIGSTOP)
+		return fail(err, len, "signal '%s' cannot stop a program, for option '%s'", value,
+			    option);
 	return 0;
 }
 
-static int parse_exit_code(const char *option, const char *value, long *out, char *err, size_t len)
+/* An exit code for "as", a restart limit for "limit". */
+static int parse_number(const char *option, const char *value, long *out, char *err, size_t len)
 {
-	*out = confvalue_exit_code(value);
-	if (*out < 0) {
-		snprintf(err, len, "exit code must be 0..255, not '%s' for option '%s'", value,
-			 option);
-		return -1;
-	}
-	return 0;
-}
+	bool code = strcmp(option, "as") == 0;
+	int min = code ? 0 : 1, max = code ? 255 : RESTART_LIMIT_MAX;
 
-static int parse_limit(const char *option, const char *value, long *out, char *err, size_t len)
-{
-	*out = decimal(value, 1, RESTART_LIMIT_MAX);
-	if (*out < 1) {
-		snprintf(err, len, "limit must be 1..%d, not '%s' for option '%s'",
-			 RESTART_LIMIT_MAX, value, option);
-		return -1;
-	}
+	*out = decimal(value, min, max);
+	if (*out < 0)
+		return fail(err, len, "%s must be %d..%d, not '%s' for option '%s'",
+			    code ? "exit code" : "limit", min, max, value, option);
 	return 0;
 }
 
@@ -239,11 +228,10 @@ static int parse_limit(const char *option, const char *value, long *out, char *e
 static int parse_umask(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	*out = value[0] == '\0' ? -1 : confvalue_umask(value);
-	if (*out < 0 && value[0] != '\0') {
-		snprintf(err, len, "umask must be an octal mode 0..777, not '%s' for option '%s'",
-			 value, option);
-		return -1;
-	}
+	if (*out < 0 && value[0] != '\0')
+		return fail(err, len,
+			    "umask must be an octal mode 0..777, not '%s' for option '%s'", value,
+			    option);
 	return 0;
 }
 
@@ -254,61 +242,62 @@ static int parse_umask(const char *option, const char *value, long *out, char *e
 #define SHD(f) offsetof(struct shutdown_conf, f)
 #define RST(f) offsetof(struct restart_conf, f)
 #define LOG(f) offsetof(struct log_conf, f)
+#define STP(f) offsetof(struct ladder_step, f)
 #define BOTH   (IN_TOP | IN_PROGRAM | IN_PRIVS)
 // clang-format off
-const struct conf_key conf_keys[] = {
-	{"command",		IN_TOP | PRINT_OWN,	KIND_LIST,	NULL, TOP(command), 0},
-	{"forward-to",		IN_TOP,		KIND_WORD,	scope_words, TOP(forward_to), 0},
-	{"subreaper",		IN_TOP,		KIND_BOOL,	NULL, TOP(subreaper), 0},
-	{"warn-on-reap",	IN_TOP,		KIND_BOOL,	NULL, TOP(warn_on_reap), 0},
-	{"parent-death-signal",	IN_TOP,	KIND_SIGNAL_OR_NONE, NULL, TOP(parent_death_signal), 0},
-	{"pidfile",		IN_TOP,		KIND_STR,	NULL, TOP(pidfile), PATH_MAX},
-	{"ready-file",		IN_TOP,		KIND_STR,	NULL, TOP(ready_file), PATH_MAX},
-	{"runtime-dir",		IN_TOP,		KIND_STR,	NULL, TOP(runtime_dir), PATH_MAX},
-	{"control",		IN_TOP,		KIND_WORD,	control_words, TOP(control), 0},
-	{"control-group",	IN_TOP,		KIND_STR,	NULL, TOP(control_group), PRIVS_NAME_MAX},
-	{"output",		IN_TOP,		KIND_WORD,	output_words, TOP(output), 0},
-	{"command",	IN_PROGRAM | PRINT_ALWAYS,	KIND_LIST,	NULL, PRG(command), 0},
-	{"type",	IN_PROGRAM | PRINT_ALWAYS,	KIND_WORD,	type_words, PRG(type), 0},
-	{"after",		IN_PROGRAM,	KIND_LIST,	NULL, PRG(after), 0},
-	{"essential",	IN_PROGRAM | PRINT_ALWAYS,	KIND_BOOL,	NULL, PRG(essential), 0},
-	{"tty",			IN_PROGRAM,	KIND_BOOL,	NULL, PRG(tty), 0},
-	{"restart",		IN_PROGRAM,	KIND_WORD,	policy_words, PRG(restart), 0},
-	{"stop-signal",		IN_PROGRAM,	KIND_STOP_SIGNAL, NULL, PRG(stop_signal), 0},
-	{"when",		IN_PROGRAM,	KIND_WORD,	when_words, PRG(when), 0},
-	{"timeout",	IN_PROGRAM | PRINT_HOOK,	KIND_DURATION,	NULL, PRG(timeout_ms), 0},
-	{"ready",		IN_PROGRAM,	KIND_READY,	ready_words, PRG(ready), 0},
-	{"ready-timeout",	IN_PROGRAM,	KIND_DURATION,	NULL, PRG(ready_timeout_ms), 0},
-	{"watchdog",		IN_PROGRAM,	KIND_DURATION,	NULL, PRG(watchdog_ms), 0},
-	{"output",		IN_PROGRAM,	KIND_WORD,	output_words, PRG(output), 0},
-	{"user",		BOTH,		KIND_STR,	NULL, PRV(user), PRIVS_NAME_MAX},
-	{"group",		BOTH,		KIND_STR,	NULL, PRV(group), PRIVS_NAME_MAX},
-	{"workdir",		BOTH,		KIND_STR,	NULL, PRV(workdir), PATH_MAX},
-	{"umask",		BOTH,		KIND_UMASK,	NULL, PRV(umask), 0},
-	{"no-new-privileges",	BOTH,		KIND_BOOL,	NULL, PRV(no_new_privs), 0},
-	{"env",			BOTH,		KIND_LIST,	NULL, PRV(env), 0},
-	{"unset-env",		BOTH,		KIND_LIST,	NULL, PRV(unset_env), 0},
-	{"terminal",		IN_TOP | IN_PRIVS, KIND_WORD,	terminal_words, PRV(terminal), 0},
-	{"action",	IN_SIGNAL | PRINT_OWN,	KIND_WORD,	action_words, RUL(action), 0},
-	{"to",		IN_SIGNAL | PRINT_OWN,	KIND_SIGNAL,	NULL, RUL(to), 0},
-	{"programs",	IN_SIGNAL | PRINT_OWN,	KIND_LIST,	NULL, RUL(programs), CONF_NAME_MAX + 1},
-	{"delay",		IN_SHUTDOWN,	KIND_DURATION,	NULL, SHD(delay_ms), 0},
-	{"scope",		IN_SHUTDOWN,	KIND_WORD,	scope_words, SHD(scope), 0},
-	{"on-child-exit",	IN_SHUTDOWN,	KIND_WORD,	child_exit_words, SHD(on_child_exit), 0},
-	{"on-repeat",		IN_SHUTDOWN,	KIND_WORD,	repeat_words, SHD(on_repeat), 0},
-	{"enter",		IN_SHUTDOWN,	KIND_WORD,	enter_words, SHD(enter), 0},
-	{"grace",	IN_STEP | PRINT_OWN,	KIND_DURATION,	NULL, offsetof(struct ladder_step, grace_ms), 0},
-	{"policy",		IN_RESTART,	KIND_WORD,	policy_words, RST(policy), 0},
-	{"delay",		IN_RESTART,	KIND_DURATION,	NULL, RST(delay_ms), 0},
-	{"max-delay",		IN_RESTART,	KIND_DURATION,	NULL, RST(max_delay_ms), 0},
-	{"limit",		IN_RESTART,	KIND_LIMIT,	NULL, RST(limit), 0},
-	{"window",		IN_RESTART,	KIND_DURATION,	NULL, RST(window_ms), 0},
-	{"as",		IN_EXIT_CODE | PRINT_OWN, KIND_EXIT_CODE, NULL, 0, 0},
-	{"level",		IN_LOG,		KIND_WORD,	level_words, LOG(level), 0},
-	{"targets",		IN_LOG,		KIND_TARGETS,	target_words, LOG(targets), 0},
-	{"file",		IN_LOG,		KIND_STR,	NULL, LOG(file), PATH_MAX},
-	{"ident",		IN_LOG,		KIND_CHARS,	NULL, LOG(ident), LOG_IDENT_MAX},
-	{"facility",		IN_LOG,		KIND_WORD,	facility_words, LOG(facility), 0},
+const struct conf_key conf_keys[CONF_NKEYS + 1] = {
+	{"command", IN_TOP | PRINT_OWN, KIND_LIST, NULL, TOP(command), 0},
+	{"forward-to", IN_TOP, KIND_WORD, scope_words, TOP(forward_to), 0},
+	{"subreaper", IN_TOP, KIND_BOOL, NULL, TOP(subreaper), 0},
+	{"warn-on-reap", IN_TOP, KIND_BOOL, NULL, TOP(warn_on_reap), 0},
+	{"parent-death-signal", IN_TOP, KIND_SIGNAL_OR_NONE, NULL, TOP(parent_death_signal), 0},
+	{"pidfile", IN_TOP, KIND_STR, NULL, TOP(pidfile), PATH_MAX},
+	{"ready-file", IN_TOP, KIND_STR, NULL, TOP(ready_file), PATH_MAX},
+	{"runtime-dir", IN_TOP, KIND_STR, NULL, TOP(runtime_dir), PATH_MAX},
+	{"control", IN_TOP, KIND_WORD, control_words, TOP(control), 0},
+	{"control-group", IN_TOP, KIND_STR, NULL, TOP(control_group), PRIVS_NAME_MAX},
+	{"output", IN_TOP, KIND_WORD, output_words, TOP(output), 0},
+	{"command", IN_PROGRAM | PRINT_ALWAYS, KIND_LIST, NULL, PRG(command), 0},
+	{"type", IN_PROGRAM | PRINT_ALWAYS, KIND_WORD, type_words, PRG(type), 0},
+	{"after", IN_PROGRAM, KIND_LIST, NULL, PRG(after), 0},
+	{"essential", IN_PROGRAM | PRINT_ALWAYS, KIND_BOOL, NULL, PRG(essential), 0},
+	{"tty", IN_PROGRAM, KIND_BOOL, NULL, PRG(tty), 0},
+	{"restart", IN_PROGRAM, KIND_WORD, policy_words, PRG(restart), 0},
+	{"stop-signal", IN_PROGRAM, KIND_STOP_SIGNAL, NULL, PRG(stop_signal), 0},
+	{"when", IN_PROGRAM, KIND_WORD, when_words, PRG(when), 0},
+	{"timeout", IN_PROGRAM | PRINT_HOOK, KIND_DURATION, NULL, PRG(timeout_ms), 0},
+	{"ready", IN_PROGRAM, KIND_READY, ready_words, PRG(ready), 0},
+	{"ready-timeout", IN_PROGRAM, KIND_DURATION, NULL, PRG(ready_timeout_ms), 0},
+	{"watchdog", IN_PROGRAM, KIND_DURATION, NULL, PRG(watchdog_ms), 0},
+	{"output", IN_PROGRAM, KIND_WORD, output_words, PRG(output), 0},
+	{"user", BOTH, KIND_STR, NULL, PRV(user), PRIVS_NAME_MAX},
+	{"group", BOTH, KIND_STR, NULL, PRV(group), PRIVS_NAME_MAX},
+	{"workdir", BOTH, KIND_STR, NULL, PRV(workdir), PATH_MAX},
+	{"umask", BOTH, KIND_UMASK, NULL, PRV(umask), 0},
+	{"no-new-privileges", BOTH, KIND_BOOL, NULL, PRV(no_new_privs), 0},
+	{"env", BOTH, KIND_LIST, NULL, PRV(env), 0},
+	{"unset-env", BOTH, KIND_LIST, NULL, PRV(unset_env), 0},
+	{"terminal", IN_TOP | IN_PRIVS, KIND_WORD, terminal_words, PRV(terminal), 0},
+	{"action", IN_SIGNAL | PRINT_OWN, KIND_WORD, action_words, RUL(action), 0},
+	{"to", IN_SIGNAL | PRINT_OWN, KIND_SIGNAL, NULL, RUL(to), 0},
+	{"programs", IN_SIGNAL | PRINT_OWN, KIND_LIST, NULL, RUL(programs), CONF_NAME_MAX + 1},
+	{"delay", IN_SHUTDOWN, KIND_DURATION, NULL, SHD(delay_ms), 0},
+	{"scope", IN_SHUTDOWN, KIND_WORD, scope_words, SHD(scope), 0},
+	{"on-child-exit", IN_SHUTDOWN, KIND_WORD, child_exit_words, SHD(on_child_exit), 0},
+	{"on-repeat", IN_SHUTDOWN, KIND_WORD, repeat_words, SHD(on_repeat), 0},
+	{"enter", IN_SHUTDOWN, KIND_WORD, enter_words, SHD(enter), 0},
+	{"grace", IN_STEP | PRINT_OWN, KIND_DURATION, NULL, STP(grace_ms), 0},
+	{"policy", IN_RESTART, KIND_WORD, policy_words, RST(policy), 0},
+	{"delay", IN_RESTART, KIND_DURATION, NULL, RST(delay_ms), 0},
+	{"max-delay", IN_RESTART, KIND_DURATION, NULL, RST(max_delay_ms), 0},
+	{"limit", IN_RESTART, KIND_LIMIT, NULL, RST(limit), 0},
+	{"window", IN_RESTART, KIND_DURATION, NULL, RST(window_ms), 0},
+	{"as", IN_EXIT_CODE | PRINT_OWN, KIND_EXIT_CODE, NULL, 0, 0},
+	{"level", IN_LOG, KIND_WORD, level_words, LOG(level), 0},
+	{"targets", IN_LOG, KIND_TARGETS, target_words, LOG(targets), 0},
+	{"file", IN_LOG, KIND_STR, NULL, LOG(file), PATH_MAX},
+	{"ident", IN_LOG, KIND_CHARS, NULL, LOG(ident), LOG_IDENT_MAX},
+	{"facility", IN_LOG, KIND_WORD, facility_words, LOG(facility), 0},
 	{NULL, 0, 0, NULL, 0, 0},
 };
 // clang-format on
@@ -333,16 +322,14 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 	    [KIND_SIGNAL_OR_NONE] = parse_signal_or_none,
 	    [KIND_STOP_SIGNAL] = parse_stop_signal,
 	    [KIND_READY] = parse_ready,
-	    [KIND_EXIT_CODE] = parse_exit_code,
-	    [KIND_LIMIT] = parse_limit,
+	    [KIND_EXIT_CODE] = parse_number,
+	    [KIND_LIMIT] = parse_number,
 	    [KIND_UMASK] = parse_umask,
 	};
 	const struct conf_key *key = confvalue_key(option);
 
-	if (key == NULL || parsers[key->kind] == NULL) {
-		snprintf(err, len, "no type for option '%s'", option);
-		return -1;
-	}
+	if (key == NULL || parsers[key->kind] == NULL)
+		return fail(err, len, "no type for option '%s'", option);
 	return parsers[key->kind](option, value, out, err, len);
 }
 
@@ -378,35 +365,9 @@ int confvalue_umask(const char *s)
 	return *end == '\0' && mode <= 0777 ? (int)mode : -1;
 }
 
-int confvalue_signal(const char *title)
-{
-	int signo = signame_parse(title);
-
-	return signo <= CONF_SIGNAL_MAX ? signo : -1;
-}
-
 int confvalue_exit_code(const char *s)
 {
 	return (int)decimal(s, 0, 255);
-}
-
-const char *confvalue_unmappable(int signo)
-{
-	switch (signo) {
-	case SIGKILL:
-	case SIGSTOP:
-		return "cannot be caught, so it cannot be mapped";
-	case SIGCHLD:
-		return "is how pid1 learns that processes exit, so it cannot be mapped";
-	default:
-		if (signame_is_fault(signo))
-			return "reports a fault in pid1 itself and is not caught, so it cannot be "
-			       "mapped";
-		if (signame_is_reserved(signo))
-			return "is reserved by the C library and cannot be caught, so it cannot "
-			       "be mapped";
-		return NULL;
-	}
 }
 
 /* True when the first len bytes of s are a portable environment variable name. */
@@ -424,17 +385,13 @@ static int check_env(const char *option, const char *s, char *err, size_t len)
 	size_t n = strlen(s);
 
 	if (strcmp(option, "env") == 0) {
-		if (eq == NULL) {
-			snprintf(err, len, "entry '%s' for option 'env' is not NAME=value", s);
-			return -1;
-		}
+		if (eq == NULL)
+			return fail(err, len, "entry '%s' for option 'env' is not NAME=value", s);
 		n = (size_t)(eq - s);
 	}
-	if (!env_name(s, n)) {
-		snprintf(err, len, "invalid variable name '%.*s' for option '%s'", (int)n, s,
-			 option);
-		return -1;
-	}
+	if (!env_name(s, n))
+		return fail(err, len, "invalid variable name '%.*s' for option '%s'", (int)n, s,
+			    option);
 	return 0;
 }
 
@@ -448,21 +405,15 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 		return check_env(option, s, err, len);
 	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
 	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
-	    (s[0] != '/' || s[strspn(s, "/")] == '\0')) {
-		snprintf(err, len, "option 'runtime-dir' must be an absolute path other than /");
-		return -1;
-	}
+	    (s[0] != '/' || s[strspn(s, "/")] == '\0'))
+		return fail(err, len, "option 'runtime-dir' must be an absolute path other than /");
 	/* A probe tests it from anywhere: relative to pid1's directory it would mislead. */
 	if (strcmp(option, "ready-file") == 0 && s[0] != '\0' &&
-	    (s[0] != '/' || s[strlen(s) - 1] == '/')) {
-		snprintf(err, len,
-			 "option 'ready-file' must be an absolute path to a file, not '%s'", s);
-		return -1;
-	}
-	if (key != NULL && key->size > 0 && strlen(s) >= key->size) {
-		snprintf(err, len, "value for option '%s' is too long (at most %zu bytes)", option,
-			 key->size - 1);
-		return -1;
-	}
+	    (s[0] != '/' || s[strlen(s) - 1] == '/'))
+		return fail(err, len,
+			    "option 'ready-file' must be an absolute path to a file, not '%s'", s);
+	if (key != NULL && key->size > 0 && strlen(s) >= key->size)
+		return fail(err, len, "value for option '%s' is too long (at most %zu bytes)",
+			    option, key->size - 1);
 	return 0;
 }

@@ -64,7 +64,8 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-extern const struct conf_key conf_keys[];
+#define CONF_NKEYS 53
+extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */
 static inline bool conf_key_in(const struct conf_key *k, unsigned int in)
@@ -96,13 +97,7 @@ int confvalue_word(const char *option, const char *word);
 /* An octal mode 0..777 as umask(1) writes it, or -1. */
 int confvalue_umask(const char *s);
 
-/* A signal that may title a section: its number 1..CONF_SIGNAL_MAX, or -1. */
-int confvalue_signal(const char *title);
-
 /* An exit code in plain decimal, 0..255 without sign or leading zeros; -1 otherwise. */
 int confvalue_exit_code(const char *s);
-
-/* Why a signal cannot have a rule, or NULL when it can. */
-const char *confvalue_unmappable(int signo);
 
 #endif
