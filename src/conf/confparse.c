@@ -772,22 +772,6 @@ static bool good_name(const char *name)
 		   n;
 }
 
-/* A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. */
-static int check_hook(cfg_t *cfg, cfg_t *sec, const char *name)
-{
-	bool hook = set_to(sec, "when", WHEN_STOP);
-
-	if (hook && !set_to(sec, "type", PROGRAM_ONESHOT))
-		return fail(cfg, "program '%s' has when = stop but is not a oneshot", name);
-	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0))
-		return fail(cfg, "stop hook '%s' can be neither essential nor restarted", name);
-	if (hook && cfg_getbool(sec, "tty"))
-		return fail(cfg, "stop hook '%s' cannot have tty = true", name);
-	if (!hook && cfg_size(sec, "timeout") > 0)
-		return fail(cfg, "program '%s' has a timeout but is not when = stop", name);
-	return 0;
-}
-
 /* One foreground group per terminal: at most one program may take it. */
 static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -808,16 +792,25 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /*
- * How a program becomes ready must be something it can do: a oneshot is ready when it exits
- * 0, a longrun cannot be; a watchdog needs a way to be petted (notify or fd:N).
+ * A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. How a
+ * program becomes ready must be something it can do: a oneshot is ready when it exits 0, a
+ * longrun cannot be; a watchdog needs a way to be petted (notify or fd:N).
  */
-static int check_ready(cfg_t *cfg, cfg_t *sec, const char *name)
+static int check_kind(cfg_t *cfg, cfg_t *sec, const char *name)
 {
 	bool oneshot = set_to(sec, "type", PROGRAM_ONESHOT);
 	bool hook = set_to(sec, "when", WHEN_STOP);
 	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
 	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
 
+	if (hook && !oneshot)
+		return fail(cfg, "program '%s' has when = stop but is not a oneshot", name);
+	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0))
+		return fail(cfg, "stop hook '%s' can be neither essential nor restarted", name);
+	if (hook && cfg_getbool(sec, "tty"))
+		return fail(cfg, "stop hook '%s' cannot have tty = true", name);
+	if (!hook && cfg_size(sec, "timeout") > 0)
+		return fail(cfg, "program '%s' has a timeout but is not when = stop", name);
 	if (oneshot && ready != READY_DEFAULT && ready != READY_EXITED)
 		return fail(cfg, "oneshot '%s' is ready when it exits 0: ready = exited only",
 			    name);
@@ -852,9 +845,7 @@ static int check_program(cfg_t *cfg, cfg_opt_t *opt)
 		return fail(cfg, "program name 'main' is reserved for the command");
 	if (cfg_size(sec, "command") == 0)
 		return fail(cfg, "missing 'command' in section 'program %s'", name);
-	if (check_tty(cfg, opt) < 0 || check_hook(cfg, sec, name) < 0)
-		return -1;
-	return check_ready(cfg, sec, name);
+	return check_tty(cfg, opt) < 0 ? -1 : check_kind(cfg, sec, name);
 }
 
 /* The option of a key: a typed one is parse_value's, a string one is checked. */
