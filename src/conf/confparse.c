@@ -418,8 +418,7 @@ __attribute__((format(printf, 2, 3))) static int fail(cfg_t *cfg, const char *fm
 /* CFG_INT_CB parser of every typed key: conf/confvalue.c knows each one by its name. */
 static int parse_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	/* Longer than CONF_MSG_MAX, so that print_error still sees and marks a cut message. */
-	char err[2 * CONF_MSG_MAX];
+	char err[2 * CONF_MSG_MAX]; /* as in fail() */
 
 	if (confvalue_parse(cfg_opt_name(opt), value, (long *)result, err, sizeof(err)) < 0)
 		return fail(cfg, "%s", err);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The keys of the config file and their vocabulary: which words, durations, signals, numbers
- * and readiness each key takes, what a string value must be, and the message for a value a
- * key does not take. Knows nothing of libconfuse: conf/confparse.c hands every value here by
- * its key's name, conf/cli.c shares the words.
+ * The table of keys, and what each takes: words, durations, signals, numbers, readiness, and
+ * the rules of string values. Every value is the file's text: it is bounded before it is
+ * stored, and a value a key does not take gets a message that names both.
  */
 #include "config.h"
 
