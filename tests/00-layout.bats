@@ -47,12 +47,11 @@ only_in() {
 	done
 }
 
-# conf/confparse.c holds the schema; the checks it runs and the copy of the parsed tree
-# (conf/conftree.c) need libconfuse's accessors too.
-@test "libconfuse is used only in conf/confparse.c and conf/conftree.c" {
+# conf/confparse.c holds the schema, the checks it runs and the copy of the parsed tree.
+@test "libconfuse is used only in conf/confparse.c" {
 	run -0 files_using '#[[:space:]]*include[[:space:]]*<confuse\.h>'
 	assert_line "src/conf/confparse.c"
-	only_in src/conf/confparse.c src/conf/conftree.c
+	only_in src/conf/confparse.c
 }
 
 @test "fork and exec happen only in core/child.c" {

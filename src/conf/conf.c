@@ -40,6 +40,15 @@ void conf_defaults(struct pid1_conf *conf)
 	conf->output = OUTPUT_RAW;
 }
 
+void conf_program_defaults(struct program_conf *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->restart = -1;
+	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
+	pc->ready = READY_DEFAULT;
+	pc->output = -1;
+}
+
 /* Frees a NULL-terminated list of strings and sets it to NULL. */
 static void free_list(char ***list)
 {

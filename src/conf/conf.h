@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The configuration: the types every part of pid1 reads, the built-in defaults (conf/conf.c),
- * and the entry points of the files above it: conf_load (conf/confparse.c, the libconfuse
- * file read by conf/conffile.c, its values spelled in conf/confvalue.c) and conf_print
+ * and the entry points of the files above it: conf_load and conf_error
+ * (conf/confparse.c, its keys and values in conf/confvalue.c) and conf_print
  * (conf/confprint.c). Everything pid1 runs on is copied into struct pid1_conf, which is
- * read-only once loaded; libconfuse never leaves conf/confparse.c and its two helpers.
+ * read-only once loaded; libconfuse never leaves conf/confparse.c.
  */
 #ifndef PID1_CONF_H
 #define PID1_CONF_H
@@ -174,11 +174,17 @@ struct pid1_conf {
 /* Fills conf with the built-in defaults. */
 void conf_defaults(struct pid1_conf *conf);
 
+/* Fills pc with what a program section has before its keys are read. */
+void conf_program_defaults(struct program_conf *pc);
+
 /*
  * Loads path over the built-in defaults. On error prints one line per problem on stderr,
  * each naming path:line, frees what it allocated and returns -1; conf is then unusable.
  */
 int conf_load(const char *path, struct pid1_conf *conf);
+
+/* Prints "pid1: PATH:LINE: MSG" on stderr (no ":LINE" when line is 0), escaped. */
+void conf_error(const char *path, int line, const char *msg);
 
 /* Writes the effective configuration in the file's own syntax; it parses back to conf. */
 void conf_print(const struct pid1_conf *conf, FILE *out);

@@ -2,10 +2,13 @@
 /*
  * The -n printer: the configuration in effect, defaults included, in the file's own syntax.
  * Its output must load back to the same struct pid1_conf, so every string is quoted and
- * escaped the way libconfuse reads it. Knows nothing of libconfuse itself.
+ * escaped the way libconfuse reads it. Knows nothing of libconfuse itself: the keys and
+ * the order they are printed in are conf/confvalue.c's table.
  */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,14 +51,6 @@ static void print_name(FILE *out, const char *s)
 		print_string(out, s);
 }
 
-/* Writes before, s as print_string writes it, then after. */
-static void put_string(FILE *out, const char *before, const char *s, const char *after)
-{
-	fputs(before, out);
-	print_string(out, s);
-	fputs(after, out);
-}
-
 static void put_signal(FILE *out, const char *before, int signo, const char *after)
 {
 	char name[SIGNAME_MAX];
@@ -72,17 +67,131 @@ static void put_duration(FILE *out, const char *before, int64_t ms, const char *
 	fprintf(out, "%s%s%s", before, duration_format(ms, buf, sizeof(buf)), after);
 }
 
-/* "key = { "a", "b" }" for a NULL-terminated list, "key = { }" for none. */
-static void print_list(FILE *out, const char *key, char *const *list)
+/* "{ "a", "b" }" for a NULL-terminated list, "{ }" for none. */
+static void print_list(FILE *out, char *const *list)
 {
 	size_t i;
 
-	fprintf(out, "%s = {", key);
+	fputc('{', out);
 	for (i = 0; list != NULL && list[i] != NULL; i++) {
 		fputs(i == 0 ? " " : ", ", out);
 		print_string(out, list[i]);
 	}
-	fputs(" }\n", out);
+	fputs(" }", out);
+}
+
+/* The value of key k in the struct at base, as the file spells it. */
+static void print_value(FILE *out, const struct conf_key *k, const void *base)
+{
+	const char *field = (const char *)base + k->off;
+	const struct privs_conf *privs = base;
+	const char *sep = "";
+	unsigned int bit;
+
+	switch (k->kind) {
+	case KIND_STR:
+		print_string(out, *(char *const *)field);
+		break;
+	case KIND_CHARS:
+		print_string(out, field);
+		break;
+	case KIND_LIST:
+		print_list(out, *(char *const *const *)field);
+		break;
+	case KIND_BOOL:
+		fputs(*(const bool *)field ? "true" : "false", out);
+		break;
+	case KIND_DURATION:
+		put_duration(out, "", *(const int64_t *)field, "");
+		break;
+	case KIND_TARGETS:
+		fputc('{', out);
+		for (bit = LOG_TARGET_STDERR; bit <= LOG_TARGET_FILE; bit <<= 1) {
+			if (*(const unsigned int *)field & bit) {
+				fprintf(out, "%s %s", sep, confvalue_name(k->name, (int)bit));
+				sep = ",";
+			}
+		}
+		fputs(" }", out);
+		break;
+	case KIND_UMASK:
+		/* umask(1)'s own spelling; "" keeps pid1's. */
+		if (privs->set_umask)
+			fprintf(out, "%03o", (unsigned int)privs->umask);
+		else
+			fputs("\"\"", out);
+		break;
+	case KIND_SIGNAL:
+	case KIND_SIGNAL_OR_NONE:
+	case KIND_STOP_SIGNAL:
+		if (*(const int *)field == 0)
+			fputs("none", out);
+		else
+			put_signal(out, "", *(const int *)field, "");
+		break;
+	case KIND_EXIT_CODE:
+	case KIND_LIMIT:
+		fprintf(out, "%d", *(const int *)field);
+		break;
+	case KIND_READY:
+		if (*(const int *)field >= READY_FD_MIN) {
+			fprintf(out, "fd:%d", *(const int *)field);
+			break;
+		}
+		/* fall through */
+	case KIND_WORD:
+		fputs(confvalue_name(k->name, *(const int *)field), out);
+	}
+}
+
+/*
+ * Whether program pc prints key k, in the struct at base (pc or its privs): only what the
+ * section sets, the others being the defaults or the top level's.
+ */
+static bool program_sets(const struct conf_key *k, const struct program_conf *pc, const void *base)
+{
+	struct program_conf def;
+	const char *d = (const char *)&def;
+	size_t size = sizeof(int);
+
+	if (k->flags & PRINT_ALWAYS)
+		return true;
+	if (k->flags & PRINT_HOOK)
+		return pc->when == WHEN_STOP;
+	if (k->kind == KIND_UMASK)
+		return pc->privs.set_umask;
+	if (strcmp(k->name, "no-new-privileges") == 0)
+		return pc->set_no_new_privs;
+	conf_program_defaults(&def);
+	if (k->flags & IN_PRIVS)
+		d = (const char *)&def.privs;
+	if (k->kind == KIND_STR || k->kind == KIND_LIST)
+		size = sizeof(char *);
+	else if (k->kind == KIND_BOOL)
+		size = sizeof(bool);
+	else if (k->kind == KIND_DURATION)
+		size = sizeof(int64_t);
+	return memcmp((const char *)base + k->off, d + k->off, size) != 0;
+}
+
+/* "key = value" for the keys of section in, one a line; for a program, those it sets. */
+static void print_keys(FILE *out, unsigned int in, const void *base, const struct program_conf *pc,
+		       const char *indent)
+{
+	const struct conf_key *k;
+
+	for (k = conf_keys; k->name != NULL; k++) {
+		if (!conf_key_in(k, in) || (k->flags & PRINT_OWN) ||
+		    (pc != NULL && !program_sets(k, pc, base)))
+			continue;
+		if (strcmp(k->name, "runtime-dir") == 0)
+			fputs("# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or "
+			      "/tmp/pid1-UID\n",
+			      out);
+		fprintf(out, "%s%s = ", indent, k->name);
+		print_value(out, k, base);
+		fputc('\n', out);
+	}
 }
 
 static void print_signals(const struct pid1_conf *conf, FILE *out)
@@ -109,147 +218,6 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 		}
 		fputs(r->programs != NULL ? " } }\n" : " }\n", out);
 	}
-}
-
-static void print_shutdown(const struct shutdown_conf *sd, FILE *out)
-{
-	size_t i;
-
-	put_duration(out, "shutdown {\n\tdelay = ", sd->delay_ms, "\n");
-	fprintf(out, "\tscope = %s\n", confvalue_name("scope", sd->scope));
-	fprintf(out, "\ton-child-exit = %s\n", confvalue_name("on-child-exit", sd->on_child_exit));
-	fprintf(out, "\ton-repeat = %s\n", confvalue_name("on-repeat", sd->on_repeat));
-	fprintf(out, "\tenter = %s\n", confvalue_name("enter", sd->enter));
-	for (i = 0; i < sd->nsteps; i++) {
-		put_signal(out, "\tstep ", sd->steps[i].signo, "");
-		put_duration(out, " { grace = ", sd->steps[i].grace_ms, " }\n");
-	}
-	fputs("}\n", out);
-}
-
-static void print_restart(const struct restart_conf *rc, FILE *out)
-{
-	fprintf(out, "restart {\n\tpolicy = %s\n", confvalue_name("policy", (int)rc->policy));
-	put_duration(out, "\tdelay = ", rc->delay_ms, "\n");
-	put_duration(out, "\tmax-delay = ", rc->max_delay_ms, "\n");
-	fprintf(out, "\tlimit = %d\n", rc->limit);
-	put_duration(out, "\twindow = ", rc->window_ms, "\n}\n");
-}
-
-static void print_privs(const struct privs_conf *privs, FILE *out)
-{
-	put_string(out, "user = ", privs->user, "\n");
-	put_string(out, "group = ", privs->group, "\n");
-	put_string(out, "workdir = ", privs->workdir, "\n");
-	/* umask(1)'s own spelling; "" keeps pid1's. */
-	if (privs->set_umask)
-		fprintf(out, "umask = %03o\n", (unsigned int)privs->umask);
-	else
-		fputs("umask = \"\"\n", out);
-	fprintf(out, "no-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
-	print_list(out, "env", privs->env);
-	print_list(out, "unset-env", privs->unset_env);
-	fprintf(out, "terminal = %s\n", confvalue_name("terminal", (int)privs->terminal));
-}
-
-static void print_log(const struct log_conf *log, FILE *out)
-{
-	const char *sep = "";
-	unsigned int bit;
-
-	fprintf(out, "log {\n\tlevel = %s\n\ttargets = {", log_level_name(log->level));
-	for (bit = LOG_TARGET_STDERR; bit <= LOG_TARGET_FILE; bit <<= 1) {
-		if (log->targets & bit) {
-			fprintf(out, "%s %s", sep, confvalue_name("targets", (int)bit));
-			sep = ",";
-		}
-	}
-	put_string(out, " }\n\tfile = ", log->file, "\n");
-	put_string(out, "\tident = ", log->ident, "\n");
-	fprintf(out, "\tfacility = %s\n}\n", confvalue_name("facility", log->facility));
-}
-
-static void print_exit_codes(const int *map, FILE *out)
-{
-	bool any = false;
-	int i;
-
-	for (i = 0; i < 256; i++) {
-		if (map[i] >= 0) {
-			fprintf(out, "exit-code %d { as = %d }\n", i, map[i]);
-			any = true;
-		}
-	}
-	if (any)
-		fputc('\n', out);
-}
-
-/* A program's privilege keys, only those it sets: the others are the top level's. */
-static void print_program_privs(const struct program_conf *pc, FILE *out)
-{
-	const struct privs_conf *privs = &pc->privs;
-	const char *keys[] = {"user", "group", "workdir"};
-	const char *values[] = {privs->user, privs->group, privs->workdir};
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (values[i] != NULL) {
-			fprintf(out, "\t%s = ", keys[i]);
-			put_string(out, "", values[i], "\n");
-		}
-	}
-	if (privs->set_umask)
-		fprintf(out, "\tumask = %03o\n", (unsigned int)privs->umask);
-	if (pc->set_no_new_privs)
-		fprintf(out, "\tno-new-privileges = %s\n", privs->no_new_privs ? "true" : "false");
-	if (privs->env != NULL) {
-		fputc('\t', out);
-		print_list(out, "env", privs->env);
-	}
-	if (privs->unset_env != NULL) {
-		fputc('\t', out);
-		print_list(out, "unset-env", privs->unset_env);
-	}
-}
-
-/* The readiness keys a program sets; the defaults (ready when started or exited 0) are left out. */
-static void print_program_ready(const struct program_conf *pc, FILE *out)
-{
-	if (pc->ready >= READY_FD_MIN)
-		fprintf(out, "\tready = fd:%d\n", pc->ready);
-	else if (pc->ready >= 0)
-		fprintf(out, "\tready = %s\n", confvalue_name("ready", pc->ready));
-	if (pc->ready_timeout_ms > 0)
-		put_duration(out, "\tready-timeout = ", pc->ready_timeout_ms, "\n");
-	if (pc->watchdog_ms > 0)
-		put_duration(out, "\twatchdog = ", pc->watchdog_ms, "\n");
-}
-
-static void print_program(const struct program_conf *pc, FILE *out)
-{
-	fputs("program ", out);
-	print_name(out, pc->name);
-	fputs(" {\n\t", out);
-	print_list(out, "command", pc->command);
-	fprintf(out, "\ttype = %s\n", confvalue_name("type", pc->type));
-	if (pc->after != NULL) {
-		fputc('\t', out);
-		print_list(out, "after", pc->after);
-	}
-	fprintf(out, "\tessential = %s\n", pc->essential ? "true" : "false");
-	if (pc->tty)
-		fputs("\ttty = true\n", out);
-	if (pc->restart >= 0)
-		fprintf(out, "\trestart = %s\n", confvalue_name("restart", pc->restart));
-	if (pc->stop_signal > 0)
-		put_signal(out, "\tstop-signal = ", pc->stop_signal, "\n");
-	if (pc->when == WHEN_STOP)
-		put_duration(out, "\twhen = stop\n\ttimeout = ", pc->timeout_ms, "\n");
-	print_program_ready(pc, out);
-	if (pc->output >= 0)
-		fprintf(out, "\toutput = %s\n", confvalue_name("output", pc->output));
-	print_program_privs(pc, out);
-	fputs("}\n", out);
 }
 
 /* Whether some program starts after main, the command. */
@@ -319,7 +287,13 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		return;
 	}
 	for (i = 0; i < conf->nprograms; i++) {
-		print_program(&conf->programs[i], out);
+		fputs("program ", out);
+		print_name(out, conf->programs[i].name);
+		fputs(" {\n", out);
+		print_keys(out, IN_PROGRAM, &conf->programs[i], &conf->programs[i], "\t");
+		print_keys(out, IN_PROGRAM | IN_PRIVS, &conf->programs[i].privs, &conf->programs[i],
+			   "\t");
+		fputs("}\n", out);
 		hooks += conf->programs[i].when == WHEN_STOP;
 	}
 	top = order_levels(conf->programs, conf->nprograms, levels);
@@ -337,38 +311,42 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 
 void conf_print(const struct pid1_conf *conf, FILE *out)
 {
+	struct pid1_conf def;
+	size_t i;
+
+	conf_defaults(&def);
 	fputs("# pid1 configuration in effect: file, command line and built-in defaults\n", out);
-	if (conf->command != NULL)
-		print_list(out, "command", conf->command);
-	else if (conf->nprograms > 0)
+	if (conf->command != NULL) {
+		fputs("command = ", out);
+		print_list(out, conf->command);
+		fputc('\n', out);
+	} else if (conf->nprograms > 0) {
 		fputs("# command: none, the programs below run\n", out);
-	else
+	} else {
 		fputs("# command: none, pid1 needs one on its command line\n", out);
-	fprintf(out, "forward-to = %s\n", confvalue_name("forward-to", conf->forward_to));
-	fprintf(out, "subreaper = %s\n", conf->subreaper ? "true" : "false");
-	fprintf(out, "warn-on-reap = %s\n", conf->warn_on_reap ? "true" : "false");
-	if (conf->parent_death_signal == 0)
-		fputs("parent-death-signal = none\n", out);
-	else
-		put_signal(out, "parent-death-signal = ", conf->parent_death_signal, "\n");
-	put_string(out, "pidfile = ", conf->pidfile, "\n");
-	put_string(out, "ready-file = ", conf->ready_file, "\n");
-	put_string(out,
-		   "# runtime-dir: \"\" is $PID1_RUNTIME_DIR, else /run/pid1 or /tmp/pid1-UID\n"
-		   "runtime-dir = ",
-		   conf->runtime_dir, "\n");
-	fprintf(out, "control = %s\n", confvalue_name("control", conf->control));
-	put_string(out, "control-group = ", conf->control_group, "\n");
-	fprintf(out, "output = %s\n\n", confvalue_name("output", conf->output));
-	print_privs(&conf->privs, out);
+	}
+	print_keys(out, IN_TOP, conf, NULL, "");
+	fputc('\n', out);
+	print_keys(out, IN_TOP | IN_PRIVS, &conf->privs, NULL, "");
 	fputc('\n', out);
 	print_signals(conf, out);
 	fputc('\n', out);
-	print_shutdown(&conf->shutdown, out);
-	fputc('\n', out);
-	print_restart(&conf->restart, out);
-	fputc('\n', out);
-	print_exit_codes(conf->exit_code_map, out);
+	fputs("shutdown {\n", out);
+	print_keys(out, IN_SHUTDOWN, &conf->shutdown, NULL, "\t");
+	for (i = 0; i < conf->shutdown.nsteps; i++) {
+		put_signal(out, "\tstep ", conf->shutdown.steps[i].signo, "");
+		put_duration(out, " { grace = ", conf->shutdown.steps[i].grace_ms, " }\n");
+	}
+	fputs("}\n\nrestart {\n", out);
+	print_keys(out, IN_RESTART, &conf->restart, NULL, "\t");
+	fputs("}\n\n", out);
+	for (i = 0; i < 256; i++)
+		if (conf->exit_code_map[i] >= 0)
+			fprintf(out, "exit-code %zu { as = %d }\n", i, conf->exit_code_map[i]);
+	if (memcmp(conf->exit_code_map, def.exit_code_map, sizeof(def.exit_code_map)) != 0)
+		fputc('\n', out);
 	print_programs(conf, out);
-	print_log(&conf->log, out);
+	fputs("log {\n", out);
+	print_keys(out, IN_LOG, &conf->log, NULL, "\t");
+	fputs("}\n", out);
 }

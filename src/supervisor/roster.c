@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/conffile.h"
+#include "conf/conf.h"
 #include "supervisor/order.h"
 #include "supervisor/roster.h"
 
@@ -186,7 +186,7 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 				snprintf(err, sizeof(err),
 					 "program '%s' is after 'main', but no command is given",
 					 p->name);
-				conffile_error(conf->path, conf->programs[i - first].line, err);
+				conf_error(conf->path, conf->programs[i - first].line, err);
 				return -1;
 			}
 			if (rc < 0)
