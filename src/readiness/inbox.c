@@ -16,7 +16,7 @@ static void clear(struct notice *n)
 	*n = (struct notice){.extend_ms = -1, .watchdog_ms = -1};
 }
 
-struct notice *notice_of(size_t idx, pid_t pid)
+struct notice *inbox_of(size_t idx, pid_t pid)
 {
 	struct notice *n;
 
@@ -31,7 +31,7 @@ struct notice *notice_of(size_t idx, pid_t pid)
 	return n;
 }
 
-bool notice_take(size_t idx, struct notice *out)
+bool inbox_take(size_t idx, struct notice *out)
 {
 	if (idx >= sizeof(table) / sizeof(table[0]) || !table[idx].pending)
 		return false;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What programs told pid1 about themselves since the supervisor last looked: readiness, signs
- * of life, a status line. readiness/notifysocket.c (the sd_notify socket) and readiness/readypipe.c
- * (ready = fd:N) write here from their loop handlers; the supervisor takes each program's notice
- * after the wake-up and feeds it to the state machine. A table indexed like the table of programs.
+ * The inbox: what programs told pid1 about themselves since the supervisor last looked
+ * (readiness, signs of life, a status line), one notice per program, indexed like the table
+ * of programs. Its two channels, readiness/notifysocket.c (sd_notify) and readiness/readypipe.c
+ * (ready = fd:N), write notices from their loop handlers; readiness/readiness.c takes them
+ * after the wake-up and feeds them to the state machines.
  */
-#ifndef PID1_NOTICE_H
-#define PID1_NOTICE_H
+#ifndef PID1_INBOX_H
+#define PID1_INBOX_H
 
 #include <sys/types.h>
 #include <stdbool.h>
@@ -34,9 +35,9 @@ struct notice {
  * The notice of program idx while its process is pid, for a handler to fill in (what an
  * earlier process of it said is dropped); NULL when idx is out of range.
  */
-struct notice *notice_of(size_t idx, pid_t pid);
+struct notice *inbox_of(size_t idx, pid_t pid);
 
 /* Moves program idx's notice to *out and clears it. Returns false when nothing was pending. */
-bool notice_take(size_t idx, struct notice *out);
+bool inbox_take(size_t idx, struct notice *out);
 
 #endif

@@ -66,7 +66,7 @@ static int parse_address(const char *value)
 	return 0;
 }
 
-void sysnotify_init(bool pass_through)
+void manager_init(bool pass_through)
 {
 	const char *socket_env = env_get("NOTIFY_SOCKET");
 
@@ -85,12 +85,12 @@ void sysnotify_init(bool pass_through)
 	unsetenv("WATCHDOG_PID");
 }
 
-bool sysnotify_active(void)
+bool manager_active(void)
 {
 	return sd.fd >= 0;
 }
 
-bool sysnotify_send(const char *msg)
+bool manager_send(const char *msg)
 {
 	ssize_t sent;
 	int err;
@@ -110,25 +110,25 @@ bool sysnotify_send(const char *msg)
 	return sd.retry_ms < 0;
 }
 
-int64_t sysnotify_deadline(void)
+int64_t manager_deadline(void)
 {
 	int64_t pet = sd.fd >= 0 && sd.period_ms > 0 ? sd.next_ms : -1;
 
 	return pet < 0 || (sd.retry_ms >= 0 && sd.retry_ms < pet) ? sd.retry_ms : pet;
 }
 
-void sysnotify_tick(int64_t now)
+void manager_tick(int64_t now)
 {
 	/* The wake-up for a retry is over: the caller sent again what it still had to. */
 	if (sd.retry_ms >= 0 && now >= sd.retry_ms)
 		sd.retry_ms = -1;
 	if (sd.fd < 0 || sd.period_ms <= 0 || now < sd.next_ms)
 		return;
-	sysnotify_send("WATCHDOG=1");
+	manager_send("WATCHDOG=1");
 	sd.next_ms = now + sd.period_ms;
 }
 
-void sysnotify_close(void)
+void manager_close(void)
 {
 	if (sd.fd >= 0)
 		close(sd.fd);

@@ -35,6 +35,8 @@
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
 
+/* The largest datagram read; a longer one is dropped whole. */
+#define NOTIFY_MSG_MAX 4096
 /* Datagrams read per wake-up: the rest wait, so a flood cannot hold the loop. */
 #define NOTIFY_BATCH 32
 /* Datagrams read by one system call, where the kernel refuses fds. */
@@ -417,12 +419,12 @@ static bool hand_off(void)
 	return false;
 }
 
-int64_t notify_deadline(void)
+int64_t notifysocket_deadline(void)
 {
 	return retry_ms;
 }
 
-void notify_tick(int64_t now)
+void notifysocket_tick(int64_t now)
 {
 	if (retry_ms < 0 || now < retry_ms)
 		return;
@@ -486,7 +488,7 @@ static void take_message(const struct pid1_state *st, char *buf, ssize_t got, st
 		return;
 	}
 	buf[got] = '\0';
-	n = notice_of((size_t)idx, st->programs[idx].pid);
+	n = inbox_of((size_t)idx, st->programs[idx].pid);
 	for (line = buf; line != NULL && n != NULL; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -545,7 +547,7 @@ static void on_readable(int fd, short revents, void *ctx)
 			break;
 }
 
-int notify_open(const struct pid1_state *st)
+int notifysocket_open(const struct pid1_state *st)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t len = sizeof(sa);
@@ -562,7 +564,7 @@ int notify_open(const struct pid1_state *st)
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
 	    loop_add(sock, POLLIN, on_readable, NULL) < 0) {
 		log_err("cannot open the notify socket: %m");
-		notify_close();
+		notifysocket_close();
 		return -1;
 	}
 	/* The name's first byte is NUL; NOTIFY_SOCKET spells it '@'. */
@@ -572,12 +574,12 @@ int notify_open(const struct pid1_state *st)
 	return 0;
 }
 
-const char *notify_address(void)
+const char *notifysocket_address(void)
 {
 	return sock >= 0 ? address : NULL;
 }
 
-void notify_close(void)
+void notifysocket_close(void)
 {
 	if (sink_done >= 0) {
 		loop_remove(sink_done);

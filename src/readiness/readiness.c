@@ -48,10 +48,10 @@ int readiness_open(struct pid1_state *st)
 {
 	size_t i;
 
-	sysnotify_init(readiness_pass_through(st));
+	manager_init(readiness_pass_through(st));
 	for (i = 0; i < st->nprograms; i++)
 		if (st->programs[i].ready_mode == READY_NOTIFY)
-			return notify_open(st);
+			return notifysocket_open(st);
 	return 0;
 }
 
@@ -117,42 +117,42 @@ void readiness_update(struct pid1_state *st)
 	bool ready;
 	size_t i;
 
-	notify_tick(loop_now_ms());
+	notifysocket_tick(loop_now_ms());
 	for (i = 0; i < st->nprograms; i++)
-		if (notice_take(i, &n))
+		if (inbox_take(i, &n))
 			take_notice(st, &st->programs[i], &n);
 	/* Nobody to tell: a signal storm pays for nothing more. */
-	if (!readyfile_active() && !sysnotify_active())
+	if (!readyfile_active() && !manager_active())
 		return;
 	ready = readiness_ready(st, summary, sizeof(summary));
 	readyfile_set(ready);
 	/* Only what went out counts as told: what a full queue refused is sent again. */
 	if (st->phase != PHASE_RUN && !told.stopping) {
-		told.stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
+		told.stopping = manager_send("STOPPING=1\nSTATUS=stopping");
 	} else if (st->phase == PHASE_RUN &&
 		   (ready != told.last_ready || strcmp(summary, told.status) != 0)) {
 		/* READY=1 once: systemd has no way back to "not ready". */
 		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told.ready ? "READY=1\n" : "",
 			 summary);
-		if (sysnotify_send(msg)) {
+		if (manager_send(msg)) {
 			told.ready = told.ready || ready;
 			told.last_ready = ready;
 			strlcpy(told.status, summary, sizeof(told.status));
 		}
 	}
-	sysnotify_tick(loop_now_ms());
+	manager_tick(loop_now_ms());
 }
 
 int64_t readiness_deadline(const struct pid1_state *st)
 {
-	return loop_earliest(loop_earliest(supervise_deadline(st), sysnotify_deadline()),
-			     notify_deadline());
+	return loop_earliest(loop_earliest(supervise_deadline(st), manager_deadline()),
+			     notifysocket_deadline());
 }
 
 void readiness_close(void)
 {
 	readyfile_close();
-	readyfd_close_all();
-	notify_close();
-	sysnotify_close();
+	readypipe_close_all();
+	notifysocket_close();
+	manager_close();
 }

@@ -71,7 +71,7 @@ static void on_readable(int fd, short revents, void *ctx)
 		if (memchr(buf, '\n', (size_t)got) != NULL)
 			newline = true;
 	}
-	n = newline || got == 0 ? notice_of(idx, ends[idx].pid) : NULL;
+	n = newline || got == 0 ? inbox_of(idx, ends[idx].pid) : NULL;
 	if (newline && n != NULL)
 		n->ready = n->alive = true;
 	/* End of file: every holder closed it, as a program does once it said it is ready. */
@@ -82,7 +82,7 @@ static void on_readable(int fd, short revents, void *ctx)
 	}
 }
 
-int readyfd_prepare(struct program *p, size_t idx)
+int readypipe_prepare(struct program *p, size_t idx)
 {
 	int fds[2];
 
@@ -103,7 +103,7 @@ int readyfd_prepare(struct program *p, size_t idx)
 	return 0;
 }
 
-void readyfd_spawned(struct program *p, size_t idx, pid_t pid)
+void readypipe_spawned(struct program *p, size_t idx, pid_t pid)
 {
 	if (p->spawn.ready_fd <= 0)
 		return;
@@ -120,7 +120,7 @@ void readyfd_spawned(struct program *p, size_t idx, pid_t pid)
 	}
 }
 
-void readyfd_close_all(void)
+void readypipe_close_all(void)
 {
 	size_t i;
 
