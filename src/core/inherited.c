@@ -22,11 +22,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sys/fdpath.h"
 #include "core/fdsink.h"
 #include "core/inherited.h"
 #include "output/log.h"
@@ -41,8 +41,7 @@ static bool is_socket(int fd)
 	char path[32], name[8];
 	ssize_t n;
 
-	if (fdpath(path, sizeof(path), fd, NULL) >= sizeof(path))
-		return false;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, name, sizeof(name));
 	return n >= 7 && memcmp(name, "socket:", 7) == 0;
 }

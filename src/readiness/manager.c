@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sys/env.h"
 #include "output/log.h"
 #include "core/loop.h"
 #include "readiness/manager.h"
@@ -68,7 +67,7 @@ static int parse_address(const char *value)
 
 void manager_init(bool pass_through)
 {
-	const char *socket_env = env_get("NOTIFY_SOCKET");
+	const char *socket_env = getenv("NOTIFY_SOCKET");
 
 	if (pass_through)
 		return;
@@ -76,7 +75,7 @@ void manager_init(bool pass_through)
 		sd.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (sd.fd < 0)
 			log_warn("cannot open a socket to NOTIFY_SOCKET: %m");
-		sd.period_ms = watchdog_half(env_get("WATCHDOG_USEC"), env_get("WATCHDOG_PID"));
+		sd.period_ms = watchdog_half(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"));
 		sd.next_ms = loop_now_ms() + sd.period_ms;
 	}
 	/* Meant for pid1: a program with ready = notify gets pid1's own socket instead. */

@@ -19,8 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sys/env.h"
-#include "sys/fdpath.h"
 #include "sys/rundir.h"
 
 /* Records why a call failed; errno is kept for the caller. */
@@ -123,7 +121,7 @@ static int open_parent(struct rundir *rd, const char *path, size_t len, bool cre
 
 const char *rundir_default(char *buf, size_t len)
 {
-	const char *env = env_get("PID1_RUNTIME_DIR");
+	const char *env = getenv("PID1_RUNTIME_DIR");
 
 	/* Given back whole: a copy cut to fit buf could name another directory. */
 	if (env != NULL && env[0] == '/')
@@ -208,15 +206,16 @@ int rundir_find(struct rundir *rd, const char *path)
 /* The address of name in the directory: through /proc, else the path when it fits. */
 static int address_of(struct rundir *rd, const char *name, struct sockaddr_un *sun, bool proc)
 {
-	size_t n;
+	int n;
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	if (proc)
-		n = fdpath(sun->sun_path, sizeof(sun->sun_path), rd->fd, name);
+		n = snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", rd->fd,
+			     name);
 	else
-		n = (size_t)snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", rd->path, name);
-	if (n >= sizeof(sun->sun_path))
+		n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", rd->path, name);
+	if (n < 0 || (size_t)n >= sizeof(sun->sun_path))
 		return fail(rd, ENAMETOOLONG, "%s/%s: too long for a socket address", rd->path,
 			    name);
 	return 0;

@@ -26,7 +26,6 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "sys/env.h"
 #include "sys/service.h"
 
 /* Opening again when the name was swapped between our open and our lock. */
@@ -224,7 +223,7 @@ void service_pidfile_remove(void)
  */
 void service_child_env(void)
 {
-	const char *value = env_get("LISTEN_PID");
+	const char *value = getenv("LISTEN_PID");
 	char own[24];
 	char *end;
 	long pid;
