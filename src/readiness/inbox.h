@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/conf.h"
+
+struct pid1_state;
+
 /* The longest STATUS= kept, escaped; longer ones are cut. */
 #define NOTICE_STATUS_MAX 128
 
@@ -31,13 +35,33 @@ struct notice {
 	char status[NOTICE_STATUS_MAX]; /* STATUS=, escaped, "" when none came */
 };
 
+/* Every program section and main: its notice, and the read end of its ready pipe. */
+#define INBOX_SLOTS (CONF_MAX_PROGRAMS + 1)
+
+struct inbox {
+	struct {
+		struct notice notice;
+		int pipe;	/* -1: none */
+		pid_t pipe_pid; /* the process the pipe was made for */
+	} slots[INBOX_SLOTS];
+};
+
+/*
+ * At start-up, when a program has ready = notify or fd:N: allocates st->inbox, so that
+ * neither the loop nor a flood of messages ever allocates. Returns 0, or -1 after logging why.
+ */
+int inbox_open(struct pid1_state *st);
+
 /*
  * The notice of program idx while its process is pid, for a handler to fill in (what an
  * earlier process of it said is dropped); NULL when idx is out of range.
  */
-struct notice *inbox_of(size_t idx, pid_t pid);
+struct notice *inbox_of(struct inbox *in, size_t idx, pid_t pid);
 
 /* Moves program idx's notice to *out and clears it. Returns false when nothing was pending. */
-bool inbox_take(size_t idx, struct notice *out);
+bool inbox_take(struct inbox *in, size_t idx, struct notice *out);
+
+/* Frees st->inbox, once its channels are closed (at exit). */
+void inbox_close(struct pid1_state *st);
 
 #endif

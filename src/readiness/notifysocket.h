@@ -7,24 +7,26 @@
 #ifndef PID1_NOTIFYSOCKET_H
 #define PID1_NOTIFYSOCKET_H
 
+#include <stdint.h>
+
 #include "supervisor/state.h"
 
 /*
- * Opens the socket and watches it in the loop; st is read to match senders to programs.
- * Returns 0, or -1 after logging why.
+ * Opens the socket, held as st->notify, and watches it in the loop; st is read to match
+ * senders to programs. Returns 0, or -1 after logging why.
  */
-int notifysocket_open(const struct pid1_state *st);
+int notifysocket_open(struct pid1_state *st);
 
 /* The socket's address as NOTIFY_SOCKET spells it, or NULL when it is not open. */
-const char *notifysocket_address(void);
+const char *notifysocket_address(const struct notifysocket *ns);
 
-void notifysocket_close(void);
+void notifysocket_close(struct pid1_state *st);
 
 /*
  * When the socket, resting after a failed start of the process that takes passed fds,
  * wants to be read again (-1: never); notifysocket_tick() lets it be once that time has come.
  */
-int64_t notifysocket_deadline(void);
-void notifysocket_tick(int64_t now);
+int64_t notifysocket_deadline(const struct notifysocket *ns);
+void notifysocket_tick(struct notifysocket *ns, int64_t now);
 
 #endif

@@ -49,6 +49,8 @@ int readiness_open(struct pid1_state *st)
 	size_t i;
 
 	manager_init(readiness_pass_through(st));
+	if (inbox_open(st) < 0)
+		return -1;
 	for (i = 0; i < st->nprograms; i++)
 		if (st->programs[i].ready_mode == READY_NOTIFY)
 			return notifysocket_open(st);
@@ -117,9 +119,9 @@ void readiness_update(struct pid1_state *st)
 	bool ready;
 	size_t i;
 
-	notifysocket_tick(loop_now_ms());
+	notifysocket_tick(st->notify, loop_now_ms());
 	for (i = 0; i < st->nprograms; i++)
-		if (inbox_take(i, &n))
+		if (inbox_take(st->inbox, i, &n))
 			take_notice(st, &st->programs[i], &n);
 	/* Nobody to tell: a signal storm pays for nothing more. */
 	if (!readyfile_active() && !manager_active())
@@ -146,13 +148,14 @@ void readiness_update(struct pid1_state *st)
 int64_t readiness_deadline(const struct pid1_state *st)
 {
 	return loop_earliest(loop_earliest(supervise_deadline(st), manager_deadline()),
-			     notifysocket_deadline());
+			     notifysocket_deadline(st->notify));
 }
 
-void readiness_close(void)
+void readiness_close(struct pid1_state *st)
 {
 	readyfile_close();
-	readypipe_close_all();
-	notifysocket_close();
+	readypipe_close_all(st);
+	notifysocket_close(st);
+	inbox_close(st);
 	manager_close();
 }

@@ -35,6 +35,6 @@ void readiness_update(struct pid1_state *st);
 int64_t readiness_deadline(const struct pid1_state *st);
 
 /* At exit: the ready file removed, every socket and pipe closed. */
-void readiness_close(void);
+void readiness_close(struct pid1_state *st);
 
 #endif

@@ -25,45 +25,29 @@
 #define READ_CHUNK  256
 #define READ_ROUNDS 16
 
-/* Each program's read end (-1: none), and its index as the handler's context. */
-static struct {
-	int fd;
-	pid_t pid; /* the process the pipe was made for */
-	size_t idx;
-} ends[CONF_MAX_PROGRAMS + 1];
-static bool inited;
-
-static void init(void)
+static void drop(struct inbox *in, size_t idx)
 {
-	size_t i;
-
-	if (inited)
+	if (in->slots[idx].pipe < 0)
 		return;
-	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		ends[i].fd = -1;
-		ends[i].idx = i;
-	}
-	inited = true;
-}
-
-static void drop(size_t idx)
-{
-	if (ends[idx].fd < 0)
-		return;
-	loop_remove(ends[idx].fd);
-	close(ends[idx].fd);
-	ends[idx].fd = -1;
+	loop_remove(in->slots[idx].pipe);
+	close(in->slots[idx].pipe);
+	in->slots[idx].pipe = -1;
 }
 
 static void on_readable(int fd, short revents, void *ctx)
 {
-	size_t idx = *(const size_t *)ctx, round;
+	struct inbox *in = ctx;
 	char buf[READ_CHUNK];
 	bool newline = false;
+	size_t idx, round;
 	struct notice *n;
 	ssize_t got = -1;
 
 	(void)revents;
+	for (idx = 0; idx < INBOX_SLOTS && in->slots[idx].pipe != fd; idx++)
+		;
+	if (idx == INBOX_SLOTS)
+		return;
 	for (round = 0; round < READ_ROUNDS; round++) {
 		got = read(fd, buf, sizeof(buf));
 		if (got <= 0)
@@ -71,60 +55,64 @@ static void on_readable(int fd, short revents, void *ctx)
 		if (memchr(buf, '\n', (size_t)got) != NULL)
 			newline = true;
 	}
-	n = newline || got == 0 ? inbox_of(idx, ends[idx].pid) : NULL;
+	n = newline || got == 0 ? inbox_of(in, idx, in->slots[idx].pipe_pid) : NULL;
 	if (newline && n != NULL)
 		n->ready = n->alive = true;
 	/* End of file: every holder closed it, as a program does once it said it is ready. */
 	if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (n != NULL && !newline)
 			n->hung_closed = true;
-		drop(idx);
+		drop(in, idx);
 	}
 }
 
-int readypipe_prepare(struct program *p, size_t idx)
+int readypipe_prepare(struct pid1_state *st, struct program *p, size_t idx)
 {
 	int fds[2];
 
-	if (p->ready_mode < READY_FD_MIN || idx >= sizeof(ends) / sizeof(ends[0]))
+	if (p->ready_mode < READY_FD_MIN || idx >= INBOX_SLOTS)
 		return 0;
-	init(); /* only once a program reads ready = fd:N: the table is 65 slots */
-	drop(idx);
+	p->spawn.ready_fd = p->ready_mode;
+	p->spawn.ready_pipe = -1;
+	if (st->inbox == NULL)
+		return -1;
+	drop(st->inbox, idx);
 	if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_err("cannot create the ready pipe of %s: %m", p->name);
 		/* Its spawn then fails on the missing fd, as any failed start. */
-		p->spawn.ready_fd = p->ready_mode;
-		p->spawn.ready_pipe = -1;
 		return -1;
 	}
-	ends[idx].fd = fds[0];
-	p->spawn.ready_fd = p->ready_mode;
+	st->inbox->slots[idx].pipe = fds[0];
 	p->spawn.ready_pipe = fds[1];
 	return 0;
 }
 
-void readypipe_spawned(struct program *p, size_t idx, pid_t pid)
+void readypipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pid_t pid)
 {
+	struct inbox *in = st->inbox;
+
 	if (p->spawn.ready_fd <= 0)
 		return;
-	close(p->spawn.ready_pipe);
+	if (p->spawn.ready_pipe >= 0)
+		close(p->spawn.ready_pipe);
 	p->spawn.ready_pipe = -1;
+	if (in == NULL)
+		return;
 	if (pid <= 0) {
-		drop(idx);
+		drop(in, idx);
 		return;
 	}
-	ends[idx].pid = pid;
-	if (loop_add(ends[idx].fd, POLLIN, on_readable, &ends[idx].idx) < 0) {
+	in->slots[idx].pipe_pid = pid;
+	if (loop_add(in->slots[idx].pipe, POLLIN, on_readable, in) < 0) {
 		log_err("cannot watch the ready fd of %s: %m", p->name);
-		drop(idx);
+		drop(in, idx);
 	}
 }
 
-void readypipe_close_all(void)
+void readypipe_close_all(struct pid1_state *st)
 {
 	size_t i;
 
-	for (i = 0; inited && i < sizeof(ends) / sizeof(ends[0]); i++)
-		if (ends[i].fd >= 0)
-			drop(i);
+	for (i = 0; st->inbox != NULL && i < INBOX_SLOTS; i++)
+		drop(st->inbox, i);
 }

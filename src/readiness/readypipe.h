@@ -10,18 +10,18 @@
 
 #include <stddef.h>
 
-#include "supervisor/program.h"
+#include "supervisor/state.h"
 
 /*
  * Before p (index idx) is spawned: a new pipe, its write end in p->spawn. The previous
  * start's read end, if any, is let go. Returns 0, or -1 after logging why.
  */
-int readypipe_prepare(struct program *p, size_t idx);
+int readypipe_prepare(struct pid1_state *st, struct program *p, size_t idx);
 
 /* After the spawn (pid, or -1 when it failed): pid1 closes its write end, reads the other. */
-void readypipe_spawned(struct program *p, size_t idx, pid_t pid);
+void readypipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pid_t pid);
 
 /* Closes every read end (at exit). */
-void readypipe_close_all(void);
+void readypipe_close_all(struct pid1_state *st);
 
 #endif

@@ -94,9 +94,10 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 	int errfd = -1;
 	pid_t pid;
 
-	p->spawn.notify_socket = p->ready_mode == READY_NOTIFY ? notifysocket_address() : NULL;
+	p->spawn.notify_socket =
+	    p->ready_mode == READY_NOTIFY ? notifysocket_address(st->notify) : NULL;
 	p->spawn.watchdog_ms = p->watchdog_conf_ms;
-	readypipe_prepare(p, slot);
+	readypipe_prepare(st, p, slot);
 	if (p->output != NULL)
 		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
 	pid = child_spawn(&p->spawn, &errfd, code);
@@ -104,7 +105,7 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
-	readypipe_spawned(p, slot, pid);
+	readypipe_spawned(st, p, slot, pid);
 	if (pid > 0)
 		watch(p, slot, errfd);
 	return pid;

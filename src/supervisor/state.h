@@ -15,6 +15,9 @@
 #include "conf/conf.h"
 #include "supervisor/program.h"
 
+struct inbox;
+struct notifysocket;
+
 /* The supervisor as a whole. */
 enum phase {
 	PHASE_RUN,	/* programs start, run and restart */
@@ -50,6 +53,10 @@ struct pid1_state {
 	char hooks_why[64]; /* why the shutdown began, for the ladder after the stop hooks */
 	int hooks_signo;
 	struct program *decider; /* the program whose end decides pid1's exit code, or NULL */
+
+	/* readiness/: what programs said, and the sd_notify socket; NULL until needed */
+	struct inbox *inbox;
+	struct notifysocket *notify;
 };
 
 #endif
