@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +35,13 @@ static struct {
 /* WATCHDOG_USEC, when WATCHDOG_PID (if set) names pid1: half of it in ms, else 0. */
 static int64_t watchdog_half(const char *usec, const char *pid)
 {
-	unsigned long long us;
-	char *end;
+	const char *err = NULL;
+	long long us;
 
 	if (usec == NULL || (pid != NULL && strtol(pid, NULL, 10) != (long)getpid()))
 		return 0;
-	errno = 0;
-	us = strtoull(usec, &end, 10);
-	if (errno != 0 || end == usec || *end != '\0' || us < 2000)
-		return 0;
-	return (int64_t)(us / 2000);
+	us = strtonum(usec, 2000, LLONG_MAX, &err);
+	return err == NULL ? (int64_t)(us / 2000) : 0;
 }
 
 /* The address of NOTIFY_SOCKET: a path, or '@' for an abstract name. */

@@ -19,7 +19,6 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,15 +156,6 @@ static bool in_chain(const pid_t *chain, size_t n, pid_t pid)
 	return false;
 }
 
-/* Whether the process MAINPID= named for program idx still runs, not another with its pid. */
-static bool still_main(const struct notifysocket *ns, size_t idx)
-{
-	unsigned long long start;
-	pid_t parent;
-
-	return stat_of(ns->mainpids[idx].main, &parent, &start) && start == ns->mainpids[idx].start;
-}
-
 /* A pidfd for pid (close-on-exec), or -1 where the kernel has none (before Linux 5.3). */
 static int pidfd_of(pid_t pid)
 {
@@ -266,7 +256,8 @@ static void remember(struct notifysocket *ns, pid_t pid, int pidfd)
 static long find_sender(const struct pid1_state *st, pid_t pid)
 {
 	struct notifysocket *ns = st->notify;
-	pid_t chain[NOTIFY_DEPTH], top = pid;
+	pid_t chain[NOTIFY_DEPTH], top = pid, parent;
+	unsigned long long start;
 	const struct program *p;
 	size_t i, n = 0;
 	int pidfd;
@@ -281,9 +272,11 @@ static long find_sender(const struct pid1_state *st, pid_t pid)
 		p = &st->programs[i];
 		if (p->ready_mode != READY_NOTIFY || !program_running(p) || p->pid <= 0)
 			continue;
+		/* A MAINPID= counts while the process it named runs, not another with its pid. */
 		if (in_chain(chain, n, p->pid) ||
 		    (ns->mainpids[i].owner == p->pid && in_chain(chain, n, ns->mainpids[i].main) &&
-		     still_main(ns, i))) {
+		     stat_of(ns->mainpids[i].main, &parent, &start) &&
+		     start == ns->mainpids[i].start)) {
 			if (pidfd >= 0)
 				close(pidfd);
 			return (long)i;
@@ -317,45 +310,35 @@ static void take_status(struct notice *n, const char *text)
 }
 
 /*
- * MAINPID=, sent by the program's own process: the process it names must be its own
- * descendant, or one that left its tree and came to pid1 (a daemon that forked away), and
- * not another program's process. Its start time, the same before and after the checks,
- * tells it from a later process given the same pid.
+ * MAINPID=, only the last of a message (a long one costs one check), sent by the program's
+ * own process: the process it names must be its own descendant, or one that left its tree
+ * and came to pid1 (a daemon that forked away), and not another program's process. Its
+ * start time, the same before and after the checks, tells it from a later one with its pid.
  */
-static bool main_pid_ok(const struct pid1_state *st, const struct program *p, pid_t sender,
-			pid_t pid, unsigned long long *start)
-{
-	unsigned long long again;
-	pid_t parent;
-	size_t i;
-
-	if (sender != p->pid || pid <= 1 || !stat_of(pid, &parent, start))
-		return false;
-	for (i = 0; i < st->nprograms; i++)
-		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
-		    st->programs[i].pid == pid)
-			return false;
-	return (in_tree(pid, p->pid) || parent == getpid()) && stat_of(pid, &parent, &again) &&
-	       again == *start;
-}
-
-/* MAINPID=: only the last one of a message is checked, so a long message costs one check. */
 static void take_main_pid(const struct pid1_state *st, size_t idx, pid_t sender, struct notice *n,
 			  const char *value)
 {
 	const struct program *p = &st->programs[idx];
 	struct notifysocket *ns = st->notify;
-	unsigned long long start;
+	unsigned long long start, again;
 	const char *err = NULL;
-	pid_t pid = (pid_t)strtonum(value, 2, INT32_MAX, &err);
+	pid_t pid = (pid_t)strtonum(value, 2, INT32_MAX, &err), parent;
+	size_t i;
 
-	if (err == NULL && main_pid_ok(st, p, sender, pid, &start)) {
-		ns->mainpids[idx].main = pid;
-		ns->mainpids[idx].owner = p->pid;
-		ns->mainpids[idx].start = start;
-		n->mainpid = pid;
-		forget_all(ns);
-	}
+	if (err != NULL || sender != p->pid || !stat_of(pid, &parent, &start))
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
+		    st->programs[i].pid == pid)
+			return;
+	if ((!in_tree(pid, p->pid) && parent != getpid()) || !stat_of(pid, &parent, &again) ||
+	    again != start)
+		return;
+	ns->mainpids[idx].main = pid;
+	ns->mainpids[idx].owner = p->pid;
+	ns->mainpids[idx].start = start;
+	n->mainpid = pid;
+	forget_all(ns);
 }
 
 /*

@@ -51,17 +51,21 @@ static void close_pidfile(void)
 	pidfile.dirfd = -1;
 }
 
-/* Prints why path cannot be the pidfile, with the path escaped, and closes what is open. */
-static int refuse_pidfile(const char *path, const char *why)
+int service_refuse(const char *what, const char *path, const char *why)
 {
 	char *safe = NULL;
 
 	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 		safe = NULL;
-	fprintf(stderr, "pid1: cannot create pidfile %s: %s\n", safe != NULL ? safe : "?", why);
+	fprintf(stderr, "pid1: cannot %s %s: %s\n", what, safe != NULL ? safe : "?", why);
 	free(safe);
-	close_pidfile();
 	return -1;
+}
+
+static int refuse_pidfile(const char *path, const char *why)
+{
+	close_pidfile();
+	return service_refuse("create pidfile", path, why);
 }
 
 /* Opens path's directory and keeps the last component in pidfile.name. */
