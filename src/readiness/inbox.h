@@ -2,9 +2,11 @@
 /*
  * The inbox: what programs told pid1 about themselves since the supervisor last looked
  * (readiness, signs of life, a status line), one notice per program, indexed like the table
- * of programs. Its two channels, readiness/notifysocket.c (sd_notify) and readiness/readypipe.c
- * (ready = fd:N), write notices from their loop handlers; readiness/readiness.c takes them
- * after the wake-up and feeds them to the state machines.
+ * of programs. Two channels fill it from their loop handlers: readiness/notifysocket.c
+ * (sd_notify), and the ready pipes here (ready = fd:N, s6's notification fd: a program that
+ * cannot speak sd_notify writes a newline to fd N when it is ready, and again and again while
+ * it is alive). readiness/readiness.c takes the notices after the wake-up and feeds them to
+ * the state machines.
  */
 #ifndef PID1_INBOX_H
 #define PID1_INBOX_H
@@ -17,6 +19,7 @@
 #include "conf/conf.h"
 
 struct pid1_state;
+struct program;
 
 /* The longest STATUS= kept, escaped; longer ones are cut. */
 #define NOTICE_STATUS_MAX 128
@@ -61,7 +64,16 @@ struct notice *inbox_of(struct inbox *in, size_t idx, pid_t pid);
 /* Moves program idx's notice to *out and clears it. Returns false when nothing was pending. */
 bool inbox_take(struct inbox *in, size_t idx, struct notice *out);
 
-/* Frees st->inbox, once its channels are closed (at exit). */
+/*
+ * Before p (index idx, ready = fd:N) is spawned: a new pipe, its write end in p->spawn. The
+ * previous start's read end, if any, is let go. Returns 0, or -1 after logging why.
+ */
+int inbox_pipe_prepare(struct pid1_state *st, struct program *p, size_t idx);
+
+/* After the spawn (pid, or -1 when it failed): pid1 closes its write end, reads the other. */
+void inbox_pipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pid_t pid);
+
+/* Closes every ready pipe and frees st->inbox (at exit, the notify socket closed first). */
 void inbox_close(struct pid1_state *st);
 
 #endif

@@ -16,7 +16,6 @@
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
 #include "readiness/readiness.h"
-#include "readiness/readypipe.h"
 #include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
@@ -154,7 +153,6 @@ int64_t readiness_deadline(const struct pid1_state *st)
 void readiness_close(struct pid1_state *st)
 {
 	readyfile_close();
-	readypipe_close_all(st);
 	notifysocket_close(st);
 	inbox_close(st);
 	manager_close();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Readiness and watchdogs, on the supervisor's side: what programs said (readiness/notifysocket.c,
- * readiness/readypipe.c) goes to their state machines through supervise_event() (a hung one is
+ * readiness/inbox.c) goes to their state machines through supervise_event() (a hung one is
  * stopped by supervisor/progact.c); pid1's own readiness (every essential program ready) goes to
  * the ready file and to systemd.
  */
