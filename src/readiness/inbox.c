@@ -10,10 +10,10 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +22,13 @@
 #include "readiness/inbox.h"
 #include "supervisor/state.h"
 
+/* The pipes first: their page, touched at start-up, is then the first notices' too. */
+struct inbox {
+	int pipes[INBOX_SLOTS];	      /* the ready pipes' read ends, -1: none */
+	pid_t pipe_pids[INBOX_SLOTS]; /* the process each was made for */
+	struct notice notes[INBOX_SLOTS];
+};
+
 static void clear(struct notice *n)
 {
 	*n = (struct notice){.extend_ms = -1, .watchdog_ms = -1};
@@ -29,6 +36,7 @@ static void clear(struct notice *n)
 
 int inbox_open(struct pid1_state *st)
 {
+	struct inbox *in;
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
@@ -37,13 +45,15 @@ int inbox_open(struct pid1_state *st)
 			break;
 	if (i == st->nprograms)
 		return 0;
-	st->inbox = calloc(1, sizeof(*st->inbox));
-	if (st->inbox == NULL) {
+	/* Zeroed pages the kernel backs only once written, as .bss: no calloc touching all. */
+	in = mmap(NULL, sizeof(*in), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (in == MAP_FAILED) {
 		log_err("cannot allocate the table of what programs say: %m");
 		return -1;
 	}
 	for (i = 0; i < INBOX_SLOTS; i++)
-		st->inbox->slots[i].pipe = -1;
+		in->pipes[i] = -1;
+	st->inbox = in;
 	return 0;
 }
 
@@ -53,7 +63,7 @@ struct notice *inbox_of(struct inbox *in, size_t idx, pid_t pid)
 
 	if (in == NULL || idx >= INBOX_SLOTS)
 		return NULL;
-	n = &in->slots[idx].notice;
+	n = &in->notes[idx];
 	/* A zeroed entry (never used) reads as "nothing", like a cleared one. */
 	if (!n->pending || n->pid != pid)
 		clear(n);
@@ -64,10 +74,10 @@ struct notice *inbox_of(struct inbox *in, size_t idx, pid_t pid)
 
 bool inbox_take(struct inbox *in, size_t idx, struct notice *out)
 {
-	if (in == NULL || idx >= INBOX_SLOTS || !in->slots[idx].notice.pending)
+	if (in == NULL || idx >= INBOX_SLOTS || !in->notes[idx].pending)
 		return false;
-	*out = in->slots[idx].notice;
-	clear(&in->slots[idx].notice);
+	*out = in->notes[idx];
+	clear(&in->notes[idx]);
 	return true;
 }
 
@@ -77,11 +87,11 @@ bool inbox_take(struct inbox *in, size_t idx, struct notice *out)
 
 static void drop(struct inbox *in, size_t idx)
 {
-	if (in->slots[idx].pipe < 0)
+	if (in->pipes[idx] < 0)
 		return;
-	loop_remove(in->slots[idx].pipe);
-	close(in->slots[idx].pipe);
-	in->slots[idx].pipe = -1;
+	loop_remove(in->pipes[idx]);
+	close(in->pipes[idx]);
+	in->pipes[idx] = -1;
 }
 
 static void on_readable(int fd, short revents, void *ctx)
@@ -94,7 +104,7 @@ static void on_readable(int fd, short revents, void *ctx)
 	ssize_t got = -1;
 
 	(void)revents;
-	for (idx = 0; idx < INBOX_SLOTS && in->slots[idx].pipe != fd; idx++)
+	for (idx = 0; idx < INBOX_SLOTS && in->pipes[idx] != fd; idx++)
 		;
 	if (idx == INBOX_SLOTS)
 		return;
@@ -105,7 +115,7 @@ static void on_readable(int fd, short revents, void *ctx)
 		if (memchr(buf, '\n', (size_t)got) != NULL)
 			newline = true;
 	}
-	n = newline || got == 0 ? inbox_of(in, idx, in->slots[idx].pipe_pid) : NULL;
+	n = newline || got == 0 ? inbox_of(in, idx, in->pipe_pids[idx]) : NULL;
 	if (newline && n != NULL)
 		n->ready = n->alive = true;
 	/* End of file: every holder closed it, as a program does once it said it is ready. */
@@ -132,7 +142,7 @@ int inbox_pipe_prepare(struct pid1_state *st, struct program *p, size_t idx)
 		/* Its spawn then fails on the missing fd, as any failed start. */
 		return -1;
 	}
-	st->inbox->slots[idx].pipe = fds[0];
+	st->inbox->pipes[idx] = fds[0];
 	p->spawn.ready_pipe = fds[1];
 	return 0;
 }
@@ -152,8 +162,8 @@ void inbox_pipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pi
 		drop(in, idx);
 		return;
 	}
-	in->slots[idx].pipe_pid = pid;
-	if (loop_add(in->slots[idx].pipe, POLLIN, on_readable, in) < 0) {
+	in->pipe_pids[idx] = pid;
+	if (loop_add(in->pipes[idx], POLLIN, on_readable, in) < 0) {
 		log_err("cannot watch the ready fd of %s: %m", p->name);
 		drop(in, idx);
 	}
@@ -165,6 +175,7 @@ void inbox_close(struct pid1_state *st)
 
 	for (i = 0; st->inbox != NULL && i < INBOX_SLOTS; i++)
 		drop(st->inbox, i);
-	free(st->inbox);
+	if (st->inbox != NULL)
+		munmap(st->inbox, sizeof(*st->inbox));
 	st->inbox = NULL;
 }

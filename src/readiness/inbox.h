@@ -18,6 +18,7 @@
 
 #include "conf/conf.h"
 
+struct inbox;
 struct pid1_state;
 struct program;
 
@@ -38,16 +39,8 @@ struct notice {
 	char status[NOTICE_STATUS_MAX]; /* STATUS=, escaped, "" when none came */
 };
 
-/* Every program section and main: its notice, and the read end of its ready pipe. */
+/* Every program section and main. */
 #define INBOX_SLOTS (CONF_MAX_PROGRAMS + 1)
-
-struct inbox {
-	struct {
-		struct notice notice;
-		int pipe;	/* -1: none */
-		pid_t pipe_pid; /* the process the pipe was made for */
-	} slots[INBOX_SLOTS];
-};
 
 /*
  * At start-up, when a program has ready = notify or fd:N: allocates st->inbox, so that
