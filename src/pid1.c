@@ -246,7 +246,7 @@ out_control:
 			 log_dropped());
 
 out_pidfile:
-	readiness_close();
+	readiness_close(&st);
 	service_pidfile_remove();
 out_log:
 	log_close();

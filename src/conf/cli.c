@@ -18,7 +18,6 @@
 #include "conf/confvalue.h"
 #include "core/exitcode.h"
 #include "core/signame.h"
-#include "sys/env.h"
 
 enum {
 	OPT_FORWARD_TO = 256,
@@ -220,11 +219,11 @@ static int parse_option(int c, const char *arg, struct options *opts)
 /* PID1_CONFIG, and tini's switches for images that set them for tini. */
 static void read_environment(struct options *opts)
 {
-	const char *v = env_get("PID1_CONFIG");
+	const char *v = getenv("PID1_CONFIG");
 
 	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
-	opts->subreaper = env_get("TINI_SUBREAPER") != NULL;
-	opts->group = env_get("TINI_KILL_PROCESS_GROUP") != NULL;
+	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
+	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
 }
 
 /* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */

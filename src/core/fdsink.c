@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sockios.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +33,6 @@
 #include "core/fdsink.h"
 #include "output/log.h"
 #include "supervisor/state.h"
-#include "sys/fdpath.h"
 
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83 /* asm-generic; older headers lack it, older kernels refuse it */
@@ -216,8 +216,7 @@ static bool is_socket(int fd)
 	char path[32], name[8];
 	ssize_t n;
 
-	if (fdpath(path, sizeof(path), fd, NULL) >= sizeof(path))
-		return false;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, name, sizeof(name));
 	return n >= 7 && memcmp(name, "socket:", 7) == 0;
 }

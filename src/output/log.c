@@ -32,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sys/fdpath.h"
 #include "output/log.h"
 
 #ifndef RWF_NOWAIT
@@ -126,7 +125,7 @@ void sink_inherited(struct sink *s, int which)
 	s->fifo = S_ISFIFO(st.st_mode);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return;
-	fdpath(path, sizeof(path), which, NULL);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", which);
 	fd = sink_move_high(open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
 	if (fd >= 0) {
 		s->fd = fd;

@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What programs told pid1 about themselves since the supervisor last looked: readiness, signs
- * of life, a status line. readiness/notifysocket.c (the sd_notify socket) and readiness/readypipe.c
- * (ready = fd:N) write here from their loop handlers; the supervisor takes each program's notice
- * after the wake-up and feeds it to the state machine. A table indexed like the table of programs.
+ * The inbox: what programs told pid1 about themselves since the supervisor last looked
+ * (readiness, signs of life, a status line), one notice per program, indexed like the table
+ * of programs. Two channels fill it from their loop handlers: readiness/notifysocket.c
+ * (sd_notify), and the ready pipes here (ready = fd:N, s6's notification fd: a program that
+ * cannot speak sd_notify writes a newline to fd N when it is ready, and again and again while
+ * it is alive). readiness/readiness.c takes the notices after the wake-up and feeds them to
+ * the state machines.
  */
-#ifndef PID1_NOTICE_H
-#define PID1_NOTICE_H
+#ifndef PID1_INBOX_H
+#define PID1_INBOX_H
 
 #include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "conf/conf.h"
+
+struct inbox;
+struct pid1_state;
+struct program;
 
 /* The longest STATUS= kept, escaped; longer ones are cut. */
 #define NOTICE_STATUS_MAX 128
@@ -30,13 +39,34 @@ struct notice {
 	char status[NOTICE_STATUS_MAX]; /* STATUS=, escaped, "" when none came */
 };
 
+/* Every program section and main. */
+#define INBOX_SLOTS (CONF_MAX_PROGRAMS + 1)
+
+/*
+ * At start-up, when a program has ready = notify or fd:N: allocates st->inbox, so that
+ * neither the loop nor a flood of messages ever allocates. Returns 0, or -1 after logging why.
+ */
+int inbox_open(struct pid1_state *st);
+
 /*
  * The notice of program idx while its process is pid, for a handler to fill in (what an
  * earlier process of it said is dropped); NULL when idx is out of range.
  */
-struct notice *notice_of(size_t idx, pid_t pid);
+struct notice *inbox_of(struct inbox *in, size_t idx, pid_t pid);
 
 /* Moves program idx's notice to *out and clears it. Returns false when nothing was pending. */
-bool notice_take(size_t idx, struct notice *out);
+bool inbox_take(struct inbox *in, size_t idx, struct notice *out);
+
+/*
+ * Before p (index idx, ready = fd:N) is spawned: a new pipe, its write end in p->spawn. The
+ * previous start's read end, if any, is let go. Returns 0, or -1 after logging why.
+ */
+int inbox_pipe_prepare(struct pid1_state *st, struct program *p, size_t idx);
+
+/* After the spawn (pid, or -1 when it failed): pid1 closes its write end, reads the other. */
+void inbox_pipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pid_t pid);
+
+/* Closes every ready pipe and frees st->inbox (at exit, the notify socket closed first). */
+void inbox_close(struct pid1_state *st);
 
 #endif

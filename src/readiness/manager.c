@@ -10,12 +10,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sys/env.h"
 #include "output/log.h"
 #include "core/loop.h"
 #include "readiness/manager.h"
@@ -35,16 +35,13 @@ static struct {
 /* WATCHDOG_USEC, when WATCHDOG_PID (if set) names pid1: half of it in ms, else 0. */
 static int64_t watchdog_half(const char *usec, const char *pid)
 {
-	unsigned long long us;
-	char *end;
+	const char *err = NULL;
+	long long us;
 
 	if (usec == NULL || (pid != NULL && strtol(pid, NULL, 10) != (long)getpid()))
 		return 0;
-	errno = 0;
-	us = strtoull(usec, &end, 10);
-	if (errno != 0 || end == usec || *end != '\0' || us < 2000)
-		return 0;
-	return (int64_t)(us / 2000);
+	us = strtonum(usec, 2000, LLONG_MAX, &err);
+	return err == NULL ? (int64_t)(us / 2000) : 0;
 }
 
 /* The address of NOTIFY_SOCKET: a path, or '@' for an abstract name. */
@@ -66,9 +63,9 @@ static int parse_address(const char *value)
 	return 0;
 }
 
-void sysnotify_init(bool pass_through)
+void manager_init(bool pass_through)
 {
-	const char *socket_env = env_get("NOTIFY_SOCKET");
+	const char *socket_env = getenv("NOTIFY_SOCKET");
 
 	if (pass_through)
 		return;
@@ -76,7 +73,7 @@ void sysnotify_init(bool pass_through)
 		sd.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (sd.fd < 0)
 			log_warn("cannot open a socket to NOTIFY_SOCKET: %m");
-		sd.period_ms = watchdog_half(env_get("WATCHDOG_USEC"), env_get("WATCHDOG_PID"));
+		sd.period_ms = watchdog_half(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"));
 		sd.next_ms = loop_now_ms() + sd.period_ms;
 	}
 	/* Meant for pid1: a program with ready = notify gets pid1's own socket instead. */
@@ -85,12 +82,12 @@ void sysnotify_init(bool pass_through)
 	unsetenv("WATCHDOG_PID");
 }
 
-bool sysnotify_active(void)
+bool manager_active(void)
 {
 	return sd.fd >= 0;
 }
 
-bool sysnotify_send(const char *msg)
+bool manager_send(const char *msg)
 {
 	ssize_t sent;
 	int err;
@@ -110,25 +107,25 @@ bool sysnotify_send(const char *msg)
 	return sd.retry_ms < 0;
 }
 
-int64_t sysnotify_deadline(void)
+int64_t manager_deadline(void)
 {
 	int64_t pet = sd.fd >= 0 && sd.period_ms > 0 ? sd.next_ms : -1;
 
 	return pet < 0 || (sd.retry_ms >= 0 && sd.retry_ms < pet) ? sd.retry_ms : pet;
 }
 
-void sysnotify_tick(int64_t now)
+void manager_tick(int64_t now)
 {
 	/* The wake-up for a retry is over: the caller sent again what it still had to. */
 	if (sd.retry_ms >= 0 && now >= sd.retry_ms)
 		sd.retry_ms = -1;
 	if (sd.fd < 0 || sd.period_ms <= 0 || now < sd.next_ms)
 		return;
-	sysnotify_send("WATCHDOG=1");
+	manager_send("WATCHDOG=1");
 	sd.next_ms = now + sd.period_ms;
 }
 
-void sysnotify_close(void)
+void manager_close(void)
 {
 	if (sd.fd >= 0)
 		close(sd.fd);

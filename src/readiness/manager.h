@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pid1 as a service of systemd (Type=notify): it tells its own NOTIFY_SOCKET when it is
- * ready, what it is doing, when it stops, and pets systemd's watchdog.
+ * pid1's own service manager (systemd, Type=notify): the client side of sd_notify, the
+ * opposite of readiness/notifysocket.c. It tells the manager when pid1 is ready, what it is
+ * doing, when it stops, and pets the manager's watchdog; readiness/readiness.c decides what.
  */
-#ifndef PID1_SYSNOTIFY_H
-#define PID1_SYSNOTIFY_H
+#ifndef PID1_MANAGER_H
+#define PID1_MANAGER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,24 +15,24 @@
  * program speaks to systemd in pid1's name. With pass_through, leaves them alone for the
  * one program instead, and sends nothing itself.
  */
-void sysnotify_init(bool pass_through);
+void manager_init(bool pass_through);
 
 /* Whether pid1 has a service manager to tell. */
-bool sysnotify_active(void);
+bool manager_active(void);
 
 /*
  * Sends one message (lines of KEY=VALUE); never blocks, a failure is logged at debug.
  * Returns false when it was refused (a full queue): the deadline then brings a wake-up for
  * the caller to send it again.
  */
-bool sysnotify_send(const char *msg);
+bool manager_send(const char *msg);
 
 /* When the watchdog must next be petted or a refused message sent again; -1: never. */
-int64_t sysnotify_deadline(void);
+int64_t manager_deadline(void);
 
 /* Pets the watchdog when it is due at now. */
-void sysnotify_tick(int64_t now);
+void manager_tick(int64_t now);
 
-void sysnotify_close(void);
+void manager_close(void);
 
 #endif

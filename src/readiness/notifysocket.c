@@ -14,12 +14,12 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +35,8 @@
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
 
+/* The largest datagram read; a longer one is dropped whole. */
+#define NOTIFY_MSG_MAX 4096
 /* Datagrams read per wake-up: the rest wait, so a flood cannot hold the loop. */
 #define NOTIFY_BATCH 32
 /* Datagrams read by one system call, where the kernel refuses fds. */
@@ -51,33 +53,51 @@
 /* The longest wait a program may ask for (EXTEND_TIMEOUT_USEC, WATCHDOG_USEC): a day. */
 #define NOTIFY_USEC_MAX (24ULL * 3600 * 1000 * 1000)
 
-static int sock = -1;
-static bool careful;	   /* the kernel cannot refuse fds: peek at each datagram first */
-static int sink_done = -1; /* while a throw-away process takes fds off the queue: its pipe */
-/* When no such process could be started: the socket rests until then, not to spin on it. */
-static int64_t retry_ms = -1;
-static const struct pid1_state *state; /* read only, to match senders to programs */
-static char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-/*
- * The process MAINPID= named for a program, the pid it was named for, and the named one's
- * start time: once it has ended its pid may be another process's, which must not inherit it.
- */
-static struct {
-	pid_t main, owner;
-	unsigned long long start;
-} mainpids[CONF_MAX_PROGRAMS + 1];
-/*
- * Senders found to be no program's, each with a pidfd: while it has not ended, its pid is
- * not another's. A process stays outside every program's tree (it can only be reparented
- * upwards, and a program started later is no ancestor of it) unless MAINPID= names it or an
- * ancestor, which forgets them all.
- */
-static struct {
-	pid_t pid; /* 0: a free slot */
-	int pidfd;
-	unsigned long used;
-} strangers[NOTIFY_STRANGERS];
-static unsigned long clock_hand;
+/* CMSG_ALIGN as a plain constant expression: n rounded up to a multiple of size_t. */
+#define CMSG_RND(n) (((n) + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t))
+
+/* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */
+struct dgram {
+	char buf[NOTIFY_MSG_MAX + 1];
+	struct iovec iov;
+	union {
+		struct cmsghdr align;
+		/* CMSG_SPACE(sizeof(struct ucred)), spelled so that every compiler takes it as
+		 * a constant: a header and the credentials, each rounded up to a size_t. */
+		char space[CMSG_RND(sizeof(struct cmsghdr)) + CMSG_RND(sizeof(struct ucred))];
+	} control;
+};
+
+/* Allocated by notifysocket_open() and held by the state (st->notify). */
+struct notifysocket {
+	int sock;
+	bool careful;	  /* the kernel cannot refuse fds: peek at each datagram first */
+	bool warned;	  /* that no process could take passed fds, until one can again */
+	int sink_done;	  /* while a throw-away process takes fds off the queue: its pipe */
+	int64_t retry_ms; /* when no such process could be started: the socket rests until then */
+	char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	/*
+	 * The process MAINPID= named for a program, the pid it was named for, and the named
+	 * one's start time: once it has ended its pid may be another's, which must not inherit it.
+	 */
+	struct {
+		pid_t main, owner;
+		unsigned long long start;
+	} mainpids[CONF_MAX_PROGRAMS + 1];
+	/*
+	 * Senders found to be no program's, each with a pidfd: while it has not ended, its pid
+	 * is not another's. A process stays outside every program's tree (it can only be
+	 * reparented upwards, and a program started later is no ancestor of it) unless MAINPID=
+	 * names it or an ancestor, which forgets them all.
+	 */
+	struct {
+		pid_t pid; /* 0: a free slot */
+		int pidfd;
+		unsigned long used;
+	} strangers[NOTIFY_STRANGERS];
+	unsigned long clock_hand;
+	struct dgram dgrams[NOTIFY_READ]; /* read by one system call where fds are refused */
+};
 
 /* The parent and start time of pid, from /proc; false when it cannot tell. */
 static bool stat_of(pid_t pid, pid_t *parent, unsigned long long *start)
@@ -137,15 +157,6 @@ static bool in_chain(const pid_t *chain, size_t n, pid_t pid)
 	return false;
 }
 
-/* Whether the process MAINPID= named for program idx still runs, not another with its pid. */
-static bool still_main(size_t idx)
-{
-	unsigned long long start;
-	pid_t parent;
-
-	return stat_of(mainpids[idx].main, &parent, &start) && start == mainpids[idx].start;
-}
-
 /* A pidfd for pid (close-on-exec), or -1 where the kernel has none (before Linux 5.3). */
 static int pidfd_of(pid_t pid)
 {
@@ -166,31 +177,33 @@ static bool ended(int pidfd)
 	return poll(&pfd, 1, 0) != 0;
 }
 
-static void forget(size_t i)
+static void forget(struct notifysocket *ns, size_t i)
 {
-	loop_remove(strangers[i].pidfd);
-	close(strangers[i].pidfd);
-	strangers[i].pid = 0;
+	loop_remove(ns->strangers[i].pidfd);
+	close(ns->strangers[i].pidfd);
+	ns->strangers[i].pid = 0;
 }
 
 /* A remembered stranger ended: its pid may be given to another process. */
 static void on_ended(int fd, short revents, void *ctx)
 {
-	size_t i = (size_t)(uintptr_t)ctx;
+	struct notifysocket *ns = ctx;
+	size_t i;
 
-	(void)fd;
 	(void)revents;
-	forget(i);
+	for (i = 0; i < NOTIFY_STRANGERS; i++)
+		if (ns->strangers[i].pid != 0 && ns->strangers[i].pidfd == fd)
+			forget(ns, i);
 }
 
 /* Forgets every stranger: a MAINPID= may have made one of them a sender. */
-static void forget_all(void)
+static void forget_all(struct notifysocket *ns)
 {
 	size_t i;
 
 	for (i = 0; i < NOTIFY_STRANGERS; i++)
-		if (strangers[i].pid != 0)
-			forget(i);
+		if (ns->strangers[i].pid != 0)
+			forget(ns, i);
 }
 
 /*
@@ -198,13 +211,13 @@ static void forget_all(void)
  * which forgets it once it ends; a new process given its pid before then would have to
  * come after pid_max others (the kernel hands pids out in a cycle).
  */
-static bool known_stranger(pid_t pid)
+static bool known_stranger(struct notifysocket *ns, pid_t pid)
 {
 	size_t i;
 
 	for (i = 0; i < NOTIFY_STRANGERS; i++) {
-		if (strangers[i].pid == pid) {
-			strangers[i].used = ++clock_hand;
+		if (ns->strangers[i].pid == pid) {
+			ns->strangers[i].used = ++ns->clock_hand;
 			return true;
 		}
 	}
@@ -212,28 +225,28 @@ static bool known_stranger(pid_t pid)
 }
 
 /* Remembers the stranger pidfd was opened on before it was judged, in the stalest slot. */
-static void remember(pid_t pid, int pidfd)
+static void remember(struct notifysocket *ns, pid_t pid, int pidfd)
 {
 	size_t i, best = 0;
 
 	for (i = 0; i < NOTIFY_STRANGERS; i++) {
-		if (strangers[i].pid == 0) {
+		if (ns->strangers[i].pid == 0) {
 			best = i;
 			break;
 		}
-		if (strangers[i].used < strangers[best].used)
+		if (ns->strangers[i].used < ns->strangers[best].used)
 			best = i;
 	}
-	if (strangers[best].pid != 0)
-		forget(best);
+	if (ns->strangers[best].pid != 0)
+		forget(ns, best);
 	/* Ended while it was judged, its pid may be anyone's by now; else it is watched. */
-	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, (void *)(uintptr_t)best) < 0) {
+	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, ns) < 0) {
 		close(pidfd);
 		return;
 	}
-	strangers[best].pid = pid;
-	strangers[best].pidfd = pidfd;
-	strangers[best].used = ++clock_hand;
+	ns->strangers[best].pid = pid;
+	ns->strangers[best].pidfd = pidfd;
+	ns->strangers[best].used = ++ns->clock_hand;
 }
 
 /*
@@ -243,12 +256,14 @@ static void remember(pid_t pid, int pidfd)
  */
 static long find_sender(const struct pid1_state *st, pid_t pid)
 {
-	pid_t chain[NOTIFY_DEPTH], top = pid;
+	struct notifysocket *ns = st->notify;
+	pid_t chain[NOTIFY_DEPTH], top = pid, parent;
+	unsigned long long start;
 	const struct program *p;
 	size_t i, n = 0;
 	int pidfd;
 
-	if (pid <= 1 || known_stranger(pid))
+	if (pid <= 1 || known_stranger(ns, pid))
 		return -1;
 	/* Opened before the walk: the walk then judges the process the pidfd holds. */
 	pidfd = pidfd_of(pid);
@@ -258,32 +273,31 @@ static long find_sender(const struct pid1_state *st, pid_t pid)
 		p = &st->programs[i];
 		if (p->ready_mode != READY_NOTIFY || !program_running(p) || p->pid <= 0)
 			continue;
+		/* A MAINPID= counts while the process it named runs, not another with its pid. */
 		if (in_chain(chain, n, p->pid) ||
-		    (mainpids[i].owner == p->pid && in_chain(chain, n, mainpids[i].main) &&
-		     still_main(i))) {
+		    (ns->mainpids[i].owner == p->pid && in_chain(chain, n, ns->mainpids[i].main) &&
+		     stat_of(ns->mainpids[i].main, &parent, &start) &&
+		     start == ns->mainpids[i].start)) {
 			if (pidfd >= 0)
 				close(pidfd);
 			return (long)i;
 		}
 	}
 	if (pidfd >= 0)
-		remember(top, pidfd);
+		remember(ns, top, pidfd);
 	return -1;
 }
 
 /* A decimal number of microseconds, 1..a day, as milliseconds; -1 when not one. */
 static int64_t usec_ms(const char *s)
 {
-	unsigned long long us;
-	char *end;
+	const char *err = NULL;
+	long long us;
 
 	if (*s < '0' || *s > '9')
 		return -1;
-	errno = 0;
-	us = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || us == 0 || us > NOTIFY_USEC_MAX)
-		return -1;
-	return (int64_t)((us + 999) / 1000);
+	us = strtonum(s, 1, NOTIFY_USEC_MAX, &err);
+	return err == NULL ? (int64_t)((us + 999) / 1000) : -1;
 }
 
 /* STATUS=: cut, then escaped (at most four bytes for one), then cut again to fit. */
@@ -297,47 +311,35 @@ static void take_status(struct notice *n, const char *text)
 }
 
 /*
- * MAINPID=, sent by the program's own process: the process it names must be its own
- * descendant, or one that left its tree and came to pid1 (a daemon that forked away), and
- * not another program's process. Its start time, the same before and after the checks,
- * tells it from a later process given the same pid.
+ * MAINPID=, only the last of a message (a long one costs one check), sent by the program's
+ * own process: the process it names must be its own descendant, or one that left its tree
+ * and came to pid1 (a daemon that forked away), and not another program's process. Its
+ * start time, the same before and after the checks, tells it from a later one with its pid.
  */
-static bool main_pid_ok(const struct pid1_state *st, const struct program *p, pid_t sender,
-			pid_t pid, unsigned long long *start)
-{
-	unsigned long long again;
-	pid_t parent;
-	size_t i;
-
-	if (sender != p->pid || pid <= 1 || !stat_of(pid, &parent, start))
-		return false;
-	for (i = 0; i < st->nprograms; i++)
-		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
-		    st->programs[i].pid == pid)
-			return false;
-	return (in_tree(pid, p->pid) || parent == getpid()) && stat_of(pid, &parent, &again) &&
-	       again == *start;
-}
-
-/* MAINPID=: only the last one of a message is checked, so a long message costs one check. */
 static void take_main_pid(const struct pid1_state *st, size_t idx, pid_t sender, struct notice *n,
 			  const char *value)
 {
 	const struct program *p = &st->programs[idx];
-	unsigned long long start;
-	long pid;
-	char *end;
+	struct notifysocket *ns = st->notify;
+	unsigned long long start, again;
+	const char *err = NULL;
+	pid_t pid = (pid_t)strtonum(value, 2, INT32_MAX, &err), parent;
+	size_t i;
 
-	errno = 0;
-	pid = strtol(value, &end, 10);
-	if (errno == 0 && *end == '\0' && pid <= INT32_MAX &&
-	    main_pid_ok(st, p, sender, (pid_t)pid, &start)) {
-		mainpids[idx].main = (pid_t)pid;
-		mainpids[idx].owner = p->pid;
-		mainpids[idx].start = start;
-		n->mainpid = (pid_t)pid;
-		forget_all();
-	}
+	if (err != NULL || sender != p->pid || !stat_of(pid, &parent, &start))
+		return;
+	for (i = 0; i < st->nprograms; i++)
+		if (&st->programs[i] != p && program_running(&st->programs[i]) &&
+		    st->programs[i].pid == pid)
+			return;
+	if ((!in_tree(pid, p->pid) && parent != getpid()) || !stat_of(pid, &parent, &again) ||
+	    again != start)
+		return;
+	ns->mainpids[idx].main = pid;
+	ns->mainpids[idx].owner = p->pid;
+	ns->mainpids[idx].start = start;
+	n->mainpid = pid;
+	forget_all(ns);
 }
 
 /*
@@ -376,78 +378,65 @@ static const struct ucred *cred_of(struct msghdr *msg)
 	return NULL;
 }
 
+static void stop_sink(struct notifysocket *ns)
+{
+	if (ns->sink_done < 0)
+		return;
+	loop_remove(ns->sink_done);
+	close(ns->sink_done);
+	ns->sink_done = -1;
+}
+
 static void on_sink_done(int fd, short revents, void *ctx)
 {
+	struct notifysocket *ns = ctx;
+
 	(void)fd;
 	(void)revents;
-	(void)ctx;
-	loop_remove(sink_done);
-	close(sink_done);
-	sink_done = -1;
-	loop_set_events(sock, POLLIN);
+	stop_sink(ns);
+	loop_set_events(ns->sock, POLLIN);
 }
 
 /*
  * The datagram at the head carries fds (a kernel that cannot refuse them): a throw-away
  * process takes it, and pid1 reads on once it is off the queue. Returns false: pause.
  */
-static bool hand_off(void)
+static bool hand_off(struct notifysocket *ns)
 {
-	static bool warned;
-
-	sink_done = fdsink_take(sock);
-	if (sink_done >= 0 && loop_add(sink_done, POLLIN, on_sink_done, NULL) == 0) {
+	loop_set_events(ns->sock, 0);
+	ns->sink_done = fdsink_take(ns->sock);
+	if (ns->sink_done >= 0 && loop_add(ns->sink_done, POLLIN, on_sink_done, ns) == 0) {
 		log_debug("notify: a datagram with fds left to a process of its own");
-		loop_set_events(sock, 0);
-		warned = false;
+		ns->warned = false;
 		return false;
 	}
 	/*
 	 * Taking it here could block pid1 on its fds, and reading past it is not possible: the
 	 * socket rests a while (messages wait in its queue), then the head is tried again.
 	 */
-	if (!warned)
+	if (!ns->warned)
 		log_warn("notify: cannot start a process to take passed fds: %m");
-	warned = true;
-	if (sink_done >= 0)
-		close(sink_done);
-	sink_done = -1;
-	loop_set_events(sock, 0);
-	retry_ms = loop_now_ms() + NOTIFY_RETRY_MS;
+	ns->warned = true;
+	if (ns->sink_done >= 0)
+		close(ns->sink_done);
+	ns->sink_done = -1;
+	ns->retry_ms = loop_now_ms() + NOTIFY_RETRY_MS;
 	return false;
 }
 
-int64_t notify_deadline(void)
+int64_t notifysocket_deadline(const struct notifysocket *ns)
 {
-	return retry_ms;
+	return ns != NULL ? ns->retry_ms : -1;
 }
 
-void notify_tick(int64_t now)
+void notifysocket_tick(struct notifysocket *ns, int64_t now)
 {
-	if (retry_ms < 0 || now < retry_ms)
+	if (ns == NULL || ns->retry_ms < 0 || now < ns->retry_ms)
 		return;
-	retry_ms = -1;
-	if (sock >= 0 && sink_done < 0)
-		loop_set_events(sock, POLLIN);
+	ns->retry_ms = -1;
+	if (ns->sock >= 0 && ns->sink_done < 0)
+		loop_set_events(ns->sock, POLLIN);
 }
-
-/* CMSG_ALIGN as a plain constant expression: n rounded up to a multiple of size_t. */
-#define CMSG_RND(n) (((n) + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t))
-
-/* What one datagram is read into: its bytes, one more for a NUL, and its credentials. */
-struct dgram {
-	char buf[NOTIFY_MSG_MAX + 1];
-	struct iovec iov;
-	union {
-		struct cmsghdr align;
-		/* CMSG_SPACE(sizeof(struct ucred)), spelled so that every compiler takes it as
-		 * a constant: a header and the credentials, each rounded up to a size_t. */
-		char space[CMSG_RND(sizeof(struct cmsghdr)) + CMSG_RND(sizeof(struct ucred))];
-	} control;
-};
-
-/* Read by one system call where the kernel refuses fds (.bss, untouched until used). */
-static struct dgram dgrams[NOTIFY_READ];
 
 /* Points msg at d. No room for fds: a peek drops only its own references, a read the last. */
 static void prepare(struct dgram *d, struct msghdr *msg)
@@ -486,7 +475,7 @@ static void take_message(const struct pid1_state *st, char *buf, ssize_t got, st
 		return;
 	}
 	buf[got] = '\0';
-	n = notice_of((size_t)idx, st->programs[idx].pid);
+	n = inbox_of(st->inbox, (size_t)idx, st->programs[idx].pid);
 	for (line = buf; line != NULL && n != NULL; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -503,99 +492,111 @@ static void take_message(const struct pid1_state *st, char *buf, ssize_t got, st
  */
 static bool take_one(const struct pid1_state *st)
 {
+	struct notifysocket *ns = st->notify;
 	struct msghdr msg;
 	ssize_t got;
 
-	prepare(&dgrams[0], &msg);
-	got = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_PEEK);
+	prepare(&ns->dgrams[0], &msg);
+	got = recvmsg(ns->sock, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_PEEK);
 	if (got < 0)
 		return errno == EINTR;
 	if (msg.msg_flags & MSG_CTRUNC)
-		return hand_off();
-	(void)recv(sock, NULL, 0, MSG_DONTWAIT); /* its copy is read: off the queue */
-	take_message(st, dgrams[0].buf, got, &msg);
+		return hand_off(ns);
+	(void)recv(ns->sock, NULL, 0, MSG_DONTWAIT); /* its copy is read: off the queue */
+	take_message(st, ns->dgrams[0].buf, got, &msg);
 	return true;
 }
 
 /* Where the kernel refuses fds: up to NOTIFY_READ datagrams at once. False: none left. */
 static bool take_many(const struct pid1_state *st)
 {
+	struct notifysocket *ns = st->notify;
 	struct mmsghdr mm[NOTIFY_READ];
 	int i, n;
 
 	for (i = 0; i < NOTIFY_READ; i++)
-		prepare(&dgrams[i], &mm[i].msg_hdr);
-	n = recvmmsg(sock, mm, NOTIFY_READ, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		prepare(&ns->dgrams[i], &mm[i].msg_hdr);
+	n = recvmmsg(ns->sock, mm, NOTIFY_READ, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n < 0)
 		return errno == EINTR;
 	for (i = 0; i < n; i++)
-		take_message(st, dgrams[i].buf, (ssize_t)mm[i].msg_len, &mm[i].msg_hdr);
+		take_message(st, ns->dgrams[i].buf, (ssize_t)mm[i].msg_len, &mm[i].msg_hdr);
 	return n == NOTIFY_READ;
 }
 
 static void on_readable(int fd, short revents, void *ctx)
 {
+	const struct pid1_state *st = ctx;
 	int i;
 
 	(void)fd;
 	(void)revents;
-	(void)ctx;
-	for (i = 0; i < NOTIFY_BATCH; i += careful ? 1 : NOTIFY_READ)
-		if (!(careful ? take_one(state) : take_many(state)))
+	for (i = 0; i < NOTIFY_BATCH; i += st->notify->careful ? 1 : NOTIFY_READ)
+		if (!(st->notify->careful ? take_one(st) : take_many(st)))
 			break;
 }
 
-int notify_open(const struct pid1_state *st)
+int notifysocket_open(struct pid1_state *st)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	socklen_t len = sizeof(sa);
+	struct notifysocket *ns;
 	int one = 1;
 
-	state = st;
-	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	/* Before the name exists, so that nothing can be sent before it holds. */
-	careful = sock >= 0 && !fdsink_refuse(sock);
-	/* Binding only the family autobinds: a unique abstract name, chosen by the kernel. */
-	if (sock < 0 || setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
-	    bind(sock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
-	    getsockname(sock, (struct sockaddr *)&sa, &len) < 0 ||
-	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
-	    loop_add(sock, POLLIN, on_readable, NULL) < 0) {
+	/* Zeroed pages the kernel backs only once written, as .bss: no calloc touching all. */
+	ns = mmap(NULL, sizeof(*ns), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ns == MAP_FAILED) {
 		log_err("cannot open the notify socket: %m");
-		notify_close();
+		return -1;
+	}
+	st->notify = ns;
+	ns->sink_done = -1;
+	ns->retry_ms = -1;
+	ns->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* Before the name exists, so that nothing can be sent before it holds. */
+	ns->careful = ns->sock >= 0 && !fdsink_refuse(ns->sock);
+	/* Binding only the family autobinds: a unique abstract name, chosen by the kernel. */
+	if (ns->sock < 0 || setsockopt(ns->sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    bind(ns->sock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
+	    getsockname(ns->sock, (struct sockaddr *)&sa, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
+	    loop_add(ns->sock, POLLIN, on_readable, st) < 0) {
+		log_err("cannot open the notify socket: %m");
+		notifysocket_close(st);
 		return -1;
 	}
 	/* The name's first byte is NUL; NOTIFY_SOCKET spells it '@'. */
-	address[0] = '@';
-	memcpy(address + 1, sa.sun_path + 1, len - offsetof(struct sockaddr_un, sun_path) - 1);
-	address[len - offsetof(struct sockaddr_un, sun_path)] = '\0';
+	ns->address[0] = '@';
+	memcpy(ns->address + 1, sa.sun_path + 1, len - offsetof(struct sockaddr_un, sun_path) - 1);
+	ns->address[len - offsetof(struct sockaddr_un, sun_path)] = '\0';
 	return 0;
 }
 
-const char *notify_address(void)
+const char *notifysocket_address(const struct notifysocket *ns)
 {
-	return sock >= 0 ? address : NULL;
+	return ns != NULL && ns->sock >= 0 ? ns->address : NULL;
 }
 
-void notify_close(void)
+void notifysocket_close(struct pid1_state *st)
 {
-	if (sink_done >= 0) {
-		loop_remove(sink_done);
-		close(sink_done);
-		sink_done = -1;
-	}
-	forget_all();
-	if (sock >= 0) {
-		loop_remove(sock);
+	struct notifysocket *ns = st->notify;
+
+	if (ns == NULL)
+		return;
+	stop_sink(ns);
+	forget_all(ns);
+	if (ns->sock >= 0) {
+		loop_remove(ns->sock);
 		/*
 		 * Closing it purges what is queued; where the kernel lets fds in, files in flight
 		 * there would be released in pid1, last. Kept open when no process can take it.
 		 */
-		if (!careful)
-			close(sock);
-		else if (!fdsink_hand_over(sock))
+		if (!ns->careful)
+			close(ns->sock);
+		else if (!fdsink_hand_over(ns->sock))
 			log_warn("notify: socket kept open: no process could be started to let go "
 				 "of what may be queued on it: %m");
 	}
-	sock = -1;
+	munmap(ns, sizeof(*ns));
+	st->notify = NULL;
 }

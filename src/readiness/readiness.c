@@ -16,7 +16,6 @@
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
 #include "readiness/readiness.h"
-#include "readiness/readypipe.h"
 #include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
@@ -40,10 +39,12 @@ int readiness_open(struct pid1_state *st)
 {
 	size_t i;
 
-	sysnotify_init(readiness_pass_through(st));
+	manager_init(readiness_pass_through(st));
+	if (inbox_open(st) < 0)
+		return -1;
 	for (i = 0; i < st->nprograms; i++)
 		if (st->programs[i].ready_mode == READY_NOTIFY)
-			return notify_open(st);
+			return notifysocket_open(st);
 	return 0;
 }
 
@@ -116,36 +117,36 @@ void readiness_update(struct pid1_state *st)
 	bool ready;
 	size_t i;
 
-	notify_tick(loop_now_ms());
+	notifysocket_tick(st->notify, loop_now_ms());
 	for (i = 0; i < st->nprograms; i++)
-		if (notice_take(i, &n))
+		if (inbox_take(st->inbox, i, &n))
 			take_notice(st, &st->programs[i], &n);
 	/* Nobody to tell: a signal storm pays for nothing more. */
-	if (!readyfile_active() && !sysnotify_active())
+	if (!readyfile_active() && !manager_active())
 		return;
 	ready = readiness_ready(st, summary, sizeof(summary));
 	readyfile_set(ready);
 	/* Only what went out counts as told: what a full queue refused is sent again. */
 	if (st->phase != PHASE_RUN && !told->stopping) {
-		told->stopping = sysnotify_send("STOPPING=1\nSTATUS=stopping");
+		told->stopping = manager_send("STOPPING=1\nSTATUS=stopping");
 	} else if (st->phase == PHASE_RUN &&
 		   (ready != told->last_ready || strcmp(summary, told->status) != 0)) {
 		/* READY=1 once: systemd has no way back to "not ready". */
 		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told->ready ? "READY=1\n" : "",
 			 summary);
-		if (sysnotify_send(msg)) {
+		if (manager_send(msg)) {
 			told->ready = told->ready || ready;
 			told->last_ready = ready;
 			strlcpy(told->status, summary, sizeof(told->status));
 		}
 	}
-	sysnotify_tick(loop_now_ms());
+	manager_tick(loop_now_ms());
 }
 
-void readiness_close(void)
+void readiness_close(struct pid1_state *st)
 {
 	readyfile_close();
-	readyfd_close_all();
-	notify_close();
-	sysnotify_close();
+	notifysocket_close(st);
+	inbox_close(st);
+	manager_close();
 }

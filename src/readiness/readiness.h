@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Readiness and watchdogs, on the supervisor's side: what programs said (readiness/notifysocket.c,
- * readiness/readypipe.c) goes to their state machines through supervise() (a hung one is
+ * readiness/inbox.c) goes to their state machines through supervise() (a hung one is
  * stopped by its own ladder); pid1's own readiness (every essential program ready) goes to
  * the ready file and to systemd.
  */
@@ -32,6 +32,6 @@ bool readiness_ready(const struct pid1_state *st, char *summary, size_t len);
 void readiness_update(struct pid1_state *st);
 
 /* At exit: the ready file removed, every socket and pipe closed. */
-void readiness_close(void);
+void readiness_close(struct pid1_state *st);
 
 #endif

@@ -15,14 +15,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include "output/log.h"
 #include "readiness/readyfile.h"
 #include "sys/rundir.h"
+#include "sys/service.h"
 
 static struct {
 	int dirfd;
@@ -35,16 +34,10 @@ static struct {
 
 static int refuse(const char *path, const char *why)
 {
-	char *safe = NULL;
-
-	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
-		safe = NULL;
-	fprintf(stderr, "pid1: cannot use ready-file %s: %s\n", safe != NULL ? safe : "?", why);
-	free(safe);
 	if (file.dirfd >= 0)
 		close(file.dirfd);
 	file.dirfd = -1;
-	return -1;
+	return service_refuse("use ready-file", path, why);
 }
 
 /* A directory pid1 may create files in without others swapping them. */

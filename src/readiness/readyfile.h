@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ready-file: a file that exists exactly while pid1 is ready, for probes that can only test
- * a path (Kubernetes' exec probe with test -e, a healthcheck script).
+ * The ready file (ready-file): pid1's own readiness told to probes that can only test a path
+ * (Kubernetes' exec probe with test -e, a healthcheck script), as readiness/manager.c tells it
+ * to systemd. It exists exactly while pid1 is ready.
  */
 #ifndef PID1_READYFILE_H
 #define PID1_READYFILE_H

@@ -19,10 +19,10 @@
 #include "core/child.h"
 #include "output/log.h"
 #include "core/loop.h"
+#include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
 #include "output/labelled.h"
 #include "supervisor/progspawn.h"
-#include "readiness/readypipe.h"
 #include "core/target.h"
 
 static void drop(struct exec_watch *e)
@@ -86,9 +86,10 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 	int errfd = -1;
 	pid_t pid;
 
-	p->spawn.notify_socket = p->ready_mode == READY_NOTIFY ? notify_address() : NULL;
+	p->spawn.notify_socket =
+	    p->ready_mode == READY_NOTIFY ? notifysocket_address(st->notify) : NULL;
 	p->spawn.watchdog_ms = p->watchdog_conf_ms;
-	readyfd_prepare(p, slot);
+	inbox_pipe_prepare(st, p, slot);
 	if (p->output != NULL)
 		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
 	pid = child_spawn(&p->spawn, &errfd, code);
@@ -96,7 +97,7 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
-	readyfd_spawned(p, slot, pid);
+	inbox_pipe_spawned(st, p, slot, pid);
 	if (pid > 0)
 		watch(&st->spawns, p, &st->spawns.execs[slot], errfd);
 	return pid;

@@ -15,6 +15,9 @@
 #include "conf/conf.h"
 #include "supervisor/program.h"
 
+struct inbox;
+struct notifysocket;
+
 /* The supervisor as a whole. */
 enum phase {
 	PHASE_RUN,	/* programs start, run and restart */
@@ -78,6 +81,10 @@ struct pid1_state {
 	struct outputs outputs;	 /* the programs' labelled output */
 	struct spawn_watch spawns;
 	struct readiness_told told;
+
+	/* readiness/: what programs said, and the sd_notify socket; NULL until needed */
+	struct inbox *inbox;
+	struct notifysocket *notify;
 };
 
 #endif

@@ -19,8 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sys/env.h"
-#include "sys/fdpath.h"
 #include "sys/rundir.h"
 
 /* Records why a call failed; errno is kept for the caller. */
@@ -123,7 +121,7 @@ static int open_parent(struct rundir *rd, const char *path, size_t len, bool cre
 
 const char *rundir_default(char *buf, size_t len)
 {
-	const char *env = env_get("PID1_RUNTIME_DIR");
+	const char *env = getenv("PID1_RUNTIME_DIR");
 
 	/* Given back whole: a copy cut to fit buf could name another directory. */
 	if (env != NULL && env[0] == '/')
@@ -205,43 +203,26 @@ int rundir_find(struct rundir *rd, const char *path)
 	return open_checked(rd, path, false, true);
 }
 
-/* The address of name in the directory: through /proc, else the path when it fits. */
-static int address_of(struct rundir *rd, const char *name, struct sockaddr_un *sun, bool proc)
-{
-	size_t n;
-
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (proc)
-		n = fdpath(sun->sun_path, sizeof(sun->sun_path), rd->fd, name);
-	else
-		n = (size_t)snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", rd->path, name);
-	if (n >= sizeof(sun->sun_path))
-		return fail(rd, ENAMETOOLONG, "%s/%s: too long for a socket address", rd->path,
-			    name);
-	return 0;
-}
-
 /*
  * bind() or connect() of fd to name in the directory: through /proc, so that the checked
  * directory is the one reached, else (no /proc mounted) by its path when that fits.
  */
 static int at_name(struct rundir *rd, int fd, const char *name, bool bind_it)
 {
-	struct sockaddr_un sun;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const size_t max = sizeof(sun.sun_path);
 	int rc, err = ENAMETOOLONG;
 
-	if (address_of(rd, name, &sun, true) == 0) {
+	if ((size_t)snprintf(sun.sun_path, max, "/proc/self/fd/%d/%s", rd->fd, name) < max) {
 		rc = bind_it ? bind(fd, (struct sockaddr *)&sun, sizeof(sun))
 			     : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 		if (rc == 0 || errno != ENOENT)
 			return rc;
 		err = errno;
 	}
-	if (address_of(rd, name, &sun, false) < 0) {
-		errno = err; /* the first answer, when the path does not fit */
-		return -1;
-	}
+	/* errno: the first answer, when the path does not fit. */
+	if ((size_t)snprintf(sun.sun_path, max, "%s/%s", rd->path, name) >= max)
+		return fail(rd, err, "%s/%s: too long for a socket address", rd->path, name);
 	return bind_it ? bind(fd, (struct sockaddr *)&sun, sizeof(sun))
 		       : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 }

@@ -26,7 +26,6 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "sys/env.h"
 #include "sys/service.h"
 
 /* Opening again when the name was swapped between our open and our lock. */
@@ -52,17 +51,21 @@ static void close_pidfile(void)
 	pidfile.dirfd = -1;
 }
 
-/* Prints why path cannot be the pidfile, with the path escaped, and closes what is open. */
-static int refuse_pidfile(const char *path, const char *why)
+int service_refuse(const char *what, const char *path, const char *why)
 {
 	char *safe = NULL;
 
 	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 		safe = NULL;
-	fprintf(stderr, "pid1: cannot create pidfile %s: %s\n", safe != NULL ? safe : "?", why);
+	fprintf(stderr, "pid1: cannot %s %s: %s\n", what, safe != NULL ? safe : "?", why);
 	free(safe);
-	close_pidfile();
 	return -1;
+}
+
+static int refuse_pidfile(const char *path, const char *why)
+{
+	close_pidfile();
+	return service_refuse("create pidfile", path, why);
 }
 
 /* Opens path's directory and keeps the last component in pidfile.name. */
@@ -224,7 +227,7 @@ void service_pidfile_remove(void)
  */
 void service_child_env(void)
 {
-	const char *value = env_get("LISTEN_PID");
+	const char *value = getenv("LISTEN_PID");
 	char own[24];
 	char *end;
 	long pid;

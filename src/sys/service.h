@@ -13,6 +13,12 @@
  */
 int service_pidfile_open(const char *path);
 
+/*
+ * Prints "pid1: cannot WHAT PATH: WHY" to stderr, the path escaped (it may hold anything),
+ * at start-up. Returns -1.
+ */
+int service_refuse(const char *what, const char *path, const char *why);
+
 /* Removes the pidfile, if one was written and its name still leads to it. */
 void service_pidfile_remove(void);
 
