@@ -168,16 +168,17 @@ static bool ended(int pidfd)
 
 static void forget(size_t i)
 {
-	loop_remove(strangers[i].pidfd);
+	loop_remove(state->loop, strangers[i].pidfd);
 	close(strangers[i].pidfd);
 	strangers[i].pid = 0;
 }
 
 /* A remembered stranger ended: its pid may be given to another process. */
-static void on_ended(int fd, short revents, void *ctx)
+static void on_ended(struct loop *loop, int fd, short revents, void *ctx)
 {
 	size_t i = (size_t)(uintptr_t)ctx;
 
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	forget(i);
@@ -227,7 +228,8 @@ static void remember(pid_t pid, int pidfd)
 	if (strangers[best].pid != 0)
 		forget(best);
 	/* Ended while it was judged, its pid may be anyone's by now; else it is watched. */
-	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, (void *)(uintptr_t)best) < 0) {
+	if (ended(pidfd) ||
+	    loop_add(state->loop, pidfd, POLLIN, on_ended, (void *)(uintptr_t)best) < 0) {
 		close(pidfd);
 		return;
 	}
@@ -376,15 +378,15 @@ static const struct ucred *cred_of(struct msghdr *msg)
 	return NULL;
 }
 
-static void on_sink_done(int fd, short revents, void *ctx)
+static void on_sink_done(struct loop *loop, int fd, short revents, void *ctx)
 {
 	(void)fd;
 	(void)revents;
 	(void)ctx;
-	loop_remove(sink_done);
+	loop_remove(loop, sink_done);
 	close(sink_done);
 	sink_done = -1;
-	loop_set_events(sock, POLLIN);
+	loop_set_events(loop, sock, POLLIN);
 }
 
 /*
@@ -396,9 +398,9 @@ static bool hand_off(void)
 	static bool warned;
 
 	sink_done = fdsink_take(sock);
-	if (sink_done >= 0 && loop_add(sink_done, POLLIN, on_sink_done, NULL) == 0) {
+	if (sink_done >= 0 && loop_add(state->loop, sink_done, POLLIN, on_sink_done, NULL) == 0) {
 		log_debug("notify: a datagram with fds left to a process of its own");
-		loop_set_events(sock, 0);
+		loop_set_events(state->loop, sock, 0);
 		warned = false;
 		return false;
 	}
@@ -412,7 +414,7 @@ static bool hand_off(void)
 	if (sink_done >= 0)
 		close(sink_done);
 	sink_done = -1;
-	loop_set_events(sock, 0);
+	loop_set_events(state->loop, sock, 0);
 	retry_ms = loop_now_ms() + NOTIFY_RETRY_MS;
 	return false;
 }
@@ -428,7 +430,7 @@ void notify_tick(int64_t now)
 		return;
 	retry_ms = -1;
 	if (sock >= 0 && sink_done < 0)
-		loop_set_events(sock, POLLIN);
+		loop_set_events(state->loop, sock, POLLIN);
 }
 
 /* CMSG_ALIGN as a plain constant expression: n rounded up to a multiple of size_t. */
@@ -533,10 +535,11 @@ static bool take_many(const struct pid1_state *st)
 	return n == NOTIFY_READ;
 }
 
-static void on_readable(int fd, short revents, void *ctx)
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
 {
 	int i;
 
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	(void)ctx;
@@ -560,7 +563,7 @@ int notify_open(const struct pid1_state *st)
 	    bind(sock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
 	    getsockname(sock, (struct sockaddr *)&sa, &len) < 0 ||
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
-	    loop_add(sock, POLLIN, on_readable, NULL) < 0) {
+	    loop_add(state->loop, sock, POLLIN, on_readable, NULL) < 0) {
 		log_err("cannot open the notify socket: %m");
 		notify_close();
 		return -1;
@@ -580,13 +583,13 @@ const char *notify_address(void)
 void notify_close(void)
 {
 	if (sink_done >= 0) {
-		loop_remove(sink_done);
+		loop_remove(state->loop, sink_done);
 		close(sink_done);
 		sink_done = -1;
 	}
 	forget_all();
 	if (sock >= 0) {
-		loop_remove(sock);
+		loop_remove(state->loop, sock);
 		/*
 		 * Closing it purges what is queued; where the kernel lets fds in, files in flight
 		 * there would be released in pid1, last. Kept open when no process can take it.

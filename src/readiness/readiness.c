@@ -142,10 +142,10 @@ void readiness_update(struct pid1_state *st)
 	sysnotify_tick(loop_now_ms());
 }
 
-void readiness_close(void)
+void readiness_close(struct loop *loop)
 {
 	readyfile_close();
-	readyfd_close_all();
+	readyfd_close_all(loop);
 	notify_close();
 	sysnotify_close();
 }

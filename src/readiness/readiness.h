@@ -32,6 +32,6 @@ bool readiness_ready(const struct pid1_state *st, char *summary, size_t len);
 void readiness_update(struct pid1_state *st);
 
 /* At exit: the ready file removed, every socket and pipe closed. */
-void readiness_close(void);
+void readiness_close(struct loop *loop);
 
 #endif

@@ -46,16 +46,16 @@ static void init(void)
 	inited = true;
 }
 
-static void drop(size_t idx)
+static void drop(struct loop *loop, size_t idx)
 {
 	if (ends[idx].fd < 0)
 		return;
-	loop_remove(ends[idx].fd);
+	loop_remove(loop, ends[idx].fd);
 	close(ends[idx].fd);
 	ends[idx].fd = -1;
 }
 
-static void on_readable(int fd, short revents, void *ctx)
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
 {
 	size_t idx = *(const size_t *)ctx, round;
 	char buf[READ_CHUNK];
@@ -78,18 +78,18 @@ static void on_readable(int fd, short revents, void *ctx)
 	if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (n != NULL && !newline)
 			n->hung_closed = true;
-		drop(idx);
+		drop(loop, idx);
 	}
 }
 
-int readyfd_prepare(struct program *p, size_t idx)
+int readyfd_prepare(struct loop *loop, struct program *p, size_t idx)
 {
 	int fds[2];
 
 	if (p->ready_mode < READY_FD_MIN || idx >= sizeof(ends) / sizeof(ends[0]))
 		return 0;
 	init(); /* only once a program reads ready = fd:N: the table is 65 slots */
-	drop(idx);
+	drop(loop, idx);
 	if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_err("cannot create the ready pipe of %s: %m", p->name);
 		/* Its spawn then fails on the missing fd, as any failed start. */
@@ -103,28 +103,28 @@ int readyfd_prepare(struct program *p, size_t idx)
 	return 0;
 }
 
-void readyfd_spawned(struct program *p, size_t idx, pid_t pid)
+void readyfd_spawned(struct loop *loop, struct program *p, size_t idx, pid_t pid)
 {
 	if (p->spawn.ready_fd <= 0)
 		return;
 	close(p->spawn.ready_pipe);
 	p->spawn.ready_pipe = -1;
 	if (pid <= 0) {
-		drop(idx);
+		drop(loop, idx);
 		return;
 	}
 	ends[idx].pid = pid;
-	if (loop_add(ends[idx].fd, POLLIN, on_readable, &ends[idx].idx) < 0) {
+	if (loop_add(loop, ends[idx].fd, POLLIN, on_readable, &ends[idx].idx) < 0) {
 		log_err("cannot watch the ready fd of %s: %m", p->name);
-		drop(idx);
+		drop(loop, idx);
 	}
 }
 
-void readyfd_close_all(void)
+void readyfd_close_all(struct loop *loop)
 {
 	size_t i;
 
 	for (i = 0; inited && i < sizeof(ends) / sizeof(ends[0]); i++)
 		if (ends[i].fd >= 0)
-			drop(i);
+			drop(loop, i);
 }

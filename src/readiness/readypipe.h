@@ -10,18 +10,19 @@
 
 #include <stddef.h>
 
+#include "core/loop.h"
 #include "supervisor/program.h"
 
 /*
  * Before p (index idx) is spawned: a new pipe, its write end in p->spawn. The previous
  * start's read end, if any, is let go. Returns 0, or -1 after logging why.
  */
-int readyfd_prepare(struct program *p, size_t idx);
+int readyfd_prepare(struct loop *loop, struct program *p, size_t idx);
 
 /* After the spawn (pid, or -1 when it failed): pid1 closes its write end, reads the other. */
-void readyfd_spawned(struct program *p, size_t idx, pid_t pid);
+void readyfd_spawned(struct loop *loop, struct program *p, size_t idx, pid_t pid);
 
 /* Closes every read end (at exit). */
-void readyfd_close_all(void);
+void readyfd_close_all(struct loop *loop);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "core/loop.h"
 #include "supervisor/program.h"
 
 /* The supervisor as a whole. */
@@ -59,8 +60,9 @@ struct readiness_told {
 
 struct pid1_state {
 	const struct pid1_conf *conf;
-	bool is_pid1;	/* PID 1 of a namespace, so kill(-1) reaches everything */
-	bool subreaper; /* orphans of descendants come to us through the subreaper flag */
+	struct loop *loop; /* main()'s: the fds pid1 polls */
+	bool is_pid1;	   /* PID 1 of a namespace, so kill(-1) reaches everything */
+	bool subreaper;	   /* orphans of descendants come to us through the subreaper flag */
 
 	struct program *programs; /* main first when there is a command; allocated at start-up */
 	size_t nprograms;
