@@ -9,6 +9,7 @@
 #define PID1_STATE_H
 
 #include <sys/types.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,9 +69,10 @@ struct pid1_state {
 	size_t nprograms;
 	int max_level; /* the highest program level */
 
-	bool children_left; /* at the last reap some process was still in our care */
-	bool released;	    /* the starting directory and inherited fds were let go */
-	bool waiting;	    /* on-child-exit = wait: the essential program ended, pid1 waits */
+	bool children_left;	  /* at the last reap some process was still in our care */
+	bool released;		  /* the starting directory and inherited fds were let go */
+	char start_dir[PATH_MAX]; /* its path then, the workdir of programs without one */
+	bool waiting; /* on-child-exit = wait: the essential program ended, pid1 waits */
 
 	enum phase phase;
 	struct ladder ladder;
