@@ -20,7 +20,7 @@
 #include "conf/cli.h"
 #include "conf/conf.h"
 #include "control/control.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "output/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"

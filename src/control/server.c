@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/fdsink.h"
 #include "core/loop.h"
 #include "core/signame.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/reaper.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "output/log.h"
 
 int reaper_init(struct pid1_state *st, bool force)

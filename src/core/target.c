@@ -515,22 +515,20 @@ int target_step(const struct pid1_state *st, const struct target_set *set, int s
 	return rc;
 }
 
-int target_count_level(const struct pid1_state *st, int level)
+static int count_running(const struct pid1_state *st)
 {
 	int n = 0;
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
-		if ((level < 0 || st->programs[i].level == level) &&
-		    program_running(&st->programs[i]))
-			n++;
+		n += program_running(&st->programs[i]);
 	return n;
 }
 
 int target_count(const struct pid1_state *st, enum scope scope)
 {
 	if (scope == SCOPE_CHILD)
-		return target_count_level(st, -1);
+		return count_running(st);
 	return walk(st, scope, 0, &(bool){false});
 }
 
@@ -555,7 +553,7 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 	case SCOPE_GROUP:
 		return groups_empty(st);
 	case SCOPE_CHILD:
-		return target_count_level(st, -1) == 0;
+		return count_running(st) == 0;
 	case SCOPE_ALL:
 		if (st->children_left)
 			return false;

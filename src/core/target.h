@@ -59,9 +59,6 @@ struct target_set {
  */
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
-/* How many programs of one level (-1: of every level) are still running. */
-int target_count_level(const struct pid1_state *st, int level);
-
 /* How many live processes remain in scope; -1 when it cannot tell. */
 int target_count(const struct pid1_state *st, enum scope scope);
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "conf/duration.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/fdsink.h"
 #include "core/reaper.h"
 #include "core/signame.h"
