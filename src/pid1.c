@@ -26,7 +26,6 @@
 #include "core/loop.h"
 #include "readiness/readiness.h"
 #include "readiness/readyfile.h"
-#include "core/reaper.h"
 #include "supervisor/phase.h"
 #include "supervisor/roster.h"
 #include "sys/service.h"

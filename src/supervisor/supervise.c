@@ -23,7 +23,6 @@
 #include "conf/duration.h"
 #include "core/child.h"
 #include "core/fdsink.h"
-#include "core/reaper.h"
 #include "core/signame.h"
 #include "core/target.h"
 #include "output/log.h"
