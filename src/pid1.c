@@ -20,13 +20,12 @@
 #include "conf/cli.h"
 #include "conf/conf.h"
 #include "control/control.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "output/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "readiness/readiness.h"
 #include "readiness/readyfile.h"
-#include "core/reaper.h"
 #include "supervisor/phase.h"
 #include "supervisor/roster.h"
 #include "sys/service.h"
@@ -132,7 +131,8 @@ static void run(struct pid1_state *st, struct control *ctl)
 	/* A program may have died before SIGCHLD had a handler to run. */
 	supervise(st, &ev);
 	while (st->phase != PHASE_DONE) {
-		n = loop_wait(loop_earliest(supervise_deadline(st), control_deadline(ctl)), sigs,
+		n = loop_wait(st->loop,
+			      loop_earliest(supervise_deadline(st), control_deadline(ctl)), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
 		ev.kind = SUPERVISE_SIGNAL;
@@ -163,7 +163,8 @@ static bool own_terminal(void)
 
 int main(int argc, char **argv)
 {
-	struct pid1_state st = {.conf = NULL};
+	struct loop loop = {.nsources = 0};
+	struct pid1_state st = {.loop = &loop, .outputs = {.loop = &loop}};
 	struct signal_setup signals;
 	struct control ctl;
 	struct pid1_conf conf;
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 	code = EXIT_START_FAILED;
 	if (reaper_init(&st, conf.subreaper) < 0)
 		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
-	if (loop_init(&signals) < 0) {
+	if (loop_init(&loop, &signals) < 0) {
 		log_err("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}

@@ -59,9 +59,9 @@ only_in() {
 	assert_output "src/core/child.c"
 }
 
-@test "waitpid is called only in core/reaper.c" {
+@test "waitpid is called only in core/target.c" {
 	run -0 files_using '\b(waitpid|waitid|wait3|wait4|wait)[[:space:]]*\('
-	assert_output "src/core/reaper.c"
+	assert_output "src/core/target.c"
 }
 
 @test "kill is called only in core/target.c" {

@@ -97,8 +97,8 @@ rendered() {
 	items=$(section "$PAGE8" 'EXIT STATUS' | grep '^\.It ')
 	local -a codes
 	mapfile -t codes < <(sed -n 's/^#define[[:space:]]*EXIT_[A-Z_]*[[:space:]]*\([0-9]*\).*/\1/p' \
-		"$PID1_SRCDIR/src/core/exitcode.h")
-	[ "${#codes[@]}" -ge 4 ] || fail "found only ${#codes[@]} exit codes in exitcode.h"
+		"$PID1_SRCDIR/src/core/child.h")
+	[ "${#codes[@]}" -ge 4 ] || fail "found only ${#codes[@]} exit codes in child.h"
 	for code in "${codes[@]}"; do
 		grep -qxF ".It $code" <<<"$items" || fail "EXIT STATUS does not list $code"
 	done

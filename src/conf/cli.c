@@ -16,7 +16,7 @@
 
 #include "conf/cli.h"
 #include "conf/confvalue.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/signame.h"
 
 enum {

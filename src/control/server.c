@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/fdsink.h"
 #include "core/loop.h"
 #include "core/signame.h"
@@ -311,7 +311,7 @@ static void drop(struct ctl_client *c)
 	size_t i;
 
 	/* Out of the loop now: a throw-away process may hold the socket a while longer. */
-	loop_remove(c->fd);
+	loop_remove(ctl->st->loop, c->fd);
 	let_go(ctl, c->fd);
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->clients[i] == c)
@@ -338,7 +338,7 @@ static void flush(struct ctl_client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			loop_set_events(c->fd, POLLOUT);
+			loop_set_events(c->ctl->st->loop, c->fd, POLLOUT);
 			return;
 		}
 		if (n <= 0) {
@@ -384,7 +384,7 @@ static void handle(struct ctl_client *c, size_t len)
 	 * POLLHUP unasked, and a non-zero event keeps the fd in the set.
 	 */
 	c->deadline_ms = -1;
-	loop_set_events(c->fd, POLLHUP);
+	loop_set_events(c->ctl->st->loop, c->fd, POLLHUP);
 }
 
 static void readable(struct ctl_client *c)
@@ -409,10 +409,11 @@ static void readable(struct ctl_client *c)
 	}
 }
 
-static void on_client(int fd, short revents, void *ctx)
+static void on_client(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct ctl_client *c = ctx;
 
+	(void)loop;
 	(void)fd;
 	if (c->replying && (revents & POLLOUT))
 		flush(c);
@@ -455,7 +456,7 @@ static void take(struct control *ctl, int fd)
 	}
 	/* Allocated only while connected: an idle pid1 keeps no reply buffers resident. */
 	c = malloc(sizeof(*c));
-	if (c == NULL || loop_add(fd, POLLIN, on_client, c) < 0) {
+	if (c == NULL || loop_add(ctl->st->loop, fd, POLLIN, on_client, c) < 0) {
 		free(c);
 		refuse(ctl, fd, "internal error");
 		return;
@@ -465,7 +466,7 @@ static void take(struct control *ctl, int fd)
 	ctl->clients[i] = c;
 }
 
-static void on_listener(int fd, short revents, void *ctx)
+static void on_listener(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct control *ctl = ctx;
 	int n;
@@ -487,7 +488,7 @@ static void on_listener(int fd, short revents, void *ctx)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* Still pending, the listener would wake us at once: let it rest. */
 			log_warn("control: cannot accept a client: %m");
-			loop_set_events(fd, 0);
+			loop_set_events(loop, fd, 0);
 			ctl->paused_until = loop_now_ms() + PAUSE_MS;
 		}
 		return;
@@ -513,7 +514,7 @@ void control_tick(struct control *ctl)
 
 	if (ctl->paused_until >= 0 && now >= ctl->paused_until) {
 		ctl->paused_until = -1;
-		loop_set_events(ctl->sock.fd, POLLIN);
+		loop_set_events(ctl->st->loop, ctl->sock.fd, POLLIN);
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c = ctl->clients[i];
@@ -559,7 +560,7 @@ static int listen_on(struct control *ctl)
 	ctl->careful = !fdsink_refuse(ctl->sock.fd);
 	if (listen(ctl->sock.fd, CONTROL_MAX_CLIENTS * 2) < 0)
 		return -1;
-	return loop_add(ctl->sock.fd, POLLIN, on_listener, ctl);
+	return loop_add(ctl->st->loop, ctl->sock.fd, POLLIN, on_listener, ctl);
 }
 
 /* Resolves the control-group, if any. Returns 0, or -1 after logging that it does not exist. */
@@ -632,7 +633,7 @@ void control_close(struct control *ctl)
 		if (ctl->clients[i] != NULL)
 			drop(ctl->clients[i]);
 	if (ctl->sock.fd >= 0)
-		loop_remove(ctl->sock.fd);
+		loop_remove(ctl->st->loop, ctl->sock.fd);
 	/*
 	 * Connections not yet accepted go with the listener, with whatever they queued: where
 	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,7 +21,7 @@
 #include <vis.h>
 
 #include "core/child.h"
-#include "core/exitcode.h"
+#include "core/signame.h"
 #include "output/log.h"
 #include "sys/service.h"
 
@@ -215,4 +216,34 @@ pid_t child_run(void (*fn)(void *), void *arg)
 		_exit(0);
 	}
 	return pid;
+}
+
+const char *exitcode_describe(int status, char *buf, size_t len)
+{
+	char name[SIGNAME_MAX];
+
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s%s",
+			 signame_name(WTERMSIG(status), name, sizeof(name)),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	return buf;
+}
+
+int exitcode_from_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	/* Stopped or continued statuses are never final; treat as a failure, not success. */
+	return EXIT_START_FAILED;
+}
+
+int exitcode_remap(const int map[256], int code)
+{
+	if (code < 0 || code > 255 || map[code] < 0)
+		return code;
+	return map[code];
 }

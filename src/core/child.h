@@ -3,7 +3,8 @@
  * Starting the main child: fork, restore what pid1 was given (mask, ignored signals, default
  * handlers, fds), optionally its own process group, then exec. Exec failures come back to the
  * parent on a close-on-exec pipe, which pid1 reads as a loop source: the child may be stopped
- * by a process of its user before it gets to exec, so pid1 never waits for it.
+ * by a process of its user before it gets to exec, so pid1 never waits for it. And how a
+ * child's end reads: the exit code, as a shell reports it, and the exit-code remaps.
  */
 #ifndef PID1_CHILD_H
 #define PID1_CHILD_H
@@ -11,10 +12,28 @@
 #include <sys/types.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/loop.h"
 #include "sys/privs.h"
+
+/* Exit codes pid1 uses for itself; documented in pid1.8 EXIT STATUS. */
+#define EXIT_START_FAILED   1 /* pid1 could not start the child (fork failed...) */
+#define EXIT_USAGE	    2 /* bad usage or configuration; child never started */
+#define EXIT_NOT_EXECUTABLE 126
+#define EXIT_NOT_FOUND	    127
+
+/* Wait statuses made up by hand; glibc defines these, musl does not. */
+#ifndef W_EXITCODE
+#define W_EXITCODE(code, sig) ((code) << 8 | (sig))
+#endif
+#ifndef WCOREFLAG
+#define WCOREFLAG 0x80
+#endif
+#ifndef W_STOPCODE
+#define W_STOPCODE(sig) ((sig) << 8 | 0x7f)
+#endif
 
 struct child_opts {
 	char *const *argv;
@@ -69,5 +88,14 @@ int child_exec_report(const struct child_opts *opts, const struct child_failure 
  * Returns its pid, or -1 with errno set.
  */
 pid_t child_run(void (*fn)(void *), void *arg);
+
+/* "exited with status 3" or "killed by SIGKILL" for a wait status, for the log. */
+const char *exitcode_describe(int status, char *buf, size_t len);
+
+/* A wait status as a shell would report it: the exit code, or 128+N when killed by N. */
+int exitcode_from_status(int wstatus);
+
+/* Applies a remap table of 256 entries (-1 = unchanged) to code. */
+int exitcode_remap(const int map[256], int code);
 
 #endif

@@ -32,7 +32,6 @@
 #include "core/child.h"
 #include "core/fdsink.h"
 #include "output/log.h"
-#include "supervisor/state.h"
 
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83 /* asm-generic; older headers lack it, older kernels refuse it */
@@ -282,30 +281,11 @@ static size_t release_fds(void)
 	return n;
 }
 
-/* The directory pid1 started in, once it let go of it. */
-static char start_dir[PATH_MAX];
-
-/* Each program without a workdir gets the starting directory's path as its own. */
-static void keep_dir(struct pid1_state *st)
+void inherited_release(bool keep)
 {
-	size_t i;
-
-	if (getcwd(start_dir, sizeof(start_dir)) == NULL)
-		return;
-	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].privs_conf.workdir == NULL)
-			st->programs[i].privs_conf.workdir = start_dir;
-}
-
-void inherited_release(struct pid1_state *st)
-{
-	const struct pid1_conf *conf = st->conf;
 	size_t n;
 
-	keep_dir(st);
-
-	/* Starting the child again needs the same directory and fds. */
-	if (conf->restart.policy != RESTART_NO) {
+	if (keep) {
 		log_debug("keeping the starting directory and inherited fds for restarts");
 		return;
 	}

@@ -11,8 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct pid1_state;
-
 /*
  * Asks the kernel to refuse fds sent to sock (SO_PASSRIGHTS off, Linux 6.16 and later; a
  * listener's connections take it on at connect, before anything can be sent). Returns
@@ -51,10 +49,9 @@ int fdsink_take(int sock);
  * Once nothing can start again: changes to / and closes every inherited fd above 2 (those
  * without FD_CLOEXEC: pid1's own are all close-on-exec, and exec closed those of whoever
  * started pid1), so pid1 pins no mount and holds no pipe or socket open behind the child's
- * back. Each program without a workdir first gets the starting directory's path, so one
- * started on request later starts where it first did. Under a restart policy both are kept,
- * since the next start needs them; a relative pidfile or log file keeps the directory.
+ * back. With keep (a restart policy: the next start needs them) both are kept; a relative
+ * pidfile or log file keeps the directory.
  */
-void inherited_release(struct pid1_state *st);
+void inherited_release(bool keep);
 
 #endif

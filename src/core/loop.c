@@ -8,8 +8,8 @@
  * zero-timeout sigtimedwait, in the kernel's order: in a storm pid1 forwards from there, with
  * no handler or pipe byte each. (A handler mask that let the other caught signals in would
  * run their handlers nested, the last first: the batch would come out reversed.)
- * File-scope state: the pipe's fds and the overflow flags, which the handler needs, and the
- * masks and sources, which live as long as the loop. The only file with sigaction but
+ * File-scope state: only what the handler needs, the pipe's fds, pid1's pid and the overflow
+ * flags; the masks and sources are main()'s struct loop. The only file with sigaction but
  * core/child.c, which resets what this one set.
  */
 #include "config.h"
@@ -32,24 +32,6 @@ static pid_t self; /* getpid() once, not once per signal */
 /* A signal whose byte did not fit in a full pipe; read back after the pipe is drained. */
 static volatile sig_atomic_t overflow[NSIG];
 static volatile sig_atomic_t overflowed;
-static sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
-static uint64_t caught_bits; /* bit N-1: signal N has on_signal */
-static bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
-
-/*
- * A fixed table, found by fd (a registered fd is open, so unique). A removed source's slot
- * has fd -1 and is reused; nsources is one past the last slot used. A slot filled while
- * handlers run is fresh: poll's answer for that index was about its previous owner.
- */
-struct source {
-	int fd;
-	short events;
-	bool fresh;
-	loop_handler *handler;
-	void *ctx;
-};
-static struct source sources[LOOP_MAX_SOURCES];
-static size_t nsources;
 
 /*
  * Whether a caught signal is an event to pass on. A SIGPIPE or SIGXFSZ that pid1's own write
@@ -200,13 +182,15 @@ void loop_restore_mask(const struct signal_setup *setup)
 	raw_sigmask(SIG_SETMASK, setup->start_mask, NULL);
 }
 
-int loop_init(struct signal_setup *setup)
+int loop_init(struct loop *loop, struct signal_setup *setup)
 {
 	const struct raw_sigaction ign = {.handler = SIG_IGN};
 	const uint64_t needed = BIT(SIGCHLD) | BIT(SIGTERM) | BIT(SIGINT);
 	struct raw_sigaction sa;
 	int fds[2];
 
+	loop->nsources = 0;
+	loop->pipe_behind = false;
 	self = getpid();
 	/* The reserved ones cannot be caught: ignored, so they cannot kill a pid1 not PID 1. */
 	set_dispositions(SIGNAME_RESERVED, &ign, &setup->reserved, &setup->reserved_ignored);
@@ -217,15 +201,15 @@ int loop_init(struct signal_setup *setup)
 	if (handler_action(SIGTERM, &sa) < 0)
 		return -1;
 	set_dispositions(catchable_signals(), &sa, &setup->caught, &setup->caught_ignored);
-	caught_bits = setup->caught;
+	loop->caught_bits = setup->caught;
 	/* Without these pid1 could neither reap nor be stopped: refuse to run so. */
-	if ((caught_bits & needed) != needed) {
+	if ((setup->caught & needed) != needed) {
 		errno = EINVAL;
 		return -1;
 	}
-	bits_to_sigset(setup->start_mask & ~caught_bits, &wait_mask);
+	bits_to_sigset(setup->start_mask & ~setup->caught, &loop->wait_mask);
 	/* Blocked outside ppoll() like the rest, whatever the C library did with them. */
-	return raw_sigmask(SIG_BLOCK, caught_bits, NULL);
+	return raw_sigmask(SIG_BLOCK, setup->caught, NULL);
 }
 
 #ifndef SYS_rt_sigtimedwait
@@ -238,17 +222,18 @@ int loop_init(struct signal_setup *setup)
  * that came before them. The kernel's call takes the signals the C library hides from
  * sigset_t; an all-zero timespec reads the same in every time_t layout.
  */
-static size_t take_pending(int *sigs, size_t n)
+static size_t take_pending(struct loop *loop, int *sigs, size_t n)
 {
 	struct timespec zero = {0, 0};
 	siginfo_t info = {0}; /* zeroed once: the analyzers cannot see the kernel fill it */
 	size_t have = 0;
 	long signo;
 
-	if (pipe_behind || overflowed)
+	if (loop->pipe_behind || overflowed)
 		return 0;
 	while (have < n) {
-		signo = syscall(SYS_rt_sigtimedwait, &caught_bits, &info, &zero, sizeof(uint64_t));
+		signo = syscall(SYS_rt_sigtimedwait, &loop->caught_bits, &info, &zero,
+				sizeof(uint64_t));
 		if (signo <= 0)
 			break;
 		if (is_event((int)signo, &info))
@@ -278,7 +263,7 @@ static size_t take_overflow(int *sigs, size_t n, size_t have)
 }
 
 /* Reads signal numbers from the pipe, then the overflow flags, until sigs is full. */
-static size_t take_pipe(int *sigs, size_t n)
+static size_t take_pipe(struct loop *loop, int *sigs, size_t n)
 {
 	unsigned char buf[256];
 	size_t have = 0, i;
@@ -299,40 +284,40 @@ static size_t take_pipe(int *sigs, size_t n)
 			break;
 	}
 	have = take_overflow(sigs, n, have);
-	pipe_behind = have == n;
+	loop->pipe_behind = have == n;
 	return have;
 }
 
-int loop_add(int fd, short events, loop_handler *handler, void *ctx)
+int loop_add(struct loop *loop, int fd, short events, loop_handler *handler, void *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < nsources && sources[i].fd >= 0; i++)
+	for (i = 0; i < loop->nsources && loop->sources[i].fd >= 0; i++)
 		;
 	if (i >= LOOP_MAX_SOURCES) {
 		errno = ENOSPC;
 		return -1;
 	}
-	sources[i] = (struct source){fd, events, true, handler, ctx};
-	if (i == nsources)
-		nsources++;
+	loop->sources[i] = (struct loop_source){fd, events, true, handler, ctx};
+	if (i == loop->nsources)
+		loop->nsources++;
 	return 0;
 }
 
-static struct source *find_source(int fd)
+static struct loop_source *find_source(struct loop *loop, int fd)
 {
 	size_t i;
 
-	for (i = 0; fd >= 0 && i < nsources; i++)
-		if (sources[i].fd == fd)
-			return &sources[i];
+	for (i = 0; fd >= 0 && i < loop->nsources; i++)
+		if (loop->sources[i].fd == fd)
+			return &loop->sources[i];
 	errno = ENOENT;
 	return NULL;
 }
 
-int loop_set_events(int fd, short events)
+int loop_set_events(struct loop *loop, int fd, short events)
 {
-	struct source *src = find_source(fd);
+	struct loop_source *src = find_source(loop, fd);
 
 	if (src == NULL)
 		return -1;
@@ -340,28 +325,28 @@ int loop_set_events(int fd, short events)
 	return 0;
 }
 
-int loop_remove(int fd)
+int loop_remove(struct loop *loop, int fd)
 {
-	struct source *src = find_source(fd);
+	struct loop_source *src = find_source(loop, fd);
 
 	if (src == NULL)
 		return -1;
 	src->fd = -1;
-	while (nsources > 0 && sources[nsources - 1].fd < 0)
-		nsources--;
+	while (loop->nsources > 0 && loop->sources[loop->nsources - 1].fd < 0)
+		loop->nsources--;
 	return 0;
 }
 
 /* Runs the handlers of what poll found ready, skipping a source removed or replaced since. */
-static void run_sources(const struct pollfd *pfds, size_t n)
+static void run_sources(struct loop *loop, const struct pollfd *pfds, size_t n)
 {
-	struct source *src;
+	struct loop_source *src;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		src = &sources[i];
+		src = &loop->sources[i];
 		if (pfds[i].revents != 0 && !src->fresh && src->fd == pfds[i].fd)
-			src->handler(pfds[i].fd, pfds[i].revents, src->ctx);
+			src->handler(loop, pfds[i].fd, pfds[i].revents, src->ctx);
 	}
 }
 
@@ -380,26 +365,26 @@ static int timeout_until(int64_t deadline_ms)
  * Signals come out in the order they came: those pending in the kernel first, else the
  * pipe's bytes, then the flags of those that did not fit in it.
  */
-size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
+size_t loop_wait(struct loop *loop, int64_t deadline_ms, int *sigs, size_t n)
 {
 	struct pollfd pfds[1 + LOOP_MAX_SOURCES];
 	struct timespec ts, *tsp = NULL;
 	int timeout_ms = deadline_ms < 0 ? -1 : timeout_until(deadline_ms);
-	const sigset_t *mask = &wait_mask;
-	size_t have, i, npfds = nsources;
+	const sigset_t *mask = &loop->wait_mask;
+	size_t have, i, npfds = loop->nsources;
 	int ready;
 
 	/* Signals that came while pid1 worked wait in the kernel: taken first, with no sleep. */
-	have = take_pending(sigs, n);
+	have = take_pending(loop, sigs, n);
 	if (have > 0 && npfds == 0)
 		return have;
 	pfds[0] = (struct pollfd){.fd = pipe_rd, .events = POLLIN};
 	/* poll skips a negative fd: a paused source cannot wake it. */
 	for (i = 0; i < npfds; i++) {
-		sources[i].fresh = false;
+		loop->sources[i].fresh = false;
 		pfds[1 + i] = (struct pollfd){
-		    .fd = sources[i].events != 0 ? sources[i].fd : -1,
-		    .events = sources[i].events,
+		    .fd = loop->sources[i].events != 0 ? loop->sources[i].fd : -1,
+		    .events = loop->sources[i].events,
 		};
 	}
 	if (overflowed || have > 0)
@@ -417,10 +402,10 @@ size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n)
 	if (ready < 0 && errno != EINTR)
 		return have;
 	if (ready > 0)
-		run_sources(pfds + 1, npfds);
+		run_sources(loop, pfds + 1, npfds);
 	if (have > 0)
 		return have;
-	return take_pipe(sigs, n);
+	return take_pipe(loop, sigs, n);
 }
 
 int64_t loop_now_ms(void)

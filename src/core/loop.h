@@ -9,8 +9,11 @@
 #define PID1_LOOP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct loop;
 
 /*
  * What pid1 was started with and what loop_init() changed: the child puts it back. Masks of
@@ -39,7 +42,7 @@ void loop_block_all(struct signal_setup *setup);
  * PID 1. Signal 34, which musl also refuses, is caught through the kernel like the rest.
  * Returns 0, or -1 (errno set).
  */
-int loop_init(struct signal_setup *setup);
+int loop_init(struct loop *loop, struct signal_setup *setup);
 
 /*
  * In the child: gives every signal loop_init() touched back the disposition pid1 was started
@@ -62,27 +65,49 @@ void loop_restore_mask(const struct signal_setup *setup);
 #define LOOP_MAX_SOURCES (64 * 6 + 16 + 9)
 
 /* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
-typedef void loop_handler(int fd, short revents, void *ctx);
+typedef void loop_handler(struct loop *loop, int fd, short revents, void *ctx);
+
+/*
+ * A fixed table, found by fd (a registered fd is open, so unique). A removed source's slot
+ * has fd -1 and is reused; nsources is one past the last slot used. A slot filled while
+ * handlers run is fresh: poll's answer for that index was about its previous owner.
+ */
+struct loop_source {
+	int fd;
+	short events;
+	bool fresh;
+	loop_handler *handler;
+	void *ctx;
+};
+
+/* The loop's state, owned by main(): all but what the signal handler touches. */
+struct loop {
+	sigset_t wait_mask;   /* the mask inside ppoll(): the handled signals let through */
+	uint64_t caught_bits; /* bit N-1: signal N has the handler */
+	bool pipe_behind;     /* the last read filled the caller's array: bytes may be left */
+	size_t nsources;
+	struct loop_source sources[LOOP_MAX_SOURCES];
+};
 
 /*
  * Registers fd (close-on-exec, non-blocking, owned by the caller) for events: handler runs
  * with ctx whenever poll finds it ready. Returns 0, or -1 with errno ENOSPC when full.
  */
-int loop_add(int fd, short events, loop_handler *handler, void *ctx);
+int loop_add(struct loop *loop, int fd, short events, loop_handler *handler, void *ctx);
 
 /*
  * Changes what fd, registered with loop_add(), is polled for. 0 leaves it out of poll
  * altogether: not even POLLHUP or POLLERR wake the loop for it. Returns 0, or -1 with errno
  * ENOENT when fd is not registered.
  */
-int loop_set_events(int fd, short events);
+int loop_set_events(struct loop *loop, int fd, short events);
 
 /*
  * Forgets fd (the caller closes it). Safe from inside a handler, for any source: a source
  * removed or added while handlers run gets no call for what this round of poll saw.
  * Returns 0, or -1 with errno ENOENT.
  */
-int loop_remove(int fd);
+int loop_remove(struct loop *loop, int fd);
 
 /*
  * Waits until deadline_ms on CLOCK_MONOTONIC (-1: forever) for signals or a ready source.
@@ -91,7 +116,7 @@ int loop_remove(int fd);
  * number first), all taken in this one call. Returns how many were stored; 0 when only the
  * deadline or a source woke it.
  */
-size_t loop_wait(int64_t deadline_ms, int *sigs, size_t n);
+size_t loop_wait(struct loop *loop, int64_t deadline_ms, int *sigs, size_t n);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t loop_now_ms(void);

@@ -12,10 +12,17 @@
  * (Linux 6.9's PIDFD_SIGNAL_PROCESS_GROUP), and forgotten once seen empty after its leader;
  * on older kernels by number, and only while that is all pid1 can do: see group_kill().
  * And /proc itself: one that belongs to another PID namespace is not read at all.
+ *
+ * Reaping. Signals coalesce: one SIGCHLD may stand for a thousand exits, so every wake-up
+ * calls waitpid(-1, WNOHANG) until nothing is left. A program's end goes to the supervisor
+ * at once, which is what keeps pid1 from ever signalling a reaped pid; it acts on it only
+ * after the reaping is done.
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +30,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "core/child.h"
 #include "core/target.h"
+#include "output/log.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
 #define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
@@ -515,22 +525,20 @@ int target_step(const struct pid1_state *st, const struct target_set *set, int s
 	return rc;
 }
 
-int target_count_level(const struct pid1_state *st, int level)
+static int count_running(const struct pid1_state *st)
 {
 	int n = 0;
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
-		if ((level < 0 || st->programs[i].level == level) &&
-		    program_running(&st->programs[i]))
-			n++;
+		n += program_running(&st->programs[i]);
 	return n;
 }
 
 int target_count(const struct pid1_state *st, enum scope scope)
 {
 	if (scope == SCOPE_CHILD)
-		return target_count_level(st, -1);
+		return count_running(st);
 	return walk(st, scope, 0, &(bool){false});
 }
 
@@ -555,7 +563,7 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 	case SCOPE_GROUP:
 		return groups_empty(st);
 	case SCOPE_CHILD:
-		return target_count_level(st, -1) == 0;
+		return count_running(st) == 0;
 	case SCOPE_ALL:
 		if (st->children_left)
 			return false;
@@ -576,4 +584,50 @@ const char *target_scope_name(enum scope scope)
 		return "all";
 	}
 	return "?";
+}
+
+int reaper_init(struct pid1_state *st, bool force)
+{
+	st->is_pid1 = getpid() == 1;
+	if (st->is_pid1 && !force)
+		return 0;
+	/* Outside a PID namespace orphans go to the nearest subreaper: make that us. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return -1;
+	st->subreaper = true;
+	if (st->is_pid1)
+		log_debug("registered as child subreaper as asked, although PID 1");
+	else
+		log_debug(
+		    "not PID 1 (pid %d): registered as child subreaper so orphans come to pid1",
+		    (int)getpid());
+	return 0;
+}
+
+void reaper_orphan(const struct pid1_state *st, pid_t pid, int status)
+{
+	char how[64];
+
+	if (st->conf->warn_on_reap)
+		log_warn("reaped zombie %d, %s", (int)pid,
+			 exitcode_describe(status, how, sizeof(how)));
+	else if (log_get_level() >= LOG_DEBUG) /* skip describe() when nothing is written */
+		log_debug("reaped orphan %d, %s", (int)pid,
+			  exitcode_describe(status, how, sizeof(how)));
+}
+
+bool reaper_next(struct pid1_state *st, pid_t *pid, int *status)
+{
+	for (;;) {
+		/* WUNTRACED: a program stopped by Ctrl-Z is news too, see supervisor/supervise.c.
+		 */
+		*pid = waitpid(-1, status, WNOHANG | WUNTRACED);
+		if (*pid > 0)
+			return true;
+		if (*pid < 0 && errno == EINTR)
+			continue;
+		/* 0: children remain, none has exited; ECHILD: nothing is left at all. */
+		st->children_left = *pid == 0;
+		return false;
+	}
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reaching processes: sending a signal to a scope (the programs, their groups, everything) and
- * counting what is left in it. The only place pid1 calls kill().
+ * counting what is left in it; and reaping them. The only place pid1 calls kill() and wait().
  */
 #ifndef PID1_TARGET_H
 #define PID1_TARGET_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 
 #include "supervisor/state.h"
@@ -59,9 +60,6 @@ struct target_set {
  */
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
-/* How many programs of one level (-1: of every level) are still running. */
-int target_count_level(const struct pid1_state *st, int level);
-
 /* How many live processes remain in scope; -1 when it cannot tell. */
 int target_count(const struct pid1_state *st, enum scope scope);
 
@@ -70,5 +68,21 @@ bool target_empty(const struct pid1_state *st, enum scope scope);
 
 /* Name of a scope as the config file spells it. */
 const char *target_scope_name(enum scope scope);
+
+/*
+ * Makes pid1 a child subreaper when it is not PID 1, or always when force is set, so orphans
+ * still come to it. Sets st->is_pid1 and st->subreaper. Returns 0, or -1 (errno set).
+ */
+int reaper_init(struct pid1_state *st, bool force);
+
+/*
+ * The next child that ended (reaped) or stopped, without waiting: true with *pid and
+ * *status set. False once none is left to collect now; st->children_left then says whether
+ * any child remains. Signals coalesce, so a caller collects until false.
+ */
+bool reaper_next(struct pid1_state *st, pid_t *pid, int *status);
+
+/* Logs an orphan reaped (-w: at warning level). */
+void reaper_orphan(const struct pid1_state *st, pid_t pid, int status);
 
 #endif

@@ -201,7 +201,7 @@ static bool dest_flush(struct outdest *d)
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
 			if (!d->blocked)
-				loop_set_events(d->sink.fd, POLLOUT);
+				loop_set_events(d->all->loop, d->sink.fd, POLLOUT);
 			d->blocked = true;
 			return false;
 		} else {
@@ -216,7 +216,7 @@ static bool dest_flush(struct outdest *d)
 	}
 	d->off = d->len = 0;
 	if (d->blocked)
-		loop_set_events(d->sink.fd, 0);
+		loop_set_events(d->all->loop, d->sink.fd, 0);
 	d->blocked = false;
 	return true;
 }
@@ -243,7 +243,7 @@ static void dest_close(struct outdest *d)
 		log_warn("%llu bytes of the programs' output to pid1's %s were dropped", d->dropped,
 			 d->name);
 	if (d->sink.fd >= 0)
-		loop_remove(d->sink.fd);
+		loop_remove(d->all->loop, d->sink.fd);
 	sink_close(&d->sink);
 	free(d);
 }
@@ -268,7 +268,7 @@ static bool emit(struct stream *s, char *buf, bool eof)
 static void stream_close(struct stream *s)
 {
 	if (s->fd >= 0) {
-		loop_remove(s->fd);
+		loop_remove(s->out->all->loop, s->fd);
 		close(s->fd);
 	}
 	s->fd = -1;
@@ -369,11 +369,12 @@ static void pump(struct stream *s)
 	s->waiting = s->dest->blocked && (s->fd >= 0 || s->len > 0);
 	store(s, buf);
 	if (s->fd >= 0)
-		loop_set_events(s->fd, s->waiting ? 0 : POLLIN);
+		loop_set_events(s->out->all->loop, s->fd, s->waiting ? 0 : POLLIN);
 }
 
-static void on_stream(int fd, short revents, void *ctx)
+static void on_stream(struct loop *loop, int fd, short revents, void *ctx)
 {
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	pump(ctx);
@@ -391,13 +392,14 @@ static size_t stream_drop(struct stream *s)
 }
 
 /* A blocked d can take more: once drained, it wakes the streams it paused, in turn. */
-static void on_ready(int fd, short revents, void *ctx)
+static void on_ready(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct outdest *d = ctx;
 	struct outputs *all = d->all;
 	size_t k, n = 4 * all->n;
 	struct stream *s;
 
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	if (!dest_flush(d))
@@ -431,7 +433,8 @@ static void route(struct outputs *all)
 		    fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 			all->route[1] = all->route[0];
-		} else if (d->sink.fd >= 0 && loop_add(d->sink.fd, 0, on_ready, d) == 0) {
+		} else if (d->sink.fd >= 0 &&
+			   loop_add(all->loop, d->sink.fd, 0, on_ready, d) == 0) {
 			/* Our stage wakes a pipe's reader once a batch, if fds are left for all. */
 			if (d->sink.fifo && pipe_high(d->stage, O_NONBLOCK) == 0 &&
 			    !fds_spare(d->stage[0], OUTDEST_SPARE_FDS + 2 * 2 * all->n))
@@ -496,7 +499,8 @@ static int stream_open(const struct output *o, struct stream *s, struct outdest 
 		errno = EMFILE;
 		goto fail;
 	}
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 || loop_add(fds[0], POLLIN, on_stream, s) < 0)
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    loop_add(o->all->loop, fds[0], POLLIN, on_stream, s) < 0)
 		goto fail;
 	*s = (struct stream){.fd = fds[0], .dest = d, .out = o};
 	return fds[1];
@@ -622,7 +626,7 @@ void output_finish(struct outputs *all)
 	seen = all->written;
 	deadline = loop_now_ms() + FINISH_MS;
 	while (busy(all) && loop_now_ms() < deadline) {
-		loop_wait(deadline, sigs, sizeof(sigs) / sizeof(sigs[0]));
+		loop_wait(all->loop, deadline, sigs, sizeof(sigs) / sizeof(sigs[0]));
 		if (all->written != seen) {
 			seen = all->written;
 			deadline = loop_now_ms() + FINISH_MS;

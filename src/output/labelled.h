@@ -16,9 +16,14 @@
 
 struct output;
 struct outdest;
+struct loop;
 
-/* Every program's labelled output and pid1's stdout and stderr they go to; zero at start. */
+/*
+ * Every program's labelled output and pid1's stdout and stderr they go to; zero at start
+ * but for the loop their pipes are polled in.
+ */
 struct outputs {
+	struct loop *loop;
 	struct output **list; /* what output_new() made and output_free() did not free yet */
 	size_t n;
 	size_t next_wake;	    /* the output a drained destination wakes first: each in turn */

@@ -24,6 +24,7 @@
 
 /* The pipes first: their page, touched at start-up, is then the first notices' too. */
 struct inbox {
+	struct loop *loop;
 	int pipes[INBOX_SLOTS];	      /* the ready pipes' read ends, -1: none */
 	pid_t pipe_pids[INBOX_SLOTS]; /* the process each was made for */
 	struct notice notes[INBOX_SLOTS];
@@ -53,6 +54,7 @@ int inbox_open(struct pid1_state *st)
 	}
 	for (i = 0; i < INBOX_SLOTS; i++)
 		in->pipes[i] = -1;
+	in->loop = st->loop;
 	st->inbox = in;
 	return 0;
 }
@@ -89,12 +91,12 @@ static void drop(struct inbox *in, size_t idx)
 {
 	if (in->pipes[idx] < 0)
 		return;
-	loop_remove(in->pipes[idx]);
+	loop_remove(in->loop, in->pipes[idx]);
 	close(in->pipes[idx]);
 	in->pipes[idx] = -1;
 }
 
-static void on_readable(int fd, short revents, void *ctx)
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct inbox *in = ctx;
 	char buf[READ_CHUNK];
@@ -103,6 +105,7 @@ static void on_readable(int fd, short revents, void *ctx)
 	struct notice *n;
 	ssize_t got = -1;
 
+	(void)loop;
 	(void)revents;
 	for (idx = 0; idx < INBOX_SLOTS && in->pipes[idx] != fd; idx++)
 		;
@@ -163,7 +166,7 @@ void inbox_pipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pi
 		return;
 	}
 	in->pipe_pids[idx] = pid;
-	if (loop_add(in->pipes[idx], POLLIN, on_readable, in) < 0) {
+	if (loop_add(in->loop, in->pipes[idx], POLLIN, on_readable, in) < 0) {
 		log_err("cannot watch the ready fd of %s: %m", p->name);
 		drop(in, idx);
 	}

@@ -70,6 +70,7 @@ struct dgram {
 
 /* Allocated by notifysocket_open() and held by the state (st->notify). */
 struct notifysocket {
+	struct loop *loop;
 	int sock;
 	bool careful;	  /* the kernel cannot refuse fds: peek at each datagram first */
 	bool warned;	  /* that no process could take passed fds, until one can again */
@@ -179,17 +180,18 @@ static bool ended(int pidfd)
 
 static void forget(struct notifysocket *ns, size_t i)
 {
-	loop_remove(ns->strangers[i].pidfd);
+	loop_remove(ns->loop, ns->strangers[i].pidfd);
 	close(ns->strangers[i].pidfd);
 	ns->strangers[i].pid = 0;
 }
 
 /* A remembered stranger ended: its pid may be given to another process. */
-static void on_ended(int fd, short revents, void *ctx)
+static void on_ended(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct notifysocket *ns = ctx;
 	size_t i;
 
+	(void)loop;
 	(void)revents;
 	for (i = 0; i < NOTIFY_STRANGERS; i++)
 		if (ns->strangers[i].pid != 0 && ns->strangers[i].pidfd == fd)
@@ -240,7 +242,7 @@ static void remember(struct notifysocket *ns, pid_t pid, int pidfd)
 	if (ns->strangers[best].pid != 0)
 		forget(ns, best);
 	/* Ended while it was judged, its pid may be anyone's by now; else it is watched. */
-	if (ended(pidfd) || loop_add(pidfd, POLLIN, on_ended, ns) < 0) {
+	if (ended(pidfd) || loop_add(ns->loop, pidfd, POLLIN, on_ended, ns) < 0) {
 		close(pidfd);
 		return;
 	}
@@ -382,19 +384,20 @@ static void stop_sink(struct notifysocket *ns)
 {
 	if (ns->sink_done < 0)
 		return;
-	loop_remove(ns->sink_done);
+	loop_remove(ns->loop, ns->sink_done);
 	close(ns->sink_done);
 	ns->sink_done = -1;
 }
 
-static void on_sink_done(int fd, short revents, void *ctx)
+static void on_sink_done(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct notifysocket *ns = ctx;
 
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	stop_sink(ns);
-	loop_set_events(ns->sock, POLLIN);
+	loop_set_events(ns->loop, ns->sock, POLLIN);
 }
 
 /*
@@ -403,9 +406,10 @@ static void on_sink_done(int fd, short revents, void *ctx)
  */
 static bool hand_off(struct notifysocket *ns)
 {
-	loop_set_events(ns->sock, 0);
+	loop_set_events(ns->loop, ns->sock, 0);
 	ns->sink_done = fdsink_take(ns->sock);
-	if (ns->sink_done >= 0 && loop_add(ns->sink_done, POLLIN, on_sink_done, ns) == 0) {
+	if (ns->sink_done >= 0 &&
+	    loop_add(ns->loop, ns->sink_done, POLLIN, on_sink_done, ns) == 0) {
 		log_debug("notify: a datagram with fds left to a process of its own");
 		ns->warned = false;
 		return false;
@@ -435,7 +439,7 @@ void notifysocket_tick(struct notifysocket *ns, int64_t now)
 		return;
 	ns->retry_ms = -1;
 	if (ns->sock >= 0 && ns->sink_done < 0)
-		loop_set_events(ns->sock, POLLIN);
+		loop_set_events(ns->loop, ns->sock, POLLIN);
 }
 
 /* Points msg at d. No room for fds: a peek drops only its own references, a read the last. */
@@ -524,11 +528,12 @@ static bool take_many(const struct pid1_state *st)
 	return n == NOTIFY_READ;
 }
 
-static void on_readable(int fd, short revents, void *ctx)
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
 {
 	const struct pid1_state *st = ctx;
 	int i;
 
+	(void)loop;
 	(void)fd;
 	(void)revents;
 	for (i = 0; i < NOTIFY_BATCH; i += st->notify->careful ? 1 : NOTIFY_READ)
@@ -550,6 +555,7 @@ int notifysocket_open(struct pid1_state *st)
 		return -1;
 	}
 	st->notify = ns;
+	ns->loop = st->loop;
 	ns->sink_done = -1;
 	ns->retry_ms = -1;
 	ns->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -560,7 +566,7 @@ int notifysocket_open(struct pid1_state *st)
 	    bind(ns->sock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
 	    getsockname(ns->sock, (struct sockaddr *)&sa, &len) < 0 ||
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
-	    loop_add(ns->sock, POLLIN, on_readable, st) < 0) {
+	    loop_add(ns->loop, ns->sock, POLLIN, on_readable, st) < 0) {
 		log_err("cannot open the notify socket: %m");
 		notifysocket_close(st);
 		return -1;
@@ -586,7 +592,7 @@ void notifysocket_close(struct pid1_state *st)
 	stop_sink(ns);
 	forget_all(ns);
 	if (ns->sock >= 0) {
-		loop_remove(ns->sock);
+		loop_remove(ns->loop, ns->sock);
 		/*
 		 * Closing it purges what is queued; where the kernel lets fds in, files in flight
 		 * there would be released in pid1, last. Kept open when no process can take it.

@@ -21,7 +21,7 @@
 #include <syslog.h>
 
 #include "conf/duration.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/signame.h"
 #include "core/target.h"
 #include "output/log.h"

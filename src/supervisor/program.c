@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <signal.h>
 
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "supervisor/program.h"
 
 void program_reset(struct program *p)

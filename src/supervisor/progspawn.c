@@ -25,17 +25,17 @@
 #include "supervisor/progspawn.h"
 #include "core/target.h"
 
-static void drop(struct exec_watch *e)
+static void drop(struct loop *loop, struct exec_watch *e)
 {
 	if (!e->open)
 		return;
-	loop_remove(e->fd);
+	loop_remove(loop, e->fd);
 	close(e->fd);
 	e->open = false;
 }
 
 /* Reads what the pipe says, if anything yet; once it has spoken, it is closed. */
-static void take_in(struct spawn_watch *w, struct exec_watch *e)
+static void take_in(struct loop *loop, struct spawn_watch *w, struct exec_watch *e)
 {
 	enum child_exec r = child_exec_read(e->fd, &e->failure);
 
@@ -43,10 +43,10 @@ static void take_in(struct spawn_watch *w, struct exec_watch *e)
 		return;
 	e->seen = r;
 	w->ndone += r == CHILD_EXEC_DONE;
-	drop(e);
+	drop(loop, e);
 }
 
-static void on_readable(int fd, short revents, void *ctx)
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
 {
 	struct spawn_watch *w = ctx;
 	size_t i;
@@ -54,16 +54,17 @@ static void on_readable(int fd, short revents, void *ctx)
 	(void)revents;
 	for (i = 0; i < sizeof(w->execs) / sizeof(w->execs[0]); i++)
 		if (w->execs[i].open && w->execs[i].fd == fd)
-			take_in(w, &w->execs[i]);
+			take_in(loop, w, &w->execs[i]);
 }
 
 /* Watches pid1's end of the new pipe of p. */
-static void watch(struct spawn_watch *w, struct program *p, struct exec_watch *e, int fd)
+static void watch(struct loop *loop, struct spawn_watch *w, struct program *p, struct exec_watch *e,
+		  int fd)
 {
 	e->open = fd >= 0;
 	e->fd = fd;
 	e->seen = CHILD_EXEC_PENDING;
-	if (fd >= 0 && loop_add(fd, POLLIN, on_readable, w) == 0)
+	if (fd >= 0 && loop_add(loop, fd, POLLIN, on_readable, w) == 0)
 		return;
 	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
 	if (fd < 0 && !w->warned) {
@@ -75,7 +76,7 @@ static void watch(struct spawn_watch *w, struct program *p, struct exec_watch *e
 	} else if (fd >= 0) {
 		log_warn("cannot watch the start of %s: %m", p->name);
 	}
-	drop(e);
+	drop(loop, e);
 	e->seen = CHILD_EXEC_DONE;
 	w->ndone++;
 }
@@ -99,7 +100,7 @@ pid_t progspawn_run(struct pid1_state *st, struct program *p, int *code)
 		output_spawned(p->output);
 	inbox_pipe_spawned(st, p, slot, pid);
 	if (pid > 0)
-		watch(&st->spawns, p, &st->spawns.execs[slot], errfd);
+		watch(st->loop, &st->spawns, p, &st->spawns.execs[slot], errfd);
 	return pid;
 }
 
@@ -115,7 +116,7 @@ enum child_exec progspawn_take(struct pid1_state *st, struct program *p, bool re
 
 	/* Its process is gone: every end of the pipe is closed, so the read cannot wait. */
 	if (reaped && e->open)
-		take_in(&st->spawns, e);
+		take_in(st->loop, &st->spawns, e);
 	r = e->seen;
 	/* A failure is acted on at the reap, whose status then matches what was logged. */
 	if (r == CHILD_EXEC_PENDING || (r == CHILD_EXEC_FAILED && !reaped))

@@ -9,10 +9,12 @@
 #define PID1_STATE_H
 
 #include <sys/types.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "core/loop.h"
 #include "supervisor/program.h"
 
 struct inbox;
@@ -62,16 +64,18 @@ struct readiness_told {
 
 struct pid1_state {
 	const struct pid1_conf *conf;
-	bool is_pid1;	/* PID 1 of a namespace, so kill(-1) reaches everything */
-	bool subreaper; /* orphans of descendants come to us through the subreaper flag */
+	struct loop *loop; /* main()'s: the fds pid1 polls */
+	bool is_pid1;	   /* PID 1 of a namespace, so kill(-1) reaches everything */
+	bool subreaper;	   /* orphans of descendants come to us through the subreaper flag */
 
 	struct program *programs; /* main first when there is a command; allocated at start-up */
 	size_t nprograms;
 	int max_level; /* the highest program level */
 
-	bool children_left; /* at the last reap some process was still in our care */
-	bool released;	    /* the starting directory and inherited fds were let go */
-	bool waiting;	    /* on-child-exit = wait: the essential program ended, pid1 waits */
+	bool children_left;	  /* at the last reap some process was still in our care */
+	bool released;		  /* the starting directory and inherited fds were let go */
+	char start_dir[PATH_MAX]; /* its path then, the workdir of programs without one */
+	bool waiting; /* on-child-exit = wait: the essential program ended, pid1 waits */
 
 	enum phase phase;
 	struct ladder ladder;

@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "conf/duration.h"
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "core/fdsink.h"
-#include "core/reaper.h"
 #include "core/signame.h"
 #include "core/target.h"
 #include "output/log.h"
@@ -261,7 +261,13 @@ static void release_inherited(struct pid1_state *st)
 		    st->programs[i].restart.policy != RESTART_NO)
 			return;
 	st->released = true;
-	inherited_release(st);
+	/* Each program without a workdir keeps the starting directory: a later start is there. */
+	if (getcwd(st->start_dir, sizeof(st->start_dir)) != NULL) {
+		for (i = 0; i < st->nprograms; i++)
+			if (st->programs[i].privs_conf.workdir == NULL)
+				st->programs[i].privs_conf.workdir = st->start_dir;
+	}
+	inherited_release(st->conf->restart.policy != RESTART_NO);
 }
 
 /* Starts every waiting program whose after list is up, until none is left to start. */

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "core/exitcode.h"
+#include "core/child.h"
 #include "check.h"
 
 /* The wait status of a real child that exits with code, or raises signo when code < 0. */

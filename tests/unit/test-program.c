@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/exitcode.h" /* W_EXITCODE where the C library has none (musl) */
+#include "core/child.h" /* W_EXITCODE where the C library has none (musl) */
 #include "supervisor/order.h"
 #include "supervisor/program.h"
 
