@@ -34,23 +34,17 @@
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
 
-/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
-static void run_hooks(struct pid1_state *st);
-
 /* Feeds ev to the container's phase and carries out what it returns. */
 static void phase(struct pid1_state *st, enum phase_event ev, struct program *p, const char *why,
 		  int signo)
 {
 	struct phase_input in = {
 	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
-	enum phase before = st->phase;
 	struct phase_actions acts;
 
 	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
 	phase_step(st, &in, &acts);
 	phase_act(st, &acts);
-	if (before != PHASE_HOOKS && st->phase == PHASE_HOOKS)
-		run_hooks(st);
 }
 
 /* Whether start-up is still under way: some program has not been started yet. */
@@ -115,8 +109,8 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 }
 
 /*
- * Forks p; its exec is seen later, from the loop (execed(), or the reap). Without a process
- * at all (no pipe, no fork) it fails at once, as an exec that failed.
+ * Forks p, from start_due() alone; its exec is seen later, from the loop (execed(), or the
+ * reap). Without a process at all (no pipe, no fork) it fails at once, as an exec that failed.
  */
 static void spawn(struct pid1_state *st, struct program *p)
 {
@@ -232,7 +226,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p, actions);
 	if (actions & PROGRAM_ACT_SPAWN)
-		spawn(st, p);
+		p->due = true;
 }
 
 /* Whether what p comes after has been ready (a oneshot: exited 0). */
@@ -283,6 +277,7 @@ static void start_ready(struct pid1_state *st)
 	}
 }
 
+/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
 static void run_hooks(struct pid1_state *st)
 {
 	struct program *p;
@@ -401,9 +396,6 @@ static void reap(struct pid1_state *st)
 	}
 	settle(st);
 	act_pending(st);
-	start_ready(st);
-	release_inherited(st);
-	run_hooks(st);
 	phase(st, PHASE_EV_REAPED, NULL, NULL, 0);
 }
 
@@ -421,8 +413,6 @@ static void execs(struct pid1_state *st)
 		if (program_running(p) && progspawn_take(st, p, false, &code) == CHILD_EXEC_DONE)
 			act(st, p, execed(p));
 	}
-	start_ready(st);
-	release_inherited(st);
 }
 
 /* Time passed: back-offs that are over start their programs again, stop hooks time out. */
@@ -440,7 +430,6 @@ static void tick(struct pid1_state *st)
 			act(st, &st->programs[i],
 			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
 	}
-	run_hooks(st);
 }
 
 /*
@@ -583,7 +572,35 @@ static void on_signal(struct pid1_state *st, int signo)
 			 signame_name(sent, out, sizeof(out)), to);
 }
 
-int supervise(struct pid1_state *st, const struct supervise_event *ev)
+/*
+ * What the event decided to start, started once it is handled: events only decide, so the
+ * handling of a signal or a reap never spawns. The phase is looked at here, as it is now:
+ * programs start only while it is RUN, stop hooks only in HOOKS. A start that fails at once
+ * may decide more (a shutdown, its hooks), hence the loop.
+ */
+static void start_due(struct pid1_state *st)
+{
+	bool again = true;
+	size_t i;
+
+	while (again) {
+		again = false;
+		start_ready(st);
+		run_hooks(st);
+		for (i = 0; i < st->nprograms; i++) {
+			struct program *p = &st->programs[i];
+
+			if (!p->due || st->phase != (p->stop_hook ? PHASE_HOOKS : PHASE_RUN))
+				continue;
+			p->due = false;
+			spawn(st, p);
+			again = true;
+		}
+	}
+	release_inherited(st);
+}
+
+static int handle(struct pid1_state *st, const struct supervise_event *ev)
 {
 	switch (ev->kind) {
 	case SUPERVISE_START:
@@ -591,15 +608,15 @@ int supervise(struct pid1_state *st, const struct supervise_event *ev)
 		break;
 	case SUPERVISE_SIGNAL:
 		on_signal(st, ev->signo);
-		return 0;
+		break;
 	case SUPERVISE_REAP:
 		reap(st);
-		return 0;
+		break;
 	case SUPERVISE_TICK:
 		execs(st);
 		phase(st, PHASE_EV_TICK, NULL, NULL, 0);
 		tick(st);
-		return 0;
+		break;
 	case SUPERVISE_PROGRAM:
 		act(st, ev->p, program_step(ev->p, ev->ev, loop_now_ms(), 0, 0));
 		break;
@@ -609,11 +626,17 @@ int supervise(struct pid1_state *st, const struct supervise_event *ev)
 		return kill_one(ev);
 	case SUPERVISE_SHUTDOWN:
 		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
-		return 0;
+		break;
 	}
-	start_ready(st);
-	release_inherited(st);
 	return 0;
+}
+
+int supervise(struct pid1_state *st, const struct supervise_event *ev)
+{
+	int ret = handle(st, ev);
+
+	start_due(st);
+	return ret;
 }
 
 struct program *supervise_find(struct pid1_state *st, const char *name)
