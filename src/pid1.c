@@ -28,7 +28,6 @@
 #include "readiness/readyfile.h"
 #include "core/reaper.h"
 #include "supervisor/phase.h"
-#include "supervisor/roster.h"
 #include "sys/service.h"
 #include "supervisor/supervise.h"
 #include "core/signame.h"

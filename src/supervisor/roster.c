@@ -13,7 +13,7 @@
 
 #include "conf/conffile.h"
 #include "supervisor/order.h"
-#include "supervisor/roster.h"
+#include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */
 static void merge_privs(const struct program_conf *pc, const struct privs_conf *top,

@@ -3,34 +3,124 @@
  * The supervisor. Every event comes in through supervise(): a signal, a reap, a wake-up, a
  * program's word, a request by name. Programs change state only through program_step(), the
  * container only through phase_step(); this file feeds them and carries out what they return:
- * spawn (supervisor/progspawn.c), signal and log. An essential program whose end is final
+ * spawn, signal and log. An essential program whose end is final
  * starts the shutdown, and its exit code becomes pid1's; so does a program that fails while
  * start-up is still under way (a oneshot that exits non-zero, a command that cannot be
  * executed, a longrun that ends for good before it was ready while another waits for it).
  * A program stopped on request does not end the container, even an essential one, as
  * supervisorctl stop does not end supervisord: `pid1 ctl shutdown` does that.
+ *
+ * Each spawn's exec-error pipe is a loop source until it says how the exec went. Distrusted:
+ * the child between fork and exec runs as the program's user, who may stop it there for as
+ * long as they like; so the pipe is only ever read without blocking, and a program's result
+ * waits in st->spawns for the loop to take it (handlers record, the loop acts).
  */
 #include "config.h"
 
 #include <sys/wait.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "conf/duration.h"
+#include "core/child.h"
 #include "core/exitcode.h"
 #include "core/fdsink.h"
 #include "core/reaper.h"
 #include "core/signame.h"
 #include "core/target.h"
+#include "output/labelled.h"
 #include "output/log.h"
 #include "readiness/manager.h"
 #include "readiness/notifysocket.h"
+#include "readiness/readypipe.h"
 #include "supervisor/phase.h"
-#include "supervisor/progspawn.h"
 #include "supervisor/supervise.h"
+
+static void drop(struct exec_watch *e)
+{
+	if (!e->open)
+		return;
+	loop_remove(e->fd);
+	close(e->fd);
+	e->open = false;
+}
+
+/* Reads what the pipe says, if anything yet; once it has spoken, it is closed. */
+static void take_in(struct spawn_watch *w, struct exec_watch *e)
+{
+	enum child_exec r = child_exec_read(e->fd, &e->failure);
+
+	if (r == CHILD_EXEC_PENDING)
+		return;
+	e->seen = r;
+	w->ndone += r == CHILD_EXEC_DONE;
+	drop(e);
+}
+
+static void on_readable(int fd, short revents, void *ctx)
+{
+	struct spawn_watch *w = ctx;
+	size_t i;
+
+	(void)revents;
+	for (i = 0; i < sizeof(w->execs) / sizeof(w->execs[0]); i++)
+		if (w->execs[i].open && w->execs[i].fd == fd)
+			take_in(w, &w->execs[i]);
+}
+
+/* Watches pid1's end of the new pipe of p. */
+static void watch(struct spawn_watch *w, struct program *p, struct exec_watch *e, int fd)
+{
+	e->open = fd >= 0;
+	e->fd = fd;
+	e->seen = CHILD_EXEC_PENDING;
+	if (fd >= 0 && loop_add(fd, POLLIN, on_readable, w) == 0)
+		return;
+	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
+	if (fd < 0 && !w->warned) {
+		log_warn(
+		    "too few file descriptors to watch the start of %s: it counts as started "
+		    "at once, and an exec error shows only as its exit code, as may others' later",
+		    p->name);
+		w->warned = true;
+	} else if (fd >= 0) {
+		log_warn("cannot watch the start of %s: %m", p->name);
+	}
+	drop(e);
+	e->seen = CHILD_EXEC_DONE;
+	w->ndone++;
+}
+
+/*
+ * How p's last exec went, taken once: CHILD_EXEC_DONE when it succeeded; CHILD_EXEC_FAILED
+ * only once its process was reaped (reaped true), after logging why, with *code its exit
+ * code (127, 126, 1); else CHILD_EXEC_PENDING (nothing new).
+ */
+static enum child_exec take_exec(struct pid1_state *st, struct program *p, bool reaped, int *code)
+{
+	struct exec_watch *e = &st->spawns.execs[p - st->programs];
+	enum child_exec r;
+
+	/* Its process is gone: every end of the pipe is closed, so the read cannot wait. */
+	if (reaped && e->open)
+		take_in(&st->spawns, e);
+	r = e->seen;
+	/* A failure is acted on at the reap, whose status then matches what was logged. */
+	if (r == CHILD_EXEC_PENDING || (r == CHILD_EXEC_FAILED && !reaped))
+		return CHILD_EXEC_PENDING;
+	e->seen = CHILD_EXEC_PENDING;
+	if (r == CHILD_EXEC_DONE) {
+		st->spawns.ndone--;
+		return r;
+	}
+	*code = child_exec_report(&p->spawn, &e->failure);
+	return r;
+}
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
 
@@ -109,22 +199,36 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 }
 
 /*
- * Forks p, from start_due() alone; its exec is seen later, from the loop (execed(), or the
+ * Forks p, from start_due() alone, with what it is handed besides its config: the notify
+ * socket and watchdog of ready = notify, the write end of its ready pipe, its output pipes;
+ * pid1's side of each is kept after. Its exec is seen later, from the loop (execed(), or the
  * reap). Without a process at all (no pipe, no fork) it fails at once, as an exec that failed.
  */
 static void spawn(struct pid1_state *st, struct program *p)
 {
-	int64_t now = loop_now_ms();
-	int code;
+	size_t slot = (size_t)(p - st->programs);
+	int errfd = -1, code;
 	pid_t pid;
 
-	pid = progspawn_run(st, p, &code);
-	if (pid > 0) {
-		st->children_left = true; /* the reaper alone clears it */
-		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
+	p->spawn.notify_socket = p->ready_mode == READY_NOTIFY ? notify_address() : NULL;
+	p->spawn.watchdog_ms = p->watchdog_conf_ms;
+	readyfd_prepare(p, slot);
+	if (p->output != NULL)
+		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
+	pid = child_spawn(&p->spawn, &errfd, &code);
+	if (pid > 0)
+		target_spawned(p, pid);
+	if (p->output != NULL)
+		output_spawned(p->output);
+	readyfd_spawned(p, slot, pid);
+	if (pid <= 0) {
+		act(st, p,
+		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0)));
 		return;
 	}
-	act(st, p, program_step(p, PROGRAM_EV_NOEXEC, now, 0, W_EXITCODE(code, 0)));
+	watch(&st->spawns, p, &st->spawns.execs[slot], errfd);
+	st->children_left = true; /* the reaper alone clears it */
+	act(st, p, program_step(p, PROGRAM_EV_SPAWNED, loop_now_ms(), pid, 0));
 }
 
 /* p's exec succeeded: it runs, and a longrun with ready = started is up. */
@@ -325,7 +429,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	if (p == NULL)
 		return false;
 	/* How its exec went comes first: the line that says why it could not run, or started. */
-	switch (progspawn_take(st, p, true, &code)) {
+	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
 		p->pending |=
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0));
@@ -405,12 +509,12 @@ static void execs(struct pid1_state *st)
 	int code;
 	size_t i;
 
-	if (!progspawn_pending(st))
+	if (st->spawns.ndone == 0)
 		return;
 	for (i = 0; i < st->nprograms; i++) {
 		struct program *p = &st->programs[i];
 
-		if (program_running(p) && progspawn_take(st, p, false, &code) == CHILD_EXEC_DONE)
+		if (program_running(p) && take_exec(st, p, false, &code) == CHILD_EXEC_DONE)
 			act(st, p, execed(p));
 	}
 }
