@@ -753,32 +753,6 @@ struct program *supervise_find(struct pid1_state *st, const char *name)
 	return NULL;
 }
 
-int supervise_request(struct pid1_state *st, struct program *p, enum program_event ev,
-		      const char *who, char *msg, size_t len)
-{
-	return supervise(
-	    st,
-	    &(struct supervise_event){
-		.kind = SUPERVISE_REQUEST, .p = p, .ev = ev, .who = who, .msg = msg, .len = len});
-}
-
-int supervise_signal(struct pid1_state *st, struct program *p, int signo, const char *who,
-		     char *msg, size_t len)
-{
-	return supervise(st, &(struct supervise_event){.kind = SUPERVISE_KILL,
-						       .p = p,
-						       .signo = signo,
-						       .who = who,
-						       .msg = msg,
-						       .len = len});
-}
-
-void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
-{
-	supervise(
-	    st, &(struct supervise_event){.kind = SUPERVISE_SHUTDOWN, .who = why, .signo = signo});
-}
-
 int64_t supervise_deadline(const struct pid1_state *st)
 {
 	int64_t now = loop_now_ms(), best = phase_deadline(st, now), when;
