@@ -137,32 +137,23 @@ static void phase(struct pid1_state *st, enum phase_event ev, struct program *p,
 	phase_act(st, &acts);
 }
 
-/* Whether start-up is still under way: some program has not been started yet. */
-static bool starting(const struct pid1_state *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].state == PROGRAM_WAITING && !st->programs[i].stop_hook)
-			return true;
-	return false;
-}
-
 /*
- * Whether a program that has not started yet comes after p: once p, never ready, has ended
- * for good, that program would wait for ever.
+ * Whether a program has not started yet: start-up is still under way. With p, one that comes
+ * after p: once p, never ready, has ended for good, that program would wait for ever.
  */
 static bool awaited(const struct pid1_state *st, const struct program *p)
 {
-	size_t i, j, idx = (size_t)(p - st->programs);
+	size_t i, j;
 
 	for (i = 0; i < st->nprograms; i++) {
 		const struct program *q = &st->programs[i];
 
 		if (q->state != PROGRAM_WAITING || q->stop_hook)
 			continue;
+		if (p == NULL)
+			return true;
 		for (j = 0; j < q->nafter; j++)
-			if (q->after[j] == idx)
+			if (q->after[j] == (size_t)(p - st->programs))
 				return true;
 	}
 	return false;
@@ -185,7 +176,8 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 	}
 	if (actions & PROGRAM_ACT_NOEXEC)
 		why = "could not be started";
-	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
+	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) &&
+		 awaited(st, NULL))
 		why = p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
 		      : p->hung != HANG_NONE	    ? "hung"
 						    : "failed";
