@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +25,10 @@
 #include "core/loop.h"
 #include "readiness/readiness.h"
 #include "readiness/readyfile.h"
+#include "core/target.h"
 #include "supervisor/phase.h"
-#include "supervisor/roster.h"
 #include "sys/service.h"
 #include "supervisor/supervise.h"
-#include "core/signame.h"
-#include "supervisor/state.h"
-#include "core/target.h"
 
 /* Signals read per wake-up; more simply wait for the next turn of the loop. */
 #define SIGNAL_BATCH 256
@@ -40,24 +36,19 @@
 /* The command line for the log, escaped: argv bytes are not trusted to be printable. */
 static const char *describe_command(char *const *argv, char *buf, size_t len)
 {
+	size_t i, used;
 	char *safe;
-	size_t i;
 
 	buf[0] = '\0';
 	for (i = 0; argv[i] != NULL; i++) {
 		if (stravis(&safe, argv[i],
 			    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 			break;
-		if (i > 0)
-			strlcat(buf, " ", len);
 		/* Quote an argument with spaces so the words stay visible. */
-		if (safe[0] == '\0' || strchr(safe, ' ') != NULL) {
-			strlcat(buf, "'", len);
-			strlcat(buf, safe, len);
-			strlcat(buf, "'", len);
-		} else {
-			strlcat(buf, safe, len);
-		}
+		used = strlen(buf);
+		snprintf(buf + used, len - used,
+			 safe[0] == '\0' || strchr(safe, ' ') != NULL ? "%s'%s'" : "%s%s",
+			 i > 0 ? " " : "", safe);
 		free(safe);
 	}
 	return buf;
@@ -123,42 +114,30 @@ static void set_parent_death_signal(int signo, pid_t parent)
  */
 static void run(struct pid1_state *st, struct control *ctl)
 {
+	struct supervise_event ev = {.kind = SUPERVISE_SIGNAL};
 	int sigs[SIGNAL_BATCH];
-	struct supervise_event ev = {.kind = SUPERVISE_REAP};
 	bool sigchld;
 	size_t n, i;
 
 	/* A program may have died before SIGCHLD had a handler to run. */
-	supervise(st, &ev);
+	supervise(st, &(struct supervise_event){.kind = SUPERVISE_REAP});
 	while (st->phase != PHASE_DONE) {
 		n = loop_wait(st->loop,
 			      loop_earliest(supervise_deadline(st), control_deadline(ctl)), sigs,
 			      SIGNAL_BATCH);
 		sigchld = false;
-		ev.kind = SUPERVISE_SIGNAL;
 		for (i = 0; i < n; i++) {
 			ev.signo = sigs[i];
-			if (sigs[i] == SIGCHLD)
-				sigchld = true;
-			else
+			sigchld |= sigs[i] == SIGCHLD;
+			if (sigs[i] != SIGCHLD)
 				supervise(st, &ev);
 		}
-		ev.kind = SUPERVISE_REAP;
 		if (sigchld)
-			supervise(st, &ev);
-		ev.kind = SUPERVISE_TICK;
-		supervise(st, &ev);
+			supervise(st, &(struct supervise_event){.kind = SUPERVISE_REAP});
+		supervise(st, &(struct supervise_event){.kind = SUPERVISE_TICK});
 		readiness_update(st);
 		control_tick(ctl);
 	}
-}
-
-/* With a terminal in the foreground, the child takes it over (docker run -it). */
-static bool own_terminal(void)
-{
-	pid_t fg = tcgetpgrp(STDIN_FILENO);
-
-	return fg >= 0 && fg == getpgrp();
 }
 
 int main(int argc, char **argv)
@@ -203,7 +182,8 @@ int main(int argc, char **argv)
 	}
 	code = EXIT_USAGE;
 	st.conf = &conf;
-	if (roster_build(&st, &conf, &signals, own_terminal()) < 0)
+	/* With a terminal in the foreground, the child takes it over (docker run -it). */
+	if (roster_build(&st, &conf, &signals, tcgetpgrp(STDIN_FILENO) == getpgrp()) < 0)
 		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;

@@ -160,7 +160,12 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 		put(&c->reply, "error no program %s", req->words[1]);
 		return;
 	}
-	if (supervise_request(st, p, ev, who, msg, sizeof(msg)) < 0) {
+	if (supervise(st, &(struct supervise_event){.kind = SUPERVISE_REQUEST,
+						    .p = p,
+						    .ev = ev,
+						    .who = who,
+						    .msg = msg,
+						    .len = sizeof(msg)}) < 0) {
 		put(&c->reply, "error %s", msg);
 		return;
 	}
@@ -181,7 +186,12 @@ static void signal_one(struct pid1_state *st, struct ctl_request *req, const cha
 		put(r, "error no program %s", req->words[1]);
 	else if (signo <= 0 || signo > CONF_SIGNAL_MAX)
 		put(r, "error unknown signal %s", req->words[2]);
-	else if (supervise_signal(st, p, signo, who, msg, sizeof(msg)) < 0)
+	else if (supervise(st, &(struct supervise_event){.kind = SUPERVISE_KILL,
+							 .p = p,
+							 .signo = signo,
+							 .who = who,
+							 .msg = msg,
+							 .len = sizeof(msg)}) < 0)
 		put(r, "error %s", msg);
 	else
 		put(r, "ok %s", msg);
@@ -240,7 +250,7 @@ static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
 	} else if (strcmp(cmd, "shutdown") == 0) {
 		snprintf(why, sizeof(why), "requested by %s", who);
 		put(r, "ok shutting down");
-		supervise_shutdown(st, why, 0);
+		supervise(st, &(struct supervise_event){.kind = SUPERVISE_SHUTDOWN, .who = why});
 	} else if (strcmp(cmd, "log-level") == 0) {
 		log_level(req, who, r);
 	} else if (strcmp(cmd, "version") == 0) {

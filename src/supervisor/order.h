@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The dependency graph of the program sections: `after` names resolved, unknown names and
- * cycles found, and each program's level (0 without after, else one above the highest
- * level it comes after). Programs of one level start together; shutdown goes level by
- * level from the top. Plain values in, no libconfuse.
+ * The dependency graph of the program sections (supervisor/roster.c): `after` names resolved,
+ * unknown names and cycles found, and each program's level (0 without after, else one above
+ * the highest level it comes after). Programs of one level start together; shutdown goes
+ * level by level from the top. Plain values in, no libconfuse.
  */
 #ifndef PID1_ORDER_H
 #define PID1_ORDER_H

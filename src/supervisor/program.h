@@ -122,6 +122,7 @@ struct program {
 	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
 	bool exited;	    /* status holds the status of its last end */
 	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
+	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
 	int64_t started_ms; /* when it was last spawned (forked) */
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout

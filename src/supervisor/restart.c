@@ -8,7 +8,6 @@
 
 #include <sys/wait.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "supervisor/restart.h"
 
@@ -70,27 +69,4 @@ int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, i
 		h->times[h->nrestarts % h->size] = now + delay;
 	h->nrestarts++;
 	return delay;
-}
-
-int restart_policy_parse(const char *name)
-{
-	int p;
-
-	for (p = RESTART_NO; p <= RESTART_ALWAYS; p++)
-		if (strcmp(name, restart_policy_name((enum restart_policy)p)) == 0)
-			return p;
-	return -1;
-}
-
-const char *restart_policy_name(enum restart_policy policy)
-{
-	switch (policy) {
-	case RESTART_NO:
-		return "no";
-	case RESTART_ON_FAILURE:
-		return "on-failure";
-	case RESTART_ALWAYS:
-		return "always";
-	}
-	return "?";
 }

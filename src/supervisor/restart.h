@@ -55,10 +55,4 @@ bool restart_wanted(const struct restart_conf *rc, int wstatus);
 int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
 		     size_t *recent);
 
-/* Policy from its name (no, on-failure, always); -1 when unknown. */
-int restart_policy_parse(const char *name);
-
-/* Name of a policy as the config file spells it. */
-const char *restart_policy_name(enum restart_policy policy);
-
 #endif

@@ -39,7 +39,7 @@ struct ladder {
 
 /*
  * Each program's exec-error pipe while open, and what it said, indexed like the programs
- * (supervisor/progspawn.c).
+ * (supervisor/supervise.c).
  */
 struct exec_watch {
 	bool open;

@@ -3,17 +3,23 @@
  * The supervisor. Every event comes in through supervise(): a signal, a reap, a wake-up, a
  * program's word, a request by name. Programs change state only through program_step(), the
  * container only through phase_step(); this file feeds them and carries out what they return:
- * spawn (supervisor/progspawn.c), signal and log. An essential program whose end is final
+ * spawn, signal and log. An essential program whose end is final
  * starts the shutdown, and its exit code becomes pid1's; so does a program that fails while
  * start-up is still under way (a oneshot that exits non-zero, a command that cannot be
  * executed, a longrun that ends for good before it was ready while another waits for it).
  * A program stopped on request does not end the container, even an essential one, as
  * supervisorctl stop does not end supervisord: `pid1 ctl shutdown` does that.
+ *
+ * Each spawn's exec-error pipe is a loop source until it says how the exec went. Distrusted:
+ * the child between fork and exec runs as the program's user, who may stop it there for as
+ * long as they like; so the pipe is only ever read without blocking, and a program's result
+ * waits in st->spawns for the loop to take it (handlers record, the loop acts).
  */
 #include "config.h"
 
 #include <sys/wait.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,17 +31,97 @@
 #include "core/fdsink.h"
 #include "core/signame.h"
 #include "core/target.h"
+#include "output/labelled.h"
 #include "output/log.h"
 #include "readiness/manager.h"
 #include "readiness/notifysocket.h"
+#include "readiness/inbox.h"
 #include "supervisor/phase.h"
-#include "supervisor/progspawn.h"
 #include "supervisor/supervise.h"
 
-static void act(struct pid1_state *st, struct program *p, unsigned int actions);
+static void drop(struct loop *loop, struct exec_watch *e)
+{
+	if (!e->open)
+		return;
+	loop_remove(loop, e->fd);
+	close(e->fd);
+	e->open = false;
+}
 
-/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
-static void run_hooks(struct pid1_state *st);
+/* Reads what the pipe says, if anything yet; once it has spoken, it is closed. */
+static void take_in(struct loop *loop, struct spawn_watch *w, struct exec_watch *e)
+{
+	enum child_exec r = child_exec_read(e->fd, &e->failure);
+
+	if (r == CHILD_EXEC_PENDING)
+		return;
+	e->seen = r;
+	w->ndone += r == CHILD_EXEC_DONE;
+	drop(loop, e);
+}
+
+static void on_readable(struct loop *loop, int fd, short revents, void *ctx)
+{
+	struct spawn_watch *w = ctx;
+	size_t i;
+
+	(void)revents;
+	for (i = 0; i < sizeof(w->execs) / sizeof(w->execs[0]); i++)
+		if (w->execs[i].open && w->execs[i].fd == fd)
+			take_in(loop, w, &w->execs[i]);
+}
+
+/* Watches pid1's end of the new pipe of p. */
+static void watch(struct loop *loop, struct spawn_watch *w, struct program *p, struct exec_watch *e,
+		  int fd)
+{
+	e->open = fd >= 0;
+	e->fd = fd;
+	e->seen = CHILD_EXEC_PENDING;
+	if (fd >= 0 && loop_add(loop, fd, POLLIN, on_readable, w) == 0)
+		return;
+	/* No pipe or no room: it counts as started, as it did before exec was watched at all. */
+	if (fd < 0 && !w->warned) {
+		log_warn(
+		    "too few file descriptors to watch the start of %s: it counts as started "
+		    "at once, and an exec error shows only as its exit code, as may others' later",
+		    p->name);
+		w->warned = true;
+	} else if (fd >= 0) {
+		log_warn("cannot watch the start of %s: %m", p->name);
+	}
+	drop(loop, e);
+	e->seen = CHILD_EXEC_DONE;
+	w->ndone++;
+}
+
+/*
+ * How p's last exec went, taken once: CHILD_EXEC_DONE when it succeeded; CHILD_EXEC_FAILED
+ * only once its process was reaped (reaped true), after logging why, with *code its exit
+ * code (127, 126, 1); else CHILD_EXEC_PENDING (nothing new).
+ */
+static enum child_exec take_exec(struct pid1_state *st, struct program *p, bool reaped, int *code)
+{
+	struct exec_watch *e = &st->spawns.execs[p - st->programs];
+	enum child_exec r;
+
+	/* Its process is gone: every end of the pipe is closed, so the read cannot wait. */
+	if (reaped && e->open)
+		take_in(st->loop, &st->spawns, e);
+	r = e->seen;
+	/* A failure is acted on at the reap, whose status then matches what was logged. */
+	if (r == CHILD_EXEC_PENDING || (r == CHILD_EXEC_FAILED && !reaped))
+		return CHILD_EXEC_PENDING;
+	e->seen = CHILD_EXEC_PENDING;
+	if (r == CHILD_EXEC_DONE) {
+		st->spawns.ndone--;
+		return r;
+	}
+	*code = child_exec_report(&p->spawn, &e->failure);
+	return r;
+}
+
+static void act(struct pid1_state *st, struct program *p, unsigned int actions);
 
 /* Feeds ev to the container's phase and carries out what it returns. */
 static void phase(struct pid1_state *st, enum phase_event ev, struct program *p, const char *why,
@@ -43,42 +129,30 @@ static void phase(struct pid1_state *st, enum phase_event ev, struct program *p,
 {
 	struct phase_input in = {
 	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
-	enum phase before = st->phase;
 	struct phase_actions acts;
 
 	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
 	phase_step(st, &in, &acts);
 	phase_act(st, &acts);
-	if (before != PHASE_HOOKS && st->phase == PHASE_HOOKS)
-		run_hooks(st);
-}
-
-/* Whether start-up is still under way: some program has not been started yet. */
-static bool starting(const struct pid1_state *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->nprograms; i++)
-		if (st->programs[i].state == PROGRAM_WAITING && !st->programs[i].stop_hook)
-			return true;
-	return false;
 }
 
 /*
- * Whether a program that has not started yet comes after p: once p, never ready, has ended
- * for good, that program would wait for ever.
+ * Whether a program has not started yet: start-up is still under way. With p, one that comes
+ * after p: once p, never ready, has ended for good, that program would wait for ever.
  */
 static bool awaited(const struct pid1_state *st, const struct program *p)
 {
-	size_t i, j, idx = (size_t)(p - st->programs);
+	size_t i, j;
 
 	for (i = 0; i < st->nprograms; i++) {
 		const struct program *q = &st->programs[i];
 
 		if (q->state != PROGRAM_WAITING || q->stop_hook)
 			continue;
+		if (p == NULL)
+			return true;
 		for (j = 0; j < q->nafter; j++)
-			if (q->after[j] == idx)
+			if (q->after[j] == (size_t)(p - st->programs))
 				return true;
 	}
 	return false;
@@ -101,7 +175,8 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 	}
 	if (actions & PROGRAM_ACT_NOEXEC)
 		why = "could not be started";
-	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) && starting(st))
+	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) &&
+		 awaited(st, NULL))
 		why = p->hung == HANG_READY_TIMEOUT ? "was not ready in time"
 		      : p->hung != HANG_NONE	    ? "hung"
 						    : "failed";
@@ -115,22 +190,37 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 }
 
 /*
- * Forks p; its exec is seen later, from the loop (execed(), or the reap). Without a process
- * at all (no pipe, no fork) it fails at once, as an exec that failed.
+ * Forks p, from start_due() alone, with what it is handed besides its config: the notify
+ * socket and watchdog of ready = notify, the write end of its ready pipe, its output pipes;
+ * pid1's side of each is kept after. Its exec is seen later, from the loop (execed(), or the
+ * reap). Without a process at all (no pipe, no fork) it fails at once, as an exec that failed.
  */
 static void spawn(struct pid1_state *st, struct program *p)
 {
-	int64_t now = loop_now_ms();
-	int code;
+	size_t slot = (size_t)(p - st->programs);
+	int errfd = -1, code;
 	pid_t pid;
 
-	pid = progspawn_run(st, p, &code);
-	if (pid > 0) {
-		st->children_left = true; /* the reaper alone clears it */
-		act(st, p, program_step(p, PROGRAM_EV_SPAWNED, now, pid, 0));
+	p->spawn.notify_socket =
+	    p->ready_mode == READY_NOTIFY ? notifysocket_address(st->notify) : NULL;
+	p->spawn.watchdog_ms = p->watchdog_conf_ms;
+	inbox_pipe_prepare(st, p, slot);
+	if (p->output != NULL)
+		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
+	pid = child_spawn(&p->spawn, &errfd, &code);
+	if (pid > 0)
+		target_spawned(p, pid);
+	if (p->output != NULL)
+		output_spawned(p->output);
+	inbox_pipe_spawned(st, p, slot, pid);
+	if (pid <= 0) {
+		act(st, p,
+		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0)));
 		return;
 	}
-	act(st, p, program_step(p, PROGRAM_EV_NOEXEC, now, 0, W_EXITCODE(code, 0)));
+	watch(st->loop, &st->spawns, p, &st->spawns.execs[slot], errfd);
+	st->children_left = true; /* the reaper alone clears it */
+	act(st, p, program_step(p, PROGRAM_EV_SPAWNED, loop_now_ms(), pid, 0));
 }
 
 /* p's exec succeeded: it runs, and a longrun with ready = started is up. */
@@ -232,7 +322,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	if (actions & PROGRAM_ACT_ENDED)
 		ended(st, p, actions);
 	if (actions & PROGRAM_ACT_SPAWN)
-		spawn(st, p);
+		p->due = true;
 }
 
 /* Whether what p comes after has been ready (a oneshot: exited 0). */
@@ -289,6 +379,7 @@ static void start_ready(struct pid1_state *st)
 	}
 }
 
+/* Starts each stop hook whose after list has ended; once none is left, the ladder. */
 static void run_hooks(struct pid1_state *st)
 {
 	struct program *p;
@@ -336,7 +427,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	if (p == NULL)
 		return false;
 	/* How its exec went comes first: the line that says why it could not run, or started. */
-	switch (progspawn_take(st, p, true, &code)) {
+	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
 		p->pending |=
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0));
@@ -407,9 +498,6 @@ static void reap(struct pid1_state *st)
 	}
 	settle(st);
 	act_pending(st);
-	start_ready(st);
-	release_inherited(st);
-	run_hooks(st);
 	phase(st, PHASE_EV_REAPED, NULL, NULL, 0);
 }
 
@@ -419,16 +507,14 @@ static void execs(struct pid1_state *st)
 	int code;
 	size_t i;
 
-	if (!progspawn_pending(st))
+	if (st->spawns.ndone == 0)
 		return;
 	for (i = 0; i < st->nprograms; i++) {
 		struct program *p = &st->programs[i];
 
-		if (program_running(p) && progspawn_take(st, p, false, &code) == CHILD_EXEC_DONE)
+		if (program_running(p) && take_exec(st, p, false, &code) == CHILD_EXEC_DONE)
 			act(st, p, execed(p));
 	}
-	start_ready(st);
-	release_inherited(st);
 }
 
 /* Time passed: back-offs that are over start their programs again, stop hooks time out. */
@@ -446,7 +532,6 @@ static void tick(struct pid1_state *st)
 			act(st, &st->programs[i],
 			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
 	}
-	run_hooks(st);
 }
 
 /*
@@ -589,7 +674,35 @@ static void on_signal(struct pid1_state *st, int signo)
 			 signame_name(sent, out, sizeof(out)), to);
 }
 
-int supervise(struct pid1_state *st, const struct supervise_event *ev)
+/*
+ * What the event decided to start, started once it is handled: events only decide, so the
+ * handling of a signal or a reap never spawns. The phase is looked at here, as it is now:
+ * programs start only while it is RUN, stop hooks only in HOOKS. A start that fails at once
+ * may decide more (a shutdown, its hooks), hence the loop.
+ */
+static void start_due(struct pid1_state *st)
+{
+	bool again = true;
+	size_t i;
+
+	while (again) {
+		again = false;
+		start_ready(st);
+		run_hooks(st);
+		for (i = 0; i < st->nprograms; i++) {
+			struct program *p = &st->programs[i];
+
+			if (!p->due || st->phase != (p->stop_hook ? PHASE_HOOKS : PHASE_RUN))
+				continue;
+			p->due = false;
+			spawn(st, p);
+			again = true;
+		}
+	}
+	release_inherited(st);
+}
+
+static int handle(struct pid1_state *st, const struct supervise_event *ev)
 {
 	switch (ev->kind) {
 	case SUPERVISE_START:
@@ -597,15 +710,15 @@ int supervise(struct pid1_state *st, const struct supervise_event *ev)
 		break;
 	case SUPERVISE_SIGNAL:
 		on_signal(st, ev->signo);
-		return 0;
+		break;
 	case SUPERVISE_REAP:
 		reap(st);
-		return 0;
+		break;
 	case SUPERVISE_TICK:
 		execs(st);
 		phase(st, PHASE_EV_TICK, NULL, NULL, 0);
 		tick(st);
-		return 0;
+		break;
 	case SUPERVISE_PROGRAM:
 		act(st, ev->p, program_step(ev->p, ev->ev, loop_now_ms(), 0, 0));
 		break;
@@ -615,11 +728,17 @@ int supervise(struct pid1_state *st, const struct supervise_event *ev)
 		return kill_one(ev);
 	case SUPERVISE_SHUTDOWN:
 		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
-		return 0;
+		break;
 	}
-	start_ready(st);
-	release_inherited(st);
 	return 0;
+}
+
+int supervise(struct pid1_state *st, const struct supervise_event *ev)
+{
+	int ret = handle(st, ev);
+
+	start_due(st);
+	return ret;
 }
 
 struct program *supervise_find(struct pid1_state *st, const char *name)
@@ -630,32 +749,6 @@ struct program *supervise_find(struct pid1_state *st, const char *name)
 		if (!st->programs[i].stop_hook && strcmp(st->programs[i].name, name) == 0)
 			return &st->programs[i];
 	return NULL;
-}
-
-int supervise_request(struct pid1_state *st, struct program *p, enum program_event ev,
-		      const char *who, char *msg, size_t len)
-{
-	return supervise(
-	    st,
-	    &(struct supervise_event){
-		.kind = SUPERVISE_REQUEST, .p = p, .ev = ev, .who = who, .msg = msg, .len = len});
-}
-
-int supervise_signal(struct pid1_state *st, struct program *p, int signo, const char *who,
-		     char *msg, size_t len)
-{
-	return supervise(st, &(struct supervise_event){.kind = SUPERVISE_KILL,
-						       .p = p,
-						       .signo = signo,
-						       .who = who,
-						       .msg = msg,
-						       .len = len});
-}
-
-void supervise_shutdown(struct pid1_state *st, const char *why, int signo)
-{
-	supervise(
-	    st, &(struct supervise_event){.kind = SUPERVISE_SHUTDOWN, .who = why, .signo = signo});
 }
 
 int64_t supervise_deadline(const struct pid1_state *st)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/loop.h"
 #include "supervisor/state.h"
 
 enum supervise_kind {
@@ -44,15 +45,15 @@ int64_t supervise_deadline(const struct pid1_state *st);
 /* The program called name, or NULL. Stop hooks are not found: they run at shutdown only. */
 struct program *supervise_find(struct pid1_state *st, const char *name);
 
-/* SUPERVISE_REQUEST of ev for p by who. Returns 0, or -1 when pid1 shuts down. */
-int supervise_request(struct pid1_state *st, struct program *p, enum program_event ev,
-		      const char *who, char *msg, size_t len);
-
-/* SUPERVISE_KILL: signo to p (its process group when it has one) for who. Returns 0 or -1. */
-int supervise_signal(struct pid1_state *st, struct program *p, int signo, const char *who,
-		     char *msg, size_t len);
-
-/* SUPERVISE_SHUTDOWN for why; signo is the signal that asked for it, 0 for none. */
-void supervise_shutdown(struct pid1_state *st, const char *why, int signo);
+/*
+ * The table of programs (supervisor/roster.c), built once at start-up from the configuration:
+ * the command is the essential longrun named `main`, then each program section in file order,
+ * its keys laid over the top-level defaults. take_tty: main takes pid1's terminal. Returns 0,
+ * or -1 after printing one line (a user or group that does not exist, out of memory); pid1
+ * then exits 2 with nothing started.
+ */
+int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
+		 const struct signal_setup *signals, bool take_tty);
+void roster_free(struct pid1_state *st);
 
 #endif
