@@ -20,12 +20,12 @@
 #include "conf/conf.h"
 #include "control/control.h"
 #include "core/child.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
-#include "readiness/readiness.h"
+#include "supervisor/readiness.h"
 #include "readiness/readyfile.h"
-#include "core/target.h"
+#include "supervisor/target.h"
 #include "supervisor/phase.h"
 #include "sys/service.h"
 #include "supervisor/supervise.h"
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 		goto out_conf;
 	}
 	if (opts.check) {
-		conf_print(&conf, stdout);
+		conf_print(&conf, phase_print_stoptime, stdout);
 		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
 		goto out_conf;
 	}

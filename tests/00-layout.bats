@@ -59,14 +59,14 @@ only_in() {
 	assert_output "src/core/child.c"
 }
 
-@test "waitpid is called only in core/target.c" {
+@test "waitpid is called only in supervisor/target.c" {
 	run -0 files_using '\b(waitpid|waitid|wait3|wait4|wait)[[:space:]]*\('
-	assert_output "src/core/target.c"
+	assert_output "src/supervisor/target.c"
 }
 
-@test "kill is called only in core/target.c" {
+@test "kill is called only in supervisor/target.c" {
 	run -0 files_using '\b(kill|killpg|tgkill|sigqueue|pidfd_send_signal)[[:space:]]*\('
-	assert_output "src/core/target.c"
+	assert_output "src/supervisor/target.c"
 }
 
 # The loop's signal side (the handler, the mask, the self-pipe) is core/loop.c, beside the wait.
@@ -83,10 +83,10 @@ only_in() {
 	only_in src/readiness/notifysocket.c src/core/fdsink.c
 }
 
-@test "syslog is used only in output/log.c" {
-	# output/log.c may write its own datagrams to /dev/log instead of calling syslog(3).
+@test "syslog is used only in core/log.c" {
+	# core/log.c may write its own datagrams to /dev/log instead of calling syslog(3).
 	run -0 files_using '\b(openlog|v?syslog|closelog|setlogmask)[[:space:]]*\(|"/dev/log"'
-	only_in src/output/log.c
+	only_in src/core/log.c
 }
 
 # A socket file is created only inside the checked runtime directory, through its fd;
@@ -95,4 +95,30 @@ only_in() {
 	run -0 files_using '\bbind[[:space:]]*\('
 	assert_line "src/sys/rundir.c"
 	only_in src/sys/rundir.c src/readiness/notifysocket.c
+}
+
+# The folders of src/ from the ground up: a file includes its own folder's headers and
+# those of the folders below it, never one above, so the layering src/README.md draws holds.
+FOLDERS=(sys core conf output state readiness supervisor control)
+
+folder_rank() {
+	local i
+	for i in "${!FOLDERS[@]}"; do
+		[ "${FOLDERS[i]}" = "$1" ] && echo "$i" && return
+	done
+	echo 99
+}
+
+@test "every folder of src/ includes only itself and the folders below it" {
+	local f dir inc rank
+	for f in "$PID1_SRCDIR"/src/*/*.[ch]; do
+		dir=${f%/*}
+		dir=${dir##*/}
+		rank=$(folder_rank "$dir")
+		[ "$rank" != 99 ] || fail "src/$dir: a folder src/README.md does not name"
+		while read -r inc; do
+			[ "$(folder_rank "$inc")" -le "$rank" ] ||
+				fail "${f#"$PID1_SRCDIR"/}: includes $inc/, above $dir/"
+		done < <(sed -n 's|^#include "\([a-z]*\)/.*|\1|p' "$f")
+	done
 }

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "output/log.h"
+#include "core/log.h"
 #include "sys/privs.h"
-#include "supervisor/restart.h"
+#include "conf/restart.h"
 
 /* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
 #define CONF_SIGNAL_MAX 64
@@ -186,8 +186,15 @@ int conf_load(const char *path, struct pid1_conf *conf);
 /* Prints "pid1: PATH:LINE: MSG" on stderr (no ":LINE" when line is 0), escaped. */
 void conf_error(const char *path, int line, const char *msg);
 
-/* Writes the effective configuration in the file's own syntax; it parses back to conf. */
-void conf_print(const struct pid1_conf *conf, FILE *out);
+/*
+ * Writes the effective configuration in the file's own syntax; it parses back to conf. The
+ * shutdown's worst case is the ladder's to work out: stoptime writes it, as comments, after
+ * the programs (levels: their levels, NULL without any; hooks_ms: what the stop hooks add).
+ * NULL leaves it out.
+ */
+typedef void conf_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
+			   FILE *out);
+void conf_print(const struct pid1_conf *conf, conf_stoptime *stoptime, FILE *out);
 
 /* Makes argv (NULL-terminated, e.g. main's, which outlives conf) the command, not a copy. */
 void conf_use_command(struct pid1_conf *conf, char **argv);

@@ -33,9 +33,9 @@
 
 #include "conf/conf.h"
 #include "conf/confvalue.h"
-#include "conf/duration.h"
+#include "core/duration.h"
 #include "core/signame.h"
-#include "supervisor/order.h"
+#include "conf/order.h"
 
 /* Largest config file read: anything bigger is a mistake, not a config. */
 #define CONF_MAX_BYTES (1024 * 1024)
@@ -717,7 +717,7 @@ static int check_log(cfg_t *cfg, cfg_opt_t *opt)
 
 /*
  * The least time from the first to the limit-th restart, for a child that dies at once:
- * restart k waits delay doubled k-1 times, capped at max-delay, as supervisor/restart.c counts it.
+ * restart k waits delay doubled k-1 times, capped at max-delay, as conf/restart.c counts it.
  */
 static int64_t restart_span_ms(const struct restart_conf *rc)
 {

@@ -14,11 +14,10 @@
 
 #include "conf/conf.h"
 #include "conf/confvalue.h"
-#include "conf/duration.h"
-#include "output/log.h"
-#include "supervisor/order.h"
+#include "core/duration.h"
+#include "core/log.h"
+#include "conf/order.h"
 #include "core/signame.h"
-#include "supervisor/phase.h"
 
 /*
  * Writes s as a double-quoted string that libconfuse reads back byte for byte: '$' is
@@ -276,14 +275,15 @@ static int64_t print_order(const struct pid1_conf *conf, const int *levels, int 
 }
 
 /* The programs, and as comments the levels they start in (a level starts together). */
-static void print_programs(const struct pid1_conf *conf, FILE *out)
+static void print_programs(const struct pid1_conf *conf, conf_stoptime *stoptime, FILE *out)
 {
 	int levels[CONF_MAX_PROGRAMS], top = 0;
 	size_t i, hooks = 0;
 	int64_t total = 0;
 
 	if (conf->nprograms == 0) {
-		phase_print_stoptime(conf, NULL, 0, out);
+		if (stoptime != NULL)
+			stoptime(conf, NULL, 0, out);
 		return;
 	}
 	for (i = 0; i < conf->nprograms; i++) {
@@ -305,11 +305,12 @@ static void print_programs(const struct pid1_conf *conf, FILE *out)
 		total = print_order(conf, levels, top, WHEN_STOP, out);
 		put_duration(out, "# the stop hooks add at most ", total, " to the shutdown\n");
 	}
-	phase_print_stoptime(conf, levels, total, out);
+	if (stoptime != NULL)
+		stoptime(conf, levels, total, out);
 	fputc('\n', out);
 }
 
-void conf_print(const struct pid1_conf *conf, FILE *out)
+void conf_print(const struct pid1_conf *conf, conf_stoptime *stoptime, FILE *out)
 {
 	struct pid1_conf def;
 	size_t i;
@@ -345,7 +346,7 @@ void conf_print(const struct pid1_conf *conf, FILE *out)
 			fprintf(out, "exit-code %zu { as = %d }\n", i, conf->exit_code_map[i]);
 	if (memcmp(conf->exit_code_map, def.exit_code_map, sizeof(def.exit_code_map)) != 0)
 		fputc('\n', out);
-	print_programs(conf, out);
+	print_programs(conf, stoptime, out);
 	fputs("log {\n", out);
 	print_keys(out, IN_LOG, &conf->log, NULL, "\t");
 	fputs("}\n", out);

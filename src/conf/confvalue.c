@@ -19,9 +19,9 @@
 
 #include "conf/conf.h"
 #include "conf/confvalue.h"
-#include "conf/duration.h"
-#include "output/log.h"
-#include "supervisor/restart.h"
+#include "core/duration.h"
+#include "core/log.h"
+#include "conf/restart.h"
 #include "core/signame.h"
 
 /* Longest "one of: ..." list of words. */

@@ -30,9 +30,9 @@
 #include "core/fdsink.h"
 #include "core/loop.h"
 #include "core/signame.h"
-#include "output/log.h"
-#include "readiness/readiness.h"
-#include "supervisor/state.h"
+#include "core/log.h"
+#include "supervisor/readiness.h"
+#include "state/state.h"
 #include "supervisor/supervise.h"
 
 #define ACCEPT_BATCH 64	  /* connections taken per wake-up, so signals are not starved */

@@ -22,7 +22,7 @@
 
 #include "core/child.h"
 #include "core/signame.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "sys/service.h"
 
 /*

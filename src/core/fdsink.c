@@ -31,7 +31,7 @@
 
 #include "core/child.h"
 #include "core/fdsink.h"
-#include "output/log.h"
+#include "core/log.h"
 
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83 /* asm-generic; older headers lack it, older kernels refuse it */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "core/loop.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "output/labelled.h"
 
 #define STREAM_BUF  (16 * OUTPUT_LINE_MAX) /* bytes read from a pipe, not yet labelled */

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "core/loop.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "readiness/inbox.h"
-#include "supervisor/state.h"
+#include "state/state.h"
 
 /* The pipes first: their page, touched at start-up, is then the first notices' too. */
 struct inbox {

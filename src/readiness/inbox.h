@@ -5,7 +5,7 @@
  * of programs. Two channels fill it from their loop handlers: readiness/notifysocket.c
  * (sd_notify), and the ready pipes here (ready = fd:N, s6's notification fd: a program that
  * cannot speak sd_notify writes a newline to fd N when it is ready, and again and again while
- * it is alive). readiness/readiness.c takes the notices after the wake-up and feeds them to
+ * it is alive). supervisor/readiness.c takes the notices after the wake-up and feeds them to
  * the state machines.
  */
 #ifndef PID1_INBOX_H

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output/log.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "readiness/manager.h"
 

@@ -2,7 +2,7 @@
 /*
  * pid1's own service manager (systemd, Type=notify): the client side of sd_notify, the
  * opposite of readiness/notifysocket.c. It tells the manager when pid1 is ready, what it is
- * doing, when it stops, and pets the manager's watchdog; readiness/readiness.c decides what.
+ * doing, when it stops, and pets the manager's watchdog; supervisor/readiness.c decides what.
  */
 #ifndef PID1_MANAGER_H
 #define PID1_MANAGER_H

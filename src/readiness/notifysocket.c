@@ -30,7 +30,7 @@
 #include <vis.h>
 
 #include "core/fdsink.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"

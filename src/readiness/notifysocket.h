@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "supervisor/state.h"
+#include "state/state.h"
 
 /*
  * Opens the socket, held as st->notify, and watches it in the loop; st is read to match

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output/log.h"
+#include "core/log.h"
 #include "readiness/readyfile.h"
 #include "sys/rundir.h"
 #include "sys/service.h"

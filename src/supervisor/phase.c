@@ -8,7 +8,7 @@
  * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
  *
  * phase_step() decides and phase_act() does: the first reads only pid1_state and its input
- * (what the scope holds is asked of core/target.c by the caller), the second only signals and
+ * (what the scope holds is asked of supervisor/target.c by the caller), the second only signals and
  * logs. A stop hook that fails leaves pid1's exit code alone: that is the programs' outcome.
  */
 #include "config.h"
@@ -20,11 +20,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "conf/duration.h"
+#include "core/duration.h"
 #include "core/child.h"
 #include "core/signame.h"
-#include "core/target.h"
-#include "output/log.h"
+#include "supervisor/target.h"
+#include "core/log.h"
 #include "supervisor/phase.h"
 
 /* How often the ladder looks whether processes that are not pid1's children are gone. */

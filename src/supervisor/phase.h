@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "supervisor/state.h"
+#include "state/state.h"
 
 enum phase_event {
 	PHASE_EV_START,	    /* pid1 starts: programs start, run and restart */
@@ -71,7 +71,7 @@ bool phase_needs_empty(const struct pid1_state *st, const struct phase_input *in
 /* Feeds one event; out receives the actions, in order. */
 void phase_step(struct pid1_state *st, const struct phase_input *in, struct phase_actions *out);
 
-/* Carries out the actions: signals through core/target.c, lines to the log. */
+/* Carries out the actions: signals through supervisor/target.c, lines to the log. */
 void phase_act(const struct pid1_state *st, const struct phase_actions *acts);
 
 /* A waiting stop hook whose after list has ended, or NULL. */

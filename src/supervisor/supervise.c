@@ -26,13 +26,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf/duration.h"
+#include "core/duration.h"
 #include "core/child.h"
 #include "core/fdsink.h"
 #include "core/signame.h"
-#include "core/target.h"
+#include "supervisor/target.h"
 #include "output/labelled.h"
-#include "output/log.h"
+#include "core/log.h"
 #include "readiness/manager.h"
 #include "readiness/notifysocket.h"
 #include "readiness/inbox.h"
@@ -455,8 +455,8 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 }
 
 /*
- * Groups seen empty are forgotten (core/target.c); a program whose stop waited for its group has
- * then ended. Its actions wait with the reaper's.
+ * Groups seen empty are forgotten (supervisor/target.c); a program whose stop waited for its group
+ * has then ended. Its actions wait with the reaper's.
  */
 static void settle(struct pid1_state *st)
 {
@@ -618,7 +618,7 @@ static void restart_programs(struct pid1_state *st, char *const *names, const ch
  * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
  * another signal, ignore it, restart programs, or start (or advance) the shutdown. Forwarded
  * signals go to the forward-to scope of every running program, or of those the rule names; a
- * reaped program is never signalled (core/target.c checks).
+ * reaped program is never signalled (supervisor/target.c checks).
  */
 static void on_signal(struct pid1_state *st, int signo)
 {

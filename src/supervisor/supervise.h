@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The supervisor: every event enters it through supervise(), which feeds the programs' state
- * machines (supervisor/program.c) and the container's (supervisor/phase.c) and carries out
+ * machines (state/program.c) and the container's (supervisor/phase.c) and carries out
  * what they return: spawn, signal, log, answer.
  */
 #ifndef PID1_SUPERVISE_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "core/loop.h"
-#include "supervisor/state.h"
+#include "state/state.h"
 
 enum supervise_kind {
 	SUPERVISE_START,    /* pid1 starts: what waits for nothing starts */
@@ -46,7 +46,7 @@ int64_t supervise_deadline(const struct pid1_state *st);
 struct program *supervise_find(struct pid1_state *st, const char *name);
 
 /*
- * The table of programs (supervisor/roster.c), built once at start-up from the configuration:
+ * The table of programs (state/roster.c), built once at start-up from the configuration:
  * the command is the essential longrun named `main`, then each program section in file order,
  * its keys laid over the top-level defaults. take_tty: main takes pid1's terminal. Returns 0,
  * or -1 after printing one line (a user or group that does not exist, out of memory); pid1

@@ -134,7 +134,7 @@ static void round_trip(const struct pid1_conf *conf)
 	snprintf(path, sizeof(path), "%s/printed.conf", tmpdir);
 	fp = fopen(path, "w");
 	fail_unless(fp != NULL);
-	conf_print(conf, fp);
+	conf_print(conf, NULL, fp);
 	fail_unless(fclose(fp) == 0);
 	fail_unless(conf_load(path, &again) == 0);
 	assert_same(conf, &again);

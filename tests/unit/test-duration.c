@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conf/duration.h"
+#include "core/duration.h"
 #include "check.h"
 
 /* parse(s) succeeds with want milliseconds. */

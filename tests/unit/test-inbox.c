@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "readiness/inbox.h"
-#include "supervisor/state.h"
+#include "state/state.h"
 #include "check.h"
 
 int main(void)

@@ -13,8 +13,8 @@
 
 #include "check.h"
 #include "core/child.h" /* W_EXITCODE where the C library has none (musl) */
-#include "supervisor/order.h"
-#include "supervisor/program.h"
+#include "conf/order.h"
+#include "state/program.h"
 
 #define EXITED(code) W_EXITCODE((code), 0)
 #define KILLED(sig)  W_EXITCODE(0, (sig))

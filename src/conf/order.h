@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The dependency graph of the program sections (supervisor/roster.c): `after` names resolved,
+ * The dependency graph of the program sections (state/roster.c): `after` names resolved,
  * unknown names and cycles found, and each program's level (0 without after, else one above
  * the highest level it comes after). Programs of one level start together; shutdown goes
  * level by level from the top. Plain values in, no libconfuse.

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <stdlib.h>
 
-#include "supervisor/restart.h"
+#include "conf/restart.h"
 
 bool restart_wanted(const struct restart_conf *rc, int wstatus)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/duration.h"
+#include "core/duration.h"
 
 struct unit {
 	const char *suffix;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The run-time state of pid1, owned by pid1.c and passed by pointer to the modules that act
- * on it: the table of programs (supervisor/program.c, supervisor/supervise.c) and the
+ * on it: the table of programs (state/program.c, supervisor/supervise.c) and the
  * supervisor-wide phase with its shutdown ladder (supervisor/phase.c, its only writer). Nothing
  * here is touched from a signal handler.
  */
@@ -15,7 +15,7 @@
 
 #include "conf/conf.h"
 #include "core/loop.h"
-#include "supervisor/program.h"
+#include "state/program.h"
 
 struct inbox;
 struct notifysocket;
@@ -54,7 +54,7 @@ struct spawn_watch {
 	bool warned;  /* a start went unwatched for want of fds: said once */
 };
 
-/* What systemd was last told (readiness/readiness.c). */
+/* What systemd was last told (supervisor/readiness.c). */
 struct readiness_told {
 	bool ready;	 /* READY=1 was sent */
 	bool last_ready; /* pid1 was ready at the last update */

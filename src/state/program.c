@@ -20,7 +20,7 @@
 #include <signal.h>
 
 #include "core/child.h"
-#include "supervisor/program.h"
+#include "state/program.h"
 
 void program_reset(struct program *p)
 {

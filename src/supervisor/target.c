@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "core/child.h"
-#include "core/target.h"
-#include "output/log.h"
+#include "supervisor/target.h"
+#include "core/log.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
 #define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <stdbool.h>
 
-#include "supervisor/state.h"
+#include "state/state.h"
 
 /*
  * Sends signo to the processes in scope. Never signals a child already reaped.

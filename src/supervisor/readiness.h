@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "supervisor/state.h"
+#include "state/state.h"
 
 /*
  * Whether an inherited NOTIFY_SOCKET is the one program's to use, as before readiness: one

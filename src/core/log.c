@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output/log.h"
+#include "core/log.h"
 
 #ifndef RWF_NOWAIT
 #define RWF_NOWAIT 0x00000008 /* <linux/fs.h>, which musl-gcc does not see */

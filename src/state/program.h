@@ -16,7 +16,7 @@
 #include "conf/conf.h"
 #include "output/labelled.h"
 #include "sys/privs.h"
-#include "supervisor/restart.h"
+#include "conf/restart.h"
 
 enum program_state {
 	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
@@ -78,7 +78,7 @@ enum program_hang {
 #define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
 
 /*
- * A program's process group, kept by core/target.c alone: its number while it may still have
+ * A program's process group, kept by supervisor/target.c alone: its number while it may still have
  * members, and a pidfd of its leader, which names the group itself as long as it lives and no
  * other group after it, whatever process takes the number later.
  */
@@ -109,9 +109,9 @@ struct program {
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;
-	pid_t pid;		/* while RUNNING or STOPPING and not reaped (see LEFT), else 0 */
-	struct pgroup group;	/* kept after it ends, for what it left behind (core/target.c) */
-	int status;		/* wait status of its last end */
+	pid_t pid;	     /* while RUNNING or STOPPING and not reaped (see LEFT), else 0 */
+	struct pgroup group; /* kept after it ends, for what it left behind (supervisor/target.c) */
+	int status;	     /* wait status of its last end */
 	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
 	enum program_request request; /* while KILLING on request, else NONE */
 	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/log.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
 #include "readiness/notifysocket.h"
-#include "readiness/readiness.h"
+#include "supervisor/readiness.h"
 #include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
