@@ -273,8 +273,7 @@ static size_t release_fds(void)
 	while ((got = getdents64(dir, (void *)buf, sizeof(buf))) > 0) {
 		for (pos = 0; pos < got; pos += de->d_reclen) {
 			de = (const struct dirent64 *)(const void *)(buf + pos);
-			/* The kernel's own digits: atoi is enough. "." and ".." read as 0, like
-			 * stdin: left alone. */
+			/* The kernel's digits: atoi will do. "." and ".." read 0: left alone. */
 			n += release_fd(atoi(de->d_name), rl.rlim_cur);
 		}
 	}
