@@ -216,16 +216,6 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
-/* PID1_CONFIG, and tini's switches for images that set them for tini. */
-static void read_environment(struct options *opts)
-{
-	const char *v = getenv("PID1_CONFIG");
-
-	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
-	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
-	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
-}
-
 /* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
 static bool is_docker_init(const char *argv0)
 {
@@ -236,6 +226,7 @@ static bool is_docker_init(const char *argv0)
 
 int cli_parse(int argc, char **argv, struct options *opts)
 {
+	const char *v = getenv("PID1_CONFIG");
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
@@ -243,7 +234,10 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;
-	read_environment(opts);
+	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
+	/* tini's switches, for images that set them for tini. */
+	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
+	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
 	/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "+c:e:ghlnp:qsvVw", long_options, NULL)) != -1) {
 		rc = parse_option(c, optarg, opts);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The configuration: the types every part of pid1 reads, the built-in defaults (conf/conf.c),
- * and the entry points of the files above it: conf_load and conf_error
- * (conf/confparse.c, its keys and values in conf/confvalue.c) and conf_print
- * (conf/confprint.c). Everything pid1 runs on is copied into struct pid1_conf, which is
- * read-only once loaded; libconfuse never leaves conf/confparse.c.
+ * The configuration: the types every part of pid1 reads, the built-in defaults, the order of
+ * the program sections and the restart policy (conf/conf.c), conf_load and conf_error
+ * (conf/confparse.c), and conf_print with the keys and values (conf/confvalue.c). Everything pid1
+ * runs on is copied into struct pid1_conf, which is read-only once loaded; libconfuse never leaves
+ * conf/confparse.c.
  */
 #ifndef PID1_CONF_H
 #define PID1_CONF_H
@@ -12,12 +12,34 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "core/log.h"
 #include "sys/privs.h"
-#include "conf/restart.h"
+
+/*
+ * The restart policy: whether a program that ended starts again, after what exponential
+ * back-off, and when to give up because it restarts too often within a window. Pure
+ * arithmetic on a program's restart history and a time passed in: no clock, no log.
+ */
+enum restart_policy {
+	RESTART_NO,	    /* the program's end is final (default) */
+	RESTART_ON_FAILURE, /* restart after a non-zero exit or a death by signal */
+	RESTART_ALWAYS,	    /* restart after any exit */
+};
+
+/* The most restarts a window may count: bounds the history kept per program. */
+#define RESTART_LIMIT_MAX 1000
+
+struct restart_conf {
+	enum restart_policy policy;
+	int64_t delay_ms;     /* first back-off */
+	int64_t max_delay_ms; /* back-off doubles up to this */
+	int limit;	      /* restarts allowed within window before giving up */
+	int64_t window_ms;
+};
 
 /* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
 #define CONF_SIGNAL_MAX 64
@@ -207,5 +229,51 @@ int conf_set_string(char **field, const char *value);
 
 /* Frees what conf owns: its strings, the command, the environment lists and programs. */
 void conf_free(struct pid1_conf *conf);
+
+/*
+ * The order of the program sections: each program's level is 0 without after, else one above
+ * the highest it comes after; a level starts together, shutdown goes from the top. ORDER_MAIN
+ * is what an after list names that is not a section: the command, the program `main`.
+ */
+#define ORDER_MAIN (-2)
+
+/* The index of the program named name, ORDER_MAIN for `main`, or -1. */
+int order_find(const struct program_conf *progs, size_t n, const char *name);
+
+/*
+ * Checks every after list: names that exist, no program after itself, no cycle. Returns 0,
+ * or -1 with a one-line message in err (len bytes) and *line the line of the program at
+ * fault.
+ */
+int order_check(const struct program_conf *progs, size_t n, int *line, char *err, size_t len);
+
+/* Fills levels[0..n) for programs that passed order_check. Returns the highest level. */
+int order_levels(const struct program_conf *progs, size_t n, int *levels);
+
+/*
+ * The restarts a program has had: when each of the last size was due, a ring of the
+ * policy's limit (more never count). times is NULL, size 0, for a program that never
+ * restarts by itself.
+ */
+struct restart_history {
+	size_t nrestarts;
+	size_t size;
+	int64_t *times;
+};
+
+/* Gives h room for rc's limit when rc restarts at all. Returns 0, or -1 out of memory. */
+int restart_history_init(struct restart_history *h, const struct restart_conf *rc);
+void restart_history_free(struct restart_history *h);
+
+/* Whether the policy asks for a restart after an end with this wait status. */
+bool restart_wanted(const struct restart_conf *rc, int wstatus);
+
+/*
+ * Books a restart at now: returns its back-off in ms and records it in h, or returns -1
+ * (nothing recorded) when limit restarts already fall within the window ending at now.
+ * *recent is set to the restarts counted in the window before this one.
+ */
+int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
+		     size_t *recent);
 
 #endif

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The keys of the config file, one table that drives the schema and the copy into struct
- * pid1_conf (conf/confparse.c) and the -n printer (conf/confprint.c), and the values as the
- * file spells them. Pure data and functions, no libconfuse. A name means the same type in
- * every section, so a value is parsed by its key's name.
+ * pid1_conf (conf/confparse.c) and the -n printer, and the values as the file spells them. Pure
+ * data and functions, no libconfuse. A name means the same type in every section, so a value is
+ * parsed by its key's name.
  */
 #ifndef PID1_CONFVALUE_H
 #define PID1_CONFVALUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* Longest message text kept; a 10 MB token must not become a 10 MB line. */
-#define CONF_MSG_MAX 200
 
 /* Where a key may appear (bits), and how its field is reached and printed. */
 enum {
@@ -73,9 +70,6 @@ static inline bool conf_key_in(const struct conf_key *k, unsigned int in)
 	return (k->flags & in & ~IN_PRIVS) != 0 && (k->flags & IN_PRIVS) == (in & IN_PRIVS);
 }
 
-/* The first key of that name, or NULL. */
-const struct conf_key *confvalue_key(const char *name);
-
 /*
  * Parses value for the key named option ("scope", "grace", "umask"...) into *out.
  * Returns 0, or -1 with a one-line message in err (len bytes, truncated to fit).
@@ -87,9 +81,6 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
  * and for env and unset-env that it is NAME=value or NAME. Returns 0, or -1 as above.
  */
 int confvalue_check_string(const char *option, const char *s, char *err, size_t len);
-
-/* The word the file uses for value of a word-valued key ("scope", SCOPE_ALL -> "all"). */
-const char *confvalue_name(const char *option, int value);
 
 /* The value of a word-valued key's word ("forward-to", "all" -> SCOPE_ALL), or -1. */
 int confvalue_word(const char *option, const char *word);
