@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "conf/cli.h"
-#include "conf/confvalue.h"
 #include "core/child.h"
 #include "core/signame.h"
 

@@ -27,7 +27,6 @@
 #include <confuse.h>
 
 #include "conf/conf.h"
-#include "conf/confvalue.h"
 #include "core/duration.h"
 #include "core/signame.h"
 

@@ -21,7 +21,6 @@
 #include <syslog.h>
 
 #include "conf/conf.h"
-#include "conf/confvalue.h"
 #include "core/duration.h"
 #include "core/log.h"
 #include "core/signame.h"
