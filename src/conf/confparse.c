@@ -234,8 +234,7 @@ static size_t string_end(const char *buf, size_t len, size_t i)
  * each '#' comment, so every line number after one would be wrong. Strings are kept as they
  * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
  * A NUL byte in a comment is kept, and what follows it dropped. *blank is cleared when a
- * setting remains. Returns the new length, or -1 with *line set
- * when a '/' '*' comment is not closed.
+ * setting remains. Returns the new length, or -1 with *line set on an unclosed '/' '*'.
  */
 static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
 {

@@ -87,7 +87,7 @@ static const struct conf_word level_words[] = {
 };
 // clang-format on
 
-/* Parses value for the key named option into *out; returns 0, or -1 with a message in err. */
+/* As confvalue_parse, for one kind of value. */
 typedef int parse_fn(const char *option, const char *value, long *out, char *err, size_t len);
 
 static const struct conf_key *key_named(const char *name);
