@@ -215,21 +215,15 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
-/* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
-static bool is_docker_init(const char *argv0)
-{
-	const char *slash = strrchr(argv0, '/');
-
-	return strcmp(slash != NULL ? slash + 1 : argv0, "docker-init") == 0;
-}
-
 int cli_parse(int argc, char **argv, struct options *opts)
 {
-	const char *v = getenv("PID1_CONFIG");
+	const char *v = getenv("PID1_CONFIG"), *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->docker_init = argc > 0 && is_docker_init(argv[0]);
+	/* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
+	opts->docker_init =
+	    argc > 0 && strcmp(slash != NULL ? slash + 1 : argv[0], "docker-init") == 0;
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;

@@ -364,27 +364,21 @@ static struct {
 	int nerrors;
 } loading;
 
-/* " in section 'step SIGTERM'", or "" at the top level. */
-static void section_name(cfg_t *cfg, char *buf, size_t len)
-{
-	if (strcmp(cfg_name(cfg), "root") == 0)
-		buf[0] = '\0';
-	else if (cfg_title(cfg) != NULL)
-		snprintf(buf, len, " in section '%s %s'", cfg_name(cfg), cfg_title(cfg));
-	else
-		snprintf(buf, len, " in section '%s'", cfg_name(cfg));
-}
-
 /* libconfuse's error function: only the first error is shown, one line, escaped. */
 __attribute__((format(printf, 2, 0))) static void print_error(cfg_t *cfg, const char *fmt,
 							      va_list ap)
 {
-	char msg[CONF_MSG_MAX], where[CONF_MSG_MAX];
+	char msg[CONF_MSG_MAX], where[CONF_MSG_MAX] = "";
 	int n;
 
 	if (loading.nerrors++ > 0)
 		return;
-	section_name(cfg, where, sizeof(where));
+	/* " in section 'step SIGTERM'", or "" at the top level. */
+	if (strcmp(cfg_name(cfg), "root") != 0 && cfg_title(cfg) != NULL)
+		snprintf(where, sizeof(where), " in section '%s %s'", cfg_name(cfg),
+			 cfg_title(cfg));
+	else if (strcmp(cfg_name(cfg), "root") != 0)
+		snprintf(where, sizeof(where), " in section '%s'", cfg_name(cfg));
 	/* Its wording for an unknown key does not say where; ours names the section. */
 	if (strcmp(fmt, "no such option '%s'") == 0)
 		n = snprintf(msg, sizeof(msg), "unknown option '%s'%s", va_arg(ap, const char *),
