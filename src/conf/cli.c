@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "conf/cli.h"
-#include "conf/confvalue.h"
 #include "core/child.h"
 #include "core/signame.h"
 
@@ -216,34 +215,22 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
-/* PID1_CONFIG, and tini's switches for images that set them for tini. */
-static void read_environment(struct options *opts)
-{
-	const char *v = getenv("PID1_CONFIG");
-
-	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
-	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
-	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
-}
-
-/* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
-static bool is_docker_init(const char *argv0)
-{
-	const char *slash = strrchr(argv0, '/');
-
-	return strcmp(slash != NULL ? slash + 1 : argv0, "docker-init") == 0;
-}
-
 int cli_parse(int argc, char **argv, struct options *opts)
 {
+	const char *v = getenv("PID1_CONFIG"), *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int c, rc;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->docker_init = argc > 0 && is_docker_init(argv[0]);
+	/* Docker's --init mounts its init at /sbin/docker-init and runs it under that name. */
+	opts->docker_init =
+	    argc > 0 && strcmp(slash != NULL ? slash + 1 : argv[0], "docker-init") == 0;
 	opts->restart = -1;
 	opts->forward_to = -1;
 	opts->umask = -1;
-	read_environment(opts);
+	opts->config_path = v != NULL && *v != '\0' ? v : NULL;
+	/* tini's switches, for images that set them for tini. */
+	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
+	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
 	/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
 	while ((c = getopt_long(argc, argv, "+c:e:ghlnp:qsvVw", long_options, NULL)) != -1) {
 		rc = parse_option(c, optarg, opts);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The configuration: the types every part of pid1 reads, the built-in defaults (conf/conf.c),
- * and the entry points of the files above it: conf_load and conf_error
- * (conf/confparse.c, its keys and values in conf/confvalue.c) and conf_print
- * (conf/confprint.c). Everything pid1 runs on is copied into struct pid1_conf, which is
- * read-only once loaded; libconfuse never leaves conf/confparse.c.
+ * The configuration: the types every part of pid1 reads, the built-in defaults, the order of
+ * the program sections and the restart policy (conf/conf.c), conf_load and conf_error
+ * (conf/confparse.c), and conf_print with the keys and values (conf/confvalue.c). Everything pid1
+ * runs on is copied into struct pid1_conf, which is read-only once loaded; libconfuse never leaves
+ * conf/confparse.c.
  */
 #ifndef PID1_CONF_H
 #define PID1_CONF_H
@@ -12,12 +12,34 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "core/log.h"
 #include "sys/privs.h"
-#include "conf/restart.h"
+
+/*
+ * The restart policy: whether a program that ended starts again, after what exponential
+ * back-off, and when to give up because it restarts too often within a window. Pure
+ * arithmetic on a program's restart history and a time passed in: no clock, no log.
+ */
+enum restart_policy {
+	RESTART_NO,	    /* the program's end is final (default) */
+	RESTART_ON_FAILURE, /* restart after a non-zero exit or a death by signal */
+	RESTART_ALWAYS,	    /* restart after any exit */
+};
+
+/* The most restarts a window may count: bounds the history kept per program. */
+#define RESTART_LIMIT_MAX 1000
+
+struct restart_conf {
+	enum restart_policy policy;
+	int64_t delay_ms;     /* first back-off */
+	int64_t max_delay_ms; /* back-off doubles up to this */
+	int limit;	      /* restarts allowed within window before giving up */
+	int64_t window_ms;
+};
 
 /* Highest signal number pid1 knows (SIGRTMAX on Linux is 64). */
 #define CONF_SIGNAL_MAX 64
@@ -207,5 +229,136 @@ int conf_set_string(char **field, const char *value);
 
 /* Frees what conf owns: its strings, the command, the environment lists and programs. */
 void conf_free(struct pid1_conf *conf);
+
+/*
+ * The keys of the config file, one table that drives the schema and the copy into struct
+ * pid1_conf (conf/confparse.c) and the -n printer, and the values as the file spells them.
+ * A name means the same type in every section, so a value is parsed by its key's name.
+ */
+/* Where a key may appear (bits), and how its field is reached and printed. */
+enum {
+	IN_TOP = 1 << 0,
+	IN_SIGNAL = 1 << 1,
+	IN_SHUTDOWN = 1 << 2,
+	IN_STEP = 1 << 3,
+	IN_RESTART = 1 << 4,
+	IN_EXIT_CODE = 1 << 5,
+	IN_LOG = 1 << 6,
+	IN_PROGRAM = 1 << 7,
+	IN_PRIVS = 1 << 8,  /* its offset is in struct privs_conf, of the top level or a program */
+	PRINT_OWN = 1 << 9, /* the printer writes it by its own code */
+	PRINT_ALWAYS = 1 << 10, /* a program's, printed even when it has the default */
+	PRINT_HOOK = 1 << 11,	/* a program's, printed when it is a stop hook */
+};
+
+/* A key's value: how it is parsed, stored and printed. */
+enum conf_kind {
+	KIND_STR,      /* char *, owned; NULL for "" */
+	KIND_CHARS,    /* char[size] */
+	KIND_LIST,     /* char **, NULL-terminated, owned */
+	KIND_BOOL,     /* bool */
+	KIND_WORD,     /* int, one of words */
+	KIND_TARGETS,  /* unsigned int, a list of words or'ed */
+	KIND_DURATION, /* int64_t milliseconds */
+	KIND_SIGNAL,   /* int */
+	KIND_SIGNAL_OR_NONE,
+	KIND_STOP_SIGNAL,
+	KIND_READY, /* int, a word or the N of fd:N */
+	KIND_EXIT_CODE,
+	KIND_LIMIT,
+	KIND_UMASK, /* set_umask and umask of struct privs_conf */
+};
+
+/* A config word and the value it stands for; tables end with a NULL name. */
+struct conf_word {
+	const char *name;
+	int value;
+};
+
+struct conf_key {
+	const char *name;
+	unsigned int flags; /* IN_* and PRINT_* */
+	enum conf_kind kind;
+	const struct conf_word *words;
+	size_t off;  /* of the field in the struct its section fills */
+	size_t size; /* a string's bound with its NUL, 0 for none */
+};
+
+/* Every key, in the order -n prints them; ends with a NULL name. */
+#define CONF_NKEYS 53
+extern const struct conf_key conf_keys[CONF_NKEYS + 1];
+
+/* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */
+static inline bool conf_key_in(const struct conf_key *k, unsigned int in)
+{
+	return (k->flags & in & ~IN_PRIVS) != 0 && (k->flags & IN_PRIVS) == (in & IN_PRIVS);
+}
+
+/*
+ * Parses value for the key named option ("scope", "grace", "umask"...) into *out.
+ * Returns 0, or -1 with a one-line message in err (len bytes, truncated to fit).
+ */
+int confvalue_parse(const char *option, const char *value, long *out, char *err, size_t len);
+
+/*
+ * Checks s, a value of the string key option: that it fits its field in struct pid1_conf,
+ * and for env and unset-env that it is NAME=value or NAME. Returns 0, or -1 as above.
+ */
+int confvalue_check_string(const char *option, const char *s, char *err, size_t len);
+
+/* The value of a word-valued key's word ("forward-to", "all" -> SCOPE_ALL), or -1. */
+int confvalue_word(const char *option, const char *word);
+
+/* An octal mode 0..777 as umask(1) writes it, or -1. */
+int confvalue_umask(const char *s);
+
+/* An exit code in plain decimal, 0..255 without sign or leading zeros; -1 otherwise. */
+int confvalue_exit_code(const char *s);
+
+/*
+ * The order of the program sections: each program's level is 0 without after, else one above
+ * the highest it comes after; a level starts together, shutdown goes from the top. ORDER_MAIN
+ * is what an after list names that is not a section: the command, the program `main`.
+ */
+#define ORDER_MAIN (-2)
+
+/* The index of the program named name, ORDER_MAIN for `main`, or -1. */
+int order_find(const struct program_conf *progs, size_t n, const char *name);
+
+/*
+ * Checks every after list: names that exist, no program after itself, no cycle. Returns 0,
+ * or -1 with a one-line message in err (len bytes) and *line the line of the program at
+ * fault.
+ */
+int order_check(const struct program_conf *progs, size_t n, int *line, char *err, size_t len);
+
+/* Fills levels[0..n) for programs that passed order_check. Returns the highest level. */
+int order_levels(const struct program_conf *progs, size_t n, int *levels);
+
+/*
+ * The restarts a program has had: when each of the last size was due, a ring of the
+ * policy's limit (more never count). times is NULL, size 0, for a program that never
+ * restarts by itself.
+ */
+struct restart_history {
+	size_t nrestarts;
+	size_t size;
+	int64_t *times;
+};
+
+/* Gives h room for rc's limit when rc restarts at all. Returns 0, or -1 out of memory. */
+int restart_history_init(struct restart_history *h, const struct restart_conf *rc);
+void restart_history_free(struct restart_history *h);
+
+/* Whether the policy asks for a restart after an end with this wait status. */
+bool restart_wanted(const struct restart_conf *rc, int wstatus);
+
+/*
+ * Books a restart at now: returns its back-off in ms and records it in h, or returns -1
+ * (nothing recorded) when limit restarts already fall within the window ending at now.
+ * *recent is set to the restarts counted in the window before this one.
+ */
+int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
+		     size_t *recent);
 
 #endif

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The config file, from its bytes to struct pid1_conf. First the file as bytes: what it must
- * be before pid1 trusts it, the size limit, and its comments stripped, fast, because a
- * shipped config is mostly comments: libconfuse's own comment handling miscounts lines, and
- * a file with nothing else need not be parsed at all. Then libconfuse, which no other file
- * includes: the schema built from conf/confvalue.c's table of keys, the checks the schema
- * cannot express, run as libconfuse reads a key or closes a section so that each error
- * carries its line (values bound to their fields, keys that need each other, section titles,
- * a restart back-off that can reach its limit), the error function that names path:line,
- * and the copy into struct pid1_conf over the built-in defaults, where a key the file leaves
- * out keeps its default and only memory can still fail. libconfuse is freed before
- * conf_load returns. Checks across program sections (unknown or cyclic `after`) need the
- * whole file: supervisor/order.c.
+ * be before pid1 trusts it, its size, its comments stripped (libconfuse miscounts lines after
+ * them, and a file of nothing else need not be parsed). Then libconfuse, which no other file
+ * includes: the schema built from conf/confvalue.c's table, the checks it cannot express, run
+ * as a key or section is read so that each error carries its line, and the copy over the
+ * built-in defaults, where only memory can still fail. Checks across program sections
+ * (unknown or cyclic `after`) need the whole file: order_check in conf/conf.c.
  */
 #include "config.h"
 
@@ -32,10 +27,11 @@
 #include <confuse.h>
 
 #include "conf/conf.h"
-#include "conf/confvalue.h"
 #include "core/duration.h"
 #include "core/signame.h"
-#include "conf/order.h"
+
+/* Longest message text kept; a 10 MB token must not become a 10 MB line. */
+#define CONF_MSG_MAX 200
 
 /* Largest config file read: anything bigger is a mistake, not a config. */
 #define CONF_MAX_BYTES (1024 * 1024)
@@ -238,8 +234,7 @@ static size_t string_end(const char *buf, size_t len, size_t i)
  * each '#' comment, so every line number after one would be wrong. Strings are kept as they
  * are; '//' and '/' '*' begin a comment only where a word could begin, as in libconfuse.
  * A NUL byte in a comment is kept, and what follows it dropped. *blank is cleared when a
- * setting remains. Returns the new length, or -1 with *line set
- * when a '/' '*' comment is not closed.
+ * setting remains. Returns the new length, or -1 with *line set on an unclosed '/' '*'.
  */
 static ssize_t strip(char *buf, size_t len, int *line, bool *blank)
 {
@@ -369,27 +364,21 @@ static struct {
 	int nerrors;
 } loading;
 
-/* " in section 'step SIGTERM'", or "" at the top level. */
-static void section_name(cfg_t *cfg, char *buf, size_t len)
-{
-	if (strcmp(cfg_name(cfg), "root") == 0)
-		buf[0] = '\0';
-	else if (cfg_title(cfg) != NULL)
-		snprintf(buf, len, " in section '%s %s'", cfg_name(cfg), cfg_title(cfg));
-	else
-		snprintf(buf, len, " in section '%s'", cfg_name(cfg));
-}
-
 /* libconfuse's error function: only the first error is shown, one line, escaped. */
 __attribute__((format(printf, 2, 0))) static void print_error(cfg_t *cfg, const char *fmt,
 							      va_list ap)
 {
-	char msg[CONF_MSG_MAX], where[CONF_MSG_MAX];
+	char msg[CONF_MSG_MAX], where[CONF_MSG_MAX] = "";
 	int n;
 
 	if (loading.nerrors++ > 0)
 		return;
-	section_name(cfg, where, sizeof(where));
+	/* " in section 'step SIGTERM'", or "" at the top level. */
+	if (strcmp(cfg_name(cfg), "root") != 0 && cfg_title(cfg) != NULL)
+		snprintf(where, sizeof(where), " in section '%s %s'", cfg_name(cfg),
+			 cfg_title(cfg));
+	else if (strcmp(cfg_name(cfg), "root") != 0)
+		snprintf(where, sizeof(where), " in section '%s'", cfg_name(cfg));
 	/* Its wording for an unknown key does not say where; ours names the section. */
 	if (strcmp(fmt, "no such option '%s'") == 0)
 		n = snprintf(msg, sizeof(msg), "unknown option '%s'%s", va_arg(ap, const char *),
@@ -717,7 +706,7 @@ static int check_log(cfg_t *cfg, cfg_opt_t *opt)
 
 /*
  * The least time from the first to the limit-th restart, for a child that dies at once:
- * restart k waits delay doubled k-1 times, capped at max-delay, as conf/restart.c counts it.
+ * restart k waits delay doubled k-1 times, capped at max-delay, as restart_book counts it.
  */
 static int64_t restart_span_ms(const struct restart_conf *rc)
 {
@@ -919,25 +908,20 @@ static cfg_t *schema_init(void)
 	return cfg_init(schema_opts(&next, IN_TOP), CFGF_NONE);
 }
 
-/* The checks that need every program section: what `after` names exists, and no cycle. */
-static int check_order(const char *path, const struct pid1_conf *conf)
-{
-	char err[2 * CONF_MSG_MAX];
-	int line = 0;
-
-	if (order_check(conf->programs, conf->nprograms, &line, err, sizeof(err)) == 0)
-		return 0;
-	conf_error(path, line, err);
-	return -1;
-}
-
-/* The programs a signal section names exist: sections of the file, or main, the command. */
-static int check_signal_programs(const char *path, const struct pid1_conf *conf)
+/*
+ * The checks that need every program section: what `after` names exists, no cycle, and the
+ * programs a signal section names exist: sections of the file, or main, the command.
+ */
+static int check_programs(const char *path, const struct pid1_conf *conf)
 {
 	char err[2 * CONF_MSG_MAX], name[SIGNAME_MAX];
+	int i, n, line = 0;
 	char **p;
-	int i, n;
 
+	if (order_check(conf->programs, conf->nprograms, &line, err, sizeof(err)) < 0) {
+		conf_error(path, line, err);
+		return -1;
+	}
 	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {
 		for (p = conf->signals[i].programs; p != NULL && *p != NULL; p++) {
 			n = order_find(conf->programs, conf->nprograms, *p);
@@ -984,9 +968,7 @@ static int parse_text(const char *path, char *text, size_t len, struct pid1_conf
 		rc = -1;
 	}
 	if (rc == 0)
-		rc = check_order(path, conf);
-	if (rc == 0)
-		rc = check_signal_programs(path, conf);
+		rc = check_programs(path, conf);
 	loading.path = NULL;
 out:
 	if (cfg != NULL)

@@ -16,7 +16,6 @@
 #include "conf/conf.h"
 #include "output/labelled.h"
 #include "sys/privs.h"
-#include "conf/restart.h"
 
 enum program_state {
 	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */

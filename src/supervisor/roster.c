@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "conf/order.h"
 #include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */

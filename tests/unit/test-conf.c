@@ -18,7 +18,6 @@
 
 #include "check.h"
 #include "conf/conf.h"
-#include "conf/confvalue.h"
 #include "core/signame.h"
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";

@@ -13,7 +13,6 @@
 
 #include "check.h"
 #include "core/child.h" /* W_EXITCODE where the C library has none (musl) */
-#include "conf/order.h"
 #include "state/program.h"
 
 #define EXITED(code) W_EXITCODE((code), 0)
