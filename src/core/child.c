@@ -182,25 +182,22 @@ pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
 	/* pid1's end only: the child's stays blocking, so its record is never refused. */
 	if (errpipe[0] >= 0 && fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_err("cannot make a pipe non-blocking: %m");
-		close(errpipe[0]);
-		close(errpipe[1]);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		log_err("cannot fork%s%s: %m", opts->name != NULL ? " for " : "",
-			opts->name != NULL ? opts->name : "");
-		if (errpipe[0] >= 0) {
-			close(errpipe[0]);
-			close(errpipe[1]);
-		}
-		return -1;
+		pid = -1;
+	} else {
+		pid = fork();
+		if (pid < 0)
+			log_err("cannot fork%s%s: %m", opts->name != NULL ? " for " : "",
+				opts->name != NULL ? opts->name : "");
 	}
 	if (pid == 0)
 		exec_child(opts, errpipe[1]);
-
 	if (errpipe[1] >= 0)
 		close(errpipe[1]);
+	if (pid < 0) {
+		if (errpipe[0] >= 0)
+			close(errpipe[0]);
+		return -1;
+	}
 	if (opts->own_group && !opts->new_session)
 		setpgid(pid, pid); /* EACCES once the child has exec'd: it did it itself */
 	*errfd = errpipe[0];

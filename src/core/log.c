@@ -564,8 +564,3 @@ int log_level_parse(const char *name)
 			return level;
 	return -1;
 }
-
-const char *log_level_name(int level)
-{
-	return level < LOG_EMERG || level > LOG_DEBUG ? "unknown" : level_names[level];
-}

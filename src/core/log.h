@@ -39,7 +39,6 @@ unsigned long log_dropped(void);
 
 /* Level names as in syslog: err, warning, notice, info, debug. -1 if unknown. */
 int log_level_parse(const char *name);
-const char *log_level_name(int level);
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 /* One line at a syslog level on every target, if the level lets it through; %m works. */
