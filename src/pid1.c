@@ -24,7 +24,7 @@
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "supervisor/readiness.h"
-#include "readiness/readyfile.h"
+#include "readiness/manager.h"
 #include "supervisor/target.h"
 #include "supervisor/phase.h"
 #include "sys/service.h"

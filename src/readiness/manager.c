@@ -4,14 +4,25 @@
  * as the command line is); messages go out on a non-blocking datagram socket, so a stuck
  * service manager costs a dropped message, never a blocked pid1. The watchdog is petted at
  * half its period from the loop's deadline: that is the only wake-up it adds.
+ *
+ * The ready file's directory could be one others can write to, so pid1 trusts it only
+ * after checking it (a directory, owned by pid1's user or root, writable by nobody else: in
+ * a sticky /tmp another user could create the name first and a probe believe it), reached
+ * one name at a time through directories nobody else could swap a name in, and works
+ * inside it through that checked fd alone: the file is created with O_CREAT|O_EXCL|O_NOFOLLOW
+ * (nothing planted there is ever opened or followed), and removed only while the name still
+ * is the very file pid1 created.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +30,8 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "readiness/manager.h"
+#include "sys/rundir.h"
+#include "sys/service.h"
 
 static struct {
 	int fd;
@@ -130,4 +143,180 @@ void manager_close(void)
 	if (sd.fd >= 0)
 		close(sd.fd);
 	sd.fd = -1;
+}
+
+static struct {
+	int dirfd;
+	char name[NAME_MAX + 1];
+	bool exists; /* pid1 created it and it has not been removed */
+	bool wanted; /* what the last call asked for: a failure is not retried until it changes */
+	dev_t dev;   /* the file pid1 created */
+	ino_t ino;
+} file = {-1, "", false, false, 0, 0};
+
+static int refuse(const char *path, const char *why)
+{
+	if (file.dirfd >= 0)
+		close(file.dirfd);
+	file.dirfd = -1;
+	return service_refuse("use ready-file", path, why);
+}
+
+/* A directory pid1 may create files in without others swapping them. */
+static const char *check_dir(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return strerror(errno);
+	if (!S_ISDIR(st.st_mode))
+		return "its directory is not a directory";
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return "its directory is owned by another user";
+	/* Even sticky: another user could create the name first, and a probe believe it. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return "its directory is writable by others";
+	return NULL;
+}
+
+/*
+ * The directory path (absolute, len bytes), walked from / one name at a time, each name only
+ * looked up in a directory where nobody else could have put or swapped it: a link in another
+ * user's directory cannot send pid1 elsewhere. -1 with *why set when it cannot.
+ */
+static int open_safe(const char *path, size_t len, char *why, size_t whylen)
+{
+	char name[NAME_MAX + 1];
+	const char *p = path, *end;
+	int fd, next;
+
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0) {
+		while (p < path + len && *p == '/')
+			p++;
+		if (p == path + len)
+			return fd;
+		end = memchr(p, '/', (size_t)(path + len - p));
+		if (end == NULL)
+			end = path + len;
+		if ((size_t)(end - p) > NAME_MAX) {
+			snprintf(why, whylen, "%s", strerror(ENAMETOOLONG));
+			break;
+		}
+		memcpy(name, p, (size_t)(end - p));
+		name[end - p] = '\0';
+		if (!rundir_safe_entry(fd, name)) {
+			snprintf(why, whylen, "%.*s is another user's or others may write to it",
+				 p == path + 1 ? 1 : (int)(p - path - 1), path);
+			break;
+		}
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0)
+			snprintf(why, whylen, "%.*s: %s", (int)(end - path), path, strerror(errno));
+		close(fd);
+		fd = next;
+		p = end;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int readyfile_open(const char *path)
+{
+	char dir[PATH_MAX], why_buf[PATH_MAX + 64], *last;
+	const char *slash = strrchr(path, '/'), *why;
+	int parent;
+
+	/* conf checked that path is absolute and does not end in '/'. */
+	if (slash == NULL || strlcpy(file.name, slash + 1, sizeof(file.name)) >= sizeof(file.name))
+		return refuse(path, strerror(ENAMETOOLONG));
+	if (strcmp(file.name, ".") == 0 || strcmp(file.name, "..") == 0)
+		return refuse(path, strerror(EISDIR));
+	/* dir, without trailing slashes: its parent is walked to, then its last name opened. */
+	strlcpy(dir, path, (size_t)(slash - path) + 1);
+	while ((last = strrchr(dir, '/')) != NULL && last[1] == '\0')
+		*last = '\0';
+	if (last != NULL)
+		*last++ = '\0';
+	parent = open_safe(dir, strlen(dir), why_buf, sizeof(why_buf));
+	if (parent < 0)
+		return refuse(path, why_buf);
+	file.dirfd = parent; /* a file in / */
+	if (last != NULL) {
+		/* /run/pid1 does not exist in a fresh container: its parent must. */
+		if (mkdirat(parent, last, 0755) < 0 && errno != EEXIST)
+			return refuse(path, strerror(errno));
+		/* Where others could swap it, a probe looking by path could see another one. */
+		if (!rundir_safe_entry(parent, last))
+			return refuse(path, "its directory's parent lets others replace it");
+		file.dirfd = openat(parent, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(parent);
+		if (file.dirfd < 0)
+			return refuse(path, strerror(errno));
+	}
+	why = check_dir(file.dirfd);
+	if (why != NULL)
+		return refuse(path, why);
+	/* Left over from an earlier run, it would say ready before anything is. */
+	if (unlinkat(file.dirfd, file.name, 0) < 0 && errno != ENOENT)
+		return refuse(path, strerror(errno));
+	return 0;
+}
+
+static void create(void)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(file.dirfd, file.name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+		    0644);
+	if (fd < 0) {
+		log_warn("cannot create the ready file %s: %m", file.name);
+		return;
+	}
+	if (fstat(fd, &st) == 0) {
+		file.dev = st.st_dev;
+		file.ino = st.st_ino;
+		file.exists = true;
+	}
+	close(fd);
+}
+
+/* Removes the name only while it is still the file pid1 created. */
+static void remove_file(void)
+{
+	struct stat st;
+
+	file.exists = false;
+	if (fstatat(file.dirfd, file.name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != file.dev ||
+	    st.st_ino != file.ino)
+		return;
+	if (unlinkat(file.dirfd, file.name, 0) < 0)
+		log_warn("cannot remove the ready file %s: %m", file.name);
+}
+
+bool readyfile_active(void)
+{
+	return file.dirfd >= 0;
+}
+
+void readyfile_set(bool ready)
+{
+	if (file.dirfd < 0 || ready == file.wanted)
+		return;
+	file.wanted = ready;
+	if (ready)
+		create();
+	else if (file.exists)
+		remove_file();
+}
+
+void readyfile_close(void)
+{
+	readyfile_set(false);
+	if (file.dirfd >= 0)
+		close(file.dirfd);
+	file.dirfd = -1;
 }

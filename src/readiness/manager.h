@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pid1's own service manager (systemd, Type=notify): the client side of sd_notify, the
- * opposite of readiness/notifysocket.c. It tells the manager when pid1 is ready, what it is
- * doing, when it stops, and pets the manager's watchdog; supervisor/readiness.c decides what.
+ * pid1's own readiness, told outward; supervisor/readiness.c decides what. To its service
+ * manager (systemd, Type=notify), as the client side of sd_notify, the opposite of
+ * readiness/notifysocket.c: when pid1 is ready, what it is doing, when it stops, and the
+ * manager's watchdog petted. And to probes that can only test a path (Kubernetes' exec probe
+ * with test -e, a healthcheck script): the ready file exists exactly while pid1 is ready.
  */
 #ifndef PID1_MANAGER_H
 #define PID1_MANAGER_H
@@ -34,5 +36,20 @@ int64_t manager_deadline(void);
 void manager_tick(int64_t now);
 
 void manager_close(void);
+
+/*
+ * At start-up: opens path's directory (creating it, 0755, when only it is missing), checks
+ * it, and removes a name left over from an earlier run. Returns 0, or -1 after printing why.
+ */
+int readyfile_open(const char *path);
+
+/* Whether there is a ready file to keep. */
+bool readyfile_active(void);
+
+/* Creates the file (ready) or removes it (not ready); a no-op when nothing changes. */
+void readyfile_set(bool ready);
+
+/* Removes the file and lets the directory go (at exit). */
+void readyfile_close(void);
 
 #endif

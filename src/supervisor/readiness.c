@@ -14,9 +14,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
-#include "readiness/notifysocket.h"
 #include "supervisor/readiness.h"
-#include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
 

@@ -34,7 +34,6 @@
 #include "output/labelled.h"
 #include "core/log.h"
 #include "readiness/manager.h"
-#include "readiness/notifysocket.h"
 #include "readiness/inbox.h"
 #include "supervisor/phase.h"
 #include "supervisor/supervise.h"
