@@ -179,53 +179,11 @@ static const char *check_dir(int fd)
 	return NULL;
 }
 
-/*
- * The directory path (absolute, len bytes), walked from / one name at a time, each name only
- * looked up in a directory where nobody else could have put or swapped it: a link in another
- * user's directory cannot send pid1 elsewhere. -1 with *why set when it cannot.
- */
-static int open_safe(const char *path, size_t len, char *why, size_t whylen)
-{
-	char name[NAME_MAX + 1];
-	const char *p = path, *end;
-	int fd, next;
-
-	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	while (fd >= 0) {
-		while (p < path + len && *p == '/')
-			p++;
-		if (p == path + len)
-			return fd;
-		end = memchr(p, '/', (size_t)(path + len - p));
-		if (end == NULL)
-			end = path + len;
-		if ((size_t)(end - p) > NAME_MAX) {
-			snprintf(why, whylen, "%s", strerror(ENAMETOOLONG));
-			break;
-		}
-		memcpy(name, p, (size_t)(end - p));
-		name[end - p] = '\0';
-		if (!rundir_safe_entry(fd, name)) {
-			snprintf(why, whylen, "%.*s is another user's or others may write to it",
-				 p == path + 1 ? 1 : (int)(p - path - 1), path);
-			break;
-		}
-		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (next < 0)
-			snprintf(why, whylen, "%.*s: %s", (int)(end - path), path, strerror(errno));
-		close(fd);
-		fd = next;
-		p = end;
-	}
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 int readyfile_open(const char *path)
 {
 	char dir[PATH_MAX], why_buf[PATH_MAX + 64], *last;
 	const char *slash = strrchr(path, '/'), *why;
+	struct rundir_walk w;
 	int parent;
 
 	/* conf checked that path is absolute and does not end in '/'. */
@@ -239,9 +197,16 @@ int readyfile_open(const char *path)
 		*last = '\0';
 	if (last != NULL)
 		*last++ = '\0';
-	parent = open_safe(dir, strlen(dir), why_buf, sizeof(why_buf));
+	parent = rundir_walk(dir, strlen(dir), false, &w);
+	if (parent < 0 && w.stop == WALK_SHARED)
+		snprintf(why_buf, sizeof(why_buf),
+			 "%.*s is another user's or others may write to it",
+			 w.name == dir + 1 ? 1 : (int)(w.name - dir - 1), dir);
+	else if (parent < 0 && w.stop == WALK_OPEN)
+		snprintf(why_buf, sizeof(why_buf), "%.*s: %s", (int)(w.end - dir), dir,
+			 strerror(errno));
 	if (parent < 0)
-		return refuse(path, why_buf);
+		return refuse(path, w.stop == WALK_LONG ? strerror(ENAMETOOLONG) : why_buf);
 	file.dirfd = parent; /* a file in / */
 	if (last != NULL) {
 		/* /run/pid1 does not exist in a fresh container: its parent must. */

@@ -56,67 +56,80 @@ bool rundir_safe_entry(int fd, const char *name)
 	       (st.st_uid == 0 || st.st_uid == geteuid());
 }
 
-/*
- * The parent directory of path, as an O_PATH fd; with create, missing components are created
- * (0755) one by one, each only inside a safe parent. Existing ones are followed as given
- * (/var/run), but only where nobody else could have put or swapped them.
- */
-static int open_parent(struct rundir *rd, const char *path, size_t len, bool create)
+int rundir_walk(const char *path, size_t len, bool create, struct rundir_walk *w)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = path, *end;
 	int fd, next;
 
+	*w = (struct rundir_walk){WALK_OPEN, path + 1, path + 1};
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	while (fd >= 0 && p < path + len) {
-		while (*p == '/')
+		while (p < path + len && *p == '/')
 			p++;
 		end = memchr(p, '/', (size_t)(path + len - p));
 		if (end == NULL)
 			end = path + len;
 		if (end == p)
 			break;
-		if ((size_t)(end - p) > NAME_MAX) {
-			close(fd);
-			return fail(rd, ENAMETOOLONG, "%s: a name in the path is too long", path);
-		}
+		*w = (struct rundir_walk){WALK_LONG, p, end};
+		if ((size_t)(end - p) > NAME_MAX)
+			goto refused;
 		memcpy(comp, p, (size_t)(end - p));
 		comp[end - p] = '\0';
-		/* A name others could have planted or could swap is not looked up. */
-		if (!rundir_safe_entry(fd, comp)) {
-			close(fd);
-			return fail(rd, EPERM,
-				    "%.*s: another user's or others may write to it, so what is "
-				    "under it could be swapped: refused",
-				    p == path + 1 ? 1 : (int)(p - path - 1), path);
-		}
+		w->stop = WALK_SHARED;
+		if (!rundir_safe_entry(fd, comp))
+			goto refused;
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
-			if (!safe_parent(fd)) {
-				close(fd);
-				return fail(
-				    rd, EPERM,
-				    "%.*s: missing, and its parent may be written by others: "
-				    "not created",
-				    (int)(end - path), path);
-			}
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-				close(fd);
-				return fail(rd, errno, "cannot create %.*s: %s", (int)(end - path),
-					    path, strerror(errno));
-			}
+			w->stop = WALK_MISSING;
+			if (!safe_parent(fd))
+				goto refused;
+			w->stop = WALK_MKDIR;
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				goto refused;
 			next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
+		w->stop = WALK_OPEN;
 		close(fd);
-		if (next < 0)
-			return fail(rd, errno, "cannot open %.*s: %s", (int)(end - path), path,
-				    strerror(errno));
 		fd = next;
 		p = end;
 	}
-	if (fd < 0)
-		return fail(rd, errno, "cannot open /: %s", strerror(errno));
 	return fd;
+refused:
+	next = errno;
+	close(fd);
+	errno = next;
+	return -1;
+}
+
+/* The parent directory of path (its first len bytes) for the runtime directory. */
+static int open_parent(struct rundir *rd, const char *path, size_t len, bool create)
+{
+	struct rundir_walk w;
+	int fd = rundir_walk(path, len, create, &w), err = errno;
+	int upto = (int)(w.end - path), above = w.name == path + 1 ? 1 : (int)(w.name - path - 1);
+
+	if (fd >= 0)
+		return fd;
+	switch (w.stop) {
+	case WALK_LONG:
+		return fail(rd, ENAMETOOLONG, "%s: a name in the path is too long", path);
+	case WALK_SHARED:
+		return fail(rd, EPERM,
+			    "%.*s: another user's or others may write to it, so what is under it "
+			    "could be swapped: refused",
+			    above, path);
+	case WALK_MISSING:
+		return fail(rd, EPERM,
+			    "%.*s: missing, and its parent may be written by others: not created",
+			    upto, path);
+	case WALK_MKDIR:
+		return fail(rd, err, "cannot create %.*s: %s", upto, path, strerror(err));
+	case WALK_OPEN:
+		break;
+	}
+	return fail(rd, err, "cannot open %.*s: %s", upto, path, strerror(err));
 }
 
 const char *rundir_default(char *buf, size_t len)

@@ -65,6 +65,27 @@ int rundir_connect(struct rundir *rd, int fd, const char *name);
  */
 bool rundir_safe_entry(int fd, const char *name);
 
+/* Where rundir_walk() stopped, and why. */
+struct rundir_walk {
+	enum {
+		WALK_LONG,    /* a name longer than NAME_MAX */
+		WALK_SHARED,  /* looked up in a directory where others could swap it: not */
+		WALK_MISSING, /* missing, and its parent may be written by others: not created */
+		WALK_MKDIR,   /* could not be created (errno) */
+		WALK_OPEN,    /* could not be opened (errno) */
+	} stop;
+	const char *name, *end; /* the name it stopped at: "/" when / itself */
+};
+
+/*
+ * Walks path (absolute, its first len bytes) from / one name at a time, each looked up only
+ * where nobody else could have put or swapped it: a link in another user's directory cannot
+ * send pid1 elsewhere. Existing names are followed as given (/var/run); with create, a
+ * missing one is created (0755), only inside a parent root or pid1 alone may write. Returns
+ * the directory as an O_PATH fd, or -1 with errno and *w set.
+ */
+int rundir_walk(const char *path, size_t len, bool create, struct rundir_walk *w);
+
 /*
  * Binds a unix socket of type (SOCK_STREAM, SOCK_DGRAM, ...) as name inside the directory,
  * its file mode mode. A socket file left by a process gone is replaced; one that still
