@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The runtime directory and the sockets bound in it (sys/rundir.h), and the same checks for a
- * client reaching them. Every step that could be fooled by a path works on a checked
- * directory fd instead: openat with O_NOFOLLOW, fstat of what was opened, bind and connect
- * through /proc/self/fd/N/name. Distrusted: every name another user could plant or swap.
+ * Distrusted: every name another user could plant or swap. Every step that could be fooled
+ * by a path works on a checked directory fd instead: openat with O_NOFOLLOW, fstat of what
+ * was opened, bind and connect through /proc/self/fd/N/name.
  */
 #include "config.h"
 
@@ -146,10 +145,7 @@ const char *rundir_default(char *buf, size_t len)
 	return buf;
 }
 
-/*
- * Opens path as the runtime directory: created when missing with create (pid1's own), else
- * only found (a client's). Its owner must be our effective uid, or root too when owner_root.
- */
+/* rundir_open (create) and rundir_find: the owner is our euid, or root too with owner_root. */
 static int open_checked(struct rundir *rd, const char *path, bool create, bool owner_root)
 {
 	const char *base;

@@ -53,10 +53,7 @@ int rundir_open(struct rundir *rd, const char *path);
  */
 int rundir_find(struct rundir *rd, const char *path);
 
-/*
- * Connects the unix socket fd to name in the directory, through its fd: a path swapped
- * after the check, or longer than sun_path, does not matter. Returns connect()'s result.
- */
+/* Connects the unix socket fd to name in the directory, through its fd, as connect(). */
 int rundir_connect(struct rundir *rd, int fd, const char *name);
 
 /*
@@ -98,7 +95,6 @@ int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 /* Closes sock and removes its file, if the file is still the one bound. */
 void rundir_unbind(const struct rundir *rd, struct rundir_sock *sock);
 
-/* Closes the directory fd. */
 void rundir_close(struct rundir *rd);
 
 #endif
