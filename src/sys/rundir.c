@@ -277,26 +277,12 @@ static int clear_name(struct rundir *rd, const char *name, int type)
 	return 0;
 }
 
-/* bind() with the file created as mode: umask is per process, and pid1 has one thread. */
-static int bind_at(struct rundir *rd, int fd, const char *name, mode_t mode)
-{
-	mode_t old;
-	int rc, err;
-
-	old = umask(~mode & 0777);
-	rc = at_name(rd, fd, name, true);
-	err = errno;
-	umask(old);
-	if (rc < 0)
-		return fail(rd, err, "cannot bind %s/%s: %s", rd->path, name, strerror(err));
-	return 0;
-}
-
 int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 		struct rundir_sock *sock)
 {
 	struct stat st;
-	int fd;
+	int fd, rc, err;
+	mode_t old;
 
 	sock->fd = -1;
 	if (rd->fd < 0)
@@ -309,9 +295,14 @@ int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fail(rd, errno, "cannot create a socket: %s", strerror(errno));
-	if (bind_at(rd, fd, name, mode) < 0) {
+	/* The file created as mode: umask is per process, and pid1 has one thread. */
+	old = umask(~mode & 0777);
+	rc = at_name(rd, fd, name, true);
+	err = errno;
+	umask(old);
+	if (rc < 0) {
 		close(fd);
-		return -1;
+		return fail(rd, err, "cannot bind %s/%s: %s", rd->path, name, strerror(err));
 	}
 	/* Created by bind just now in a directory only we write: this is our file. */
 	if (fstatat(rd->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode)) {
