@@ -24,7 +24,7 @@
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "supervisor/readiness.h"
-#include "readiness/readyfile.h"
+#include "readiness/manager.h"
 #include "supervisor/target.h"
 #include "supervisor/phase.h"
 #include "sys/service.h"
@@ -143,7 +143,9 @@ static void run(struct pid1_state *st, struct control *ctl)
 int main(int argc, char **argv)
 {
 	struct loop loop = {.nsources = 0};
-	struct pid1_state st = {.loop = &loop, .outputs = {.loop = &loop}};
+	struct manager manager = MANAGER_NONE;
+	struct pidfile pidfile = {.dirfd = -1, .fd = -1};
+	struct pid1_state st = {.loop = &loop, .outputs = {.loop = &loop}, .manager = &manager};
 	struct signal_setup signals;
 	struct control ctl;
 	struct pid1_conf conf;
@@ -187,9 +189,9 @@ int main(int argc, char **argv)
 		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;
-	if (conf.pidfile != NULL && service_pidfile_open(conf.pidfile) < 0)
+	if (conf.pidfile != NULL && service_pidfile_open(&pidfile, conf.pidfile) < 0)
 		goto out_log;
-	if (conf.ready_file != NULL && readyfile_open(conf.ready_file) < 0)
+	if (conf.ready_file != NULL && readyfile_open(&manager, conf.ready_file) < 0)
 		goto out_pidfile;
 
 	code = EXIT_START_FAILED;
@@ -228,7 +230,7 @@ out_control:
 
 out_pidfile:
 	readiness_close(&st);
-	service_pidfile_remove();
+	service_pidfile_remove(&pidfile);
 out_log:
 	log_close();
 out_conf:

@@ -16,11 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
-
-struct inbox;
-struct pid1_state;
-struct program;
+#include "state/state.h"
 
 /* The longest STATUS= kept, escaped; longer ones are cut. */
 #define NOTICE_STATUS_MAX 128
@@ -68,5 +64,24 @@ void inbox_pipe_spawned(struct pid1_state *st, struct program *p, size_t idx, pi
 
 /* Closes every ready pipe and frees st->inbox (at exit, the notify socket closed first). */
 void inbox_close(struct pid1_state *st);
+
+/*
+ * The sd_notify socket pid1 serves (readiness/notifysocket.c; readiness/manager.c is pid1's
+ * own client): opens it, held as st->notify, and watches it in the loop; st is read to match
+ * senders to programs. Returns 0, or -1 after logging why.
+ */
+int notifysocket_open(struct pid1_state *st);
+
+/* The socket's address as NOTIFY_SOCKET spells it, or NULL when it is not open. */
+const char *notifysocket_address(const struct notifysocket *ns);
+
+void notifysocket_close(struct pid1_state *st);
+
+/*
+ * When the socket, resting after a failed start of the process that takes passed fds,
+ * wants to be read again (-1: never); notifysocket_tick() lets it be once that time has come.
+ */
+int64_t notifysocket_deadline(const struct notifysocket *ns);
+void notifysocket_tick(struct notifysocket *ns, int64_t now);
 
 #endif

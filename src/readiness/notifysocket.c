@@ -33,7 +33,6 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
-#include "readiness/notifysocket.h"
 
 /* The largest datagram read; a longer one is dropped whole. */
 #define NOTIFY_MSG_MAX 4096

@@ -18,6 +18,7 @@
 #include "state/program.h"
 
 struct inbox;
+struct manager;
 struct notifysocket;
 
 /* The supervisor as a whole. */
@@ -89,6 +90,7 @@ struct pid1_state {
 	/* readiness/: what programs said, and the sd_notify socket; NULL until needed */
 	struct inbox *inbox;
 	struct notifysocket *notify;
+	struct manager *manager; /* main()'s: pid1's own readiness told outward */
 };
 
 #endif

@@ -14,9 +14,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
-#include "readiness/notifysocket.h"
 #include "supervisor/readiness.h"
-#include "readiness/readyfile.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
 
@@ -39,7 +37,7 @@ int readiness_open(struct pid1_state *st)
 {
 	size_t i;
 
-	manager_init(readiness_pass_through(st));
+	manager_init(st->manager, readiness_pass_through(st));
 	if (inbox_open(st) < 0)
 		return -1;
 	for (i = 0; i < st->nprograms; i++)
@@ -122,31 +120,31 @@ void readiness_update(struct pid1_state *st)
 		if (inbox_take(st->inbox, i, &n))
 			take_notice(st, &st->programs[i], &n);
 	/* Nobody to tell: a signal storm pays for nothing more. */
-	if (!readyfile_active() && !manager_active())
+	if (!readyfile_active(st->manager) && !manager_active(st->manager))
 		return;
 	ready = readiness_ready(st, summary, sizeof(summary));
-	readyfile_set(ready);
+	readyfile_set(st->manager, ready);
 	/* Only what went out counts as told: what a full queue refused is sent again. */
 	if (st->phase != PHASE_RUN && !told->stopping) {
-		told->stopping = manager_send("STOPPING=1\nSTATUS=stopping");
+		told->stopping = manager_send(st->manager, "STOPPING=1\nSTATUS=stopping");
 	} else if (st->phase == PHASE_RUN &&
 		   (ready != told->last_ready || strcmp(summary, told->status) != 0)) {
 		/* READY=1 once: systemd has no way back to "not ready". */
 		snprintf(msg, sizeof(msg), "%sSTATUS=%s", ready && !told->ready ? "READY=1\n" : "",
 			 summary);
-		if (manager_send(msg)) {
+		if (manager_send(st->manager, msg)) {
 			told->ready = told->ready || ready;
 			told->last_ready = ready;
 			strlcpy(told->status, summary, sizeof(told->status));
 		}
 	}
-	manager_tick(loop_now_ms());
+	manager_tick(st->manager, loop_now_ms());
 }
 
 void readiness_close(struct pid1_state *st)
 {
-	readyfile_close();
+	readyfile_close(st->manager);
 	notifysocket_close(st);
 	inbox_close(st);
-	manager_close();
+	manager_close(st->manager);
 }

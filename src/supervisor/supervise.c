@@ -34,7 +34,6 @@
 #include "output/labelled.h"
 #include "core/log.h"
 #include "readiness/manager.h"
-#include "readiness/notifysocket.h"
 #include "readiness/inbox.h"
 #include "supervisor/phase.h"
 #include "supervisor/supervise.h"
@@ -767,6 +766,6 @@ int64_t supervise_deadline(const struct pid1_state *st)
 		best = loop_earliest(best, when);
 	}
 	/* pid1's own notify client pets systemd's watchdog; the notify socket may rest. */
-	return loop_earliest(loop_earliest(best, manager_deadline()),
+	return loop_earliest(loop_earliest(best, manager_deadline(st->manager)),
 			     notifysocket_deadline(st->notify));
 }

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The runtime directory and the sockets bound in it (sys/rundir.h), and the same checks for a
- * client reaching them. Every step that could be fooled by a path works on a checked
- * directory fd instead: openat with O_NOFOLLOW, fstat of what was opened, bind and connect
- * through /proc/self/fd/N/name. Distrusted: every name another user could plant or swap.
+ * Distrusted: every name another user could plant or swap. Every step that could be fooled
+ * by a path works on a checked directory fd instead: openat with O_NOFOLLOW, fstat of what
+ * was opened, bind and connect through /proc/self/fd/N/name.
  */
 #include "config.h"
 
@@ -56,67 +55,80 @@ bool rundir_safe_entry(int fd, const char *name)
 	       (st.st_uid == 0 || st.st_uid == geteuid());
 }
 
-/*
- * The parent directory of path, as an O_PATH fd; with create, missing components are created
- * (0755) one by one, each only inside a safe parent. Existing ones are followed as given
- * (/var/run), but only where nobody else could have put or swapped them.
- */
-static int open_parent(struct rundir *rd, const char *path, size_t len, bool create)
+int rundir_walk(const char *path, size_t len, bool create, struct rundir_walk *w)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = path, *end;
 	int fd, next;
 
+	*w = (struct rundir_walk){WALK_OPEN, path + 1, path + 1};
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	while (fd >= 0 && p < path + len) {
-		while (*p == '/')
+		while (p < path + len && *p == '/')
 			p++;
 		end = memchr(p, '/', (size_t)(path + len - p));
 		if (end == NULL)
 			end = path + len;
 		if (end == p)
 			break;
-		if ((size_t)(end - p) > NAME_MAX) {
-			close(fd);
-			return fail(rd, ENAMETOOLONG, "%s: a name in the path is too long", path);
-		}
+		*w = (struct rundir_walk){WALK_LONG, p, end};
+		if ((size_t)(end - p) > NAME_MAX)
+			goto refused;
 		memcpy(comp, p, (size_t)(end - p));
 		comp[end - p] = '\0';
-		/* A name others could have planted or could swap is not looked up. */
-		if (!rundir_safe_entry(fd, comp)) {
-			close(fd);
-			return fail(rd, EPERM,
-				    "%.*s: another user's or others may write to it, so what is "
-				    "under it could be swapped: refused",
-				    p == path + 1 ? 1 : (int)(p - path - 1), path);
-		}
+		w->stop = WALK_SHARED;
+		if (!rundir_safe_entry(fd, comp))
+			goto refused;
 		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
-			if (!safe_parent(fd)) {
-				close(fd);
-				return fail(
-				    rd, EPERM,
-				    "%.*s: missing, and its parent may be written by others: "
-				    "not created",
-				    (int)(end - path), path);
-			}
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-				close(fd);
-				return fail(rd, errno, "cannot create %.*s: %s", (int)(end - path),
-					    path, strerror(errno));
-			}
+			w->stop = WALK_MISSING;
+			if (!safe_parent(fd))
+				goto refused;
+			w->stop = WALK_MKDIR;
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				goto refused;
 			next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
+		w->stop = WALK_OPEN;
 		close(fd);
-		if (next < 0)
-			return fail(rd, errno, "cannot open %.*s: %s", (int)(end - path), path,
-				    strerror(errno));
 		fd = next;
 		p = end;
 	}
-	if (fd < 0)
-		return fail(rd, errno, "cannot open /: %s", strerror(errno));
 	return fd;
+refused:
+	next = errno;
+	close(fd);
+	errno = next;
+	return -1;
+}
+
+/* The parent directory of path (its first len bytes) for the runtime directory. */
+static int open_parent(struct rundir *rd, const char *path, size_t len, bool create)
+{
+	struct rundir_walk w;
+	int fd = rundir_walk(path, len, create, &w), err = errno;
+	int upto = (int)(w.end - path), above = w.name == path + 1 ? 1 : (int)(w.name - path - 1);
+
+	if (fd >= 0)
+		return fd;
+	switch (w.stop) {
+	case WALK_LONG:
+		return fail(rd, ENAMETOOLONG, "%s: a name in the path is too long", path);
+	case WALK_SHARED:
+		return fail(rd, EPERM,
+			    "%.*s: another user's or others may write to it, so what is under it "
+			    "could be swapped: refused",
+			    above, path);
+	case WALK_MISSING:
+		return fail(rd, EPERM,
+			    "%.*s: missing, and its parent may be written by others: not created",
+			    upto, path);
+	case WALK_MKDIR:
+		return fail(rd, err, "cannot create %.*s: %s", upto, path, strerror(err));
+	case WALK_OPEN:
+		break;
+	}
+	return fail(rd, err, "cannot open %.*s: %s", upto, path, strerror(err));
 }
 
 const char *rundir_default(char *buf, size_t len)
@@ -133,10 +145,7 @@ const char *rundir_default(char *buf, size_t len)
 	return buf;
 }
 
-/*
- * Opens path as the runtime directory: created when missing with create (pid1's own), else
- * only found (a client's). Its owner must be our effective uid, or root too when owner_root.
- */
+/* rundir_open (create) and rundir_find: the owner is our euid, or root too with owner_root. */
 static int open_checked(struct rundir *rd, const char *path, bool create, bool owner_root)
 {
 	const char *base;
@@ -268,26 +277,12 @@ static int clear_name(struct rundir *rd, const char *name, int type)
 	return 0;
 }
 
-/* bind() with the file created as mode: umask is per process, and pid1 has one thread. */
-static int bind_at(struct rundir *rd, int fd, const char *name, mode_t mode)
-{
-	mode_t old;
-	int rc, err;
-
-	old = umask(~mode & 0777);
-	rc = at_name(rd, fd, name, true);
-	err = errno;
-	umask(old);
-	if (rc < 0)
-		return fail(rd, err, "cannot bind %s/%s: %s", rd->path, name, strerror(err));
-	return 0;
-}
-
 int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 		struct rundir_sock *sock)
 {
 	struct stat st;
-	int fd;
+	int fd, rc, err;
+	mode_t old;
 
 	sock->fd = -1;
 	if (rd->fd < 0)
@@ -300,9 +295,14 @@ int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return fail(rd, errno, "cannot create a socket: %s", strerror(errno));
-	if (bind_at(rd, fd, name, mode) < 0) {
+	/* The file created as mode: umask is per process, and pid1 has one thread. */
+	old = umask(~mode & 0777);
+	rc = at_name(rd, fd, name, true);
+	err = errno;
+	umask(old);
+	if (rc < 0) {
 		close(fd);
-		return -1;
+		return fail(rd, err, "cannot bind %s/%s: %s", rd->path, name, strerror(err));
 	}
 	/* Created by bind just now in a directory only we write: this is our file. */
 	if (fstatat(rd->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode)) {

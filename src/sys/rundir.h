@@ -53,10 +53,7 @@ int rundir_open(struct rundir *rd, const char *path);
  */
 int rundir_find(struct rundir *rd, const char *path);
 
-/*
- * Connects the unix socket fd to name in the directory, through its fd: a path swapped
- * after the check, or longer than sun_path, does not matter. Returns connect()'s result.
- */
+/* Connects the unix socket fd to name in the directory, through its fd, as connect(). */
 int rundir_connect(struct rundir *rd, int fd, const char *name);
 
 /*
@@ -64,6 +61,27 @@ int rundir_connect(struct rundir *rd, int fd, const char *name);
  * and nobody else writes to it, or it is sticky (/tmp) and name is root's or that user's.
  */
 bool rundir_safe_entry(int fd, const char *name);
+
+/* Where rundir_walk() stopped, and why. */
+struct rundir_walk {
+	enum {
+		WALK_LONG,    /* a name longer than NAME_MAX */
+		WALK_SHARED,  /* looked up in a directory where others could swap it: not */
+		WALK_MISSING, /* missing, and its parent may be written by others: not created */
+		WALK_MKDIR,   /* could not be created (errno) */
+		WALK_OPEN,    /* could not be opened (errno) */
+	} stop;
+	const char *name, *end; /* the name it stopped at: "/" when / itself */
+};
+
+/*
+ * Walks path (absolute, its first len bytes) from / one name at a time, each looked up only
+ * where nobody else could have put or swapped it: a link in another user's directory cannot
+ * send pid1 elsewhere. Existing names are followed as given (/var/run); with create, a
+ * missing one is created (0755), only inside a parent root or pid1 alone may write. Returns
+ * the directory as an O_PATH fd, or -1 with errno and *w set.
+ */
+int rundir_walk(const char *path, size_t len, bool create, struct rundir_walk *w);
 
 /*
  * Binds a unix socket of type (SOCK_STREAM, SOCK_DGRAM, ...) as name inside the directory,
@@ -77,7 +95,6 @@ int rundir_bind(struct rundir *rd, const char *name, int type, mode_t mode,
 /* Closes sock and removes its file, if the file is still the one bound. */
 void rundir_unbind(const struct rundir *rd, struct rundir_sock *sock);
 
-/* Closes the directory fd. */
 void rundir_close(struct rundir *rd);
 
 #endif

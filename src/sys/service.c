@@ -2,10 +2,6 @@
 /*
  * Copyright (c) 2026 The pid1 authors
  *
- * Running under a service manager: the pidfile, socket activation (LISTEN_PID names the
- * process the fds are for, so it must name the child once pid1 execs it) and NOTIFY_SOCKET,
- * which is left for the child to use.
- *
  * The pidfile's directory may be writable by others (/tmp, a shared /run), so its last
  * component is distrusted: pid1 opens it without following a symbolic link, refuses
  * anything but a regular file with one link, and at exit removes the name only while it
@@ -34,21 +30,14 @@
 #define PIDFILE_READ_TRIES    20
 #define PIDFILE_READ_PAUSE_NS (10 * 1000 * 1000)
 
-/* The locked pidfile: its directory, its name there, and the file; fds -1 when none. */
-static struct {
-	int dirfd;
-	int fd;
-	char name[NAME_MAX + 1];
-} pidfile = {-1, -1, ""};
-
-static void close_pidfile(void)
+static void close_pidfile(struct pidfile *pf)
 {
-	if (pidfile.fd >= 0)
-		close(pidfile.fd);
-	if (pidfile.dirfd >= 0)
-		close(pidfile.dirfd);
-	pidfile.fd = -1;
-	pidfile.dirfd = -1;
+	if (pf->fd >= 0)
+		close(pf->fd);
+	if (pf->dirfd >= 0)
+		close(pf->dirfd);
+	pf->fd = -1;
+	pf->dirfd = -1;
 }
 
 int service_refuse(const char *what, const char *path, const char *why)
@@ -62,20 +51,20 @@ int service_refuse(const char *what, const char *path, const char *why)
 	return -1;
 }
 
-static int refuse_pidfile(const char *path, const char *why)
+static int refuse_pidfile(struct pidfile *pf, const char *path, const char *why)
 {
-	close_pidfile();
+	close_pidfile(pf);
 	return service_refuse("create pidfile", path, why);
 }
 
-/* Opens path's directory and keeps the last component in pidfile.name. */
-static int open_dir(const char *path, char *why, size_t len)
+/* Opens path's directory and keeps the last component in pf->name. */
+static int open_dir(struct pidfile *pf, const char *path, char *why, size_t len)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	const char *name = slash != NULL ? slash + 1 : path;
 
-	if (strlcpy(pidfile.name, name, sizeof(pidfile.name)) >= sizeof(pidfile.name) ||
+	if (strlcpy(pf->name, name, sizeof(pf->name)) >= sizeof(pf->name) ||
 	    strlen(path) >= sizeof(dir)) {
 		strlcpy(why, strerror(ENAMETOOLONG), len);
 		return -1;
@@ -91,8 +80,8 @@ static int open_dir(const char *path, char *why, size_t len)
 	else
 		strlcpy(dir, path, (size_t)(slash - path) + 1);
 	/* O_PATH: searching the directory is all openat needs, as it is all open needs. */
-	pidfile.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (pidfile.dirfd < 0) {
+	pf->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pf->dirfd < 0) {
 		strlcpy(why, strerror(errno), len);
 		return -1;
 	}
@@ -100,12 +89,12 @@ static int open_dir(const char *path, char *why, size_t len)
 }
 
 /* True when the name in the directory is, right now, the very file fd is open on. */
-static bool name_is(int fd)
+static bool name_is(const struct pidfile *pf, int fd)
 {
 	struct stat held, named;
 
 	return fstat(fd, &held) == 0 &&
-	       fstatat(pidfile.dirfd, pidfile.name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       fstatat(pf->dirfd, pf->name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
@@ -153,7 +142,7 @@ static void locked_why(int fd, char *why, size_t len)
  * the fd; -1 with the reason in why; -2 when the name was swapped meanwhile (try again).
  * Nothing is written before every check has passed.
  */
-static int open_locked(char *why, size_t len)
+static int open_locked(struct pidfile *pf, char *why, size_t len)
 {
 	struct stat st;
 	int fd;
@@ -162,7 +151,7 @@ static int open_locked(char *why, size_t len)
 	 * Read as well: a second pid1 reads the first one's pid. O_NONBLOCK: a FIFO must not
 	 * hang pid1 (it is refused below).
 	 */
-	fd = openat(pidfile.dirfd, pidfile.name,
+	fd = openat(pf->dirfd, pf->name,
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
 	if (fd < 0) {
 		/* With O_NOFOLLOW, ELOOP means the name itself is a symbolic link. */
@@ -179,7 +168,7 @@ static int open_locked(char *why, size_t len)
 		strlcpy(why, "it is owned by another user", len);
 	else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		locked_why(fd, why, len);
-	else if (name_is(fd))
+	else if (name_is(pf, fd))
 		return fd;
 	else
 		why[0] = '\0';
@@ -187,37 +176,37 @@ static int open_locked(char *why, size_t len)
 	return why[0] != '\0' ? -1 : -2;
 }
 
-int service_pidfile_open(const char *path)
+int service_pidfile_open(struct pidfile *pf, const char *path)
 {
 	char why[64], pid[24];
 	int fd = -2, i, n;
 
-	if (open_dir(path, why, sizeof(why)) < 0)
-		return refuse_pidfile(path, why);
+	if (open_dir(pf, path, why, sizeof(why)) < 0)
+		return refuse_pidfile(pf, path, why);
 	for (i = 0; i < PIDFILE_OPEN_TRIES && fd == -2; i++)
-		fd = open_locked(why, sizeof(why));
+		fd = open_locked(pf, why, sizeof(why));
 	if (fd == -2)
 		strlcpy(why, "it was replaced while being opened", sizeof(why));
 	if (fd < 0)
-		return refuse_pidfile(path, why);
-	pidfile.fd = fd;
+		return refuse_pidfile(pf, path, why);
+	pf->fd = fd;
 	/* Locked and checked: only now is a stale pid thrown away. */
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	errno = EIO;
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 		strlcpy(why, strerror(errno), sizeof(why));
-		service_pidfile_remove();
-		return refuse_pidfile(path, why);
+		service_pidfile_remove(pf);
+		return refuse_pidfile(pf, path, why);
 	}
 	return 0;
 }
 
-void service_pidfile_remove(void)
+void service_pidfile_remove(struct pidfile *pf)
 {
 	/* Only while the name is still ours: someone may have put another file there. */
-	if (pidfile.fd >= 0 && name_is(pidfile.fd))
-		unlinkat(pidfile.dirfd, pidfile.name, 0);
-	close_pidfile();
+	if (pf->fd >= 0 && name_is(pf, pf->fd))
+		unlinkat(pf->dirfd, pf->name, 0);
+	close_pidfile(pf);
 }
 
 /*

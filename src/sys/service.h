@@ -6,12 +6,21 @@
 #ifndef PID1_SERVICE_H
 #define PID1_SERVICE_H
 
+#include <limits.h>
+
+/* The locked pidfile, held by main(): its directory, its name there, and the file. */
+struct pidfile {
+	int dirfd; /* -1 when none */
+	int fd;	   /* -1 when none */
+	char name[NAME_MAX + 1];
+};
+
 /*
  * Creates or takes over the pidfile at path, locks it and writes pid1's pid. A symbolic
  * link, a file with more than one link or anything but a regular file is refused, as is a
  * pidfile another pid1 holds (named by its pid). Returns 0, or -1 after printing why.
  */
-int service_pidfile_open(const char *path);
+int service_pidfile_open(struct pidfile *pf, const char *path);
 
 /*
  * Prints "pid1: cannot WHAT PATH: WHY" to stderr, the path escaped (it may hold anything),
@@ -20,7 +29,7 @@ int service_pidfile_open(const char *path);
 int service_refuse(const char *what, const char *path, const char *why);
 
 /* Removes the pidfile, if one was written and its name still leads to it. */
-void service_pidfile_remove(void);
+void service_pidfile_remove(struct pidfile *pf);
 
 /*
  * In the child, before exec: when LISTEN_PID names pid1, rewrite it to the child's own pid
