@@ -53,11 +53,6 @@ stdout_ready() {
 	file_has "$BATS_TEST_TMPDIR/out" ready
 }
 
-# pid1_alive: the background pid1 has not exited yet.
-pid1_alive() {
-	kill -0 "$PID1_PID" 2>/dev/null
-}
-
 # children_of PID: how many processes, zombies included, have PID (outside view) as parent.
 children_of() {
 	local n=0 s rest ppid

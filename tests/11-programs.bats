@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # Several programs in one container: program sections, start order with oneshots, essential
-# programs, the command line's command as the program `main`, signals to every program,
-# shutdown in reverse dependency order, per-program privileges, and the -n start order.
-# pid1 runs as the real PID 1 of a fresh PID namespace. Times use generous bounds.
+# programs, the command line's command as the program `main` (and in after lists), signals to
+# every program and to named ones, shutdown in reverse dependency order, on-child-exit = wait
+# for programs that daemonize, per-program privileges, the terminal for one program, the
+# program's name in every log line, and what -n says of the start order and the worst-case
+# stop time. pid1 runs as the real PID 1 of a fresh PID namespace. Times use generous bounds.
 # shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
 
 bats_require_minimum_version 1.5.0
@@ -14,6 +16,25 @@ setup() {
 	S=$BATS_TEST_TMPDIR
 	H=$PID1_HELPERS
 	CONF=$S/pid1.conf
+	# daemonize: forks a daemon that notes "trapped" in $S/daemon once its TERM trap is set,
+	# then "TERM" on SIGTERM; it leaves orphans for pid1 to reap (a shell that starts a
+	# sleep and exits) and exits 0 by itself once $S/stop exists. The first process waits
+	# for "trapped", so the daemon cannot miss a signal, and exits with code $1.
+	cat >"$S/daemonize" <<-'EOF'
+		#!/bin/sh
+		d=$(dirname "$0")
+		sh -c '
+			trap "echo TERM >>$0/daemon; exit 0" TERM
+			echo trapped >>$0/daemon
+			while [ ! -e $0/stop ]; do
+				sh -c "sleep 0.05 & exit 0"
+				sleep 0.05
+			done
+			echo "exits by itself" >>$0/daemon' "$d" &
+		until grep -qx trapped "$d/daemon" 2>/dev/null; do sleep 0.02; done
+		exit "$1"
+	EOF
+	chmod +x "$S/daemonize"
 	# svc NAME: a longrun that notes "NAME up" in $S/events, and on SIGINT or SIGTERM
 	# notes "NAME stopping", takes 0.3 s, notes "NAME stopped" and exits 0.
 	cat >"$S/svc" <<-'EOF'
@@ -24,6 +45,13 @@ setup() {
 		while :; do sleep 0.05; done
 	EOF
 	chmod +x "$S/svc"
+}
+
+# A pid1 that froze must not outlive its test: its namespace goes with it.
+teardown() {
+	if [ -n "${PID1_PID:-}" ] && kill -0 "$PID1_PID" 2>/dev/null; then
+		kill -KILL "$PID1_PID" 2>/dev/null || true
+	fi
 }
 
 # events_have TEXT: $S/events has the line TEXT.
@@ -560,4 +588,568 @@ web_and_hang() {
 	pid1_wait
 	! events_have "later ran" || fail "a hook ran after the cut: $(cat "$S/events")"
 	log_has "SIGTERM during the stop hooks: on to the ladder"
+}
+
+# slow_path: a PATH of 3000 missing directories before the real ones. execvp tries each
+# in turn, so a child spends a long while between its switch to the program's user and its
+# exec: the moment a process of that user can stop it there is easy to hit.
+slow_path() {
+	local i p=
+	for i in $(seq 1 3000); do
+		p="$p/nonexistent/d$i:"
+	done
+	echo "$p/usr/bin:/bin"
+}
+
+# ctl_field NAME COLUMN: a column of NAME's line in `pid1 ctl status`, or nothing within 5 s.
+ctl_field() {
+	"$PID1" ctl -t 5 status 2>/dev/null | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
+}
+
+# ctl_state_is NAME STATE: pid1 ctl status answers, with NAME in STATE.
+ctl_state_is() {
+	[ "$(ctl_field "$1" 2)" = "$2" ]
+}
+
+# ctl_lists NAME: pid1 ctl status answers, with a line for NAME.
+ctl_lists() {
+	[ -n "$(ctl_field "$1" 2)" ]
+}
+
+# stopped_under PID: some descendant of PID (outside view) is stopped.
+stopped_under() {
+	local p
+	for p in $(descendants "$1"); do
+		[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" = T ] && return 0
+	done
+	return 1
+}
+
+@test "on-child-exit = ladder (the default): a daemon left by the command gets the ladder" {
+	pid1_start -- "$S/daemonize" 3
+	pid1_wait
+	assert_equal "$status" 3
+	file_has "$S/daemon" TERM || fail "$(cat "$S/daemon" "$S/err")"
+}
+
+@test "on-child-exit = wait: pid1 outlives a daemonizing command, reaps, exits with its code" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 3
+	wait_until log_has "main child exited: waiting for the processes it left"
+	# The daemon's orphans come and go: pid1 reaps each, and is still there.
+	local i
+	for i in 1 2 3 4 5; do
+		wait_until no_zombies_under "$PID1_PID"
+		sleep 0.1
+	done
+	kill -0 "$PID1_PID"
+	refute file_has "$S/daemon" TERM
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 3
+	file_has "$S/daemon" "exits by itself"
+	refute file_has "$S/daemon" TERM
+	log_has "exiting with code 3"
+}
+
+@test "on-child-exit = wait: a shutdown signal still runs the ladder on what is left" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 4
+	wait_until log_has "waiting for the processes it left"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 4
+	file_has "$S/daemon" TERM
+}
+
+@test "on-child-exit = wait, not PID 1: the daemon is waited for through the subreaper" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+	EOF
+	# shellcheck disable=SC2086 # PID1_WRAPPER is a word list on purpose
+	timeout -k 5 "$PID1_TIMEOUT" $PID1_WRAPPER "$PID1" -v -c "$CONF" -- "$S/daemonize" 5 \
+		>"$S/out" 2>"$S/err" 3>&- &
+	PID1_OUTER=$!
+	wait_until log_has "waiting for the processes it left"
+	local pid
+	pid=$(pgrep -P "$PID1_OUTER")
+	kill -0 "$pid"
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 5
+	file_has "$S/daemon" "exits by itself"
+}
+
+@test "on-child-exit = wait: with programs, nothing restarts and pid1 ends with the last" {
+	write_conf <<-EOF
+		shutdown { on-child-exit = wait }
+		restart { delay = 100ms }
+		program web {
+			restart = always
+			command = { "sh", "-c", "echo up >>$S/web; until [ -e $S/stop ]; do sleep 0.05; done" }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/daemonize" 6
+	wait_until log_has "waiting for the processes it left"
+	touch "$S/stop"
+	pid1_wait
+	assert_equal "$status" 6
+	# web ended after main: no restart for it, once the container is over.
+	[ "$(grep -c up "$S/web")" -eq 1 ] || fail "$(cat "$S/err")"
+}
+
+@test "after = { main }: a program starts after the command and is stopped before it" {
+	write_conf <<-EOF
+		program web {
+			command = { "$S/svc", "web" }
+			after = { main }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/svc" main
+	wait_until events_have "web up"
+	wait_until events_have "main up"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	[ "$(line_of 'web stopped')" -lt "$(line_of 'main stopping')" ] || fail "$(cat "$S/events")"
+	# main was started first; web waited for it.
+	[ "$(grep -n 'main\[.*started' "$S/err" | cut -d: -f1)" -lt \
+		"$(grep -n 'web\[.*started' "$S/err" | cut -d: -f1)" ] || fail "$(cat "$S/err")"
+	run -0 "$PID1" -n -c "$CONF" -- true
+	assert_output --partial "start order (each level starts together, once the one before is up): 0: main; 1: web"
+}
+
+@test "after = { main } with no command, main in a stop hook's list, a section named main: errors" {
+	write_conf <<-EOF
+		program web {
+			command = { "$S/svc", "web" }
+			after = { main }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: program 'web' is after 'main', but no command is given"
+	refute [ -e "$S/events" ]
+	run -0 "$PID1" -n -c "$CONF"
+	assert_output --partial "0: main (no command given: needed); 1: web"
+
+	cat >"$CONF" <<-EOF
+		program bye {
+			command = { "true" }
+			type = oneshot
+			when = stop
+			after = { main }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF" -- true
+	assert_equal "$stderr" "pid1: $CONF:6: program 'bye' is after 'main', which runs at start-up"
+
+	cat >"$CONF" <<-EOF
+		program main { command = { "$S/svc", "other" } }
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
+	assert_equal "$stderr" "pid1: $CONF:1: program name 'main' is reserved for the command"
+	refute [ -e "$S/events" ]
+}
+
+@test "signal rules may name programs: SIGHUP reaches web only, SIGUSR1 every program" {
+	write_conf <<-EOF
+		signal SIGHUP { action = forward  programs = { web } }
+		signal SIGUSR2 { action = rewrite  to = SIGWINCH  programs = { main, web } }
+		program web { command = { "$H/sigdump", "$S/web" } }
+		program db { command = { "$H/sigdump", "$S/db" } }
+	EOF
+	pid1_start -v -c "$CONF" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/web" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 HUP
+	wait_until file_has "$S/web" SIGHUP
+	send_to_pid1 USR2
+	wait_until file_has "$S/web" SIGWINCH
+	wait_until file_has "$S/main" SIGWINCH
+	send_to_pid1 USR1
+	wait_until file_has "$S/db" SIGUSR1
+	wait_until file_has "$S/web" SIGUSR1
+	wait_until file_has "$S/main" SIGUSR1
+	# Signals are delivered in order: USR1 came after HUP and USR2 to every program.
+	refute file_has "$S/db" SIGHUP
+	refute file_has "$S/main" SIGHUP
+	refute file_has "$S/db" SIGWINCH
+	log_has "received SIGHUP: forwarded to child of web"
+	log_has "received SIGUSR2: rewritten to SIGWINCH and sent to child of main, web"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+}
+
+@test "signal rules naming programs: unknown names and a wrong action are refused with file:line" {
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } }
+		signal SIGHUP {
+			programs = { web, nosuch }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: signal SIGHUP is for 'nosuch', which is not a program"
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } }
+		signal SIGHUP { action = shutdown  programs = { web } }
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:2: 'programs' needs action 'forward', 'rewrite' or 'restart' in section 'signal SIGHUP'"
+	# -n prints the list, and the print loads back the same.
+	write_conf <<-EOF
+		signal SIGHUP { programs = { web, main } }
+		program web { command = { "true" } }
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
+	echo "$output" >"$S/printed.conf"
+	run -0 "$PID1" -n -c "$S/printed.conf"
+	assert_line "signal SIGHUP { action = forward programs = { web, main } }"
+}
+
+@test "signal rules naming programs: an empty list is refused, not taken for every program" {
+	cat >"$CONF" <<-EOF
+		program web { command = { "sleep", "100" } }
+		signal SIGHUP {
+			programs = { }
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:4: 'programs' names no program in section 'signal SIGHUP' (leave it out for every program)"
+	run -2 "$PID1" -n -c "$CONF"
+}
+
+@test "every start, exit, restart, give-up, hook and ladder step names its program in the log" {
+	write_conf <<-EOF
+		restart { delay = 50ms  limit = 1  window = 1m }
+		shutdown { step SIGTERM { grace = 5s }  step SIGKILL { grace = 1s } }
+		program flaky {
+			command = { "sh", "-c", "echo run >>$S/flaky; exit 1" }
+			restart = on-failure
+		}
+		program db {
+			command = { "$H/sigdump", "$S/db", "USR2" }
+			stop-signal = SIGUSR2
+		}
+		program web {
+			command = { "$S/svc", "web" }
+			after = { db }
+		}
+		program bye {
+			command = { "sh", "-c", "exit 3" }
+			type = oneshot
+			when = stop
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- "$S/svc" main
+	wait_until events_have "web up"
+	wait_until events_have "main up"
+	wait_until file_has "$S/db" ready
+	wait_until log_has "flaky restarted 1 times within 1m: giving up on restarts"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+	local line
+	for line in "main[" "] started" "web[" "] started" "db[" "] started" \
+		"flaky[" "] exited with status 1 after" \
+		"restarting flaky in 50ms (restart 1, 1 within the window)" \
+		"warning: stop hook bye failed: exited with status 3" \
+		"shutdown step 1/2: SIGTERM to web, 1 process left, grace 5s" \
+		"shutdown step 1: SIGUSR2 to db, its stop-signal" \
+		"shutdown step 1/2: SIGTERM to main, 2 processes left, grace 5s" \
+		"] exited with status 0 after"; do
+		log_has "$line" || fail "no '$line' in: $(cat "$S/err")"
+	done
+	grep -qE 'web\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'db\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'main\[[0-9]+\] exited with status 0 after' "$S/err" || fail "$(cat "$S/err")"
+	grep -qE 'bye\[[0-9]+\] started' "$S/err" || fail "$(cat "$S/err")"
+}
+
+@test "the log names the program that cannot be started, and what is left at each scope step" {
+	write_conf <<-EOF
+		shutdown { step SIGTERM { grace = 5s }  step SIGKILL { grace = 1s } }
+		program nope {
+			command = { "/nonexistent/cmd" }
+			after = { web }
+		}
+		program web { command = { "$S/svc", "web" } }
+	EOF
+	run -127 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
+	[[ "$stderr" == *"err: nope: /nonexistent/cmd: No such file or directory"* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *"shutdown step 1/2: SIGTERM to all (main, web), "*" processes left"* ]] ||
+		fail "$stderr"
+}
+
+@test "-n prints the worst-case stop time: delay, stop hooks, one ladder per stage" {
+	write_conf <<-EOF
+		shutdown {
+			delay = 2s
+			step SIGINT { grace = 1s }
+			step SIGTERM { grace = 3s }
+			step SIGKILL { grace = 1s }
+		}
+		program db { command = { "true" } stop-signal = SIGQUIT }
+		program web { command = { "true" } after = { db } }
+		program api { command = { "true" } after = { web } }
+		program drain { command = { "true" } type = oneshot when = stop timeout = 4s }
+		program flush {
+			command = { "true" }
+			type = oneshot
+			when = stop
+			timeout = 2s
+			after = { drain }
+		}
+	EOF
+	# Stages: api (2), web (1), db alone for its stop-signal (0), the whole scope: 4 ladders.
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "# worst-case stop time: 28s (delay 2s, stop hooks 6s, 4 ladders of 5s)"
+	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 24s"
+	# A real shutdown runs as many ladders: each stage's first step once.
+	sed -e "s|\"true\" } stop-signal|\"$H/sigdump\", \"$S/db\", \"QUIT\" } stop-signal|" \
+		-e "s|{ \"true\" } after = { db }|{ \"$H/sigdump\", \"$S/web\" } after = { db }|" \
+		-e "s|{ \"true\" } after = { web }|{ \"$H/sigdump\", \"$S/api\" } after = { web }|" \
+		-e 's/delay = 2s/delay = 0s/' "$CONF" >"$S/run.conf"
+	pid1_start -c "$S/run.conf" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/api" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$(grep -c 'shutdown step 2/3: SIGTERM to' "$S/err")" 4
+	# Without the stop-signal, level 0 goes with the whole scope: one ladder fewer.
+	sed -i 's/ stop-signal = SIGQUIT//' "$CONF"
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "# worst-case stop time: 23s (delay 2s, stop hooks 6s, 3 ladders of 5s)"
+	# enter = first: SIGTERM starts at the first step too.
+	sed -i 's/delay = 2s/delay = 2s enter = first/' "$CONF"
+	run -0 "$PID1" -n -c "$CONF"
+	refute_line --partial "# from SIGTERM"
+	# A lone command: one ladder, the built-in one.
+	run -0 "$PID1" -n
+	assert_line "# worst-case stop time: 9s (delay 0s, stop hooks 0s, 1 ladder of 9s)"
+	assert_line "# from SIGTERM (docker stop, Kubernetes), entering at its step: 5s"
+}
+
+# fg_to: $S/fg FILE [AFTER], a script that writes to FILE "yes" when it runs in the
+# terminal's foreground process group, else "no", then waits for the signal that ends it.
+# With AFTER it first waits for that file: the program that takes the terminal writes it
+# after the hand-over, and until then pid1's own group, which the others share, has it.
+fg_to() {
+	printf '%s\n' '#!/bin/sh' \
+		'while [ -n "$2" ] && [ ! -s "$2" ]; do sleep 0.02; done' \
+		'set -- "$1" $(sed "s/.*) //" /proc/$$/stat)' \
+		'if [ "$4" = "$7" ]; then echo yes >"$1.tmp"; else echo no >"$1.tmp"; fi' \
+		'mv "$1.tmp" "$1"' \
+		'exec sleep 100' >"$S/fg"
+	chmod +x "$S/fg"
+}
+
+# A ptyrun check step that waits until both programs have written their answer.
+both_written() {
+	echo "check:i=0; until [ -s $S/web.fg ] && [ -s $S/main.fg ]; do
+		i=\$((i + 1)); [ \$i -lt 400 ] || exit 1; sleep 0.05; done"
+}
+
+@test "tty = true: that program, not main, is the terminal's foreground and gets Ctrl-C" {
+	fg_to
+	write_conf <<-EOF
+		program web {
+			command = { "$S/fg", "$S/web.fg" }
+			tty = true
+			essential = true
+		}
+	EOF
+	# shellcheck disable=SC2086
+	run pty_drive 15 "$(both_written)" 'send:\x03' \
+		'wait' -- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER \
+		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg" "$S/web.fg"
+	assert_success
+	assert_equal "$(cat "$S/web.fg")" yes
+	assert_equal "$(cat "$S/main.fg")" no
+	# Ctrl-C reached web alone; web is essential, so the container ended with its code.
+	assert_line "ptyrun: exit 130"
+}
+
+@test "tty: without it main has the terminal; two programs with tty = true are an error" {
+	fg_to
+	write_conf <<-EOF
+		program web { command = { "$S/fg", "$S/web.fg", "$S/main.fg" } }
+	EOF
+	# shellcheck disable=SC2086
+	run pty_drive 15 "$(both_written)" 'send:\x03' \
+		'wait' -- unshare --pid --fork --mount-proc --kill-child $PID1_WRAPPER \
+		"$PID1" -c "$CONF" -- "$S/fg" "$S/main.fg"
+	assert_success
+	assert_equal "$(cat "$S/web.fg")" no
+	assert_equal "$(cat "$S/main.fg")" yes
+
+	cat >"$CONF" <<-EOF
+		program web { command = { "true" } tty = true }
+		program db {
+			command = { "true" }
+			tty = true
+		}
+	EOF
+	run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: $CONF:5: programs 'web' and 'db' both have tty = true: a terminal has one foreground"
+	write_conf <<-EOF
+		program web { command = { "true" } tty = true }
+	EOF
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line --partial "tty = true"
+}
+
+@test "ten programs running: pid1 sleeps, no wake-up in 3 s" {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "program p$i { command = { \"$H/sigdump\", \"$S/p$i\" } }"
+	done | write_conf
+	pid1_start -c "$CONF" -- "$H/sigdump" "$S/main"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		wait_until file_has "$S/p$i" ready
+	done
+	sleep 0.3
+	local before after
+	before=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	sleep 3
+	after=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	assert_equal "voluntary context switches while idle: $((after - before))" \
+		"voluntary context switches while idle: 0"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 0
+}
+
+@test "forward-to = all: a signal rule that names programs still reaches those alone" {
+	write_conf <<-EOF
+		forward-to = all
+		signal SIGHUP { programs = { web } }
+		program web { command = { "$H/sigdump", "$S/web" } }
+		program db { command = { "$H/sigdump", "$S/db" } }
+	EOF
+	pid1_start -c "$CONF" -- "$H/sigdump" "$S/main"
+	wait_until file_has "$S/web" ready
+	wait_until file_has "$S/db" ready
+	wait_until file_has "$S/main" ready
+	send_to_pid1 HUP
+	wait_until file_has "$S/web" SIGHUP
+	# USR1 goes to everything after HUP was handled: its arrival closes the window.
+	send_to_pid1 USR1
+	wait_until file_has "$S/db" SIGUSR1
+	wait_until file_has "$S/main" SIGUSR1
+	refute file_has "$S/db" SIGHUP
+	refute file_has "$S/main" SIGHUP
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+# Linux frees a pid once no process uses it as a pid, group or session id: when a program
+# and all it left in its group are gone, the number can lead a stranger's group. Here one
+# entered from outside (as docker exec would) takes it, made certain with ns_last_pid where
+# an attacker would fork until it comes round.
+@test "scope group: a program's group number, freed and taken by a stranger's group, is never signalled" {
+	write_conf <<-EOF
+		shutdown {
+			scope = group
+			step SIGTERM { grace = 5s }
+			step SIGKILL { grace = 1s }
+		}
+		program short {
+			command = { "sh", "-c", "echo \$\$ >$S/short" }
+		}
+	EOF
+	pid1_start -v -c "$CONF" -- sleep 100
+	wait_until [ -s "$S/short" ]
+	local g
+	g=$(cat "$S/short")
+	wait_until log_has "short[$g] exited"
+	cat >"$S/stranger.sh" <<-EOF
+		trap 'echo signalled >$S/stranger.sig; exit 0' INT TERM
+		echo \$\$ >$S/stranger.tmp
+		mv $S/stranger.tmp $S/stranger
+		while :; do sleep 0.05; done
+	EOF
+	nsenter -t "$PID1_PID" -p -m sh -c "
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			echo $((g - 1)) >/proc/sys/kernel/ns_last_pid
+			setsid sh $S/stranger.sh &
+			[ \"\$!\" != $g ] || { wait; exit 0; }
+			kill \$!
+		done" >/dev/null 2>&1 &
+	local entered=$!
+	wait_until [ -s "$S/stranger" ]
+	[ "$(cat "$S/stranger")" = "$g" ] || skip "pid $g was taken before the stranger could have it"
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	kill "$entered" 2>/dev/null || true
+	wait "$entered" || true
+	[ ! -e "$S/stranger.sig" ] || fail "the stranger's group $g was signalled as short's"
+	# Nothing of pid1's was left: no grace waited out for the stranger.
+	assert_between "the shutdown" $(($(now_ms) - t0)) 0 4000
+}
+
+@test "a program's user stopping its processes before they exec cannot freeze pid1" {
+	# The attacker, as nobody, stops every process of its user, over and over: the programs
+	# after it, as nobody too, are caught between fork and exec. pid1 must still reap (the
+	# oneshot tick ends meanwhile), answer pid1 ctl, and shut down on SIGTERM.
+	# shellcheck disable=SC2030 # the test's own copy, for its pid1 ctl calls
+	export PID1_RUNTIME_DIR=$S/run
+	{
+		echo 'shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }'
+		echo "env = { \"PATH=$(slow_path)\" }"
+		echo 'program attacker {'
+		echo '	command = { "sh", "-c", "while :; do kill -s STOP -- -1; done" }'
+		echo '	user = nobody'
+		echo '}'
+		echo 'program tick { command = { "sh", "-c", "sleep 2" } type = oneshot }'
+		for i in $(seq 1 20); do
+			echo "program v$i { command = { \"sleep\", \"1000\" } user = nobody after = { attacker } }"
+		done
+	} | write_conf
+	PID1_TIMEOUT=60 pid1_start -v -c "$CONF"
+	WAIT_SECONDS=30 wait_until ctl_state_is tick "done"
+	wait_until no_zombies_under "$PID1_PID"
+	# Every victim has a process: pid1 went on spawning while earlier ones were held.
+	[ "$(ctl_field v20 3)" -gt 0 ] || fail "$("$PID1" ctl -t 5 status)"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ] || fail "status $status: $(tail -n 20 "$S/err")"
+	grep -q "shutdown begins" "$S/err" || fail "$(tail -n 20 "$S/err")"
+}
+
+@test "a leftover process of the command's user stopping its restart before exec cannot freeze pid1" {
+	# The command, as nobody, leaves behind a process that stops every process of nobody
+	# still named pid1: a child between fork and exec. One whose exec won the race is
+	# continued, exits 1 and is restarted: each restart is one more chance for the attacker.
+	# shellcheck disable=SC2031 # the test's own copy, for its pid1 ctl calls
+	export PID1_RUNTIME_DIR=$S/run
+	write_conf <<-EOF
+		shutdown { step SIGTERM { grace = 1s }  step SIGKILL { grace = 1s } }
+		restart { delay = 100ms }
+	EOF
+	PATH=$(slow_path) PID1_TIMEOUT=60 pid1_start -v -c "$CONF" --user nobody --restart always \
+		-- sh -c '(while :; do
+			for d in /proc/[0-9]*; do
+				read -r c <"$d/comm" && [ "$c" = pid1 ] && kill -s STOP "${d#/proc/}"
+				read -r _ c t _ <"$d/stat" && [ "$c$t" = "(sh)T" ] && kill -s CONT "${d#/proc/}"
+			done 2>/dev/null
+		done) & exit 1'
+	WAIT_SECONDS=30 wait_until stopped_under "$PID1_PID"
+	# Still answering and reaping: the first run's end was seen, the restart is under way.
+	WAIT_SECONDS=30 wait_until ctl_lists main
+	grep -qE 'main\[[0-9]+\] exited with status 1' "$S/err" || fail "$(tail -n 20 "$S/err")"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -ne 124 ] || fail "pid1 did not end: $(tail -n 20 "$S/err")"
+	grep -q "shutdown begins" "$S/err" || fail "$(tail -n 20 "$S/err")"
 }

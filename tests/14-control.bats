@@ -387,10 +387,6 @@ public_dir() {
 	run -1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$PID1" ctl status
 }
 
-no_zombie_children() {
-	[ "$(zombie_children "$1")" = 0 ]
-}
-
 @test "a silent client, a flood and 100 clients at once leave forwarding and reaping working" {
 	cat >"$CONF" <<EOF
 program web { command = { "$PID1_HELPERS/sigdump", "$BATS_TEST_TMPDIR/dump" } }
@@ -682,7 +678,7 @@ linger_attack() {
 			"$PID1_HELPERS/lingerfd" $how "$PID1_RUNTIME_DIR/control" >>"$attack" 2>&1 &
 		ATTACKERS="${ATTACKERS:-} $!"
 		n=$((n + 1))
-		wait_until lines_in "$attack" "$n"
+		wait_until has_lines_at_least "$attack" "$n"
 	done
 	send_to_pid1 CONT
 }
@@ -699,16 +695,6 @@ linger_client() {
 	send_to_pid1 TERM
 	wait_until pid1_gone
 	pid1_wait
-}
-
-pid1_gone() {
-	# shellcheck disable=SC2031 # set by this test's start_two
-	! kill -0 "$PID1_OUTER" 2>/dev/null
-}
-
-# lines_in FILE N: FILE exists and has N lines or more.
-lines_in() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
 
 @test "a lingering socket an allowed client passes never holds pid1: the kernel refuses it" {

@@ -20,14 +20,6 @@ flood() {
 	done
 }
 
-# cpu_ticks PID: utime + stime of PID so far, in clock ticks (fields 14 and 15 of stat).
-cpu_ticks() {
-	local rest f
-	rest=$(sed 's/.*) //' "/proc/$1/stat")
-	read -ra f <<<"$rest"
-	echo $((f[11] + f[12]))
-}
-
 # children_of PID: how many processes, zombies included, have PID (outside view) as parent.
 children_of() {
 	pgrep -c -P "$1" || true
@@ -48,10 +40,6 @@ need_pid_max() {
 	if ! echo 4194304 2>/dev/null >/proc/sys/kernel/pid_max; then
 		skip_or_fail "kernel.pid_max is $cur and cannot be raised for $1 processes"
 	fi
-}
-
-pid1_alive() {
-	kill -0 "$PID1_PID" 2>/dev/null
 }
 
 setup() {
