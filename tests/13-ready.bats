@@ -663,9 +663,11 @@ linger_attack() {
 	# its own copies: pid1's close would be the last, the one that lingers.
 	send_to_pid1 STOP
 	for how in -n "-u -n"; do
+		# Not on bats' fd 3: a killed attacker's exit waits out its linger (40 s), and bats
+		# waits for every holder of fd 3 before it ends the file.
 		# shellcheck disable=SC2086 # how is one or two words on purpose
 		setpriv --reuid=nobody --regid=nogroup --clear-groups \
-			"$H/lingerfd" $how "$(cat "$P/addr")" >>"$P/attack" 2>&1 &
+			"$H/lingerfd" $how "$(cat "$P/addr")" >>"$P/attack" 2>&1 3>&- &
 		ATTACKERS="${ATTACKERS:-} $!"
 		n=$((n + 1))
 		wait_until has_lines_at_least "$P/attack" "$n"
