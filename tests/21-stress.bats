@@ -20,14 +20,9 @@ flood() {
 	done
 }
 
-# children_of PID: how many processes, zombies included, have PID (outside view) as parent.
-children_of() {
-	pgrep -c -P "$1" || true
-}
-
 # only_child_left PID: PID has exactly one child, and it is not a zombie.
 only_child_left() {
-	[ "$(children_of "$1")" -eq 1 ] && [ "$(zombie_children "$1")" -eq 0 ]
+	[ "$(count_children "$1")" -eq 1 ] && [ "$(zombie_children "$1")" -eq 0 ]
 }
 
 # need_pid_max N: kernel.pid_max leaves room for N more processes, raising it to systemd's

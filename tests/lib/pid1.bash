@@ -140,6 +140,11 @@ zombies_under() {
 	echo "$n"
 }
 
+# count_children PID: how many processes, zombies included, have PID (outside view) as parent.
+count_children() {
+	pgrep -c -P "$1" || true
+}
+
 # zombie_children PID: children of PID (outside view) that exited and wait to be reaped.
 zombie_children() {
 	pgrep -c -r Z -P "$1" || true
