@@ -284,8 +284,7 @@ suite_asan() {
 # suite runs in the lanes. In a build directory of its own, as lane 1 uses build-ci.
 distcheck() {
 	[ -x configure ] || ./autogen.sh
-	rm -rf build-dist
-	mkdir build-dist
+	mkdir -p build-dist
 	(cd build-dist && ../configure -q && make distcheck >/dev/null \
 		TESTS="$UNIT_TESTS tests/00-layout.bats tests/01-cli.bats tests/02-exit.bats tests/05-config.bats tests/09-man.bats")
 }
@@ -345,6 +344,9 @@ run_stages() {
 	# In a fresh Debian 12 root, what quickstart.sh installs there must be all the stages use
 	# (this machine's own packages cannot hide a gap), and the demo must run: mostly waiting
 	# on apt, so it shares lane 3.
+	# 36-deb (lane 1) checks that the package build leaves the tree as it found it: every
+	# directory a lane makes in the tree exists before the lanes start.
+	mkdir -p ci-logs build-dist
 	lane 1 suite clients
 	lane 2 suite-musl one-cpu
 	lane 3 suite-asan fresh-root distcheck
