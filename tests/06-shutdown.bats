@@ -53,25 +53,9 @@ stdout_ready() {
 	file_has "$BATS_TEST_TMPDIR/out" ready
 }
 
-# pid1_alive: the background pid1 has not exited yet.
-pid1_alive() {
-	kill -0 "$PID1_PID" 2>/dev/null
-}
-
-# children_of PID: how many processes, zombies included, have PID (outside view) as parent.
-children_of() {
-	local n=0 s rest ppid
-	for s in /proc/[0-9]*/stat; do
-		rest=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
-		read -r _ ppid _ <<<"$rest"
-		[ "$ppid" = "$1" ] && n=$((n + 1))
-	done
-	echo "$n"
-}
-
 # pid1_has_one_child: every orphan pid1 adopted has been reaped; only the main child is left.
 pid1_has_one_child() {
-	[ "$(children_of "$PID1_PID")" -eq 1 ]
+	[ "$(count_children "$PID1_PID")" -eq 1 ]
 }
 
 # ctxt_switches PID: the voluntary context switches of PID so far.

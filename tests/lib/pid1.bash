@@ -140,9 +140,38 @@ zombies_under() {
 	echo "$n"
 }
 
+# count_children PID: how many processes, zombies included, have PID (outside view) as parent.
+count_children() {
+	pgrep -c -P "$1" || true
+}
+
 # zombie_children PID: children of PID (outside view) that exited and wait to be reaped.
 zombie_children() {
 	pgrep -c -r Z -P "$1" || true
+}
+
+# no_zombies_under PID, no_zombie_children PID: the same, for wait_until.
+no_zombies_under() {
+	[ "$(zombies_under "$1")" -eq 0 ]
+}
+
+no_zombie_children() {
+	[ "$(zombie_children "$1")" -eq 0 ]
+}
+
+# pid1_alive: the background pid1 has not exited yet. pid1_gone: its unshare has ended.
+pid1_alive() {
+	kill -0 "$PID1_PID" 2>/dev/null
+}
+
+pid1_gone() {
+	! kill -0 "$PID1_OUTER" 2>/dev/null
+}
+
+# cpu_ticks PID: the CPU time PID has used so far (user + system, fields 14 and 15 of stat,
+# in clock ticks). The command may hold spaces and ')': fields are counted after the last ')'.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # skip_or_fail REASON: a skip, unless PID1_TEST_STRICT=1 (CI) where it is a failure.
@@ -185,6 +214,11 @@ count_lines() {
 # has_lines FILE N TEXT: FILE has at least N lines equal to TEXT; for wait_until.
 has_lines() {
 	[ "$(count_lines "$1" "$3")" -ge "$2" ]
+}
+
+# has_lines_at_least FILE N: FILE exists and has N lines or more; for wait_until.
+has_lines_at_least() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
 
 # now_ms: wall-clock milliseconds, for measuring how long something took.

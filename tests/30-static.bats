@@ -131,10 +131,6 @@ size_of() {
 	echo "$(stat -c %s "$1") bytes, $(stat -c %s "$stripped") stripped"
 }
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 @test "the static binary has no interpreter and needs no shared library" {
 	run readelf -lW "$STATIC_PID1"
 	assert_success

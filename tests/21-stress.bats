@@ -20,22 +20,9 @@ flood() {
 	done
 }
 
-# cpu_ticks PID: utime + stime of PID so far, in clock ticks (fields 14 and 15 of stat).
-cpu_ticks() {
-	local rest f
-	rest=$(sed 's/.*) //' "/proc/$1/stat")
-	read -ra f <<<"$rest"
-	echo $((f[11] + f[12]))
-}
-
-# children_of PID: how many processes, zombies included, have PID (outside view) as parent.
-children_of() {
-	pgrep -c -P "$1" || true
-}
-
 # only_child_left PID: PID has exactly one child, and it is not a zombie.
 only_child_left() {
-	[ "$(children_of "$1")" -eq 1 ] && [ "$(zombie_children "$1")" -eq 0 ]
+	[ "$(count_children "$1")" -eq 1 ] && [ "$(zombie_children "$1")" -eq 0 ]
 }
 
 # need_pid_max N: kernel.pid_max leaves room for N more processes, raising it to systemd's
@@ -48,10 +35,6 @@ need_pid_max() {
 	if ! echo 4194304 2>/dev/null >/proc/sys/kernel/pid_max; then
 		skip_or_fail "kernel.pid_max is $cur and cannot be raised for $1 processes"
 	fi
-}
-
-pid1_alive() {
-	kill -0 "$PID1_PID" 2>/dev/null
 }
 
 setup() {

@@ -89,10 +89,6 @@ pid1_child() {
 	children_of "$PID1_PID" | head -n 1
 }
 
-pid1_alive() {
-	kill -0 "$PID1_PID" 2>/dev/null
-}
-
 # pid1_sleeping: the background pid1 is asleep (in poll, waiting for a signal).
 pid1_sleeping() {
 	[ "$(state_of "$PID1_PID")" = S ]
