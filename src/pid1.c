@@ -23,7 +23,6 @@
 #include "core/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
-#include "supervisor/readiness.h"
 #include "readiness/readyfile.h"
 #include "supervisor/target.h"
 #include "supervisor/phase.h"

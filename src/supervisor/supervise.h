@@ -2,7 +2,9 @@
 /*
  * The supervisor: every event enters it through supervise(), which feeds the programs' state
  * machines (state/program.c) and the container's (supervisor/phase.c) and carries out
- * what they return: spawn, signal, log, answer.
+ * what they return: spawn, signal, log, answer. Readiness on its side (supervisor/readiness.c):
+ * what programs said goes to their state machines through supervise(); pid1's own (every
+ * essential program ready) goes to the ready file and to systemd.
  */
 #ifndef PID1_SUPERVISE_H
 #define PID1_SUPERVISE_H
@@ -55,5 +57,20 @@ struct program *supervise_find(struct pid1_state *st, const char *name);
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty);
 void roster_free(struct pid1_state *st);
+
+/* After loop_init(): pid1's own notify client, and the socket for ready = notify. Returns 0/-1. */
+int readiness_open(struct pid1_state *st);
+
+/*
+ * Whether pid1 is ready: it runs and every essential program is ready (every program, when
+ * none is essential); summary says so in one line ("1 of 2 programs ready; not ready: web").
+ */
+bool readiness_ready(const struct pid1_state *st, char *summary, size_t len);
+
+/* After each wake-up: feeds the programs' notices in, then updates pid1's own readiness. */
+void readiness_update(struct pid1_state *st);
+
+/* At exit: the ready file removed, every socket and pipe closed. */
+void readiness_close(struct pid1_state *st);
 
 #endif

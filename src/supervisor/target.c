@@ -573,19 +573,6 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 	return true;
 }
 
-const char *target_scope_name(enum scope scope)
-{
-	switch (scope) {
-	case SCOPE_CHILD:
-		return "child";
-	case SCOPE_GROUP:
-		return "group";
-	case SCOPE_ALL:
-		return "all";
-	}
-	return "?";
-}
-
 int reaper_init(struct pid1_state *st, bool force)
 {
 	st->is_pid1 = getpid() == 1;

@@ -66,9 +66,6 @@ int target_count(const struct pid1_state *st, enum scope scope);
 /* True when nothing is left in scope: the ladder may end. Cheap; no /proc walk. */
 bool target_empty(const struct pid1_state *st, enum scope scope);
 
-/* Name of a scope as the config file spells it. */
-const char *target_scope_name(enum scope scope);
-
 /*
  * Makes pid1 a child subreaper when it is not PID 1, or always when force is set, so orphans
  * still come to it. Sets st->is_pid1 and st->subreaper. Returns 0, or -1 (errno set).

@@ -14,7 +14,7 @@
 #include "check.h"
 #include "core/child.h" /* W_EXITCODE where the C library has none (musl) */
 #include "conf/order.h"
-#include "state/program.h"
+#include "state/state.h"
 
 #define EXITED(code) W_EXITCODE((code), 0)
 #define KILLED(sig)  W_EXITCODE(0, (sig))
