@@ -24,8 +24,6 @@
 #include "output/labelled.h"
 #include "core/loop.h"
 #include "readiness/readyfile.h"
-#include "supervisor/target.h"
-#include "supervisor/phase.h"
 #include "sys/service.h"
 #include "supervisor/supervise.h"
 

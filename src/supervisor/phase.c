@@ -22,9 +22,8 @@
 #include "core/duration.h"
 #include "core/child.h"
 #include "core/signame.h"
-#include "supervisor/target.h"
+#include "supervisor/supervise.h"
 #include "core/log.h"
-#include "supervisor/phase.h"
 
 /* How often the ladder looks whether processes that are not pid1's children are gone. */
 #define RECHECK_MS 100

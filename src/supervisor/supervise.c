@@ -28,13 +28,11 @@
 #include "core/child.h"
 #include "core/fdsink.h"
 #include "core/signame.h"
-#include "supervisor/target.h"
 #include "output/labelled.h"
 #include "core/log.h"
 #include "readiness/manager.h"
 #include "readiness/notifysocket.h"
 #include "readiness/inbox.h"
-#include "supervisor/phase.h"
 #include "supervisor/supervise.h"
 
 static void drop(struct loop *loop, struct exec_watch *e)

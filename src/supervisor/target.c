@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "core/child.h"
-#include "supervisor/target.h"
+#include "supervisor/supervise.h"
 #include "core/log.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
