@@ -88,7 +88,6 @@ static void stop_programs(struct pid1_state *st, bool hooks, int64_t now, struct
 	}
 }
 
-/* How many programs of level are running. */
 static int running(const struct pid1_state *st, int level)
 {
 	int n = 0;

@@ -56,7 +56,6 @@ static void tell(struct pid1_state *st, struct program *p, enum program_event ev
 	supervise(st, &(struct supervise_event){.kind = SUPERVISE_PROGRAM, .p = p, .ev = ev});
 }
 
-/* Feeds one program's notice to its state machine. */
 static void take_notice(struct pid1_state *st, struct program *p, const struct notice *n)
 {
 	int64_t now = loop_now_ms();
