@@ -23,10 +23,7 @@
 #include "core/log.h"
 #include "output/labelled.h"
 #include "core/loop.h"
-#include "supervisor/readiness.h"
 #include "readiness/manager.h"
-#include "supervisor/target.h"
-#include "supervisor/phase.h"
 #include "sys/service.h"
 #include "supervisor/supervise.h"
 

@@ -309,6 +309,9 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 /* The value of a word-valued key's word ("forward-to", "all" -> SCOPE_ALL), or -1. */
 int confvalue_word(const char *option, const char *word);
 
+/* The word the file uses for value of a word-valued key ("scope", SCOPE_ALL -> "all"). */
+const char *confvalue_name(const char *option, int value);
+
 /* An octal mode 0..777 as umask(1) writes it, or -1. */
 int confvalue_umask(const char *s);
 

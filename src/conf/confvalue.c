@@ -336,8 +336,7 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 	return parsers[key->kind](option, value, out, err, len);
 }
 
-/* The word the file uses for value of a word-valued key ("scope", SCOPE_ALL -> "all"). */
-static const char *word_of(const char *option, int value)
+const char *confvalue_name(const char *option, int value)
 {
 	const struct conf_key *key = key_named(option);
 	const struct conf_word *w;
@@ -510,7 +509,7 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 		fputc('{', out);
 		for (bit = LOG_TARGET_STDERR; bit <= LOG_TARGET_FILE; bit <<= 1) {
 			if (*(const unsigned int *)field & bit) {
-				fprintf(out, "%s %s", sep, word_of(k->name, (int)bit));
+				fprintf(out, "%s %s", sep, confvalue_name(k->name, (int)bit));
 				sep = ",";
 			}
 		}
@@ -542,7 +541,7 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 		}
 		/* fall through */
 	case KIND_WORD:
-		fputs(word_of(k->name, *(const int *)field), out);
+		fputs(confvalue_name(k->name, *(const int *)field), out);
 	}
 }
 
@@ -611,7 +610,7 @@ static void print_signals(const struct pid1_conf *conf, FILE *out)
 		    r->programs == NULL)
 			continue;
 		put_signal(out, "signal ", i, " { action = ");
-		fputs(word_of("action", r->action), out);
+		fputs(confvalue_name("action", r->action), out);
 		if (r->action == ACTION_REWRITE)
 			put_signal(out, " to = ", r->to, "");
 		for (j = 0; r->programs != NULL && r->programs[j] != NULL; j++) {

@@ -31,7 +31,6 @@
 #include "core/loop.h"
 #include "core/signame.h"
 #include "core/log.h"
-#include "supervisor/readiness.h"
 #include "state/state.h"
 #include "supervisor/supervise.h"
 

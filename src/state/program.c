@@ -20,7 +20,7 @@
 #include <signal.h>
 
 #include "core/child.h"
-#include "state/program.h"
+#include "state/state.h"
 
 void program_reset(struct program *p)
 {
@@ -67,11 +67,8 @@ static unsigned int on_exit(struct program *p, int64_t now)
 		}
 		act |= PROGRAM_ACT_GIVE_UP;
 	}
-	if (p->type == PROGRAM_ONESHOT && succeeded(p->status)) {
-		p->state = PROGRAM_DONE;
-		return act | PROGRAM_ACT_ENDED;
-	}
-	p->state = PROGRAM_ENDED;
+	p->state =
+	    p->type == PROGRAM_ONESHOT && succeeded(p->status) ? PROGRAM_DONE : PROGRAM_ENDED;
 	return act | PROGRAM_ACT_ENDED;
 }
 

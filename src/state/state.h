@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The run-time state of pid1, owned by pid1.c and passed by pointer to the modules that act
- * on it: the table of programs (state/program.c, supervisor/supervise.c) and the
+ * on it: the programs and their state machine (state/program.c, supervisor/supervise.c) and the
  * supervisor-wide phase with its shutdown ladder (supervisor/phase.c, its only writer). Nothing
  * here is touched from a signal handler.
  */
@@ -14,12 +14,173 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "core/child.h"
 #include "core/loop.h"
-#include "state/program.h"
+#include "output/labelled.h"
+#include "sys/privs.h"
 
 struct inbox;
 struct manager;
 struct notifysocket;
+
+/*
+ * One supervised program and its state machine (state/program.c). Each program is in exactly
+ * one state, and program_step() is the only way out of it: an event and the time it happened
+ * go in, the new state and the actions the supervisor must take come out. No clock, no system
+ * call, no log there, so unit tests drive it with a clock of their own.
+ */
+enum program_state {
+	PROGRAM_WAITING,  /* not started yet: waits for the programs it comes after */
+	PROGRAM_STARTING, /* spawned, not yet seen to exec or not ready; a oneshot until its end */
+	PROGRAM_RUNNING,  /* a longrun that is ready, not yet reaped */
+	PROGRAM_KILLING,  /* hung (its restart policy follows) or stopped on request: its ladder */
+	PROGRAM_STOPPING, /* running while pid1 shuts down: its end is final */
+	PROGRAM_BACKOFF,  /* ended; starts again at deadline_ms */
+	PROGRAM_DONE,	  /* a oneshot that exited 0: what comes after it may start */
+	PROGRAM_ENDED,	  /* ended for good, or never started because pid1 shut down */
+	PROGRAM_STOPPED,  /* stopped on request: not restarted, not a failure, until started */
+};
+
+/* What was asked of a program by name (pid1 ctl, a signal rule's restart). */
+enum program_request {
+	PROGRAM_REQ_NONE,
+	PROGRAM_REQ_STOP,    /* its own ladder runs (KILLING); its end leaves it STOPPED */
+	PROGRAM_REQ_RESTART, /* its own ladder runs; its end starts it again at once */
+};
+
+enum program_event {
+	PROGRAM_EV_START,    /* what it comes after is up: start it */
+	PROGRAM_EV_SPAWNED,  /* the supervisor forked it as pid; its exec is still to come */
+	PROGRAM_EV_EXECED,   /* its exec succeeded: its command runs */
+	PROGRAM_EV_NOEXEC,   /* it could not exec, or not be forked: status says how */
+	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
+	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
+	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
+	PROGRAM_EV_WATCHDOG, /* it said it is alive (WATCHDOG=1, or a newline on its ready fd) */
+	PROGRAM_EV_STOPPING, /* it said it is stopping (STOPPING=1): no longer ready */
+	PROGRAM_EV_TRIGGER,  /* it asked to be treated as hung (WATCHDOG=trigger) */
+	PROGRAM_EV_HALT,     /* stop it on request, with its own ladder */
+	PROGRAM_EV_RESTART,  /* restart it on request: its ladder, then start at once */
+	PROGRAM_EV_RUN,	     /* start it on request, whatever it waited for */
+	PROGRAM_EV_LEFT,     /* reaped with status while its stop waits for its group too */
+	PROGRAM_EV_EMPTY,    /* the group it left when reaped (LEFT) is empty: it has ended */
+};
+
+/* Why a program is being stopped while pid1 runs on. */
+enum program_hang {
+	HANG_NONE,
+	HANG_READY_TIMEOUT, /* not ready within its ready-timeout */
+	HANG_WATCHDOG,	    /* no sign of life within its watchdog period */
+	HANG_TRIGGER,	    /* it said so itself (WATCHDOG=trigger) */
+};
+
+/* Actions program_step() asks for, any combination. */
+#define PROGRAM_ACT_SPAWN   0x01  /* spawn it now */
+#define PROGRAM_ACT_UP	    0x02  /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF 0x04  /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP 0x08  /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_STOPPED 0x100 /* its end on request left it STOPPED */
+#define PROGRAM_ACT_NOEXEC  0x200 /* its first start failed: it ended without ever running */
+#define PROGRAM_ACT_HUNG    0x400 /* hung, or stopped on request: its own ladder's first step */
+#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
+
+/*
+ * A program's process group, kept by supervisor/target.c alone: its number while it may still have
+ * members, and a pidfd of its leader, which names the group itself as long as it lives and no
+ * other group after it, whatever process takes the number later.
+ */
+struct pgroup {
+	pid_t id; /* 0: it has none (it shares pid1's), or it was seen empty after its leader */
+	int fd;	  /* -1: none, the kernel would not give one */
+};
+
+struct program {
+	/* Set up once at start-up, read-only afterwards. */
+	const char *name;
+	enum program_type type;
+	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
+	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int level;	    /* 0 without after, else 1 + the highest level it comes after */
+	int64_t timeout_ms; /* how long a stop hook may run */
+	int64_t ready_timeout_ms;	 /* 0: none */
+	const struct ladder_step *steps; /* its own ladder (hung, or on request): the shutdown's */
+	size_t nsteps;
+	int64_t watchdog_conf_ms; /* its watchdog key; 0: none */
+	struct restart_conf restart;
+	size_t *after; /* indexes of the programs it comes after */
+	size_t nafter;
+	struct child_opts spawn;      /* argv, process group, terminal, privileges */
+	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
+	struct privs privs;
+	struct output *output; /* its labelled output (output = prefix), else NULL */
+
+	/* Run time, changed by program_step() alone. */
+	enum program_state state;
+	pid_t pid;	     /* while RUNNING or STOPPING and not reaped (see LEFT), else 0 */
+	struct pgroup group; /* kept after it ends, for what it left behind (supervisor/target.c) */
+	int status;	     /* wait status of its last end */
+	enum program_hang hung; /* why it was last stopped as hung, until it is spawned again */
+	enum program_request request; /* while KILLING on request, else NONE */
+	unsigned int pending;	      /* actions from a reap, for the supervisor to take after it */
+	/* Two set up once, beside the run-time flags where they pack without padding. */
+	bool essential;
+	bool stop_hook;	    /* a oneshot that runs at shutdown, never at start-up */
+	bool started;	    /* its exec has succeeded at least once */
+	bool completed;	    /* it has been ready at least once (a oneshot: exited 0) */
+	bool exited;	    /* status holds the status of its last end */
+	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
+	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
+	int64_t started_ms; /* when it was last spawned (forked) */
+	/*
+	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
+	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
+	 * else -1.
+	 */
+	int64_t deadline_ms;
+	int64_t watchdog_ms; /* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
+	size_t kill_step;    /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
+	int64_t backoff_ms;  /* the last back-off booked, for the log */
+	size_t recent;	     /* restarts counted within the window when the last was booked */
+	struct restart_history history;
+};
+
+/* Puts p in its first state, WAITING. */
+void program_reset(struct program *p);
+
+/* Feeds one event at time now (ms on any monotonic clock) and returns PROGRAM_ACT_* bits. */
+unsigned int program_step(struct program *p, enum program_event ev, int64_t now, pid_t pid,
+			  int status);
+
+/* The time p next needs a TICK, or -1 when none. */
+int64_t program_deadline(const struct program *p);
+
+/*
+ * More time to become ready (EXTEND_TIMEOUT_USEC=): the ready-timeout ends no earlier than
+ * now + ms. Only while STARTING with a ready-timeout.
+ */
+void program_extend(struct program *p, int64_t now, int64_t ms);
+
+/* A new watchdog period (WATCHDOG_USEC=), counted from now; 0 turns the watchdog off. */
+void program_set_watchdog(struct program *p, int64_t now, int64_t ms);
+
+/* Whether a live process of p may still be reached (from STARTING to STOPPING). */
+bool program_running(const struct program *p);
+
+/* Whether p was reaped while being stopped and waits for its group to empty (LEFT). */
+bool program_left(const struct program *p);
+
+/* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
+bool program_ready(const struct program *p);
+
+/* p's state for the status: KILLING on request reads stopping or restarting. */
+const char *program_status(const struct program *p);
+
+/* Name of a state, for the log and the tests. */
+const char *program_state_name(enum program_state state);
 
 /* The supervisor as a whole. */
 enum phase {

@@ -6,10 +6,8 @@
  * that still run first, then the next level down, and last the whole scope (level 0 and every
  * leftover), as with a single child. Each step sends its signal and waits up to its grace for
  * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
- *
- * phase_step() decides and phase_act() does: the first reads only pid1_state and its input
- * (what the scope holds is asked of supervisor/target.c by the caller), the second only signals and
- * logs. A stop hook that fails leaves pid1's exit code alone: that is the programs' outcome.
+ * What the scope holds is asked of supervisor/target.c by phase_step()'s caller. A stop hook
+ * that fails leaves pid1's exit code alone: that is the programs' outcome.
  */
 #include "config.h"
 
@@ -23,9 +21,8 @@
 #include "core/duration.h"
 #include "core/child.h"
 #include "core/signame.h"
-#include "supervisor/target.h"
+#include "supervisor/supervise.h"
 #include "core/log.h"
-#include "supervisor/phase.h"
 
 /* How often the ladder looks whether processes that are not pid1's children are gone. */
 #define RECHECK_MS 100
@@ -90,7 +87,6 @@ static void stop_programs(struct pid1_state *st, bool hooks, int64_t now, struct
 	}
 }
 
-/* How many programs of level are running. */
 static int running(const struct pid1_state *st, int level)
 {
 	int n = 0;
@@ -461,7 +457,7 @@ static const char *step_whom(const struct pid1_state *st, const struct phase_act
 	size_t i;
 
 	if (a->stage < 0) {
-		strlcpy(who, target_scope_name(st->conf->shutdown.scope), len);
+		strlcpy(who, confvalue_name("scope", st->conf->shutdown.scope), len);
 		/* With several programs, which of them are still there. */
 		if (st->nprograms > 1 && level_names(st, -1, false, names, sizeof(names))[0]) {
 			strlcat(who, " (", len);
@@ -521,7 +517,7 @@ static void exhausted(const struct pid1_state *st, int stage)
 	left = target_count(st, sc->scope);
 	if (left > 0)
 		log_warn("shutdown ladder exhausted with %d process%s left in scope %s", left,
-			 left == 1 ? "" : "es", target_scope_name(sc->scope));
+			 left == 1 ? "" : "es", confvalue_name("scope", sc->scope));
 }
 
 void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
@@ -550,7 +546,7 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 			break;
 		case PHASE_ACT_BEGIN:
 			log_notice("shutdown begins: %s; scope %s, %zu step%s, from step %d",
-				   a->why, target_scope_name(sc->scope), sc->nsteps,
+				   a->why, confvalue_name("scope", sc->scope), sc->nsteps,
 				   sc->nsteps == 1 ? "" : "s", a->step + 1);
 			break;
 		case PHASE_ACT_DELAY:
@@ -563,11 +559,8 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 						       : "skipping to the next step");
 			break;
 		case PHASE_ACT_END_STEP:
-			duration_format(a->ms, text, sizeof(text));
-			if (a->warn)
-				log_warn("shutdown step %d %s after %s", a->step + 1, a->why, text);
-			else
-				log_info("shutdown step %d %s after %s", a->step + 1, a->why, text);
+			log_msg(a->warn ? LOG_WARNING : LOG_INFO, "shutdown step %d %s after %s",
+				a->step + 1, a->why, duration_format(a->ms, text, sizeof(text)));
 			break;
 		case PHASE_ACT_EXHAUSTED:
 			exhausted(st, a->stage);
@@ -677,9 +670,6 @@ int phase_exit_code(const struct pid1_state *st)
 		log_info("exiting with code %d (%s, %d remapped)", remapped, how, code);
 		return remapped;
 	}
-	if (code == 0)
-		log_info("exiting with code 0 (%s)", how);
-	else
-		log_notice("exiting with code %d (%s)", code, how);
+	log_msg(code == 0 ? LOG_INFO : LOG_NOTICE, "exiting with code %d (%s)", code, how);
 	return code;
 }

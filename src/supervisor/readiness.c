@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Readiness on the supervisor's side. Programs' messages are only recorded by their loop
- * handlers (readiness/inbox.c) and fed to the state machines here, after the wake-up, so that every
- * change of state goes through supervise(). pid1 is ready while it runs and every
- * essential program is ready (every program, when none is essential): that is when the
- * ready file exists and when systemd hears READY=1.
+ * handlers (readiness/inbox.c) and fed to the state machines here, after the wake-up, so that
+ * every change of state goes through supervise(). pid1 is ready while it runs and every
+ * essential program is ready (every program, when none is essential): that is when the ready
+ * file exists and when systemd hears READY=1.
  */
 #include "config.h"
 
@@ -14,11 +14,14 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "readiness/inbox.h"
-#include "supervisor/readiness.h"
 #include "supervisor/supervise.h"
 #include "readiness/manager.h"
 
-bool readiness_pass_through(const struct pid1_state *st)
+/*
+ * Whether an inherited NOTIFY_SOCKET is the one program's to use, as before readiness: one
+ * program, and no readiness key anywhere. Otherwise pid1 speaks to it itself.
+ */
+static bool pass_through(const struct pid1_state *st)
 {
 	size_t i;
 
@@ -37,7 +40,7 @@ int readiness_open(struct pid1_state *st)
 {
 	size_t i;
 
-	manager_init(st->manager, readiness_pass_through(st));
+	manager_init(st->manager, pass_through(st));
 	if (inbox_open(st) < 0)
 		return -1;
 	for (i = 0; i < st->nprograms; i++)
@@ -46,13 +49,11 @@ int readiness_open(struct pid1_state *st)
 	return 0;
 }
 
-/* Feeds what p said to the supervisor. */
 static void tell(struct pid1_state *st, struct program *p, enum program_event ev)
 {
 	supervise(st, &(struct supervise_event){.kind = SUPERVISE_PROGRAM, .p = p, .ev = ev});
 }
 
-/* Feeds one program's notice to its state machine. */
 static void take_notice(struct pid1_state *st, struct program *p, const struct notice *n)
 {
 	int64_t now = loop_now_ms();

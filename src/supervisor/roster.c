@@ -83,12 +83,9 @@ static int fill(struct program *p, struct outputs *outputs, const struct pid1_co
 	}
 	p->spawn.privs = &p->privs;
 	/* main, like a section that sets none, takes the top level's output. */
-	if ((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
-	    (p->output = output_new(outputs, p->name)) == NULL) {
-		fprintf(stderr, "pid1: out of memory\n");
-		return -1;
-	}
-	if (restart_history_init(&p->history, &p->restart) < 0) {
+	if (((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
+	     (p->output = output_new(outputs, p->name)) == NULL) ||
+	    restart_history_init(&p->history, &p->restart) < 0) {
 		fprintf(stderr, "pid1: out of memory\n");
 		return -1;
 	}

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The supervisor. Every event comes in through supervise(): a signal, a reap, a wake-up, a
- * program's word, a request by name. Programs change state only through program_step(), the
- * container only through phase_step(); this file feeds them and carries out what they return:
- * spawn, signal and log. An essential program whose end is final
- * starts the shutdown, and its exit code becomes pid1's; so does a program that fails while
- * start-up is still under way (a oneshot that exits non-zero, a command that cannot be
- * executed, a longrun that ends for good before it was ready while another waits for it).
- * A program stopped on request does not end the container, even an essential one, as
- * supervisorctl stop does not end supervisord: `pid1 ctl shutdown` does that.
+ * The supervisor (see supervise.h). An essential program whose end is final starts the
+ * shutdown, and its exit code becomes pid1's; so does a program that fails while start-up is
+ * still under way (a oneshot that exits non-zero, a command that cannot be executed, a longrun
+ * that ends for good before it was ready while another waits for it). A program stopped on
+ * request does not end the container, even an essential one, as supervisorctl stop does not
+ * end supervisord: `pid1 ctl shutdown` does that.
  *
  * Each spawn's exec-error pipe is a loop source until it says how the exec went. Distrusted:
  * the child between fork and exec runs as the program's user, who may stop it there for as
@@ -30,12 +27,10 @@
 #include "core/child.h"
 #include "core/fdsink.h"
 #include "core/signame.h"
-#include "supervisor/target.h"
 #include "output/labelled.h"
 #include "core/log.h"
 #include "readiness/manager.h"
 #include "readiness/inbox.h"
-#include "supervisor/phase.h"
 #include "supervisor/supervise.h"
 
 static void drop(struct loop *loop, struct exec_watch *e)
@@ -442,10 +437,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	if (log_get_level() >= level) {
 		exitcode_describe(status, how, sizeof(how));
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
-		if (level == LOG_INFO)
-			log_info("%s[%d] %s after %s", p->name, (int)pid, how, took);
-		else
-			log_notice("%s[%d] %s after %s", p->name, (int)pid, how, took);
+		log_msg(level, "%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
 	/* Being stopped, it has ended only once what it started in its group has too. */
 	p->pending |= program_step(p, target_waits(st, p) ? PROGRAM_EV_LEFT : PROGRAM_EV_EXIT,
@@ -589,7 +581,7 @@ static const char *describe(const struct signal_rule *rule, enum scope scope, ch
 	/* Named programs under scope all get it at their group, as under group. */
 	if (rule->programs != NULL && scope == SCOPE_ALL)
 		scope = SCOPE_GROUP;
-	strlcpy(buf, target_scope_name(scope), len);
+	strlcpy(buf, confvalue_name("scope", scope), len);
 	for (p = rule->programs; p != NULL && *p != NULL; p++) {
 		strlcat(buf, p == rule->programs ? " of " : ", ", len);
 		strlcat(buf, *p, len);

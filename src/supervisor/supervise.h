@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The supervisor: every event enters it through supervise(), which feeds the programs' state
- * machines (state/program.c) and the container's (supervisor/phase.c) and carries out
- * what they return: spawn, signal, log, answer.
+ * The supervisor, one header for its files: every event enters it through supervise(), which
+ * feeds the programs' state machines (state/program.c) and the container's (phase.c) and
+ * carries out what they return: spawn, signal, log, answer. Readiness on its side
+ * (readiness.c): what programs said goes to their state machines through supervise(); pid1's
+ * own (every essential program ready) goes to the ready file and to systemd.
  */
 #ifndef PID1_SUPERVISE_H
 #define PID1_SUPERVISE_H
@@ -11,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/loop.h"
 #include "state/state.h"
@@ -55,5 +58,176 @@ struct program *supervise_find(struct pid1_state *st, const char *name);
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty);
 void roster_free(struct pid1_state *st);
+
+/* After loop_init(): pid1's own notify client, and the socket for ready = notify. Returns 0/-1. */
+int readiness_open(struct pid1_state *st);
+
+/*
+ * Whether pid1 is ready: it runs and every essential program is ready (every program, when
+ * none is essential); summary says so in one line ("1 of 2 programs ready; not ready: web").
+ */
+bool readiness_ready(const struct pid1_state *st, char *summary, size_t len);
+
+/* After each wake-up: feeds the programs' notices in, then updates pid1's own readiness. */
+void readiness_update(struct pid1_state *st);
+
+/* At exit: the ready file removed, every socket and pipe closed. */
+void readiness_close(struct pid1_state *st);
+
+/*
+ * phase.c: the container's phase (run, stop hooks, the shutdown ladder, done) as one state
+ * machine. phase_step() is the only writer of st->phase and st->ladder: an event and the time
+ * go in, a list of actions comes out; no clock, no system call, no log, so unit tests drive it
+ * with a clock of their own. phase_act() carries the list out: the ladder's signals and the log.
+ */
+enum phase_event {
+	PHASE_EV_START,	    /* pid1 starts: programs start, run and restart */
+	PHASE_EV_SHUTDOWN,  /* a shutdown is asked (why, signo): it begins, or is repeated */
+	PHASE_EV_ESSENTIAL, /* essential program p ended for good (why): on-child-exit decides */
+	PHASE_EV_FAILED,    /* start-up cannot go on because of p (why) */
+	PHASE_EV_REAPED,    /* children were reaped: on-child-exit = wait may be over */
+	PHASE_EV_HOOKS,	    /* stop hooks started or ended: the ladder may begin */
+	PHASE_EV_TICK,	    /* time passed or processes ended: the ladder may move on */
+};
+
+struct phase_input {
+	enum phase_event ev;
+	int64_t now; /* CLOCK_MONOTONIC ms */
+	const char *why;
+	int signo; /* the signal that asked for the shutdown, 0 for none */
+	struct program *p;
+	bool empty; /* nothing is left in the shutdown's scope; asked only if phase_needs_empty() */
+};
+
+enum phase_action_kind {
+	PHASE_ACT_CANCEL,    /* p's booked restart was dropped: nothing restarts any more */
+	PHASE_ACT_WAIT,	     /* on-child-exit = wait: p ended (why), what it left is waited for */
+	PHASE_ACT_HOOKS,     /* the shutdown (why) runs count stop hooks first */
+	PHASE_ACT_CUT,	     /* a repeated shutdown (why) cut the stop hooks short */
+	PHASE_ACT_BEGIN,     /* the ladder begins (why) at step */
+	PHASE_ACT_DELAY,     /* it waits ms before the first step */
+	PHASE_ACT_REPEAT,    /* a repeated shutdown (why): the next step, or SIGKILL (signo) */
+	PHASE_ACT_END_STEP,  /* step ended (why says how) after ms; warn: it timed out */
+	PHASE_ACT_EXHAUSTED, /* stage (-1: the whole scope) ran out of steps */
+	PHASE_ACT_SEND,	     /* signo to stage as step, grace ms; first: stop-signals instead */
+	PHASE_ACT_FINISH,    /* the ladder is over (why) */
+};
+
+struct phase_action {
+	enum phase_action_kind kind;
+	const char *why;
+	const struct program *p;
+	int step, signo, stage;
+	bool first, warn;
+	int64_t ms;
+	size_t count;
+};
+
+/* A shutdown's actions: one cancel per program at most, a few for the phase and the ladder. */
+struct phase_actions {
+	struct phase_action a[CONF_MAX_PROGRAMS + 16];
+	size_t n;
+	char line[128]; /* a why made up here */
+};
+
+/* Whether phase_step() will look at in->empty: what target_empty() costs is paid only then. */
+bool phase_needs_empty(const struct pid1_state *st, const struct phase_input *in);
+
+/* Feeds one event; out receives the actions, in order. */
+void phase_step(struct pid1_state *st, const struct phase_input *in, struct phase_actions *out);
+
+/* Carries out the actions: signals through supervisor/target.c, lines to the log. */
+void phase_act(const struct pid1_state *st, const struct phase_actions *acts);
+
+/* A waiting stop hook whose after list has ended, or NULL. */
+struct program *phase_next_hook(const struct pid1_state *st);
+
+/* When the ladder next needs a TICK, at now; -1 when never. */
+int64_t phase_deadline(const struct pid1_state *st, int64_t now);
+
+/*
+ * For `pid1 -n`, so that docker stop's timeout or a Kubernetes terminationGracePeriodSeconds
+ * can be set above it: writes, as comments, the worst-case stop time (the delay, hooks_ms for
+ * the stop hooks, one full ladder per stage), and the same from SIGTERM when it enters the
+ * ladder at a later step. levels are the program sections' levels (order_levels()).
+ */
+void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
+			  FILE *out);
+
+/* pid1's exit code once the phase is DONE, exit-code remaps applied, logged with its reason. */
+int phase_exit_code(const struct pid1_state *st);
+
+/*
+ * target.c, reaching processes: sending a signal to a scope (the programs, their groups,
+ * everything), counting what is left in it, and reaping; the only place pid1 calls kill() and
+ * wait(). target_signal() sends signo to the processes in scope, never to a child already
+ * reaped. Returns 0 when at least one process was reached, -1 otherwise (errno set).
+ */
+int target_signal(const struct pid1_state *st, enum scope scope, int signo);
+
+/*
+ * Sends signo to the programs named in names (NULL-terminated): to each one's process group
+ * when scope is not child and it has one, else to its process.
+ */
+int target_signal_named(const struct pid1_state *st, enum scope scope, char *const *names,
+			int signo);
+
+/*
+ * p was spawned as pid: its process group, when it leads one, is known from now on, by a
+ * pidfd where the kernel gives one.
+ */
+void target_spawned(struct program *p, pid_t pid);
+
+/*
+ * Whether p, reaped just now while being stopped (on request, hung, or by the shutdown
+ * with a scope other than child), left processes in its group that its stop must wait for.
+ */
+bool target_waits(const struct pid1_state *st, const struct program *p);
+
+/*
+ * Forgets the group of each reaped program that is now empty: after each reap and tick, so
+ * that its number, free for any process to take, is never signalled as the program's.
+ */
+void target_settle(const struct pid1_state *st);
+
+/* Sends signo to one program: its process group when it has one, else its process. */
+int target_signal_program(const struct program *p, int signo);
+
+/* Whom a ladder step reaches: one program, else the programs of a level, else a scope. */
+struct target_set {
+	const struct program *program; /* not NULL: this program alone */
+	int level;		       /* else, when >= 0: the running programs of this level */
+	bool first;		       /* with level: those with a stop-signal get it instead */
+	enum scope scope;	       /* else: this scope */
+};
+
+/*
+ * One step of a ladder, the shutdown's or a program's own: signo to set, then SIGCONT
+ * unless signo is SIGKILL or SIGCONT, since a stopped process cannot act on a signal until
+ * it runs again (systemd does the same). Returns what sending signo returned, errno with it.
+ */
+int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
+
+/* How many live processes remain in scope; -1 when it cannot tell. */
+int target_count(const struct pid1_state *st, enum scope scope);
+
+/* True when nothing is left in scope: the ladder may end. Cheap; no /proc walk. */
+bool target_empty(const struct pid1_state *st, enum scope scope);
+
+/*
+ * Makes pid1 a child subreaper when it is not PID 1, or always when force is set, so orphans
+ * still come to it. Sets st->is_pid1 and st->subreaper. Returns 0, or -1 (errno set).
+ */
+int reaper_init(struct pid1_state *st, bool force);
+
+/*
+ * The next child that ended (reaped) or stopped, without waiting: true with *pid and
+ * *status set. False once none is left to collect now; st->children_left then says whether
+ * any child remains. Signals coalesce, so a caller collects until false.
+ */
+bool reaper_next(struct pid1_state *st, pid_t *pid, int *status);
+
+/* Logs an orphan reaped (-w: at warning level). */
+void reaper_orphan(const struct pid1_state *st, pid_t pid, int status);
 
 #endif

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "core/child.h"
-#include "supervisor/target.h"
+#include "supervisor/supervise.h"
 #include "core/log.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
@@ -571,19 +571,6 @@ bool target_empty(const struct pid1_state *st, enum scope scope)
 		return !st->is_pid1 || walk(st, scope, 0, &(bool){false}) <= 0;
 	}
 	return true;
-}
-
-const char *target_scope_name(enum scope scope)
-{
-	switch (scope) {
-	case SCOPE_CHILD:
-		return "child";
-	case SCOPE_GROUP:
-		return "group";
-	case SCOPE_ALL:
-		return "all";
-	}
-	return "?";
 }
 
 int reaper_init(struct pid1_state *st, bool force)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "supervisor/phase.h"
+#include "supervisor/supervise.h"
 
 static struct pid1_conf conf;
 static struct program progs[4];

@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "core/child.h" /* W_EXITCODE where the C library has none (musl) */
-#include "state/program.h"
+#include "state/state.h"
 
 #define EXITED(code) W_EXITCODE((code), 0)
 #define KILLED(sig)  W_EXITCODE(0, (sig))
