@@ -1153,3 +1153,39 @@ both_written() {
 	[ "$status" -ne 124 ] || fail "pid1 did not end: $(tail -n 20 "$S/err")"
 	grep -q "shutdown begins" "$S/err" || fail "$(tail -n 20 "$S/err")"
 }
+
+@test "programs due to start when start-up fails are never counted as running by the ladder" {
+	# pid1 runs as nobody so that RLIMIT_NPROC binds it. base lowers pid1's limit to 1 (a
+	# process of pid1's own user may), then says it is ready: x and y fall due together, x's
+	# fork fails, start-up fails, and y, due but never forked, must not hold the ladder's
+	# first step for its grace (60 s) before base, which runs, is signalled.
+	local w
+	w=$(mktemp -d /tmp/pid1-due.XXXXXX)
+	chmod 0777 "$w"
+	# Where nobody may read it.
+	CONF=$w/pid1.conf
+	cat >"$CONF" <<-EOF
+		shutdown {
+			step SIGINT { grace = 60s }
+			step SIGTERM { grace = 60s }
+			step SIGKILL { grace = 1s }
+		}
+		program base {
+			command = { "/bin/sh", "-c",
+				"until [ -e $w/go ]; do sleep 0.05; done; prlimit --pid 1 --nproc=1: && echo >&3; exec sleep 1000" }
+			ready = fd:3
+		}
+		program x { command = { "/bin/sleep", "1000" } after = { base } essential = true }
+		program y { command = { "/bin/sleep", "1000" } after = { base } essential = true }
+	EOF
+	chmod 0644 "$CONF"
+	PID1_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups" \
+		pid1_start -v -c "$CONF"
+	touch "$w/go"
+	wait_until log_has "cannot fork"
+	WAIT_SECONDS=30 wait_until pid1_gone || fail "pid1 still waits: $(cat "$S/err")"
+	pid1_wait
+	[ "$status" -ne 0 ]
+	run ! grep -E 'SIGINT to .*\by\b' "$S/err"
+	rm -rf "$w"
+}

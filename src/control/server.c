@@ -153,7 +153,7 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 				: strcmp(req->words[0], "restart") == 0 ? PROGRAM_EV_RESTART
 									: PROGRAM_EV_RUN;
 	struct program *p = supervise_find(st, req->words[1]);
-	char msg[160];
+	char msg[160] = "";
 
 	if (p == NULL) {
 		put(&c->reply, "error no program %s", req->words[1]);
@@ -179,7 +179,7 @@ static void signal_one(struct pid1_state *st, struct ctl_request *req, const cha
 {
 	struct program *p = supervise_find(st, req->words[1]);
 	int signo = signame_parse(req->words[2]);
-	char msg[160];
+	char msg[160] = "";
 
 	if (p == NULL)
 		put(r, "error no program %s", req->words[1]);
@@ -373,7 +373,7 @@ static void reply(struct ctl_client *c)
 /* The request line is whole: run it, answer now or once its program got there. */
 static void handle(struct ctl_client *c, size_t len)
 {
-	struct ctl_request req;
+	struct ctl_request req = {0};
 	const char *why;
 	char who[64];
 

@@ -525,7 +525,7 @@ static void tidy(struct outputs *all)
 struct output *output_new(struct outputs *all, const char *name)
 {
 	size_t plen = strlen(name) + 2, i;
-	struct output **list = reallocarray(all->list, all->n + 1, sizeof(*list));
+	struct output **list = reallocarray(all->list, all->n + 1, sizeof(struct output *));
 	struct output *o = malloc(sizeof(*o) + plen + 1);
 
 	if (list != NULL)

@@ -202,6 +202,13 @@ static unsigned int stop(struct program *p)
 		p->deadline_ms = -1;
 		return PROGRAM_ACT_CANCEL;
 	case PROGRAM_STARTING:
+		/* Due to start once the event is handled, not forked yet: it never will be. */
+		if (p->pid == 0) {
+			p->state = PROGRAM_ENDED;
+			p->deadline_ms = -1;
+			return 0;
+		}
+		/* fall through */
 	case PROGRAM_RUNNING:
 	case PROGRAM_KILLING:
 		/* The ladder takes it from here: no watchdog, no ready-timeout, no grace. */

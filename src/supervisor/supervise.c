@@ -683,9 +683,12 @@ static void start_due(struct pid1_state *st)
 		for (i = 0; i < st->nprograms; i++) {
 			struct program *p = &st->programs[i];
 
-			if (!p->due || st->phase != (p->stop_hook ? PHASE_HOOKS : PHASE_RUN))
+			if (!p->due)
 				continue;
+			/* The phase moved on in the same event: the machine has ended it. */
 			p->due = false;
+			if (st->phase != (p->stop_hook ? PHASE_HOOKS : PHASE_RUN))
+				continue;
 			spawn(st, p);
 			again = true;
 		}

@@ -287,7 +287,8 @@ static ssize_t proc_table(struct proc **procs, pid_t *self)
 		}
 		table[n++] = p;
 	}
-	qsort(table, n, sizeof(*table), by_pid);
+	if (n > 0)
+		qsort(table, n, sizeof(*table), by_pid);
 	for (i = 0; i < n; i++)
 		descends(table, n, &table[i], it.self);
 	*procs = table;
