@@ -725,8 +725,10 @@ root_shell_runs() {
 @test "pid1 run by an unprivileged user may name that user: the child runs as it" {
 	local gid
 	gid=$(id -g nobody)
+	# Its runtime directory is the test's, as pid1_run's: not /tmp/pid1-65534, which another
+	# file's pid1 run by nobody may be using at the same time.
 	# shellcheck disable=SC2086
-	run -0 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) run -0 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
 		unshare --pid --fork --mount-proc --kill-child \
 		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
 		--user nobody -- sh -c "$SHOW_IDS; echo ran"
@@ -735,7 +737,7 @@ root_shell_runs() {
 	assert_line ran
 	# A change it has no right to make is still refused, and named.
 	# shellcheck disable=SC2086
-	run -1 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) run -1 --separate-stderr timeout -k 5 "$PID1_TIMEOUT" \
 		unshare --pid --fork --mount-proc --kill-child \
 		setpriv --reuid=nobody --regid="$gid" --clear-groups $PID1_WRAPPER "$PID1" \
 		--user 4321 -- touch "$W/ran"
