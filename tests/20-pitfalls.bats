@@ -313,7 +313,9 @@ eperm_setup() {
 			step SIGKILL { grace = 1s }
 		}
 	EOF
-	timeout -k 5 "$PID1_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
+	# The test's runtime directory, not /tmp/pid1-65534, which another file may be using.
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount-proc --kill-child \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$EPERM_DIR/pid1" -c "$EPERM_DIR/pid1.conf" -- "$EPERM_DIR/allroot" sleep 100 \
 		>"$S/out" 2>"$S/err" 3>&- &
