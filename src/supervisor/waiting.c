@@ -129,6 +129,11 @@ static void doing(const struct program *q, int64_t now, char *buf, size_t len)
 		snprintf(what, sizeof(what), "%s waits too", q->name);
 	else if (q->state == PROGRAM_STOPPED)
 		snprintf(what, sizeof(what), "%s was stopped on request", q->name);
+	else if (q->state == PROGRAM_KILLING)
+		snprintf(what, sizeof(what), "%s is being %s", q->name,
+			 q->request == PROGRAM_REQ_RESTART ? "restarted" : "stopped");
+	else if (q->state == PROGRAM_ENDED)
+		snprintf(what, sizeof(what), "%s has ended", q->name);
 	else
 		snprintf(what, sizeof(what), "%s is %s", q->name, program_status(q));
 	/* Only where readiness is awaited can a ready-timeout bound it. */
