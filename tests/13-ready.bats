@@ -123,6 +123,88 @@ matches_at_least() {
 	[ ! -e "$S/app" ]
 }
 
+# ctl ARGS...: pid1 ctl on the control socket of the pid1 the test started.
+ctl() {
+	PID1_RUNTIME_DIR=$(pid1_runtime_dir) "$PID1" ctl -t 10 "$@"
+}
+
+# sleeps_through WHAT: pid1, left alone for 2 s, wakes up twice at most (WHAT names the moment).
+sleeps_through() {
+	local before after
+	sleep 0.3
+	before=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	sleep 2
+	after=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
+	assert_between "voluntary context switches $1" $((after - before)) 0 3
+}
+
+@test "a program that waits says so at notice level, shows waiting in the status, and starts once ready" {
+	write_conf <<-EOF
+		program redis {
+			command = { "sh", "-c", "while [ ! -e $S/go ]; do sleep 0.05; done; exec $H/sdnotify READY=1 sleep 100" }
+			ready = notify
+		}
+		program migrate {
+			command = { "sh", "-c", "while [ ! -e $S/go ]; do sleep 0.05; done" }
+			type = oneshot
+			ready-timeout = 1h
+		}
+		program app {
+			command = { "sh", "-c", "echo started >$S/app; exec sleep 100" }
+			after = { redis }
+		}
+		program worker {
+			command = { "sh", "-c", "echo started >$S/worker; exec sleep 100" }
+			after = { migrate, redis }
+		}
+	EOF
+	# The default level: notice.
+	pid1_start -c "$CONF"
+	wait_until [ "$(ctl status | awk '$1 == "redis" { print $2 }')" = starting ]
+	# Waiting, pid1 sleeps until the first notice is due: no polling.
+	sleeps_through "while app waits"
+
+	run -0 ctl status
+	assert_line --regexp '^app +waiting +- +- +0 +no +waits for redis$'
+	assert_line --regexp '^worker +waiting +- +- +0 +no +waits for migrate, redis$'
+	assert_line --regexp '^redis +starting +[0-9]+ .* no +-$'
+	run -0 ctl --json status
+	echo "$output" | python3 -c '
+import json, sys
+d = {p["name"]: p for p in json.load(sys.stdin)["programs"]}
+assert d["app"]["state"] == "waiting" and d["app"]["waits_for"] == ["redis"], d
+assert d["worker"]["waits_for"] == ["migrate", "redis"], d
+assert d["app"]["last_exit"] is None and d["worker"]["last_exit"] is None, d
+assert d["redis"]["waits_for"] == [] and d["migrate"]["waits_for"] == [], d
+'
+	# About 10 s after the start, one line each, naming whom and what that one does.
+	wait_until log_has "app waits for redis to be ready: 10s"
+	wait_until log_has "worker waits for migrate to finish, redis to be ready: 10s"
+	grep -qE 'notice: app waits for redis to be ready: 10s \(redis\[[0-9]+\] is running but has not said READY=1, no ready-timeout\)$' "$S/err"
+	grep -qE 'to be ready: 10s \(migrate\[[0-9]+\] is still running, ready-timeout 1h; redis\[[0-9]+\] is running but has not said READY=1, no ready-timeout\)$' "$S/err"
+	[ ! -e "$S/app" ] && [ ! -e "$S/worker" ]
+
+	touch "$S/go"
+	wait_until [ -f "$S/app" ]
+	wait_until [ -f "$S/worker" ]
+	wait_until log_has "worker starts after waiting"
+	log_has "app starts after waiting"
+	run -0 ctl status
+	assert_line --regexp '^app +running +[0-9]+ .* yes +-$'
+	refute_output --partial "waits for"
+	run -0 ctl --json status
+	echo "$output" | python3 -c '
+import json, sys
+assert all(p["waits_for"] == [] for p in json.load(sys.stdin)["programs"])
+'
+	# Nothing waits any more: no notice is due, so no wake-up either.
+	sleeps_through "once nothing waits"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'waits for' "$S/err")" -eq 2 ]
+}
+
 @test "ready-timeout with a restart policy: the hung program is stopped and restarted" {
 	write_conf <<-EOF
 		program db {
@@ -513,12 +595,7 @@ assert_before_in() {
 	EOF
 	pid1_start -c "$CONF"
 	wait_until [ -f "$S/ready" ]
-	sleep 0.3
-	local before after
-	before=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
-	sleep 2
-	after=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$PID1_PID/status")
-	[ $((after - before)) -le 2 ]
+	sleeps_through "once db is ready"
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]

@@ -168,8 +168,35 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/*
+ * The names in a waiting program's detail after CTL_WAITS_FOR ("db, migrate", maybe cut with
+ * " (+N more)"), as a JSON array.
+ */
+static void json_names(const char *s)
+{
+	char name[CTL_DETAIL_MAX];
+	size_t len;
+	bool first = true;
+
+	putchar('[');
+	while ((len = strcspn(s, ", ")) > 0) {
+		snprintf(name, sizeof(name), "%.*s", (int)len, s);
+		printf("%s", first ? "" : ", ");
+		json_string(name);
+		first = false;
+		s += len;
+		if (strncmp(s, ", ", 2) != 0)
+			break;
+		s += 2;
+	}
+	putchar(']');
+}
+
 static void json_row(char **f, bool first)
 {
+	bool waits = strcmp(f[CTL_STATE], "waiting") == 0 &&
+		     strncmp(f[CTL_LAST_EXIT], CTL_WAITS_FOR, strlen(CTL_WAITS_FOR)) == 0;
+
 	printf("%s\n    {\"name\": ", first ? "" : ",");
 	json_string(f[CTL_NAME]);
 	printf(", \"state\": ");
@@ -179,10 +206,13 @@ static void json_row(char **f, bool first)
 	       strcmp(f[CTL_PID], "-") == 0 ? "null" : f[CTL_PID],
 	       strcmp(f[CTL_UPTIME_MS], "-") == 0 ? "null" : f[CTL_UPTIME_MS], f[CTL_RESTARTS],
 	       strcmp(f[CTL_READY], "yes") == 0 ? "true" : "false");
-	if (strcmp(f[CTL_LAST_EXIT], "-") == 0)
+	/* A waiting program has no last end: its detail says what it waits for. */
+	if (strcmp(f[CTL_LAST_EXIT], "-") == 0 || waits)
 		printf("null");
 	else
 		json_string(f[CTL_LAST_EXIT]);
+	printf(", \"waits_for\": ");
+	json_names(waits ? f[CTL_LAST_EXIT] + strlen(CTL_WAITS_FOR) : "");
 	printf("}");
 }
 

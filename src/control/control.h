@@ -34,9 +34,18 @@ enum ctl_field {
 	CTL_UPTIME_MS, /* since its last start while running, else "-" */
 	CTL_RESTARTS,  /* restarts its policy booked */
 	CTL_READY,     /* "yes" or "no" */
-	CTL_LAST_EXIT, /* "exited with status N", "killed by SIGX", or "-" */
+	CTL_LAST_EXIT, /* "exited with status N", "killed by SIGX", CTL_WAITS_FOR..., or "-" */
 	CTL_NFIELDS,
 };
+
+/*
+ * A program not started yet has no last end: while it waits for others at start-up, its
+ * CTL_LAST_EXIT is this, then their names with ", " between them ("waits for db, migrate"),
+ * whole names only, cut so that the status of CONF_MAX_PROGRAMS programs still fits in
+ * CTL_REPLY_MAX: those left out are counted (", web (+3 more)"). Older clients show it as it is.
+ */
+#define CTL_WAITS_FOR  "waits for "
+#define CTL_DETAIL_MAX 128 /* bytes of that field, its NUL included */
 
 struct ctl_request {
 	char *words[CTL_MAX_WORDS]; /* into the line given to ctlproto_parse */

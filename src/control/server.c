@@ -76,11 +76,19 @@ static void __attribute__((format(printf, 2, 3))) put(struct reply *r, const cha
 	r->buf[r->len++] = '\n';
 }
 
+/*
+ * Every program's line fits, the longest detail included: its name, the other fields at their
+ * longest (a state, a pid, two 64-bit numbers, yes or no) and the tabs, after the first line.
+ */
+_Static_assert(32 + CONF_MAX_PROGRAMS * (CONF_NAME_MAX + 72 + CTL_DETAIL_MAX) <= CTL_REPLY_MAX,
+	       "a status line per program fits in a reply");
+
 static void status(const struct pid1_state *st, struct reply *r)
 {
 	int64_t now = loop_now_ms();
 	const struct program *p;
-	char pid[16], up[24], last[64];
+	char pid[16], up[24], last[CTL_DETAIL_MAX];
+	char names[CTL_DETAIL_MAX - sizeof(CTL_WAITS_FOR) + 1];
 	size_t i;
 
 	put(r, "ok %zu program%s", st->nprograms, st->nprograms == 1 ? "" : "s");
@@ -96,6 +104,9 @@ static void status(const struct pid1_state *st, struct reply *r)
 			exitcode_describe(p->status, last, sizeof(last));
 		else
 			strcpy(last, "-");
+		/* Never started yet, it has no last end: what it waits for takes the field. */
+		if (waiting_names(st, p, names, sizeof(names)) > 0)
+			snprintf(last, sizeof(last), CTL_WAITS_FOR "%s", names);
 		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
 		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
 	}

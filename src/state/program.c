@@ -35,6 +35,8 @@ void program_reset(struct program *p)
 	p->hung = HANG_NONE;
 	p->stopping = false;
 	p->request = PROGRAM_REQ_NONE;
+	p->wait_since_ms = -1;
+	p->wait_notices = 0;
 }
 
 /* An exit with status 0: what a oneshot must do before its dependants start. */

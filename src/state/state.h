@@ -135,6 +135,9 @@ struct program {
 	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
 	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
 	int64_t started_ms; /* when it was last spawned (forked) */
+	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
+	int64_t wait_since_ms;
+	unsigned int wait_notices;
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
 	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);

@@ -367,10 +367,13 @@ static void start_ready(struct pid1_state *st)
 
 			if (p->state != PROGRAM_WAITING || p->stop_hook || !ready(st, p))
 				continue;
+			waiting_over(p, loop_now_ms());
 			act(st, p, program_step(p, PROGRAM_EV_START, loop_now_ms(), 0, 0));
 			again = true;
 		}
 	}
+	/* What is left waits: from now, its wait is timed for the notices that say so. */
+	waiting_begin(st, loop_now_ms());
 }
 
 /* Starts each stop hook whose after list has ended; once none is left, the ladder. */
@@ -508,7 +511,10 @@ static void execs(struct pid1_state *st)
 	}
 }
 
-/* Time passed: back-offs that are over start their programs again, stop hooks time out. */
+/*
+ * Time passed: back-offs that are over start their programs again, stop hooks time out, a
+ * long wait at start-up is said.
+ */
 static void tick(struct pid1_state *st)
 {
 	int64_t now = loop_now_ms(), when;
@@ -523,6 +529,7 @@ static void tick(struct pid1_state *st)
 			act(st, &st->programs[i],
 			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
 	}
+	waiting_tick(st, now);
 }
 
 /*
@@ -760,7 +767,11 @@ int64_t supervise_deadline(const struct pid1_state *st)
 			when = now + (when >= 0 || st->phase == PHASE_STOPPING ? 100 : 1000);
 		best = loop_earliest(best, when);
 	}
-	/* pid1's own notify client pets systemd's watchdog; the notify socket may rest. */
+	/*
+	 * A program that waits is said to at growing intervals; pid1's own notify client pets
+	 * systemd's watchdog; the notify socket may rest.
+	 */
+	best = loop_earliest(best, waiting_deadline(st));
 	return loop_earliest(loop_earliest(best, manager_deadline(st->manager)),
 			     notifysocket_deadline(st->notify));
 }

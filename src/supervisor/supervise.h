@@ -4,7 +4,8 @@
  * feeds the programs' state machines (state/program.c) and the container's (phase.c) and
  * carries out what they return: spawn, signal, log, answer. Readiness on its side
  * (readiness.c): what programs said goes to their state machines through supervise(); pid1's
- * own (every essential program ready) goes to the ready file and to systemd.
+ * own (every essential program ready) goes to the ready file and to systemd. Who waits for
+ * whom at start-up, and the notices that say so (waiting.c).
  */
 #ifndef PID1_SUPERVISE_H
 #define PID1_SUPERVISE_H
@@ -73,6 +74,31 @@ void readiness_update(struct pid1_state *st);
 
 /* At exit: the ready file removed, every socket and pipe closed. */
 void readiness_close(struct pid1_state *st);
+
+/*
+ * waiting.c: who waits for whom at start-up. A program that waits for what it comes after is
+ * logged at notice waiting_notice_ms(n) after its wait began, for n = 0, 1, 2...: 10s, 30s,
+ * 1m, 2m, 5m, 10m, then every 10m, naming what it waits for and what that is doing.
+ */
+int64_t waiting_notice_ms(unsigned int n);
+
+/* Start-up moved on at now: each program that now waits has its wait timed from now. */
+void waiting_begin(struct pid1_state *st, int64_t now);
+
+/* p starts at now: its wait is over, and said to be when it was logged. */
+void waiting_over(struct program *p, int64_t now);
+
+/* The earliest notice due, or -1 when no program waits: no wake-up for it then. */
+int64_t waiting_deadline(const struct pid1_state *st);
+
+/* Logs the notices due at now. */
+void waiting_tick(struct pid1_state *st, int64_t now);
+
+/*
+ * The names of the programs p still waits for, ", " between them, into buf (cut at len).
+ * Returns how many; 0 when p does not wait (a stop hook, started, or no longer start-up).
+ */
+size_t waiting_names(const struct pid1_state *st, const struct program *p, char *buf, size_t len);
 
 /*
  * phase.c: the container's phase (run, stop hooks, the shutdown ladder, done) as one state
