@@ -201,9 +201,10 @@ for p in d:
 	local db web
 	db=$(pid_of db)
 	web=$(pid_of web)
-	# Answered at once: running, or starting while its exec is still to be seen.
+	# Answered once it is ready again: for ready = started, once its exec was seen.
 	run -0 "$PID1" ctl restart web
-	assert_output --regexp '^web (running|starting) \(pid [0-9]+\)$'
+	assert_output --regexp '^web restarted, ready \(pid [0-9]+\)$'
+	state_is web running
 	[ "$(pid_of web)" != "$web" ] || fail "web kept pid $web"
 	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
 	# A restart on request is not one the policy counted.
@@ -220,12 +221,125 @@ for p in d:
 	assert_output "pid1 ctl: no program nosuch"
 
 	run -0 "$PID1" ctl start web
-	assert_output --regexp '^web (running|starting) \(pid [0-9]+\)$'
-	wait_until state_is web running
+	assert_output --regexp '^web started, ready \(pid [0-9]+\)$'
+	state_is web running
 	web=$(pid_of web)
 	run -0 "$PID1" ctl start web
-	assert_output "web running (pid $web)"
+	assert_output "web already running, ready (pid $web)"
 	[ "$(pid_of db)" = "$db" ] || fail "db changed pid"
+}
+
+@test "options go before or after the command and its arguments; -- ends them" {
+	start_two
+	local web
+	run -0 "$PID1" ctl status --json
+	echo "$output" | python3 -c 'import json, sys; assert len(json.load(sys.stdin)["programs"]) == 2'
+	POSIXLY_CORRECT=1 run -0 "$PID1" ctl status -s "$PID1_RUNTIME_DIR/control" --json
+	echo "$output" | python3 -c 'import json, sys; assert len(json.load(sys.stdin)["programs"]) == 2'
+	run -0 "$PID1" ctl restart -t 20 web
+	assert_output --regexp '^web restarted, ready \(pid [0-9]+\)$'
+	web=$(pid_of web)
+	run -0 "$PID1" ctl start web --timeout=20
+	assert_output "web already running, ready (pid $web)"
+	run -0 "$PID1" ctl -- status
+	assert_line --index 0 --regexp '^PROGRAM +STATE'
+	# After --, a word that looks like an option is an argument, for pid1 to judge.
+	run -1 "$PID1" ctl status -- --json
+	assert_output "pid1 ctl: status takes 0 arguments"
+	run -2 "$PID1" ctl status --bogus
+	assert_line --index 0 "pid1 ctl: unknown option '--bogus'"
+	assert_line --index 1 --partial "usage: pid1 ctl"
+	run -2 "$PID1" ctl restart web -x
+	assert_line --index 0 "pid1 ctl: unknown option '-x'"
+	run -2 "$PID1" ctl restart web -t
+	assert_line --index 0 "pid1 ctl: option -t (--timeout) needs an argument"
+	run -2 "$PID1" ctl status --json=yes
+	assert_line --index 0 "pid1 ctl: option '--json=yes' takes no argument"
+	run -2 "$PID1" ctl stop web -t 0
+	assert_line --index 0 "pid1 ctl: bad timeout '0' (seconds, up to 3600)"
+	run -0 "$PID1" ctl status -h
+	assert_line --index 0 --partial "usage: pid1 ctl"
+	[ "$(pid_of web)" = "$web" ] || fail "a refused request restarted web"
+}
+
+@test "start and restart answer once the program is ready (ready = notify), else say it is still starting" {
+	local S=$BATS_TEST_TMPDIR H=$PID1_HELPERS
+	# web says READY=1 two seconds after it starts; each start is a line in starts, and each
+	# READY=1 one in readies, written before it is sent.
+	cat >"$CONF" <<EOF
+program web {
+	command = { "sh", "-c", "echo >>$S/starts; sleep 2; echo >>$S/readies; exec $H/sdnotify READY=1 sleep 1000" }
+	ready = notify
+}
+program db { command = { "sleep", "1000" } essential = true }
+EOF
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	has_lines_at_least "$S/readies" 1
+	# Its line in readies comes before its READY=1: the answer after both.
+	run -0 "$PID1" ctl restart web
+	assert_output --regexp '^web restarted, ready \(pid [0-9]+\)$'
+	has_lines_at_least "$S/readies" 2
+	[ "$(field_of web 6)" = yes ]
+
+	# Not ready within -t: said so, with an exit code of its own; web goes on starting.
+	run -3 "$PID1" ctl restart web -t 1
+	assert_output "web restarted, not ready after 1s (still starting)"
+	has_lines_at_least "$S/starts" 3
+	# A start of a program still starting waits for its READY=1 too.
+	run -0 "$PID1" ctl start web
+	assert_output --regexp '^web started, ready \(pid [0-9]+\)$'
+	has_lines_at_least "$S/readies" 3
+
+	run -0 "$PID1" ctl stop web
+	assert_output "web stopped"
+	run -3 "$PID1" ctl -t 0.5 start web
+	assert_output "web started, not ready after 500ms (still starting)"
+	wait_until state_is web running
+	has_lines_at_least "$S/readies" 4
+	state_is db running
+}
+
+@test "a start or restart whose program ends before it is ready fails saying how; a stop not over within -t says so" {
+	local S=$BATS_TEST_TMPDIR H=$PID1_HELPERS
+	cat >"$CONF" <<EOF
+shutdown { step SIGTERM { grace = 60s } }
+program web {
+	command = { "sh", "-c", "if [ -e $S/fail ]; then exit 3; fi; exec $H/sdnotify READY=1 sleep 1000" }
+	ready = notify
+}
+program job { command = { "sh", "-c", "sleep 1; echo >>$S/jobs; exit \$(cat $S/code)" } type = oneshot }
+program stubborn { command = { "$H/stubborn", "SIGTERM" } }
+program db { command = { "sleep", "1000" } essential = true }
+EOF
+	echo 0 >"$S/code"
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	wait_until state_is job "done"
+	wait_until state_is stubborn running
+
+	touch "$S/fail"
+	run -1 "$PID1" ctl restart web
+	assert_output "pid1 ctl: web ended before it was ready: exited with status 3; it is ended"
+	rm "$S/fail"
+	run -0 "$PID1" ctl start web
+	assert_output --regexp '^web started, ready \(pid [0-9]+\)$'
+
+	# A oneshot is ready once it has exited 0.
+	run -0 "$PID1" ctl start job
+	assert_output "job started, ready (exited with status 0)"
+	has_lines_at_least "$S/jobs" 2
+	echo 1 >"$S/code"
+	run -1 "$PID1" ctl restart job
+	assert_output "pid1 ctl: job ended before it was ready: exited with status 1; it is ended"
+
+	# SIGTERM ignored, a minute's grace: the stop goes on after the answer.
+	run -3 "$PID1" ctl stop -t 1 stubborn
+	assert_output "stubborn not stopped after 1s (still stopping)"
+	state_is stubborn stopping
+	run -0 "$PID1" ctl signal stubborn KILL
+	wait_until state_is stubborn stopped
+	state_is db running
 }
 
 @test "an essential program stopped on request does not end pid1; ready says not ready" {
@@ -358,6 +472,15 @@ EOF
 	assert_output "error status takes 0 arguments"
 	run -0 clients send 'pid1/1 stop \x01\n'
 	assert_output "error request has a byte that is not printable"
+	# The wait after a name is a duration of an hour at most.
+	run -0 clients send 'pid1/1 restart web soon\n'
+	assert_output "error bad wait soon (a duration from 1ms to 1h)"
+	run -0 clients send 'pid1/1 start web 2h\n'
+	assert_output "error bad wait 2h (a duration from 1ms to 1h)"
+	run -0 clients send 'pid1/1 stop web 5s more\n'
+	assert_output "error stop takes 1 argument and an optional wait"
+	run -0 clients send 'pid1/1 start web 1500ms\n'
+	assert_output --regexp '^ok web already running, ready \(pid [0-9]+\)$'
 	run -0 "$PID1" ctl ready
 }
 

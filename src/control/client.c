@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/control.h). One request,
- * one reply read to its end within the timeout; status is printed as a table or as JSON.
+ * `pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]` (control/control.h), options
+ * anywhere before a `--`. One request, one reply read to its end within the timeout; start,
+ * stop and restart ask pid1 to answer within it, ready or not; status is printed as a table
+ * or as JSON.
  * Distrusted: the directory of the socket, held to pid1's own rules (sys/rundir.h) before any
  * request is sent, and every byte of the reply, escaped before it reaches the terminal.
  */
@@ -22,15 +24,19 @@
 #include <vis.h>
 
 #include "control/control.h"
+#include "core/duration.h"
 #include "core/loop.h"
 #include "sys/rundir.h"
 
-#define DEFAULT_TIMEOUT_MS 30000
+/* Words of a request: each takes two bytes of it at least, its space included. */
+#define MAX_WORDS (CTL_REQUEST_MAX / 2)
 
 struct client_opts {
 	char path[PATH_MAX];
 	int64_t timeout_ms;
 	bool json;
+	char *words[MAX_WORDS + 1]; /* the command and its arguments, options taken out */
+	int nwords;
 };
 
 static void usage(FILE *out)
@@ -38,6 +44,8 @@ static void usage(FILE *out)
 	fputs("usage: pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]\n"
 	      "commands: status, ready, start NAME, stop NAME, restart NAME,\n"
 	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version\n"
+	      "options go before or after the command; -- ends them\n"
+	      "exit: 0 done, 1 error, 2 usage, 3 a program not ready (or not stopped) within -t\n"
 	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
 	      "        or /tmp/pid1-UID/control (any other user)\n",
 	      out);
@@ -246,6 +254,60 @@ static int print_status(char *lines, bool json)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Takes one option (getopt's c) into o. Returns 0, or -1 after saying why it is refused. */
+static int take_option(int c, char **argv, struct client_opts *o)
+{
+	char dir[PATH_MAX], *end;
+	double secs;
+
+	switch (c) {
+	case 's':
+		/* Absolute, so that every directory on the way is checked from /. */
+		dir[0] = '\0';
+		if (optarg[0] != '/' && getcwd(dir, sizeof(dir) - 1) != NULL)
+			strlcat(dir, "/", sizeof(dir));
+		if ((size_t)snprintf(o->path, sizeof(o->path), "%s%s", dir, optarg) >=
+		    sizeof(o->path))
+			o->path[0] = '\0';
+		return 0;
+	case 't':
+		secs = strtod(optarg, &end);
+		if (*end != '\0' || !(secs >= 0.001 && secs <= CTL_WAIT_MAX_MS / 1000)) {
+			fprintf(stderr, "pid1 ctl: bad timeout '%s' (seconds, up to %d)\n", optarg,
+				CTL_WAIT_MAX_MS / 1000);
+			return -1;
+		}
+		o->timeout_ms = (int64_t)(secs * 1000);
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case ':':
+		fprintf(stderr, "pid1 ctl: option -%c (--%s) needs an argument\n", optopt,
+			optopt == 's' ? "socket" : "timeout");
+		return -1;
+	default:
+		/*
+		 * optopt: a short option unknown, or a known one given to a long option that takes
+		 * no argument (--json=x); 0: a long option unknown. getopt has passed over a long
+		 * option's word, not over a short one's within its word.
+		 */
+		if (optopt != 0 && strchr("stjh", optopt) != NULL)
+			fprintf(stderr, "pid1 ctl: option '%s' takes no argument\n",
+				argv[optind - 1]);
+		else if (optopt != 0)
+			fprintf(stderr, "pid1 ctl: unknown option '-%c'\n", optopt);
+		else
+			fprintf(stderr, "pid1 ctl: unknown option '%s'\n", argv[optind - 1]);
+		return -1;
+	}
+}
+
+/*
+ * Options anywhere, as users type them (`pid1 ctl status --json`), whatever POSIXLY_CORRECT
+ * says: getopt stops at each word, which is kept, and goes on after it; after `--` every word
+ * is kept. Returns 0, 1 for -h, or -1 on a usage error, said.
+ */
 static int parse_args(int argc, char **argv, struct client_opts *o)
 {
 	static const struct option longopts[] = {
@@ -255,52 +317,45 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char dir[PATH_MAX], *end;
-	double secs;
-	int c;
+	char dir[PATH_MAX];
+	bool rest = false;
+	int c, at;
 
-	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->timeout_ms = CTL_WAIT_DEFAULT_MS;
 	/* A path cut to fit could name another socket: too long is an error, said below. */
 	if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s", rundir_default(dir, sizeof(dir)),
 			     CTL_SOCKET_NAME) >= sizeof(o->path))
 		o->path[0] = '\0';
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			/* Absolute, so that every directory on the way is checked from /. */
-			dir[0] = '\0';
-			if (optarg[0] != '/' && getcwd(dir, sizeof(dir) - 1) != NULL)
-				strlcat(dir, "/", sizeof(dir));
-			if ((size_t)snprintf(o->path, sizeof(o->path), "%s%s", dir, optarg) >=
-			    sizeof(o->path))
-				o->path[0] = '\0';
-			break;
-		case 't':
-			secs = strtod(optarg, &end);
-			if (*end != '\0' || !(secs > 0 && secs <= 3600)) {
-				fprintf(stderr,
-					"pid1 ctl: bad timeout '%s' (seconds, up to 3600)\n",
-					optarg);
+	opterr = 0;
+	while (optind < argc) {
+		at = optind;
+		c = rest ? -1 : getopt_long(argc, argv, "+:s:t:jh", longopts, NULL);
+		if (c == 'h')
+			return 1;
+		if (c != -1) {
+			if (take_option(c, argv, o) < 0)
 				return -1;
-			}
-			o->timeout_ms = (int64_t)(secs * 1000);
+			continue;
+		}
+		/* getopt passed over a `--` at the word it started from: words only from here. */
+		if (!rest && optind == at + 1 && strcmp(argv[at], "--") == 0) {
+			rest = true;
+			continue;
+		}
+		if (optind >= argc)
 			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
+		if (o->nwords == MAX_WORDS) {
+			fprintf(stderr, "pid1 ctl: too many arguments\n");
 			return -1;
 		}
+		o->words[o->nwords++] = argv[optind++];
 	}
 	if (o->path[0] == '\0') {
 		fprintf(stderr, "pid1 ctl: the control socket's path is too long\n");
 		return -1;
 	}
-	return optind < argc ? 0 : -1;
+	return o->nwords > 0 ? 0 : -1;
 }
 
 /* The request line from the words; -1 when it would not fit or breaks the protocol. */
@@ -321,11 +376,14 @@ static int build_request(char **words, int n, char *buf, size_t cap)
 	return (int)len;
 }
 
-/* Sends the request and reads the reply into reply. Returns the reply's length or -1. */
+/*
+ * Sends the request and reads the reply into reply, allowing slack_ms beyond the timeout.
+ * Returns the reply's length or -1.
+ */
 static ssize_t talk(const struct client_opts *o, const char *req, size_t len, char *reply,
-		    size_t cap)
+		    size_t cap, int64_t slack_ms)
 {
-	int64_t deadline = loop_now_ms() + o->timeout_ms;
+	int64_t deadline = loop_now_ms() + o->timeout_ms + slack_ms;
 	int fd = connect_to(o->path, o->timeout_ms);
 	ssize_t n = -1;
 
@@ -367,26 +425,39 @@ int ctlclient_main(int argc, char **argv)
 	/* Room for every byte of a reply escaped, at most four bytes each. */
 	static char raw[CTL_REPLY_MAX + 1], reply[CTL_REPLY_MAX * 4 + 1];
 	char req[CTL_REQUEST_MAX + 1], *body;
-	struct client_opts o = {.json = false};
+	struct client_opts o = {.json = false, .nwords = 0};
+	char waited[32];
+	int64_t slack_ms = 0;
 	ssize_t n;
-	int len;
+	int len, rc;
 
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0) {
 		argc--;
 		argv++;
 	}
-	if (parse_args(argc, argv, &o) < 0) {
-		usage(stderr);
-		return 2;
+	rc = parse_args(argc, argv, &o);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
 	}
-	len = build_request(argv + optind, argc - optind, req, sizeof(req));
+	/*
+	 * A program waited for is answered for within the timeout, ready or not: pid1 is told
+	 * the timeout, and given the protocol's own time on top to send what it found.
+	 */
+	if (o.nwords == 2 && (strcmp(o.words[0], "start") == 0 || strcmp(o.words[0], "stop") == 0 ||
+			      strcmp(o.words[0], "restart") == 0)) {
+		duration_format(o.timeout_ms, waited, sizeof(waited));
+		o.words[o.nwords++] = waited;
+		slack_ms = CONTROL_TIMEOUT_MS;
+	}
+	len = build_request(o.words, o.nwords, req, sizeof(req));
 	if (len < 0) {
 		fprintf(stderr, "pid1 ctl: request too long or with blanks in a word\n");
 		return 2;
 	}
-	if (strcmp(argv[optind], "shutdown") == 0)
+	if (strcmp(o.words[0], "shutdown") == 0)
 		hold_ladder_signals();
-	n = talk(&o, req, (size_t)len, raw, sizeof(raw));
+	n = talk(&o, req, (size_t)len, raw, sizeof(raw), slack_ms);
 	if (n < 0)
 		return 1;
 	/*
@@ -398,11 +469,16 @@ int ctlclient_main(int argc, char **argv)
 	if (body != NULL)
 		*body++ = '\0';
 	if (strncmp(reply, "ok", 2) == 0 && (reply[2] == '\0' || reply[2] == ' ')) {
-		if (strcmp(argv[optind], "status") == 0 && body != NULL)
+		if (strcmp(o.words[0], "status") == 0 && body != NULL)
 			return print_status(body, o.json);
 		if (reply[2] == ' ')
 			puts(reply + 3);
 		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	/* Done, but the program is not there yet: told apart from a failure by its code. */
+	if (strncmp(reply, "pending ", 8) == 0) {
+		puts(reply + 8);
+		return fflush(stdout) == 0 ? 3 : 1;
 	}
 	fprintf(stderr, "pid1 ctl: %s\n",
 		strncmp(reply, "error ", 6) == 0 ? reply + 6 : "malformed reply from pid1");

@@ -4,11 +4,12 @@
  * status and acts on programs: its protocol (man pid1.8, CONTROL), pid1's server
  * (control/server.c) and the client (control/client.c, in the same binary, also run as
  * pid1ctl). One request line, "pid1/1 COMMAND [ARG...]\n", at most CTL_REQUEST_MAX bytes; the
- * reply is a first line "ok[ TEXT]" or "error TEXT", then, for status, one tab-separated line
- * per program; pid1 closes the connection after it. Words are plain printable bytes, no
- * quoting. Peers are checked with SO_PEERCRED (root, pid1's own uid, or the control-group);
- * at most CONTROL_MAX_CLIENTS at once; every read and write is non-blocking and bounded in
- * size and time, so no client can stall the loop.
+ * reply is a first line "ok[ TEXT]", "error TEXT", or "pending TEXT" (a start, stop or restart
+ * carried out whose program did not get there within the request's wait), then, for status,
+ * one tab-separated line per program; pid1 closes the connection after it. Words are plain
+ * printable bytes, no quoting. Peers are checked with SO_PEERCRED (root, pid1's own uid, or the
+ * control-group); at most CONTROL_MAX_CLIENTS at once; every read and write is non-blocking and
+ * bounded in size and time, so no client can stall the loop.
  */
 #ifndef PID1_CONTROL_H
 #define PID1_CONTROL_H
@@ -25,6 +26,14 @@
 #define CTL_REQUEST_MAX 256   /* bytes of a request, its newline included */
 #define CTL_REPLY_MAX	16384 /* bytes of a reply: every program's status line fits */
 #define CTL_MAX_WORDS	4     /* a command and its arguments */
+
+/*
+ * start, stop and restart NAME [WAIT]: the answer waits for the program to get there (ready,
+ * or stopped) for WAIT at most, a duration ("5s", "1500ms"); this long without one, and never
+ * longer than CTL_WAIT_MAX_MS, so that no request holds a client's place for ever.
+ */
+#define CTL_WAIT_DEFAULT_MS 30000
+#define CTL_WAIT_MAX_MS	    3600000
 
 /* The fields of a status line, in order. */
 enum ctl_field {
@@ -66,7 +75,8 @@ bool ctlclient_wanted(int argc, char **argv);
 
 /*
  * Runs the client, which never waits longer than its timeout and says so when no pid1
- * listens. Returns the exit code: 0 done (ready), 1 error (not ready), 2 usage.
+ * listens. Returns the exit code: 0 done (ready), 1 error (not ready, a program that failed),
+ * 2 usage, 3 pending (a program not there yet within the timeout: still starting or stopping).
  */
 int ctlclient_main(int argc, char **argv);
 

@@ -3,8 +3,9 @@
  * The control socket's server (control/control.h) and what its commands do. The listener and
  * each client are loop sources. A client is read until its request line is whole, answered
  * from a buffer of its own with non-blocking sends, and dropped when it does not read its
- * reply in time. A stop or restart answers once the program's own ladder is over: `pid1 ctl
- * restart web` returns when web runs again, or says why it does not.
+ * reply in time. A stop answers once the program's own ladder is over, a start or restart once
+ * the program is ready: `pid1 ctl restart web` returns when web is ready again, says why it
+ * will not be, or, when the request's wait is over first, that it is still on its way.
  * Distrusted: every peer, checked by SO_PEERCRED (the socket file's mode keeps others from
  * connecting at all, but a mode can be changed), and, even from an allowed one, fds passed
  * along, whose last close may block. The kernel refuses them where it can (core/fdsink.c);
@@ -14,6 +15,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,6 +29,7 @@
 
 #include "control/control.h"
 #include "core/child.h"
+#include "core/duration.h"
 #include "core/fdsink.h"
 #include "core/loop.h"
 #include "core/signame.h"
@@ -54,9 +57,11 @@ struct ctl_client {
 	struct reply reply;
 	size_t sent;
 	bool replying;
-	int64_t deadline_ms;  /* -1 while its reply waits for a program */
+	int64_t deadline_ms;  /* while its reply waits for a program: the end of its wait */
 	struct program *wait; /* a stop, start or restart whose reply waits for it, or NULL */
 	enum program_event ev;
+	enum program_state was; /* the program's state before the request */
+	int64_t wait_ms;	/* how long the reply may wait for the program */
 };
 
 /* Appends a formatted line (its newline added) to r, cut at CTL_REPLY_MAX. */
@@ -125,34 +130,106 @@ static void ready(const struct pid1_state *st, struct reply *r)
 		put(r, "error not ready: %s", summary);
 }
 
-/* Whether the program c waits for got there (or will not): the reply is written then. */
-static bool got_there(const struct pid1_state *st, struct ctl_client *c)
+/* What a request by name did, for its answer: "restarted", "already running"... */
+static const char *done(const struct ctl_client *c)
+{
+	if (c->ev == PROGRAM_EV_HALT)
+		return "stopped";
+	if (c->ev == PROGRAM_EV_RESTART)
+		return "restarted";
+	return c->was == PROGRAM_RUNNING ? "already running" : "started";
+}
+
+/*
+ * Whether a started program is ready: a longrun as its ready key says (RUNNING), a oneshot
+ * once this run exited 0. Asked only once p has left STARTING, so its status is this run's.
+ */
+static bool is_ready(const struct program *p)
+{
+	if (p->type == PROGRAM_LONGRUN)
+		return p->state == PROGRAM_RUNNING;
+	return (p->state == PROGRAM_DONE || p->state == PROGRAM_BACKOFF) && p->exited &&
+	       WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+}
+
+/* Why a start or restart will not see p ready, into r. */
+static void not_ready(const struct pid1_state *st, const struct program *p, struct reply *r)
+{
+	char how[64];
+
+	if (st->phase != PHASE_RUN) {
+		put(r, "error %s is %s: pid1 is shutting down", p->name, program_status(p));
+	} else if (p->state == PROGRAM_KILLING && p->hung != HANG_NONE) {
+		put(r, "error %s %s: stopped as hung", p->name,
+		    p->hung == HANG_READY_TIMEOUT ? "was not ready within its ready-timeout"
+		    : p->hung == HANG_WATCHDOG	  ? "went silent past its watchdog"
+						  : "said it hung (WATCHDOG=trigger)");
+	} else if (p->exited && (p->state == PROGRAM_BACKOFF || p->state == PROGRAM_ENDED ||
+				 p->state == PROGRAM_DONE)) {
+		exitcode_describe(p->status, how, sizeof(how));
+		put(r, "error %s ended before it was ready: %s; it is %s", p->name, how,
+		    program_status(p));
+	} else {
+		put(r, "error %s is %s", p->name, program_status(p));
+	}
+}
+
+/*
+ * Whether the program c waits for got there, will not, or c's wait is over at now: the reply
+ * is written then. Ready (or stopped) is "ok", cannot be is "error", still on its way when the
+ * wait is over is "pending".
+ */
+static bool got_there(const struct pid1_state *st, struct ctl_client *c, int64_t now)
 {
 	const struct program *p = c->wait;
 	struct reply *r = &c->reply;
+	char waited[32];
+	bool late = now >= c->deadline_ms;
 
+	duration_format(c->wait_ms, waited, sizeof(waited));
 	if (p->state == PROGRAM_KILLING && p->request != PROGRAM_REQ_NONE) {
 		/* Waiting on, unless the last step, SIGKILL, was sent: outlived, that is final. */
-		if (p->deadline_ms >= 0 || p->nsteps == 0 ||
-		    p->steps[p->nsteps - 1].signo != SIGKILL)
+		if (p->deadline_ms < 0 && p->nsteps > 0 &&
+		    p->steps[p->nsteps - 1].signo == SIGKILL) {
+			if (p->pid > 0)
+				put(r, "error %s (pid %d) outlived every step of its ladder",
+				    p->name, (int)p->pid);
+			else
+				put(r,
+				    "error %s: its process group outlived every step of its ladder",
+				    p->name);
+			return true;
+		}
+		if (!late)
 			return false;
-		if (p->pid > 0)
-			put(r, "error %s (pid %d) outlived every step of its ladder", p->name,
-			    (int)p->pid);
-		else
-			put(r, "error %s: its process group outlived every step of its ladder",
-			    p->name);
+		put(r, "pending %s not %s after %s (still stopping)", p->name,
+		    c->ev == PROGRAM_EV_HALT	  ? "stopped"
+		    : c->ev == PROGRAM_EV_RESTART ? "restarted"
+						  : "started",
+		    waited);
 		return true;
 	}
-	if ((p->state == PROGRAM_RUNNING || p->state == PROGRAM_STARTING) &&
-	    c->ev != PROGRAM_EV_HALT)
-		put(r, "ok %s %s (pid %d)", p->name, program_state_name(p->state), (int)p->pid);
-	else if (p->state == PROGRAM_STOPPED && c->ev == PROGRAM_EV_HALT)
-		put(r, "ok %s stopped", p->name);
-	else if (st->phase != PHASE_RUN)
-		put(r, "error %s is %s: pid1 is shutting down", p->name, program_status(p));
-	else
-		put(r, "error %s is %s", p->name, program_status(p));
+	if (c->ev == PROGRAM_EV_HALT) {
+		if (p->state == PROGRAM_STOPPED)
+			put(r, "ok %s stopped", p->name);
+		else if (st->phase != PHASE_RUN)
+			put(r, "error %s is %s: pid1 is shutting down", p->name, program_status(p));
+		else
+			put(r, "error %s is %s", p->name, program_status(p));
+		return true;
+	}
+	if (p->state == PROGRAM_STARTING && st->phase == PHASE_RUN) {
+		if (!late)
+			return false;
+		put(r, "pending %s %s, not ready after %s (still starting)", p->name, done(c),
+		    waited);
+	} else if (is_ready(p) && p->type == PROGRAM_LONGRUN) {
+		put(r, "ok %s %s, ready (pid %d)", p->name, done(c), (int)p->pid);
+	} else if (is_ready(p)) {
+		put(r, "ok %s %s, ready (exited with status 0)", p->name, done(c));
+	} else {
+		not_ready(st, p, r);
+	}
 	return true;
 }
 
@@ -165,11 +242,19 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 									: PROGRAM_EV_RUN;
 	struct program *p = supervise_find(st, req->words[1]);
 	char msg[160] = "";
+	int64_t now = loop_now_ms();
 
+	c->wait_ms = CTL_WAIT_DEFAULT_MS;
 	if (p == NULL) {
 		put(&c->reply, "error no program %s", req->words[1]);
 		return;
 	}
+	if (req->nwords > 2 && (duration_parse(req->words[2], &c->wait_ms) < 0 || c->wait_ms <= 0 ||
+				c->wait_ms > CTL_WAIT_MAX_MS)) {
+		put(&c->reply, "error bad wait %s (a duration from 1ms to 1h)", req->words[2]);
+		return;
+	}
+	c->was = p->state;
 	if (supervise(st, &(struct supervise_event){.kind = SUPERVISE_REQUEST,
 						    .p = p,
 						    .ev = ev,
@@ -181,7 +266,8 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 	}
 	c->wait = p;
 	c->ev = ev;
-	if (got_there(st, c))
+	c->deadline_ms = now + c->wait_ms;
+	if (got_there(st, c, now))
 		c->wait = NULL;
 }
 
@@ -221,13 +307,15 @@ static void log_level(struct ctl_request *req, const char *who, struct reply *r)
 	put(r, "ok log level %s", req->words[1]);
 }
 
-/* The commands: name, how many arguments. */
+/* The commands: name, how many arguments, whether a wait may follow them. */
 static const struct {
 	const char *name;
 	size_t nargs;
+	bool wait;
 } commands[] = {
-    {"status", 0}, {"ready", 0},    {"start", 1},     {"stop", 1},    {"restart", 1},
-    {"signal", 2}, {"shutdown", 0}, {"log-level", 1}, {"version", 0},
+    {"status", 0, false},   {"ready", 0, false},     {"start", 1, true},
+    {"stop", 1, true},	    {"restart", 1, true},    {"signal", 2, false},
+    {"shutdown", 0, false}, {"log-level", 1, false}, {"version", 0, false},
 };
 
 /* Runs req for who (logged with what it asks): the reply is written, or c->wait set. */
@@ -246,9 +334,11 @@ static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
 		put(r, "error unknown command %s", cmd);
 		return;
 	}
-	if (req->nwords != commands[i].nargs + 1) {
-		put(r, "error %s takes %zu argument%s", cmd, commands[i].nargs,
-		    commands[i].nargs == 1 ? "" : "s");
+	if (req->nwords != commands[i].nargs + 1 &&
+	    !(commands[i].wait && req->nwords == commands[i].nargs + 2)) {
+		put(r, "error %s takes %zu argument%s%s", cmd, commands[i].nargs,
+		    commands[i].nargs == 1 ? "" : "s",
+		    commands[i].wait ? " and an optional wait" : "");
 		return;
 	}
 	if (strcmp(cmd, "status") == 0) {
@@ -400,10 +490,9 @@ static void handle(struct ctl_client *c, size_t len)
 		return;
 	}
 	/*
-	 * The program's ladder bounds the wait; meanwhile only a hang-up is news: poll reports
-	 * POLLHUP unasked, and a non-zero event keeps the fd in the set.
+	 * Its wait (by_name) bounds it; meanwhile only a hang-up is news: poll reports POLLHUP
+	 * unasked, and a non-zero event keeps the fd in the set.
 	 */
-	c->deadline_ms = -1;
 	loop_set_events(c->ctl->st->loop, c->fd, POLLHUP);
 }
 
@@ -540,14 +629,16 @@ void control_tick(struct control *ctl)
 		c = ctl->clients[i];
 		if (c == NULL)
 			continue;
-		if (c->deadline_ms >= 0 && now >= c->deadline_ms) {
+		if (c->wait != NULL) {
+			if (got_there(ctl->st, c, now)) {
+				c->wait = NULL;
+				reply(c);
+			}
+		} else if (c->deadline_ms >= 0 && now >= c->deadline_ms) {
 			log_info("control: dropped a client (pid %d): %s within %d ms", (int)c->pid,
 				 c->replying ? "did not read its reply" : "sent no request",
 				 CONTROL_TIMEOUT_MS);
 			drop(c);
-		} else if (c->wait != NULL && got_there(ctl->st, c)) {
-			c->wait = NULL;
-			reply(c);
 		}
 	}
 }
