@@ -434,7 +434,8 @@ EOF
 	clients stale
 	run -1 "$PID1" ctl ready
 	assert_output "pid1 ctl: no pid1 is listening on $PID1_RUNTIME_DIR/control (Connection refused)"
-	assert_between "failing" $(($(now_ms) - t0)) 0 2000
+	# Bounds a shared machine keeps: nothing here waits for a timeout.
+	assert_between "failing" $(($(now_ms) - t0)) 0 10000
 	rm "$PID1_RUNTIME_DIR/control"
 	# Not on bats' fd 3, which bats waits for at the end of the file: the listener sleeps 60 s.
 	clients deaf >"$BATS_TEST_TMPDIR/deaf" 3>&- &
@@ -447,7 +448,8 @@ EOF
 	# The subshell may have ended with its listener already.
 	kill "$deaf" 2>/dev/null || true
 	assert_output "pid1 ctl: $PID1_RUNTIME_DIR/control: no reply in time"
-	assert_between "the timeout" $(($(now_ms) - t0)) 1000 3000
+	# At least its -t; and not the listener's 60 s, which it would wait without one.
+	assert_between "the timeout" $(($(now_ms) - t0)) 1000 30000
 	run -2 "$PID1" ctl
 	assert_output --partial "usage: pid1 ctl"
 }
