@@ -85,6 +85,10 @@ linux-libc-dev /usr/include/$multiarch/asm
 autopoint autopoint
 flex flex
 libtool libtoolize
+postgresql-15 /usr/lib/postgresql/15/bin/postgres /usr/lib/postgresql/15/bin/initdb
+postgresql-client-15 /usr/lib/postgresql/15/bin/psql
+redis-server redis-server
+nginx nginx
 EOF
 	[ "$(dpkg --print-architecture)" = arm64 ] && return
 	# The arm64 static build: Debian's cross compiler, its kernel headers (a package the
@@ -125,8 +129,47 @@ install_packages() {
 	*:arm64*) dpkg --add-architecture arm64 ;;
 	esac
 	apt-get update -q
+	services=
+	others=
+	for p in $missing; do
+		case " $STARTS_SERVICE " in
+		*" $p "*) services="$services $p" ;;
+		*) others="$others $p" ;;
+		esac
+	done
 	# shellcheck disable=SC2086 # one word per package
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	[ -z "$others" ] || apt_install $others
+	# shellcheck disable=SC2086
+	[ -z "$services" ] || install_without_starting $services
+}
+
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+# Packages whose installation starts their service on the machine (a postgres cluster, redis
+# on port 6379, nginx on port 80): tests/37-stack.bats runs its own, on ports of its own, so
+# nothing of theirs should run on the machine.
+STARTS_SERVICE="postgresql-15 redis-server nginx"
+
+# install_without_starting PACKAGE...: installs them with a policy-rc.d that forbids every
+# service start (invoke-rc.d and deb-systemd-invoke obey it), removed afterwards. A machine
+# that has a policy-rc.d of its own keeps it, and its say.
+install_without_starting() {
+	policy=/usr/sbin/policy-rc.d
+	if [ -e "$policy" ]; then
+		apt_install "$@"
+		return
+	fi
+	trap 'rm -f "$policy"' EXIT INT TERM
+	printf '#!/bin/sh\n# quickstart.sh: no service starts while it installs packages\nexit 101\n' \
+		>"$policy"
+	chmod 755 "$policy"
+	rc=0
+	apt_install "$@" || rc=$?
+	rm -f "$policy"
+	trap - EXIT INT TERM
+	return "$rc"
 }
 
 # verify SET: every command and file of the list is there; names each one that is not.

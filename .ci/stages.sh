@@ -30,7 +30,7 @@ musl	musl libraries (cached in /var/cache/pid1-musl), their tests, static build 
 arm64	static musl build for arm64 and its smoke test (under qemu-user off arm64)
 asan	build with ASan+UBSan
 suite	lane 1: the test suite (gcc) but the real-client files
-clients	lane 1: pid1 under Docker, podman, systemd and as a .deb (tests/3[3-6]-*.bats)
+clients	lane 1: pid1 under Docker, podman, systemd, as a .deb, and a real stack (tests/3[3-7]-*.bats)
 suite-musl	lane 2: the test suite against the musl static build (as PID 1, in a chroot, in runc)
 one-cpu	lane 2: the timing-sensitive files pinned to one CPU (musl static build)
 suite-asan	lane 3: the test suite under ASan+UBSan
@@ -137,7 +137,7 @@ OWN_BATS=
 for t in tests/unit/test-*.c tests/[0-9]*.bats; do
 	case $t in
 	*.c) UNIT_TESTS="$UNIT_TESTS ${t%.c}" ;;
-	*-docker.bats | *-podman.bats | *-systemd.bats | *-deb.bats) CLIENT_TESTS="$CLIENT_TESTS $t" ;;
+	*-docker.bats | *-podman.bats | *-systemd.bats | *-deb.bats | *-stack.bats) CLIENT_TESTS="$CLIENT_TESTS $t" ;;
 	*) OWN_BATS="$OWN_BATS $t" ;;
 	esac
 done
