@@ -8,12 +8,16 @@
 #   sh .ci/stages.sh clang-tidy       sh .ci/stages.sh unit suite-asan
 #
 # The order: what fails in seconds (builds, linters, unit tests) comes first; then the other
-# builds; then the test suites, which take minutes, run in three lanes, one after another, the
-# files under real clients (Docker, podman, systemd, the .deb) once and alone in theirs.
+# builds; then the test suites, which take minutes, in two lanes side by side: the shipped musl
+# build's suite pinned to one CPU, which it has to itself, and the suite under ASan with the
+# files under real clients (Docker, podman, systemd, the .deb) at a lower priority, free to
+# use any CPU. A fork storm in one lane so cannot starve the other's ladder tests past their
+# graces, and the suite still runs on one CPU and on several. With one CPU, the lanes run one
+# after another.
 set -eu
 cd "$(dirname "$0")/.."
 
-# name: what it checks. The lanes (1, 2, 3) run one after another, each one stage after another.
+# name: what it checks. The lanes (1, 2) run side by side, each one stage after another.
 stage_list() {
 	cat <<'EOF'
 versions	the tools and their versions
@@ -29,14 +33,12 @@ static	the static build the suites run alone in a chroot and in runc (PID1_STATI
 musl	musl libraries (cached in /var/cache/pid1-musl), their tests, static build with musl
 arm64	static musl build for arm64 and its smoke test (under qemu-user off arm64)
 asan	build with ASan+UBSan
-suite	lane 1: the test suite (gcc) but the real-client files
-clients	lane 1: pid1 under Docker, podman, systemd, as a .deb, and a real stack (tests/3[3-7]-*.bats)
-suite-musl	lane 2: the test suite against the musl static build (as PID 1, in a chroot, in runc)
-one-cpu	lane 2: the timing-sensitive files pinned to one CPU (musl static build)
-suite-asan	lane 3: the test suite under ASan+UBSan
-fresh-root	lane 3: README's quick start in a fresh Debian 12 root
-distcheck	lane 3: make distcheck: the tarball builds, installs and passes the core tests
-fuzz	fuzz the config parser with libFuzzer (60 s)
+suite-musl	lane 1: the test suite against the musl static build, on one CPU (as PID 1, in a chroot, in runc)
+fresh-root	lane 1: README's quick start in a fresh Debian 12 root
+distcheck	lane 1: make distcheck: the tarball builds, installs and passes the core tests
+fuzz	lane 1: fuzz the config parser with libFuzzer (60 s)
+suite-asan	lane 2: the test suite under ASan+UBSan (gcc; the glibc static build alone in a chroot, in runc)
+clients	lane 2: pid1 under Docker, podman, systemd, as a .deb, and a real stack (tests/3[3-7]-*.bats)
 EOF
 }
 
@@ -157,33 +159,6 @@ own_tests() {
 	echo "$UNIT_TESTS$first$rest"
 }
 
-# The one-CPU pass: the files whose assertions depend on how pid1 and its processes
-# interleave, which sharing one CPU changes most; each says why it is in.
-ONE_CPU_TESTS=
-one_cpu_file() { ONE_CPU_TESTS="$ONE_CPU_TESTS tests/$1.bats"; }
-# Signals reach the child in the order sent, each time, during start-up too.
-one_cpu_file 03-forward
-# A burst of orphans is reaped while pid1 and they take turns on the CPU.
-one_cpu_file 04-reap
-# The ladder's grace periods, measured, and reaping while they run.
-one_cpu_file 06-shutdown
-# The restart back-off's gaps, timed; pause mode.
-one_cpu_file 10-supervise
-# Start order behind oneshots, stop order, stop hooks cut short at their timeout.
-one_cpu_file 11-programs
-# A program's stop waits for what it started, whose exits race pid1's signals.
-one_cpu_file 12-groups
-# ready-timeout and watchdog periods; a READY=1 behind a flood of messages.
-one_cpu_file 13-ready
-# A signal's round trip while clients flood the socket; restarts while others run.
-one_cpu_file 14-control
-# Lines that never mix; readers that hold the programs back, not pid1.
-one_cpu_file 15-output
-# Races that bit other inits, each tried many times: coalesced SIGCHLDs, a stop at start-up.
-one_cpu_file 20-pitfalls
-# Storms of signals and orphans; SIGCHLD coalescing around the main child's exit.
-one_cpu_file 21-stress
-
 # The suites that run side by side never run the same bats file at once (some use fixed
 # paths, a test user or a sysctl): .ci/one-file.sh holds a lock named after the file.
 BATS_ONE_FILE="BATS_LOG_COMPILER=$PWD/.ci/one-file.sh timeout"
@@ -243,16 +218,6 @@ arm64() (
 		PID1="$PWD/build-arm64/src/pid1" PID1_WRAPPER=$wrapper bats tests/cross/arm64.bats
 )
 
-# The gcc build runs the suite with the static build as PID1_STATIC (alone in a chroot, in
-# runc); the real-client files run that static build whatever the build under test, so
-# they run once, here.
-suite() (
-	need_ci && need_static || exit 1
-	PID1_STATIC="$PWD/build-static/src/pid1"
-	export PID1_STATIC
-	check_in build-ci "$BATS_ONE_FILE" TESTS="$(own_tests 00-layout)"
-)
-
 clients() (
 	need_ci && need_static || exit 1
 	PID1_STATIC="$PWD/build-static/src/pid1"
@@ -261,24 +226,24 @@ clients() (
 )
 
 # The musl static build is the one shipped: the whole suite runs against it, as PID 1, alone
-# in a chroot and in runc; its unit tests and helpers are built with musl too.
+# in a chroot and in runc, pinned to one CPU, where pid1 and its processes interleave most
+# (signals during start-up, orphans reaped while they run, graces measured); its unit tests
+# and helpers are built with musl too.
 suite_musl() (
 	need_musl || exit 1
 	PID1_STATIC="$PWD/build-musl/src/pid1"
 	export PID1_STATIC
-	check_in build-musl "$BATS_ONE_FILE" TESTS="$(own_tests 13-ready)"
+	PIN="taskset -c 0" check_in build-musl "$BATS_ONE_FILE" TESTS="$(own_tests 13-ready)"
 )
 
-one_cpu() (
-	need_musl || exit 1
-	PID1_STATIC="$PWD/build-musl/src/pid1"
+# Under ASan+UBSan the suite runs free to use every CPU; the files that want a static build
+# get the glibc one, so both static builds run alone in a chroot and in runc.
+suite_asan() (
+	need_asan && need_static || exit 1
+	PID1_STATIC="$PWD/build-static/src/pid1"
 	export PID1_STATIC
-	PIN="taskset -c 0" check_in build-musl "$BATS_ONE_FILE" TESTS="$ONE_CPU_TESTS"
+	check_in build-asan "$BATS_ONE_FILE" TESTS="$(own_tests 21-stress)"
 )
-
-suite_asan() {
-	need_asan && check_in build-asan "$BATS_ONE_FILE" TESTS="$(own_tests 21-stress)"
-}
 
 # The tarball must build, install and pass its unit tests and the core suite; the whole
 # suite runs in the lanes. In a build directory of its own, as lane 1 uses build-ci.
@@ -289,9 +254,10 @@ distcheck() {
 		TESTS="$UNIT_TESTS tests/00-layout.bats tests/01-cli.bats tests/02-exit.bats tests/05-config.bats tests/09-man.bats")
 }
 
-# lane N STAGE...: the chosen ones of the stages, one after another, in the background, their
-# output in ci-logs/lane-N.log. A background job of a shell starts with SIGINT and SIGQUIT
-# ignored, which the tests' children would inherit: env puts them back.
+# lane N STAGE...: the chosen ones of the stages, one after another, in the background (one
+# lane after another where there is one CPU), their output in ci-logs/lane-N.log. LANE_CMD
+# goes before it: how the lane shares the CPUs. A background job of a shell starts with
+# SIGINT and SIGQUIT ignored, which the tests' children would inherit: env puts them back.
 LANES=
 lane() {
 	n=$1
@@ -303,13 +269,15 @@ lane() {
 	[ -n "$todo" ] || return 0
 	mkdir -p ci-logs
 	echo "=== lane $n:$todo (output in ci-logs/lane-$n.log) ==="
-	# shellcheck disable=SC2086 # one word per stage
-	# One lane after another: side by side, the stress files' fork storms in one lane starved
-	# the ladder tests of another past their grace times.
-	if env --default-signal=INT,QUIT sh .ci/stages.sh --lane $todo >"ci-logs/lane-$n.log" 2>&1; then
-		LANES="$LANES $n:0"
+	# shellcheck disable=SC2086 # one word per stage, LANE_CMD a command's words
+	if [ "$(nproc)" -ge 2 ]; then
+		$LANE_CMD env --default-signal=INT,QUIT sh .ci/stages.sh --lane $todo \
+			>"ci-logs/lane-$n.log" 2>&1 &
+		LANES="$LANES $n:$!"
+	elif $LANE_CMD sh .ci/stages.sh --lane $todo >"ci-logs/lane-$n.log" 2>&1; then
+		LANES="$LANES $n:"
 	else
-		LANES="$LANES $n:1"
+		LANES="$LANES $n:fail"
 	fi
 }
 
@@ -317,7 +285,11 @@ lane() {
 join() {
 	bad=0
 	for l in $LANES; do
-		[ "${l#*:}" = 0 ] || bad=1
+		case ${l#*:} in
+		'') ;;
+		fail) bad=1 ;;
+		*) wait "${l#*:}" || bad=1 ;;
+		esac
 		cat "ci-logs/lane-${l%%:*}.log"
 		passed=$((passed + $(grep -c '^=== .*: ok (' "ci-logs/lane-${l%%:*}.log" || true)))
 	done
@@ -346,27 +318,26 @@ run_stages() {
 	stage musl musl
 	stage arm64 arm64
 	stage asan configure_in build-asan --enable-sanitizers
-	# In a fresh Debian 12 root, what quickstart.sh installs there must be all the stages use
-	# (this machine's own packages cannot hide a gap), and the demo must run: mostly waiting
-	# on apt, so it shares lane 3.
-	# 36-deb (lane 1) checks that the package build leaves the tree as it found it: every
-	# directory a lane makes in the tree exists before the lanes start.
-	mkdir -p ci-logs build-dist
-	lane 1 suite clients
-	lane 2 suite-musl one-cpu
-	lane 3 suite-asan fresh-root distcheck
+	# Lane 1 keeps to CPU 0, as its suite does when run alone (suite_musl). Lane 2 runs at a
+	# lower priority: where it wants CPU 0 too, lane 1's timing wins, and it has the others
+	# to itself. In a fresh Debian 12 root, what quickstart.sh installs there
+	# must be all the stages use (this machine's own packages cannot hide a gap), and the
+	# demo must run.
+	mkdir -p ci-logs build-dist build-fuzz
+	LANE_CMD="taskset -c 0"
+	lane 1 suite-musl fresh-root distcheck fuzz
+	LANE_CMD="nice -n 10"
+	lane 2 suite-asan clients
 	join
-	stage fuzz sh .ci/fuzz.sh
 }
 
 if [ -n "$LANE" ]; then
-	stage suite suite
-	stage clients clients
 	stage suite-musl suite_musl
-	stage one-cpu one_cpu
-	stage suite-asan suite_asan
 	stage fresh-root sh .ci/fresh-root.sh
 	stage distcheck distcheck
+	stage fuzz sh .ci/fuzz.sh
+	stage suite-asan suite_asan
+	stage clients clients
 	exit 0
 fi
 

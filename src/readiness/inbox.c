@@ -140,9 +140,16 @@ int inbox_pipe_prepare(struct pid1_state *st, struct program *p, size_t idx)
 	if (st->inbox == NULL)
 		return -1;
 	drop(st->inbox, idx);
-	if (pipe2(fds, O_CLOEXEC) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+	/* Only pid1's end is non-blocking: the program's keeps the flags a pipe is born with. */
+	if (pipe2(fds, O_CLOEXEC) < 0) {
 		log_err("cannot create the ready pipe of %s: %m", p->name);
 		/* Its spawn then fails on the missing fd, as any failed start. */
+		return -1;
+	}
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+		log_err("cannot make the ready pipe of %s non-blocking: %m", p->name);
+		close(fds[0]);
+		close(fds[1]);
 		return -1;
 	}
 	st->inbox->pipes[idx] = fds[0];
