@@ -573,11 +573,12 @@ EOF2
 	pid1_wait
 }
 
-# read_only_init [VAR=VALUE...] [-- SETUP]: pid1 (with $CONF) as PID 1 of a container of
+# read_only_init [VAR=VALUE...] [-- SETUP]: pid1 (with $INIT_CONF, else $CONF) as PID 1 of a container of
 # our own, PID and mount namespaces, where /run is an empty read-only tmpfs and /tmp is
 # read-only, as under docker run --read-only; VARs in its environment, no PID1_RUNTIME_DIR
 # unless given. SETUP, a shell snippet, runs in the container first (sh is PID 1 until it
-# execs pid1, whose words follow in "$@"). Sets PID1_OUTER and PID1_PID.
+# execs pid1, whose words follow in "$@"), and PID1_AS (an array, e.g. setpriv's words) runs
+# in front of pid1. Sets PID1_OUTER and PID1_PID.
 read_only_init() {
 	local vars=() setup=:
 	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
@@ -590,7 +591,7 @@ read_only_init() {
 		unshare --pid --fork --mount --mount-proc --kill-child \
 		sh -c "$setup"'
 		mount -t tmpfs -o ro tmpfs /run && mount -o bind,ro /tmp /tmp && exec "$@"' \
-		sh "${PID1_AS[@]}" "$PID1" -c "$CONF" \
+		sh "${PID1_AS[@]}" "$PID1" -c "${INIT_CONF:-$CONF}" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	# shellcheck disable=SC2030 # read by teardown in this test's own subshell
 	PID1_OUTER=$!
@@ -613,9 +614,10 @@ as_user() {
 @test "under a read-only root, pid1 ctl entered into the container reaches PID 1 on its abstract socket; nothing warns" {
 	# pid1 as uid 1000, as in a pod with runAsUser: 1000, its config where it may read it.
 	public_dir
-	CONF=$PUBLIC_DIR/pid1.conf
-	printf 'program web { command = { "sleep", "1000" } }\n' >"$CONF"
-	chmod 644 "$CONF"
+	# shellcheck disable=SC2034 # read by read_only_init
+	local INIT_CONF=$PUBLIC_DIR/pid1.conf
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$INIT_CONF"
+	chmod 644 "$INIT_CONF"
 	PID1_AS=(setpriv --reuid=1000 --regid=1000 --clear-groups)
 	read_only_init
 	wait_until in_init "$PID1" ctl ready
