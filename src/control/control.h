@@ -81,6 +81,7 @@ struct control {
 	gid_t gid;
 	bool careful;	      /* the kernel cannot refuse fds: peek before reading */
 	int64_t paused_until; /* the listener rests until then (out of fds); -1 when not */
+	size_t noutsiders;    /* peers refused on the abstract socket as outside the namespace */
 	struct ctl_client *clients[CONTROL_MAX_CLIENTS]; /* allocated while connected */
 };
 

@@ -461,9 +461,13 @@ static void take(struct control *ctl, int fd, bool abstract)
 	 * any uid of that other world, where root or pid1's uid may be anyone.
 	 */
 	if (abstract && cred.pid == 0) {
-		log_notice(
-		    "control: refused a client (uid %d) on @%s: outside pid1's PID namespace",
-		    (int)cred.uid, ctl->name);
+		/* Others may connect as often as they like: their refusals do not fill the log. */
+		ctl->noutsiders++;
+		log_msg(ctl->noutsiders <= 3 || ctl->noutsiders % 1000 == 0 ? LOG_NOTICE
+									    : LOG_DEBUG,
+			"control: refused a client (uid %d) on @%s: outside pid1's PID namespace "
+			"(%zu so far)",
+			(int)cred.uid, ctl->name, ctl->noutsiders);
 		refuse(ctl, fd, "permission denied: not in pid1's PID namespace");
 		return;
 	}
@@ -726,6 +730,7 @@ int control_open(struct control *ctl, struct pid1_state *st)
 	ctl->name[0] = '\0';
 	ctl->group = ctl->careful = false;
 	ctl->paused_until = -1;
+	ctl->noutsiders = 0;
 	memset(ctl->clients, 0, sizeof(ctl->clients));
 	if (conf->control == CONTROL_NO || (conf->control == CONTROL_AUTO && !st->is_pid1))
 		return 0;
