@@ -599,6 +599,26 @@ u.urlopen("http://127.0.0.1:8080/", timeout=2)' >/dev/null 2>&1
 	refute_output --partial 'SIGTERM to all'
 }
 
+@test "the example's container as examples/kubernetes.yaml runs it, restricted: its readiness probe passes, nothing warns" {
+	need_example
+	# The pod's command, securityContext and probe, as docker run puts them.
+	dk run -d "${RUN_OPTS[@]}" --name "$NAME" --user 10001:10001 --read-only --cap-drop ALL \
+		--security-opt no-new-privileges -e PID1_CONFIG=/etc/pid1.conf \
+		--entrypoint /usr/sbin/pid1 pid1-example -- python3 -m http.server 8080 >/dev/null
+	wait_until http_ok
+	wait_until dk exec "$NAME" /usr/sbin/pid1 ctl -t 1 ready
+	run -0 dk exec "$NAME" /usr/sbin/pid1 ctl -t 1 ready
+	assert_output --partial "ready"
+	run -0 dk exec -u 0 "$NAME" /usr/sbin/pid1 ctl status
+	assert_line --regexp '^main +running +[0-9]+ '
+	dk stop -t 30 "$NAME" >/dev/null
+	run -0 exit_code
+	assert_output 0
+	run -0 dk logs "$NAME"
+	assert_output --partial 'shutdown step 1/3: SIGINT to all'
+	refute_output --partial 'warning:'
+}
+
 @test "the example's container takes a config mounted over /etc/pid1.conf without a rebuild" {
 	need_example
 	local conf=$BATS_TEST_TMPDIR/my.conf start took
