@@ -546,7 +546,7 @@ EOF
 	start_two
 	run -0 pid1_run -- true
 	assert_output --partial "another process is listening on it"
-	assert_output --partial "running without a control socket"
+	assert_output --partial "pid1 ctl reaches pid1 on @pid1-control-"
 	# The first one still answers.
 	run -0 "$PID1" ctl status
 	assert_line --regexp '^web +running'
@@ -560,9 +560,9 @@ EOF
 	assert_output --partial "control socket: $BATS_TEST_TMPDIR/link: is a symlink: refused"
 	[ ! -e "$BATS_TEST_TMPDIR/started" ]
 	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/control" ]
-	# Without the key (the default place), pid1 runs on without a socket.
+	# Without the key (the variable), pid1 warns and runs on, on its abstract socket.
 	PID1_RUNTIME_DIR=$BATS_TEST_TMPDIR/link run -0 pid1_run -- true
-	assert_output --partial "running without a control socket"
+	assert_output --partial "warning: control socket: $BATS_TEST_TMPDIR/link: is a symlink: refused; PID1_RUNTIME_DIR names it"
 	[ ! -e "$BATS_TEST_TMPDIR/elsewhere/control" ]
 
 	mkdir "$BATS_TEST_TMPDIR/theirs"
@@ -588,8 +588,12 @@ EOF
 	mkdir -m 755 "$PID1_RUNTIME_DIR"
 	ln -s "$BATS_TEST_TMPDIR/target" "$PID1_RUNTIME_DIR/control"
 	printf 'control = yes\n' >"$CONF"
-	run -2 pid1_run -c "$CONF" -- true
+	run -2 pid1_run_plain -c "$CONF" -- true
 	assert_output --partial "$PID1_RUNTIME_DIR/control: exists and is not a socket: refused"
+	[ ! -e "$BATS_TEST_TMPDIR/target" ]
+	# As PID 1 its abstract socket serves: a warning, and pid1 runs on.
+	run -0 pid1_run -c "$CONF" -- true
+	assert_output --partial "warning: control socket: $PID1_RUNTIME_DIR/control: exists and is not a socket: refused"
 	[ ! -e "$BATS_TEST_TMPDIR/target" ]
 }
 
@@ -692,6 +696,148 @@ EOF2
 	run -0 in_container shutdown
 	assert_output "shutting down"
 	pid1_wait
+}
+
+# read_only_init [VAR=VALUE...] [-- SETUP]: pid1 (with $INIT_CONF, else $CONF) as PID 1 of a container of
+# our own, PID and mount namespaces, where /run is an empty read-only tmpfs and /tmp is
+# read-only, as under docker run --read-only; VARs in its environment, no PID1_RUNTIME_DIR
+# unless given. SETUP, a shell snippet, runs in the container first (sh is PID 1 until it
+# execs pid1, whose words follow in "$@"), and PID1_AS (an array, e.g. setpriv's words) runs
+# in front of pid1. Sets PID1_OUTER and PID1_PID.
+read_only_init() {
+	local vars=() setup=:
+	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+		vars+=("$1")
+		shift
+	done
+	[ "$#" -eq 0 ] || setup=$2
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	env -u PID1_RUNTIME_DIR "${vars[@]}" timeout -k 5 "$PID1_TIMEOUT" \
+		unshare --pid --fork --mount --mount-proc --kill-child \
+		sh -c "$setup"'
+		mount -t tmpfs -o ro tmpfs /run && mount -o bind,ro /tmp /tmp && exec "$@"' \
+		sh "${PID1_AS[@]}" "$PID1" -c "${INIT_CONF:-$CONF}" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	# shellcheck disable=SC2030 # read by teardown in this test's own subshell
+	PID1_OUTER=$!
+	wait_until pid1_found
+	PID1_PID=$(pid1_outer_child)
+}
+
+# in_init CMD...: CMD entered into read_only_init's container as docker exec enters one.
+in_init() {
+	nsenter -t "$PID1_PID" -m -p env -u PID1_RUNTIME_DIR "$@"
+}
+
+# as_user UID CMD...: CMD as UID, its group the same, no other groups.
+as_user() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"
+}
+
+@test "under a read-only root, pid1 ctl entered into the container reaches PID 1 on its abstract socket; nothing warns" {
+	# pid1 as uid 1000, as in a pod with runAsUser: 1000, its config where it may read it.
+	public_dir
+	# shellcheck disable=SC2034 # read by read_only_init
+	local INIT_CONF=$PUBLIC_DIR/pid1.conf
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$INIT_CONF"
+	chmod 644 "$INIT_CONF"
+	PID1_AS=(setpriv --reuid=1000 --regid=1000 --clear-groups)
+	read_only_init
+	wait_until in_init "$PID1" ctl ready
+	# Its own user and root (docker exec -u 0) both find it, neither /tmp/pid1-1000 nor
+	# /run/pid1 being there.
+	run -0 in_init setpriv --reuid=1000 --regid=1000 --clear-groups "$PID1" ctl status
+	assert_line --regexp '^web +running +[0-9]+ '
+	run -0 in_init "$PID1" ctl status
+	assert_line --regexp '^web +running +[0-9]+ '
+	# Another user of the container is refused by pid1 itself: the name has no file mode.
+	run -1 in_init setpriv --reuid=4242 --regid=4242 --clear-groups "$PID1" ctl stop web
+	assert_output --partial "pid1 ctl: permission denied: only root, pid1's user or its control-group"
+	run -0 in_init "$PID1" ctl log-level info
+	grep -q 'control: refused a client (uid 4242' "$BATS_TEST_TMPDIR/err"
+	# The default place is read-only and the abstract socket serves: no warning.
+	run ! grep -E ' (warning|err): ' "$BATS_TEST_TMPDIR/err"
+	run -0 in_init "$PID1" ctl shutdown
+	pid1_wait
+}
+
+@test "a runtime directory PID1_RUNTIME_DIR names that is read-only is a warning at the default level, saying how to fix it" {
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$CONF"
+	PID1_AS=()
+	read_only_init PID1_RUNTIME_DIR=/run/app
+	wait_until grep -q 'control socket' "$BATS_TEST_TMPDIR/err"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --regexp "warning: control socket: cannot create /run/app: Read-only file system; PID1_RUNTIME_DIR names it: point it at a directory only root may write \(a tmpfs\), or unset it; pid1 ctl reaches pid1 on @pid1-control-[0-9]+$"
+	# The client with the same variable still reaches pid1.
+	run -0 nsenter -t "$PID1_PID" -m -p env PID1_RUNTIME_DIR=/run/app "$PID1" ctl ready
+}
+
+@test "the abstract socket refuses a peer outside pid1's PID namespace, root or not" {
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$CONF"
+	PID1_AS=()
+	read_only_init
+	wait_until in_init "$PID1" ctl ready
+	local name
+	name=pid1-control-$(stat -L -c %i "/proc/$PID1_PID/ns/pid")
+	grep -q "@$name\$" /proc/net/unix
+	# From outside the container, in the same network namespace (another container of a
+	# pod, or the host): the name is reachable, pid1 answers nothing but the refusal.
+	local cmd
+	for cmd in "" "as_user 65534"; do
+		# shellcheck disable=SC2086 # the command's words
+		run $cmd /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0" + sys.argv[1])
+try:
+    s.sendall(b"pid1/1 stop web\n")
+except BrokenPipeError:
+    pass  # refused at once: the reply is already there
+print(s.recv(4096).decode(), end="")' "$name"
+		assert_output "error permission denied: not in pid1's PID namespace"
+	done
+	# More of them are not worth a line each: three, then every thousandth.
+	for _ in 1 2 3 4 5; do
+		/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0" + sys.argv[1])
+s.recv(4096)' "$name"
+	done
+	run -0 in_init "$PID1" ctl status
+	assert_line --regexp '^web +running +[0-9]+ '
+	grep -q "notice: control: refused a client (uid 0) on @$name: outside pid1's PID namespace (1 so far)" \
+		"$BATS_TEST_TMPDIR/err"
+	run -0 grep -c "outside pid1's PID namespace" "$BATS_TEST_TMPDIR/err"
+	assert_output 3
+}
+
+@test "pid1 ctl trusts no listener on the abstract name but PID 1: a squatter that took it first hears nothing" {
+	printf 'program web { command = { "sleep", "1000" } }\n' >"$CONF"
+	PID1_AS=()
+	# Another user binds the name before pid1 starts, and notes what it hears.
+	read_only_init -- "
+		setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(\"\\0pid1-control-%d\" % os.stat(\"/proc/self/ns/pid\").st_ino)
+s.listen(8)
+print(\"listening\", flush=True)
+while True:
+    c, _ = s.accept()
+    data = c.recv(256)
+    if data:
+        print(\"heard\", data, flush=True)
+        c.sendall(b\"ok all ready\\n\")
+    c.close()' >$BATS_TEST_TMPDIR/squatter 2>&1 &
+		while ! grep -q listening $BATS_TEST_TMPDIR/squatter; do sleep 0.05; done"
+	wait_until grep -q 'is held by another process' "$BATS_TEST_TMPDIR/err"
+	run -1 in_init "$PID1" ctl ready
+	assert_line "pid1 ctl: no pid1 is listening on /run/pid1/control (No such file or directory)"
+	assert_line --regexp "^pid1 ctl: not talking to @pid1-control-[0-9]+: its listener is pid [0-9]+, not PID 1 of this namespace$"
+	run ! grep -q heard "$BATS_TEST_TMPDIR/squatter"
 }
 
 # fake_pid1 DIR MODE [UID]: a listener that is not pid1 in DIR (made with MODE), run as UID

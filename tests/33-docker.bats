@@ -368,6 +368,63 @@ stop_graceful() {
 	assert_output 130
 }
 
+# Kubernetes' restricted Pod Security profile as docker run puts it: not root, a read-only
+# root file system, no capabilities, no privilege escalation, Docker's default seccomp profile,
+# and few processes.
+RESTRICTED=(--user 1000:1000 --read-only --cap-drop ALL --security-opt no-new-privileges
+	--pids-limit 20)
+
+# restricted CTL ARGS...: a detached container $NAME under the restricted profile, its config
+# at /config/pid1.conf (a worker beside main), ARGS the rest of docker run's arguments, CTL
+# the path of pid1 in it. pid1 ctl answers its own user and root (docker exec -u 0, without
+# CAP_DAC_OVERRIDE) on the abstract socket, with nowhere to write a socket file, and refuses
+# another user; docker stop ends it by pid1's ladder: main's clean exit, not Docker's
+# SIGKILL (137), whatever the time it took; nothing in the log is a warning.
+restricted() {
+	local ctl=$1 conf=$BATS_TEST_TMPDIR/conf
+	shift
+	mkdir -p "$conf"
+	chmod 0755 "$conf"
+	printf '%s\n' 'program worker { command = { "sleep", "1000" } }' >"$conf/pid1.conf"
+	chmod 0644 "$conf/pid1.conf"
+	chmod 0777 "$OUT"
+	dk_run -d "${RESTRICTED[@]}" --name "$NAME" -v "$conf:/config:ro" "$@" sh -c '
+		trap "echo cleaned >/out/result; exit 0" TERM
+		echo ready >/out/ready
+		while :; do sleep 0.05; done' >/dev/null
+	wait_until file_has "$OUT/ready" ready
+	wait_until dk exec "$NAME" "$ctl" ctl ready
+	run -0 dk exec "$NAME" "$ctl" ctl status
+	assert_line --regexp '^main +running +[0-9]+ '
+	assert_line --regexp '^worker +running +[0-9]+ '
+	run -0 dk exec -u 0 "$NAME" "$ctl" ctl status
+	assert_line --regexp '^worker +running +[0-9]+ '
+	run -1 dk exec -u 4242 "$NAME" "$ctl" ctl stop worker
+	assert_output --partial "permission denied"
+	dk stop -t 60 "$NAME" >/dev/null
+	[ "$(exit_code)" -eq 0 ] || fail "exit code $(exit_code): $(dk logs "$NAME" 2>&1)"
+	run cat "$OUT/result"
+	assert_output cleaned
+	run dk logs "$NAME"
+	assert_output --partial 'shutdown step 2/3: SIGTERM'
+	refute_output --partial 'warning:'
+	refute_output --partial 'err:'
+}
+
+@test "the restricted profile, pid1 as the command: pid1 ctl status and ready work, docker stop ends it by pid1's ladder, exit codes pass" {
+	restricted /pid1 --entrypoint /pid1 pid1-busybox -c /config/pid1.conf --
+	run -3 dk_run --rm "${RESTRICTED[@]}" --entrypoint /pid1 pid1-busybox -- sh -c 'exit 3'
+	# shellcheck disable=SC2016 # for the container's shell
+	run -137 dk_run --rm "${RESTRICTED[@]}" --entrypoint /pid1 pid1-busybox -- \
+		sh -c 'kill -KILL $$'
+}
+
+@test "the restricted profile under docker run --init: pid1 ctl status and ready work, docker stop ends it by pid1's ladder, exit codes pass" {
+	restricted /sbin/docker-init --init -e PID1_CONFIG=/config/pid1.conf pid1-busybox
+	run -3 dk_run --rm "${RESTRICTED[@]}" --init pid1-busybox sh -c 'exit 3'
+	run -127 dk_run --rm "${RESTRICTED[@]}" --init pid1-busybox /no/such/program
+}
+
 @test "docker stop, pid1 beside tini: a program exiting on SIGINT only dies of SIGTERM in both" {
 	need_tini
 	start_under pid1 "$EXITS_ON_INT; $LOOP"
@@ -540,6 +597,26 @@ u.urlopen("http://127.0.0.1:8080/", timeout=2)' >/dev/null 2>&1
 	assert_output --partial 'shutdown step 1/3: SIGINT to all'
 	assert_output --partial 'Keyboard interrupt received, exiting.'
 	refute_output --partial 'SIGTERM to all'
+}
+
+@test "the example's container as examples/kubernetes.yaml runs it, restricted: its readiness probe passes, nothing warns" {
+	need_example
+	# The pod's command, securityContext and probe, as docker run puts them.
+	dk run -d "${RUN_OPTS[@]}" --name "$NAME" --user 10001:10001 --read-only --cap-drop ALL \
+		--security-opt no-new-privileges -e PID1_CONFIG=/etc/pid1.conf \
+		--entrypoint /usr/sbin/pid1 pid1-example -- python3 -m http.server 8080 >/dev/null
+	wait_until http_ok
+	wait_until dk exec "$NAME" /usr/sbin/pid1 ctl -t 1 ready
+	run -0 dk exec "$NAME" /usr/sbin/pid1 ctl -t 1 ready
+	assert_output --partial "ready"
+	run -0 dk exec -u 0 "$NAME" /usr/sbin/pid1 ctl status
+	assert_line --regexp '^main +running +[0-9]+ '
+	dk stop -t 30 "$NAME" >/dev/null
+	run -0 exit_code
+	assert_output 0
+	run -0 dk logs "$NAME"
+	assert_output --partial 'shutdown step 1/3: SIGINT to all'
+	refute_output --partial 'warning:'
 }
 
 @test "the example's container takes a config mounted over /etc/pid1.conf without a rebuild" {

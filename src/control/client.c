@@ -5,7 +5,8 @@
  * stop and restart ask pid1 to answer within it, ready or not; status is printed as a table
  * or as JSON.
  * Distrusted: the directory of the socket, held to pid1's own rules (sys/rundir.h) before any
- * request is sent, and every byte of the reply, escaped before it reaches the terminal.
+ * request is sent; on the abstract socket, a listener that is not PID 1 of this PID
+ * namespace; and every byte of the reply, escaped before it reaches the terminal.
  */
 #include "config.h"
 
@@ -47,7 +48,8 @@ static void usage(FILE *out)
 	      "options go before or after the command; -- ends them\n"
 	      "exit: 0 done, 1 error, 2 usage, 3 a program not ready (or not stopped) within -t\n"
 	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
-	      "        or /tmp/pid1-UID/control (any other user)\n",
+	      "        or /tmp/pid1-UID/control (any other user); without -s, when none\n"
+	      "        answers there, PID 1's abstract socket @" CTL_ABSTRACT_STEM "-N\n",
 	      out);
 }
 
@@ -62,13 +64,24 @@ bool ctlclient_wanted(int argc, char **argv)
 	return strcmp(base, "pid1ctl") == 0 || (argc >= 2 && strcmp(argv[1], "ctl") == 0);
 }
 
-/*
- * Connects to path (absolute) through its directory, held to the rules pid1 keeps for its
- * own: whoever owns or may write to it could listen there and answer in pid1's name.
- */
-static int connect_to(const char *path, int64_t timeout_ms)
+/* A stream socket whose connect waits no longer than the timeout while a backlog is full. */
+static int stream(int64_t timeout_ms)
 {
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/*
+ * Connects to path (absolute) through its directory, held to the rules pid1 keeps for its
+ * own: whoever owns or may write to it could listen there and answer in pid1's name. Returns
+ * the fd, or -1 with why (len bytes) saying what went wrong.
+ */
+static int connect_to(const char *path, int64_t timeout_ms, char *why, size_t len)
+{
 	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
 	struct rundir rd;
@@ -76,26 +89,95 @@ static int connect_to(const char *path, int64_t timeout_ms)
 
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	if (rundir_find(&rd, dir) == 0) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0) {
-			/* A connect waits while the backlog is full: no longer than the timeout. */
-			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		fd = stream(timeout_ms);
+		if (fd >= 0)
 			rc = rundir_connect(&rd, fd, slash + 1);
-		}
 		err = errno;
 		rundir_close(&rd);
 	} else if (errno != ENOENT) {
-		fprintf(stderr, "pid1 ctl: not connecting to %s: %s\n", path, rd.error);
+		snprintf(why, len, "not connecting to %s: %s", path, rd.error);
 		return -1;
 	}
 	if (rc == 0)
 		return fd;
 	if (err == ENOENT || err == ECONNREFUSED)
-		fprintf(stderr, "pid1 ctl: no pid1 is listening on %s (%s)\n", path, strerror(err));
+		snprintf(why, len, "no pid1 is listening on %s (%s)", path, strerror(err));
 	else
-		fprintf(stderr, "pid1 ctl: cannot connect to %s: %s\n", path, strerror(err));
+		snprintf(why, len, "cannot connect to %s: %s", path, strerror(err));
 	if (fd >= 0)
 		close(fd);
+	return -1;
+}
+
+/*
+ * Connects to the abstract socket of pid1 as PID 1 of this PID namespace (sys/rundir.h). Any
+ * process sharing the network namespace may have bound the name first: only a listener that
+ * is PID 1 here, as the kernel tells (SO_PEERCRED), is trusted with a request. Returns the fd,
+ * or -1 with *absent when none listens, else why set.
+ */
+static int connect_abstract(int64_t timeout_ms, char *why, size_t len, bool *absent)
+{
+	struct ucred cred = {.pid = 0};
+	socklen_t clen = sizeof(cred);
+	char name[RUNDIR_ABSTRACT_MAX];
+	int fd;
+
+	*absent = true;
+	if (rundir_abstract_name(CTL_ABSTRACT_STEM, name, sizeof(name)) < 0 ||
+	    (fd = stream(timeout_ms)) < 0)
+		return -1;
+	if (rundir_abstract_connect(fd, name) < 0) {
+		*absent = errno == ECONNREFUSED || errno == ENOENT;
+		snprintf(why, len, "cannot connect to @%s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.pid != 1) {
+		*absent = false;
+		if (cred.pid > 0)
+			snprintf(why, len,
+				 "not talking to @%s: its listener is pid %d, not PID 1 of this "
+				 "namespace",
+				 name, (int)cred.pid);
+		else
+			snprintf(why, len,
+				 "not talking to @%s: its listener is outside this PID namespace",
+				 name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The socket -s named; else the default one, else PID 1's abstract socket, which needs no
+ * directory (a read-only root) and answers whichever user's default place pid1 has. Returns
+ * the fd with where naming what it reached, or -1 after saying why.
+ */
+static int reach(const struct client_opts *o, char *where, size_t wlen)
+{
+	char dir[PATH_MAX], dflt[PATH_MAX + sizeof(CTL_SOCKET_NAME) + 1], why[PATH_MAX * 2 + 160];
+	char also[RUNDIR_ABSTRACT_MAX + 128];
+	bool absent = true;
+	int fd = connect_to(o->path, o->timeout_ms, why, sizeof(why));
+
+	strlcpy(where, o->path, wlen);
+	if (fd >= 0)
+		return fd;
+	/* A socket named on purpose is the only one asked: another would answer for it. */
+	if ((size_t)snprintf(dflt, sizeof(dflt), "%s/%s", rundir_default(dir, sizeof(dir)),
+			     CTL_SOCKET_NAME) < sizeof(dflt) &&
+	    strcmp(o->path, dflt) == 0) {
+		fd = connect_abstract(o->timeout_ms, also, sizeof(also), &absent);
+		if (fd >= 0) {
+			where[0] = '@';
+			rundir_abstract_name(CTL_ABSTRACT_STEM, where + 1, wlen - 1);
+			return fd;
+		}
+	}
+	fprintf(stderr, "pid1 ctl: %s\n", why);
+	if (!absent)
+		fprintf(stderr, "pid1 ctl: %s\n", also);
 	return -1;
 }
 
@@ -384,7 +466,8 @@ static ssize_t talk(const struct client_opts *o, const char *req, size_t len, ch
 		    size_t cap, int64_t slack_ms)
 {
 	int64_t deadline = loop_now_ms() + o->timeout_ms + slack_ms;
-	int fd = connect_to(o->path, o->timeout_ms);
+	char where[PATH_MAX];
+	int fd = reach(o, where, sizeof(where));
 	ssize_t n = -1;
 
 	if (fd < 0)
@@ -393,7 +476,7 @@ static ssize_t talk(const struct client_opts *o, const char *req, size_t len, ch
 	if ((send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE &&
 	     errno != ECONNRESET) ||
 	    (n = read_reply(fd, reply, cap, deadline)) <= 0) {
-		fprintf(stderr, "pid1 ctl: %s: %s\n", o->path,
+		fprintf(stderr, "pid1 ctl: %s: %s\n", where,
 			n == 0		     ? "pid1 hung up without a reply"
 			: errno == ETIMEDOUT ? "no reply in time"
 					     : strerror(errno));

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control socket, in the runtime directory (sys/rundir.h), on which `pid1 ctl` asks for
- * status and acts on programs: its protocol (man pid1.8, CONTROL), pid1's server
- * (control/server.c) and the client (control/client.c, in the same binary, also run as
+ * The control socket, in the runtime directory (sys/rundir.h), and as PID 1 also the abstract
+ * socket of its PID namespace, which needs no writable directory (a read-only root), on which
+ * `pid1 ctl` asks for status and acts on programs: its protocol (man pid1.8, CONTROL), pid1's
+ * server (control/server.c) and the client (control/client.c, in the same binary, also run as
  * pid1ctl). One request line, "pid1/1 COMMAND [ARG...]\n", at most CTL_REQUEST_MAX bytes; the
  * reply is a first line "ok[ TEXT]", "error TEXT", or "pending TEXT" (a start, stop or restart
  * carried out whose program did not get there within the request's wait), then, for status,
  * one tab-separated line per program; pid1 closes the connection after it. Words are plain
  * printable bytes, no quoting. Peers are checked with SO_PEERCRED (root, pid1's own uid, or the
- * control-group); at most CONTROL_MAX_CLIENTS at once; every read and write is non-blocking and
- * bounded in size and time, so no client can stall the loop.
+ * control-group; on the abstract socket, only processes in pid1's PID namespace, where the
+ * kernel shows their pid; and the client trusts only a listener that is PID 1 of its own
+ * namespace there); at most CONTROL_MAX_CLIENTS at once; every read and write is non-blocking
+ * and bounded in size and time, so no client can stall the loop.
  */
 #ifndef PID1_CONTROL_H
 #define PID1_CONTROL_H
@@ -21,11 +24,12 @@
 
 #include "sys/rundir.h"
 
-#define CTL_PROTOCOL	"pid1/1"
-#define CTL_SOCKET_NAME "control"
-#define CTL_REQUEST_MAX 256   /* bytes of a request, its newline included */
-#define CTL_REPLY_MAX	16384 /* bytes of a reply: every program's status line fits */
-#define CTL_MAX_WORDS	4     /* a command and its arguments */
+#define CTL_PROTOCOL	  "pid1/1"
+#define CTL_SOCKET_NAME	  "control"
+#define CTL_ABSTRACT_STEM "pid1-control" /* the abstract socket's name, before -N */
+#define CTL_REQUEST_MAX	  256		 /* bytes of a request, its newline included */
+#define CTL_REPLY_MAX	  16384		 /* bytes of a reply: every program's status line fits */
+#define CTL_MAX_WORDS	  4		 /* a command and its arguments */
 
 /*
  * start, stop and restart NAME [WAIT]: the answer waits for the program to get there (ready,
@@ -90,18 +94,23 @@ struct control {
 	struct pid1_state *st;
 	struct rundir dir;
 	struct rundir_sock sock;
-	bool group; /* a control-group is configured: its gid may connect too */
+	int abstract;			/* the abstract socket's fd (PID 1 only), or -1 */
+	char name[RUNDIR_ABSTRACT_MAX]; /* its name, CTL_ABSTRACT_STEM-N */
+	bool group;			/* a control-group is configured: its gid may connect too */
 	gid_t gid;
 	bool careful;	      /* the kernel cannot refuse fds: peek before reading */
 	int64_t paused_until; /* the listener rests until then (out of fds); -1 when not */
+	size_t noutsiders;    /* peers refused on the abstract socket as outside the namespace */
 	struct ctl_client *clients[CONTROL_MAX_CLIENTS]; /* allocated while connected */
 };
 
 /*
- * Opens the runtime directory and listens on its control socket, as st->conf says
- * (control = auto: only as PID 1 of a namespace). Returns 0 when listening or off, -1 after
- * logging why when control = yes or runtime-dir was given and it cannot be: pid1 then exits
- * 2 before starting anything. When another pid1 listens there, warns and runs without.
+ * Listens on the abstract socket (as PID 1) and on the runtime directory's control socket, as
+ * st->conf says (control = auto: only as PID 1 of a namespace). Returns 0 when listening or
+ * off, -1 after logging why when runtime-dir was given and its socket cannot be made, or
+ * control = yes and neither can: pid1 then exits 2 before starting anything. Otherwise a
+ * directory refused is logged, as a warning when PID1_RUNTIME_DIR named it or no socket is
+ * left, and pid1 runs on; another pid1's socket is never taken over.
  */
 int control_open(struct control *ctl, struct pid1_state *st);
 

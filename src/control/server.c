@@ -7,7 +7,9 @@
  * the program is ready: `pid1 ctl restart web` returns when web is ready again, says why it
  * will not be, or, when the request's wait is over first, that it is still on its way.
  * Distrusted: every peer, checked by SO_PEERCRED (the socket file's mode keeps others from
- * connecting at all, but a mode can be changed), and, even from an allowed one, fds passed
+ * connecting at all, but a mode can be changed; the abstract socket has no mode, and anyone
+ * in the network namespace may connect to it: there a peer must also be in pid1's PID
+ * namespace, where the kernel shows its pid), and, even from an allowed one, fds passed
  * along, whose last close may block. The kernel refuses them where it can (core/fdsink.c);
  * elsewhere bytes are peeked at before they are read, and a client that queued fds is let go
  * through fdsink_close, never closed here.
@@ -542,14 +544,34 @@ static void refuse(const struct control *ctl, int fd, const char *why)
 	let_go(ctl, fd);
 }
 
-static void take(struct control *ctl, int fd)
+static void take(struct control *ctl, int fd, bool abstract)
 {
 	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	socklen_t len = sizeof(cred);
 	struct ctl_client *c;
 	size_t i;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !allowed(ctl, fd, &cred)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		refuse(ctl, fd, "internal error");
+		return;
+	}
+	/*
+	 * The kernel gives a peer's pid as pid1's namespace sees it, 0 when it cannot: another
+	 * container sharing only the network namespace (a pod), or the host. Its uid could be
+	 * any uid of that other world, where root or pid1's uid may be anyone.
+	 */
+	if (abstract && cred.pid == 0) {
+		/* Others may connect as often as they like: their refusals do not fill the log. */
+		ctl->noutsiders++;
+		log_msg(ctl->noutsiders <= 3 || ctl->noutsiders % 1000 == 0 ? LOG_NOTICE
+									    : LOG_DEBUG,
+			"control: refused a client (uid %d) on @%s: outside pid1's PID namespace "
+			"(%zu so far)",
+			(int)cred.uid, ctl->name, ctl->noutsiders);
+		refuse(ctl, fd, "permission denied: not in pid1's PID namespace");
+		return;
+	}
+	if (!allowed(ctl, fd, &cred)) {
 		log_notice("control: refused a client (uid %d, pid %d): not allowed", (int)cred.uid,
 			   (int)cred.pid);
 		refuse(ctl, fd, "permission denied: only root, pid1's user or its control-group");
@@ -591,7 +613,7 @@ static void on_listener(struct loop *loop, int fd, short revents, void *ctx)
 		if (client >= 0 && ctl->careful)
 			(void)setsockopt(client, SOL_SOCKET, SO_OOBINLINE, &(int){1}, sizeof(int));
 		if (client >= 0) {
-			take(ctl, client);
+			take(ctl, client, fd == ctl->abstract);
 			continue;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -623,7 +645,10 @@ void control_tick(struct control *ctl)
 
 	if (ctl->paused_until >= 0 && now >= ctl->paused_until) {
 		ctl->paused_until = -1;
-		loop_set_events(ctl->st->loop, ctl->sock.fd, POLLIN);
+		if (ctl->sock.fd >= 0)
+			loop_set_events(ctl->st->loop, ctl->sock.fd, POLLIN);
+		if (ctl->abstract >= 0)
+			loop_set_events(ctl->st->loop, ctl->abstract, POLLIN);
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c = ctl->clients[i];
@@ -643,35 +668,40 @@ void control_tick(struct control *ctl)
 	}
 }
 
-/*
- * A failure to set up: fatal when asked for explicitly; else logged and survived, quietly
- * when pid1 may simply not write there (a read-only root, a user that is not root).
- */
-static int give_up(bool explicit, const char *why)
+/* Listens on fd, a bound socket, as a loop source. */
+static int listen_on(struct control *ctl, int fd)
 {
-	int err = errno;
-
-	if (explicit) {
-		log_err("control socket: %s", why);
+	/* Before listen: each connection takes the flag on as it is made, before it can send. */
+	if (!fdsink_refuse(fd))
+		ctl->careful = true;
+	if (listen(fd, CONTROL_MAX_CLIENTS * 2) < 0)
 		return -1;
-	}
-	if (err == EACCES || err == EROFS)
-		log_info("running without a control socket: %s", why);
-	else
-		log_warn("running without a control socket: %s", why);
-	return 0;
+	return loop_add(ctl->st->loop, fd, POLLIN, on_listener, ctl);
 }
 
-static int listen_on(struct control *ctl)
+/* Closes a listener, with the connections it queued and whatever fds they carry. */
+static void close_listener(struct control *ctl, int fd)
 {
-	if (ctl->group &&
-	    fchownat(ctl->dir.fd, CTL_SOCKET_NAME, (uid_t)-1, ctl->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return -1;
-	/* Before listen: each connection takes the flag on as it is made, before it can send. */
-	ctl->careful = !fdsink_refuse(ctl->sock.fd);
-	if (listen(ctl->sock.fd, CONTROL_MAX_CLIENTS * 2) < 0)
-		return -1;
-	return loop_add(ctl->st->loop, ctl->sock.fd, POLLIN, on_listener, ctl);
+	loop_remove(ctl->st->loop, fd);
+	let_go(ctl, fd);
+}
+
+/* The runtime directory's socket, its file removed while still the one bound, and the directory. */
+static void close_file(struct control *ctl)
+{
+	int keep;
+
+	if (ctl->sock.fd >= 0)
+		loop_remove(ctl->st->loop, ctl->sock.fd);
+	/*
+	 * Connections not yet accepted go with the listener, with whatever they queued: where
+	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.
+	 */
+	keep = ctl->careful && ctl->sock.fd >= 0 ? fcntl(ctl->sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
+	rundir_unbind(&ctl->dir, &ctl->sock);
+	if (keep >= 0)
+		fdsink_close(keep);
+	rundir_close(&ctl->dir);
 }
 
 /* Resolves the control-group, if any. Returns 0, or -1 after logging that it does not exist. */
@@ -693,65 +723,144 @@ static int find_group(struct control *ctl, const char *group)
 	return 0;
 }
 
+/*
+ * As PID 1, the abstract socket: the one place a read-only root, a user that is not root or
+ * a volume others may write to leaves. A name taken already is someone else's, in the same
+ * network namespace: warned about, and pid1 ctl does not trust it either (not PID 1).
+ */
+static void open_abstract(struct control *ctl)
+{
+	int fd;
+
+	if (rundir_abstract_name(CTL_ABSTRACT_STEM, ctl->name, sizeof(ctl->name)) < 0) {
+		log_warn("control socket: no abstract socket: /proc/self/ns/pid: %m");
+		return;
+	}
+	fd = rundir_abstract_bind(ctl->name, SOCK_STREAM);
+	if (fd < 0 && errno == EADDRINUSE)
+		log_warn("control socket: @%s is held by another process of this network namespace "
+			 "(another container of the pod, or the host); pid1 ctl will not trust it",
+			 ctl->name);
+	else if (fd < 0)
+		log_warn("control socket: cannot bind @%s: %m", ctl->name);
+	if (fd < 0)
+		return;
+	if (listen_on(ctl, fd) < 0) {
+		log_warn("control socket: cannot listen on @%s: %m", ctl->name);
+		close_listener(ctl, fd);
+		return;
+	}
+	ctl->abstract = fd;
+	log_info("control socket: @%s", ctl->name);
+}
+
+/* The socket in the runtime directory dir. Returns 0, or -1 with errno and why set. */
+static int open_file(struct control *ctl, const char *dir, char *why, size_t len)
+{
+	int err;
+
+	if (rundir_open(&ctl->dir, dir) < 0 ||
+	    rundir_bind(&ctl->dir, CTL_SOCKET_NAME, SOCK_STREAM, ctl->group ? 0660 : 0600,
+			&ctl->sock) < 0) {
+		err = errno;
+		snprintf(why, len, "%s", ctl->dir.error);
+		rundir_close(&ctl->dir);
+		errno = err;
+		return -1;
+	}
+	if ((ctl->group && fchownat(ctl->dir.fd, CTL_SOCKET_NAME, (uid_t)-1, ctl->gid,
+				    AT_SYMLINK_NOFOLLOW) < 0) ||
+	    listen_on(ctl, ctl->sock.fd) < 0) {
+		err = errno;
+		snprintf(why, len, "cannot listen on %s/%s: %s", ctl->dir.path, CTL_SOCKET_NAME,
+			 strerror(err));
+		close_file(ctl);
+		errno = err;
+		return -1;
+	}
+	log_info("control socket: %s/%s", ctl->dir.path, CTL_SOCKET_NAME);
+	return 0;
+}
+
+/*
+ * The runtime directory's socket could not be made (why, errno err). Fatal (-1) when the
+ * configuration named the directory, or said control = yes and no socket is left. Else a
+ * warning that says how to fix it when PID1_RUNTIME_DIR named the directory, something is
+ * amiss there (a link, another user's, another pid1's socket) or no socket is left; only a
+ * note when the default place cannot be written (a read-only root) and the abstract socket
+ * serves.
+ */
+static int give_up(const struct control *ctl, const struct pid1_conf *conf, const char *why,
+		   int err)
+{
+	const char *env = getenv("PID1_RUNTIME_DIR");
+	char who[48] = "root", also[RUNDIR_ABSTRACT_MAX + 48] = "running without a control socket";
+
+	/* Another pid1's socket is never taken over, whatever asked for it. */
+	if (err != EADDRINUSE &&
+	    (conf->runtime_dir != NULL || (conf->control == CONTROL_YES && ctl->abstract < 0))) {
+		log_err("control socket: %s", why);
+		return -1;
+	}
+	if (geteuid() != 0)
+		snprintf(who, sizeof(who), "uid %u or root", (unsigned int)geteuid());
+	if (ctl->abstract >= 0)
+		snprintf(also, sizeof(also), "pid1 ctl reaches pid1 on @%s", ctl->name);
+	if (err == EADDRINUSE)
+		log_warn("control socket: %s; %s", why, also);
+	else if (env != NULL && env[0] == '/')
+		log_warn("control socket: %s; PID1_RUNTIME_DIR names it: point it at a directory "
+			 "only %s may write (a tmpfs), or unset it; %s",
+			 why, who, also);
+	else if (ctl->abstract >= 0 && (err == EROFS || err == EACCES))
+		log_info("control socket: none in the default place: %s; %s", why, also);
+	else
+		log_warn("control socket: %s; set PID1_RUNTIME_DIR or runtime-dir to a directory "
+			 "only %s may write (a tmpfs); %s",
+			 why, who, also);
+	return 0;
+}
+
 int control_open(struct control *ctl, struct pid1_state *st)
 {
 	const struct pid1_conf *conf = st->conf;
-	bool explicit = conf->control == CONTROL_YES || conf->runtime_dir != NULL;
 	char why[sizeof(ctl->dir.error) + 64], path[PATH_MAX];
-	int err;
 
 	/* Field by field: the directory's path and error buffers stay untouched until used. */
 	ctl->st = st;
-	ctl->dir.fd = ctl->sock.fd = -1;
+	ctl->dir.fd = ctl->sock.fd = ctl->abstract = -1;
+	ctl->name[0] = '\0';
 	ctl->group = ctl->careful = false;
 	ctl->paused_until = -1;
+	ctl->noutsiders = 0;
 	memset(ctl->clients, 0, sizeof(ctl->clients));
 	if (conf->control == CONTROL_NO || (conf->control == CONTROL_AUTO && !st->is_pid1))
 		return 0;
 	if (find_group(ctl, conf->control_group) < 0)
 		return -1;
-	if (rundir_open(&ctl->dir, conf->runtime_dir != NULL
-				       ? conf->runtime_dir
-				       : rundir_default(path, sizeof(path))) < 0)
-		return give_up(explicit, ctl->dir.error);
-	if (rundir_bind(&ctl->dir, CTL_SOCKET_NAME, SOCK_STREAM, ctl->group ? 0660 : 0600,
-			&ctl->sock) < 0) {
-		err = errno;
-		snprintf(why, sizeof(why), "%s", ctl->dir.error);
-		rundir_close(&ctl->dir);
-		errno = err;
-		/* Another pid1's socket is never taken over, whatever asked for it. */
-		return give_up(explicit && err != EADDRINUSE, why);
-	}
-	if (listen_on(ctl) < 0) {
-		err = errno;
-		snprintf(why, sizeof(why), "cannot listen on %s/%s: %s", ctl->dir.path,
-			 CTL_SOCKET_NAME, strerror(err));
+	/* Only PID 1 may serve it: the client trusts no other listener there. */
+	if (st->is_pid1)
+		open_abstract(ctl);
+	if (open_file(ctl,
+		      conf->runtime_dir != NULL ? conf->runtime_dir
+						: rundir_default(path, sizeof(path)),
+		      why, sizeof(why)) < 0 &&
+	    give_up(ctl, conf, why, errno) < 0) {
 		control_close(ctl);
-		errno = err;
-		return give_up(explicit, why);
+		return -1;
 	}
-	log_info("control socket: %s/%s", ctl->dir.path, CTL_SOCKET_NAME);
 	return 0;
 }
 
 void control_close(struct control *ctl)
 {
 	size_t i;
-	int keep;
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->clients[i] != NULL)
 			drop(ctl->clients[i]);
-	if (ctl->sock.fd >= 0)
-		loop_remove(ctl->st->loop, ctl->sock.fd);
-	/*
-	 * Connections not yet accepted go with the listener, with whatever they queued: where
-	 * that may hold fds, a copy is kept to be let go of by fdsink_close, after the name.
-	 */
-	keep = ctl->careful && ctl->sock.fd >= 0 ? fcntl(ctl->sock.fd, F_DUPFD_CLOEXEC, 0) : -1;
-	rundir_unbind(&ctl->dir, &ctl->sock);
-	if (keep >= 0)
-		fdsink_close(keep);
-	rundir_close(&ctl->dir);
+	close_file(ctl);
+	if (ctl->abstract >= 0)
+		close_listener(ctl, ctl->abstract);
+	ctl->abstract = -1;
 }

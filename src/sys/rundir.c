@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -336,4 +337,55 @@ void rundir_close(struct rundir *rd)
 	if (rd->fd >= 0)
 		close(rd->fd);
 	rd->fd = -1;
+}
+
+int rundir_abstract_name(const char *stem, char *buf, size_t len)
+{
+	struct stat st;
+
+	/* The namespace's own inode: another PID namespace, another name. */
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return -1;
+	if ((size_t)snprintf(buf, len, "%s-%llu", stem, (unsigned long long)st.st_ino) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* The address of an abstract name: a NUL, then the name without one; its length. */
+static socklen_t abstract_addr(struct sockaddr_un *sun, const char *name)
+{
+	size_t n = strnlen(name, sizeof(sun->sun_path) - 1);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path + 1, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int rundir_abstract_bind(const char *name, int type)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract_addr(&sun, name);
+	int fd, err;
+
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int rundir_abstract_connect(int fd, const char *name)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract_addr(&sun, name);
+
+	return connect(fd, (struct sockaddr *)&sun, len);
 }

@@ -97,4 +97,26 @@ void rundir_unbind(const struct rundir *rd, struct rundir_sock *sock);
 
 void rundir_close(struct rundir *rd);
 
+/*
+ * The other place for a socket, one that needs no directory at all: an abstract unix socket
+ * (no file; gone with its last fd). Its namespace is the network namespace's, which other
+ * containers of a Kubernetes pod, or the host with host networking, share: anyone there may
+ * connect to the name, or bind it first. So each side checks the other (SO_PEERCRED) and the
+ * name is STEM-N, N the inode of the PID namespace (/proc/self/ns/pid): a pid1 as PID 1 and
+ * a client in its namespace meet there, and pid1s of other namespaces never collide.
+ */
+#define RUNDIR_ABSTRACT_MAX 64
+
+/* STEM-N for this process's PID namespace, into buf. Returns 0, or -1 with errno. */
+int rundir_abstract_name(const char *stem, char *buf, size_t len);
+
+/*
+ * A socket of type bound to the abstract name, O_CLOEXEC and non-blocking. Returns it, or -1
+ * with errno (EADDRINUSE: another process holds the name).
+ */
+int rundir_abstract_bind(const char *name, int type);
+
+/* Connects the unix socket fd to the abstract name, as connect(). */
+int rundir_abstract_connect(int fd, const char *name);
+
 #endif

@@ -4,6 +4,7 @@
  * writable by others; sockets bound with their mode, even past sun_path's length; a stale
  * socket replaced, a live one and a non-socket left alone; unbind removes only its own file.
  * A client finds a directory under the same rules, creates nothing, and connects through it.
+ * The abstract name is the PID namespace's: one holder at a time, no file, reached by name.
  */
 #include "config.h"
 
@@ -160,6 +161,33 @@ static void test_find(void)
 	rundir_close(&rd);
 }
 
+static void test_abstract(void)
+{
+	char name[RUNDIR_ABSTRACT_MAX], want[RUNDIR_ABSTRACT_MAX], small[8];
+	struct stat st;
+	int fd, again, c;
+
+	fail_unless(stat("/proc/self/ns/pid", &st) == 0);
+	snprintf(want, sizeof(want), "test-%d-%llu", (int)getpid(), (unsigned long long)st.st_ino);
+	fail_unless(rundir_abstract_name(want, name, sizeof(name)) == 0);
+	fail_unless(strncmp(name, want, strlen(want)) == 0 && name[strlen(want)] == '-');
+	/* Cut to fit, it would name another socket. */
+	fail_unless(rundir_abstract_name("pid1-control", small, sizeof(small)) == -1 &&
+		    errno == ENAMETOOLONG);
+	fd = rundir_abstract_bind(name, SOCK_STREAM);
+	fail_unless(fd >= 0 && listen(fd, 1) == 0);
+	again = rundir_abstract_bind(name, SOCK_STREAM);
+	fail_unless(again == -1 && errno == EADDRINUSE);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fail_unless(c >= 0 && rundir_abstract_connect(c, name) == 0);
+	close(c);
+	close(fd);
+	/* Gone with its fd: nothing left to remove. */
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fail_unless(c >= 0 && rundir_abstract_connect(c, name) == -1 && errno == ECONNREFUSED);
+	close(c);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -171,6 +199,7 @@ int main(void)
 	test_refusals();
 	test_bind();
 	test_find();
+	test_abstract();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	fail_unless(system(cmd) == 0);
 	printf("rundir: ok\n");
