@@ -6,6 +6,8 @@
  * that still run first, then the next level down, and last the whole scope (level 0 and every
  * leftover), as with a single child. Each step sends its signal and waits up to its grace for
  * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
+ * A shutdown asked again cuts the hooks, the delay or a step short, unless it is the same
+ * request delivered twice (REPEAT_MS).
  * What the scope holds is asked of supervisor/target.c by phase_step()'s caller. A stop hook
  * that fails leaves pid1's exit code alone: that is the programs' outcome.
  */
@@ -336,8 +338,7 @@ static void tick(struct pid1_state *st, const struct phase_input *in, struct pha
 		if (l->step >= 0) {
 			end_step(st, in->now, "ended", false, out);
 			l->stage = next_stage(st, l->stage);
-			/* The whole scope's stage has nothing to signal: what the levels left
-			 * ended. */
+			/* What the levels left has ended too: no step for an empty scope. */
 			if (l->stage < 0 && in->empty) {
 				finish(st, "nothing left in scope", out);
 				return;
@@ -387,17 +388,16 @@ void phase_step(struct pid1_state *st, const struct phase_input *in, struct phas
 	switch (in->ev) {
 	case PHASE_EV_START:
 		st->phase = PHASE_RUN;
-		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1};
+		/* A shutdown begun by a program's end asked nothing: no signal is its copy. */
+		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1, .asked_ms = -REPEAT_MS};
 		return;
 	case PHASE_EV_SHUTDOWN:
-		if (st->phase == PHASE_HOOKS || st->phase == PHASE_STOPPING) {
-			if (in->now - st->ladder.asked_ms < REPEAT_MS) {
-				push(out,
-				     (struct phase_action){.kind = PHASE_ACT_DUPLICATE,
-							   .why = in->why,
-							   .ms = in->now - st->ladder.asked_ms});
-				return;
-			}
+		if ((st->phase == PHASE_HOOKS || st->phase == PHASE_STOPPING) &&
+		    in->now - st->ladder.asked_ms < REPEAT_MS) {
+			push(out, (struct phase_action){.kind = PHASE_ACT_DUPLICATE,
+							.why = in->why,
+							.ms = in->now - st->ladder.asked_ms});
+			return;
 		}
 		if (st->phase != PHASE_DONE)
 			st->ladder.asked_ms = in->now;

@@ -173,6 +173,12 @@ static void test_duplicates(void)
 	fail_unless(step(PHASE_EV_SHUTDOWN, 300, SIGTERM, NULL, false) == 2);
 	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].step == -1);
 	fail_unless(sent(1, 1, SIGTERM, -1, 3000));
+	/* A shutdown begun by a program's end: the first signal after it is no copy. */
+	setup(1);
+	step(PHASE_EV_START, 0, 0, NULL, false);
+	step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 5, SIGTERM, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && sent(2, 1, SIGTERM, -1, 3000));
 	/* At a level's last step: the level keeps its SIGKILL's grace. */
 	setup(2);
 	progs[1].level = 1;
