@@ -200,6 +200,7 @@ struct ladder {
 	int entry_step;	     /* the step each stage starts at (after the delay) */
 	int64_t deadline_ms; /* when the current step's grace ends; -1 for none */
 	int64_t step_started_ms;
+	int64_t asked_ms; /* when the shutdown was last asked and it counted: repeats are timed */
 };
 
 /*

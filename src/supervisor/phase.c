@@ -6,6 +6,8 @@
  * that still run first, then the next level down, and last the whole scope (level 0 and every
  * leftover), as with a single child. Each step sends its signal and waits up to its grace for
  * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
+ * A shutdown asked again cuts the hooks, the delay or a step short, unless it is the same
+ * request delivered twice (REPEAT_MS).
  * What the scope holds is asked of supervisor/target.c by phase_step()'s caller. A stop hook
  * that fails leaves pid1's exit code alone: that is the programs' outcome.
  */
@@ -26,6 +28,14 @@
 
 /* How often the ladder looks whether processes that are not pid1's children are gone. */
 #define RECHECK_MS 100
+
+/*
+ * A shutdown signal that comes sooner than this after the one that last counted is the same
+ * request delivered twice (timeout(1) signals its child, then the child's group; a terminal
+ * and a shell both pass on one Ctrl-C), not a second: it must not cut a grace short. A
+ * human's second Ctrl-C comes later than this.
+ */
+#define REPEAT_MS 250
 
 static void push(struct phase_actions *out, struct phase_action a)
 {
@@ -134,6 +144,7 @@ static void end_step(const struct pid1_state *st, int64_t now, const char *how, 
 		push(out, (struct phase_action){.kind = PHASE_ACT_END_STEP,
 						.why = how,
 						.step = l->step,
+						.stage = l->stage,
 						.warn = warn,
 						.ms = now - l->step_started_ms});
 }
@@ -213,8 +224,10 @@ static void ladder_begin(struct pid1_state *st, int64_t now, const char *why, in
 	if (st->phase == PHASE_DONE)
 		return;
 	if (st->phase == PHASE_STOPPING) {
-		push(out, (struct phase_action){
-			      .kind = PHASE_ACT_REPEAT, .why = why, .signo = kill ? SIGKILL : 0});
+		push(out, (struct phase_action){.kind = PHASE_ACT_REPEAT,
+						.why = why,
+						.step = l->step,
+						.signo = kill ? SIGKILL : 0});
 		end_step(st, now, "cut short", false, out);
 		if (!kill) {
 			start_step(st, now, next_step(st), out);
@@ -323,15 +336,20 @@ static void tick(struct pid1_state *st, const struct phase_input *in, struct pha
 
 	if (l->stage >= 0 && running(st, l->stage) == 0) {
 		if (l->step >= 0) {
-			end_step(st, in->now, "ended: nothing left", false, out);
+			end_step(st, in->now, "ended", false, out);
 			l->stage = next_stage(st, l->stage);
+			/* What the levels left has ended too: no step for an empty scope. */
+			if (l->stage < 0 && in->empty) {
+				finish(st, "nothing left in scope", out);
+				return;
+			}
 			start_step(st, in->now, l->entry_step, out);
 			return;
 		}
 		l->stage = next_stage(st, l->stage); /* gone during the delay */
 	}
 	if (l->stage < 0 && in->empty) {
-		end_step(st, in->now, "ended: nothing left", false, out);
+		end_step(st, in->now, "ended", false, out);
 		finish(st, "nothing left in scope", out);
 		return;
 	}
@@ -356,7 +374,7 @@ bool phase_needs_empty(const struct pid1_state *st, const struct phase_input *in
 			return false;
 		if (l->stage < 0)
 			return true;
-		return l->step < 0 && running(st, l->stage) == 0 && next_stage(st, l->stage) < 0;
+		return running(st, l->stage) == 0 && next_stage(st, l->stage) < 0;
 	default:
 		return false;
 	}
@@ -370,9 +388,19 @@ void phase_step(struct pid1_state *st, const struct phase_input *in, struct phas
 	switch (in->ev) {
 	case PHASE_EV_START:
 		st->phase = PHASE_RUN;
-		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1};
+		/* A shutdown begun by a program's end asked nothing: no signal is its copy. */
+		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1, .asked_ms = -REPEAT_MS};
 		return;
 	case PHASE_EV_SHUTDOWN:
+		if ((st->phase == PHASE_HOOKS || st->phase == PHASE_STOPPING) &&
+		    in->now - st->ladder.asked_ms < REPEAT_MS) {
+			push(out, (struct phase_action){.kind = PHASE_ACT_DUPLICATE,
+							.why = in->why,
+							.ms = in->now - st->ladder.asked_ms});
+			return;
+		}
+		if (st->phase != PHASE_DONE)
+			st->ladder.asked_ms = in->now;
 		shutdown(st, in->now, in->why, in->signo, out);
 		return;
 	case PHASE_EV_ESSENTIAL:
@@ -429,11 +457,11 @@ int64_t phase_deadline(const struct pid1_state *st, int64_t now)
 
 /*
  * "web, php" for the running programs of a level (-1: every level), into buf; with own, not
- * those that get their own stop-signal instead of the step's.
+ * those that get their own stop-signal instead of the step's. Returns how many.
  */
-static const char *level_names(const struct pid1_state *st, int level, bool own, char *buf,
-			       size_t len)
+static int level_names(const struct pid1_state *st, int level, bool own, char *buf, size_t len)
 {
+	int n = 0;
 	size_t i;
 
 	buf[0] = '\0';
@@ -441,41 +469,80 @@ static const char *level_names(const struct pid1_state *st, int level, bool own,
 		if ((level >= 0 && st->programs[i].level != level) ||
 		    !program_running(&st->programs[i]) || (own && st->programs[i].stop_signal > 0))
 			continue;
-		if (buf[0] != '\0')
+		if (n++ > 0)
 			strlcat(buf, ", ", len);
 		strlcat(buf, st->programs[i].name, len);
 	}
-	return buf;
+	return n;
 }
 
-/* Whom a step reaches, for the log; on a stage's first step, who gets a stop-signal instead. */
-static const char *step_whom(const struct pid1_state *st, const struct phase_action *a, char *who,
-			     size_t len)
+/* Whom the whole scope's step reaches, in words. */
+static const char *scope_words(const struct pid1_state *st)
+{
+	bool one = st->nprograms <= 1;
+
+	switch (st->conf->shutdown.scope) {
+	case SCOPE_GROUP:
+		return one ? "the child's group" : "every program's group";
+	case SCOPE_CHILD:
+		return one ? "the child" : "every program";
+	case SCOPE_ALL:
+		break;
+	}
+	return "all";
+}
+
+/* On a stage's first step, the programs that get their stop-signal instead, one line each. */
+static void log_stop_signals(const struct pid1_state *st, const struct phase_action *a)
 {
 	const struct program *p;
-	char name[SIGNAME_MAX], names[128];
+	char name[SIGNAME_MAX];
 	size_t i;
 
-	if (a->stage < 0) {
-		strlcpy(who, confvalue_name("scope", st->conf->shutdown.scope), len);
-		/* With several programs, which of them are still there. */
-		if (st->nprograms > 1 && level_names(st, -1, false, names, sizeof(names))[0]) {
-			strlcat(who, " (", len);
-			strlcat(who, names, len);
-			strlcat(who, ")", len);
-		}
-		return who;
-	}
-	/* Programs that come after others stop first, while what they need still runs. */
-	if (level_names(st, a->stage, a->first, who, len)[0] == '\0')
-		strlcpy(who, "no other program", len);
 	for (i = 0; i < st->nprograms && a->first; i++) {
 		p = &st->programs[i];
 		if (p->level == a->stage && p->stop_signal > 0 && program_running(p))
 			log_notice("shutdown step %d: %s to %s, its stop-signal", a->step + 1,
 				   signame_name(p->stop_signal, name, sizeof(name)), p->name);
 	}
-	return who;
+}
+
+/*
+ * Whom a step's signal reaches, for the log, into who: "web, php" for a level (programs that
+ * come after others stop first, while what they need still runs), "all (main and 2 other
+ * processes)" for the whole scope. Returns false when it reaches nobody; who then names the
+ * level's programs, which their stop-signals reached instead.
+ */
+static bool step_whom(const struct pid1_state *st, const struct phase_action *a, char *who,
+		      size_t len)
+{
+	char names[128], tail[sizeof(names) + 48];
+	int count, n;
+
+	if (a->stage >= 0) {
+		log_stop_signals(st, a);
+		if (level_names(st, a->stage, a->first, who, len) > 0)
+			return true;
+		level_names(st, a->stage, false, who, len);
+		return false;
+	}
+	count = target_count(st, st->conf->shutdown.scope);
+	/* A single program is the child: the count says it all. */
+	n = st->nprograms > 1 ? level_names(st, -1, false, names, sizeof(names)) : 0;
+	strlcpy(who, scope_words(st), len);
+	if (count == 0 && n == 0)
+		return false;
+	if (n == 0 && count > 0)
+		snprintf(tail, sizeof(tail), " (%d process%s)", count, count == 1 ? "" : "es");
+	else if (n > 0 && count > n)
+		snprintf(tail, sizeof(tail), " (%s and %d other process%s)", names, count - n,
+			 count - n == 1 ? "" : "es");
+	else if (n > 0)
+		snprintf(tail, sizeof(tail), " (%s)", names);
+	else
+		tail[0] = '\0'; /* the count is unknown */
+	strlcat(who, tail, len);
+	return true;
 }
 
 /* One step of the ladder: its signal to the stage, and the line that says so. */
@@ -483,21 +550,39 @@ static void send(const struct pid1_state *st, const struct phase_action *a)
 {
 	const struct shutdown_conf *sc = &st->conf->shutdown;
 	struct target_set set = {.level = a->stage, .first = a->first, .scope = sc->scope};
-	char name[SIGNAME_MAX], grace[32], who[160];
-	int left;
+	char name[SIGNAME_MAX], grace[32], who[224];
+	bool reached;
 
 	signame_name(a->signo, name, sizeof(name));
 	duration_format(a->ms, grace, sizeof(grace));
-	left = a->stage >= 0 ? running(st, a->stage) : target_count(st, sc->scope);
-	step_whom(st, a, who, sizeof(who));
+	reached = step_whom(st, a, who, sizeof(who));
 	if (target_step(st, &set, a->signo) < 0 && errno != ESRCH)
 		log_warn("shutdown step %d: cannot send %s to %s: %m", a->step + 1, name, who);
-	if (left >= 0)
-		log_notice("shutdown step %d/%zu: %s to %s, %d process%s left, grace %s",
-			   a->step + 1, sc->nsteps, name, who, left, left == 1 ? "" : "es", grace);
+	if (reached)
+		log_notice("shutdown step %d/%zu: %s to %s, waiting up to %s", a->step + 1,
+			   sc->nsteps, name, who, grace);
+	else if (a->stage >= 0)
+		log_notice("shutdown step %d/%zu: waiting up to %s for %s", a->step + 1, sc->nsteps,
+			   grace, who);
 	else
-		log_notice("shutdown step %d/%zu: %s to %s, grace %s", a->step + 1, sc->nsteps,
-			   name, who, grace);
+		log_notice("shutdown step %d/%zu: nothing is left to send %s to", a->step + 1,
+			   sc->nsteps, name);
+}
+
+/* A step ended: how, after how long, and why when it did not time out. */
+static void log_end_step(const struct phase_action *a)
+{
+	char took[40] = "at once", why[64] = "";
+
+	if (a->ms > 0)
+		duration_format(a->ms, took + strlcpy(took, "after ", sizeof(took)),
+				sizeof(took) - 6);
+	if (strcmp(a->why, "ended") == 0 && a->stage >= 0)
+		snprintf(why, sizeof(why), ": level %d has stopped", a->stage);
+	else if (strcmp(a->why, "ended") == 0)
+		strlcpy(why, ": nothing is left in scope", sizeof(why));
+	log_msg(a->warn ? LOG_WARNING : LOG_INFO, "shutdown step %d %s %s%s", a->step + 1, a->why,
+		took, why);
 }
 
 /* A stage, or the whole ladder, ran out of steps with something left. */
@@ -508,10 +593,9 @@ static void exhausted(const struct pid1_state *st, int stage)
 	int left;
 
 	if (stage >= 0) {
-		left = running(st, stage);
+		left = level_names(st, stage, false, names, sizeof(names));
 		log_warn("shutdown ladder exhausted with %d program%s of level %d left: %s", left,
-			 left == 1 ? "" : "s", stage,
-			 level_names(st, stage, false, names, sizeof(names)));
+			 left == 1 ? "" : "s", stage, names);
 		return;
 	}
 	left = target_count(st, sc->scope);
@@ -538,7 +622,7 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 				 a->p->name, a->why);
 			break;
 		case PHASE_ACT_HOOKS:
-			log_notice("shutdown: %s; %zu stop hook%s first", a->why, a->count,
+			log_notice("shutdown: %s; running %zu stop hook%s first", a->why, a->count,
 				   a->count == 1 ? "" : "s");
 			break;
 		case PHASE_ACT_CUT:
@@ -556,11 +640,16 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 		case PHASE_ACT_REPEAT:
 			log_notice("%s during shutdown: %s", a->why,
 				   a->signo == SIGKILL ? "killing now"
+				   : a->step < 0       ? "skipping the delay"
 						       : "skipping to the next step");
 			break;
+		case PHASE_ACT_DUPLICATE:
+			log_info(
+			    "%s again after %s: the same request delivered twice, not a repeat",
+			    a->why, duration_format(a->ms, text, sizeof(text)));
+			break;
 		case PHASE_ACT_END_STEP:
-			log_msg(a->warn ? LOG_WARNING : LOG_INFO, "shutdown step %d %s after %s",
-				a->step + 1, a->why, duration_format(a->ms, text, sizeof(text)));
+			log_end_step(a);
 			break;
 		case PHASE_ACT_EXHAUSTED:
 			exhausted(st, a->stage);

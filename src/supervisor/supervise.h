@@ -132,8 +132,9 @@ enum phase_action_kind {
 	PHASE_ACT_CUT,	     /* a repeated shutdown (why) cut the stop hooks short */
 	PHASE_ACT_BEGIN,     /* the ladder begins (why) at step */
 	PHASE_ACT_DELAY,     /* it waits ms before the first step */
-	PHASE_ACT_REPEAT,    /* a repeated shutdown (why): the next step, or SIGKILL (signo) */
-	PHASE_ACT_END_STEP,  /* step ended (why says how) after ms; warn: it timed out */
+	PHASE_ACT_REPEAT,    /* a repeat (why) at step: the next step, or SIGKILL (signo) */
+	PHASE_ACT_DUPLICATE, /* the shutdown (why) asked again ms after: one delivered twice */
+	PHASE_ACT_END_STEP,  /* step of stage ended (why says how) after ms; warn: it timed out */
 	PHASE_ACT_EXHAUSTED, /* stage (-1: the whole scope) ran out of steps */
 	PHASE_ACT_SEND,	     /* signo to stage as step, grace ms; first: stop-signals instead */
 	PHASE_ACT_FINISH,    /* the ladder is over (why) */

@@ -221,6 +221,13 @@ has_lines_at_least() {
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
 
+# repeat_gap: a pause between two shutdown signals meant as two. pid1 takes one that comes
+# within 250 ms of the one that last counted for the same signal delivered twice; call this
+# once pid1 has shown it acted on the first (a line in its log), whose time it counts from.
+repeat_gap() {
+	sleep 0.3
+}
+
 # now_ms: wall-clock milliseconds, for measuring how long something took.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -117,15 +117,132 @@ static void test_repeated_signals(void)
 	setup(1);
 	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
 	/* on-repeat = next: the next step at once. */
-	fail_unless(step(PHASE_EV_SHUTDOWN, 100, SIGINT, NULL, false) == 3);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 300, SIGINT, NULL, false) == 3);
 	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].signo == 0);
 	fail_unless(out.a[1].kind == PHASE_ACT_END_STEP && !out.a[1].warn);
 	fail_unless(sent(2, 1, SIGTERM, -1, 3000));
 	/* on-repeat = kill: SIGKILL at once, as the last step. */
 	conf.shutdown.on_repeat = ON_REPEAT_KILL;
-	fail_unless(step(PHASE_EV_SHUTDOWN, 200, SIGINT, NULL, false) == 3);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 600, SIGINT, NULL, false) == 3);
 	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].signo == SIGKILL);
 	fail_unless(sent(2, 2, SIGKILL, -1, 1000));
+}
+
+/* Whether the only action is a duplicate, ms after the signal that counted. */
+static bool duplicate(size_t n, int64_t ms)
+{
+	return n == 1 && out.a[0].kind == PHASE_ACT_DUPLICATE && out.a[0].ms == ms;
+}
+
+static void test_duplicates(void)
+{
+	int64_t deadline;
+
+	/* timeout(1) and a terminal deliver one SIGTERM twice: the second moves nothing. */
+	setup(1);
+	step(PHASE_EV_SHUTDOWN, 1000, SIGTERM, NULL, false);
+	deadline = st.ladder.deadline_ms;
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1001, SIGTERM, NULL, false), 1));
+	fail_unless(st.ladder.step == 1 && st.ladder.deadline_ms == deadline);
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1249, SIGINT, NULL, false), 249));
+	/* A moment later it is a repeat; the next one is timed from it. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 1300, SIGTERM, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && sent(2, 2, SIGKILL, -1, 1000));
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1400, SIGTERM, NULL, false), 100));
+	/* on-repeat = kill: the same. */
+	setup(1);
+	conf.shutdown.on_repeat = ON_REPEAT_KILL;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1, SIGTERM, NULL, false), 1));
+	fail_unless(st.ladder.step == 1);
+	/* During the stop hooks: they are not cut short by a duplicate. */
+	setup(2);
+	progs[1].stop_hook = true;
+	progs[1].state = PROGRAM_WAITING;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1, SIGTERM, NULL, false), 1));
+	fail_unless(st.phase == PHASE_HOOKS && progs[1].state == PROGRAM_WAITING);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 250, SIGTERM, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_CUT && st.phase == PHASE_STOPPING);
+	/* During the delay: it is not skipped by a duplicate; a repeat skips it. */
+	setup(1);
+	conf.shutdown.delay_ms = 1000;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 1, SIGTERM, NULL, false), 1));
+	fail_unless(st.ladder.step == -1 && st.ladder.deadline_ms == 1000);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 300, SIGTERM, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && out.a[0].step == -1);
+	fail_unless(sent(1, 1, SIGTERM, -1, 3000));
+	/* A shutdown begun by a program's end: the first signal after it is no copy. */
+	setup(1);
+	step(PHASE_EV_START, 0, 0, NULL, false);
+	step(PHASE_EV_ESSENTIAL, 0, 0, &progs[0], false);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 5, SIGTERM, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_REPEAT && sent(2, 1, SIGTERM, -1, 3000));
+	/* At a level's last step: the level keeps its SIGKILL's grace. */
+	setup(2);
+	progs[1].level = 1;
+	st.max_level = 1;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	step(PHASE_EV_SHUTDOWN, 300, SIGINT, NULL, false);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 600, SIGINT, NULL, false) == 3);
+	fail_unless(sent(2, 2, SIGKILL, 1, 1000));
+	fail_unless(duplicate(step(PHASE_EV_SHUTDOWN, 601, SIGINT, NULL, false), 1));
+	fail_unless(st.ladder.stage == 1 && st.ladder.step == 2 && st.ladder.deadline_ms == 1600);
+	/* A repeat there leaves the level to the next stage. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 900, SIGINT, NULL, false) == 4);
+	fail_unless(out.a[2].kind == PHASE_ACT_EXHAUSTED && out.a[2].stage == 1);
+	fail_unless(sent(3, 0, SIGINT, -1, 4000));
+}
+
+/*
+ * A level's stage ends (its last program reaped) at the very moment a step's grace runs out:
+ * the next stage begins at the entry step, its stop-signals with it, never at the step after.
+ */
+static void test_stage_end_at_grace_expiry(void)
+{
+	/* db and plain at 0, db with its own stop-signal; web after db, at 1. */
+	setup(3);
+	conf.shutdown.steps[0] = (struct ladder_step){SIGTERM, 300};
+	conf.shutdown.steps[1] = (struct ladder_step){SIGINT, 5000};
+	progs[0].stop_signal = SIGUSR2;
+	progs[2].level = 1;
+	progs[2].stop_signal = SIGQUIT;
+	st.max_level = 1;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(sent(1, 0, SIGTERM, 1, 300) && out.a[1].first);
+	fail_unless(step(PHASE_EV_TICK, 300, 0, NULL, false) == 2);
+	fail_unless(sent(1, 1, SIGINT, 1, 5000) && !out.a[1].first);
+	/* web reaped in the wake-up whose tick finds SIGINT's grace over. */
+	progs[2].state = PROGRAM_ENDED;
+	fail_unless(!phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_TICK}));
+	fail_unless(step(PHASE_EV_TICK, 5300, 0, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && !out.a[0].warn);
+	fail_unless(out.a[0].stage == 1 && out.a[0].step == 1);
+	fail_unless(sent(1, 0, SIGTERM, 0, 300) && out.a[1].first);
+	/* Level 0 ends as its grace runs out, with something left in scope: the scope's stage. */
+	progs[0].state = PROGRAM_ENDED;
+	progs[1].state = PROGRAM_ENDED;
+	fail_unless(phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_TICK}));
+	fail_unless(step(PHASE_EV_TICK, 5600, 0, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && !out.a[0].warn);
+	fail_unless(sent(1, 0, SIGTERM, -1, 300) && st.phase == PHASE_STOPPING);
+}
+
+/* A level's stage ends with nothing left in scope: done, with no step sent to nobody. */
+static void test_last_stage_empty(void)
+{
+	setup(2);
+	progs[1].level = 1;
+	st.max_level = 1;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(sent(1, 0, SIGINT, 1, 4000));
+	progs[0].state = PROGRAM_ENDED;
+	progs[1].state = PROGRAM_ENDED;
+	fail_unless(phase_needs_empty(&st, &(struct phase_input){.ev = PHASE_EV_TICK}));
+	fail_unless(step(PHASE_EV_TICK, 10, 0, NULL, true) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && out.a[0].stage == 1);
+	fail_unless(out.a[1].kind == PHASE_ACT_FINISH && st.phase == PHASE_DONE);
 }
 
 static void test_levels(void)
@@ -190,7 +307,7 @@ static void test_hooks(void)
 	progs[1].stop_hook = true;
 	progs[1].state = PROGRAM_WAITING;
 	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
-	fail_unless(step(PHASE_EV_SHUTDOWN, 5, SIGINT, NULL, false) == 3);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 300, SIGINT, NULL, false) == 3);
 	fail_unless(out.a[0].kind == PHASE_ACT_CUT && out.a[1].kind == PHASE_ACT_BEGIN);
 	fail_unless(sent(2, 1, SIGTERM, -1, 3000) && progs[1].state == PROGRAM_ENDED);
 }
@@ -272,6 +389,9 @@ int main(void)
 	test_enter_first_and_empty();
 	test_delay();
 	test_repeated_signals();
+	test_duplicates();
+	test_stage_end_at_grace_expiry();
+	test_last_stage_empty();
 	test_levels();
 	test_hooks();
 	test_cancel();
