@@ -520,9 +520,6 @@ static void tick(struct pid1_state *st)
 	int64_t now = loop_now_ms(), when;
 	size_t i;
 
-	/* A group's last member may have been reaped by another process: no SIGCHLD said so. */
-	settle(st);
-	act_pending(st);
 	for (i = 0; i < st->nprograms && st->phase != PHASE_DONE; i++) {
 		when = program_deadline(&st->programs[i]);
 		if (when >= 0 && when <= now)
@@ -717,6 +714,13 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 		break;
 	case SUPERVISE_TICK:
 		execs(st);
+		/*
+		 * A group's last member may have been reaped by another process: no SIGCHLD said
+		 * so. Seen first, so that the ladder ends a level that is empty rather than timing
+		 * it out and signalling nothing.
+		 */
+		settle(st);
+		act_pending(st);
 		phase(st, PHASE_EV_TICK, NULL, NULL, 0);
 		tick(st);
 		break;
