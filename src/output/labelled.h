@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conf/conf.h"
+
 /* The longest line written, label and newline included: PIPE_BUF, what a pipe takes whole. */
 #define OUTPUT_LINE_MAX 4096
 
@@ -36,8 +38,11 @@ struct outputs {
 	char *spare;	 /* a whole buffer a stream no longer needs, for the next that waits */
 };
 
-/* The output of the program called name (which must outlive it); NULL when out of memory. */
-struct output *output_new(struct outputs *all, const char *name);
+/*
+ * The output of the program called name (which must outlive it), in mode OUTPUT_PREFIX
+ * (time: each line starts with the time pid1 read it) or OUTPUT_JSON; NULL when out of memory.
+ */
+struct output *output_new(struct outputs *all, const char *name, enum output_mode mode, bool time);
 /* Frees o; its pipes must be closed (output_finish). NULL is fine. */
 void output_free(struct output *o);
 
