@@ -239,6 +239,20 @@ static char *put(char *p, const char *s, size_t n)
 	return p + n;
 }
 
+/* Writes s's time at p: worked out once for the lines of one read, and for the same ms. */
+static char *put_time(char *p, const struct stream *s)
+{
+	struct outputs *all = s->out->all;
+	const struct timespec *ts = &s->read_at;
+
+	if (all->stamp[0] == '\0' || ts->tv_sec != all->stamp_at.tv_sec ||
+	    ts->tv_nsec / 1000000 != all->stamp_at.tv_nsec / 1000000) {
+		jsonline_time(all->stamp, ts);
+		all->stamp_at = *ts;
+	}
+	return put(p, all->stamp, JSONLINE_TIME_LEN);
+}
+
 /*
  * Writes one JSON line of s into out (OUTPUT_LINE_MAX bytes): line[0..len), or the part that
  * fits escaped, marked as cut when the line goes on. Returns the bytes written; *taken is
@@ -251,8 +265,7 @@ static size_t json_line(char *out, const struct stream *s, const char *line, siz
 	char *p = out;
 
 	p = put(p, JSON_TIME, strlen(JSON_TIME));
-	jsonline_time(p, &s->read_at);
-	p += JSONLINE_TIME_LEN;
+	p = put_time(p, s);
 	p = put(p, o->prefix, o->plen);
 	p = put(p, s->err ? "stderr" : "stdout", 6);
 	p = put(p, JSON_LINE, strlen(JSON_LINE));
@@ -272,8 +285,7 @@ static size_t prefix_line(char *out, const struct stream *s, const char *line, s
 	size_t n = 0;
 
 	if (o->time) {
-		jsonline_time(out, &s->read_at);
-		out[JSONLINE_TIME_LEN] = ' ';
+		*put_time(out, s) = ' ';
 		n = JSONLINE_TIME_LEN + 1;
 	}
 	return n + output_line_format(out + n, OUTPUT_LINE_MAX - n, o->prefix, o->plen, line, len);

@@ -10,8 +10,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "conf/conf.h"
+#include "core/jsonline.h"
 
 /* The longest line written, label and newline included: PIPE_BUF, what a pipe takes whole. */
 #define OUTPUT_LINE_MAX 4096
@@ -36,6 +38,8 @@ struct outputs {
 	bool fds_warned; /* running short of fds has been logged as a warning */
 	char *scratch;	 /* the one buffer every stream's bytes are cut into lines in */
 	char *spare;	 /* a whole buffer a stream no longer needs, for the next that waits */
+	struct timespec stamp_at; /* the time last written out as stamp: a read's lines share it */
+	char stamp[JSONLINE_TIME_LEN]; /* RFC 3339, no NUL; zeros until the first */
 };
 
 /*

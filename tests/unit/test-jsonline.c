@@ -33,8 +33,10 @@ static int escaped(const char *s, size_t len, const char *want)
 
 int main(void)
 {
-	char out[64];
-	size_t used, n;
+	static const char special[] = "\"\\\x1f\x7f\xff";
+	static const char *const escapes[] = {"\\\"", "\\\\", "\\u001f", "\\u007f", FFFD};
+	char out[64], in[20];
+	size_t used, n, pos, k;
 
 	fail_unless(time_is(0, 0, "1970-01-01T00:00:00.000Z"));
 	fail_unless(time_is(951782400, 999999999, "2000-02-29T00:00:00.999Z"));
@@ -59,6 +61,18 @@ int main(void)
 			    "A",
 			    3, FFFD "A"));
 	fail_unless(escaped("\xf0\x9f\x98", 3, FFFD));
+
+	/* A byte to escape is found at any place of an 8-byte word, not only the first. */
+	for (pos = 0; pos < 20; pos++) {
+		for (k = 0; k < sizeof(special) - 1; k++) {
+			memset(in, 'a', 20);
+			in[pos] = special[k];
+			n = jsonline_string(out, sizeof(out), in, 20, false, &used);
+			fail_unless(used == 20 && n == 19 + strlen(escapes[k]));
+			fail_unless(memcmp(out + pos, escapes[k], strlen(escapes[k])) == 0);
+			fail_unless(out[pos - (pos > 0)] == (pos > 0 ? 'a' : escapes[k][0]));
+		}
+	}
 
 	/* Out of room: stops before an escape or a character that does not fit. */
 	n = jsonline_string(out, 5, "abc\"d", 5, false, &used);
