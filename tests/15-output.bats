@@ -530,12 +530,13 @@ json_lines() {
 }
 
 @test "output = json: a line over the limit is cut into objects of at most 4096 bytes, marked cut, nothing lost" {
-	# 10,000 x, 3,000 control bytes (6 bytes each escaped) and 2,000 euro signs (3 bytes
-	# each, never cut in two), each line followed by a short one.
+	# 10,000 x, 3,000 control bytes (6 bytes each escaped), 2,000 euro signs (3 bytes) and
+	# 2,000 emoji (4 bytes: the cut falls after 3 of one, where U+FFFD would fit), none of
+	# them cut in two, then a short line.
 	write_conf <<-'EOF'
 		output = json
 		program a {
-			command = { "sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x; echo; echo next; head -c 3000 /dev/zero | tr '\\0' '\\1'; echo; i=0; while [ $i -lt 2000 ]; do printf '\\342\\202\\254'; i=$((i + 1)); done; echo; echo last" }
+			command = { "sh", "-c", "head -c 10000 /dev/zero | tr '\\0' x; echo; echo next; head -c 3000 /dev/zero | tr '\\0' '\\1'; echo; i=0; while [ $i -lt 2000 ]; do printf '\\342\\202\\254'; i=$((i + 1)); done; echo; i=0; while [ $i -lt 2000 ]; do printf '\\360\\237\\230\\200'; i=$((i + 1)); done; echo; echo last" }
 			essential = true
 		}
 	EOF
@@ -550,14 +551,15 @@ json_lines() {
 		    if not o.get("cut"):
 		        lines.append(cur)
 		        cur = ""
-		want = ["x" * 10000, "next", "\x01" * 3000, "\u20ac" * 2000, "last"]
+		want = ["x" * 10000, "next", "\x01" * 3000, "\u20ac" * 2000, "\U0001f600" * 2000, "last"]
 		assert lines == want, [(len(x), x[:10]) for x in lines]
 	PY
-	# The pieces: 3 of x, then next; 5 of control bytes; 2 of euros; the cut ones say so.
+	# The pieces: 3 of x, then next; 5 of control bytes; 2 of euros, 2 of emoji, then last;
+	# the cut ones say so.
 	run -0 awk '/"cut":true}$/ { n++ } END { print n }' "$S/out"
-	assert_output 7
+	assert_output 8
 	run -0 wc -l <"$S/out"
-	assert_output 12
+	assert_output 14
 }
 
 @test "output-time = rfc3339 starts each prefixed line with the time pid1 read it; a program's own setting wins" {
