@@ -215,21 +215,25 @@ no_descendant_named() {
 	cmp "$S/out" "$S/want"
 }
 
-@test "100 MB to a slow reader: pid1's memory stays bounded, every byte arrives, signals and reaping go on" {
-	local line hwm0 hwm head
+# through_slow_reader MODE N BYTES: program big writes N lines of 99 zeros with output =
+# MODE to a reader that takes nothing until the writer waits in write(), while signals are
+# forwarded and an orphan reaped; then the reader takes BYTES, into $S/result, and pid1's
+# peak RSS must have grown by less than 2 MiB.
+through_slow_reader() {
+	local hwm0 hwm head
 	line=$(printf '%099d' 0)
 	mkfifo "$S/fifo"
-	# The reader takes nothing until told to, then all that should come: 1,000,000 lines.
+	# The reader takes nothing until told to, then all that should come.
 	(
 		while [ ! -e "$S/go" ]; do sleep 0.05; done
-		exec head -c 105000000
+		exec head -c "$3"
 	) <"$S/fifo" >"$S/result" &
 	# The orphan has a name of its own, to tell it from the other sleeps.
 	cp "$(command -v sleep)" "$S/orphan"
 	write_conf <<-EOF
-		output = prefix
+		output = $1
 		program big {
-			command = { "sh", "-c", "trap '' USR1; while [ ! -e $S/start ]; do sleep 0.05; done; yes $line | head -n 1000000" }
+			command = { "sh", "-c", "trap '' USR1; while [ ! -e $S/start ]; do sleep 0.05; done; yes $line | head -n $2" }
 		}
 		program other {
 			command = { "sh", "-c", "trap 'echo usr1 >>$S/events; ($S/orphan 1 &)' USR1; while :; do sleep 0.05; done" }
@@ -251,14 +255,34 @@ no_descendant_named() {
 	[ "$(zombie_children "$PID1_PID")" = 0 ] || fail "zombies while output is blocked"
 	in_write "$head" || fail "the writer is no longer held back"
 	touch "$S/go"
-	wait_until size_is "$S/result" 105000000
-	run -0 wc -l <"$S/result"
-	assert_output 1000000
-	run -1 grep -vxF "big: $line" "$S/result"
+	wait_until size_is "$S/result" "$3"
 	hwm=$(status_kib "$PID1_PID" VmHWM)
 	[ $((hwm - hwm0)) -lt 2048 ] || fail "pid1's peak RSS grew from $hwm0 to $hwm KiB"
 	send_to_pid1 TERM
 	pid1_wait
+}
+
+@test "100 MB to a slow reader: pid1's memory stays bounded, every byte arrives, signals and reaping go on" {
+	local line
+	through_slow_reader prefix 1000000 105000000
+	run -0 wc -l <"$S/result"
+	assert_output 1000000
+	run -1 grep -vxF "big: $line" "$S/result"
+}
+
+@test "JSON lines to a slow reader: bounded as prefixed ones, every line arrives whole and parses" {
+	local line
+	# 179 bytes a line: 99 of the program's and 80 of JSON.
+	through_slow_reader json 200000 35800000
+	python3 - "$S/result" "$line" <<-'PY'
+		import json, sys
+		n = 0
+		for raw in open(sys.argv[1], "rb"):
+		    o = json.loads(raw)
+		    assert o["program"] == "big" and o["stream"] == "stdout" and o["line"] == sys.argv[2], o
+		    n += 1
+		assert n == 200000, n
+	PY
 }
 
 @test "prefixed output through a terminal" {
@@ -504,10 +528,12 @@ json_lines() {
 @test "output = json: quotes, backslashes, control bytes and invalid UTF-8 survive a round trip" {
 	# Each line decoded as Python does with errors="replace" (one U+FFFD for each maximal
 	# invalid piece, as Unicode recommends) is what the JSON line must say.
-	printf 'say "hi" \\ back\\slash\n\ttab\rcr\001\033[31m\177del\n' >"$S/in"
-	printf 'caf\303\251 \342\202\254 \360\237\230\200 ok\n' >>"$S/in"
-	printf 'bad \377 \300\257 \355\240\200 \364\220\200\200 \342\202A end\n' >>"$S/in"
-	printf 'nul\000byte\n' >>"$S/in"
+	{
+		printf 'say "hi" \\ back\\slash\n\ttab\rcr\001\033[31m\177del\n'
+		printf 'caf\303\251 \342\202\254 \360\237\230\200 ok\n'
+		printf 'bad \377 \300\257 \355\240\200 \364\220\200\200 \342\202A end\n'
+		printf 'nul\000byte\n'
+	} >"$S/in"
 	write_conf <<-EOF
 		output = json
 		program a {
