@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Labelled output: the programs' pipes cut into lines, written to pid1's stdout and stderr
- * (destinations); its state is the struct outputs its caller holds. It distrusts programs:
- * a pipe may carry any bytes, never a newline, or never end (a daemon left behind holds it);
- * a stream holds at most STREAM_BUF bytes, in one shared buffer but for what waits. It
+ * (destinations) prefixed or as JSON; its state is the struct outputs its caller holds. It
+ * distrusts programs: a pipe may carry any bytes (escaped into valid JSON: core/jsonline.h),
+ * never a newline, or never end (a daemon left behind holds it); a stream holds at most
+ * STREAM_BUF bytes, in one shared buffer but for what waits. It
  * distrusts pid1's readers: nothing here waits for them (log.h's sinks); one that cannot
  * take more is polled for POLLOUT and pauses the streams writing to it, one gone away drops
  * what comes, counted. A pipe is made only while a spawn's fds are left after it.
@@ -439,8 +440,7 @@ static void pump(struct stream *s)
 		n = budget == 0 ? 0 : read(s->fd, buf + s->len, STREAM_BUF - s->len);
 		if (n > 0) {
 			s->len += (size_t)n;
-			/* The wall clock, for the time of the lines; durations use CLOCK_MONOTONIC.
-			 */
+			/* The wall clock, for the lines' time; durations use CLOCK_MONOTONIC. */
 			if (s->out->mode == OUTPUT_JSON || s->out->time)
 				clock_gettime(CLOCK_REALTIME, &s->read_at);
 			budget -= (size_t)n < budget ? (size_t)n : budget;
@@ -642,8 +642,7 @@ struct output *output_new(struct outputs *all, const char *name, enum output_mod
 	    .all = all, .name = name, .child = {-1, -1}, .mode = mode, .time = time};
 	if (mode == OUTPUT_JSON) {
 		o->plen = json_prefix(o->prefix, name);
-		/* With the longest stream name, and room for the cut mark whether it comes or not.
-		 */
+		/* With a stream's name, and room for the cut mark whether it comes or not. */
 		o->over = strlen(JSON_TIME) + JSONLINE_TIME_LEN + o->plen + 6 + strlen(JSON_LINE) +
 			  strlen(JSON_CUT);
 	} else {

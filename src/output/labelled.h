@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `output = prefix`: a program's stdout and stderr go through pipes to pid1, which writes
- * them to its own stdout and stderr a whole line at a time, each line labelled "NAME: ".
+ * `output = prefix` and `json`: a program's stdout and stderr go through pipes to pid1, which
+ * writes them to its own stdout and stderr a whole line at a time, each line labelled
+ * "NAME: " (after the time it was read, with output-time), or as one JSON object.
  * pid1 never waits for its own readers: when its stdout cannot take more, it stops reading
  * the programs' pipes until it can, and they wait in write() as they would on a terminal.
  */
