@@ -655,7 +655,7 @@ json_lines() {
 	refute_output --partial "web stderr"
 }
 
-@test "the default log format stays text; a JSON log line escapes a quote" {
+@test "the default log format stays text; a JSON log line escapes a quote, and one too long is marked cut" {
 	write_conf <<-'EOF'
 		command = { "sh", "-c", "exit 0" }
 		log { level = info }
@@ -672,6 +672,10 @@ json_lines() {
 	run -0 json_lines "$S/err"
 	assert_line "pid1 err 'no\"such: command not found'"
 	grep -qF '"line":"no\"such: command not found"}' "$S/err"
+	# 3,000 quotes take 6,000 bytes escaped: the line is cut to 4096 bytes, and says so.
+	pid1_run -c "$CONF" "$(printf '"%.0s' {1..3000})" 2>"$S/err" || true
+	run -0 json_lines "$S/err"
+	assert_line --regexp "^pid1 err cut '\"{100}"
 }
 
 @test "pid1 -n prints output = json, output-time and the log's format, and its output loads back the same" {
