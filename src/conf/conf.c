@@ -50,6 +50,7 @@ void conf_program_defaults(struct program_conf *pc)
 	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
 	pc->ready = READY_DEFAULT;
 	pc->output = -1;
+	pc->output_time = -1;
 }
 
 /* Frees a NULL-terminated list of strings and sets it to NULL. */

@@ -138,6 +138,13 @@ enum ready_mode {
 enum output_mode {
 	OUTPUT_RAW,    /* pid1's own fds, passed on as they are */
 	OUTPUT_PREFIX, /* pipes to pid1, which writes each line labelled with the program's name */
+	OUTPUT_JSON,   /* pipes to pid1, which writes each line as a JSON object */
+};
+
+/* Whether a prefixed line starts with the time pid1 read it (a JSON line always has it). */
+enum output_time {
+	OUTPUT_TIME_NONE,
+	OUTPUT_TIME_RFC3339, /* UTC with milliseconds: 2026-12-07T23:30:01.123Z */
 };
 
 /* How long a stop hook may run when its section sets no timeout. */
@@ -159,6 +166,7 @@ struct program_conf {
 	int64_t ready_timeout_ms; /* 0: it may take as long as it likes to become ready */
 	int64_t watchdog_ms;	  /* 0: no watchdog */
 	int output;		  /* an enum output_mode, or -1 for the top level's */
+	int output_time;	  /* an enum output_time, or -1 for the top level's */
 	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
 	struct privs_conf privs;  /* NULL and unset fields take the top level's */
 	int line;		  /* where the section is, for errors found after parsing */
@@ -186,6 +194,7 @@ struct pid1_conf {
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
 	enum output_mode output;       /* the programs' output, where they set none */
+	enum output_time output_time;  /* the time on their prefixed lines, where they set none */
 	struct program_conf *programs; /* the program sections, in file order; owned */
 	size_t nprograms;
 	char *runtime_dir; /* where pid1's sockets live; NULL: $PID1_RUNTIME_DIR or the default */
@@ -285,7 +294,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 53
+#define CONF_NKEYS 56
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

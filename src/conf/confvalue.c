@@ -79,7 +79,13 @@ static const struct conf_word ready_words[] = {
 	{"started", READY_STARTED}, {"exited", READY_EXITED}, {"notify", READY_NOTIFY}, {NULL, 0},
 };
 static const struct conf_word output_words[] = {
-	{"raw", OUTPUT_RAW}, {"prefix", OUTPUT_PREFIX}, {NULL, 0},
+	{"raw", OUTPUT_RAW}, {"prefix", OUTPUT_PREFIX}, {"json", OUTPUT_JSON}, {NULL, 0},
+};
+static const struct conf_word output_time_words[] = {
+	{"none", OUTPUT_TIME_NONE}, {"rfc3339", OUTPUT_TIME_RFC3339}, {NULL, 0},
+};
+static const struct conf_word format_words[] = {
+	{"text", LOG_FORMAT_TEXT}, {"json", LOG_FORMAT_JSON}, {NULL, 0},
 };
 static const struct conf_word level_words[] = {
 	{"err", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE}, {"info", LOG_INFO},
@@ -259,6 +265,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"control", IN_TOP, KIND_WORD, control_words, TOP(control), 0},
 	{"control-group", IN_TOP, KIND_STR, NULL, TOP(control_group), PRIVS_NAME_MAX},
 	{"output", IN_TOP, KIND_WORD, output_words, TOP(output), 0},
+	{"output-time", IN_TOP, KIND_WORD, output_time_words, TOP(output_time), 0},
 	{"command", IN_PROGRAM | PRINT_ALWAYS, KIND_LIST, NULL, PRG(command), 0},
 	{"type", IN_PROGRAM | PRINT_ALWAYS, KIND_WORD, type_words, PRG(type), 0},
 	{"after", IN_PROGRAM, KIND_LIST, NULL, PRG(after), 0},
@@ -272,6 +279,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"ready-timeout", IN_PROGRAM, KIND_DURATION, NULL, PRG(ready_timeout_ms), 0},
 	{"watchdog", IN_PROGRAM, KIND_DURATION, NULL, PRG(watchdog_ms), 0},
 	{"output", IN_PROGRAM, KIND_WORD, output_words, PRG(output), 0},
+	{"output-time", IN_PROGRAM, KIND_WORD, output_time_words, PRG(output_time), 0},
 	{"user", BOTH, KIND_STR, NULL, PRV(user), PRIVS_NAME_MAX},
 	{"group", BOTH, KIND_STR, NULL, PRV(group), PRIVS_NAME_MAX},
 	{"workdir", BOTH, KIND_STR, NULL, PRV(workdir), PATH_MAX},
@@ -300,6 +308,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"file", IN_LOG, KIND_STR, NULL, LOG(file), PATH_MAX},
 	{"ident", IN_LOG, KIND_CHARS, NULL, LOG(ident), LOG_IDENT_MAX},
 	{"facility", IN_LOG, KIND_WORD, facility_words, LOG(facility), 0},
+	{"format", IN_LOG, KIND_WORD, format_words, LOG(format), 0},
 	{NULL, 0, 0, NULL, 0, 0},
 };
 // clang-format on

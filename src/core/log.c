@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jsonline.h"
 #include "core/log.h"
 
 #ifndef RWF_NOWAIT
@@ -62,6 +63,7 @@ static struct {
 	const char *name; /* the last component of file.path */
 	char ident[LOG_IDENT_MAX];
 	int facility;
+	int format; /* LOG_FORMAT_*, for stderr and the file */
 	unsigned long dropped;
 } lg = {
     .level = LOG_NOTICE,
@@ -376,6 +378,28 @@ static int put_syslog(const char *buf, size_t len)
 	return connect_syslog(s) == 0 ? sink_put(s, buf, len) : -1;
 }
 
+/*
+ * A JSON line in the shape of the programs' (output = json), so that one parser reads both:
+ * msg as "line", escaped, cut to fit LINE_BYTES with "cut":true.
+ */
+static size_t format_json(char *buf, const struct timespec *ts, int level, const char *msg)
+{
+	size_t n, len = strlen(msg), used;
+	static const char cut[] = "\",\"cut\":true}\n";
+
+	n = (size_t)snprintf(buf, LINE_BYTES,
+			     "{\"time\":\"%*s\",\"program\":\"pid1\",\"level\":\"%s\",\"line\":\"",
+			     JSONLINE_TIME_LEN, "", level_names[level]);
+	jsonline_time(buf + 9, ts);
+	n += jsonline_string(buf + n, LINE_BYTES - n - strlen(cut), msg, len, false, &used);
+	if (used < len) {
+		memcpy(buf + n, cut, strlen(cut));
+		return n + strlen(cut);
+	}
+	memcpy(buf + n, "\"}\n", 3);
+	return n + 3;
+}
+
 /* Formats one line for kind into buf (LINE_BYTES + 1 bytes). Returns its length. */
 static size_t format_line(char *buf, enum sink_kind kind, int level, const char *msg)
 {
@@ -385,6 +409,10 @@ static size_t format_line(char *buf, enum sink_kind kind, int level, const char 
 	size_t n;
 	int r;
 
+	if (kind != SINK_SYSLOG && lg.format == LOG_FORMAT_JSON) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		return format_json(buf, &ts, level, msg);
+	}
 	if (kind == SINK_SYSLOG) {
 		/* No timestamp: syslogd stamps it (RFC 3164), and pid1 needs no time zones. */
 		r = snprintf(buf, size, "<%d>%s[%d]: %s", (lg.facility & LOG_FACMASK) | level,
@@ -492,6 +520,7 @@ int log_open(const struct log_conf *conf)
 	lg.targets = conf->targets != 0 ? conf->targets : LOG_TARGET_STDERR;
 	/* As in syslog(3): kern cannot come from a user process, it becomes user. */
 	lg.facility = conf->facility != 0 ? conf->facility : LOG_USER;
+	lg.format = conf->format;
 	if (conf->ident[0] != '\0')
 		strlcpy(lg.ident, conf->ident, sizeof(lg.ident));
 	setup_stderr();

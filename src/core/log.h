@@ -26,7 +26,12 @@ struct log_conf {
 	char *file;		   /* path for LOG_TARGET_FILE, or NULL; owned by the conf */
 	char ident[LOG_IDENT_MAX]; /* syslog ident */
 	int facility;		   /* syslog facility, e.g. LOG_DAEMON */
+	int format;		   /* LOG_FORMAT_*: a line's shape on stderr and in the file */
 };
+
+/* How a line looks on stderr and in the file; syslog keeps its own. */
+#define LOG_FORMAT_TEXT 0 /* 2026-12-07T23:30:01.123Z pid1[1]: notice: ... */
+#define LOG_FORMAT_JSON 1 /* {"time":...,"program":"pid1","level":...,"line":...} */
 
 /* Opens the targets. Returns 0, or -1 after printing why on stderr. */
 int log_open(const struct log_conf *conf);

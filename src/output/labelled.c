@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Labelled output: the programs' pipes cut into lines, written to pid1's stdout and stderr
- * (destinations); its state is the struct outputs its caller holds. It distrusts programs:
- * a pipe may carry any bytes, never a newline, or never end (a daemon left behind holds it);
- * a stream holds at most STREAM_BUF bytes, in one shared buffer but for what waits. It
+ * (destinations) prefixed or as JSON; its state is the struct outputs its caller holds. It
+ * distrusts programs: a pipe may carry any bytes (escaped into valid JSON: core/jsonline.h),
+ * never a newline, or never end (a daemon left behind holds it); a stream holds at most
+ * STREAM_BUF bytes, in one shared buffer but for what waits. It
  * distrusts pid1's readers: nothing here waits for them (log.h's sinks); one that cannot
  * take more is polled for POLLOUT and pauses the streams writing to it, one gone away drops
  * what comes, counted. A pipe is made only while a spawn's fds are left after it.
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/jsonline.h"
 #include "core/loop.h"
 #include "core/log.h"
 #include "output/labelled.h"
@@ -52,9 +54,11 @@ struct stream {
 	int fd; /* pid1's end, non-blocking; -1 once closed */
 	struct outdest *dest;
 	const struct output *out;
-	bool waiting; /* paused until its dest drains */
-	size_t len;   /* bytes read and not yet written, in held */
-	char *held;   /* NULL when len is 0; STREAM_BUF long (cap) while it waits, else len */
+	bool waiting;		 /* paused until its dest drains */
+	bool err;		 /* the program's stderr, else its stdout */
+	struct timespec read_at; /* the wall clock at its last read: the time of its lines */
+	size_t len;		 /* bytes read and not yet written, in held */
+	char *held; /* NULL when len is 0; STREAM_BUF long (cap) while it waits, else len */
 	size_t cap;
 };
 
@@ -64,9 +68,18 @@ struct output {
 	int cur;      /* streams[cur] and [cur + 1]: the last run's stdout and stderr */
 	int child[2]; /* the ends of those the child takes, until output_spawned(); else -1 */
 	struct stream streams[4];
+	enum output_mode mode; /* OUTPUT_PREFIX or OUTPUT_JSON */
+	bool time;	       /* a prefixed line starts with the time it was read */
+	size_t over;	       /* the most bytes a line gains, newline included */
 	size_t plen;
-	char prefix[]; /* "NAME: " */
+	char prefix[]; /* "NAME: ", or for JSON what follows the time up to the stream's name */
 };
+
+/* The fixed parts of a JSON line, around the time, the prefix, the stream and the line. */
+#define JSON_TIME "{\"time\":\""
+#define JSON_LINE "\",\"line\":\""
+#define JSON_CUT  "\",\"cut\":true}\n"
+#define JSON_END  "\"}\n"
 
 size_t output_line_next(const char *buf, size_t len, size_t max, bool eof, size_t *linelen)
 {
@@ -221,18 +234,86 @@ static bool dest_flush(struct outdest *d)
 	return true;
 }
 
-/* Adds a labelled line to d; false when d is blocked and cannot take it. */
-static bool dest_put(struct outdest *d, const struct output *o, const char *line, size_t len)
+static char *put(char *p, const char *s, size_t n)
 {
-	if (d->gone) {
-		d->dropped += o->plen + len + 1;
-		return true;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* Writes s's time at p: worked out once for the lines of one read, and for the same ms. */
+static char *put_time(char *p, const struct stream *s)
+{
+	struct outputs *all = s->out->all;
+	const struct timespec *ts = &s->read_at;
+
+	if (all->stamp[0] == '\0' || ts->tv_sec != all->stamp_at.tv_sec ||
+	    ts->tv_nsec / 1000000 != all->stamp_at.tv_nsec / 1000000) {
+		jsonline_time(all->stamp, ts);
+		all->stamp_at = *ts;
 	}
-	if (d->blocked || (o->plen + len + 1 > DEST_BUF - d->len && !dest_flush(d)))
-		return false;
-	d->len +=
-	    output_line_format(d->buf + d->len, DEST_BUF - d->len, o->prefix, o->plen, line, len);
-	return true;
+	return put(p, all->stamp, JSONLINE_TIME_LEN);
+}
+
+/*
+ * Writes one JSON line of s into out (OUTPUT_LINE_MAX bytes): line[0..len), or the part that
+ * fits escaped, marked as cut when the line goes on. Returns the bytes written; *taken is
+ * the bytes of line that went in.
+ */
+static size_t json_line(char *out, const struct stream *s, const char *line, size_t len, bool cut,
+			size_t *taken)
+{
+	const struct output *o = s->out;
+	char *p = out;
+
+	p = put(p, JSON_TIME, strlen(JSON_TIME));
+	p = put_time(p, s);
+	p = put(p, o->prefix, o->plen);
+	p = put(p, s->err ? "stderr" : "stdout", 6);
+	p = put(p, JSON_LINE, strlen(JSON_LINE));
+	/* A piece of at most 4 bytes is taken whole: some progress, whatever it holds. */
+	p += jsonline_string(p, OUTPUT_LINE_MAX - (size_t)(p - out) - strlen(JSON_CUT), line, len,
+			     cut && len > 4, taken);
+	cut = cut || *taken < len;
+	if (cut)
+		return (size_t)(put(p, JSON_CUT, strlen(JSON_CUT)) - out);
+	return (size_t)(put(p, JSON_END, strlen(JSON_END)) - out);
+}
+
+/* Writes one prefixed line of s into out (room enough), with the time if o wants it. */
+static size_t prefix_line(char *out, const struct stream *s, const char *line, size_t len)
+{
+	const struct output *o = s->out;
+	size_t n = 0;
+
+	if (o->time) {
+		*put_time(out, s) = ' ';
+		n = JSONLINE_TIME_LEN + 1;
+	}
+	return n + output_line_format(out + n, OUTPUT_LINE_MAX - n, o->prefix, o->plen, line, len);
+}
+
+/*
+ * Adds a line of s (cut: the line goes on after it) to its dest: returns the bytes of line
+ * taken, all of them but for a JSON line whose escapes do not fit, or SIZE_MAX when the
+ * dest is blocked and cannot take it.
+ */
+static size_t dest_put(struct stream *s, const char *line, size_t len, bool cut)
+{
+	struct outdest *d = s->dest;
+	const struct output *o = s->out;
+	size_t need = o->mode == OUTPUT_JSON ? OUTPUT_LINE_MAX : o->over + len, taken = len;
+
+	if (d->gone) {
+		d->dropped += o->over + len;
+		return len;
+	}
+	if (d->blocked || (need > DEST_BUF - d->len && !dest_flush(d)))
+		return SIZE_MAX;
+	if (o->mode == OUTPUT_JSON)
+		d->len += json_line(d->buf + d->len, s, line, len, cut, &taken);
+	else
+		d->len += prefix_line(d->buf + d->len, s, line, len);
+	return taken;
 }
 
 /* Logs what could not be written to d, and closes it. */
@@ -251,13 +332,18 @@ static void dest_close(struct outdest *d)
 /* Moves whole lines (with eof, the last one too) from buf to s's dest while it takes them. */
 static bool emit(struct stream *s, char *buf, bool eof)
 {
-	const struct output *o = s->out;
-	size_t off = 0, used, linelen, max = OUTPUT_LINE_MAX - o->plen - 1;
-	bool ok = true;
+	size_t off = 0, used, linelen, taken, max = OUTPUT_LINE_MAX - s->out->over;
+	bool ok = true, cut;
 
-	while ((used = output_line_next(buf + off, s->len - off, max, eof, &linelen)) > 0 &&
-	       (ok = dest_put(s->dest, o, buf + off, linelen)))
-		off += used;
+	while ((used = output_line_next(buf + off, s->len - off, max, eof, &linelen)) > 0) {
+		/* No newline ends it: the line goes on, unless it is the last at the end. */
+		cut = used == linelen && (!eof || s->len - off > linelen);
+		taken = dest_put(s, buf + off, linelen, cut);
+		ok = taken != SIZE_MAX;
+		if (!ok)
+			break;
+		off += taken < linelen ? taken : used;
+	}
 	if (off > 0) {
 		memmove(buf, buf + off, s->len - off);
 		s->len -= off;
@@ -354,6 +440,9 @@ static void pump(struct stream *s)
 		n = budget == 0 ? 0 : read(s->fd, buf + s->len, STREAM_BUF - s->len);
 		if (n > 0) {
 			s->len += (size_t)n;
+			/* The wall clock, for the lines' time; durations use CLOCK_MONOTONIC. */
+			if (s->out->mode == OUTPUT_JSON || s->out->time)
+				clock_gettime(CLOCK_REALTIME, &s->read_at);
 			budget -= (size_t)n < budget ? (size_t)n : budget;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
@@ -502,7 +591,7 @@ static int stream_open(const struct output *o, struct stream *s, struct outdest 
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    loop_add(o->all->loop, fds[0], POLLIN, on_stream, s) < 0)
 		goto fail;
-	*s = (struct stream){.fd = fds[0], .dest = d, .out = o};
+	*s = (struct stream){.fd = fds[0], .dest = d, .out = o, .err = s->err};
 	return fds[1];
 fail:
 	unlabelled(o, d, errno);
@@ -522,11 +611,23 @@ static void tidy(struct outputs *all)
 	all->scratch = all->spare = NULL;
 }
 
-struct output *output_new(struct outputs *all, const char *name)
+/* The JSON prefix of the program called name: what follows the time up to the stream's name. */
+static size_t json_prefix(char *out, const char *name)
 {
-	size_t plen = strlen(name) + 2, i;
+	size_t n = strlen(name), used;
+	char *p = out;
+
+	p = put(p, "\",\"program\":\"", 13);
+	p += jsonline_string(p, 6 * n, name, n, false, &used);
+	return (size_t)(put(p, "\",\"stream\":\"", 12) - out);
+}
+
+struct output *output_new(struct outputs *all, const char *name, enum output_mode mode, bool time)
+{
+	/* Escaped, a byte of the name takes at most 6. */
+	size_t size = 6 * strlen(name) + 32, i;
 	struct output **list = reallocarray(all->list, all->n + 1, sizeof(struct output *));
-	struct output *o = malloc(sizeof(*o) + plen + 1);
+	struct output *o = malloc(sizeof(*o) + size);
 
 	if (list != NULL)
 		all->list = list;
@@ -537,10 +638,19 @@ struct output *output_new(struct outputs *all, const char *name)
 		tidy(all);
 		return NULL;
 	}
-	*o = (struct output){.all = all, .name = name, .child = {-1, -1}, .plen = plen};
-	snprintf(o->prefix, plen + 1, "%s: ", name);
+	*o = (struct output){
+	    .all = all, .name = name, .child = {-1, -1}, .mode = mode, .time = time};
+	if (mode == OUTPUT_JSON) {
+		o->plen = json_prefix(o->prefix, name);
+		/* With a stream's name, and room for the cut mark whether it comes or not. */
+		o->over = strlen(JSON_TIME) + JSONLINE_TIME_LEN + o->plen + 6 + strlen(JSON_LINE) +
+			  strlen(JSON_CUT);
+	} else {
+		o->plen = (size_t)snprintf(o->prefix, size, "%s: ", name);
+		o->over = o->plen + 1 + (time ? JSONLINE_TIME_LEN + 1 : 0);
+	}
 	for (i = 0; i < 4; i++)
-		o->streams[i] = (struct stream){.fd = -1, .out = o};
+		o->streams[i] = (struct stream){.fd = -1, .out = o, .err = i % 2 == 1};
 	list[all->n++] = o;
 	return o;
 }

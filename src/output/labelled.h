@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `output = prefix`: a program's stdout and stderr go through pipes to pid1, which writes
- * them to its own stdout and stderr a whole line at a time, each line labelled "NAME: ".
+ * `output = prefix` and `json`: a program's stdout and stderr go through pipes to pid1, which
+ * writes them to its own stdout and stderr a whole line at a time, each line labelled
+ * "NAME: " (after the time it was read, with output-time), or as one JSON object.
  * pid1 never waits for its own readers: when its stdout cannot take more, it stops reading
  * the programs' pipes until it can, and they wait in write() as they would on a terminal.
  */
@@ -10,6 +11,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "core/jsonline.h"
 
 /* The longest line written, label and newline included: PIPE_BUF, what a pipe takes whole. */
 #define OUTPUT_LINE_MAX 4096
@@ -34,10 +39,15 @@ struct outputs {
 	bool fds_warned; /* running short of fds has been logged as a warning */
 	char *scratch;	 /* the one buffer every stream's bytes are cut into lines in */
 	char *spare;	 /* a whole buffer a stream no longer needs, for the next that waits */
+	struct timespec stamp_at; /* the time last written out as stamp: a read's lines share it */
+	char stamp[JSONLINE_TIME_LEN]; /* RFC 3339, no NUL; zeros until the first */
 };
 
-/* The output of the program called name (which must outlive it); NULL when out of memory. */
-struct output *output_new(struct outputs *all, const char *name);
+/*
+ * The output of the program called name (which must outlive it), in mode OUTPUT_PREFIX
+ * (time: each line starts with the time pid1 read it) or OUTPUT_JSON; NULL when out of memory.
+ */
+struct output *output_new(struct outputs *all, const char *name, enum output_mode mode, bool time);
 /* Frees o; its pipes must be closed (output_finish). NULL is fine. */
 void output_free(struct output *o);
 

@@ -59,6 +59,8 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 static int fill(struct program *p, struct outputs *outputs, const struct pid1_conf *conf,
 		const struct program_conf *pc)
 {
+	int mode, stamp;
+
 	p->restart = conf->restart;
 	if (pc == NULL) {
 		p->name = "main";
@@ -83,8 +85,11 @@ static int fill(struct program *p, struct outputs *outputs, const struct pid1_co
 	}
 	p->spawn.privs = &p->privs;
 	/* main, like a section that sets none, takes the top level's output. */
-	if (((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
-	     (p->output = output_new(outputs, p->name)) == NULL) ||
+	mode = pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output;
+	stamp = pc != NULL && pc->output_time >= 0 ? pc->output_time : (int)conf->output_time;
+	if ((mode != OUTPUT_RAW &&
+	     (p->output = output_new(outputs, p->name, mode, stamp == OUTPUT_TIME_RFC3339)) ==
+		 NULL) ||
 	    restart_history_init(&p->history, &p->restart) < 0) {
 		fprintf(stderr, "pid1: out of memory\n");
 		return -1;
