@@ -260,3 +260,56 @@ int privs_apply(const struct privs *privs, const char **what)
 		return -1;
 	return 0;
 }
+
+/* The text after "\nkey" in buf, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+	const char *s = strstr(buf, key);
+
+	return s != NULL ? s + strlen(key) : NULL;
+}
+
+int privs_seen(int dirfd, const char *path, struct privs_seen *out)
+{
+	/* Uid comes in the first few hundred bytes, CapEff at about 1 KiB. */
+	char buf[4096], *end;
+	const char *uid, *cap;
+	unsigned long ids[3];
+	size_t len = 0;
+	ssize_t n;
+	int fd, i;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	do {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		len += n > 0 ? (size_t)n : 0;
+	} while ((n > 0 && len < sizeof(buf) - 1) || (n < 0 && errno == EINTR));
+	close(fd);
+	buf[len] = '\0';
+	uid = status_field(buf, "\nUid:");
+	cap = status_field(buf, "\nCapEff:");
+	if (uid == NULL || cap == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < 3; i++) {
+		ids[i] = strtoul(uid, &end, 10);
+		if (end == uid) {
+			errno = EINVAL;
+			return -1;
+		}
+		uid = end;
+	}
+	out->uid = (uid_t)ids[0];
+	out->euid = (uid_t)ids[1];
+	out->suid = (uid_t)ids[2];
+	out->cap_eff = strtoull(cap, &end, 16);
+	return 0;
+}
+
+bool privs_has_cap(const struct privs_seen *seen, int cap)
+{
+	return (seen->cap_eff >> cap) & 1;
+}

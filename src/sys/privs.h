@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PRIVS_NAME_MAX 256
 
@@ -66,5 +67,26 @@ void privs_free(struct privs *privs);
  * no_new_privs. Returns 0, or -1 with errno set and *what naming the step that failed.
  */
 int privs_apply(const struct privs *privs, const char **what);
+
+/* Capability numbers as in <linux/capability.h>, which a musl toolchain may not see. */
+#define PRIVS_CAP_KILL	 5
+#define PRIVS_CAP_SETGID 6
+#define PRIVS_CAP_SETUID 7
+
+/* What /proc/PID/status says of a process: its user ids, and what it may do. */
+struct privs_seen {
+	uid_t uid, euid, suid; /* real, effective, saved */
+	uint64_t cap_eff;      /* effective capabilities, bit n for capability n */
+};
+
+/*
+ * Reads the status file at path (under dirfd, or AT_FDCWD): "/proc/self/status" for pid1
+ * itself. Reads at most 4 KiB, from procfs only. Returns 0, or -1 (errno set) when the file
+ * cannot be read or lacks the Uid or CapEff line.
+ */
+int privs_seen(int dirfd, const char *path, struct privs_seen *out);
+
+/* Whether seen has capability cap (PRIVS_CAP_*) in effect. */
+bool privs_has_cap(const struct privs_seen *seen, int cap);
 
 #endif

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# pid1 in a restricted container: without capabilities (docker run --cap-drop ALL, the
+# Kubernetes restricted profile), or as a user other than root. pid1 runs as the real PID 1
+# of a fresh PID namespace; capabilities are dropped with setpriv, and processes of another
+# user are put into its namespace from outside with nsenter, as docker exec -u does.
+# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+
+bats_require_minimum_version 1.5.0
+load lib/pid1
+
+# No capability at all, as root: what --cap-drop ALL leaves.
+NOCAPS="setpriv --inh-caps=-all --bounding-set=-all"
+
+setup() {
+	S=$BATS_TEST_TMPDIR
+	command -v setpriv >/dev/null || skip_or_fail "setpriv is not installed (util-linux)"
+	command -v nsenter >/dev/null || skip_or_fail "nsenter is not installed (util-linux)"
+}
+
+# enter_as USER CMD: runs the shell command CMD as USER in pid1's PID namespace, from
+# outside, in the background, as docker exec -u does; what it prints goes to $S/entered.
+enter_as() {
+	nsenter --target "$PID1_PID" --pid -- \
+		setpriv --reuid="$1" --regid="$1" --clear-groups sh -c "$2" >>"$S/entered" 3>&- &
+}
+
+# entered N: N lines were printed by what enter_as ran.
+entered() {
+	[ "$(wc -l <"$S/entered" 2>/dev/null || echo 0)" -ge "$1" ]
+}
+
+@test "a process of another user that pid1 without CAP_KILL cannot signal does not hold the ladder" {
+	# One process outside pid1's tree (its parent is nsenter, outside the namespace), one
+	# adopted by pid1 once its shell exits: neither can pid1 signal.
+	PID1_WRAPPER=$NOCAPS pid1_start -- sleep 1000
+	enter_as 65534 'echo $$; exec sleep 1000'
+	enter_as 65534 'sleep 1000 & echo $!'
+	wait_until entered 2
+	local a b t0 t1
+	a=$(sed -n 1p "$S/entered")
+	b=$(sed -n 2p "$S/entered")
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	t1=$(now_ms)
+	# sleep ends on SIGTERM: 143, and the ladder's graces (4 s each) are not waited out.
+	[ "$status" -eq 143 ] || fail "exit $status: $(cat "$S/err")"
+	run ! grep -F "exhausted" "$S/err"
+	run -0 grep -E "warning: cannot signal 2 processes: ($a|$b) \(uid 65534\), ($a|$b) \(uid 65534\): pid1 runs as uid 0 without CAP_KILL; the shutdown does not wait for them" "$S/err"
+	# Said once, though the ladder counts what is left at each step and each reap.
+	[ "$(grep -c "cannot signal" "$S/err")" -eq 1 ]
+	echo "# the shutdown took $((t1 - t0)) ms" >&3
+}
+
+@test "a non-root pid1 does not wait for a root process it cannot signal" {
+	PID1_WRAPPER="setpriv --reuid=65534 --regid=65534 --clear-groups" pid1_start -- sleep 1000
+	enter_as 0 'echo $$; exec sleep 1000'
+	wait_until entered 1
+	local a
+	a=$(cat "$S/entered")
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 143 ] || fail "exit $status: $(cat "$S/err")"
+	run ! grep -F "exhausted" "$S/err"
+	grep -qF "warning: cannot signal 1 process: $a (uid 0): pid1 runs as uid 65534 without CAP_KILL; the shutdown does not wait for it" "$S/err" ||
+		fail "$(cat "$S/err")"
+}
