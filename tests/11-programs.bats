@@ -1182,7 +1182,7 @@ both_written() {
 	PID1_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups" \
 		pid1_start -v -c "$CONF"
 	touch "$w/go"
-	wait_until log_has "cannot fork"
+	wait_until log_has "x could not be started: Resource temporarily unavailable"
 	WAIT_SECONDS=30 wait_until pid1_gone || fail "pid1 still waits: $(cat "$S/err")"
 	pid1_wait
 	[ "$status" -ne 0 ]

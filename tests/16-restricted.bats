@@ -66,3 +66,84 @@ entered() {
 	grep -qF "warning: cannot signal 1 process: $a (uid 0): pid1 runs as uid 65534 without CAP_KILL; the shutdown does not wait for it" "$S/err" ||
 		fail "$(cat "$S/err")"
 }
+
+# nobody_dir: W, root's, holds the config; D in it is anyone's, for what programs leave; the
+# runtime directory in it is nobody's, as pid1 run as nobody would make it in /run.
+nobody_dir() {
+	W=$(mktemp -d /tmp/pid1-restricted.XXXXXX)
+	chmod 0755 "$W"
+	D=$W/data
+	mkdir -m 0777 "$D"
+	mkdir -m 0700 "$W/run"
+	chown nobody: "$W/run"
+	export PID1_RUNTIME_DIR=$W/run
+	CONF=$W/pid1.conf
+}
+
+teardown() {
+	[ -z "${W:-}" ] || rm -rf "$W"
+}
+
+AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+
+# nproc N: pid1 (run as nobody) may have at most N processes of its user. Only a process of
+# pid1's own user may change its limits without CAP_SYS_RESOURCE.
+nproc() {
+	$AS_NOBODY prlimit --pid "$PID1_PID" --nproc="$1":
+}
+
+count_in_log() {
+	grep -c -- "$1" "$S/err" || true
+}
+
+logged_times() {
+	[ "$(count_in_log "$2")" -ge "$1" ]
+}
+
+@test "a start that cannot fork is retried with the back-off, not counted against the restart limit" {
+	nobody_dir
+	cat >"$CONF" <<-EOF
+		restart { policy = on-failure delay = 100ms max-delay = 200ms limit = 2 window = 60s }
+		program web {
+			command = { "/bin/sh", "-c",
+				"echo run >>$D/runs; [ -e $D/go ] && exec sleep 1000; until [ -e $D/go ]; do sleep 0.05; done; exit 1" }
+		}
+	EOF
+	chmod 0644 "$CONF"
+	local hard
+	PID1_WRAPPER=$AS_NOBODY pid1_start -c "$CONF"
+	wait_until file_has "$D/runs" run
+	hard=$(awk '/^Max processes/ { print $4 }' "/proc/$PID1_PID/limits")
+	nproc 1
+	touch "$D/go"
+	# More failed starts than the limit allows restarts: web is not given up on.
+	wait_until logged_times 4 "web could not be started: Resource temporarily unavailable; trying again in"
+	run -0 $AS_NOBODY "$PID1" ctl status
+	assert_line --regexp "^web +backoff +- +- +1 +no +could not be started: Resource temporarily unavailable$"
+	nproc "$hard"
+	wait_until has_lines "$D/runs" 2 run
+	run -0 $AS_NOBODY "$PID1" ctl status
+	assert_line --regexp "^web +running +[0-9]+ +[^ ]+ +1 +yes +exited with status 1$"
+	send_to_pid1 TERM
+	pid1_wait
+	run ! grep -F "giving up" "$S/err"
+	[ "$(count_in_log "restarting web in")" -eq 1 ] || fail "$(cat "$S/err")"
+}
+
+@test "a stop hook that cannot fork says so, not that it exited with status 1" {
+	nobody_dir
+	cat >"$CONF" <<-EOF
+		program web { command = { "sleep", "1000" } essential = true }
+		program bye { command = { "/bin/true" } type = oneshot when = stop }
+	EOF
+	chmod 0644 "$CONF"
+	PID1_WRAPPER=$AS_NOBODY pid1_start -c "$CONF"
+	wait_until pid1_alive
+	# pid1 and web: no third process of nobody's.
+	nproc 2
+	send_to_pid1 TERM
+	pid1_wait
+	grep -qF "warning: stop hook bye failed: could not be started: Resource temporarily unavailable" "$S/err" ||
+		fail "$(cat "$S/err")"
+	run ! grep -F "exited with status 1" "$S/err"
+}

@@ -92,10 +92,7 @@ static void status(const struct pid1_state *st, struct reply *r)
 			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 			snprintf(up, sizeof(up), "%lld", (long long)(now - p->started_ms));
 		}
-		if (p->exited)
-			exitcode_describe(p->status, last, sizeof(last));
-		else
-			strcpy(last, "-");
+		program_describe_end(p, last, sizeof(last));
 		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
 		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
 	}
