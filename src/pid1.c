@@ -169,6 +169,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.check) {
 		conf_print(&conf, phase_print_stoptime, stdout);
+		roster_print_lacks(&conf, stdout);
 		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
 		goto out_conf;
 	}

@@ -147,3 +147,44 @@ logged_times() {
 		fail "$(cat "$S/err")"
 	run ! grep -F "exited with status 1" "$S/err"
 }
+
+@test "a program whose user pid1 lacks the capabilities for is refused with 2 before anything starts" {
+	write_conf <<-EOF
+		program first { command = { "touch", "$S/started" } type = oneshot }
+		program web { command = { "sleep", "1000" } user = nobody after = { first } }
+	EOF
+	PID1_WRAPPER=$NOCAPS run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: program 'web': user 'nobody' needs CAP_SETGID, CAP_SETUID and CAP_KILL, which pid1 lacks"
+	[ ! -e "$S/started" ]
+	# Allowed to change ids but not to signal another user, pid1 could never stop it.
+	PID1_WRAPPER="setpriv --inh-caps=-kill --bounding-set=-kill" run -2 --separate-stderr \
+		pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: program 'web': user 'nobody' needs CAP_KILL, which pid1 lacks"
+	# A group alone needs CAP_SETGID, for setgroups.
+	write_conf <<-EOF
+		program web { command = { "true" } group = nogroup }
+	EOF
+	PID1_WRAPPER=$NOCAPS run -2 --separate-stderr pid1_run -c "$CONF"
+	assert_equal "$stderr" "pid1: program 'web': group 'nogroup' needs CAP_SETGID, which pid1 lacks"
+}
+
+@test "a program of pid1's own user needs no capability" {
+	nobody_dir
+	cat >"$CONF" <<-EOF
+		program web { command = { "sh", "-c", "id -u >$D/uid" } type = oneshot essential = true user = nobody }
+	EOF
+	chmod 0644 "$CONF"
+	PID1_WRAPPER=$AS_NOBODY run -0 pid1_run -c "$CONF"
+	assert_equal "$(cat "$D/uid")" "$(id -u nobody)"
+}
+
+@test "pid1 -n warns of a program it could not start as its user with the capabilities it has" {
+	write_conf <<-EOF
+		program web { command = { "sleep", "1000" } user = nobody }
+	EOF
+	PID1_WRAPPER=$NOCAPS run -0 --separate-stderr pid1_run -n -c "$CONF"
+	assert_line "# warning: program 'web': user 'nobody' needs CAP_SETGID, CAP_SETUID and CAP_KILL, which pid1 lacks here: started so, pid1 would exit 2"
+	# With every capability, nothing to say.
+	run -0 "$PID1" -n -c "$CONF"
+	refute_line --partial "warning"
+}

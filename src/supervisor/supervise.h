@@ -59,6 +59,13 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty);
 void roster_free(struct pid1_state *st);
 
+/*
+ * For `pid1 -n`: a comment line for each program that pid1, with the capabilities it has
+ * here, could not start as its user (roster_build() would refuse it). Where -n runs is not
+ * always where pid1 will, so it is a warning, not an error.
+ */
+void roster_print_lacks(const struct pid1_conf *conf, FILE *out);
+
 /* After loop_init(): pid1's own notify client, and the socket for ready = notify. Returns 0/-1. */
 int readiness_open(struct pid1_state *st);
 

@@ -54,10 +54,10 @@ struct privs {
 /*
  * Looks the user and group up, and works out which ids really change and whether pid1 has
  * a terminal the child must be kept from. A uid without a passwd entry gets group 0 and no
- * supplementary groups, as under Docker. Returns 0, or -1 after printing one line naming
- * what does not exist (the caller exits 2).
+ * supplementary groups, as under Docker. Returns 0, or -1 with why (len bytes) naming what
+ * does not exist (the caller exits 2).
  */
-int privs_resolve(const struct privs_conf *conf, struct privs *out);
+int privs_resolve(const struct privs_conf *conf, struct privs *out, char *why, size_t len);
 void privs_free(struct privs *privs);
 
 /*
@@ -88,5 +88,15 @@ int privs_seen(int dirfd, const char *path, struct privs_seen *out);
 
 /* Whether seen has capability cap (PRIVS_CAP_*) in effect. */
 bool privs_has_cap(const struct privs_seen *seen, int cap);
+
+/*
+ * The capabilities pid1, as me says it runs, lacks to start a child as privs says and to
+ * signal it later: bit n for capability n, 0 when none is missing. A child of pid1's own
+ * user needs none; setgroups alone needs CAP_SETGID, even for the groups pid1 has.
+ */
+uint64_t privs_missing(const struct privs *privs, const struct privs_seen *me);
+
+/* "CAP_SETGID, CAP_SETUID and CAP_KILL" for a mask from privs_missing(). */
+const char *privs_cap_names(uint64_t caps, char *buf, size_t len);
 
 #endif
