@@ -35,12 +35,15 @@ package_version() {
 	assert_output --partial "pid1"
 }
 
-@test "-V prints the version and exits 0" {
+@test "-V prints the version and commit in tini's shape, which dockerd parses, and exits 0" {
 	local version
 	version=$(package_version)
 	[ -n "$version" ] || fail "no version in configure.ac"
-	run -0 "$PID1" -V
-	assert_output --partial "$version"
+	run -0 --separate-stderr "$PID1" -V
+	# dockerd splits at " - " and takes what follows "git." when no dot is in it.
+	assert_output --regexp "^pid1 version ${version//./\\.} - git\.([0-9a-f]+|unknown)\$"
+	run -0 --separate-stderr "$PID1" --version
+	assert_output --regexp "^pid1 version ${version//./\\.} - git\.([0-9a-f]+|unknown)\$"
 }
 
 @test "option parsing stops at the command: pid1 ls -l -d / runs ls -l -d /" {

@@ -266,6 +266,16 @@ stop_graceful() {
 	assert_output --regexp '^pid1 '
 }
 
+@test "docker info reads pid1's version as docker-init's: its commit, and no parse error" {
+	local want
+	want=$("$STATIC_PID1" --version | sed -n 's/^pid1 version [^ ]* - git\.//p')
+	[ -n "$want" ] || fail "pid1 --version: $("$STATIC_PID1" --version)"
+	run -0 dk info --format '{{.InitCommit.ID}}'
+	assert_output "$want"
+	# dockerd runs docker-init --version at start-up and at each docker info.
+	run ! grep -F "failed to parse" "$DOCKER_ROOT/dockerd.log"
+}
+
 @test "docker stop with pid1 as the image's entrypoint: the same program cleans up, exits 0" {
 	dk_run -d --name "$NAME" pid1-entrypoint sh -c "$GRACEFUL" >/dev/null
 	stop_graceful
@@ -336,7 +346,7 @@ stop_graceful() {
 	run -0 dk_run --rm --init -e PID1_CONFIG=/config/pid1.conf -v "$conf:/config:ro" \
 		pid1-busybox sh -c 'ps -o pid,args; /sbin/docker-init --version; exit 3'
 	assert_line --regexp '^ *1 /sbin/docker-init -- sh -c ps -o pid,args;'
-	assert_line --regexp '^pid1 [0-9]'
+	assert_line --regexp '^pid1 version [0-9]'
 	assert_output --partial 'starting as PID 1 (pid 1), config /config/pid1.conf, command: sh -c'
 	assert_output --partial "exiting with code 0 (the child's exit code, 3 remapped)"
 }

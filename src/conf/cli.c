@@ -157,7 +157,8 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->verbosity++;
 		break;
 	case 'V':
-		printf("pid1 %s\n", PACKAGE_VERSION);
+		/* tini's shape: dockerd parses it for `docker info` when pid1 is docker-init. */
+		printf("pid1 version %s - git.%s\n", PACKAGE_VERSION, PID1_COMMIT);
 		return 0;
 	case 'w':
 		opts->warn_on_reap = true;
