@@ -102,8 +102,8 @@ package_version() {
 	local marker=$BATS_TEST_TMPDIR/marker sig
 	for sig in 32 SIG33 sig32; do
 		run -2 "$PID1" -p "$sig" -- touch "$marker"
-		assert_line --index 0 \
-			"pid1: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
+		assert_equal "$(unlog "${lines[0]}")" \
+			"err: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
 	done
 	assert [ ! -e "$marker" ]
 	# The first signal the C library leaves to programs is fine.

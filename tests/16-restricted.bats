@@ -4,7 +4,8 @@
 # Kubernetes restricted profile), or as a user other than root. pid1 runs as the real PID 1
 # of a fresh PID namespace; capabilities are dropped with setpriv, and processes of another
 # user are put into its namespace from outside with nsenter, as docker exec -u does.
-# shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $stderr
+# shellcheck disable=SC2016,SC2154,SC2086 # sh -c scripts are single-quoted; bats sets
+# $stderr; AS_NOBODY and NOCAPS are word lists on purpose
 
 bats_require_minimum_version 1.5.0
 load lib/pid1
@@ -154,18 +155,18 @@ logged_times() {
 		program web { command = { "sleep", "1000" } user = nobody after = { first } }
 	EOF
 	PID1_WRAPPER=$NOCAPS run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: program 'web': user 'nobody' needs CAP_SETGID, CAP_SETUID and CAP_KILL, which pid1 lacks"
+	assert_equal "$(unlog "$stderr")" "err: program 'web': user 'nobody' needs CAP_SETGID, CAP_SETUID and CAP_KILL, which pid1 lacks"
 	[ ! -e "$S/started" ]
 	# Allowed to change ids but not to signal another user, pid1 could never stop it.
 	PID1_WRAPPER="setpriv --inh-caps=-kill --bounding-set=-kill" run -2 --separate-stderr \
 		pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: program 'web': user 'nobody' needs CAP_KILL, which pid1 lacks"
+	assert_equal "$(unlog "$stderr")" "err: program 'web': user 'nobody' needs CAP_KILL, which pid1 lacks"
 	# A group alone needs CAP_SETGID, for setgroups.
 	write_conf <<-EOF
 		program web { command = { "true" } group = nogroup }
 	EOF
 	PID1_WRAPPER=$NOCAPS run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: program 'web': group 'nogroup' needs CAP_SETGID, which pid1 lacks"
+	assert_equal "$(unlog "$stderr")" "err: program 'web': group 'nogroup' needs CAP_SETGID, which pid1 lacks"
 }
 
 @test "a program of pid1's own user needs no capability" {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "core/log.h"
 #include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */
@@ -110,17 +111,17 @@ static int fill(struct program *p, struct outputs *outputs, const struct pid1_co
 	if (((pc != NULL && pc->output >= 0 ? pc->output : (int)conf->output) == OUTPUT_PREFIX &&
 	     (p->output = output_new(outputs, p->name)) == NULL) ||
 	    restart_history_init(&p->history, &p->restart) < 0) {
-		fprintf(stderr, "pid1: out of memory\n");
+		log_fail("out of memory");
 		return -1;
 	}
 	program_reset(p);
 	fill_ready(p, conf, pc);
 	if (privs_resolve(&p->privs_conf, &p->privs, why, sizeof(why)) < 0) {
-		fprintf(stderr, "pid1: %s\n", why);
+		log_fail("%s", why);
 		return -1;
 	}
 	if (lacks(p, me, why, sizeof(why)) != NULL) {
-		fprintf(stderr, "pid1: %s\n", why);
+		log_fail("%s", why);
 		return -1;
 	}
 	return 0;
@@ -182,7 +183,7 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	bool group, seen;
 
 	if (first + conf->nprograms > sizeof(table) / sizeof(table[0])) {
-		fprintf(stderr, "pid1: too many programs (at most %d)\n", CONF_MAX_PROGRAMS);
+		log_fail("too many programs (at most %d)", CONF_MAX_PROGRAMS);
 		return -1;
 	}
 	st->nprograms = first + conf->nprograms;
@@ -227,7 +228,7 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	}
 	return 0;
 nomem:
-	fprintf(stderr, "pid1: out of memory\n");
+	log_fail("out of memory");
 	return -1;
 }
 
