@@ -189,3 +189,20 @@ logged_times() {
 	run -0 "$PID1" -n -c "$CONF"
 	refute_line --partial "warning"
 }
+
+@test "with scope group, a member of a program's group that pid1 cannot signal does not hold the ladder" {
+	# pid1 may change ids (main does) but not signal another user: main's shell starts a
+	# process of nobody's in its own process group, then sleeps.
+	write_conf <<-EOF
+		shutdown { scope = group }
+	EOF
+	PID1_WRAPPER="setpriv --inh-caps=-kill --bounding-set=-kill" pid1_start -c "$CONF" -- \
+		sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000 & echo \$! >$S/theirs; exec sleep 1000"
+	wait_until test -s "$S/theirs"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 143 ] || fail "exit $status: $(cat "$S/err")"
+	run ! grep -F "exhausted" "$S/err"
+	grep -qF "warning: cannot signal 1 process: $(cat "$S/theirs") (uid 65534)" "$S/err" ||
+		fail "$(cat "$S/err")"
+}

@@ -455,7 +455,8 @@ static void setup_stderr(void)
 }
 
 /* Formats one line and hands it to targets; errno is left as it was. */
-static void put(int level, unsigned int targets, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+put(int level, unsigned int targets, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	enum sink_kind kind;

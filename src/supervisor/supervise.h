@@ -192,8 +192,9 @@ void target_spawned(struct program *p, pid_t pid);
 bool target_waits(const struct pid1_state *st, const struct program *p);
 
 /*
- * Forgets the group of each reaped program that is now empty: after each reap and tick, so
- * that its number, free for any process to take, is never signalled as the program's.
+ * Forgets the group of each reaped program that is now empty, or holds only processes pid1
+ * may not signal: after each reap and tick, so that its number, free for any process to
+ * take, is never signalled as the program's.
  */
 void target_settle(const struct pid1_state *st);
 

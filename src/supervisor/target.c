@@ -459,7 +459,9 @@ void target_settle(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->group.id > 0 && p->pid == 0 && group_send(p, 0) < 0 && errno == ESRCH)
+		/* EPERM: only what pid1 may not signal is left, which holds nothing. */
+		if (p->group.id > 0 && p->pid == 0 && group_send(p, 0) < 0 &&
+		    (errno == ESRCH || errno == EPERM))
 			forget(p);
 	}
 }
@@ -656,7 +658,10 @@ int target_count(const struct pid1_state *st, enum scope scope)
 	return count_reached(st, scope, &(size_t){0});
 }
 
-/* Whether every program's group is empty; signal 0 probes without disturbing it. */
+/*
+ * Whether every program's group is empty of what pid1 may signal; signal 0 probes without
+ * disturbing it, and fails with EPERM when it reaches no member that pid1 may signal.
+ */
 static bool groups_empty(const struct pid1_state *st)
 {
 	const struct program *p;
@@ -664,8 +669,9 @@ static bool groups_empty(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->group.id > 0 ? !(!signal_program(p, true, 0) && errno == ESRCH)
-				    : program_running(p))
+		if (p->group.id > 0
+			? !(!signal_program(p, true, 0) && (errno == ESRCH || errno == EPERM))
+			: program_running(p))
 			return false;
 	}
 	return true;
