@@ -216,10 +216,16 @@ struct target_set {
  */
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
-/* How many live processes remain in scope; -1 when it cannot tell. */
+/*
+ * How many live processes that pid1 may signal remain in scope; -1 when it cannot tell.
+ * Those it may not (no CAP_KILL, another user) are named in the log, each once.
+ */
 int target_count(const struct pid1_state *st, enum scope scope);
 
-/* True when nothing is left in scope: the ladder may end. Cheap; no /proc walk. */
+/*
+ * True when nothing pid1 may signal is left in scope: the ladder may end. Cheap while a
+ * child of pid1's is left: no /proc walk, unless a process pid1 may not signal was seen.
+ */
 bool target_empty(const struct pid1_state *st, enum scope scope);
 
 /*
