@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 	if (reaper_init(&st, conf.subreaper) < 0)
 		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
 	if (loop_init(&loop, &signals) < 0) {
-		log_err("cannot set up signal handling: %m");
+		log_fail("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}
 	if (readiness_open(&st) < 0)
