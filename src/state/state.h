@@ -54,7 +54,7 @@ enum program_event {
 	PROGRAM_EV_EXECED,   /* its exec succeeded: its command runs */
 	PROGRAM_EV_NOEXEC,   /* it could not exec: status says how */
 	PROGRAM_EV_NOFORK,   /* no process could be made for it: status is the errno */
-	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_EXIT,     /* reaped with status */
 	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
 	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
 	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
