@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
 	struct control ctl;
 	struct pid1_conf conf;
 	struct options opts;
+	char why[PATH_MAX + 96];
 	pid_t parent;
 	int code;
 
@@ -163,18 +165,19 @@ int main(int argc, char **argv)
 	if (conf_load(opts.config_path, &conf) < 0)
 		return EXIT_USAGE;
 	if (cli_apply(&opts, &conf) < 0) {
-		fprintf(stderr, "pid1: out of memory\n");
+		log_fail("out of memory");
 		code = EXIT_START_FAILED;
 		goto out_conf;
 	}
 	if (opts.check) {
 		conf_print(&conf, phase_print_stoptime, stdout);
+		roster_print_lacks(&conf, stdout);
 		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
 		goto out_conf;
 	}
 	if (conf.command == NULL && conf.nprograms == 0 && !opts.pause) {
-		fprintf(stderr, "pid1: no command given (on the command line or as 'command' in "
-				"the config file)\n");
+		log_fail("no command given (on the command line or as 'command' in the config "
+			 "file)");
 		cli_usage(stderr);
 		code = EXIT_USAGE;
 		goto out_conf;
@@ -186,8 +189,11 @@ int main(int argc, char **argv)
 		goto out_conf;
 	if (log_open(&conf.log) < 0)
 		goto out_conf;
-	if (conf.pidfile != NULL && service_pidfile_open(&pidfile, conf.pidfile) < 0)
+	if (conf.pidfile != NULL &&
+	    service_pidfile_open(&pidfile, conf.pidfile, why, sizeof(why)) < 0) {
+		log_fail("%s", why);
 		goto out_log;
+	}
 	if (conf.ready_file != NULL && readyfile_open(&manager, conf.ready_file) < 0)
 		goto out_pidfile;
 
@@ -195,7 +201,7 @@ int main(int argc, char **argv)
 	if (reaper_init(&st, conf.subreaper) < 0)
 		log_warn("cannot register as child subreaper, orphans will not come to pid1: %m");
 	if (loop_init(&loop, &signals) < 0) {
-		log_err("cannot set up signal handling: %m");
+		log_fail("cannot set up signal handling: %m");
 		goto out_pidfile;
 	}
 	if (readiness_open(&st) < 0)

@@ -35,12 +35,15 @@ package_version() {
 	assert_output --partial "pid1"
 }
 
-@test "-V prints the version and exits 0" {
+@test "-V prints the version and commit in tini's shape, which dockerd parses, and exits 0" {
 	local version
 	version=$(package_version)
 	[ -n "$version" ] || fail "no version in configure.ac"
-	run -0 "$PID1" -V
-	assert_output --partial "$version"
+	run -0 --separate-stderr "$PID1" -V
+	# dockerd splits at " - " and takes what follows "git." when no dot is in it.
+	assert_output --regexp "^pid1 version ${version//./\\.} - git\.([0-9a-f]+|unknown)\$"
+	run -0 --separate-stderr "$PID1" --version
+	assert_output --regexp "^pid1 version ${version//./\\.} - git\.([0-9a-f]+|unknown)\$"
 }
 
 @test "option parsing stops at the command: pid1 ls -l -d / runs ls -l -d /" {
@@ -99,8 +102,8 @@ package_version() {
 	local marker=$BATS_TEST_TMPDIR/marker sig
 	for sig in 32 SIG33 sig32; do
 		run -2 "$PID1" -p "$sig" -- touch "$marker"
-		assert_line --index 0 \
-			"pid1: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
+		assert_equal "$(unlog "${lines[0]}")" \
+			"err: -p '$sig': signal ${sig//[^0-9]/} is reserved by the C library and pid1 cannot catch it"
 	done
 	assert [ ! -e "$marker" ]
 	# The first signal the C library leaves to programs is fine.

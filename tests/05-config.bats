@@ -38,8 +38,8 @@ refused() {
 		expect=$(sed -n '1s/^# expect: //p' "$f")
 		[ -n "$expect" ] || fail "$f: first line is not '# expect: :LINE: fragment'"
 		refused "$f"
-		[[ "$stderr" == "pid1: $f$expect"* ]] ||
-			fail "$f: expected 'pid1: $f$expect', got '$stderr'"
+		[[ "$(unlog "$stderr")" == "err: $f$expect"* ]] ||
+			fail "$f: expected 'err: $f$expect', got '$stderr'"
 		n=$((n + 1))
 	done
 	assert [ "$n" -ge 30 ]
@@ -92,7 +92,7 @@ refused() {
 	assert_line $'\tenter = first'
 	conf 'shutdown { enter = SIGTERM }'
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:1: invalid value 'SIGTERM' for option 'enter' (one of: received, first)"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: invalid value 'SIGTERM' for option 'enter' (one of: received, first)"
 }
 
 @test "-n accepts users and groups this machine does not have" {
@@ -144,7 +144,7 @@ refused() {
 
 @test "a missing config file is refused" {
 	refused "$BATS_TEST_TMPDIR/nonexistent.conf"
-	assert_equal "$stderr" "pid1: cannot open $BATS_TEST_TMPDIR/nonexistent.conf: No such file or directory"
+	assert_equal "$(unlog "$stderr")" "err: cannot open $BATS_TEST_TMPDIR/nonexistent.conf: No such file or directory"
 }
 
 @test "an unreadable config file is refused" {
@@ -159,7 +159,7 @@ refused() {
 	chmod 755 "$dir/pid1"
 	run -2 setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/pid1" -n -c "$dir/secret.conf"
 	rm -rf "$dir"
-	assert_output "pid1: cannot open $dir/secret.conf: Permission denied"
+	assert_equal "$(unlog "$output")" "err: cannot open $dir/secret.conf: Permission denied"
 }
 
 @test "as root, a config file not owned by root is refused" {
@@ -167,7 +167,7 @@ refused() {
 	conf 'forward-to = group'
 	chown 65534 "$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF: must be owned by root and not writable by group or others"
+	assert_equal "$(unlog "$stderr")" "err: $CONF: must be owned by root and not writable by group or others"
 }
 
 @test "as root, a config file writable by group or others is refused" {
@@ -175,7 +175,7 @@ refused() {
 	conf 'forward-to = group'
 	chmod 664 "$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF: must be owned by root and not writable by group or others"
+	assert_equal "$(unlog "$stderr")" "err: $CONF: must be owned by root and not writable by group or others"
 	chmod 646 "$CONF"
 	refused "$CONF"
 	chmod 644 "$CONF"
@@ -192,13 +192,13 @@ refused() {
 	# Whoever can rename entries in any directory up to / can swap the file.
 	chmod 0777 "$top"
 	refused "$dir/pid1.conf"
-	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $top must be owned by root and not writable by group or others"
+	assert_equal "$(unlog "$stderr")" "err: $dir/pid1.conf: directory $top must be owned by root and not writable by group or others"
 	chmod 0775 "$top"
 	refused "$dir/pid1.conf"
 	chmod 0755 "$top"
 	chown 65534 "$dir"
 	refused "$dir/pid1.conf"
-	assert_equal "$stderr" "pid1: $dir/pid1.conf: directory $dir must be owned by root and not writable by group or others"
+	assert_equal "$(unlog "$stderr")" "err: $dir/pid1.conf: directory $dir must be owned by root and not writable by group or others"
 	chown 0 "$dir"
 	# A sticky directory of root's, such as /tmp, keeps others from renaming root's files.
 	chmod 1777 "$dir"
@@ -212,7 +212,7 @@ refused() {
 	chmod 0777 "$BATS_TEST_TMPDIR/open"
 	ln -s "$dir/pid1.conf" "$BATS_TEST_TMPDIR/open/pid1.conf"
 	refused "$BATS_TEST_TMPDIR/open/pid1.conf"
-	assert_equal "$stderr" "pid1: $BATS_TEST_TMPDIR/open/pid1.conf: directory $BATS_TEST_TMPDIR/open must be owned by root and not writable by group or others"
+	assert_equal "$(unlog "$stderr")" "err: $BATS_TEST_TMPDIR/open/pid1.conf: directory $BATS_TEST_TMPDIR/open must be owned by root and not writable by group or others"
 	ln -s "$dir/pid1.conf" "$top/link.conf"
 	run -0 pid1_run -n -c "$top/link.conf"
 }
@@ -232,24 +232,24 @@ refused() {
 
 @test "a directory, a FIFO or a device as config file is refused" {
 	refused "$BATS_TEST_TMPDIR"
-	assert_equal "$stderr" "pid1: $BATS_TEST_TMPDIR: not a regular file"
+	assert_equal "$(unlog "$stderr")" "err: $BATS_TEST_TMPDIR: not a regular file"
 	# A FIFO with no writer must not hang pid1.
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	refused "$BATS_TEST_TMPDIR/fifo"
-	assert_equal "$stderr" "pid1: $BATS_TEST_TMPDIR/fifo: not a regular file"
+	assert_equal "$(unlog "$stderr")" "err: $BATS_TEST_TMPDIR/fifo: not a regular file"
 	refused /dev/null
 }
 
 @test "a 10 MB config file is refused in one line" {
 	head -c 10M /dev/zero | tr '\0' x >"$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF: larger than 1 MiB, not a config file"
+	assert_equal "$(unlog "$stderr")" "err: $CONF: larger than 1 MiB, not a config file"
 }
 
 @test "a 900 kB word is named in one short line" {
 	head -c 900K /dev/zero | tr '\0' x >"$CONF"
 	refused "$CONF"
-	assert_regex "$stderr" "^pid1: $CONF:1: unknown option 'x+\\.\\.\\.$"
+	assert_regex "$(unlog "$stderr")" "^err: $CONF:1: unknown option 'x+\\.\\.\\.$"
 }
 
 @test "binary garbage is refused in one escaped line" {
@@ -257,31 +257,31 @@ refused() {
 	# under the size limit whatever the build (an ASan pid1 is over 1 MiB).
 	head -c 65536 "$PID1" >"$CONF"
 	refused "$CONF"
-	assert_regex "$stderr" "^pid1: $CONF:1: "
+	assert_regex "$(unlog "$stderr")" "^err: $CONF:1: "
 	# Escape sequences and control bytes from the file never reach the terminal raw.
 	printf 'a\033[31mred\001\377 = 1\n' >"$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:1: unknown option 'a\\033[31mred\\001\\377'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: unknown option 'a\\033[31mred\\001\\377'"
 }
 
 @test "50000 levels of nested braces are refused without a crash" {
 	# shellcheck disable=SC2046 # one word per level, on purpose
 	printf 'shutdown {%.0s' $(seq 50000) >"$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:1: unknown option 'shutdown' in section 'shutdown'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: unknown option 'shutdown' in section 'shutdown'"
 	# shellcheck disable=SC2046
 	printf '{%.0s' $(seq 50000) >"$CONF"
 	refused "$CONF"
 	# shellcheck disable=SC2046
 	printf 'shutdown {%s' "$(printf 'step SIGTERM {%.0s' $(seq 50000))" >"$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:1: unknown option 'step' in section 'step SIGTERM'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: unknown option 'step' in section 'step SIGTERM'"
 }
 
 @test "an unterminated string is refused" {
 	conf 'forward-to = group' 'pidfile = "/run/pid1.pid' 'subreaper = true'
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:4: premature end of file"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:4: premature end of file"
 }
 
 @test "\$PID1_CONFIG is read when -c is absent, and -c beats it" {
@@ -311,12 +311,12 @@ refused() {
 	local marker=$BATS_TEST_TMPDIR/marker
 	conf 'restart {' '	policy = always' '	limit = 2' '	window = 0' '}'
 	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
-	assert_equal "$stderr" "pid1: $CONF:5: window 0s counts no restart, so limit never applies in section 'restart'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:5: window 0s counts no restart, so limit never applies in section 'restart'"
 	assert [ ! -e "$marker" ]
 	# Nor may the back-off alone take longer than the window to reach limit.
 	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 14s }'
 	run -2 --separate-stderr pid1_run -c "$CONF" -- touch "$marker"
-	assert_equal "$stderr" "pid1: $CONF:1: limit 4 is never reached within window 14s: the back-off alone spreads 4 restarts over 14s in section 'restart'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: limit 4 is never reached within window 14s: the back-off alone spreads 4 restarts over 14s in section 'restart'"
 	assert [ ! -e "$marker" ]
 	conf 'restart { delay = 1s max-delay = 1m limit = 4 window = 15s }'
 	run -0 pid1_run -n -c "$CONF"
@@ -386,11 +386,11 @@ refused() {
 	for n in 0 1 7 14 15 16 17 31 32 33; do
 		printf 'forward-to = group\n#%*s\0 tail\nsubreaper = true\n' "$n" "" >"$CONF"
 		refused "$CONF"
-		assert_equal "$stderr" "pid1: $CONF:2: NUL byte: not a text file"
+		assert_equal "$(unlog "$stderr")" "err: $CONF:2: NUL byte: not a text file"
 	done
 	printf '/* a\n b\0 */\n' >"$CONF"
 	refused "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:2: NUL byte: not a text file"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:2: NUL byte: not a text file"
 }
 
 @test "a file of nothing but comments and blanks is the defaults, as an empty one" {

@@ -155,8 +155,8 @@ file = \"$log\""
 file = "/nonexistent-pid1-dir/pid1.log"'
 	run -2 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/log.conf" -- \
 		touch "$BATS_TEST_TMPDIR/ran"
-	assert_equal "$stderr" \
-		"pid1: cannot open log file /nonexistent-pid1-dir/pid1.log: No such file or directory"
+	assert_equal "$(unlog "$stderr")" \
+		"err: cannot open log file /nonexistent-pid1-dir/pid1.log: No such file or directory"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 
@@ -463,13 +463,13 @@ usr1_logged() {
 	for mode in 0770 0703 1777; do
 		mkdir -m "$mode" "$t/d$mode"
 		run -2 --separate-stderr pid1_run --log-file "$t/d$mode/pid1.log" -- touch "$t/ran"
-		assert_equal "$stderr" "pid1: log directory $t/d$mode is writable by group or others"
+		assert_equal "$(unlog "$stderr")" "err: log directory $t/d$mode is writable by group or others"
 		[ ! -e "$t/d$mode/pid1.log" ] && [ ! -e "$t/ran" ]
 	done
 	mkdir -m 0755 "$t/theirs"
 	chown nobody "$t/theirs"
 	run -2 --separate-stderr pid1_run --log-file "$t/theirs/pid1.log" -- touch "$t/ran"
-	assert_equal "$stderr" "pid1: log directory $t/theirs is owned by uid $(id -u nobody), \
+	assert_equal "$(unlog "$stderr")" "err: log directory $t/theirs is owned by uid $(id -u nobody), \
 neither root nor pid1's uid 0"
 	[ ! -e "$t/theirs/pid1.log" ] && [ ! -e "$t/ran" ]
 }
@@ -482,7 +482,7 @@ neither root nor pid1's uid 0"
 	# refused WHY: pid1 does not start, saying the log file WHY.
 	refused() {
 		run -2 --separate-stderr pid1_run --log-file "$d/pid1.log" -- touch "$t/ran"
-		assert_equal "$stderr" "pid1: log file $d/pid1.log $1"
+		assert_equal "$(unlog "$stderr")" "err: log file $d/pid1.log $1"
 		[ ! -e "$t/ran" ]
 		cmp "$t/victim" "$t/victim.orig"
 		rm -rf "$d/pid1.log"
@@ -577,4 +577,26 @@ neither root nor pid1's uid 0"
 	grep -Eq ': warning: [1-9][0-9]* log lines were dropped because a log target was not writable$' \
 		"$W/logs/pid1.log"
 	all_lines_match "$(cat "$W/logs/pid1.log")"
+}
+
+@test "errors before start-up have the log's shape: timestamp, pid1[PID], level err" {
+	local shape='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z pid1\[1\]: err: '
+	mkdir -m 0777 "$BATS_TEST_TMPDIR/open"
+	printf 'ready-file = "%s"\n' "$BATS_TEST_TMPDIR/open/ready" >"$BATS_TEST_TMPDIR/ready.conf"
+	run -2 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/ready.conf" -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_regex "$stderr" "${shape}cannot use ready-file $BATS_TEST_TMPDIR/open/ready: "
+	# A config error, and a usage error (its hint is help, not a log line).
+	printf 'nope = 1\n' >"$BATS_TEST_TMPDIR/bad.conf"
+	run -2 --separate-stderr pid1_run -c "$BATS_TEST_TMPDIR/bad.conf" -- true
+	assert_regex "$stderr" "${shape}$BATS_TEST_TMPDIR/bad.conf:1: unknown option 'nope'\$"
+	run -2 --separate-stderr pid1_run --no-such-option -- true
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_regex "${stderr_lines[0]}" "${shape}unrecognized option '--no-such-option'\$"
+	assert_equal "${stderr_lines[1]}" "Try 'pid1 --help' for more information."
+	# Where the log goes to syslog alone, why pid1 cannot start still reaches stderr.
+	run -2 --separate-stderr pid1_run --log-target syslog \
+		--pidfile /nonexistent-pid1-dir/pid1.pid -- touch "$BATS_TEST_TMPDIR/ran"
+	assert_regex "$stderr" "${shape}cannot create pidfile /nonexistent-pid1-dir/pid1.pid: No such file or directory\$"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }

@@ -28,7 +28,7 @@ setup() {
 	pid1_start --pidfile "$pidfile" -- "$PID1_HELPERS/sigdump" "$BATS_TEST_TMPDIR/signals"
 	wait_until file_has "$BATS_TEST_TMPDIR/signals" ready
 	run -2 --separate-stderr pid1_run --pidfile "$pidfile" -- touch "$BATS_TEST_TMPDIR/ran"
-	assert_equal "$stderr" "pid1: cannot create pidfile $pidfile: pid1 already running as PID 1"
+	assert_equal "$(unlog "$stderr")" "err: cannot create pidfile $pidfile: pid1 already running as PID 1"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 	assert_equal "$(cat "$pidfile")" 1
 	send_to_pid1 TERM
@@ -40,8 +40,8 @@ setup() {
 @test "a pidfile that cannot be created stops pid1 with status 2 before the child runs" {
 	run -2 --separate-stderr pid1_run --pidfile /nonexistent-pid1-dir/pid1.pid -- \
 		touch "$BATS_TEST_TMPDIR/ran"
-	assert_equal "$stderr" \
-		"pid1: cannot create pidfile /nonexistent-pid1-dir/pid1.pid: No such file or directory"
+	assert_equal "$(unlog "$stderr")" \
+		"err: cannot create pidfile /nonexistent-pid1-dir/pid1.pid: No such file or directory"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
 
@@ -140,14 +140,14 @@ verify_unit() {
 	echo precious >"$t/victim"
 	ln -s "$t/victim" "$t/app.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
-	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it is a symbolic link"
+	assert_equal "$(unlog "$stderr")" "err: cannot create pidfile $t/app.pid: it is a symbolic link"
 	assert_equal "$(cat "$t/victim")" precious
 	[ -L "$t/app.pid" ]
 	[ ! -e "$t/ran" ]
 	# A dangling link must not create its target either.
 	ln -s "$t/created" "$t/dangling.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/dangling.pid" -- touch "$t/ran"
-	assert_equal "$stderr" "pid1: cannot create pidfile $t/dangling.pid: it is a symbolic link"
+	assert_equal "$(unlog "$stderr")" "err: cannot create pidfile $t/dangling.pid: it is a symbolic link"
 	[ ! -e "$t/created" ]
 	[ ! -e "$t/ran" ]
 }
@@ -157,16 +157,16 @@ verify_unit() {
 	echo precious >"$t/victim"
 	ln "$t/victim" "$t/app.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
-	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it has more than one link"
+	assert_equal "$(unlog "$stderr")" "err: cannot create pidfile $t/app.pid: it has more than one link"
 	assert_equal "$(cat "$t/victim")" precious
 	[ ! -e "$t/ran" ]
 	# A FIFO with no reader: refused at once, not waited on.
 	mkfifo "$t/fifo.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/fifo.pid" -- touch "$t/ran"
-	[[ "$stderr" == "pid1: cannot create pidfile $t/fifo.pid: "* ]]
+	[[ "$(unlog "$stderr")" == "err: cannot create pidfile $t/fifo.pid: "* ]]
 	mkdir "$t/dir.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/dir.pid" -- touch "$t/ran"
-	[[ "$stderr" == "pid1: cannot create pidfile $t/dir.pid: "* ]]
+	[[ "$(unlog "$stderr")" == "err: cannot create pidfile $t/dir.pid: "* ]]
 	[ ! -e "$t/ran" ]
 }
 
@@ -175,7 +175,7 @@ verify_unit() {
 	echo planted >"$t/app.pid"
 	chown nobody "$t/app.pid"
 	run -2 --separate-stderr pid1_run --pidfile "$t/app.pid" -- touch "$t/ran"
-	assert_equal "$stderr" "pid1: cannot create pidfile $t/app.pid: it is owned by another user"
+	assert_equal "$(unlog "$stderr")" "err: cannot create pidfile $t/app.pid: it is owned by another user"
 	assert_equal "$(cat "$t/app.pid")" planted
 	[ ! -e "$t/ran" ]
 }

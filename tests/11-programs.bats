@@ -375,7 +375,7 @@ line_of() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:4: 'after' makes a cycle: a -> b -> a"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:4: 'after' makes a cycle: a -> b -> a"
 	refute [ -e "$S/ran" ]
 }
 
@@ -814,7 +814,7 @@ stopped_under() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:4: program 'web' is after 'main', but no command is given"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:4: program 'web' is after 'main', but no command is given"
 	refute [ -e "$S/events" ]
 	run -0 "$PID1" -n -c "$CONF"
 	assert_output --partial "0: main (no command given: needed); 1: web"
@@ -828,13 +828,13 @@ stopped_under() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF" -- true
-	assert_equal "$stderr" "pid1: $CONF:6: program 'bye' is after 'main', which runs at start-up"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:6: program 'bye' is after 'main', which runs at start-up"
 
 	cat >"$CONF" <<-EOF
 		program main { command = { "$S/svc", "other" } }
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF" -- "$S/svc" main
-	assert_equal "$stderr" "pid1: $CONF:1: program name 'main' is reserved for the command"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:1: program name 'main' is reserved for the command"
 	refute [ -e "$S/events" ]
 }
 
@@ -877,13 +877,13 @@ stopped_under() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:4: signal SIGHUP is for 'nosuch', which is not a program"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:4: signal SIGHUP is for 'nosuch', which is not a program"
 	cat >"$CONF" <<-EOF
 		program web { command = { "true" } }
 		signal SIGHUP { action = shutdown  programs = { web } }
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:2: 'programs' needs action 'forward', 'rewrite' or 'restart' in section 'signal SIGHUP'"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:2: 'programs' needs action 'forward', 'rewrite' or 'restart' in section 'signal SIGHUP'"
 	# -n prints the list, and the print loads back the same.
 	write_conf <<-EOF
 		signal SIGHUP { programs = { web, main } }
@@ -904,7 +904,7 @@ stopped_under() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:4: 'programs' names no program in section 'signal SIGHUP' (leave it out for every program)"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:4: 'programs' names no program in section 'signal SIGHUP' (leave it out for every program)"
 	run -2 "$PID1" -n -c "$CONF"
 }
 
@@ -1084,7 +1084,7 @@ both_written() {
 		}
 	EOF
 	run -2 --separate-stderr pid1_run -c "$CONF"
-	assert_equal "$stderr" "pid1: $CONF:5: programs 'web' and 'db' both have tty = true: a terminal has one foreground"
+	assert_equal "$(unlog "$stderr")" "err: $CONF:5: programs 'web' and 'db' both have tty = true: a terminal has one foreground"
 	write_conf <<-EOF
 		program web { command = { "true" } tty = true }
 	EOF
@@ -1267,7 +1267,7 @@ both_written() {
 	PID1_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups" \
 		pid1_start -v -c "$CONF"
 	touch "$w/go"
-	wait_until log_has "cannot fork"
+	wait_until log_has "x could not be started: Resource temporarily unavailable"
 	WAIT_SECONDS=30 wait_until pid1_gone || fail "pid1 still waits: $(cat "$S/err")"
 	pid1_wait
 	[ "$status" -ne 0 ]

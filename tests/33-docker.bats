@@ -266,6 +266,39 @@ stop_graceful() {
 	assert_output --regexp '^pid1 '
 }
 
+@test "docker info reads pid1's version as docker-init's: its commit, and no parse error" {
+	local want
+	want=$("$STATIC_PID1" --version | sed -n 's/^pid1 version [^ ]* - git\.//p')
+	[ -n "$want" ] || fail "pid1 --version: $("$STATIC_PID1" --version)"
+	run -0 dk info --format '{{.InitCommit.ID}}'
+	assert_output "$want"
+	# dockerd runs docker-init --version at start-up and at each docker info.
+	run ! grep -F "failed to parse" "$DOCKER_ROOT/dockerd.log"
+}
+
+@test "docker stop with --cap-drop ALL: a docker exec -u session pid1 cannot signal holds nothing" {
+	# Without CAP_KILL, root's pid1 may not signal uid 1000: the ladder must not wait for it.
+	dk_run -d --init --cap-drop ALL -e PID1_CONFIG=/etc/pid1.conf --name "$NAME" \
+		pid1-busybox sleep 1000 >/dev/null
+	dk exec -d -u 1000 "$NAME" sleep 1000
+	wait_until dk_has_process 1000
+	local start took
+	start=$(now_ms)
+	dk stop -t 30 "$NAME" >/dev/null
+	took=$(($(now_ms) - start))
+	echo "# docker stop took $took ms, exit code $(exit_code)" >&3
+	run dk logs "$NAME"
+	assert_output --regexp "warning: cannot signal 1 process: [0-9]+ \(uid 1000\): pid1 runs as uid 0 without CAP_KILL"
+	refute_output --partial "exhausted"
+	# The ladder's graces are 4s; without them a stop takes a fraction of one.
+	[ "$took" -lt 4000 ] || fail "docker stop took $took ms: $output"
+}
+
+# dk_has_process UID: the container runs a process of UID besides pid1's.
+dk_has_process() {
+	dk top "$NAME" -o uid,pid,args 2>/dev/null | awk -v u="$1" '$1 == u { found = 1 } END { exit !found }'
+}
+
 @test "docker stop with pid1 as the image's entrypoint: the same program cleans up, exits 0" {
 	dk_run -d --name "$NAME" pid1-entrypoint sh -c "$GRACEFUL" >/dev/null
 	stop_graceful
@@ -336,7 +369,7 @@ stop_graceful() {
 	run -0 dk_run --rm --init -e PID1_CONFIG=/config/pid1.conf -v "$conf:/config:ro" \
 		pid1-busybox sh -c 'ps -o pid,args; /sbin/docker-init --version; exit 3'
 	assert_line --regexp '^ *1 /sbin/docker-init -- sh -c ps -o pid,args;'
-	assert_line --regexp '^pid1 [0-9]'
+	assert_line --regexp '^pid1 version [0-9]'
 	assert_output --partial 'starting as PID 1 (pid 1), config /config/pid1.conf, command: sh -c'
 	assert_output --partial "exiting with code 0 (the child's exit code, 3 remapped)"
 }

@@ -16,6 +16,7 @@
 
 #include "conf/cli.h"
 #include "core/child.h"
+#include "core/log.h"
 #include "core/signame.h"
 
 enum {
@@ -94,16 +95,45 @@ void cli_usage(FILE *out)
 	    "  -h, --help               print this help;  -V, --version: print the version\n");
 }
 
+/* The hint after a usage error: help, not an event, so not a line of the log. */
+static int try_help(void)
+{
+	fprintf(stderr, "Try 'pid1 --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
+#define SHORT_OPTIONS "+c:e:ghlnp:qsvVw"
+
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "pid1: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'pid1 --help' for more information.\n");
-	return EXIT_USAGE;
+	log_fail("%s", msg);
+	return try_help();
+}
+
+/*
+ * What getopt found wrong, said in the log's shape as every error before start-up is;
+ * getopt itself is kept quiet (opterr = 0). optopt is 0 for an unknown long option, which
+ * getopt has passed (argv[optind - 1]); a long option lacks its argument only at the end.
+ */
+static int option_error(int argc, char **argv)
+{
+	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+	if (optopt == 0)
+		return usage_error("unrecognized option '%.*s'",
+				   eq != NULL ? (int)(eq - arg) : (int)strlen(arg), arg);
+	if (optind == argc && strncmp(arg, "--", 2) == 0)
+		return usage_error("option '%s' requires an argument", arg);
+	if (optopt != ':' && strchr(SHORT_OPTIONS, optopt) != NULL)
+		return usage_error("option requires an argument -- '%c'", optopt);
+	return usage_error("invalid option -- '%c'", optopt);
 }
 
 /* Handles one option; returns -1 to go on, or an exit code. */
@@ -157,7 +187,8 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->verbosity++;
 		break;
 	case 'V':
-		printf("pid1 %s\n", PACKAGE_VERSION);
+		/* tini's shape: dockerd parses it for `docker info` when pid1 is docker-init. */
+		printf("pid1 version %s - git.%s\n", PACKAGE_VERSION, PID1_COMMIT);
 		return 0;
 	case 'w':
 		opts->warn_on_reap = true;
@@ -208,9 +239,7 @@ static int parse_option(int c, const char *arg, struct options *opts)
 		opts->no_new_privs = true;
 		break;
 	default:
-		/* getopt has already said what was wrong. */
-		fprintf(stderr, "Try 'pid1 --help' for more information.\n");
-		return EXIT_USAGE;
+		return try_help();
 	}
 	return -1;
 }
@@ -231,9 +260,9 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	/* tini's switches, for images that set them for tini. */
 	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
 	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
-	/* '+': stop at the first operand, whatever POSIXLY_CORRECT says. */
-	while ((c = getopt_long(argc, argv, "+c:e:ghlnp:qsvVw", long_options, NULL)) != -1) {
-		rc = parse_option(c, optarg, opts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
+		rc = c == '?' ? option_error(argc, argv) : parse_option(c, optarg, opts);
 		if (rc >= 0)
 			return rc;
 	}

@@ -296,19 +296,26 @@ void restart_history_free(struct restart_history *h)
 	h->size = 0;
 }
 
+int64_t restart_delay(const struct restart_conf *rc, size_t n)
+{
+	int64_t delay = rc->delay_ms;
+	size_t i;
+
+	for (i = 0; i < n && delay < rc->max_delay_ms; i++)
+		delay *= 2;
+	return delay > rc->max_delay_ms ? rc->max_delay_ms : delay;
+}
+
 int64_t restart_book(const struct restart_conf *rc, struct restart_history *h, int64_t now,
 		     size_t *recent)
 {
-	int64_t delay = rc->delay_ms;
-	size_t n = count_recent(rc, h, now), i;
+	size_t n = count_recent(rc, h, now);
+	int64_t delay;
 
 	*recent = n;
 	if (n >= (size_t)rc->limit)
 		return -1;
-	for (i = 0; i < n && delay < rc->max_delay_ms; i++)
-		delay *= 2;
-	if (delay > rc->max_delay_ms)
-		delay = rc->max_delay_ms;
+	delay = restart_delay(rc, n);
 	if (h->size > 0)
 		h->times[h->nrestarts % h->size] = now + delay;
 	h->nrestarts++;

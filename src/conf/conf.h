@@ -365,6 +365,9 @@ void restart_history_free(struct restart_history *h);
 /* Whether the policy asks for a restart after an end with this wait status. */
 bool restart_wanted(const struct restart_conf *rc, int wstatus);
 
+/* The back-off of a restart that comes after n others: delay doubled n times, capped. */
+int64_t restart_delay(const struct restart_conf *rc, size_t n);
+
 /*
  * Books a restart at now: returns its back-off in ms and records it in h, or returns -1
  * (nothing recorded) when limit restarts already fall within the window ending at now.

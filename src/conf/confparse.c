@@ -28,6 +28,7 @@
 
 #include "conf/conf.h"
 #include "core/duration.h"
+#include "core/log.h"
 #include "core/signame.h"
 
 /* Longest message text kept; a 10 MB token must not become a 10 MB line. */
@@ -52,9 +53,9 @@ void conf_error(const char *path, int line, const char *msg)
 	char *p = escape(path), *m = escape(msg);
 
 	if (line > 0)
-		fprintf(stderr, "pid1: %s:%d: %s\n", p ? p : "?", line, m ? m : "?");
+		log_fail("%s:%d: %s", p ? p : "?", line, m ? m : "?");
 	else
-		fprintf(stderr, "pid1: %s: %s\n", p ? p : "?", m ? m : "?");
+		log_fail("%s: %s", p ? p : "?", m ? m : "?");
 	free(p);
 	free(m);
 }
@@ -64,7 +65,7 @@ static void cannot_open(const char *path)
 {
 	char *esc = escape(path);
 
-	fprintf(stderr, "pid1: cannot open %s: %s\n", esc ? esc : "?", strerror(errno));
+	log_fail("cannot open %s: %s", esc ? esc : "?", strerror(errno));
 	free(esc);
 }
 

@@ -107,10 +107,7 @@ static void status(const struct pid1_state *st, struct reply *r)
 			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 			snprintf(up, sizeof(up), "%lld", (long long)(now - p->started_ms));
 		}
-		if (p->exited)
-			exitcode_describe(p->status, last, sizeof(last));
-		else
-			strcpy(last, "-");
+		program_describe_end(p, last, sizeof(last));
 		/* Never started yet, it has no last end: what it waits for takes the field. */
 		if (waiting_names(st, p, names, sizeof(names)) > 0)
 			snprintf(last, sizeof(last), CTL_WAITS_FOR "%s", names);

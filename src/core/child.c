@@ -161,41 +161,35 @@ enum child_exec child_exec_read(int errfd, struct child_failure *f)
 	return got < 0 && errno == EAGAIN ? CHILD_EXEC_PENDING : CHILD_EXEC_DONE;
 }
 
-pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code)
+pid_t child_spawn(const struct child_opts *opts, int *errfd)
 {
-	int errpipe[2];
+	int errpipe[2], err;
 	pid_t pid;
 
-	*exit_code = EXIT_START_FAILED;
 	*errfd = -1;
 	/*
 	 * Short of fds, the program starts all the same, unwatched: an exec error then shows
 	 * only as its exit code and its own line on stderr. pid1 must not stop for want of a pipe.
 	 */
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		if (errno != EMFILE && errno != ENFILE) {
-			log_err("cannot create a pipe: %m");
+		if (errno != EMFILE && errno != ENFILE)
 			return -1;
-		}
 		errpipe[0] = errpipe[1] = -1;
 	}
 	/* pid1's end only: the child's stays blocking, so its record is never refused. */
-	if (errpipe[0] >= 0 && fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0) {
-		log_err("cannot make a pipe non-blocking: %m");
+	if (errpipe[0] >= 0 && fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0)
 		pid = -1;
-	} else {
+	else
 		pid = fork();
-		if (pid < 0)
-			log_err("cannot fork%s%s: %m", opts->name != NULL ? " for " : "",
-				opts->name != NULL ? opts->name : "");
-	}
 	if (pid == 0)
 		exec_child(opts, errpipe[1]);
+	err = errno;
 	if (errpipe[1] >= 0)
 		close(errpipe[1]);
 	if (pid < 0) {
 		if (errpipe[0] >= 0)
 			close(errpipe[0]);
+		errno = err;
 		return -1;
 	}
 	if (opts->own_group && !opts->new_session)

@@ -67,10 +67,10 @@ enum child_exec {
 /*
  * Forks a child that execs argv[0] (searched in PATH) and returns its pid at once, with
  * *errfd the read end of its exec-error pipe (close-on-exec, non-blocking, the caller's to
- * watch and close). Returns -1 when no child could be made (no pipe, no fork), after logging
- * why, with *exit_code 1.
+ * watch and close). Returns -1 with errno set when no child could be made (no pipe, no
+ * fork: EAGAIN under a pid limit), for the caller to say whether it tries again.
  */
-pid_t child_spawn(const struct child_opts *opts, int *errfd, int *exit_code);
+pid_t child_spawn(const struct child_opts *opts, int *errfd);
 
 /* Reads errfd without blocking; fills *f when it returns CHILD_EXEC_FAILED. */
 enum child_exec child_exec_read(int errfd, struct child_failure *f);

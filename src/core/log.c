@@ -482,30 +482,47 @@ static void setup_stderr(void)
 	lg.stderr_ready = true;
 }
 
-void log_msg(int level, const char *fmt, ...)
+/* Formats one line and hands it to targets; errno is left as it was. */
+static void __attribute__((format(printf, 3, 0)))
+put(int level, unsigned int targets, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	enum sink_kind kind;
 	char msg[LINE_BYTES];
-	va_list ap;
 	char *p;
 
-	if (level > lg.level)
-		return;
 	setup_stderr();
 	errno = saved; /* for %m */
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* One event, one line, whatever the message holds. */
 	for (p = msg; (p = strpbrk(p, "\r\n")) != NULL; p++)
 		*p = ' ';
-	if (lg.targets & LOG_TARGET_FILE)
+	if (targets & LOG_TARGET_FILE)
 		follow_file();
 	for (kind = 0; kind < SINK_COUNT; kind++)
-		if (lg.targets & (1u << kind))
+		if (targets & (1u << kind))
 			deliver(kind, level, msg);
 	errno = saved;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > lg.level)
+		return;
+	va_start(ap, fmt);
+	put(level, lg.targets, fmt, ap);
+	va_end(ap);
+}
+
+void log_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put(LOG_ERR, lg.targets | LOG_TARGET_STDERR, fmt, ap);
+	va_end(ap);
 }
 
 static int clamp_level(int level)
@@ -534,8 +551,8 @@ int log_open(const struct log_conf *conf)
 			lg.dir_fd = -1;
 		}
 		if (lg.sinks[SINK_FILE].fd < 0) {
-			fprintf(stderr, "pid1: %s\n", file.why);
 			lg.targets &= ~LOG_TARGET_FILE;
+			log_fail("%s", file.why);
 			return -1;
 		}
 	}

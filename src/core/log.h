@@ -54,6 +54,13 @@ void log_msg(int level, const char *fmt, ...) LOG_PRINTF(2, 3);
 #define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/*
+ * Why pid1 cannot start (a usage or config error, a file it may not use), its last word
+ * before it exits: a line at level err like any other, on every target and on stderr too,
+ * even where the targets leave it out, so that whoever started pid1 sees why.
+ */
+void log_fail(const char *fmt, ...) LOG_PRINTF(1, 2);
+
 /* An fd lines go to, and how many lines this log target dropped since it last took one. */
 struct sink {
 	int fd;		/* -1 when closed or absent */

@@ -138,10 +138,14 @@ void manager_close(struct manager *m)
 
 static int refuse(struct manager *m, const char *path, const char *why)
 {
+	char line[PATH_MAX * 2];
+
 	if (m->file.dirfd >= 0)
 		close(m->file.dirfd);
 	m->file.dirfd = -1;
-	return service_refuse("use ready-file", path, why);
+	service_refuse(line, sizeof(line), "use ready-file", path, why);
+	log_fail("%s", line);
+	return -1;
 }
 
 /* A directory pid1 may create files in without others swapping them. */

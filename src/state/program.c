@@ -13,11 +13,18 @@
  * failure and starts no restart: a stop leaves it STOPPED until started; a restart starts it
  * at once, not counted against the restart limit (a program in back-off had its failure
  * counted already).
+ *
+ * A start for which no process could be made (fork's EAGAIN under a pid limit) is no run:
+ * the policy retries it after a back-off that grows with each such start in a row, so pid1
+ * never spins on it, and nothing is counted against the limit, so a while of pid
+ * exhaustion does not make a program give up for good.
  */
 #include "config.h"
 
 #include <sys/wait.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core/child.h"
 #include "state/state.h"
@@ -124,6 +131,8 @@ static unsigned int next_step(struct program *p, int64_t now)
 
 static unsigned int spawned(struct program *p, int64_t now, pid_t pid)
 {
+	p->fork_err = 0;
+	p->nofork = 0;
 	p->pid = pid;
 	p->started_ms = now;
 	p->watchdog_ms = p->watchdog_conf_ms;
@@ -187,6 +196,31 @@ static unsigned int exec_failed(struct program *p, int64_t now, int status)
 	p->status = status;
 	p->state = PROGRAM_ENDED;
 	return PROGRAM_ACT_ENDED | PROGRAM_ACT_NOEXEC;
+}
+
+/* The shortest wait before another start when no process could be made: never a spin. */
+#define NOFORK_MIN_DELAY_MS 100
+
+/*
+ * No process could be made for it (err: EAGAIN, ENOMEM). It did not run: its last end stands
+ * while the policy retries, unless the policy wants no restart; then it ends as a program
+ * that could not exec does.
+ */
+static unsigned int fork_failed(struct program *p, int64_t now, int err)
+{
+	int64_t delay;
+
+	p->fork_err = err;
+	p->pid = 0;
+	p->deadline_ms = -1;
+	if (restart_wanted(&p->restart, W_EXITCODE(EXIT_START_FAILED, 0))) {
+		delay = restart_delay(&p->restart, p->nofork++);
+		p->state = PROGRAM_BACKOFF;
+		p->backoff_ms = delay > NOFORK_MIN_DELAY_MS ? delay : NOFORK_MIN_DELAY_MS;
+		p->deadline_ms = now + p->backoff_ms;
+		return PROGRAM_ACT_RETRY;
+	}
+	return exec_failed(p, now, W_EXITCODE(EXIT_START_FAILED, 0));
 }
 
 /*
@@ -309,6 +343,9 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		return program_running(p) ? execed(p, now) : 0;
 	case PROGRAM_EV_NOEXEC:
 		return program_running(p) ? exec_failed(p, now, status) : 0;
+	case PROGRAM_EV_NOFORK:
+		return p->state == PROGRAM_STARTING && p->pid == 0 ? fork_failed(p, now, status)
+								   : 0;
 	case PROGRAM_EV_EXIT:
 		return program_running(p) ? ended(p, now, status) : 0;
 	case PROGRAM_EV_LEFT:
@@ -390,6 +427,17 @@ bool program_ready(const struct program *p)
 {
 	return p->type == PROGRAM_ONESHOT ? p->completed && !p->stop_hook
 					  : p->state == PROGRAM_RUNNING && !p->stopping;
+}
+
+const char *program_describe_end(const struct program *p, char *buf, size_t len)
+{
+	if (p->fork_err != 0)
+		snprintf(buf, len, "could not be started: %s", strerror(p->fork_err));
+	else if (p->exited)
+		exitcode_describe(p->status, buf, len);
+	else
+		strlcpy(buf, "-", len);
+	return buf;
 }
 
 const char *program_status(const struct program *p)

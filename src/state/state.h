@@ -52,8 +52,9 @@ enum program_event {
 	PROGRAM_EV_START,    /* what it comes after is up: start it */
 	PROGRAM_EV_SPAWNED,  /* the supervisor forked it as pid; its exec is still to come */
 	PROGRAM_EV_EXECED,   /* its exec succeeded: its command runs */
-	PROGRAM_EV_NOEXEC,   /* it could not exec, or not be forked: status says how */
-	PROGRAM_EV_EXIT,     /* reaped with status (or could not be spawned: status says so) */
+	PROGRAM_EV_NOEXEC,   /* it could not exec: status says how */
+	PROGRAM_EV_NOFORK,   /* no process could be made for it: status is the errno */
+	PROGRAM_EV_EXIT,     /* reaped with status */
 	PROGRAM_EV_TICK,     /* time passed: a back-off may be over */
 	PROGRAM_EV_STOP,     /* pid1 shuts down: nothing starts or restarts any more */
 	PROGRAM_EV_READY,    /* it said it is ready (READY=1, or a newline on its ready fd) */
@@ -76,17 +77,18 @@ enum program_hang {
 };
 
 /* Actions program_step() asks for, any combination. */
-#define PROGRAM_ACT_SPAWN   0x01  /* spawn it now */
-#define PROGRAM_ACT_UP	    0x02  /* it counts as up: programs after it may start */
-#define PROGRAM_ACT_BACKOFF 0x04  /* a restart is booked at deadline_ms */
-#define PROGRAM_ACT_GIVE_UP 0x08  /* the policy wanted a restart, the limit said no */
-#define PROGRAM_ACT_ENDED   0x10  /* it ended for good (see status) */
-#define PROGRAM_ACT_CANCEL  0x20  /* a booked restart was dropped by the shutdown */
-#define PROGRAM_ACT_TIMEOUT 0x40  /* a stop hook outlived its timeout: kill it */
-#define PROGRAM_ACT_STOPPED 0x100 /* its end on request left it STOPPED */
-#define PROGRAM_ACT_NOEXEC  0x200 /* its first start failed: it ended without ever running */
-#define PROGRAM_ACT_HUNG    0x400 /* hung, or stopped on request: its own ladder's first step */
-#define PROGRAM_ACT_KILL    0x800 /* a hung program outlived a grace: send it step kill_step */
+#define PROGRAM_ACT_SPAWN   0x01   /* spawn it now */
+#define PROGRAM_ACT_UP	    0x02   /* it counts as up: programs after it may start */
+#define PROGRAM_ACT_BACKOFF 0x04   /* a restart is booked at deadline_ms */
+#define PROGRAM_ACT_GIVE_UP 0x08   /* the policy wanted a restart, the limit said no */
+#define PROGRAM_ACT_ENDED   0x10   /* it ended for good (see status) */
+#define PROGRAM_ACT_CANCEL  0x20   /* a booked restart was dropped by the shutdown */
+#define PROGRAM_ACT_TIMEOUT 0x40   /* a stop hook outlived its timeout: kill it */
+#define PROGRAM_ACT_STOPPED 0x100  /* its end on request left it STOPPED */
+#define PROGRAM_ACT_NOEXEC  0x200  /* its first start failed: it ended without ever running */
+#define PROGRAM_ACT_HUNG    0x400  /* hung, or stopped on request: its own ladder's first step */
+#define PROGRAM_ACT_KILL    0x800  /* a hung program outlived a grace: send it step kill_step */
+#define PROGRAM_ACT_RETRY   0x1000 /* no process could be made: started again at deadline_ms */
 
 /*
  * A program's process group, kept by supervisor/target.c alone: its number while it may still have
@@ -147,6 +149,8 @@ struct program {
 	int64_t watchdog_ms; /* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
 	size_t kill_step;    /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
 	int64_t backoff_ms;  /* the last back-off booked, for the log */
+	int fork_err;	     /* why no process could be made at its last start (errno), else 0 */
+	size_t nofork;	     /* starts in a row that made no process */
 	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;
 };
@@ -178,6 +182,13 @@ bool program_left(const struct program *p);
 
 /* Whether p is ready now: a longrun RUNNING, or a oneshot that has exited 0. */
 bool program_ready(const struct program *p);
+
+/*
+ * How p last ended, for the status and the log: "exited with status 3", "killed by SIGKILL",
+ * "could not be started: Resource temporarily unavailable" when no process could be made at
+ * its last start, "-" before any end.
+ */
+const char *program_describe_end(const struct program *p, char *buf, size_t len);
 
 /* p's state for the status: KILLING on request reads stopping or restarting. */
 const char *program_status(const struct program *p);

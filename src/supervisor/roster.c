@@ -4,15 +4,19 @@
  * nothing per signal or per restart. A program's own user/group, workdir, umask,
  * no-new-privileges, env and unset-env replace the top level's; keys it leaves out take
  * the top level's, so the command line's --user reaches every program that sets none.
+ * A program pid1 could not start as its user for want of a capability (a container run with
+ * --cap-drop ALL) is refused here, before anything starts, not when its turn comes.
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "core/log.h"
 #include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */
@@ -55,11 +59,31 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 	p->spawn.ready_pipe = -1;
 }
 
+/*
+ * Why pid1, as me says it runs, could not start p as its user, in buf; NULL when it could.
+ * Where pid1 cannot read its own capabilities, it cannot tell: the start will.
+ */
+static const char *lacks(const struct program *p, const struct privs_seen *me, char *buf,
+			 size_t len)
+{
+	uint64_t missing = me != NULL ? privs_missing(&p->privs, me) : 0;
+	const struct privs_conf *pc = &p->privs_conf;
+	char names[64];
+
+	if (missing == 0)
+		return NULL;
+	snprintf(buf, len, "program '%s': %s '%s' needs %s, which pid1 lacks", p->name,
+		 pc->user != NULL ? "user" : "group", pc->user != NULL ? pc->user : pc->group,
+		 privs_cap_names(missing, names, sizeof(names)));
+	return buf;
+}
+
 /* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */
 static int fill(struct program *p, struct outputs *outputs, const struct pid1_conf *conf,
-		const struct program_conf *pc)
+		const struct program_conf *pc, const struct privs_seen *me)
 {
 	int mode, stamp;
+	char why[256];
 
 	p->restart = conf->restart;
 	if (pc == NULL) {
@@ -91,12 +115,20 @@ static int fill(struct program *p, struct outputs *outputs, const struct pid1_co
 	     (p->output = output_new(outputs, p->name, mode, stamp == OUTPUT_TIME_RFC3339)) ==
 		 NULL) ||
 	    restart_history_init(&p->history, &p->restart) < 0) {
-		fprintf(stderr, "pid1: out of memory\n");
+		log_fail("out of memory");
 		return -1;
 	}
 	program_reset(p);
 	fill_ready(p, conf, pc);
-	return privs_resolve(&p->privs_conf, &p->privs);
+	if (privs_resolve(&p->privs_conf, &p->privs, why, sizeof(why)) < 0) {
+		log_fail("%s", why);
+		return -1;
+	}
+	if (lacks(p, me, why, sizeof(why)) != NULL) {
+		log_fail("%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -151,16 +183,18 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	size_t first = conf->command != NULL ? 1 : 0, i;
 	char err[96];
 	struct program *p;
-	bool group;
+	struct privs_seen me;
+	bool group, seen;
 
 	if (first + conf->nprograms > sizeof(table) / sizeof(table[0])) {
-		fprintf(stderr, "pid1: too many programs (at most %d)\n", CONF_MAX_PROGRAMS);
+		log_fail("too many programs (at most %d)", CONF_MAX_PROGRAMS);
 		return -1;
 	}
 	st->nprograms = first + conf->nprograms;
 	st->programs = table;
 	memset(table, 0, st->nprograms * sizeof(*table));
 	st->max_level = order_levels(conf->programs, conf->nprograms, levels);
+	seen = privs_seen(AT_FDCWD, "/proc/self/status", &me) == 0;
 	/*
 	 * With programs, each one's stop must reach what it started, and a signal to pid1's
 	 * own group must reach pid1 alone, so that the ladder keeps its order: every program
@@ -171,7 +205,8 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
 		p->spawn.signals = signals;
-		if (fill(p, &st->outputs, conf, i < first ? NULL : &conf->programs[i - first]) < 0)
+		if (fill(p, &st->outputs, conf, i < first ? NULL : &conf->programs[i - first],
+			 seen ? &me : NULL) < 0)
 			return -1;
 		/* A lone command's errors read as a shell's; with programs, each names its own. */
 		p->spawn.name = st->nprograms > 1 ? p->name : NULL;
@@ -197,8 +232,35 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 	}
 	return 0;
 nomem:
-	fprintf(stderr, "pid1: out of memory\n");
+	log_fail("out of memory");
 	return -1;
+}
+
+void roster_print_lacks(const struct pid1_conf *conf, FILE *out)
+{
+	struct program p = {.name = "main"};
+	struct privs_seen me;
+	char why[256];
+	size_t i;
+
+	if (privs_seen(AT_FDCWD, "/proc/self/status", &me) < 0)
+		return;
+	for (i = 0; i <= conf->nprograms; i++) {
+		if (i == 0 && conf->command == NULL)
+			continue;
+		if (i == 0) {
+			p.privs_conf = conf->privs;
+		} else {
+			p.name = conf->programs[i - 1].name;
+			merge_privs(&conf->programs[i - 1], &conf->privs, &p.privs_conf);
+		}
+		/* A user unknown here may exist where pid1 runs: nothing can be said of it. */
+		if (privs_resolve(&p.privs_conf, &p.privs, why, sizeof(why)) < 0)
+			continue;
+		if (lacks(&p, &me, why, sizeof(why)) != NULL)
+			fprintf(out, "# warning: %s here: started so, pid1 would exit 2\n", why);
+		privs_free(&p.privs);
+	}
 }
 
 void roster_free(struct pid1_state *st)

@@ -160,13 +160,15 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 	char how[64];
 
 	if (p->stop_hook) {
-		exitcode_describe(p->status, how, sizeof(how));
+		program_describe_end(p, how, sizeof(how));
 		if (!failed)
 			log_info("stop hook %s %s", p->name, how);
 		else
 			log_warn("stop hook %s failed: %s", p->name, how);
 		return;
 	}
+	if (p->fork_err != 0)
+		log_err("%s could not be started: %s", p->name, strerror(p->fork_err));
 	if (actions & PROGRAM_ACT_NOEXEC)
 		why = "could not be started";
 	else if (((p->type == PROGRAM_ONESHOT && failed) || p->hung != HANG_NONE) &&
@@ -180,19 +182,20 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 	if (why != NULL)
 		phase(st, PHASE_EV_FAILED, p, why, 0);
 	else if (p->essential)
-		phase(st, PHASE_EV_ESSENTIAL, p, "child exited", 0);
+		phase(st, PHASE_EV_ESSENTIAL, p,
+		      p->fork_err != 0 ? "could not be started" : "child exited", 0);
 }
 
 /*
  * Forks p, from start_due() alone, with what it is handed besides its config: the notify
  * socket and watchdog of ready = notify, the write end of its ready pipe, its output pipes;
  * pid1's side of each is kept after. Its exec is seen later, from the loop (execed(), or the
- * reap). Without a process at all (no pipe, no fork) it fails at once, as an exec that failed.
+ * reap). Without a process at all (no pipe, no fork) its policy says whether it is tried again.
  */
 static void spawn(struct pid1_state *st, struct program *p)
 {
 	size_t slot = (size_t)(p - st->programs);
-	int errfd = -1, code;
+	int errfd = -1, err;
 	pid_t pid;
 
 	p->spawn.notify_socket =
@@ -201,15 +204,15 @@ static void spawn(struct pid1_state *st, struct program *p)
 	inbox_pipe_prepare(st, p, slot);
 	if (p->output != NULL)
 		output_open(p->output, &p->spawn.out_fd, &p->spawn.err_fd);
-	pid = child_spawn(&p->spawn, &errfd, &code);
+	pid = child_spawn(&p->spawn, &errfd);
+	err = errno;
 	if (pid > 0)
 		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
 	inbox_pipe_spawned(st, p, slot, pid);
 	if (pid <= 0) {
-		act(st, p,
-		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0)));
+		act(st, p, program_step(p, PROGRAM_EV_NOFORK, loop_now_ms(), 0, err));
 		return;
 	}
 	watch(st->loop, &st->spawns, p, &st->spawns.execs[slot], errfd);
@@ -291,6 +294,11 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	if (actions & PROGRAM_ACT_GIVE_UP)
 		log_notice("%s restarted %zu times within %s: giving up on restarts", p->name,
 			   p->recent, duration_format(p->restart.window_ms, when, sizeof(when)));
+	if (actions & PROGRAM_ACT_RETRY)
+		log_warn("%s could not be started: %s; trying again in %s, not counted as a "
+			 "restart",
+			 p->name, strerror(p->fork_err),
+			 duration_format(p->backoff_ms, when, sizeof(when)));
 	if (actions & PROGRAM_ACT_BACKOFF)
 		log_notice("restarting %s in %s (restart %zu, %zu within the window)", p->name,
 			   duration_format(p->backoff_ms, when, sizeof(when)), p->history.nrestarts,

@@ -60,6 +60,13 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty);
 void roster_free(struct pid1_state *st);
 
+/*
+ * For `pid1 -n`: a comment line for each program that pid1, with the capabilities it has
+ * here, could not start as its user (roster_build() would refuse it). Where -n runs is not
+ * always where pid1 will, so it is a warning, not an error.
+ */
+void roster_print_lacks(const struct pid1_conf *conf, FILE *out);
+
 /* After loop_init(): pid1's own notify client, and the socket for ready = notify. Returns 0/-1. */
 int readiness_open(struct pid1_state *st);
 
@@ -212,8 +219,9 @@ void target_spawned(struct program *p, pid_t pid);
 bool target_waits(const struct pid1_state *st, const struct program *p);
 
 /*
- * Forgets the group of each reaped program that is now empty: after each reap and tick, so
- * that its number, free for any process to take, is never signalled as the program's.
+ * Forgets the group of each reaped program that is now empty, or holds only processes pid1
+ * may not signal: after each reap and tick, so that its number, free for any process to
+ * take, is never signalled as the program's.
  */
 void target_settle(const struct pid1_state *st);
 
@@ -235,10 +243,16 @@ struct target_set {
  */
 int target_step(const struct pid1_state *st, const struct target_set *set, int signo);
 
-/* How many live processes remain in scope; -1 when it cannot tell. */
+/*
+ * How many live processes that pid1 may signal remain in scope; -1 when it cannot tell.
+ * Those it may not (no CAP_KILL, another user) are named in the log, each once.
+ */
 int target_count(const struct pid1_state *st, enum scope scope);
 
-/* True when nothing is left in scope: the ladder may end. Cheap; no /proc walk. */
+/*
+ * True when nothing pid1 may signal is left in scope: the ladder may end. Cheap while a
+ * child of pid1's is left: no /proc walk, unless a process pid1 may not signal was seen.
+ */
 bool target_empty(const struct pid1_state *st, enum scope scope);
 
 /*

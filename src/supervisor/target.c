@@ -13,6 +13,12 @@
  * on older kernels by number, and only while that is all pid1 can do: see group_kill().
  * And /proc itself: one that belongs to another PID namespace is not read at all.
  *
+ * Processes pid1 may not signal: kill(2) lets it reach a process of another user only with
+ * CAP_KILL, which a container started with --cap-drop ALL lacks (a `docker exec -u` session,
+ * or a non-root pid1 beside a root one). kill(-1) passes over them in silence, so they are
+ * not counted as left either: the ladder would wait out every grace for them in vain. Each
+ * is named once in the log, with its user, so that it is clear why the runtime kills it.
+ *
  * Reaping. Signals coalesce: one SIGCHLD may stand for a thousand exits, so every wake-up
  * calls waitpid(-1, WNOHANG) until nothing is left. A program's end goes to the supervisor
  * at once, which is what keeps pid1 from ever signalling a reaped pid; it acts on it only
@@ -28,6 +34,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -36,6 +43,7 @@
 #include "core/child.h"
 #include "supervisor/supervise.h"
 #include "core/log.h"
+#include "sys/privs.h"
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
 #define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
@@ -55,6 +63,15 @@ static bool refuses(int err)
 		pidfd_groups = false;
 	return !pidfd_groups;
 }
+
+/*
+ * The processes pid1 has said it cannot signal, each told once: a shutdown counts what is
+ * left at every step and tick. Once full, nothing more is told.
+ */
+static struct {
+	pid_t pids[32];
+	size_t n;
+} told;
 
 static int pidfd_signal(int fd, int signo)
 {
@@ -331,19 +348,33 @@ static bool group_ours(pid_t pgid)
 	return ours;
 }
 
+/* What a walk met besides the processes it reached. */
+struct tally {
+	bool refused;	   /* a kill was refused with EPERM */
+	size_t nreap;	   /* pid1's own children that ended and wait to be reaped */
+	size_t nunreached; /* live processes in scope that pid1 may not signal */
+	pid_t unreached[8];
+};
+
 /*
- * Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope; a kill
- * refused with EPERM sets *refused.
+ * Signals (signo > 0) or counts (signo == 0) p if it is a live process in scope that pid1 may
+ * signal: a count probes with signal 0, which the kernel checks as any other signal.
  */
 static int visit(const struct pid1_state *st, enum scope scope, int signo, const struct proc *p,
-		 pid_t self, bool *refused)
+		 pid_t self, struct tally *t)
 {
+	t->nreap += p->zombie && p->ppid == self;
 	if (p->pid == self || p->zombie ||
 	    !(scope == SCOPE_GROUP ? in_program_group(st, p) : st->is_pid1 || p->mine))
 		return 0;
-	if (signo == 0 || kill(p->pid, signo) == 0)
+	if (kill(p->pid, signo) == 0)
 		return 1;
-	*refused |= errno == EPERM;
+	if (errno != EPERM)
+		return 0; /* ESRCH: it ended meanwhile */
+	t->refused = true;
+	if (signo == 0 && t->nunreached < sizeof(t->unreached) / sizeof(t->unreached[0]))
+		t->unreached[t->nunreached] = p->pid;
+	t->nunreached += signo == 0;
 	return 0;
 }
 
@@ -351,7 +382,7 @@ static int visit(const struct pid1_state *st, enum scope scope, int signo, const
  * Walks /proc and signals or counts the live processes in scope, group or all (the child
  * scope is the programs alone); -1 when it cannot.
  */
-static int walk(const struct pid1_state *st, enum scope scope, int signo, bool *refused)
+static int walk(const struct pid1_state *st, enum scope scope, int signo, struct tally *t)
 {
 	struct proc_iter it;
 	struct proc p, *procs;
@@ -365,14 +396,14 @@ static int walk(const struct pid1_state *st, enum scope scope, int signo, bool *
 		if (n < 0)
 			return -1;
 		for (i = 0; i < n; i++)
-			hit += visit(st, scope, signo, &procs[i], self, refused);
+			hit += visit(st, scope, signo, &procs[i], self, t);
 		free(procs);
 		return hit;
 	}
 	if (proc_open(&it) < 0)
 		return -1;
 	while (proc_next(&it, &p))
-		hit += visit(st, scope, signo, &p, it.self, refused);
+		hit += visit(st, scope, signo, &p, it.self, t);
 	return hit;
 }
 
@@ -428,7 +459,9 @@ void target_settle(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->group.id > 0 && p->pid == 0 && group_send(p, 0) < 0 && errno == ESRCH)
+		/* EPERM: only what pid1 may not signal is left, which holds nothing. */
+		if (p->group.id > 0 && p->pid == 0 && group_send(p, 0) < 0 &&
+		    (errno == ESRCH || errno == EPERM))
 			forget(p);
 	}
 }
@@ -479,7 +512,7 @@ static int signal_programs(const struct pid1_state *st, int level, bool group, i
 
 int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 {
-	bool refused = false;
+	struct tally t = {.refused = false};
 	int hit;
 
 	switch (scope) {
@@ -489,10 +522,10 @@ int target_signal(const struct pid1_state *st, enum scope scope, int signo)
 	case SCOPE_ALL:
 		if (st->is_pid1)
 			return kill(-1, signo);
-		hit = walk(st, scope, signo, &refused);
+		hit = walk(st, scope, signo, &t);
 		if (hit > 0)
 			return 0;
-		errno = hit < 0 ? ENOENT : refused ? EPERM : ESRCH;
+		errno = hit < 0 ? ENOENT : t.refused ? EPERM : ESRCH;
 		return -1;
 	}
 	errno = EINVAL;
@@ -536,14 +569,99 @@ static int count_running(const struct pid1_state *st)
 	return n;
 }
 
+/* Whether pid was told already; if not, it is now, while there is room. */
+static bool told_before(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < told.n; i++)
+		if (told.pids[i] == pid)
+			return true;
+	if (told.n == sizeof(told.pids) / sizeof(told.pids[0]))
+		return true;
+	told.pids[told.n++] = pid;
+	return false;
+}
+
+/* " 57 (uid 1000)" for process pid, read under /proc; the uid is left out when unknown. */
+static void describe(pid_t pid, char *buf, size_t len)
+{
+	struct privs_seen seen;
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (privs_seen(AT_FDCWD, path, &seen) == 0)
+		snprintf(buf, len, " %d (uid %u)", (int)pid, (unsigned int)seen.uid);
+	else
+		snprintf(buf, len, " %d", (int)pid);
+}
+
+/* Says which processes pid1 may not signal, and why, unless each was said before. */
+static void tell_unreached(const struct pid1_state *st, const struct tally *t)
+{
+	size_t n = t->nunreached < sizeof(t->unreached) / sizeof(t->unreached[0])
+		       ? t->nunreached
+		       : sizeof(t->unreached) / sizeof(t->unreached[0]);
+	char list[256], one[48], why[96];
+	struct privs_seen me;
+	bool fresh = false;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fresh |= !told_before(t->unreached[i]);
+	if (!fresh)
+		return;
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		describe(t->unreached[i], one, sizeof(one));
+		strlcat(list, i > 0 ? "," : "", sizeof(list));
+		strlcat(list, one, sizeof(list));
+	}
+	if (t->nunreached > n) {
+		snprintf(one, sizeof(one), " and %zu more", t->nunreached - n);
+		strlcat(list, one, sizeof(list));
+	}
+	if (privs_seen(AT_FDCWD, "/proc/self/status", &me) < 0)
+		snprintf(why, sizeof(why), "the kernel refuses");
+	else if (!privs_has_cap(&me, PRIVS_CAP_KILL))
+		snprintf(why, sizeof(why), "pid1 runs as uid %u without CAP_KILL",
+			 (unsigned int)me.euid);
+	else
+		snprintf(why, sizeof(why),
+			 "refused despite CAP_KILL (a security module, or another user namespace)");
+	/* As PID 1, its end has the kernel kill every process in the namespace. */
+	log_warn("cannot signal %zu process%s:%s: %s; the shutdown does not wait for %s%s",
+		 t->nunreached, t->nunreached == 1 ? "" : "es", list, why,
+		 t->nunreached == 1 ? "it" : "them",
+		 st->is_pid1 ? ", the kernel kills what is left when pid1 exits" : "");
+}
+
+/*
+ * Counts the live processes in scope that pid1 may signal, and tells of those it may not;
+ * *nreap receives how many of pid1's children wait to be reaped.
+ */
+static int count_reached(const struct pid1_state *st, enum scope scope, size_t *nreap)
+{
+	struct tally t = {.nunreached = 0};
+	int n = walk(st, scope, 0, &t);
+
+	if (t.nunreached > 0)
+		tell_unreached(st, &t);
+	*nreap = t.nreap;
+	return n;
+}
+
 int target_count(const struct pid1_state *st, enum scope scope)
 {
 	if (scope == SCOPE_CHILD)
 		return count_running(st);
-	return walk(st, scope, 0, &(bool){false});
+	return count_reached(st, scope, &(size_t){0});
 }
 
-/* Whether every program's group is empty; signal 0 probes without disturbing it. */
+/*
+ * Whether every program's group is empty of what pid1 may signal; signal 0 probes without
+ * disturbing it, and fails with EPERM when it reaches no member that pid1 may signal.
+ */
 static bool groups_empty(const struct pid1_state *st)
 {
 	const struct program *p;
@@ -551,8 +669,9 @@ static bool groups_empty(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
-		if (p->group.id > 0 ? !(!signal_program(p, true, 0) && errno == ESRCH)
-				    : program_running(p))
+		if (p->group.id > 0
+			? !(!signal_program(p, true, 0) && (errno == ESRCH || errno == EPERM))
+			: program_running(p))
 			return false;
 	}
 	return true;
@@ -560,16 +679,27 @@ static bool groups_empty(const struct pid1_state *st)
 
 bool target_empty(const struct pid1_state *st, enum scope scope)
 {
+	size_t nreap;
+	int n;
+
 	switch (scope) {
 	case SCOPE_GROUP:
 		return groups_empty(st);
 	case SCOPE_CHILD:
 		return count_running(st) == 0;
 	case SCOPE_ALL:
-		if (st->children_left)
+		/*
+		 * A child of pid1's is left, unless it is one pid1 may not signal (of another
+		 * user, adopted): only a walk tells, made once such a process was seen.
+		 */
+		if (st->children_left && told.n == 0)
 			return false;
 		/* As PID 1, kill(-1) also reaches processes that are not our children. */
-		return !st->is_pid1 || walk(st, scope, 0, &(bool){false}) <= 0;
+		if (!st->children_left && !st->is_pid1)
+			return true;
+		/* A child that ended is not gone until reaped: its status may be pid1's code. */
+		n = count_reached(st, scope, &nreap);
+		return (n == 0 && nreap == 0) || (n < 0 && !st->children_left);
 	}
 	return true;
 }

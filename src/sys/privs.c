@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,18 @@ static long parse_id(const char *s)
 	return err == NULL ? (long)n : -1;
 }
 
-static int resolve_group(const char *name, gid_t *gid)
+/* Sets why from a format; returns -1 for the caller to return. */
+static int __attribute__((format(printf, 3, 4))) say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int resolve_group(const char *name, gid_t *gid, char *why, size_t len)
 {
 	struct group *gr;
 	long id = parse_id(name);
@@ -41,10 +53,8 @@ static int resolve_group(const char *name, gid_t *gid)
 		return 0;
 	}
 	gr = getgrnam(name);
-	if (gr == NULL) {
-		fprintf(stderr, "pid1: group '%s' does not exist\n", name);
-		return -1;
-	}
+	if (gr == NULL)
+		return say(why, len, "group '%s' does not exist", name);
 	*gid = gr->gr_gid;
 	return 0;
 }
@@ -73,24 +83,20 @@ static int resolve_groups(const char *user, gid_t gid, struct privs *out)
  * The user by name or number. A number without a passwd entry is allowed, as containers
  * often have none; like Docker, it gets group 0 and no supplementary groups.
  */
-static int resolve_user(const char *user, struct privs *out)
+static int resolve_user(const char *user, struct privs *out, char *why, size_t len)
 {
 	long id = parse_id(user);
 	struct passwd *pw = id >= 0 ? getpwuid((uid_t)id) : getpwnam(user);
 
-	if (pw == NULL && id < 0) {
-		fprintf(stderr, "pid1: user '%s' does not exist\n", user);
-		return -1;
-	}
+	if (pw == NULL && id < 0)
+		return say(why, len, "user '%s' does not exist", user);
 	out->uid = pw != NULL ? pw->pw_uid : (uid_t)id;
 	out->gid = pw != NULL ? pw->pw_gid : 0;
 	/* Copied now: the entry lives in a buffer the next lookup reuses. */
 	out->home = strdup(pw != NULL && pw->pw_dir[0] != '\0' ? pw->pw_dir : "/");
 	out->name = pw != NULL ? strdup(pw->pw_name) : NULL;
-	if (out->home == NULL || (pw != NULL && out->name == NULL)) {
-		fprintf(stderr, "pid1: out of memory\n");
-		return -1;
-	}
+	if (out->home == NULL || (pw != NULL && out->name == NULL))
+		return say(why, len, "out of memory");
 	return 0;
 }
 
@@ -154,7 +160,7 @@ static bool has_terminal(void)
 	return true;
 }
 
-int privs_resolve(const struct privs_conf *conf, struct privs *out)
+int privs_resolve(const struct privs_conf *conf, struct privs *out, char *why, size_t len)
 {
 	memset(out, 0, sizeof(*out));
 	out->conf = conf;
@@ -162,12 +168,12 @@ int privs_resolve(const struct privs_conf *conf, struct privs *out)
 		return 0;
 	out->uid = getuid();
 	out->gid = getgid();
-	if (conf->user != NULL && resolve_user(conf->user, out) < 0)
+	if (conf->user != NULL && resolve_user(conf->user, out, why, len) < 0)
 		goto fail;
-	if (conf->group != NULL && resolve_group(conf->group, &out->gid) < 0)
+	if (conf->group != NULL && resolve_group(conf->group, &out->gid, why, len) < 0)
 		goto fail;
 	if (out->name != NULL && resolve_groups(out->name, out->gid, out) < 0) {
-		fprintf(stderr, "pid1: cannot read the groups of user '%s'\n", out->name);
+		say(why, len, "cannot read the groups of user '%s'", out->name);
 		goto fail;
 	}
 	out->change_ids = !ids_in_effect(out);
@@ -259,4 +265,100 @@ int privs_apply(const struct privs *privs, const char **what)
 	if (conf->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return 0;
+}
+
+/* The text after "\nkey" in buf, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+	const char *s = strstr(buf, key);
+
+	return s != NULL ? s + strlen(key) : NULL;
+}
+
+int privs_seen(int dirfd, const char *path, struct privs_seen *out)
+{
+	/* Uid comes in the first few hundred bytes, CapEff at about 1 KiB. */
+	char buf[4096], *end;
+	const char *uid, *cap;
+	unsigned long ids[3];
+	size_t len = 0;
+	ssize_t n;
+	int fd, i;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	do {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		len += n > 0 ? (size_t)n : 0;
+	} while ((n > 0 && len < sizeof(buf) - 1) || (n < 0 && errno == EINTR));
+	close(fd);
+	buf[len] = '\0';
+	uid = status_field(buf, "\nUid:");
+	cap = status_field(buf, "\nCapEff:");
+	if (uid == NULL || cap == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < 3; i++) {
+		ids[i] = strtoul(uid, &end, 10);
+		if (end == uid) {
+			errno = EINVAL;
+			return -1;
+		}
+		uid = end;
+	}
+	out->uid = (uid_t)ids[0];
+	out->euid = (uid_t)ids[1];
+	out->suid = (uid_t)ids[2];
+	out->cap_eff = strtoull(cap, &end, 16);
+	return 0;
+}
+
+bool privs_has_cap(const struct privs_seen *seen, int cap)
+{
+	return (seen->cap_eff >> cap) & 1;
+}
+
+uint64_t privs_missing(const struct privs *privs, const struct privs_seen *me)
+{
+	const struct privs_conf *conf = privs->conf;
+	uint64_t need = 0;
+
+	if (conf == NULL || (conf->user == NULL && conf->group == NULL))
+		return 0;
+	if (privs->change_ids)
+		need |= 1ULL << PRIVS_CAP_SETGID;
+	if (privs->change_ids && privs->new_user)
+		need |= 1ULL << PRIVS_CAP_SETUID;
+	/* kill(2): a sender's real or effective uid must be the target's real or saved one. */
+	if (privs->uid != getuid() && privs->uid != geteuid())
+		need |= 1ULL << PRIVS_CAP_KILL;
+	return need & ~me->cap_eff;
+}
+
+const char *privs_cap_names(uint64_t caps, char *buf, size_t len)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} names[] = {
+	    {PRIVS_CAP_SETGID, "CAP_SETGID"},
+	    {PRIVS_CAP_SETUID, "CAP_SETUID"},
+	    {PRIVS_CAP_KILL, "CAP_KILL"},
+	};
+	size_t i, n = 0, left = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		left += (caps >> names[i].cap) & 1;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!((caps >> names[i].cap) & 1))
+			continue;
+		if (n > 0)
+			strlcat(buf, n + 1 == left ? " and " : ", ", len);
+		strlcat(buf, names[i].name, len);
+		n++;
+	}
+	return buf;
 }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PRIVS_NAME_MAX 256
 
@@ -53,10 +54,10 @@ struct privs {
 /*
  * Looks the user and group up, and works out which ids really change and whether pid1 has
  * a terminal the child must be kept from. A uid without a passwd entry gets group 0 and no
- * supplementary groups, as under Docker. Returns 0, or -1 after printing one line naming
- * what does not exist (the caller exits 2).
+ * supplementary groups, as under Docker. Returns 0, or -1 with why (len bytes) naming what
+ * does not exist (the caller exits 2).
  */
-int privs_resolve(const struct privs_conf *conf, struct privs *out);
+int privs_resolve(const struct privs_conf *conf, struct privs *out, char *why, size_t len);
 void privs_free(struct privs *privs);
 
 /*
@@ -66,5 +67,36 @@ void privs_free(struct privs *privs);
  * no_new_privs. Returns 0, or -1 with errno set and *what naming the step that failed.
  */
 int privs_apply(const struct privs *privs, const char **what);
+
+/* Capability numbers as in <linux/capability.h>, which a musl toolchain may not see. */
+#define PRIVS_CAP_KILL	 5
+#define PRIVS_CAP_SETGID 6
+#define PRIVS_CAP_SETUID 7
+
+/* What /proc/PID/status says of a process: its user ids, and what it may do. */
+struct privs_seen {
+	uid_t uid, euid, suid; /* real, effective, saved */
+	uint64_t cap_eff;      /* effective capabilities, bit n for capability n */
+};
+
+/*
+ * Reads the status file at path (under dirfd, or AT_FDCWD): "/proc/self/status" for pid1
+ * itself. Reads at most 4 KiB, from procfs only. Returns 0, or -1 (errno set) when the file
+ * cannot be read or lacks the Uid or CapEff line.
+ */
+int privs_seen(int dirfd, const char *path, struct privs_seen *out);
+
+/* Whether seen has capability cap (PRIVS_CAP_*) in effect. */
+bool privs_has_cap(const struct privs_seen *seen, int cap);
+
+/*
+ * The capabilities pid1, as me says it runs, lacks to start a child as privs says and to
+ * signal it later: bit n for capability n, 0 when none is missing. A child of pid1's own
+ * user needs none; setgroups alone needs CAP_SETGID, even for the groups pid1 has.
+ */
+uint64_t privs_missing(const struct privs *privs, const struct privs_seen *me);
+
+/* "CAP_SETGID, CAP_SETUID and CAP_KILL" for a mask from privs_missing(). */
+const char *privs_cap_names(uint64_t caps, char *buf, size_t len);
 
 #endif

@@ -40,21 +40,22 @@ static void close_pidfile(struct pidfile *pf)
 	pf->dirfd = -1;
 }
 
-int service_refuse(const char *what, const char *path, const char *why)
+int service_refuse(char *out, size_t len, const char *what, const char *path, const char *why)
 {
 	char *safe = NULL;
 
 	if (stravis(&safe, path, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_NOLOCALE) < 0)
 		safe = NULL;
-	fprintf(stderr, "pid1: cannot %s %s: %s\n", what, safe != NULL ? safe : "?", why);
+	snprintf(out, len, "cannot %s %s: %s", what, safe != NULL ? safe : "?", why);
 	free(safe);
 	return -1;
 }
 
-static int refuse_pidfile(struct pidfile *pf, const char *path, const char *why)
+static int refuse_pidfile(struct pidfile *pf, const char *path, const char *why, char *out,
+			  size_t len)
 {
 	close_pidfile(pf);
-	return service_refuse("create pidfile", path, why);
+	return service_refuse(out, len, "create pidfile", path, why);
 }
 
 /* Opens path's directory and keeps the last component in pf->name. */
@@ -176,19 +177,19 @@ static int open_locked(struct pidfile *pf, char *why, size_t len)
 	return why[0] != '\0' ? -1 : -2;
 }
 
-int service_pidfile_open(struct pidfile *pf, const char *path)
+int service_pidfile_open(struct pidfile *pf, const char *path, char *out, size_t len)
 {
 	char why[64], pid[24];
 	int fd = -2, i, n;
 
 	if (open_dir(pf, path, why, sizeof(why)) < 0)
-		return refuse_pidfile(pf, path, why);
+		return refuse_pidfile(pf, path, why, out, len);
 	for (i = 0; i < PIDFILE_OPEN_TRIES && fd == -2; i++)
 		fd = open_locked(pf, why, sizeof(why));
 	if (fd == -2)
 		strlcpy(why, "it was replaced while being opened", sizeof(why));
 	if (fd < 0)
-		return refuse_pidfile(pf, path, why);
+		return refuse_pidfile(pf, path, why, out, len);
 	pf->fd = fd;
 	/* Locked and checked: only now is a stale pid thrown away. */
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
@@ -196,7 +197,7 @@ int service_pidfile_open(struct pidfile *pf, const char *path)
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 		strlcpy(why, strerror(errno), sizeof(why));
 		service_pidfile_remove(pf);
-		return refuse_pidfile(pf, path, why);
+		return refuse_pidfile(pf, path, why, out, len);
 	}
 	return 0;
 }

@@ -18,15 +18,16 @@ struct pidfile {
 /*
  * Creates or takes over the pidfile at path, locks it and writes pid1's pid. A symbolic
  * link, a file with more than one link or anything but a regular file is refused, as is a
- * pidfile another pid1 holds (named by its pid). Returns 0, or -1 after printing why.
+ * pidfile another pid1 holds (named by its pid). Returns 0, or -1 with out (len bytes)
+ * saying why, as service_refuse() words it.
  */
-int service_pidfile_open(struct pidfile *pf, const char *path);
+int service_pidfile_open(struct pidfile *pf, const char *path, char *out, size_t len);
 
 /*
- * Prints "pid1: cannot WHAT PATH: WHY" to stderr, the path escaped (it may hold anything),
- * at start-up. Returns -1.
+ * Writes "cannot WHAT PATH: WHY" to out (len bytes), the path escaped (it may hold anything),
+ * for the log at start-up. Returns -1.
  */
-int service_refuse(const char *what, const char *path, const char *why);
+int service_refuse(char *out, size_t len, const char *what, const char *path, const char *why);
 
 /* Removes the pidfile, if one was written and its name still leads to it. */
 void service_pidfile_remove(struct pidfile *pf);

@@ -299,6 +299,12 @@ write_conf() {
 	fi
 }
 
+# unlog TEXT: TEXT with each line's timestamp and "pid1[PID]: " taken off, so that a line pid1
+# logs, errors before start-up included, reads "err: message".
+unlog() {
+	sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z pid1\[[0-9]+\]: //' <<<"$1"
+}
+
 # log_has TEXT: pid1's log, as pid1_start and pid1_run keep it, has TEXT.
 log_has() {
 	grep -qF -- "$1" "$BATS_TEST_TMPDIR/err"

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "conf/conf.h"
+#include "core/log.h"
 #include "core/signame.h"
 
 static char tmpdir[] = "/tmp/test-conf.XXXXXX";
@@ -154,8 +155,11 @@ static int load_quietly(const char *path, struct pid1_conf *conf, char *err, siz
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	fail_unless(saved >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+	/* The log looks at fd 2 afresh after log_close(): it may have reopened the one before. */
+	log_close();
 	rc = conf_load(path, conf);
 	fflush(stderr);
+	log_close();
 	fail_unless(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
 	close(saved);
 	close(fd);
@@ -213,9 +217,9 @@ static void check_bad_file(const char *path)
 		*nl = '\0';
 	fail_unless(load_quietly(path, &conf, err, sizeof(err)) == -1);
 	fail_unless(conf.command == NULL);
-	/* "pid1: PATH:LINE: message" */
+	/* "TIME pid1[PID]: err: PATH:LINE: message", a line of the log like any other. */
 	/* A cut-off expectation would still match: insist it fitted. */
-	fail_unless((size_t)snprintf(want, sizeof(want), "pid1: %s%s", path, expect + 10) <
+	fail_unless((size_t)snprintf(want, sizeof(want), "]: err: %s%s", path, expect + 10) <
 		    sizeof(want));
 	if (strstr(err, want) == NULL) {
 		fprintf(stderr, "want: %s\ngot:  %s", want, err);

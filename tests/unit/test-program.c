@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/wait.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,11 +218,12 @@ static void test_exec(void)
 	fail_unless(program_step(p, PROGRAM_EV_EXECED, 6, 60, 0) == 0);
 	discard(p);
 
-	/* No process at all (fork failed): the same, with 1. */
-	p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+	/* No process at all (fork failed) and no restart wanted: the same, with 1. */
+	p = make(PROGRAM_LONGRUN, RESTART_NO);
 	program_step(p, PROGRAM_EV_START, 0, 0, 0);
-	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 0, 0, EXITED(1)) ==
+	fail_unless(program_step(p, PROGRAM_EV_NOFORK, 0, 0, EAGAIN) ==
 		    (PROGRAM_ACT_ENDED | PROGRAM_ACT_NOEXEC));
+	fail_unless(p->state == PROGRAM_ENDED && p->status == EXITED(1) && p->fork_err == EAGAIN);
 	discard(p);
 
 	/* Once it ran, an exec that fails on a restart is an exit: the policy may try again. */
@@ -253,6 +255,74 @@ static void test_exec(void)
 	program_step(p, PROGRAM_EV_STOP, 1, 0, 0);
 	fail_unless(program_step(p, PROGRAM_EV_NOEXEC, 2, 0, EXITED(127)) == PROGRAM_ACT_ENDED);
 	fail_unless(p->state == PROGRAM_ENDED);
+	discard(p);
+}
+
+static const char *end_of(const struct program *p)
+{
+	static char buf[96];
+
+	return program_describe_end(p, buf, sizeof(buf));
+}
+
+/*
+ * No process could be made (EAGAIN under a pid limit): no run, so not counted against the
+ * limit, yet retried after a back-off that grows with each failure in a row.
+ */
+static void test_nofork(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+	int64_t now = 0;
+	int i;
+
+	fail_unless(strcmp(end_of(p), "-") == 0);
+	fail_unless(run_at(p, 0, 70) == PROGRAM_ACT_UP);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 10, 0, EXITED(3)) == PROGRAM_ACT_BACKOFF);
+	fail_unless(p->history.nrestarts == 1 && p->deadline_ms == 1010);
+	now = 1010;
+	fail_unless(program_step(p, PROGRAM_EV_TICK, now, 0, 0) == PROGRAM_ACT_SPAWN);
+	/* Far more failures than the limit (3) allows restarts: never given up on. */
+	for (i = 0; i < 10; i++) {
+		fail_unless(program_step(p, PROGRAM_EV_NOFORK, now, 0, EAGAIN) ==
+			    PROGRAM_ACT_RETRY);
+		fail_unless(p->state == PROGRAM_BACKOFF && p->history.nrestarts == 1);
+		/* 1s, 2s, then the cap of 4s. */
+		fail_unless(p->backoff_ms == (i == 0 ? 1000 : i == 1 ? 2000 : 4000));
+		fail_unless(p->deadline_ms == now + p->backoff_ms);
+		fail_unless(program_step(p, PROGRAM_EV_TICK, now + p->backoff_ms - 1, 0, 0) == 0);
+		now += p->backoff_ms;
+		fail_unless(program_step(p, PROGRAM_EV_TICK, now, 0, 0) == PROGRAM_ACT_SPAWN);
+	}
+	/* Its last end stands, while the status says why it is not running. */
+	fail_unless(p->status == EXITED(3));
+	fail_unless(strcmp(end_of(p), "could not be started: Resource temporarily unavailable") ==
+		    0);
+	fail_unless(program_step(p, PROGRAM_EV_SPAWNED, now, 71, 0) == 0);
+	fail_unless(p->fork_err == 0 && p->nofork == 0);
+	fail_unless(strcmp(end_of(p), "exited with status 3") == 0);
+	program_step(p, PROGRAM_EV_EXECED, now, 71, 0);
+	/* Back to the policy's own count: the second restart within the window. */
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, now + 10, 0, EXITED(1)) ==
+		    PROGRAM_ACT_BACKOFF);
+	fail_unless(p->backoff_ms == 2000 && p->history.nrestarts == 2);
+	discard(p);
+
+	/* A back-off of 0s is no spin either. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	p->restart.delay_ms = 0;
+	p->restart.max_delay_ms = 0;
+	program_step(p, PROGRAM_EV_START, 0, 0, 0);
+	fail_unless(program_step(p, PROGRAM_EV_NOFORK, 0, 0, EAGAIN) == PROGRAM_ACT_RETRY);
+	fail_unless(p->deadline_ms >= 100);
+	/* The shutdown cancels the retry as it does a restart. */
+	fail_unless(program_step(p, PROGRAM_EV_STOP, 5, 0, 0) == PROGRAM_ACT_CANCEL);
+	discard(p);
+
+	/* Only a start that has not forked yet can fail so. */
+	p = make(PROGRAM_LONGRUN, RESTART_ALWAYS);
+	fail_unless(run_at(p, 0, 72) == PROGRAM_ACT_UP);
+	fail_unless(program_step(p, PROGRAM_EV_NOFORK, 1, 0, EAGAIN) == 0);
+	fail_unless(p->state == PROGRAM_RUNNING && p->fork_err == 0);
 	discard(p);
 }
 
@@ -663,6 +733,7 @@ int main(void)
 	test_stop();
 	test_events_out_of_place();
 	test_exec();
+	test_nofork();
 	test_order();
 	test_stop_hook_timeout();
 	test_stop_hook_in_time();
