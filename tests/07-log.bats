@@ -598,5 +598,10 @@ neither root nor pid1's uid 0"
 	run -2 --separate-stderr pid1_run --log-target syslog \
 		--pidfile /nonexistent-pid1-dir/pid1.pid -- touch "$BATS_TEST_TMPDIR/ran"
 	assert_regex "$stderr" "${shape}cannot create pidfile /nonexistent-pid1-dir/pid1.pid: No such file or directory\$"
+	# So does a control socket that cannot be had where the config asks for one.
+	printf 'control-group = no-such-group-pid1\n' >"$BATS_TEST_TMPDIR/group.conf"
+	run -2 --separate-stderr pid1_run --log-target syslog -c "$BATS_TEST_TMPDIR/group.conf" -- \
+		touch "$BATS_TEST_TMPDIR/ran"
+	assert_regex "$stderr" "${shape}control-group no-such-group-pid1: no such group\$"
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }

@@ -711,8 +711,8 @@ static int find_group(struct control *ctl, const char *group)
 	errno = 0;
 	gr = getgrnam(group);
 	if (gr == NULL) {
-		log_err("control-group %s: %s", group,
-			errno != 0 ? strerror(errno) : "no such group");
+		log_fail("control-group %s: %s", group,
+			 errno != 0 ? strerror(errno) : "no such group");
 		return -1;
 	}
 	ctl->group = true;
@@ -796,7 +796,7 @@ static int give_up(const struct control *ctl, const struct pid1_conf *conf, cons
 	/* Another pid1's socket is never taken over, whatever asked for it. */
 	if (err != EADDRINUSE &&
 	    (conf->runtime_dir != NULL || (conf->control == CONTROL_YES && ctl->abstract < 0))) {
-		log_err("control socket: %s", why);
+		log_fail("control socket: %s", why);
 		return -1;
 	}
 	if (geteuid() != 0)
