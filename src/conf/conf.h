@@ -177,11 +177,12 @@ struct pid1_conf {
 	struct shutdown_conf shutdown;
 	int exit_code_map[256]; /* -1: unchanged */
 	struct log_conf log;
-	bool subreaper;		 /* become a subreaper even as PID 1 (-s) */
-	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
-	int parent_death_signal; /* 0: none (-p) */
-	char *pidfile;		 /* NULL for none (--pidfile); owned */
-	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	bool subreaper;			/* become a subreaper even as PID 1 (-s) */
+	bool warn_on_reap;		/* log each orphan reaped at warning level (-w) */
+	int parent_death_signal;	/* 0: none (-p) */
+	char *pidfile;			/* NULL for none (--pidfile); owned */
+	char *ready_file;		/* exists while pid1 is ready; NULL for none; owned */
+	char termination_log[PATH_MAX]; /* why pid1 exited, for Kubernetes; "": none */
 	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
@@ -192,6 +193,9 @@ struct pid1_conf {
 	enum control_mode control;
 	char *control_group; /* a group whose members may use the control socket; owned */
 };
+
+/* Where Kubernetes mounts a container's termination message (terminationMessagePath). */
+#define CONF_TERMINATION_LOG "/dev/termination-log"
 
 /* Fills conf with the built-in defaults. */
 void conf_defaults(struct pid1_conf *conf);
@@ -285,7 +289,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 53
+#define CONF_NKEYS 54
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

@@ -106,7 +106,7 @@ static void status(const struct pid1_state *st, struct reply *r)
 			snprintf(up, sizeof(up), "%lld", (long long)(now - p->started_ms));
 		}
 		if (p->exited)
-			exitcode_describe(p->status, last, sizeof(last));
+			program_describe_end(p->status, p->oom_killed, last, sizeof(last));
 		else
 			strcpy(last, "-");
 		/* Never started yet, it has no last end: what it waits for takes the field. */

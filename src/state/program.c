@@ -18,6 +18,7 @@
 
 #include <sys/wait.h>
 #include <signal.h>
+#include <string.h>
 
 #include "core/child.h"
 #include "state/state.h"
@@ -399,6 +400,15 @@ const char *program_status(const struct program *p)
 	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_RESTART)
 		return "restarting";
 	return program_state_name(p->state);
+}
+
+const char *program_describe_end(int status, bool oom_killed, char *buf, size_t len)
+{
+	if (oom_killed) {
+		strlcpy(buf, PROGRAM_OOM_KILLED, len);
+		return buf;
+	}
+	return exitcode_describe(status, buf, len);
 }
 
 const char *program_state_name(enum program_state state)

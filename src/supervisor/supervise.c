@@ -125,6 +125,9 @@ static void phase(struct pid1_state *st, enum phase_event ev, struct program *p,
 	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
 	struct phase_actions acts;
 
+	/* The first ask to shut down is what the termination message says stopped the container. */
+	if (ev == PHASE_EV_SHUTDOWN && st->phase == PHASE_RUN && st->stopped_by[0] == '\0')
+		strlcpy(st->stopped_by, why, sizeof(st->stopped_by));
 	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
 	phase_step(st, &in, &acts);
 	phase_act(st, &acts);
@@ -415,7 +418,7 @@ static void stopped(struct pid1_state *st, pid_t pid)
 		log_warn("cannot continue the process group of %s: %m", p->name);
 }
 
-static bool reaped(struct pid1_state *st, pid_t pid, int status)
+static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 {
 	struct program *p = find(st, pid);
 	char how[64], took[32];
@@ -435,10 +438,11 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	case CHILD_EXEC_PENDING:
 		break;
 	}
+	p->oom_killed = oom;
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
 	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
 	if (log_get_level() >= level) {
-		exitcode_describe(status, how, sizeof(how));
+		program_describe_end(status, oom, how, sizeof(how));
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
 		log_msg(level, "%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
@@ -482,11 +486,20 @@ static void reap(struct pid1_state *st)
 	int status;
 	pid_t pid;
 
+	bool oom;
+
 	while (reaper_next(st, &pid, &status)) {
+		/*
+		 * A SIGKILL is put down to the OOM killer when pid1's cgroup counted a kill since
+		 * the last look: the process is gone, its own cgroup can no longer be read. An
+		 * orphan's SIGKILL is looked at too, so its kill is not a program's later.
+		 */
+		oom =
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && cgroup_oom_rose(&st->oom);
 		if (WIFSTOPPED(status)) {
 			if (WSTOPSIG(status) == SIGTSTP)
 				stopped(st, pid);
-		} else if (!reaped(st, pid, status)) {
+		} else if (!reaped(st, pid, status, oom)) {
 			reaper_orphan(st, pid, status);
 		}
 	}
@@ -707,6 +720,8 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 {
 	switch (ev->kind) {
 	case SUPERVISE_START:
+		/* The count before anything runs: a later rise is a kill among pid1's processes. */
+		cgroup_oom_open(&st->oom);
 		phase(st, PHASE_EV_START, NULL, NULL, 0);
 		break;
 	case SUPERVISE_SIGNAL:
