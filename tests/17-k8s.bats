@@ -49,7 +49,7 @@ main: exited with status 3, 0 restarts"
 	assert_equal "$(head -n 1 "$MSG")" "pid1 exited with code 4: the command exited with status 4"
 	: >"$MSG"
 	echo "termination-log = \"$MSG\"" >"$CONF"
-	PID1_TERMINATION_LOG= run -4 pid1_run -c "$CONF" -- sh -c 'exit 4'
+	PID1_TERMINATION_LOG='' run -4 pid1_run -c "$CONF" -- sh -c 'exit 4'
 	assert_equal "$(wc -c <"$MSG")" 0
 }
 
@@ -144,6 +144,7 @@ was refused, before starting any program (its log says why)"
 	# Kubernetes bind-mounts a file there: a /dev of this mount namespace's own stands in.
 	local dev=$BATS_TEST_TMPDIR/dev
 	mkdir "$dev"
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run -3 unshare --mount sh -ec '
 		mount --make-rprivate /
 		mount --rbind /dev "$1"

@@ -168,6 +168,13 @@ struct program_conf {
 #define CONF_MAX_PROGRAMS 64
 #define CONF_NAME_MAX	  32
 
+/*
+ * Where Kubernetes mounts a container's termination message (terminationMessagePath). Kept in
+ * the config itself, so the default costs no allocation, and short, so no large clearing.
+ */
+#define CONF_TERMINATION_LOG	 "/dev/termination-log"
+#define CONF_TERMINATION_LOG_MAX 256
+
 struct pid1_conf {
 	char *path;	    /* the file loaded, NULL for built-in defaults; owned */
 	char **command;	    /* NULL-terminated argv, or NULL */
@@ -177,12 +184,13 @@ struct pid1_conf {
 	struct shutdown_conf shutdown;
 	int exit_code_map[256]; /* -1: unchanged */
 	struct log_conf log;
-	bool subreaper;			/* become a subreaper even as PID 1 (-s) */
-	bool warn_on_reap;		/* log each orphan reaped at warning level (-w) */
-	int parent_death_signal;	/* 0: none (-p) */
-	char *pidfile;			/* NULL for none (--pidfile); owned */
-	char *ready_file;		/* exists while pid1 is ready; NULL for none; owned */
-	char termination_log[PATH_MAX]; /* why pid1 exited, for Kubernetes; "": none */
+	bool subreaper;		 /* become a subreaper even as PID 1 (-s) */
+	bool warn_on_reap;	 /* log each orphan reaped at warning level (-w) */
+	int parent_death_signal; /* 0: none (-p) */
+	char *pidfile;		 /* NULL for none (--pidfile); owned */
+	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	/* Where pid1 says why it exited, for Kubernetes; "": nowhere. */
+	char termination_log[CONF_TERMINATION_LOG_MAX];
 	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
@@ -193,9 +201,6 @@ struct pid1_conf {
 	enum control_mode control;
 	char *control_group; /* a group whose members may use the control socket; owned */
 };
-
-/* Where Kubernetes mounts a container's termination message (terminationMessagePath). */
-#define CONF_TERMINATION_LOG "/dev/termination-log"
 
 /* Fills conf with the built-in defaults. */
 void conf_defaults(struct pid1_conf *conf);

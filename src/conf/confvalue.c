@@ -256,7 +256,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"pidfile", IN_TOP, KIND_STR, NULL, TOP(pidfile), PATH_MAX},
 	{"ready-file", IN_TOP, KIND_STR, NULL, TOP(ready_file), PATH_MAX},
 	{"runtime-dir", IN_TOP, KIND_STR, NULL, TOP(runtime_dir), PATH_MAX},
-	{"termination-log", IN_TOP, KIND_CHARS, NULL, TOP(termination_log), PATH_MAX},
+	{"termination-log", IN_TOP, KIND_CHARS, NULL, TOP(termination_log), CONF_TERMINATION_LOG_MAX},
 	{"control", IN_TOP, KIND_WORD, control_words, TOP(control), 0},
 	{"control-group", IN_TOP, KIND_STR, NULL, TOP(control_group), PRIVS_NAME_MAX},
 	{"output", IN_TOP, KIND_WORD, output_words, TOP(output), 0},

@@ -22,7 +22,8 @@
 #include "supervisor/supervise.h"
 
 /* Appends to buf as snprintf would; a line that does not fit is cut, and nothing follows it. */
-static void put(char *buf, size_t len, size_t *used, const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5)))
+put(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

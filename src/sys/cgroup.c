@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,15 +69,28 @@ static bool has_memory(const char *list, size_t n)
 	return false;
 }
 
+/* mount, dir and "/file" in c->path; false when too long. Start-up pays no snprintf for it. */
+static bool join(struct cgroup_oom *c, const char *mount, const char *dir, size_t dirlen,
+		 const char *file)
+{
+	size_t m = strlen(mount), f = strlen(file);
+
+	if (m + dirlen + 1 + f >= sizeof(c->path))
+		return false;
+	memcpy(c->path, mount, m);
+	memcpy(c->path + m, dir, dirlen);
+	c->path[m + dirlen] = '/';
+	memcpy(c->path + m + dirlen + 1, file, f + 1);
+	return true;
+}
+
 /* Tries the cgroup's own directory under mount, then the mount's root. */
-static int try_file(struct cgroup_oom *c, const char *mount, const char *dir, int dirlen,
+static int try_file(struct cgroup_oom *c, const char *mount, const char *dir, size_t dirlen,
 		    const char *file)
 {
-	snprintf(c->path, sizeof(c->path), "%s%.*s/%s", mount, dirlen, dir, file);
-	if (read_count(c->path, &c->seen) == 0)
+	if (join(c, mount, dir, dirlen, file) && read_count(c->path, &c->seen) == 0)
 		return 0;
-	snprintf(c->path, sizeof(c->path), "%s/%s", mount, file);
-	if (read_count(c->path, &c->seen) == 0)
+	if (join(c, mount, "", 0, file) && read_count(c->path, &c->seen) == 0)
 		return 0;
 	c->path[0] = '\0';
 	return -1;
@@ -88,7 +100,7 @@ int cgroup_oom_open(struct cgroup_oom *c)
 {
 	char buf[4096], *line, *nl, *a, *b;
 	const char *dir2 = NULL;
-	int len2 = 0;
+	size_t len2 = 0;
 
 	c->path[0] = '\0';
 	c->seen = 0;
@@ -103,9 +115,9 @@ int cgroup_oom_open(struct cgroup_oom *c)
 		b = a != NULL ? memchr(a + 1, ':', (size_t)(nl - a - 1)) : NULL;
 		if (b != NULL && b == a + 1 && a - line == 1 && line[0] == '0') {
 			dir2 = b + 1;
-			len2 = (int)(nl - dir2);
+			len2 = (size_t)(nl - dir2);
 		} else if (b != NULL && has_memory(a + 1, (size_t)(b - a - 1))) {
-			return try_file(c, CGROUP_ROOT "/memory", b + 1, (int)(nl - b - 1),
+			return try_file(c, CGROUP_ROOT "/memory", b + 1, (size_t)(nl - b - 1),
 					"memory.oom_control");
 		}
 		if (*nl == '\0')
