@@ -213,3 +213,23 @@ main: killed by the OOM killer (SIGKILL), 0 restarts"
 	assert_line "hog: killed by the OOM killer (SIGKILL), 0 restarts"
 	assert_line "app: killed by SIGTERM, 0 restarts"
 }
+
+@test "an OOM kill pid1 does not reap is not put on a SIGKILL pid1 sends later" {
+	command -v python3 || skip_or_fail "python3 is not installed"
+	oom_cgroup
+	cat >"$CONF" <<-EOF
+		termination-log = "$MSG"
+		shutdown { step SIGKILL { grace = 5s } }
+	EOF
+	# The OOM killer takes the shell's own child, which the shell reaps, not pid1.
+	pid1_start -c "$CONF" -- sh -c "python3 -c '$HOG'; exec sleep 1000"
+	wait_until grep -qx 'oom_kill 1' "$CG/memory.oom_control"
+	send_to_pid1 TERM
+	pid1_wait
+	assert_equal "$status" 137
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "main[2] killed by SIGKILL after"
+	refute_output --partial "OOM"
+	assert_equal "$(head -n 1 "$MSG")" "pid1 exited with code 137: stopped by SIGTERM"
+	assert_equal "$(tail -n 1 "$MSG")" "main: killed by SIGKILL, 0 restarts"
+}

@@ -117,6 +117,17 @@ static enum child_exec take_exec(struct pid1_state *st, struct program *p, bool 
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
 
+/*
+ * pid1 is about to send signo itself. When it is SIGKILL, an OOM kill counted before it was of
+ * a process pid1 does not reap (a program's own child): the deaths by SIGKILL that follow are
+ * pid1's, not the OOM killer's, unless the count rises again.
+ */
+static void own_kill(struct pid1_state *st, int signo)
+{
+	if (signo == SIGKILL)
+		cgroup_oom_rose(&st->oom);
+}
+
 /* Feeds ev to the container's phase and carries out what it returns. */
 static void phase(struct pid1_state *st, enum phase_event ev, struct program *p, const char *why,
 		  int signo)
@@ -124,12 +135,16 @@ static void phase(struct pid1_state *st, enum phase_event ev, struct program *p,
 	struct phase_input in = {
 	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
 	struct phase_actions acts;
+	size_t i;
 
 	/* The first ask to shut down is what the termination message says stopped the container. */
 	if (ev == PHASE_EV_SHUTDOWN && st->phase == PHASE_RUN && st->stopped_by[0] == '\0')
 		strlcpy(st->stopped_by, why, sizeof(st->stopped_by));
 	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
 	phase_step(st, &in, &acts);
+	for (i = 0; i < acts.n; i++)
+		if (acts.a[i].kind == PHASE_ACT_SEND)
+			own_kill(st, acts.a[i].signo);
 	phase_act(st, &acts);
 }
 
@@ -237,10 +252,11 @@ static int first_signal(const struct program *p)
 }
 
 /* One step of p's own ladder, SIGCONT after it as in the shutdown's. */
-static void own_step(const struct pid1_state *st, const struct program *p, int signo)
+static void own_step(struct pid1_state *st, const struct program *p, int signo)
 {
 	const struct target_set set = {.program = p, .level = -1};
 
+	own_kill(st, signo);
 	if (target_step(st, &set, signo) < 0)
 		log_warn("cannot signal %s: %m", p->name);
 }
@@ -270,7 +286,7 @@ static void log_hang(const struct program *p)
 }
 
 /* The next step of a hung program's own ladder, or of one stopped on request. */
-static void kill_step(const struct pid1_state *st, const struct program *p)
+static void kill_step(struct pid1_state *st, const struct program *p)
 {
 	int signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
 	char took[32], name[SIGNAME_MAX];
@@ -301,6 +317,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	if (actions & PROGRAM_ACT_TIMEOUT) {
 		log_warn("stop hook %s[%d] outlived its timeout of %s: killed", p->name,
 			 (int)p->pid, duration_format(p->timeout_ms, when, sizeof(when)));
+		own_kill(st, SIGKILL);
 		if (target_signal_program(p, SIGKILL) < 0)
 			log_warn("cannot kill stop hook %s: %m", p->name);
 	}
@@ -572,7 +589,7 @@ static int request(struct pid1_state *st, const struct supervise_event *ev)
 }
 
 /* A signal asked for one program by name. */
-static int kill_one(const struct supervise_event *ev)
+static int kill_one(struct pid1_state *st, const struct supervise_event *ev)
 {
 	struct program *p = ev->p;
 	char name[SIGNAME_MAX];
@@ -584,6 +601,7 @@ static int kill_one(const struct supervise_event *ev)
 		return -1;
 	}
 	log_notice("%s to %s[%d] requested by %s", name, p->name, (int)p->pid, ev->who);
+	own_kill(st, ev->signo);
 	if (target_signal_program(p, ev->signo) < 0) {
 		snprintf(ev->msg, ev->len, "cannot send %s to %s: %s", name, p->name,
 			 strerror(errno));
@@ -741,7 +759,7 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 	case SUPERVISE_REQUEST:
 		return request(st, ev);
 	case SUPERVISE_KILL:
-		return kill_one(ev);
+		return kill_one(st, ev);
 	case SUPERVISE_SHUTDOWN:
 		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
 		break;
