@@ -69,45 +69,43 @@ static bool has_memory(const char *list, size_t n)
 	return false;
 }
 
-/* mount, dir and "/file" in c->path; false when too long. Start-up pays no snprintf for it. */
-static bool join(struct cgroup_oom *c, const char *mount, const char *dir, size_t dirlen,
-		 const char *file)
+/* a, the first n bytes of b, and c in buf; false when too long. Start-up pays no snprintf. */
+static bool join(char *buf, size_t len, const char *a, const char *b, size_t n, const char *c)
 {
-	size_t m = strlen(mount), f = strlen(file);
+	size_t la = strlen(a), lc = strlen(c);
 
-	if (m + dirlen + 1 + f >= sizeof(c->path))
+	if (la + n + lc >= len)
 		return false;
-	memcpy(c->path, mount, m);
-	memcpy(c->path + m, dir, dirlen);
-	c->path[m + dirlen] = '/';
-	memcpy(c->path + m + dirlen + 1, file, f + 1);
+	memcpy(buf, a, la);
+	memcpy(buf + la, b, n);
+	memcpy(buf + la + n, c, lc + 1);
 	return true;
 }
 
-/* Tries the cgroup's own directory under mount, then the mount's root. */
+/* Tries the cgroup's own directory under mount, then the mount's root; file starts with '/'. */
 static int try_file(struct cgroup_oom *c, const char *mount, const char *dir, size_t dirlen,
 		    const char *file)
 {
-	if (join(c, mount, dir, dirlen, file) && read_count(c->path, &c->seen) == 0)
+	if (join(c->path, sizeof(c->path), mount, dir, dirlen, file) &&
+	    read_count(c->path, &c->seen) == 0)
 		return 0;
-	if (join(c, mount, "", 0, file) && read_count(c->path, &c->seen) == 0)
+	if (join(c->path, sizeof(c->path), mount, "", 0, file) &&
+	    read_count(c->path, &c->seen) == 0)
 		return 0;
 	c->path[0] = '\0';
 	return -1;
 }
 
-int cgroup_oom_open(struct cgroup_oom *c)
+int cgroup_oom_find(struct cgroup_oom *c, const char *root, const char *cgroups)
 {
-	char buf[4096], *line, *nl, *a, *b;
-	const char *dir2 = NULL;
+	const char *line, *nl, *a, *b, *dir2 = NULL;
+	char mount[PATH_MAX];
 	size_t len2 = 0;
 
 	c->path[0] = '\0';
 	c->seen = 0;
-	if (read_small("/proc/self/cgroup", buf, sizeof(buf)) < 0)
-		return -1;
 	/* "ID:controllers:path" a line; v1's memory controller wins over v2's unified line. */
-	for (line = buf; *line != '\0'; line = nl + 1) {
+	for (line = cgroups; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
 			nl = line + strlen(line);
@@ -117,15 +115,28 @@ int cgroup_oom_open(struct cgroup_oom *c)
 			dir2 = b + 1;
 			len2 = (size_t)(nl - dir2);
 		} else if (b != NULL && has_memory(a + 1, (size_t)(b - a - 1))) {
-			return try_file(c, CGROUP_ROOT "/memory", b + 1, (size_t)(nl - b - 1),
-					"memory.oom_control");
+			if (!join(mount, sizeof(mount), root, "/memory", 7, ""))
+				return -1;
+			return try_file(c, mount, b + 1, (size_t)(nl - b - 1),
+					"/memory.oom_control");
 		}
 		if (*nl == '\0')
 			break;
 	}
 	if (dir2 == NULL)
 		return -1;
-	return try_file(c, CGROUP_ROOT, dir2, len2, "memory.events");
+	return try_file(c, root, dir2, len2, "/memory.events");
+}
+
+int cgroup_oom_open(struct cgroup_oom *c)
+{
+	char buf[4096];
+
+	c->path[0] = '\0';
+	c->seen = 0;
+	if (read_small("/proc/self/cgroup", buf, sizeof(buf)) < 0)
+		return -1;
+	return cgroup_oom_find(c, CGROUP_ROOT, buf);
 }
 
 bool cgroup_oom_rose(struct cgroup_oom *c)

@@ -23,6 +23,9 @@ struct cgroup_oom {
  */
 int cgroup_oom_open(struct cgroup_oom *c);
 
+/* The same from the text of a /proc/PID/cgroup, with cgroupfs mounted at root. */
+int cgroup_oom_find(struct cgroup_oom *c, const char *root, const char *cgroups);
+
 /* Whether the count rose since the last look; it is then the new last look. */
 bool cgroup_oom_rose(struct cgroup_oom *c);
 
