@@ -86,6 +86,19 @@ main: exited with status 3, 0 restarts"
 	assert_line --regexp '^flaky: exited with status 1, [2-9][0-9]* restarts$'
 }
 
+@test "a shutdown by pid1 ctl is told with who asked" {
+	PID1_TERMINATION_LOG=$MSG pid1_start -- sleep 1000
+	wait_until "$PID1" ctl status
+	run -0 "$PID1" ctl shutdown
+	pid1_wait
+	# No signal to enter the ladder at: it starts at its first step, SIGINT.
+	assert_equal "$status" 130
+	run -0 cat "$MSG"
+	assert_line --index 0 --regexp \
+		'^pid1 exited with code 130: stopped: requested by pid1 ctl \(uid 0, pid [0-9]+\)$'
+	assert_line --index 1 "main: killed by SIGINT, 0 restarts"
+}
+
 @test "an essential program's end names the program" {
 	cat >"$CONF" <<-EOF
 		termination-log = "$MSG"
