@@ -51,6 +51,9 @@ main: exited with status 3, 0 restarts"
 	echo "termination-log = \"$MSG\"" >"$CONF"
 	PID1_TERMINATION_LOG='' run -4 pid1_run -c "$CONF" -- sh -c 'exit 4'
 	assert_equal "$(wc -c <"$MSG")" 0
+	PID1_TERMINATION_LOG=relative/path run -4 --separate-stderr pid1_run -c "$CONF" -- sh -c 'exit 4'
+	assert_equal "$(wc -c <"$MSG")" 0
+	assert_regex "$stderr" "PID1_TERMINATION_LOG is not an absolute path"
 }
 
 @test "pid1 -n prints termination-log, and the output parses back to itself" {

@@ -443,6 +443,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 
 	if (p == NULL)
 		return false;
+	p->oom_killed = oom;
 	/* How its exec went comes first: the line that says why it could not run, or started. */
 	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
@@ -455,7 +456,6 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 	case CHILD_EXEC_PENDING:
 		break;
 	}
-	p->oom_killed = oom;
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
 	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
 	if (log_get_level() >= level) {
@@ -502,7 +502,6 @@ static void reap(struct pid1_state *st)
 {
 	int status;
 	pid_t pid;
-
 	bool oom;
 
 	while (reaper_next(st, &pid, &status)) {

@@ -100,7 +100,12 @@ static const char *termination_path(const struct pid1_conf *conf, bool *explicit
 		path = conf != NULL ? conf->termination_log : CONF_TERMINATION_LOG;
 	/* Outside Kubernetes the default path is simply not there: no news. */
 	*explicit = strcmp(path, CONF_TERMINATION_LOG) != 0;
-	return path[0] == '/' ? path : NULL;
+	if (path[0] == '/')
+		return path;
+	/* The key is checked with the config; the environment only here. */
+	if (path[0] != '\0')
+		log_warn("PID1_TERMINATION_LOG is not an absolute path: no termination message");
+	return NULL;
 }
 
 void termination_write(const struct pid1_conf *conf, const struct pid1_state *st, int code)
