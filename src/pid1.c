@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 	struct pid1_conf conf;
 	struct options opts;
 	char why[PATH_MAX + 96];
+	bool told = false; /* the termination message is written */
 	pid_t parent;
 	int code;
 
@@ -159,17 +160,24 @@ int main(int argc, char **argv)
 	loop_block_all(&signals);
 	parent = getppid();
 	code = cli_parse(argc, argv, &opts);
-	if (code >= 0)
+	if (code >= 0) {
+		/* -h and -V are no end of a container; a bad command line is. */
+		if (code != 0)
+			termination_write(NULL, NULL, code);
 		return code;
+	}
 	set_parent_death_signal(opts.parent_death_signal, parent);
-	if (conf_load(opts.config_path, &conf) < 0)
+	if (conf_load(opts.config_path, &conf) < 0) {
+		termination_write(NULL, NULL, EXIT_USAGE);
 		return EXIT_USAGE;
+	}
 	if (cli_apply(&opts, &conf) < 0) {
 		log_fail("out of memory");
 		code = EXIT_START_FAILED;
 		goto out_conf;
 	}
 	if (opts.check) {
+		told = true;
 		conf_print(&conf, phase_print_stoptime, stdout);
 		roster_print_lacks(&conf, stdout);
 		code = fflush(stdout) == 0 ? 0 : EXIT_START_FAILED;
@@ -225,6 +233,8 @@ int main(int argc, char **argv)
 	run(&st, &ctl);
 	output_finish(&st.outputs);
 	code = phase_exit_code(&st);
+	termination_write(&conf, &st, code);
+	told = true;
 out_control:
 	control_close(&ctl);
 	if (log_dropped() > 0)
@@ -237,6 +247,9 @@ out_pidfile:
 out_log:
 	log_close();
 out_conf:
+	/* A start-up that failed is told too: a pod in CrashLoopBackOff then says why. */
+	if (!told)
+		termination_write(&conf, NULL, code);
 	roster_free(&st);
 	conf_free(&conf);
 	return code;

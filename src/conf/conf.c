@@ -23,6 +23,8 @@ void conf_defaults(struct pid1_conf *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	conf->forward_to = SCOPE_CHILD;
+	/* Used when it is there, as it is in a Kubernetes container. */
+	memcpy(conf->termination_log, CONF_TERMINATION_LOG, sizeof(CONF_TERMINATION_LOG));
 	for (i = 0; i <= CONF_SIGNAL_MAX; i++)
 		conf->signals[i].action = ACTION_FORWARD;
 	conf->signals[SIGTERM].action = ACTION_SHUTDOWN;

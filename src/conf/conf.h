@@ -176,6 +176,13 @@ struct program_conf {
 #define CONF_MAX_PROGRAMS 64
 #define CONF_NAME_MAX	  32
 
+/*
+ * Where Kubernetes mounts a container's termination message (terminationMessagePath). Kept in
+ * the config itself, so the default costs no allocation, and short, so no large clearing.
+ */
+#define CONF_TERMINATION_LOG	 "/dev/termination-log"
+#define CONF_TERMINATION_LOG_MAX 256
+
 struct pid1_conf {
 	char *path;	    /* the file loaded, NULL for built-in defaults; owned */
 	char **command;	    /* NULL-terminated argv, or NULL */
@@ -190,6 +197,8 @@ struct pid1_conf {
 	int parent_death_signal; /* 0: none (-p) */
 	char *pidfile;		 /* NULL for none (--pidfile); owned */
 	char *ready_file;	 /* exists while pid1 is ready; NULL for none; owned */
+	/* Where pid1 says why it exited, for Kubernetes; "": nowhere. */
+	char termination_log[CONF_TERMINATION_LOG_MAX];
 	bool sd_notify; /* --sd-notify (no file key): NOTIFY_SOCKET is pid1's, never the child's */
 	struct restart_conf restart;
 	struct privs_conf privs;       /* who the child runs as */
@@ -294,7 +303,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 56
+#define CONF_NKEYS 57
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

@@ -262,6 +262,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"pidfile", IN_TOP, KIND_STR, NULL, TOP(pidfile), PATH_MAX},
 	{"ready-file", IN_TOP, KIND_STR, NULL, TOP(ready_file), PATH_MAX},
 	{"runtime-dir", IN_TOP, KIND_STR, NULL, TOP(runtime_dir), PATH_MAX},
+	{"termination-log", IN_TOP, KIND_CHARS, NULL, TOP(termination_log), CONF_TERMINATION_LOG_MAX},
 	{"control", IN_TOP, KIND_WORD, control_words, TOP(control), 0},
 	{"control-group", IN_TOP, KIND_STR, NULL, TOP(control_group), PRIVS_NAME_MAX},
 	{"output", IN_TOP, KIND_WORD, output_words, TOP(output), 0},
@@ -420,10 +421,10 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 	    (s[0] != '/' || s[strspn(s, "/")] == '\0'))
 		return fail(err, len, "option 'runtime-dir' must be an absolute path other than /");
 	/* A probe tests it from anywhere: relative to pid1's directory it would mislead. */
-	if (strcmp(option, "ready-file") == 0 && s[0] != '\0' &&
-	    (s[0] != '/' || s[strlen(s) - 1] == '/'))
-		return fail(err, len,
-			    "option 'ready-file' must be an absolute path to a file, not '%s'", s);
+	if ((strcmp(option, "ready-file") == 0 || strcmp(option, "termination-log") == 0) &&
+	    s[0] != '\0' && (s[0] != '/' || s[strlen(s) - 1] == '/'))
+		return fail(err, len, "option '%s' must be an absolute path to a file, not '%s'",
+			    option, s);
 	if (key != NULL && key->size > 0 && strlen(s) >= key->size)
 		return fail(err, len, "value for option '%s' is too long (at most %zu bytes)",
 			    option, key->size - 1);

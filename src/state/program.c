@@ -434,7 +434,7 @@ const char *program_describe_end(const struct program *p, char *buf, size_t len)
 	if (p->fork_err != 0)
 		snprintf(buf, len, "could not be started: %s", strerror(p->fork_err));
 	else if (p->exited)
-		exitcode_describe(p->status, buf, len);
+		program_describe_exit(p->status, p->oom_killed, buf, len);
 	else
 		strlcpy(buf, "-", len);
 	return buf;
@@ -447,6 +447,15 @@ const char *program_status(const struct program *p)
 	if (p->state == PROGRAM_KILLING && p->request == PROGRAM_REQ_RESTART)
 		return "restarting";
 	return program_state_name(p->state);
+}
+
+const char *program_describe_exit(int status, bool oom_killed, char *buf, size_t len)
+{
+	if (oom_killed) {
+		strlcpy(buf, PROGRAM_OOM_KILLED, len);
+		return buf;
+	}
+	return exitcode_describe(status, buf, len);
 }
 
 const char *program_state_name(enum program_state state)

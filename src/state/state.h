@@ -17,6 +17,7 @@
 #include "core/child.h"
 #include "core/loop.h"
 #include "output/labelled.h"
+#include "sys/cgroup.h"
 #include "sys/privs.h"
 
 struct inbox;
@@ -136,6 +137,7 @@ struct program {
 	bool exited;	    /* status holds the status of its last end */
 	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
 	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
+	bool oom_killed;    /* its last end was the OOM killer's SIGKILL (supervisor/supervise.c) */
 	int64_t started_ms; /* when it was last spawned (forked) */
 	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
 	int64_t wait_since_ms;
@@ -192,6 +194,10 @@ const char *program_describe_end(const struct program *p, char *buf, size_t len)
 
 /* p's state for the status: KILLING on request reads stopping or restarting. */
 const char *program_status(const struct program *p);
+
+/* How a process ended, for the log and the status: an OOM kill is named as such. */
+#define PROGRAM_OOM_KILLED "killed by the OOM killer (SIGKILL)"
+const char *program_describe_exit(int status, bool oom_killed, char *buf, size_t len);
 
 /* Name of a state, for the log and the tests. */
 const char *program_state_name(enum program_state state);
@@ -260,6 +266,8 @@ struct pid1_state {
 	int hooks_signo;
 	struct program *decider; /* the program whose end decides pid1's exit code, or NULL */
 	struct outputs outputs;	 /* the programs' labelled output */
+	char stopped_by[64];	 /* what asked for the shutdown (a signal, pid1 ctl), else "" */
+	struct cgroup_oom oom;	 /* the OOM kills counted in pid1's memory cgroup */
 	struct spawn_watch spawns;
 	struct readiness_told told;
 

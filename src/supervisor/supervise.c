@@ -117,6 +117,17 @@ static enum child_exec take_exec(struct pid1_state *st, struct program *p, bool 
 
 static void act(struct pid1_state *st, struct program *p, unsigned int actions);
 
+/*
+ * pid1 is about to send signo itself. When it is SIGKILL, an OOM kill counted before it was of
+ * a process pid1 does not reap (a program's own child): the deaths by SIGKILL that follow are
+ * pid1's, not the OOM killer's, unless the count rises again.
+ */
+static void own_kill(struct pid1_state *st, int signo)
+{
+	if (signo == SIGKILL)
+		cgroup_oom_rose(&st->oom);
+}
+
 /* Feeds ev to the container's phase and carries out what it returns. */
 static void phase(struct pid1_state *st, enum phase_event ev, struct program *p, const char *why,
 		  int signo)
@@ -124,9 +135,16 @@ static void phase(struct pid1_state *st, enum phase_event ev, struct program *p,
 	struct phase_input in = {
 	    .ev = ev, .now = loop_now_ms(), .why = why, .signo = signo, .p = p};
 	struct phase_actions acts;
+	size_t i;
 
+	/* The first ask to shut down is what the termination message says stopped the container. */
+	if (ev == PHASE_EV_SHUTDOWN && st->phase == PHASE_RUN && st->stopped_by[0] == '\0')
+		strlcpy(st->stopped_by, why, sizeof(st->stopped_by));
 	in.empty = phase_needs_empty(st, &in) && target_empty(st, st->conf->shutdown.scope);
 	phase_step(st, &in, &acts);
+	for (i = 0; i < acts.n; i++)
+		if (acts.a[i].kind == PHASE_ACT_SEND)
+			own_kill(st, acts.a[i].signo);
 	phase_act(st, &acts);
 }
 
@@ -237,10 +255,11 @@ static int first_signal(const struct program *p)
 }
 
 /* One step of p's own ladder, SIGCONT after it as in the shutdown's. */
-static void own_step(const struct pid1_state *st, const struct program *p, int signo)
+static void own_step(struct pid1_state *st, const struct program *p, int signo)
 {
 	const struct target_set set = {.program = p, .level = -1};
 
+	own_kill(st, signo);
 	if (target_step(st, &set, signo) < 0)
 		log_warn("cannot signal %s: %m", p->name);
 }
@@ -270,7 +289,7 @@ static void log_hang(const struct program *p)
 }
 
 /* The next step of a hung program's own ladder, or of one stopped on request. */
-static void kill_step(const struct pid1_state *st, const struct program *p)
+static void kill_step(struct pid1_state *st, const struct program *p)
 {
 	int signo = p->kill_step < p->nsteps ? p->steps[p->kill_step].signo : SIGKILL;
 	char took[32], name[SIGNAME_MAX];
@@ -306,6 +325,7 @@ static void act(struct pid1_state *st, struct program *p, unsigned int actions)
 	if (actions & PROGRAM_ACT_TIMEOUT) {
 		log_warn("stop hook %s[%d] outlived its timeout of %s: killed", p->name,
 			 (int)p->pid, duration_format(p->timeout_ms, when, sizeof(when)));
+		own_kill(st, SIGKILL);
 		if (target_signal_program(p, SIGKILL) < 0)
 			log_warn("cannot kill stop hook %s: %m", p->name);
 	}
@@ -423,7 +443,7 @@ static void stopped(struct pid1_state *st, pid_t pid)
 		log_warn("cannot continue the process group of %s: %m", p->name);
 }
 
-static bool reaped(struct pid1_state *st, pid_t pid, int status)
+static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 {
 	struct program *p = find(st, pid);
 	char how[64], took[32];
@@ -431,6 +451,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 
 	if (p == NULL)
 		return false;
+	p->oom_killed = oom;
 	/* How its exec went comes first: the line that says why it could not run, or started. */
 	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
@@ -446,7 +467,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	/* A quiet container stays quiet: only a failing program is news at the default level. */
 	level = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
 	if (log_get_level() >= level) {
-		exitcode_describe(status, how, sizeof(how));
+		program_describe_exit(status, oom, how, sizeof(how));
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
 		log_msg(level, "%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
@@ -489,12 +510,20 @@ static void reap(struct pid1_state *st)
 {
 	int status;
 	pid_t pid;
+	bool oom;
 
 	while (reaper_next(st, &pid, &status)) {
+		/*
+		 * A SIGKILL is put down to the OOM killer when pid1's cgroup counted a kill since
+		 * the last look: the process is gone, its own cgroup can no longer be read. An
+		 * orphan's SIGKILL is looked at too, so its kill is not a program's later.
+		 */
+		oom =
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && cgroup_oom_rose(&st->oom);
 		if (WIFSTOPPED(status)) {
 			if (WSTOPSIG(status) == SIGTSTP)
 				stopped(st, pid);
-		} else if (!reaped(st, pid, status)) {
+		} else if (!reaped(st, pid, status, oom)) {
 			reaper_orphan(st, pid, status);
 		}
 	}
@@ -564,7 +593,7 @@ static int request(struct pid1_state *st, const struct supervise_event *ev)
 }
 
 /* A signal asked for one program by name. */
-static int kill_one(const struct supervise_event *ev)
+static int kill_one(struct pid1_state *st, const struct supervise_event *ev)
 {
 	struct program *p = ev->p;
 	char name[SIGNAME_MAX];
@@ -576,6 +605,7 @@ static int kill_one(const struct supervise_event *ev)
 		return -1;
 	}
 	log_notice("%s to %s[%d] requested by %s", name, p->name, (int)p->pid, ev->who);
+	own_kill(st, ev->signo);
 	if (target_signal_program(p, ev->signo) < 0) {
 		snprintf(ev->msg, ev->len, "cannot send %s to %s: %s", name, p->name,
 			 strerror(errno));
@@ -712,6 +742,8 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 {
 	switch (ev->kind) {
 	case SUPERVISE_START:
+		/* The count before anything runs: a later rise is a kill among pid1's processes. */
+		cgroup_oom_open(&st->oom);
 		phase(st, PHASE_EV_START, NULL, NULL, 0);
 		break;
 	case SUPERVISE_SIGNAL:
@@ -738,7 +770,7 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 	case SUPERVISE_REQUEST:
 		return request(st, ev);
 	case SUPERVISE_KILL:
-		return kill_one(ev);
+		return kill_one(st, ev);
 	case SUPERVISE_SHUTDOWN:
 		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
 		break;

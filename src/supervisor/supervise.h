@@ -271,4 +271,14 @@ bool reaper_next(struct pid1_state *st, pid_t *pid, int *status);
 /* Logs an orphan reaped (-w: at warning level). */
 void reaper_orphan(const struct pid1_state *st, pid_t pid, int status);
 
+/*
+ * The termination message (supervisor/termination.c): why pid1 exited, for the file
+ * Kubernetes shows as the container's last state. Its path: $PID1_TERMINATION_LOG when set,
+ * else termination-log, else /dev/termination-log; "" for none. conf is NULL when no
+ * configuration was loaded, st when no program was started: pid1 refused to start.
+ */
+#define TERMINATION_MAX 4096 /* what the kubelet reads of it */
+size_t termination_compose(const struct pid1_state *st, int code, char *buf, size_t len);
+void termination_write(const struct pid1_conf *conf, const struct pid1_state *st, int code);
+
 #endif
