@@ -285,7 +285,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 53
+#define CONF_NKEYS 56
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

@@ -279,6 +279,9 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"no-new-privileges", BOTH, KIND_BOOL, NULL, PRV(no_new_privs), 0},
 	{"env", BOTH, KIND_LIST, NULL, PRV(env), 0},
 	{"unset-env", BOTH, KIND_LIST, NULL, PRV(unset_env), 0},
+	{"env-file", BOTH, KIND_LIST, NULL, PRV(env_file), PATH_MAX + 1},
+	{"env-dir", BOTH, KIND_STR, NULL, PRV(env_dir), PATH_MAX + 1},
+	{"file-env", BOTH, KIND_LIST, NULL, PRV(file_env), PRIVS_NAME_MAX},
 	{"terminal", IN_TOP | IN_PRIVS, KIND_WORD, terminal_words, PRV(terminal), 0},
 	{"action", IN_SIGNAL | PRINT_OWN, KIND_WORD, action_words, RUL(action), 0},
 	{"to", IN_SIGNAL | PRINT_OWN, KIND_SIGNAL, NULL, RUL(to), 0},
@@ -398,14 +401,31 @@ static int check_env(const char *option, const char *s, char *err, size_t len)
 	return 0;
 }
 
+/* env-file and env-dir: an absolute path, "-" before it when it may be missing. */
+static int check_env_path(const char *option, const char *s, char *err, size_t len)
+{
+	const char *path = s + (s[0] == '-');
+
+	if (path[0] != '/' || path[strlen(path) - 1] == '/')
+		return fail(
+		    err, len,
+		    "option '%s' takes an absolute path, '-' before it if optional, not '%s'",
+		    option, s);
+	return 0;
+}
+
 int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
 {
 	const struct conf_key *key = key_named(option);
 
 	if (s == NULL)
 		return 0;
-	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
+	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0 ||
+	    strcmp(option, "file-env") == 0)
 		return check_env(option, s, err, len);
+	if ((strcmp(option, "env-file") == 0 || strcmp(option, "env-dir") == 0) && s[0] != '\0' &&
+	    check_env_path(option, s, err, len) < 0)
+		return -1;
 	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
 	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
 	    (s[0] != '/' || s[strspn(s, "/")] == '\0'))

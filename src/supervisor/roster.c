@@ -3,7 +3,8 @@
  * The table of programs. Everything is allocated here, at start-up: the loop allocates
  * nothing per signal or per restart. A program's own user/group, workdir, umask,
  * no-new-privileges, env and unset-env replace the top level's; keys it leaves out take
- * the top level's, so the command line's --user reaches every program that sets none.
+ * the top level's, so the command line's --user reaches every program that sets none. Its
+ * env-file, env-dir and file-env add to the top level's instead.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "sys/envfile.h"
 #include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */
@@ -39,6 +41,11 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 		out->env = own->env;
 	if (own->unset_env != NULL)
 		out->unset_env = own->unset_env;
+	/* Files add to the top level's, read after them (sys/envfile.c): not a replacement. */
+	out->env_file = own->env_file;
+	out->env_dir = own->env_dir;
+	out->file_env = own->file_env;
+	out->outer = top;
 }
 
 /* How p becomes ready, and the ladder a hung p gets. */
@@ -201,6 +208,7 @@ void roster_free(struct pid1_state *st)
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++) {
+		envfile_free(st->programs[i].privs.env_built);
 		privs_free(&st->programs[i].privs);
 		output_free(st->programs[i].output);
 		free(st->programs[i].after);

@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <vis.h>
 
 #include "core/duration.h"
 #include "core/child.h"
@@ -32,6 +35,7 @@
 #include "readiness/manager.h"
 #include "readiness/inbox.h"
 #include "supervisor/supervise.h"
+#include "sys/envfile.h"
 
 static void drop(struct loop *loop, struct exec_watch *e)
 {
@@ -184,6 +188,25 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 }
 
 /*
+ * Reads p's environment files for this start (sys/envfile.c), so that a restart sees what
+ * they hold now. Returns 0, or -1 after logging why p cannot start: which file, which line,
+ * never a value.
+ */
+static int read_env(struct program *p)
+{
+	char err[PATH_MAX + 200], *safe = NULL;
+
+	if (envfile_build(&p->privs_conf, &p->privs.env_built, err, sizeof(err)) == 0)
+		return 0;
+	/* Names in an env-dir are the directory's, not pid1's: escaped. */
+	if (stravis(&safe, err, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) < 0)
+		safe = NULL;
+	log_err("cannot start %s: %s", p->name, safe != NULL ? safe : err);
+	free(safe);
+	return -1;
+}
+
+/*
  * Forks p, from start_due() alone, with what it is handed besides its config: the notify
  * socket and watchdog of ready = notify, the write end of its ready pipe, its output pipes;
  * pid1's side of each is kept after. Its exec is seen later, from the loop (execed(), or the
@@ -194,6 +217,13 @@ static void spawn(struct pid1_state *st, struct program *p)
 	size_t slot = (size_t)(p - st->programs);
 	int errfd = -1, code;
 	pid_t pid;
+
+	if (read_env(p) < 0) {
+		act(st, p,
+		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0,
+				 W_EXITCODE(EXIT_START_FAILED, 0)));
+		return;
+	}
 
 	p->spawn.notify_socket =
 	    p->ready_mode == READY_NOTIFY ? notifysocket_address(st->notify) : NULL;

@@ -202,16 +202,21 @@ static int set_identity(const struct privs *privs)
 	return setenv("USER", privs->name, 1) < 0 || setenv("LOGNAME", privs->name, 1) < 0 ? -1 : 0;
 }
 
-/* After set_identity, so that what the file says wins. */
-static int apply_env(const struct privs_conf *conf)
+/*
+ * After set_identity, so that what the file says wins. The list read from files at this
+ * start holds env too, in its place among them; a bare NAME there removes NAME.
+ */
+static int apply_env(const struct privs *privs)
 {
+	const struct privs_conf *conf = privs->conf;
 	char **p;
 
 	for (p = conf->unset_env; p != NULL && *p != NULL; p++)
 		if (unsetenv(*p) < 0)
 			return -1;
-	for (p = conf->env; p != NULL && *p != NULL; p++)
-		if (putenv(*p) < 0)
+	for (p = privs->env_built != NULL ? privs->env_built : conf->env; p != NULL && *p != NULL;
+	     p++)
+		if (strchr(*p, '=') != NULL ? putenv(*p) < 0 : unsetenv(*p) < 0)
 			return -1;
 	return 0;
 }
@@ -245,7 +250,7 @@ int privs_apply(const struct privs *privs, const char **what)
 	if (conf == NULL)
 		return 0;
 	*what = "setting the environment";
-	if (set_identity(privs) < 0 || apply_env(conf) < 0)
+	if (set_identity(privs) < 0 || apply_env(privs) < 0)
 		return -1;
 	if (conf->set_umask)
 		umask(conf->umask);
