@@ -296,7 +296,7 @@ field_of() {
 	assert_output --partial "invalid variable name '1BAD' for option 'file-env'"
 }
 
-@test "the example in examples/env.conf runs: an env-file and a secret from a file" {
+@test "the example in examples/env.conf runs: an env-file, a secret from a file, an export" {
 	ex=$S/example
 	mkdir "$ex"
 	sed "s|/tmp/pid1-example|$ex|g" "$PID1_SRCDIR/examples/env.conf" >"$CONF"
@@ -304,5 +304,94 @@ field_of() {
 	echo s3cret >"$ex/db-password"
 	run -0 pid1_run -c "$CONF"
 	run cat "$ex/log"
-	assert_output 'hello, world, the password is set'
+	assert_output "hello, world, the password is set, on $(uname -s)"
+}
+
+@test "export-env: a oneshot's lines reach what comes after it, through others, and no more" {
+	write_conf <<-EOF
+		program init {
+			command = { "sh", "-c", "echo DB_HOST=db.internal >&4; echo 'Q=\"a b\"' >&4; echo TOP=over >&4" }
+			type = oneshot
+			export-env = fd:4
+		}
+		program mid { command = { "true" } type = oneshot after = { init } }
+		program show {
+			command = $(show_cmd DB_HOST Q TOP OWN)
+			after = { mid }
+			type = oneshot
+			env = { "OWN=own" }
+		}
+		program other {
+			command = { "sh", "-c", "echo \"[\$DB_HOST]\" >$S/other" }
+			type = oneshot
+		}
+		program top { command = { "sh", "-c", "echo \$TOP >$S/top" } after = { init } type = oneshot }
+		program end { command = { "true" } type = oneshot essential = true after = { show, other, top } }
+		env = { "TOP=top-level" }
+	EOF
+	run -0 pid1_run -c "$CONF"
+	run cat "$S/seen"
+	assert_line 'DB_HOST=[db.internal]'
+	assert_line 'Q=[a b]'
+	assert_line 'TOP=[over]'
+	assert_line 'OWN=[own]'
+	run cat "$S/other"
+	assert_output '[]'
+	run cat "$S/top"
+	assert_output 'over'
+}
+
+@test "export-env: more than 64 KiB, or a bad line, fails the oneshot and names the line" {
+	write_conf <<-EOF
+		program init {
+			command = { "sh", "-c", "head -c 70000 /dev/zero | tr '\\\\\\\\0' x >&4" }
+			type = oneshot
+			export-env = fd:4
+		}
+		program later { command = { "touch", "$S/ran" } after = { init } type = oneshot }
+	EOF
+	run pid1_run -c "$CONF"
+	[ "$status" -ne 0 ]
+	assert_output --partial 'wrote more than 64 KiB to its export-env fd: nothing is taken from it'
+	[ ! -e "$S/ran" ]
+	write_conf <<-EOF
+		program init {
+			command = { "sh", "-c", "echo A=1 >&4; echo 'B hunter2' >&4" }
+			type = oneshot
+			export-env = fd:4
+		}
+		program later { command = { "touch", "$S/ran" } after = { init } type = oneshot }
+	EOF
+	run -1 pid1_run -v -v -c "$CONF"
+	assert_output --partial 'init: export-env line 2: not NAME=value: nothing taken'
+	refute_output --partial hunter2
+	[ ! -e "$S/ran" ]
+}
+
+@test "export-env: what a oneshot leaves holding the pipe does not hold pid1" {
+	write_conf <<-EOF
+		program init {
+			command = { "sh", "-c", "echo A=1 >&4; sleep 1000 & exit 0" }
+			type = oneshot
+			export-env = fd:4
+		}
+		program show { command = $(show_cmd A) after = { init } type = oneshot essential = true }
+	EOF
+	run -0 pid1_run -c "$CONF"
+	run cat "$S/seen"
+	assert_output 'A=[1]'
+}
+
+@test "export-env is for oneshots at start-up, as fd:N, and -n prints it" {
+	echo 'program a { command = { "true" } export-env = fd:4 }' >"$CONF"
+	run -2 pid1_run -n -c "$CONF"
+	assert_output --partial "program 'a' has export-env but is not a oneshot at start-up"
+	echo 'program a { command = { "true" } type = oneshot export-env = 4 }' >"$CONF"
+	run -2 pid1_run -n -c "$CONF"
+	assert_output --partial "bad value '4' for option 'export-env' (fd:N with N 3..999)"
+	write_conf <<-EOF
+		program a { command = { "true" } type = oneshot export-env = fd:5 }
+	EOF
+	run -0 pid1_run -n -c "$CONF"
+	assert_line '	export-env = fd:5'
 }

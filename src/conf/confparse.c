@@ -705,6 +705,10 @@ static int check_kind(cfg_t *cfg, cfg_t *sec, const char *name)
 	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog))
 		return fail(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
 			    name);
+	/* Variables are taken when a oneshot exits 0, for what starts after it. */
+	if ((!oneshot || hook) && cfg_size(sec, "export-env") > 0)
+		return fail(cfg, "program '%s' has export-env but is not a oneshot at start-up",
+			    name);
 	return 0;
 }
 

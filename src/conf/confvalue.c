@@ -172,6 +172,16 @@ static int parse_ready(const char *option, const char *value, long *out, char *e
 	return 0;
 }
 
+/* fd:N, the descriptor a oneshot writes its variables to (export-env). */
+static int parse_fd(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	if (strncmp(value, "fd:", 3) != 0 ||
+	    (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0)
+		return fail(err, len, "bad value '%s' for option '%s' (fd:N with N %d..%d)", value,
+			    option, READY_FD_MIN, READY_FD_MAX);
+	return 0;
+}
+
 static int parse_signal(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int signo = signame_parse(value);
@@ -272,6 +282,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"ready-timeout", IN_PROGRAM, KIND_DURATION, NULL, PRG(ready_timeout_ms), 0},
 	{"watchdog", IN_PROGRAM, KIND_DURATION, NULL, PRG(watchdog_ms), 0},
 	{"output", IN_PROGRAM, KIND_WORD, output_words, PRG(output), 0},
+	{"export-env", IN_PROGRAM, KIND_FD, NULL, PRG(export_fd), 0},
 	{"user", BOTH, KIND_STR, NULL, PRV(user), PRIVS_NAME_MAX},
 	{"group", BOTH, KIND_STR, NULL, PRV(group), PRIVS_NAME_MAX},
 	{"workdir", BOTH, KIND_STR, NULL, PRV(workdir), PATH_MAX},
@@ -331,6 +342,7 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 	    [KIND_EXIT_CODE] = parse_number,
 	    [KIND_LIMIT] = parse_number,
 	    [KIND_UMASK] = parse_umask,
+	    [KIND_FD] = parse_fd,
 	};
 	const struct conf_key *key = key_named(option);
 
@@ -553,6 +565,9 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 	case KIND_EXIT_CODE:
 	case KIND_LIMIT:
 		fprintf(out, "%d", *(const int *)field);
+		break;
+	case KIND_FD:
+		fprintf(out, "fd:%d", *(const int *)field);
 		break;
 	case KIND_READY:
 		if (*(const int *)field >= READY_FD_MIN) {

@@ -60,6 +60,9 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 	p->steps = conf->shutdown.steps;
 	p->nsteps = conf->shutdown.nsteps;
 	p->spawn.ready_pipe = -1;
+	p->spawn.export_fd = pc != NULL ? pc->export_fd : 0;
+	p->spawn.export_pipe = -1;
+	p->exported.fd = -1;
 }
 
 /* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */
@@ -209,6 +212,7 @@ void roster_free(struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		envfile_free(st->programs[i].privs.env_built);
+		exportenv_free(st, &st->programs[i]);
 		privs_free(&st->programs[i].privs);
 		output_free(st->programs[i].output);
 		free(st->programs[i].after);

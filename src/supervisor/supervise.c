@@ -192,11 +192,12 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
  * they hold now. Returns 0, or -1 after logging why p cannot start: which file, which line,
  * never a value.
  */
-static int read_env(struct program *p)
+static int read_env(struct pid1_state *st, struct program *p)
 {
-	char err[PATH_MAX + 200], *safe = NULL;
+	char err[PATH_MAX + 200], *safe = NULL, **exported[CONF_MAX_PROGRAMS + 2];
 
-	if (envfile_build(&p->privs_conf, &p->privs.env_built, err, sizeof(err)) == 0)
+	exportenv_for(st, p, exported, sizeof(exported) / sizeof(exported[0]));
+	if (envfile_build(&p->privs_conf, exported, &p->privs.env_built, err, sizeof(err)) == 0)
 		return 0;
 	/* Names in an env-dir are the directory's, not pid1's: escaped. */
 	if (stravis(&safe, err, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) < 0)
@@ -218,7 +219,7 @@ static void spawn(struct pid1_state *st, struct program *p)
 	int errfd = -1, code;
 	pid_t pid;
 
-	if (read_env(p) < 0) {
+	if (read_env(st, p) < 0 || exportenv_prepare(st, p) < 0) {
 		act(st, p,
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0,
 				 W_EXITCODE(EXIT_START_FAILED, 0)));
@@ -237,6 +238,7 @@ static void spawn(struct pid1_state *st, struct program *p)
 	if (p->output != NULL)
 		output_spawned(p->output);
 	inbox_pipe_spawned(st, p, slot, pid);
+	exportenv_spawned(st, p, pid);
 	if (pid <= 0) {
 		act(st, p,
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0)));
@@ -456,6 +458,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 	/* How its exec went comes first: the line that says why it could not run, or started. */
 	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
+		exportenv_reaped(st, p, W_EXITCODE(code, 0));
 		p->pending |=
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0));
 		return true;
@@ -472,6 +475,8 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status)
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
 		log_msg(level, "%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
+	/* A oneshot's export-env is taken at its exit 0, or that exit counts as a failure. */
+	status = exportenv_reaped(st, p, status);
 	/* Being stopped, it has ended only once what it started in its group has too. */
 	p->pending |= program_step(p, target_waits(st, p) ? PROGRAM_EV_LEFT : PROGRAM_EV_EXIT,
 				   loop_now_ms(), 0, status);

@@ -415,22 +415,39 @@ void envfile_free(char **list)
 	free(list);
 }
 
-int envfile_build(const struct privs_conf *conf, char ***out, char *err, size_t len)
+/* Adds a copy of each entry of list to l. Returns 0 or -1. */
+static int add_all(struct envlist *l, char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (add(l, *list, strlen(*list), NULL, 0) < 0)
+			return -1;
+	return 0;
+}
+
+int envfile_build(const struct privs_conf *conf, char **const *exported, char ***out, char *err,
+		  size_t len)
 {
 	const struct privs_conf *levels[] = {conf->outer, conf};
+	/* A program without env of its own has the top level's, which oneshots may override. */
+	bool own_env = conf->outer != NULL && conf->env != conf->outer->env;
 	struct envlist l = {NULL, 0, 0};
 	size_t i;
 	char **p;
 
 	envfile_free(*out);
 	*out = NULL;
-	if (!names_files(conf) && !names_files(conf->outer))
+	if (!names_files(conf) && !names_files(conf->outer) &&
+	    (exported == NULL || exported[0] == NULL))
 		return 0;
 	if (conf->outer != NULL && load_level(conf->outer, &l, err, len) < 0)
 		goto fail;
-	for (p = conf->env; p != NULL && *p != NULL; p++)
-		if (add(&l, *p, strlen(*p), NULL, 0) < 0)
+	if (!own_env && add_all(&l, conf->env) < 0)
+		goto nomem;
+	for (i = 0; exported != NULL && exported[i] != NULL; i++)
+		if (add_all(&l, exported[i]) < 0)
 			goto nomem;
+	if (own_env && add_all(&l, conf->env) < 0)
+		goto nomem;
 	if (load_level(conf, &l, err, len) < 0)
 		goto fail;
 	for (i = 0; i < 2; i++)

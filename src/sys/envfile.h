@@ -37,12 +37,15 @@ void envlist_free(struct envlist *l);
 
 /*
  * Builds the changes for a child configured by conf (and conf->outer, the top level's, under
- * a program's): the top level's env-dir and env-files, then env, then the program's env-dir
- * and env-files, then file-env, each later one over the earlier. *out (freed first) is the
- * NULL-terminated list, or NULL when conf names no file at all: env alone applies. Returns
- * 0, or -1 with a one-line message in err (len bytes) naming the file and line at fault.
+ * a program's), each later one over the earlier: the top level's env-dir and env-files, the
+ * top level's env when conf has no env of its own, then the lists in exported (NULL, or
+ * NULL-terminated: what oneshots handed on), conf's own env, conf's own env-dir and
+ * env-files, and last file-env. *out (freed first) is the NULL-terminated list, or NULL when
+ * there is nothing but env: env alone then applies. Returns 0, or -1 with a one-line message
+ * in err (len bytes) naming the file and line at fault.
  */
-int envfile_build(const struct privs_conf *conf, char ***out, char *err, size_t len);
+int envfile_build(const struct privs_conf *conf, char **const *exported, char ***out, char *err,
+		  size_t len);
 
 /* Frees a list envfile_build made. */
 void envfile_free(char **list);
