@@ -325,9 +325,9 @@ field_of() {
 			command = { "sh", "-c", "echo \"[\$DB_HOST]\" >$S/other" }
 			type = oneshot
 		}
-		program top { command = { "sh", "-c", "echo \$TOP >$S/top" } after = { init } type = oneshot }
+		program top { command = { "sh", "-c", "echo \$TOP \$KEPT >$S/top" } after = { init } type = oneshot }
 		program end { command = { "true" } type = oneshot essential = true after = { show, other, top } }
-		env = { "TOP=top-level" }
+		env = { "TOP=top-level", "KEPT=kept" }
 	EOF
 	run -0 pid1_run -c "$CONF"
 	run cat "$S/seen"
@@ -338,7 +338,7 @@ field_of() {
 	run cat "$S/other"
 	assert_output '[]'
 	run cat "$S/top"
-	assert_output 'over'
+	assert_output 'over kept'
 }
 
 @test "export-env: more than 64 KiB, or a bad line, fails the oneshot and names the line" {
