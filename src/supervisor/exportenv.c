@@ -175,6 +175,9 @@ void exportenv_for(const struct pid1_state *st, const struct program *p, char **
 
 void exportenv_free(struct pid1_state *st, struct program *p)
 {
+	/* A table built only in part has zeros past where it stopped: fd 0 is not the pipe. */
+	if (p->spawn.export_fd <= 0)
+		return;
 	if (st->loop != NULL)
 		shut(st->loop, p);
 	else if (p->exported.fd >= 0)
