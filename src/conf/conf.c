@@ -96,9 +96,12 @@ static void free_privs(struct privs_conf *privs)
 	free(privs->user);
 	free(privs->group);
 	free(privs->workdir);
-	privs->user = privs->group = privs->workdir = NULL;
+	free(privs->env_dir);
+	privs->user = privs->group = privs->workdir = privs->env_dir = NULL;
 	free_list(&privs->env);
 	free_list(&privs->unset_env);
+	free_list(&privs->env_file);
+	free_list(&privs->file_env);
 }
 
 void conf_free(struct pid1_conf *conf)

@@ -167,6 +167,7 @@ struct program_conf {
 	int64_t watchdog_ms;	  /* 0: no watchdog */
 	int output;		  /* an enum output_mode, or -1 for the top level's */
 	int output_time;	  /* an enum output_time, or -1 for the top level's */
+	int export_fd;		  /* N of export-env = fd:N (a oneshot's), 0 for none */
 	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
 	struct privs_conf privs;  /* NULL and unset fields take the top level's */
 	int line;		  /* where the section is, for errors found after parsing */
@@ -285,6 +286,7 @@ enum conf_kind {
 	KIND_EXIT_CODE,
 	KIND_LIMIT,
 	KIND_UMASK, /* set_umask and umask of struct privs_conf */
+	KIND_FD,    /* int, the N of fd:N */
 };
 
 /* A config word and the value it stands for; tables end with a NULL name. */
@@ -303,7 +305,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 57
+#define CONF_NKEYS 61
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

@@ -10,8 +10,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +28,7 @@
 #include "core/duration.h"
 #include "core/log.h"
 #include "core/signame.h"
+#include "sys/safefile.h"
 
 /* Longest message text kept; a 10 MB token must not become a 10 MB line. */
 #define CONF_MSG_MAX 200
@@ -70,137 +69,32 @@ static void cannot_open(const char *path)
 }
 
 /*
- * True when only root can change what the directory holds: it is root's, and writable by
- * group or others only with the sticky bit, which keeps them from renaming or removing
- * root's entries (/tmp), or on a read-only mount, which nobody can change (Kubernetes
- * mounts a ConfigMap's directory with mode 0777, read-only).
- */
-static bool dir_trusted(const char *dir, const struct stat *st)
-{
-	struct statvfs vfs;
-
-	if (st->st_uid != 0)
-		return false;
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st->st_mode & S_ISVTX) != 0)
-		return true;
-	return statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
-}
-
-/*
- * Checks each directory from file's up to / (or to the working directory for a relative
- * name), as sshd's StrictModes does: whoever can rename entries in one of them can put
- * another file in the config's place. Returns 0, or -1 after printing why, naming path.
- */
-static int check_dirs(const char *path, const char *file)
-{
-	char dir[PATH_MAX], msg[PATH_MAX + 100];
-	struct stat st;
-	char *slash;
-
-	strlcpy(dir, file, sizeof(dir));
-	for (;;) {
-		slash = strrchr(dir, '/');
-		if (slash == NULL)
-			strlcpy(dir, ".", sizeof(dir));
-		else if (slash == dir)
-			dir[1] = '\0'; /* the parent of "/etc" is "/" */
-		else
-			*slash = '\0';
-		if (stat(dir, &st) < 0) {
-			snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
-			conf_error(path, 0, msg);
-			return -1;
-		}
-		if (!dir_trusted(dir, &st)) {
-			snprintf(msg, sizeof(msg),
-				 "directory %s must be owned by root and not writable by group or "
-				 "others",
-				 dir);
-			conf_error(path, 0, msg);
-			return -1;
-		}
-		if (slash == NULL || slash == dir)
-			return 0;
-	}
-}
-
-/*
- * Opens path after checking what it is: a regular file, and as root one that only root can
- * change, in directories only root can change (as sshd's StrictModes): those of its real
- * path, and those of path as given, where a symbolic link could be swapped. The file is
- * opened by its real path, through directories only root can change, and checked once
- * open, so the parser reads the very bytes checked. Returns the fd, or -1 after saying why.
+ * Opens path as a file of settings (sys/safefile.c): a regular file, as root one that only
+ * root can change, in directories only root can change. Returns the fd, or -1 after saying
+ * why.
  */
 static int open_checked(const char *path)
 {
-	bool root = geteuid() == 0;
-	struct stat st;
-	char *real;
-	int fd;
+	char why[PATH_MAX + 100];
+	int fd = safefile_open(path, why, sizeof(why));
 
-	real = realpath(path, NULL);
-	if (real == NULL) {
+	if (fd == -1)
 		cannot_open(path);
-		return -1;
-	}
-	if (root && (check_dirs(path, real) < 0 ||
-		     (strcmp(path, real) != 0 && check_dirs(path, path) < 0))) {
-		free(real);
-		return -1;
-	}
-	/* O_NONBLOCK: opening a FIFO must not hang; it is refused just below. */
-	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-	free(real);
-	if (fd < 0) {
-		cannot_open(path);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		conf_error(path, 0, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		conf_error(path, 0, "not a regular file");
-	} else if (root && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
-		conf_error(path, 0, "must be owned by root and not writable by group or others");
-	} else {
-		return fd;
-	}
-	close(fd);
-	return -1;
+	else if (fd < 0)
+		conf_error(path, 0, why);
+	return fd < 0 ? -1 : fd;
 }
 
 /* Reads all of fd, at most CONF_MAX_BYTES. Returns a buffer to free, or NULL after saying why. */
 static char *read_all(const char *path, int fd, size_t *len)
 {
-	/* One byte more than allowed, to tell a full-sized file from a larger one, and a NUL. */
-	char *buf = malloc(CONF_MAX_BYTES + 2);
-	ssize_t n;
+	char *buf = safefile_read(fd, CONF_MAX_BYTES, len);
 
-	if (buf == NULL) {
-		conf_error(path, 0, strerror(errno));
-		return NULL;
-	}
-	*len = 0;
-	while (*len <= CONF_MAX_BYTES) {
-		n = read(fd, buf + *len, CONF_MAX_BYTES + 1 - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			conf_error(path, 0, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	if (*len > CONF_MAX_BYTES) {
+	if (buf == NULL && errno == EFBIG)
 		conf_error(path, 0, "larger than " CONF_MAX_TEXT ", not a config file");
-		goto fail;
-	}
-	buf[*len] = '\0';
+	else if (buf == NULL)
+		conf_error(path, 0, strerror(errno));
 	return buf;
-fail:
-	free(buf);
-	return NULL;
 }
 
 /* Bytes that end an unquoted word in libconfuse's lexer (NUL too: strchr finds the end). */
@@ -811,6 +705,10 @@ static int check_kind(cfg_t *cfg, cfg_t *sec, const char *name)
 			    name);
 	if (hook && (cfg_size(sec, "ready-timeout") > 0 || watchdog))
 		return fail(cfg, "stop hook '%s' has a timeout, not a ready-timeout or watchdog",
+			    name);
+	/* Variables are taken when a oneshot exits 0, for what starts after it. */
+	if ((!oneshot || hook) && cfg_size(sec, "export-env") > 0)
+		return fail(cfg, "program '%s' has export-env but is not a oneshot at start-up",
 			    name);
 	return 0;
 }

@@ -178,6 +178,16 @@ static int parse_ready(const char *option, const char *value, long *out, char *e
 	return 0;
 }
 
+/* fd:N, the descriptor a oneshot writes its variables to (export-env). */
+static int parse_fd(const char *option, const char *value, long *out, char *err, size_t len)
+{
+	if (strncmp(value, "fd:", 3) != 0 ||
+	    (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0)
+		return fail(err, len, "bad value '%s' for option '%s' (fd:N with N %d..%d)", value,
+			    option, READY_FD_MIN, READY_FD_MAX);
+	return 0;
+}
+
 static int parse_signal(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	int signo = signame_parse(value);
@@ -281,6 +291,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"watchdog", IN_PROGRAM, KIND_DURATION, NULL, PRG(watchdog_ms), 0},
 	{"output", IN_PROGRAM, KIND_WORD, output_words, PRG(output), 0},
 	{"output-time", IN_PROGRAM, KIND_WORD, output_time_words, PRG(output_time), 0},
+	{"export-env", IN_PROGRAM, KIND_FD, NULL, PRG(export_fd), 0},
 	{"user", BOTH, KIND_STR, NULL, PRV(user), PRIVS_NAME_MAX},
 	{"group", BOTH, KIND_STR, NULL, PRV(group), PRIVS_NAME_MAX},
 	{"workdir", BOTH, KIND_STR, NULL, PRV(workdir), PATH_MAX},
@@ -288,6 +299,9 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"no-new-privileges", BOTH, KIND_BOOL, NULL, PRV(no_new_privs), 0},
 	{"env", BOTH, KIND_LIST, NULL, PRV(env), 0},
 	{"unset-env", BOTH, KIND_LIST, NULL, PRV(unset_env), 0},
+	{"env-file", BOTH, KIND_LIST, NULL, PRV(env_file), PATH_MAX + 1},
+	{"env-dir", BOTH, KIND_STR, NULL, PRV(env_dir), PATH_MAX + 1},
+	{"file-env", BOTH, KIND_LIST, NULL, PRV(file_env), PRIVS_NAME_MAX},
 	{"terminal", IN_TOP | IN_PRIVS, KIND_WORD, terminal_words, PRV(terminal), 0},
 	{"action", IN_SIGNAL | PRINT_OWN, KIND_WORD, action_words, RUL(action), 0},
 	{"to", IN_SIGNAL | PRINT_OWN, KIND_SIGNAL, NULL, RUL(to), 0},
@@ -338,6 +352,7 @@ int confvalue_parse(const char *option, const char *value, long *out, char *err,
 	    [KIND_EXIT_CODE] = parse_number,
 	    [KIND_LIMIT] = parse_number,
 	    [KIND_UMASK] = parse_umask,
+	    [KIND_FD] = parse_fd,
 	};
 	const struct conf_key *key = key_named(option);
 
@@ -408,14 +423,31 @@ static int check_env(const char *option, const char *s, char *err, size_t len)
 	return 0;
 }
 
+/* env-file and env-dir: an absolute path, "-" before it when it may be missing. */
+static int check_env_path(const char *option, const char *s, char *err, size_t len)
+{
+	const char *path = s + (s[0] == '-');
+
+	if (path[0] != '/' || path[strlen(path) - 1] == '/')
+		return fail(
+		    err, len,
+		    "option '%s' takes an absolute path, '-' before it if optional, not '%s'",
+		    option, s);
+	return 0;
+}
+
 int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
 {
 	const struct conf_key *key = key_named(option);
 
 	if (s == NULL)
 		return 0;
-	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0)
+	if (strcmp(option, "env") == 0 || strcmp(option, "unset-env") == 0 ||
+	    strcmp(option, "file-env") == 0)
 		return check_env(option, s, err, len);
+	if ((strcmp(option, "env-file") == 0 || strcmp(option, "env-dir") == 0) && s[0] != '\0' &&
+	    check_env_path(option, s, err, len) < 0)
+		return -1;
 	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
 	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
 	    (s[0] != '/' || s[strspn(s, "/")] == '\0'))
@@ -543,6 +575,9 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 	case KIND_EXIT_CODE:
 	case KIND_LIMIT:
 		fprintf(out, "%d", *(const int *)field);
+		break;
+	case KIND_FD:
+		fprintf(out, "fd:%d", *(const int *)field);
 		break;
 	case KIND_READY:
 		if (*(const int *)field >= READY_FD_MIN) {

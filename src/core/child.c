@@ -52,22 +52,29 @@ static int redirect(int from, int to)
 }
 
 /*
- * The readiness channels: the ready pipe's write end at the fd the program named (dup2
- * clears close-on-exec; on the same number it must be cleared by hand), and for ready =
- * notify pid1's socket, with the watchdog period as systemd gives it.
+ * Puts from, a write end pid1 made, at the fd the program named: dup2 clears close-on-exec;
+ * on the same number it must be cleared by hand. The exec error pipe must not be that fd.
+ */
+static int place(int from, int fd, int *errfd)
+{
+	if (*errfd == fd)
+		*errfd = fcntl(*errfd, F_DUPFD_CLOEXEC, fd + 1);
+	return from == fd ? fcntl(fd, F_SETFD, 0) : dup2(from, fd);
+}
+
+/*
+ * The readiness channels: the ready pipe's write end at the fd the program named, and for
+ * ready = notify pid1's socket, with the watchdog period as systemd gives it. A oneshot's
+ * export-env pipe the same way (a oneshot has no ready pipe, so the two never meet).
  */
 static int setup_ready(const struct child_opts *opts, int *errfd)
 {
 	char num[32];
 
-	if (opts->ready_fd > 0) {
-		/* The exec error pipe must not be the fd the program's newline goes to. */
-		if (*errfd == opts->ready_fd)
-			*errfd = fcntl(*errfd, F_DUPFD_CLOEXEC, opts->ready_fd + 1);
-		if (opts->ready_pipe == opts->ready_fd ? fcntl(opts->ready_fd, F_SETFD, 0) < 0
-						       : dup2(opts->ready_pipe, opts->ready_fd) < 0)
-			return -1;
-	}
+	if (opts->ready_fd > 0 && place(opts->ready_pipe, opts->ready_fd, errfd) < 0)
+		return -1;
+	if (opts->export_fd > 0 && place(opts->export_pipe, opts->export_fd, errfd) < 0)
+		return -1;
 	if (opts->notify_socket == NULL)
 		return 0;
 	if (setenv("NOTIFY_SOCKET", opts->notify_socket, 1) < 0)

@@ -45,6 +45,8 @@ struct child_opts {
 	const char *name;	   /* the program's, for the log; NULL for a lone command */
 	int ready_fd;		   /* N of ready = fd:N, 0 for none */
 	int ready_pipe;		   /* the pipe's write end pid1 made for it, placed at ready_fd */
+	int export_fd;		   /* N of export-env = fd:N, 0 for none */
+	int export_pipe;	   /* the pipe's write end pid1 made for it, placed at export_fd */
 	const char *notify_socket; /* NOTIFY_SOCKET for it (ready = notify), or NULL */
 	int64_t watchdog_ms;	   /* WATCHDOG_USEC for it with notify, 0 for none */
 	int out_fd;		   /* becomes the child's fd 1; 0: pid1's own is passed on */

@@ -155,6 +155,14 @@ struct program {
 	size_t nofork;	     /* starts in a row that made no process */
 	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;
+	/* A oneshot's export-env pipe and what came through it (supervisor/exportenv.c). */
+	struct {
+		int fd;	   /* pid1's end while open, else -1 */
+		char *buf; /* this run's bytes so far, len of them */
+		size_t len;
+		bool excess;  /* it wrote more than EXPORTENV_MAX_BYTES */
+		char **taken; /* NAME=value taken at its last exit 0, NULL-terminated, or NULL */
+	} exported;
 };
 
 /* Puts p in its first state, WAITING. */

@@ -3,9 +3,10 @@
  * The table of programs. Everything is allocated here, at start-up: the loop allocates
  * nothing per signal or per restart. A program's own user/group, workdir, umask,
  * no-new-privileges, env and unset-env replace the top level's; keys it leaves out take
- * the top level's, so the command line's --user reaches every program that sets none.
- * A program pid1 could not start as its user for want of a capability (a container run with
- * --cap-drop ALL) is refused here, before anything starts, not when its turn comes.
+ * the top level's, so the command line's --user reaches every program that sets none. Its
+ * env-file, env-dir and file-env add to the top level's instead. A program pid1 could not
+ * start as its user for want of a capability (a container run with --cap-drop ALL) is
+ * refused here, before anything starts, not when its turn comes.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include "conf/conf.h"
 #include "core/log.h"
+#include "sys/envfile.h"
 #include "supervisor/supervise.h"
 
 /* The keys p gives, over the top-level ones in top. */
@@ -43,6 +45,11 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 		out->env = own->env;
 	if (own->unset_env != NULL)
 		out->unset_env = own->unset_env;
+	/* Files add to the top level's, read after them (sys/envfile.c): not a replacement. */
+	out->env_file = own->env_file;
+	out->env_dir = own->env_dir;
+	out->file_env = own->file_env;
+	out->outer = top;
 }
 
 /* How p becomes ready, and the ladder a hung p gets. */
@@ -57,6 +64,9 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 	p->steps = conf->shutdown.steps;
 	p->nsteps = conf->shutdown.nsteps;
 	p->spawn.ready_pipe = -1;
+	p->spawn.export_fd = pc != NULL ? pc->export_fd : 0;
+	p->spawn.export_pipe = -1;
+	p->exported.fd = -1;
 }
 
 /*
@@ -268,6 +278,8 @@ void roster_free(struct pid1_state *st)
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++) {
+		envfile_free(st->programs[i].privs.env_built);
+		exportenv_free(st, &st->programs[i]);
 		privs_free(&st->programs[i].privs);
 		output_free(st->programs[i].output);
 		free(st->programs[i].after);

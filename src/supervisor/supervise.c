@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <vis.h>
 
 #include "core/duration.h"
 #include "core/child.h"
@@ -32,6 +35,7 @@
 #include "readiness/manager.h"
 #include "readiness/inbox.h"
 #include "supervisor/supervise.h"
+#include "sys/envfile.h"
 
 static void drop(struct loop *loop, struct exec_watch *e)
 {
@@ -205,6 +209,26 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 }
 
 /*
+ * Reads p's environment files for this start (sys/envfile.c), so that a restart sees what
+ * they hold now. Returns 0, or -1 after logging why p cannot start: which file, which line,
+ * never a value.
+ */
+static int read_env(struct pid1_state *st, struct program *p)
+{
+	char err[PATH_MAX + 200], *safe = NULL, **exported[CONF_MAX_PROGRAMS + 2];
+
+	exportenv_for(st, p, exported, sizeof(exported) / sizeof(exported[0]));
+	if (envfile_build(&p->privs_conf, exported, &p->privs.env_built, err, sizeof(err)) == 0)
+		return 0;
+	/* Names in an env-dir are the directory's, not pid1's: escaped. */
+	if (stravis(&safe, err, VIS_SAFE | VIS_OCTAL | VIS_NOLOCALE) < 0)
+		safe = NULL;
+	log_err("cannot start %s: %s", p->name, safe != NULL ? safe : err);
+	free(safe);
+	return -1;
+}
+
+/*
  * Forks p, from start_due() alone, with what it is handed besides its config: the notify
  * socket and watchdog of ready = notify, the write end of its ready pipe, its output pipes;
  * pid1's side of each is kept after. Its exec is seen later, from the loop (execed(), or the
@@ -215,6 +239,13 @@ static void spawn(struct pid1_state *st, struct program *p)
 	size_t slot = (size_t)(p - st->programs);
 	int errfd = -1, err;
 	pid_t pid;
+
+	if (read_env(st, p) < 0 || exportenv_prepare(st, p) < 0) {
+		act(st, p,
+		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0,
+				 W_EXITCODE(EXIT_START_FAILED, 0)));
+		return;
+	}
 
 	p->spawn.notify_socket =
 	    p->ready_mode == READY_NOTIFY ? notifysocket_address(st->notify) : NULL;
@@ -229,6 +260,7 @@ static void spawn(struct pid1_state *st, struct program *p)
 	if (p->output != NULL)
 		output_spawned(p->output);
 	inbox_pipe_spawned(st, p, slot, pid);
+	exportenv_spawned(st, p, pid);
 	if (pid <= 0) {
 		act(st, p, program_step(p, PROGRAM_EV_NOFORK, loop_now_ms(), 0, err));
 		return;
@@ -455,6 +487,7 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 	/* How its exec went comes first: the line that says why it could not run, or started. */
 	switch (take_exec(st, p, true, &code)) {
 	case CHILD_EXEC_FAILED:
+		exportenv_reaped(st, p, W_EXITCODE(code, 0));
 		p->pending |=
 		    program_step(p, PROGRAM_EV_NOEXEC, loop_now_ms(), 0, W_EXITCODE(code, 0));
 		return true;
@@ -471,6 +504,8 @@ static bool reaped(struct pid1_state *st, pid_t pid, int status, bool oom)
 		duration_format(loop_now_ms() - p->started_ms, took, sizeof(took));
 		log_msg(level, "%s[%d] %s after %s", p->name, (int)pid, how, took);
 	}
+	/* A oneshot's export-env is taken at its exit 0, or that exit counts as a failure. */
+	status = exportenv_reaped(st, p, status);
 	/* Being stopped, it has ended only once what it started in its group has too. */
 	p->pending |= program_step(p, target_waits(st, p) ? PROGRAM_EV_LEFT : PROGRAM_EV_EXIT,
 				   loop_now_ms(), 0, status);

@@ -83,6 +83,36 @@ void readiness_update(struct pid1_state *st);
 void readiness_close(struct pid1_state *st);
 
 /*
+ * exportenv.c: a oneshot's export-env = fd:N, the variables it hands to the programs that
+ * come after it. The pipe is a loop source read without waiting, bounded to
+ * EXPORTENV_MAX_BYTES; what came through is taken once the oneshot exits 0.
+ */
+#define EXPORTENV_MAX_BYTES (64 * 1024)
+#define EXPORTENV_MAX_TEXT  "64 KiB"
+
+/* Before p's spawn: a new pipe, its write end in p->spawn. Returns 0, or -1 after logging. */
+int exportenv_prepare(struct pid1_state *st, struct program *p);
+
+/* After p's spawn (pid, or <= 0 when none was made): pid1's end watched, the other closed. */
+void exportenv_spawned(struct pid1_state *st, struct program *p, pid_t pid);
+
+/*
+ * p was reaped with status: what is left in the pipe is read, and on an exit 0 its lines are
+ * taken. Returns status, or an exit 1 when what it wrote cannot be taken (logged).
+ */
+int exportenv_reaped(struct pid1_state *st, struct program *p, int status);
+
+/*
+ * The lists of variables handed to p: those taken from each oneshot p comes after, directly
+ * or through others, in start order, into lists (max entries, NULL-terminated).
+ */
+void exportenv_for(const struct pid1_state *st, const struct program *p, char **lists[],
+		   size_t max);
+
+/* Closes p's pipe and frees what it took. */
+void exportenv_free(struct pid1_state *st, struct program *p);
+
+/*
  * waiting.c: who waits for whom at start-up. A program that waits for what it comes after is
  * logged at notice waiting_notice_ms(n) after its wait began, for n = 0, 1, 2...: 10s, 30s,
  * 1m, 2m, 5m, 10m, then every 10m, naming what it waits for and what that is doing.

@@ -208,14 +208,88 @@ static int set_identity(const struct privs *privs)
 	return setenv("USER", privs->name, 1) < 0 || setenv("LOGNAME", privs->name, 1) < 0 ? -1 : 0;
 }
 
-/* After set_identity, so that what the file says wins. */
-static int apply_env(const struct privs_conf *conf)
+/* An entry of the environment or of a list of changes, by its name, in order of arrival. */
+struct env_entry {
+	const char *s;
+	size_t len; /* of its name */
+	size_t seq;
+};
+
+static int by_name(const void *a, const void *b)
 {
+	const struct env_entry *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->seq < y->seq ? -1 : 1;
+}
+
+/*
+ * Applies changes ("NAME=value" sets, a bare "NAME" removes) over environ at once, the last
+ * for a name winning, in O(n log n): putenv one at a time scans environ each time, which
+ * for the 27000 variables of a 1 MiB env-file took a second. The inherited variables keep
+ * their order, new ones follow in the order given.
+ */
+static int apply_changes(char **changes)
+{
+	size_t ne = 0, nc = 0, n, i, k = 0;
+	struct env_entry *all;
+	char **out;
+	bool *win;
+
+	while (environ != NULL && environ[ne] != NULL)
+		ne++;
+	while (changes[nc] != NULL)
+		nc++;
+	n = ne + nc;
+	all = calloc(n + 1, sizeof(*all));
+	win = calloc(n + 1, sizeof(*win));
+	out = calloc(n + 1, sizeof(*out));
+	if (all == NULL || win == NULL || out == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		all[i].s = i < ne ? environ[i] : changes[i - ne];
+		all[i].len = strcspn(all[i].s, "=");
+		all[i].seq = i;
+	}
+	qsort(all, n, sizeof(*all), by_name);
+	/* Sorted by name, then arrival: the last of each name wins, unless it removes it. */
+	for (i = 0; i < n; i++)
+		if (i + 1 == n || all[i].len != all[i + 1].len ||
+		    memcmp(all[i].s, all[i + 1].s, all[i].len) != 0)
+			win[all[i].seq] = all[i].s[all[i].len] == '=';
+	for (i = 0; i < n; i++)
+		if (win[i])
+			out[k++] = i < ne ? environ[i] : changes[i - ne];
+	environ = out;
+	free(all);
+	free(win);
+	return 0;
+fail:
+	free(all);
+	free(win);
+	free(out);
+	errno = ENOMEM;
+	return -1;
+}
+
+/*
+ * After set_identity, so that what the file says wins. The changes read from files at this
+ * start hold env too, in its place among them.
+ */
+static int apply_env(const struct privs *privs)
+{
+	const struct privs_conf *conf = privs->conf;
 	char **p;
 
 	for (p = conf->unset_env; p != NULL && *p != NULL; p++)
 		if (unsetenv(*p) < 0)
 			return -1;
+	if (privs->env_built != NULL)
+		return apply_changes(privs->env_built);
 	for (p = conf->env; p != NULL && *p != NULL; p++)
 		if (putenv(*p) < 0)
 			return -1;
@@ -251,7 +325,7 @@ int privs_apply(const struct privs *privs, const char **what)
 	if (conf == NULL)
 		return 0;
 	*what = "setting the environment";
-	if (set_identity(privs) < 0 || apply_env(conf) < 0)
+	if (set_identity(privs) < 0 || apply_env(privs) < 0)
 		return -1;
 	if (conf->set_umask)
 		umask(conf->umask);

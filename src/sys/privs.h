@@ -31,6 +31,11 @@ struct privs_conf {
 	bool no_new_privs;
 	char **env;	  /* "NAME=value" to set, NULL-terminated, or NULL */
 	char **unset_env; /* names to remove, NULL-terminated, or NULL */
+	char **env_file;  /* env files, "-" before an optional one; NULL-terminated, or NULL */
+	char *env_dir;	  /* an s6-style envdir, "-" before an optional one, or NULL */
+	char **file_env;  /* names set from the file NAME_FILE names; NULL-terminated, or NULL */
+	/* Under a program: the top level's, whose files come before the program's. */
+	const struct privs_conf *outer;
 	enum terminal_policy terminal;
 };
 
@@ -49,6 +54,8 @@ struct privs {
 	char *name;
 	/* The child leaves pid1's session, so that it cannot type into pid1's terminal. */
 	bool new_session;
+	/* The environment's changes read from files at this start (sys/envfile.h), or NULL. */
+	char **env_built;
 };
 
 /*
@@ -62,9 +69,10 @@ void privs_free(struct privs *privs);
 
 /*
  * In the child, before exec: environment (the new user's HOME, USER and LOGNAME, then
- * unset-env, then env, so the file has the last word), umask, then setgroups, setgid,
- * setuid in that order, a check that root cannot be regained, the working directory, and
- * no_new_privs. Returns 0, or -1 with errno set and *what naming the step that failed.
+ * unset-env, then env_built when set, else env, so the file has the last word), umask, then
+ * setgroups, setgid, setuid in that order, a check that root cannot be regained, the working
+ * directory, and no_new_privs. Returns 0, or -1 with errno set and *what naming the step that
+ * failed.
  */
 int privs_apply(const struct privs *privs, const char **what);
 
