@@ -295,7 +295,7 @@ teardown() {
 	run -3 --separate-stderr pid1_run sh -c 'setsid -f "$0" "$1" INT TERM
 		until [ -e "$1.up" ]; do sleep 0.05; done; exit 3' "$S/flusher" "$S/flushed"
 	file_has "$S/flushed" flushed
-	stderr_has "shutdown begins: main child exited while other processes remain"
+	stderr_has "shutdown begins: main exited with status 3 while other processes remain"
 }
 
 @test "a main child killed by a signal before the others gives 128+N" {
@@ -569,7 +569,7 @@ write_second_run_cleaner() {
 	file_has "$S/daemon" cleaned
 	[ "$(grep -c 'restarting main in' <<<"$stderr")" -eq 2 ] || fail "$stderr"
 	stderr_has "Permission denied"
-	stderr_has "shutdown begins: main child exited while other processes remain"
+	stderr_has "shutdown begins: main exited with status 126 while other processes remain"
 }
 
 @test "a restart whose fork fails for want of processes is retried with the back-off" {

@@ -195,7 +195,7 @@ line_of() {
 	assert [ "$(line_of 'helper stopped')" -gt 0 ]
 	[[ "$stderr" == *"main["*"] started"* ]] || fail "$stderr"
 	[[ "$stderr" == *"main["*"] exited with status 7"* ]] || fail "$stderr"
-	[[ "$stderr" == *"shutdown begins: main child exited while other processes remain"* ]] ||
+	[[ "$stderr" == *"shutdown begins: main exited with status 7 while other processes remain"* ]] ||
 		fail "$stderr"
 	[[ "$stderr" == *"exiting with code 7 (the exit code of main)"* ]] || fail "$stderr"
 }
@@ -720,7 +720,7 @@ stopped_under() {
 		shutdown { on-child-exit = wait }
 	EOF
 	pid1_start -v -c "$CONF" -- "$S/daemonize" 3
-	wait_until log_has "main child exited: waiting for the processes it left"
+	wait_until log_has "main exited with status 3: waiting for the processes it left"
 	# The daemon's orphans come and go: pid1 reaps each, and is still there.
 	local i
 	for i in 1 2 3 4 5; do

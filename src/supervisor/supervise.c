@@ -204,8 +204,7 @@ static void ended(struct pid1_state *st, struct program *p, unsigned int actions
 	if (why != NULL)
 		phase(st, PHASE_EV_FAILED, p, why, 0);
 	else if (p->essential)
-		phase(st, PHASE_EV_ESSENTIAL, p,
-		      p->fork_err != 0 ? "could not be started" : "child exited", 0);
+		phase(st, PHASE_EV_ESSENTIAL, p, program_describe_end(p, how, sizeof(how)), 0);
 }
 
 /*
