@@ -142,8 +142,7 @@ teardown() {
 	run -1 --separate-stderr pid1_run -- true
 	[ -z "$output" ]
 	[[ "$stderr" == *pid1* ]]
-	[[ "$stderr" == *fork* ]]
-	[[ "$stderr" == *"Resource temporarily unavailable"* ]]
+	[[ "$stderr" == *"main could not be started: Resource temporarily unavailable"* ]]
 }
 
 # with_fds N: pid1 -- true with an fd limit of N and nothing open but 0, 1 and 2 (the limit
