@@ -557,8 +557,10 @@ static void send(const struct pid1_state *st, const struct phase_action *a)
 	duration_format(a->ms, grace, sizeof(grace));
 	reached = step_whom(st, a, who, sizeof(who));
 	if (target_step(st, &set, a->signo) < 0 && errno != ESRCH)
-		log_warn("shutdown step %d: cannot send %s to %s: %m", a->step + 1, name, who);
-	if (reached)
+		/* Refused: the step waits all the same, for what may still end by itself. */
+		log_warn("shutdown step %d/%zu: cannot send %s to %s (%m), waiting up to %s",
+			 a->step + 1, sc->nsteps, name, who, grace);
+	else if (reached)
 		log_notice("shutdown step %d/%zu: %s to %s, waiting up to %s", a->step + 1,
 			   sc->nsteps, name, who, grace);
 	else if (a->stage >= 0)
