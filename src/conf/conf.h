@@ -100,7 +100,8 @@ struct ladder_step {
 };
 
 struct shutdown_conf {
-	int64_t delay_ms; /* before the first step */
+	int64_t delay_ms;  /* before the first step */
+	int64_t budget_ms; /* the whole shutdown fits in it, graces scaled; 0: none */
 	enum scope scope;
 	enum child_exit_policy on_child_exit;
 	enum repeat_policy on_repeat;
@@ -285,7 +286,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 53
+#define CONF_NKEYS 54
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */
