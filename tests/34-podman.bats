@@ -440,6 +440,8 @@ pod_log() {
 	ctr=$(kpod ps --filter pod=web-pod-0 --format '{{.Names}}' | grep -v infra)
 	[ -n "$ctr" ] || fail "no container from the manifest: $(kpod ps -a)"
 	CTR_NAME=$ctr
+	# The name README.md uses: the pod, then the container.
+	[ "$ctr" = web-pod-0-web ] || fail "the container is called $ctr"
 	wait_until kpod exec "$ctr" /usr/sbin/pid1 ctl -t 1 ready
 	# pid1 is PID 1, as uid 10001, with the config from the ConfigMap.
 	run -0 kpod exec "$ctr" /bin/sh -c "/bin/tr '\\0' ' ' </proc/1/cmdline"
