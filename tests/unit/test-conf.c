@@ -301,6 +301,7 @@ static void test_full_file(void)
 	fail_unless(conf.signals[SIGNAME_RTMIN + 3].action == ACTION_IGNORE);
 	fail_unless(conf.signals[SIGUSR2].action == ACTION_FORWARD);
 	fail_unless(conf.shutdown.delay_ms == 1500 && conf.shutdown.scope == SCOPE_GROUP);
+	fail_unless(conf.shutdown.budget_ms == 90000);
 	fail_unless(conf.shutdown.on_child_exit == ON_CHILD_EXIT_EXIT);
 	fail_unless(conf.shutdown.on_repeat == ON_REPEAT_KILL);
 	fail_unless(conf.shutdown.enter == ENTER_FIRST);
