@@ -630,3 +630,98 @@ write_second_run_cleaner() {
 	[ "$status" -eq 4 ] || fail "pid1 exited $status: $(cat "$S/err")"
 	file_has "$S/flushed" flushed
 }
+
+# budget_conf BUDGET: a config with that shutdown budget and a ladder of 10 s steps, from stdin
+# any more sections.
+budget_conf() {
+	write_conf <<-EOF
+		shutdown {
+			budget = $1
+			step SIGINT { grace = 10s }
+			step SIGTERM { grace = 10s }
+			step SIGKILL { grace = 10s }
+		}
+		$(cat)
+	EOF
+}
+
+@test "shutdown budget: a ladder of 20 s from SIGTERM fits in 4 s, its SIGKILL at the scaled time" {
+	budget_conf 4s </dev/null
+	# Ignores SIGTERM (noting when it came): only the ladder's SIGKILL ends it.
+	start_pid1 -c "$CONF" sh -c 'trap "date +%s%N >\"\$0\"" TERM; echo up >"$0.up"
+		while :; do sleep 0.05; done' "$S/term"
+	wait_until file_has "$S/term.up" up
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to exit" $(($(now_ms) - t0)) 1500 4000
+	[ "$status" -eq 137 ]
+	wait_until test -s "$S/term"
+	assert_between "time to SIGTERM" $(($(cat "$S/term") / 1000000 - t0)) 0 1500
+	log_has "shutdown budget 4s: graces scaled to 18% of the configured 20s"
+	# 10 s scaled to 1.8 s; the cutoff may take a millisecond off the last.
+	grep -q 'shutdown step 2/3: SIGTERM to all (.*), waiting up to 1800ms' "$S/err"
+	grep -q 'shutdown step 3/3: SIGKILL to all (.*), waiting up to 1[78][0-9][0-9]ms' "$S/err"
+}
+
+@test "shutdown budget: a level's program that ignores SIGTERM still gets SIGKILL before the budget ends" {
+	write_conf <<-EOF
+		shutdown {
+			budget = 3s
+			step SIGTERM { grace = 30s }
+			step SIGKILL { grace = 30s }
+		}
+		program web { command = { "$H/sigdump", "$S/web", "USR2" } after = { main } }
+	EOF
+	start_pid1 -c "$CONF" "$H/sigdump" "$S/main"
+	wait_until file_has "$S/web" ready
+	wait_until file_has "$S/main" ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to exit" $(($(now_ms) - t0)) 0 3000
+	[ "$status" -eq 0 ] || fail "pid1 exited $status: $(cat "$S/err")"
+	file_has "$S/web" SIGTERM
+	file_has "$S/main" SIGTERM
+	log_has "graces scaled to 2% of the configured 2m"
+	grep -q 'web\[[0-9]*\] killed by SIGKILL' "$S/err"
+}
+
+@test "shutdown budget: a stop hook that hangs gives up its share, and pid1 is done within the budget" {
+	budget_conf 3s <<-EOF
+		program drain { command = { "sleep", "100" } type = oneshot when = stop timeout = 1m }
+	EOF
+	start_pid1 -c "$CONF" "$H/sigdump" "$S/main"
+	wait_until file_has "$S/main" ready
+	local t0
+	t0=$(now_ms)
+	send_to_pid1 TERM
+	pid1_wait
+	assert_between "time to exit" $(($(now_ms) - t0)) 1500 3000
+	log_has "shutdown budget 3s: the stop hooks' share is spent after"
+	file_has "$S/main" SIGTERM
+}
+
+@test "shutdown budget: a worst case over it is a warning at start-up; PID1_SHUTDOWN_BUDGET wins over the key" {
+	write_conf <<-'EOF'
+		shutdown {
+			budget = 30s
+		}
+	EOF
+	run -0 --separate-stderr pid1_run -c "$CONF" true
+	[[ $stderr != *budget* ]]
+	PID1_SHUTDOWN_BUDGET=2 run -0 --separate-stderr pid1_run -c "$CONF" true
+	stderr_has "warning: worst-case stop time 9s is over the shutdown budget 2s (1800ms once"
+	stderr_has "to 20% from the first step"
+	PID1_SHUTDOWN_BUDGET=2s run -0 "$PID1" -n -c "$CONF"
+	assert_line $'\tbudget = 2s'
+	assert_line "# shutdown budget 2s: the final SIGKILL by 1800ms at the latest, pid1 gone by 1900ms"
+	assert_line "# from the first step: graces scaled to 20% of the configured 9s: delay 0s, stop hooks 0s, SIGINT 800ms, SIGTERM 800ms, SIGKILL 200ms"
+	assert_line "# from SIGTERM: graces scaled to 36% of the configured 5s: delay 0s, stop hooks 0s, SIGTERM 1440ms, SIGKILL 360ms"
+	run -0 "$PID1" -n -c "$CONF"
+	assert_line "# from the first step: the configured 9s fits, times as configured"
+	PID1_SHUTDOWN_BUDGET=soon run -2 --separate-stderr "$PID1" -n -c "$CONF"
+	stderr_has "pid1: PID1_SHUTDOWN_BUDGET='soon' is not a duration"
+}

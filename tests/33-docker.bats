@@ -458,6 +458,49 @@ restricted() {
 	run -127 dk_run --rm "${RESTRICTED[@]}" --init pid1-busybox /no/such/program
 }
 
+@test "docker stop -t 10, a shutdown budget of 8s and ladders of 30s: every program gets its signal, pid1 exits before Docker's SIGKILL" {
+	# main cleans up on SIGTERM and exits 0; web, a level above it, stops on SIGQUIT, its
+	# stop-signal; stubborn notes SIGTERM and carries on, so only the ladder's SIGKILL ends
+	# it. Two ladders of 30 s would take a minute: Docker's SIGKILL would come at 10 s and
+	# the container exit 137.
+	local took
+	cat >"$OUT/pid1.conf" <<-'EOF'
+		shutdown {
+			budget = 8s
+			step SIGTERM { grace = 20s }
+			step SIGKILL { grace = 10s }
+		}
+		program web { command = { "/out/note", "web", "QUIT", "exit 0" } after = { main } stop-signal = SIGQUIT }
+		program stubborn { command = { "/out/note", "stubborn", "TERM", ":" } }
+	EOF
+	# note NAME SIG ACTION: on SIG appends SIG to /out/NAME, then runs ACTION.
+	cat >"$OUT/note" <<-'EOF'
+		#!/bin/sh
+		trap "echo $2 >>/out/$1; $3" "$2"
+		echo ready >"/out/$1.ready"
+		while :; do sleep 0.05; done
+	EOF
+	chmod 0755 "$OUT/note"
+	chmod 0644 "$OUT/pid1.conf"
+	dk_run -d --init -e PID1_CONFIG=/out/pid1.conf --name "$NAME" pid1-busybox \
+		/out/note main TERM "sleep 0.5; echo cleaned >>/out/main; exit 0" >/dev/null
+	wait_until file_has "$OUT/web.ready" ready
+	wait_until file_has "$OUT/stubborn.ready" ready
+	wait_until file_has "$OUT/main.ready" ready
+	local start
+	start=$(now_ms)
+	dk stop -t 10 "$NAME" >/dev/null
+	took=$(($(now_ms) - start))
+	echo "# docker stop -t 10 with a budget of 8s took $took ms, exit code $(exit_code)" >&3
+	[ "$(exit_code)" -eq 0 ] || fail "exit code $(exit_code): $(dk logs "$NAME" 2>&1)"
+	assert_between "docker stop (ms)" "$took" 0 8000
+	run cat "$OUT/web" "$OUT/main" "$OUT/stubborn"
+	assert_output $'QUIT\nTERM\ncleaned\nTERM'
+	run -0 dk logs "$NAME"
+	assert_output --partial 'shutdown budget 8s: graces scaled to 12% of the configured 1m'
+	assert_output --regexp 'stubborn\[[0-9]+\] killed by SIGKILL'
+}
+
 @test "docker stop, pid1 beside tini: a program exiting on SIGINT only dies of SIGTERM in both" {
 	need_tini
 	start_under pid1 "$EXITS_ON_INT; $LOOP"

@@ -37,7 +37,7 @@ podman_cmd() {
 		--cgroup-manager "$PM_CGROUPS" --runtime "$PM/bin/runc")
 }
 
-# podman_import TARBALL: `podman import` in a mount namespace of its own where /var/lib is
+# podman_import TARBALL [NAME]: `podman import` (as $IMAGE unless NAME is given) in a mount namespace of its own where /var/lib is
 # read-only and /var/lib/containers empty: podman 4.3 keeps a blob cache there for root,
 # and falls back to memory when it cannot create it.
 podman_import() {
@@ -49,7 +49,7 @@ podman_import() {
 		if [ -d /var/lib/containers ]; then
 			mount -t tmpfs tmpfs /var/lib/containers || exit 1
 		fi
-		exec "$@"' podman_import "${cmd[@]}" import -q "$1" "$IMAGE"
+		exec "$@"' podman_import "${cmd[@]}" import -q "$1" "${2:-$IMAGE}"
 }
 
 # make_image: a busybox rootfs (a link for each applet, made by busybox itself inside the
@@ -165,6 +165,10 @@ setup() {
 
 teardown() {
 	[ -n "$SKIP_REASON" ] || podman_ rm -a -f -t 0 >/dev/null 2>&1 || true
+	if [ -n "${KUBE_NS:-}" ]; then
+		kpod pod rm -a -f -t 0 >/dev/null 2>&1 || true
+		kill "$KUBE_NS" 2>/dev/null || true
+	fi
 }
 
 # ctr_start NAME INIT-OPTIONS... -- SCRIPT: a detached container running sh -c SCRIPT with
@@ -327,4 +331,151 @@ READY='echo ready >"/shared/$CTR.ready"'
 		"$IMAGE" sh -c 'echo started'
 	assert_output --partial "/etc/pid1/pid1.conf:1: unknown signal 'SIGFOO'"
 	refute_output --partial started
+}
+
+# The image examples/kubernetes.yaml names, made here: the busybox tree with the static pid1
+# where examples/Dockerfile puts it, and for the manifest's `python3 -m http.server 8080` a
+# stand-in that traps SIGTERM (its clean-up takes half a second and is written to the log),
+# ignores SIGINT, and notes each signal on its standard output.
+WEB_IMAGE=localhost/pid1-web:test
+
+# make_web_image: $WEB_IMAGE, from the tree make_image left in $PM/rootfs.
+make_web_image() {
+	local root=$BATS_FILE_TMPDIR/web
+	[ -d "$root" ] && return 0
+	cp -a "$PM/rootfs" "$root"
+	mkdir -p "$root/usr/sbin" "$root/usr/bin"
+	cp "$STATIC_PID1" "$root/usr/sbin/pid1"
+	cat >"$root/usr/bin/python3" <<-'EOF'
+		#!/bin/sh
+		trap 'echo "server: SIGINT, ignored"' INT
+		trap 'echo "server: SIGTERM, finishing"; sleep 0.5; echo "server: clean-up done"; exit 0' TERM
+		echo "server: serving as uid $(id -u)"
+		while :; do sleep 0.05; done
+	EOF
+	chmod 0755 "$root/usr/bin/python3"
+	tar -C "$root" -cf "$BATS_FILE_TMPDIR/web.tar" . &&
+		podman_import "$BATS_FILE_TMPDIR/web.tar" "$WEB_IMAGE" >/dev/null
+}
+
+# configmap NAME KEY FILE: a ConfigMap document as `kubectl create configmap NAME
+# --from-file=KEY=FILE` makes it.
+configmap() {
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  %s: |\n' "$1" "$2"
+	sed 's/^/    /' "$3"
+}
+
+# kube_ns: a mount namespace for `podman kube play`, held open by a sleeping process
+# (KUBE_NS, its pid). With cgroupfs on cgroup v1, podman makes a pod's cgroup in every
+# controller /proc/cgroups lists as enabled, mounted or not; where some are not mounted (a
+# VM that mounts only some), this namespace mounts them over a private /sys/fs/cgroup that
+# also holds the machine's own. The pod's network namespace is mounted there too, so every
+# podman command of the test runs in it (kpod).
+kube_ns() {
+	local missing=
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ]; then
+		missing=$(awk 'NR > 1 && $4 == 1 { print $1 }' /proc/cgroups |
+			while read -r c; do mountpoint -q "/sys/fs/cgroup/$c" || echo "$c"; done)
+	fi
+	# shellcheck disable=SC2016,SC2086 # for the inner shell; missing: one word a controller
+	unshare --mount --propagation private sh -c '
+		dir=$1
+		shift
+		if [ "$#" -gt 0 ]; then
+			mkdir -p "$dir/cg" && mount --rbind /sys/fs/cgroup "$dir/cg" &&
+				mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup || exit 1
+			for d in "$dir"/cg/*; do
+				n=${d##*/}
+				if [ -L "$d" ]; then
+					ln -s "$(readlink "$d")" "/sys/fs/cgroup/$n"
+				else
+					mkdir "/sys/fs/cgroup/$n" && mount --bind "$d" "/sys/fs/cgroup/$n"
+				fi
+			done
+			for c in "$@"; do
+				rm -f "/sys/fs/cgroup/$c" 2>/dev/null
+				mkdir -p "/sys/fs/cgroup/$c" &&
+					mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
+			done
+		fi
+		echo ready >"$dir/kube-ns"
+		exec sleep 600' kube_ns "$BATS_TEST_TMPDIR" $missing </dev/null >/dev/null 2>&1 3>&- &
+	KUBE_NS=$!
+	wait_until file_has "$BATS_TEST_TMPDIR/kube-ns" ready
+}
+
+# kpod ARGS...: podman_ in the namespace of kube_ns.
+kpod() {
+	local cmd
+	podman_cmd
+	timeout -k 5 "$PID1_TIMEOUT" nsenter -t "$KUBE_NS" -m "${cmd[@]}" "$@"
+}
+
+# pod_log: the web container's log (pid1's lines and the stand-in's).
+pod_log() {
+	kpod logs "$CTR_NAME" 2>&1
+}
+
+# What podman 4.3's kube play makes of the manifest, and what it leaves out: the Deployment
+# becomes one pod (web-pod-0), the ConfigMap volume, the env and the restricted
+# securityContext (uid 10001, read-only root, no capabilities, no privilege escalation,
+# seccomp) are applied; readinessProbe is ignored (no healthcheck is made: the test runs the
+# probe's command with podman exec, as the kubelet does) and so is
+# terminationGracePeriodSeconds (the stop timeout stays podman's 10 s: the test gives
+# podman pod stop -t 30).
+@test "podman kube play examples/kubernetes.yaml: pid1 as PID 1 with the ConfigMap's config, its probe command passes, podman pod stop runs the ladder to the clean-up" {
+	make_web_image
+	local yaml=$BATS_TEST_TMPDIR/kube.yaml cm=$BATS_TEST_TMPDIR/configmap.yaml ctr start took
+	# The example as it is but for the image, the local one (never a registry), and its
+	# port: podman 4.3 publishes a containerPort on the same port of the host, which
+	# Kubernetes does not do and which may be taken here; the pod runs with no network.
+	sed -e 's|image: registry.example.com/web:1.0|image: '"$WEB_IMAGE"'|' \
+		-e '/^ *ports:$/d' -e '/^ *- containerPort: 8080$/d' \
+		"$PID1_SRCDIR/examples/kubernetes.yaml" >"$yaml"
+	grep -q "image: $WEB_IMAGE" "$yaml"
+	run ! grep -q containerPort "$yaml"
+	configmap web-pid1 pid1.conf "$PID1_SRCDIR/examples/pid1.conf" >"$cm"
+	kube_ns
+	kpod kube play --network none --configmap "$cm" "$yaml" >/dev/null
+	ctr=$(kpod ps --filter pod=web-pod-0 --format '{{.Names}}' | grep -v infra)
+	[ -n "$ctr" ] || fail "no container from the manifest: $(kpod ps -a)"
+	CTR_NAME=$ctr
+	# The name README.md uses: the pod, then the container.
+	[ "$ctr" = web-pod-0-web ] || fail "the container is called $ctr"
+	wait_until kpod exec "$ctr" /usr/sbin/pid1 ctl -t 1 ready
+	# pid1 is PID 1, as uid 10001, with the config from the ConfigMap.
+	run -0 kpod exec "$ctr" /bin/sh -c "/bin/tr '\\0' ' ' </proc/1/cmdline"
+	assert_output '/usr/sbin/pid1 -- python3 -m http.server 8080 '
+	run -0 kpod exec "$ctr" /bin/cat /proc/1/status
+	assert_line --regexp $'^Uid:\t10001\t'
+	run -0 kpod exec "$ctr" /bin/cat /etc/pid1/pid1.conf
+	assert_output "$(cat "$PID1_SRCDIR/examples/pid1.conf")"
+	run -0 pod_log
+	assert_output --partial 'server: serving as uid 10001'
+	# The budget from the pod's environment: the example's ladder fits in it.
+	run -0 kpod exec "$ctr" /usr/sbin/pid1 -n
+	assert_line '# shutdown budget 25s: the final SIGKILL by 24s at the latest, pid1 gone by 24500ms'
+	assert_line '# from the first step: the configured 15s fits, times as configured'
+	echo "# podman 4.3 made of the manifest: stop timeout" \
+		"$(kpod inspect --format '{{.Config.StopTimeout}}' "$ctr") s, healthcheck" \
+		"$(kpod inspect --format '{{.Config.Healthcheck}}' "$ctr")" >&3
+	# The readiness probe's command, as the kubelet runs it, as the pod's user.
+	run -0 kpod exec "$ctr" /usr/sbin/pid1 ctl -t 1 ready
+	assert_output --partial ready
+	start=$(now_ms)
+	kpod pod stop -t 30 web-pod-0 >/dev/null
+	took=$(($(now_ms) - start))
+	echo "# podman pod stop took $took ms" >&3
+	run -0 kpod inspect --format '{{.State.ExitCode}}' "$ctr"
+	assert_output 0
+	run -0 pod_log
+	assert_output --partial 'shutdown step 1/3: SIGINT to all'
+	assert_output --partial 'server: SIGINT, ignored'
+	assert_output --partial 'shutdown step 2/3: SIGTERM to all'
+	assert_output --partial 'server: clean-up done'
+	refute_output --partial 'err:'
+	refute_output --partial 'shutdown budget'
+	# The delay, SIGINT's grace, then SIGTERM and the clean-up: 8.5 s, within the budget.
+	assert_between "podman pod stop (ms)" "$took" 8000 20000
+	kpod kube down "$yaml" >/dev/null
 }

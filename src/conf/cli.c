@@ -16,6 +16,7 @@
 
 #include "conf/cli.h"
 #include "core/child.h"
+#include "core/duration.h"
 #include "core/log.h"
 #include "core/signame.h"
 
@@ -244,6 +245,22 @@ static int parse_option(int c, const char *arg, struct options *opts)
 	return -1;
 }
 
+/*
+ * $PID1_SHUTDOWN_BUDGET, a duration or a bare number of seconds: a pod spec sets it to its
+ * terminationGracePeriodSeconds. Returns -1 to go on, or EXIT_USAGE.
+ */
+static int parse_budget(struct options *opts)
+{
+	const char *v = getenv("PID1_SHUTDOWN_BUDGET");
+
+	opts->budget_ms = -1;
+	if (v == NULL || *v == '\0' || duration_parse(v, &opts->budget_ms) == 0)
+		return -1;
+	return usage_error("PID1_SHUTDOWN_BUDGET='%.40s' is not a duration (e.g. 25s, 25, 1m; at "
+			   "most 24h)",
+			   v);
+}
+
 int cli_parse(int argc, char **argv, struct options *opts)
 {
 	const char *v = getenv("PID1_CONFIG"), *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
@@ -260,6 +277,8 @@ int cli_parse(int argc, char **argv, struct options *opts)
 	/* tini's switches, for images that set them for tini. */
 	opts->subreaper = getenv("TINI_SUBREAPER") != NULL;
 	opts->group = getenv("TINI_KILL_PROCESS_GROUP") != NULL;
+	if (parse_budget(opts) >= 0)
+		return EXIT_USAGE;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		rc = c == '?' ? option_error(argc, argv) : parse_option(c, optarg, opts);
@@ -305,6 +324,8 @@ int cli_apply(const struct options *opts, struct pid1_conf *conf)
 		conf->forward_to = (enum scope)opts->forward_to;
 	if (opts->subreaper)
 		conf->subreaper = true;
+	if (opts->budget_ms >= 0)
+		conf->shutdown.budget_ms = opts->budget_ms;
 	if (opts->parent_death_signal > 0)
 		conf->parent_death_signal = opts->parent_death_signal;
 	if (opts->warn_on_reap)

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command line and environment ($PID1_CONFIG) -> struct options, and the options laid
- * over the loaded configuration (command line beats file beats built-in defaults).
+ * The command line and environment ($PID1_CONFIG, $PID1_SHUTDOWN_BUDGET) -> struct options,
+ * and the options laid over the loaded configuration (command line beats file beats built-in
+ * defaults; $PID1_SHUTDOWN_BUDGET beats the file's budget, as the pod that sets it knows its
+ * own grace period better than the image's file).
  */
 #ifndef PID1_CLI_H
 #define PID1_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf/conf.h"
@@ -34,6 +37,7 @@ struct options {
 	bool no_new_privs;	  /* --no-new-privileges */
 	bool sd_notify;		  /* --sd-notify: pid1 itself tells $NOTIFY_SOCKET */
 	bool docker_init;	  /* started as docker-init, as Docker's --init starts it */
+	int64_t budget_ms;	  /* $PID1_SHUTDOWN_BUDGET, -1 when not set */
 };
 
 /*

@@ -100,7 +100,8 @@ struct ladder_step {
 };
 
 struct shutdown_conf {
-	int64_t delay_ms; /* before the first step */
+	int64_t delay_ms;  /* before the first step */
+	int64_t budget_ms; /* the whole shutdown fits in it, graces scaled; 0: none */
 	enum scope scope;
 	enum child_exit_policy on_child_exit;
 	enum repeat_policy on_repeat;

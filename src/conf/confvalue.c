@@ -307,6 +307,7 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"to", IN_SIGNAL | PRINT_OWN, KIND_SIGNAL, NULL, RUL(to), 0},
 	{"programs", IN_SIGNAL | PRINT_OWN, KIND_LIST, NULL, RUL(programs), CONF_NAME_MAX + 1},
 	{"delay", IN_SHUTDOWN, KIND_DURATION, NULL, SHD(delay_ms), 0},
+	{"budget", IN_SHUTDOWN, KIND_DURATION, NULL, SHD(budget_ms), 0},
 	{"scope", IN_SHUTDOWN, KIND_WORD, scope_words, SHD(scope), 0},
 	{"on-child-exit", IN_SHUTDOWN, KIND_WORD, child_exit_words, SHD(on_child_exit), 0},
 	{"on-repeat", IN_SHUTDOWN, KIND_WORD, repeat_words, SHD(on_repeat), 0},

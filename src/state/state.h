@@ -226,6 +226,12 @@ struct ladder {
 	int64_t deadline_ms; /* when the current step's grace ends; -1 for none */
 	int64_t step_started_ms;
 	int64_t asked_ms; /* when the shutdown was last asked and it counted: repeats are timed */
+	/* With a shutdown budget (conf->shutdown.budget_ms), see supervisor/phase.c: */
+	int64_t worst_ms;     /* the configured worst case from the entry step; 0: no budget */
+	int64_t fit_ms;	      /* what it is scaled to: the budget less its reserve */
+	int64_t cutoff_ms;    /* when that is spent: the final SIGKILL; -1 for none */
+	int64_t hooks_end_ms; /* when the stop hooks' share is spent */
+	bool final;	      /* the final SIGKILL was sent: the ladder ends with its grace */
 };
 
 /*

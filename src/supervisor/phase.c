@@ -8,6 +8,10 @@
  * the stage to empty; reaps end a step early, the deadline (the poll timeout) ends it late.
  * A shutdown asked again cuts the hooks, the delay or a step short, unless it is the same
  * request delivered twice (REPEAT_MS).
+ * A shutdown budget (shutdown { budget }, $PID1_SHUTDOWN_BUDGET) bounds it all: the delay, the
+ * stop hooks and every stage's ladder get their configured times scaled by what fits over the
+ * configured worst case (what -n prints), and when the budget less its reserve is spent,
+ * whatever is left in scope gets SIGKILL at once, so that pid1 exits before the runtime's own.
  * What the scope holds is asked of supervisor/target.c by phase_step()'s caller. A stop hook
  * that fails leaves pid1's exit code alone: that is the programs' outcome.
  */
@@ -36,6 +40,40 @@
  * human's second Ctrl-C comes later than this.
  */
 #define REPEAT_MS 250
+
+/*
+ * The part of a shutdown budget kept for the final SIGKILL and for pid1's own exit: a tenth,
+ * at most a second. pid1 waits half of it for the killed to go, and is gone with the other
+ * half to spare before the runtime, whose clock started a little before pid1 heard of it.
+ */
+static int64_t reserve_ms(int64_t budget_ms)
+{
+	return budget_ms / 10 < 1000 ? budget_ms / 10 : 1000;
+}
+
+int64_t phase_budget_fit(int64_t budget_ms)
+{
+	return budget_ms - reserve_ms(budget_ms);
+}
+
+int64_t phase_scale(int64_t ms, int64_t worst_ms, int64_t fit_ms)
+{
+	if (worst_ms <= fit_ms || worst_ms <= 0)
+		return ms;
+	return ms * fit_ms / worst_ms;
+}
+
+/* Whether a shutdown budget is in force. */
+static bool budgeted(const struct pid1_state *st)
+{
+	return st->conf->shutdown.budget_ms > 0;
+}
+
+/* A configured time as the shutdown under way may spend it. */
+static int64_t scaled(const struct pid1_state *st, int64_t ms)
+{
+	return budgeted(st) ? phase_scale(ms, st->ladder.worst_ms, st->ladder.fit_ms) : ms;
+}
 
 static void push(struct phase_actions *out, struct phase_action a)
 {
@@ -158,12 +196,15 @@ static void send_step(struct pid1_state *st, int64_t now, int idx, int signo, in
 	l->step = idx;
 	l->step_started_ms = now;
 	l->deadline_ms = now + grace_ms;
+	/* No grace outlasts the budget: when it is spent, the final SIGKILL comes instead. */
+	if (budgeted(st) && !l->final && l->deadline_ms > l->cutoff_ms)
+		l->deadline_ms = l->cutoff_ms;
 	push(out, (struct phase_action){.kind = PHASE_ACT_SEND,
 					.step = idx,
 					.signo = signo,
 					.stage = l->stage,
-					.first = idx == l->entry_step,
-					.ms = grace_ms});
+					.first = idx == l->entry_step && !l->final,
+					.ms = l->deadline_ms - now});
 }
 
 static void finish(struct pid1_state *st, const char *why, struct phase_actions *out)
@@ -189,7 +230,30 @@ static void start_step(struct pid1_state *st, int64_t now, int idx, struct phase
 		finish(st, "ladder exhausted", out);
 		return;
 	}
-	send_step(st, now, idx, sc->steps[idx].signo, sc->steps[idx].grace_ms, out);
+	send_step(st, now, idx, sc->steps[idx].signo, scaled(st, sc->steps[idx].grace_ms), out);
+}
+
+/* SIGKILL to the whole scope, no level waiting for its own ladder, as the last step. */
+static void kill_all(struct pid1_state *st, int64_t now, int64_t grace_ms,
+		     struct phase_actions *out)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+
+	st->ladder.stage = -1;
+	send_step(st, now, (int)sc->nsteps - 1, SIGKILL, grace_ms, out);
+}
+
+/* The budget less its reserve is spent: the final SIGKILL, with half the reserve to go. */
+static void budget_spent(struct pid1_state *st, int64_t now, struct phase_actions *out)
+{
+	struct ladder *l = &st->ladder;
+
+	push(out, (struct phase_action){.kind = PHASE_ACT_SPENT,
+					.stage = l->stage,
+					.step = l->step,
+					.ms = now - (l->cutoff_ms - l->fit_ms)});
+	l->final = true;
+	kill_all(st, now, reserve_ms(st->conf->shutdown.budget_ms) / 2, out);
 }
 
 /* The step after the current one; after the delay, the step the ladder is entered at. */
@@ -213,6 +277,101 @@ static int entry_step(const struct shutdown_conf *sc, int signo)
 	return 0;
 }
 
+/*
+ * The worst case of a shutdown, from the configuration alone: the delay once, then the stop
+ * hooks, then one ladder per stage, each from the entry step to the end of its last grace.
+ * A stop-signal replaces a step's signal, never its grace, so it changes the count of stages
+ * only. How many ladders a shutdown may run: one per stage, as next_stage() finds them.
+ */
+
+/* 1 when level l of a program run at start-up (own: with a stop-signal) adds a stage. */
+static int add_stage(bool *seen, int l, bool own)
+{
+	if (l < 0 || l > CONF_MAX_PROGRAMS || (l == 0 && !own) || seen[l])
+		return 0;
+	seen[l] = true;
+	return 1;
+}
+
+static int count_stages(const struct pid1_conf *conf, const int *levels)
+{
+	bool seen[CONF_MAX_PROGRAMS + 1] = {false};
+	int n = 1; /* the whole scope, level 0 with it */
+	size_t i;
+
+	for (i = 0; i < conf->nprograms; i++)
+		if (conf->programs[i].when == WHEN_START)
+			n += add_stage(seen, levels[i], conf->programs[i].stop_signal != 0);
+	return n;
+}
+
+/* The graces of the steps from idx to the last. */
+static int64_t ladder_ms(const struct shutdown_conf *sc, size_t idx)
+{
+	int64_t ms = 0;
+
+	for (; idx < sc->nsteps; idx++)
+		ms += sc->steps[idx].grace_ms;
+	return ms;
+}
+
+static int64_t worst_ms(const struct shutdown_conf *sc, int64_t hooks_ms, int stages, size_t idx)
+{
+	return sc->delay_ms + hooks_ms + stages * ladder_ms(sc, idx);
+}
+
+/*
+ * The same from the table of programs, as -n counts it from the file: the stop hooks' share
+ * (for each of their levels, the longest timeout) into hooks_ms, entering at step idx.
+ */
+static int64_t worst_of(const struct pid1_state *st, size_t idx, int64_t *hooks_ms)
+{
+	bool seen[CONF_MAX_PROGRAMS + 1] = {false};
+	int64_t longest[CONF_MAX_PROGRAMS + 1] = {0};
+	const struct program *p;
+	int n = 1, l;
+	size_t i;
+
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (!p->stop_hook)
+			n += add_stage(seen, p->level, p->stop_signal > 0);
+		else if (p->level >= 0 && p->level <= CONF_MAX_PROGRAMS &&
+			 p->timeout_ms > longest[p->level])
+			longest[p->level] = p->timeout_ms;
+	}
+	*hooks_ms = 0;
+	for (l = 0; l <= CONF_MAX_PROGRAMS; l++)
+		*hooks_ms += longest[l];
+	return worst_ms(&st->conf->shutdown, *hooks_ms, n, idx);
+}
+
+/* At start-up: a configured worst case the budget cannot hold is a warning. */
+static void budget_check(struct pid1_state *st, struct phase_actions *out)
+{
+	int64_t hooks_ms, worst = worst_of(st, 0, &hooks_ms);
+
+	if (budgeted(st) && worst > phase_budget_fit(st->conf->shutdown.budget_ms))
+		push(out, (struct phase_action){.kind = PHASE_ACT_OVER_BUDGET, .ms = worst});
+}
+
+/* A shutdown begins at now: its budget runs from now, its times scaled to fit. */
+static void budget_begin(struct pid1_state *st, int64_t now, int signo, struct phase_actions *out)
+{
+	const struct shutdown_conf *sc = &st->conf->shutdown;
+	struct ladder *l = &st->ladder;
+	int64_t hooks_ms;
+
+	if (!budgeted(st))
+		return;
+	l->worst_ms = worst_of(st, (size_t)entry_step(sc, signo), &hooks_ms);
+	l->fit_ms = phase_budget_fit(sc->budget_ms);
+	l->cutoff_ms = now + l->fit_ms;
+	l->hooks_end_ms = now + scaled(st, hooks_ms);
+	l->final = false;
+	push(out, (struct phase_action){.kind = PHASE_ACT_BUDGET, .ms = sc->budget_ms});
+}
+
 /* Starts the ladder, or, when it runs, applies the repeat policy. */
 static void ladder_begin(struct pid1_state *st, int64_t now, const char *why, int signo,
 			 struct phase_actions *out)
@@ -234,9 +393,7 @@ static void ladder_begin(struct pid1_state *st, int64_t now, const char *why, in
 			return;
 		}
 		/* Killing now means everything: no level waits for its own ladder. */
-		l->stage = -1;
-		send_step(st, now, (int)sc->nsteps - 1, SIGKILL,
-			  sc->nsteps > 0 ? sc->steps[sc->nsteps - 1].grace_ms : 1000, out);
+		kill_all(st, now, scaled(st, sc->steps[sc->nsteps - 1].grace_ms), out);
 		return;
 	}
 	st->phase = PHASE_STOPPING;
@@ -244,14 +401,22 @@ static void ladder_begin(struct pid1_state *st, int64_t now, const char *why, in
 	l->stage = next_stage(st, st->max_level + 1);
 	push(out,
 	     (struct phase_action){.kind = PHASE_ACT_BEGIN, .why = why, .step = l->entry_step});
-	if (sc->delay_ms > 0) {
+	if (scaled(st, sc->delay_ms) > 0) {
 		/* Time for load balancers to stop sending work before anything is signalled. */
 		l->step = -1;
-		l->deadline_ms = now + sc->delay_ms;
-		push(out, (struct phase_action){.kind = PHASE_ACT_DELAY, .ms = sc->delay_ms});
+		l->deadline_ms = now + scaled(st, sc->delay_ms);
+		push(out, (struct phase_action){.kind = PHASE_ACT_DELAY,
+						.ms = scaled(st, sc->delay_ms)});
 		return;
 	}
 	start_step(st, now, l->entry_step, out);
+}
+
+/* Hooks not started never will; those that run are left to the ladder. */
+static void cut_hooks(struct pid1_state *st, int64_t now, struct phase_actions *out)
+{
+	stop_programs(st, true, now, out);
+	ladder_begin(st, now, st->hooks_why, st->hooks_signo, out);
 }
 
 /* A shutdown asked while running holds the programs and runs the stop hooks first. */
@@ -261,6 +426,7 @@ static void shutdown(struct pid1_state *st, int64_t now, const char *why, int si
 	size_t i, n = 0;
 
 	if (st->phase == PHASE_RUN) {
+		budget_begin(st, now, signo, out);
 		stop_programs(st, false, now, out);
 		if (hooks_pending(st)) {
 			for (i = 0; i < st->nprograms; i++)
@@ -273,11 +439,9 @@ static void shutdown(struct pid1_state *st, int64_t now, const char *why, int si
 			return;
 		}
 	} else if (st->phase == PHASE_HOOKS) {
-		/* Hooks not started never will; those that run are left to the ladder. */
 		push(out, (struct phase_action){.kind = PHASE_ACT_CUT, .why = why});
-		stop_programs(st, true, now, out);
-		why = st->hooks_why;
-		signo = st->hooks_signo;
+		cut_hooks(st, now, out);
+		return;
 	}
 	ladder_begin(st, now, why, signo, out);
 }
@@ -355,6 +519,13 @@ static void tick(struct pid1_state *st, const struct phase_input *in, struct pha
 	}
 	if (in->now < l->deadline_ms)
 		return;
+	/* The whole scope's last grace may end right at the cutoff: that is the plan kept. */
+	if (budgeted(st) && !l->final && in->now >= l->cutoff_ms &&
+	    (l->stage >= 0 || (size_t)next_step(st) < st->conf->shutdown.nsteps)) {
+		end_step(st, in->now, "cut short by the shutdown budget", true, out);
+		budget_spent(st, in->now, out);
+		return;
+	}
 	end_step(st, in->now, "timed out", true, out);
 	start_step(st, in->now, next_step(st), out);
 }
@@ -389,7 +560,9 @@ void phase_step(struct pid1_state *st, const struct phase_input *in, struct phas
 	case PHASE_EV_START:
 		st->phase = PHASE_RUN;
 		/* A shutdown begun by a program's end asked nothing: no signal is its copy. */
-		st->ladder = (struct ladder){.step = -1, .deadline_ms = -1, .asked_ms = -REPEAT_MS};
+		st->ladder = (struct ladder){
+		    .step = -1, .deadline_ms = -1, .asked_ms = -REPEAT_MS, .cutoff_ms = -1};
+		budget_check(st, out);
 		return;
 	case PHASE_EV_SHUTDOWN:
 		if ((st->phase == PHASE_HOOKS || st->phase == PHASE_STOPPING) &&
@@ -433,8 +606,15 @@ void phase_step(struct pid1_state *st, const struct phase_input *in, struct phas
 		ladder_begin(st, in->now, st->hooks_why, st->hooks_signo, out);
 		return;
 	case PHASE_EV_TICK:
-		if (st->phase == PHASE_STOPPING)
+		if (st->phase == PHASE_STOPPING) {
 			tick(st, in, out);
+		} else if (st->phase == PHASE_HOOKS && budgeted(st) &&
+			   in->now >= st->ladder.hooks_end_ms) {
+			push(out, (struct phase_action){
+				      .kind = PHASE_ACT_HOOKS_SPENT,
+				      .ms = in->now - (st->ladder.cutoff_ms - st->ladder.fit_ms)});
+			cut_hooks(st, in->now, out);
+		}
 		return;
 	}
 }
@@ -443,6 +623,8 @@ int64_t phase_deadline(const struct pid1_state *st, int64_t now)
 {
 	const struct ladder *l = &st->ladder;
 
+	if (st->phase == PHASE_HOOKS && budgeted(st))
+		return l->hooks_end_ms;
 	if (st->phase != PHASE_STOPPING || l->deadline_ms < 0)
 		return -1;
 	/*
@@ -606,6 +788,49 @@ static void exhausted(const struct pid1_state *st, int stage)
 			 left == 1 ? "" : "es", confvalue_name("scope", sc->scope));
 }
 
+/* The shutdown budget's lines: at start-up, as a shutdown begins, and as it runs out. */
+static void log_budget(const struct pid1_state *st, const struct phase_action *a)
+{
+	const struct ladder *l = &st->ladder;
+	int64_t budget = st->conf->shutdown.budget_ms, fit = phase_budget_fit(budget);
+	char b[32], w[32], f[32], at[192] = "during the delay", names[128];
+
+	duration_format(budget, b, sizeof(b));
+	duration_format(fit, f, sizeof(f));
+	switch (a->kind) {
+	case PHASE_ACT_OVER_BUDGET:
+		log_warn("worst-case stop time %s is over the shutdown budget %s (%s once the "
+			 "final SIGKILL's reserve is kept): a shutdown scales its graces down, to "
+			 "%d%% from the first step",
+			 duration_format(a->ms, w, sizeof(w)), b, f, (int)(fit * 100 / a->ms));
+		break;
+	case PHASE_ACT_BUDGET:
+		duration_format(l->worst_ms, w, sizeof(w));
+		if (l->worst_ms > l->fit_ms)
+			log_notice("shutdown budget %s: graces scaled to %d%% of the configured %s",
+				   b, (int)(l->fit_ms * 100 / l->worst_ms), w);
+		else
+			log_info("shutdown budget %s: the configured %s fits", b, w);
+		break;
+	case PHASE_ACT_HOOKS_SPENT:
+		log_warn("shutdown budget %s: the stop hooks' share is spent after %s: on to the "
+			 "ladder, which reaches the hooks still running",
+			 b, duration_format(a->ms, w, sizeof(w)));
+		break;
+	case PHASE_ACT_SPENT:
+		if (a->stage >= 0 && level_names(st, a->stage, false, names, sizeof(names)) > 0)
+			snprintf(at, sizeof(at), "at step %d of level %d (%s left)", a->step + 1,
+				 a->stage, names);
+		else if (a->step >= 0)
+			snprintf(at, sizeof(at), "at step %d of the whole scope", a->step + 1);
+		log_warn("shutdown budget %s ran out %s after %s: SIGKILL to everything left", b,
+			 at, duration_format(a->ms, w, sizeof(w)));
+		break;
+	default:
+		break;
+	}
+}
+
 void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 {
 	const struct shutdown_conf *sc = &st->conf->shutdown;
@@ -662,45 +887,39 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts)
 		case PHASE_ACT_FINISH:
 			log_info("shutdown finished: %s", a->why);
 			break;
+		default:
+			log_budget(st, a);
+			break;
 		}
 	}
 }
 
 /*
- * The worst case of a shutdown, from the configuration alone: the delay once, then the stop
- * hooks, then one ladder per stage, each from the entry step to the end of its last grace.
- * A stop-signal replaces a step's signal, never its grace, so it changes the count of stages
- * only. How many ladders a shutdown may run: one per stage, as next_stage() finds them.
+ * Under a budget, what a shutdown entering at step idx is left of each configured time: "#
+ * <label>: graces scaled to 24% of the configured 30s: delay 0s, stop hooks 0s, SIGTERM
+ * 4800ms, SIGKILL 2400ms", or that the worst case fits.
  */
-static int count_stages(const struct pid1_conf *conf, const int *levels)
+static void print_scaled(const struct shutdown_conf *sc, int64_t hooks_ms, int stages, size_t idx,
+			 const char *label, FILE *out)
 {
-	bool seen[CONF_MAX_PROGRAMS + 1] = {false};
-	int n = 1; /* the whole scope, level 0 with it */
+	int64_t worst = worst_ms(sc, hooks_ms, stages, idx), fit = phase_budget_fit(sc->budget_ms);
+	char a[32], b[32], c[32];
 	size_t i;
 
-	for (i = 0; i < conf->nprograms; i++) {
-		const struct program_conf *pc = &conf->programs[i];
-		int l = levels[i];
-
-		if (pc->when != WHEN_START || l < 0 || l > CONF_MAX_PROGRAMS)
-			continue;
-		if (l == 0 && pc->stop_signal == 0)
-			continue;
-		if (!seen[l])
-			n++;
-		seen[l] = true;
+	if (worst <= fit) {
+		fprintf(out, "# %s: the configured %s fits, times as configured\n", label,
+			duration_format(worst, a, sizeof(a)));
+		return;
 	}
-	return n;
-}
-
-/* The graces of the steps from idx to the last. */
-static int64_t ladder_ms(const struct shutdown_conf *sc, size_t idx)
-{
-	int64_t ms = 0;
-
-	for (; idx < sc->nsteps; idx++)
-		ms += sc->steps[idx].grace_ms;
-	return ms;
+	fprintf(out, "# %s: graces scaled to %d%% of the configured %s: delay %s, stop hooks %s",
+		label, (int)(fit * 100 / worst), duration_format(worst, a, sizeof(a)),
+		duration_format(phase_scale(sc->delay_ms, worst, fit), b, sizeof(b)),
+		duration_format(phase_scale(hooks_ms, worst, fit), c, sizeof(c)));
+	for (i = idx; i < sc->nsteps; i++)
+		fprintf(
+		    out, ", %s %s", signame_name(sc->steps[i].signo, a, sizeof(a)),
+		    duration_format(phase_scale(sc->steps[i].grace_ms, worst, fit), b, sizeof(b)));
+	fputc('\n', out);
 }
 
 void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
@@ -709,8 +928,9 @@ void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64
 	const struct shutdown_conf *sc = &conf->shutdown;
 	bool term_shuts = conf->signals[SIGTERM].action == ACTION_SHUTDOWN;
 	int stages = count_stages(conf, levels);
+	size_t term_idx = term_shuts ? (size_t)entry_step(sc, SIGTERM) : 0;
 	int64_t full = ladder_ms(sc, 0);
-	int64_t term = ladder_ms(sc, term_shuts ? (size_t)entry_step(sc, SIGTERM) : 0);
+	int64_t term = ladder_ms(sc, term_idx);
 	char a[32], b[32], c[32], d[32];
 
 	fprintf(out, "# worst-case stop time: %s (delay %s, stop hooks %s, %d ladder%s of %s)\n",
@@ -721,6 +941,16 @@ void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64
 	if (term != full)
 		fprintf(out, "# from SIGTERM (docker stop, Kubernetes), entering at its step: %s\n",
 			duration_format(sc->delay_ms + hooks_ms + stages * term, a, sizeof(a)));
+	if (sc->budget_ms <= 0)
+		return;
+	fprintf(
+	    out, "# shutdown budget %s: the final SIGKILL by %s at the latest, pid1 gone by %s\n",
+	    duration_format(sc->budget_ms, a, sizeof(a)),
+	    duration_format(phase_budget_fit(sc->budget_ms), b, sizeof(b)),
+	    duration_format((sc->budget_ms + phase_budget_fit(sc->budget_ms)) / 2, c, sizeof(c)));
+	print_scaled(sc, hooks_ms, stages, 0, "from the first step", out);
+	if (term != full)
+		print_scaled(sc, hooks_ms, stages, term_idx, "from SIGTERM", out);
 }
 
 /* An essential program that is still running after the ladder. */

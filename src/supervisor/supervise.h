@@ -163,18 +163,22 @@ struct phase_input {
 };
 
 enum phase_action_kind {
-	PHASE_ACT_CANCEL,    /* p's booked restart was dropped: nothing restarts any more */
-	PHASE_ACT_WAIT,	     /* on-child-exit = wait: p ended (why), what it left is waited for */
-	PHASE_ACT_HOOKS,     /* the shutdown (why) runs count stop hooks first */
-	PHASE_ACT_CUT,	     /* a repeated shutdown (why) cut the stop hooks short */
-	PHASE_ACT_BEGIN,     /* the ladder begins (why) at step */
-	PHASE_ACT_DELAY,     /* it waits ms before the first step */
-	PHASE_ACT_REPEAT,    /* a repeat (why) at step: the next step, or SIGKILL (signo) */
-	PHASE_ACT_DUPLICATE, /* the shutdown (why) asked again ms after: one delivered twice */
-	PHASE_ACT_END_STEP,  /* step of stage ended (why says how) after ms; warn: it timed out */
-	PHASE_ACT_EXHAUSTED, /* stage (-1: the whole scope) ran out of steps */
-	PHASE_ACT_SEND,	     /* signo to stage as step, grace ms; first: stop-signals instead */
-	PHASE_ACT_FINISH,    /* the ladder is over (why) */
+	PHASE_ACT_CANCEL,      /* p's booked restart was dropped: nothing restarts any more */
+	PHASE_ACT_WAIT,	       /* on-child-exit = wait: p ended (why), what it left is waited for */
+	PHASE_ACT_HOOKS,       /* the shutdown (why) runs count stop hooks first */
+	PHASE_ACT_CUT,	       /* a repeated shutdown (why) cut the stop hooks short */
+	PHASE_ACT_BEGIN,       /* the ladder begins (why) at step */
+	PHASE_ACT_DELAY,       /* it waits ms before the first step */
+	PHASE_ACT_REPEAT,      /* a repeat (why) at step: the next step, or SIGKILL (signo) */
+	PHASE_ACT_DUPLICATE,   /* the shutdown (why) asked again ms after: one delivered twice */
+	PHASE_ACT_END_STEP,    /* step of stage ended (why says how) after ms; warn: it timed out */
+	PHASE_ACT_EXHAUSTED,   /* stage (-1: the whole scope) ran out of steps */
+	PHASE_ACT_SEND,	       /* signo to stage as step, grace ms; first: stop-signals instead */
+	PHASE_ACT_FINISH,      /* the ladder is over (why) */
+	PHASE_ACT_OVER_BUDGET, /* at start-up: the worst case (ms) does not fit the budget */
+	PHASE_ACT_BUDGET,      /* the shutdown has a budget of ms: its times scaled to fit */
+	PHASE_ACT_HOOKS_SPENT, /* the stop hooks' share is spent, ms into the shutdown */
+	PHASE_ACT_SPENT,       /* the budget ran out at step of stage, ms in: the final SIGKILL */
 };
 
 struct phase_action {
@@ -206,6 +210,14 @@ void phase_act(const struct pid1_state *st, const struct phase_actions *acts);
 /* A waiting stop hook whose after list has ended, or NULL. */
 struct program *phase_next_hook(const struct pid1_state *st);
 
+/*
+ * A shutdown budget: what of budget_ms the configured times are scaled to fit (the rest is
+ * kept for the final SIGKILL and pid1's exit), and ms as scaled from a configured worst case
+ * worst_ms to fit_ms (unchanged when it fits).
+ */
+int64_t phase_budget_fit(int64_t budget_ms);
+int64_t phase_scale(int64_t ms, int64_t worst_ms, int64_t fit_ms);
+
 /* When the ladder next needs a TICK, at now; -1 when never. */
 int64_t phase_deadline(const struct pid1_state *st, int64_t now);
 
@@ -213,7 +225,8 @@ int64_t phase_deadline(const struct pid1_state *st, int64_t now);
  * For `pid1 -n`, so that docker stop's timeout or a Kubernetes terminationGracePeriodSeconds
  * can be set above it: writes, as comments, the worst-case stop time (the delay, hooks_ms for
  * the stop hooks, one full ladder per stage), and the same from SIGTERM when it enters the
- * ladder at a later step. levels are the program sections' levels (order_levels()).
+ * ladder at a later step. levels are the program sections' levels (order_levels()). With a
+ * shutdown budget, what it leaves of each configured time.
  */
 void phase_print_stoptime(const struct pid1_conf *conf, const int *levels, int64_t hooks_ms,
 			  FILE *out);

@@ -178,6 +178,16 @@ static int is_conf(const struct dirent *d)
 	return n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
 }
 
+/* CONF_NKEYS counts the keys: the table fills its size, and only its sentinel is unnamed. */
+static void test_key_count(void)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		fail_unless(conf_keys[i].name != NULL);
+	fail_unless(conf_keys[CONF_NKEYS].name == NULL);
+}
+
 static void test_good_files(void)
 {
 	struct dirent **names;
@@ -305,6 +315,7 @@ static void test_full_file(void)
 	fail_unless(conf.signals[SIGNAME_RTMIN + 3].action == ACTION_IGNORE);
 	fail_unless(conf.signals[SIGUSR2].action == ACTION_FORWARD);
 	fail_unless(conf.shutdown.delay_ms == 1500 && conf.shutdown.scope == SCOPE_GROUP);
+	fail_unless(conf.shutdown.budget_ms == 90000);
 	fail_unless(conf.shutdown.on_child_exit == ON_CHILD_EXIT_EXIT);
 	fail_unless(conf.shutdown.on_repeat == ON_REPEAT_KILL);
 	fail_unless(conf.shutdown.enter == ENTER_FIRST);
@@ -470,6 +481,7 @@ int main(void)
 	char path[64];
 
 	fail_unless(mkdtemp(tmpdir) != NULL);
+	test_key_count();
 	test_defaults();
 	test_full_file();
 	test_print_escapes();

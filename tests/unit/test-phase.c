@@ -383,6 +383,115 @@ static void test_recheck(void)
 	fail_unless(phase_deadline(&st, 3950) == 4000);
 }
 
+static void test_budget_arithmetic(void)
+{
+	/* A tenth is kept in reserve, at most a second. */
+	fail_unless(phase_budget_fit(8000) == 7200 && phase_budget_fit(25000) == 24000);
+	fail_unless(phase_budget_fit(500) == 450);
+	/* 30s configured into 7.2s: 24%; what fits is left alone. */
+	fail_unless(phase_scale(20000, 30000, 7200) == 4800);
+	fail_unless(phase_scale(10000, 30000, 7200) == 2400);
+	fail_unless(phase_scale(4000, 9000, 24000) == 4000 && phase_scale(5, 0, 0) == 5);
+}
+
+/* The ladder's graces scaled to the budget: 8s into 3.6s. */
+static void test_budget_scales(void)
+{
+	setup(1);
+	conf.shutdown.budget_ms = 4000;
+	/* At start-up: the worst case does not fit, and says so. */
+	fail_unless(step(PHASE_EV_START, 0, 0, NULL, false) == 1);
+	fail_unless(out.a[0].kind == PHASE_ACT_OVER_BUDGET && out.a[0].ms == 8000);
+	fail_unless(step(PHASE_EV_SHUTDOWN, 1000, SIGINT, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_BUDGET && out.a[0].ms == 4000);
+	fail_unless(st.ladder.worst_ms == 8000 && st.ladder.fit_ms == 3600);
+	fail_unless(sent(2, 0, SIGINT, -1, 1800) && phase_deadline(&st, 1000) == 2800);
+	fail_unless(step(PHASE_EV_TICK, 2799, 0, NULL, false) == 0);
+	fail_unless(step(PHASE_EV_TICK, 2800, 0, NULL, false) == 2);
+	fail_unless(sent(1, 1, SIGTERM, -1, 1350));
+	fail_unless(step(PHASE_EV_TICK, 4150, 0, NULL, false) == 2);
+	fail_unless(sent(1, 2, SIGKILL, -1, 450));
+	/* The last grace ends at the cutoff: the ladder ends as planned, no second SIGKILL. */
+	fail_unless(step(PHASE_EV_TICK, 4600, 0, NULL, false) == 3);
+	fail_unless(out.a[1].kind == PHASE_ACT_EXHAUSTED && out.a[2].kind == PHASE_ACT_FINISH);
+	/* Entering at SIGTERM, the worst case is the ladder from there: 4s fits in 3.6s less. */
+	setup(1);
+	conf.shutdown.budget_ms = 4000;
+	step(PHASE_EV_SHUTDOWN, 0, SIGTERM, NULL, false);
+	fail_unless(st.ladder.worst_ms == 4000 && sent(2, 1, SIGTERM, -1, 2700));
+	/* A budget the worst case fits in: graces as configured, no warning. */
+	setup(1);
+	conf.shutdown.budget_ms = 25000;
+	fail_unless(step(PHASE_EV_START, 0, 0, NULL, false) == 0);
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(out.a[0].kind == PHASE_ACT_BUDGET && sent(2, 0, SIGINT, -1, 4000));
+}
+
+/* A wake-up too late for the plan: no grace outlasts the budget, then the final SIGKILL. */
+static void test_budget_runs_out(void)
+{
+	setup(2);
+	progs[1].level = 1;
+	st.max_level = 1;
+	conf.shutdown.budget_ms = 4000;
+	/* Two ladders of 8s into 3.6s: 900ms, 675ms, 225ms each; the cutoff at 3600. */
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(st.ladder.worst_ms == 16000 && sent(2, 0, SIGINT, 1, 900));
+	/* The loop wakes at 3500 only: SIGTERM's grace is cut to what is left. */
+	fail_unless(step(PHASE_EV_TICK, 3500, 0, NULL, false) == 2);
+	fail_unless(sent(1, 1, SIGTERM, 1, 100) && phase_deadline(&st, 3500) == 3600);
+	/* Spent at level 1's SIGTERM: everything left gets SIGKILL, half the reserve to go. */
+	fail_unless(step(PHASE_EV_TICK, 3600, 0, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_END_STEP && out.a[0].warn);
+	fail_unless(out.a[1].kind == PHASE_ACT_SPENT && out.a[1].stage == 1);
+	fail_unless(out.a[1].step == 1 && out.a[1].ms == 3600);
+	fail_unless(sent(2, 2, SIGKILL, -1, 200) && !out.a[2].first && st.ladder.final);
+	/* Its grace over, the ladder is done: pid1 exits at 3800, 200ms before the budget. */
+	fail_unless(step(PHASE_EV_TICK, 3799, 0, NULL, false) == 0);
+	fail_unless(step(PHASE_EV_TICK, 3800, 0, NULL, false) == 3);
+	fail_unless(out.a[2].kind == PHASE_ACT_FINISH && st.phase == PHASE_DONE);
+	/* Spent during the delay. */
+	setup(1);
+	conf.shutdown.budget_ms = 4000;
+	conf.shutdown.delay_ms = 8000;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(out.a[2].kind == PHASE_ACT_DELAY && out.a[2].ms == 1800);
+	fail_unless(step(PHASE_EV_TICK, 3700, 0, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_SPENT && out.a[0].step == -1);
+	fail_unless(sent(1, 2, SIGKILL, -1, 200));
+}
+
+/* The delay and the stop hooks are inside the budget, scaled like the graces. */
+static void test_budget_hooks_and_delay(void)
+{
+	setup(2);
+	progs[1].stop_hook = true;
+	progs[1].state = PROGRAM_WAITING;
+	progs[1].timeout_ms = 10000;
+	conf.shutdown.delay_ms = 1000;
+	conf.shutdown.budget_ms = 10000;
+	/* 1s + 10s + 8s = 19s into 9s: hooks 4736ms, delay 473ms, SIGINT 1894ms. */
+	fail_unless(step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false) == 2);
+	fail_unless(out.a[0].kind == PHASE_ACT_BUDGET && out.a[1].kind == PHASE_ACT_HOOKS);
+	fail_unless(st.ladder.worst_ms == 19000 && phase_deadline(&st, 0) == 4736);
+	progs[1].state = PROGRAM_STARTING;
+	fail_unless(step(PHASE_EV_TICK, 4735, 0, NULL, false) == 0 && st.phase == PHASE_HOOKS);
+	/* The hooks' share is spent: on to the ladder, which reaches the hook still running. */
+	fail_unless(step(PHASE_EV_TICK, 4736, 0, NULL, false) == 3);
+	fail_unless(out.a[0].kind == PHASE_ACT_HOOKS_SPENT && out.a[0].ms == 4736);
+	fail_unless(out.a[1].kind == PHASE_ACT_BEGIN && out.a[2].kind == PHASE_ACT_DELAY);
+	fail_unless(out.a[2].ms == 473 && phase_deadline(&st, 4736) == 5209);
+	fail_unless(step(PHASE_EV_TICK, 5209, 0, NULL, false) == 1);
+	fail_unless(sent(0, 0, SIGINT, -1, 1894));
+	/* Without a budget the hooks have no deadline of the phase's. */
+	setup(2);
+	progs[1].stop_hook = true;
+	progs[1].state = PROGRAM_WAITING;
+	step(PHASE_EV_SHUTDOWN, 0, SIGINT, NULL, false);
+	fail_unless(phase_deadline(&st, 0) == -1);
+	fail_unless(step(PHASE_EV_TICK, 100000, 0, NULL, false) == 0 && st.phase == PHASE_HOOKS);
+}
+
 int main(void)
 {
 	test_start_and_ladder();
@@ -398,5 +507,9 @@ int main(void)
 	test_on_child_exit();
 	test_failed_start();
 	test_recheck();
+	test_budget_arithmetic();
+	test_budget_scales();
+	test_budget_runs_out();
+	test_budget_hooks_and_delay();
 	return 0;
 }
