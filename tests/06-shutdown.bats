@@ -723,5 +723,5 @@ budget_conf() {
 	run -0 "$PID1" -n -c "$CONF"
 	assert_line "# from the first step: the configured 9s fits, times as configured"
 	PID1_SHUTDOWN_BUDGET=soon run -2 --separate-stderr "$PID1" -n -c "$CONF"
-	stderr_has "pid1: PID1_SHUTDOWN_BUDGET='soon' is not a duration"
+	stderr_has "err: PID1_SHUTDOWN_BUDGET='soon' is not a duration"
 }
