@@ -354,7 +354,7 @@ static int take_option(int c, char **argv, struct client_opts *o)
 		return 0;
 	case 't':
 		secs = strtod(optarg, &end);
-		if (*end != '\0' || !(secs >= 0.001 && secs <= CTL_WAIT_MAX_MS / 1000)) {
+		if (*end != '\0' || !(secs >= 0.001 && secs <= CTL_WAIT_MAX_MS / 1000.0)) {
 			fprintf(stderr, "pid1 ctl: bad timeout '%s' (seconds, up to %d)\n", optarg,
 				CTL_WAIT_MAX_MS / 1000);
 			return -1;

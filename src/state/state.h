@@ -142,6 +142,7 @@ struct program {
 	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
 	int64_t wait_since_ms;
 	unsigned int wait_notices;
+	int fork_err; /* why no process could be made at its last start (errno), else 0 */
 	/*
 	 * End of the back-off (BACKOFF), of a stop hook's timeout or the ready-timeout
 	 * (STARTING), of the watchdog period (RUNNING), of a hung program's grace (KILLING);
@@ -151,7 +152,6 @@ struct program {
 	int64_t watchdog_ms; /* the watchdog period, 0 for none; WATCHDOG_USEC= changes it */
 	size_t kill_step;    /* while KILLING, the step of its ladder last sent; nsteps: SIGKILL */
 	int64_t backoff_ms;  /* the last back-off booked, for the log */
-	int fork_err;	     /* why no process could be made at its last start (errno), else 0 */
 	size_t nofork;	     /* starts in a row that made no process */
 	size_t recent;	     /* restarts counted within the window when the last was booked */
 	struct restart_history history;

@@ -75,13 +75,15 @@ static bool blank(char c)
 static ssize_t value(const char *buf, size_t len, size_t *i, int *line, char *val, const char **why)
 {
 	size_t n = 0, keep = 0;
-	char quote = *i < len && (buf[*i] == '\'' || buf[*i] == '"') ? buf[*i] : 0;
+	char quote = '\0';
 
-	if (quote != 0)
-		(*i)++;
+	if (*i < len && (buf[*i] == '\'' || buf[*i] == '"'))
+		quote = buf[(*i)++];
 	for (; *i < len && (quote != 0 || buf[*i] != '\n'); (*i)++) {
-		char c = buf[*i], next = *i + 1 < len ? buf[*i + 1] : '\0';
+		char c = buf[*i], next = '\0';
 
+		if (*i + 1 < len)
+			next = buf[*i + 1];
 		if (c == quote)
 			break;
 		if (c == '\\' && quote != '\'' && next == '\n') {
