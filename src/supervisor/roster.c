@@ -53,6 +53,22 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 	p->steps = conf->shutdown.steps;
 	p->nsteps = conf->shutdown.nsteps;
 	p->spawn.ready_pipe = -1;
+	probe_setup(&p->ready_probe);
+	probe_setup(&p->health);
+	/* Both checked when the file was read: they parse. */
+	if (pc != NULL && pc->ready == READY_PROBE &&
+	    probe_parse("ready", pc->ready_check, &p->ready_probe.spec, NULL, 0) == 0) {
+		p->ready_probe.argv = pc->ready_command;
+		p->ready_probe.interval_ms = p->ready_probe.timeout_ms = pc->ready_interval_ms;
+	}
+	if (pc != NULL && pc->health.check != NULL &&
+	    probe_parse("check", pc->health.check, &p->health.spec, NULL, 0) == 0) {
+		p->health.argv = pc->health.command;
+		p->health.interval_ms = pc->health.interval_ms;
+		p->health.timeout_ms = pc->health.timeout_ms;
+		p->health.start_period_ms = pc->health.start_period_ms;
+		p->health.retries = pc->health.retries;
+	}
 }
 
 /* Sets up p from its section pc (NULL for main) and resolves its user. Returns 0 or -1. */

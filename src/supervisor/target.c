@@ -433,6 +433,12 @@ void target_settle(const struct pid1_state *st)
 	}
 }
 
+int target_signal_probe(pid_t pid, int signo)
+{
+	/* Its leader is not reaped yet: the group's number is still its own. */
+	return pid > 0 ? kill(-pid, signo) : -1;
+}
+
 int target_signal_program(const struct program *p, int signo)
 {
 	return signal_program(p, true, signo) ? 0 : -1;
