@@ -130,6 +130,10 @@ logged_at_least() {
 		program echoer {
 			command = { "sh", "-c", "trap 'echo got >>$S/usr1' USR1; while :; do sleep 0.1; done" }
 		}
+		program app {
+			command = { "sleep", "100" }
+			after = { silent }
+		}
 	EOF
 	pid1_start -v -c "$CONF"
 	wait_until log_has "silent[2] not ready yet: no answer within 300ms"
@@ -142,6 +146,8 @@ logged_at_least() {
 	assert_output --regexp 'silent +starting .* starting .*no answer within 300ms'
 
 	wait_until logged_at_least 3 "silent[2] not ready yet: no answer"
+	# The notice of what waits says what the check last found.
+	wait_until log_has "app waits for silent to be ready: 10s (silent[2] is running but its ready check has not passed: no answer within 300ms, no ready-timeout)"
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
