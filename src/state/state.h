@@ -93,7 +93,7 @@ enum probe_stage {
 
 struct probe {
 	/* Set up once at start-up. */
-	struct probe_spec spec;	 /* PROBE_NONE: the program has no such probe */
+	struct probe_spec spec;
 	char *const *argv;	 /* exec's command */
 	int64_t interval_ms;	 /* ready: from one attempt's start to the next; health: rest */
 	int64_t timeout_ms;	 /* of one attempt */
@@ -156,9 +156,9 @@ struct program {
 	struct child_opts spawn;      /* argv, process group, terminal, privileges */
 	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
 	struct privs privs;
-	struct output *output;	  /* its labelled output (output = prefix), else NULL */
-	struct probe ready_probe; /* ready = tcp:..., http://..., exec */
-	struct probe health;	  /* its health section */
+	struct output *output;	   /* its labelled output (output = prefix), else NULL */
+	struct probe *ready_probe; /* ready = tcp:..., http://..., exec; else NULL */
+	struct probe *health;	   /* its health section; else NULL */
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,12 +32,16 @@
 #include "core/log.h"
 #include "supervisor/supervise.h"
 
-void probe_setup(struct probe *pr)
+struct probe *probe_new(void)
 {
-	memset(pr, 0, sizeof(*pr));
+	struct probe *pr = calloc(1, sizeof(*pr));
+
+	if (pr == NULL)
+		return NULL;
 	pr->fd = -1;
 	pr->errfd = -1;
 	pr->deadline_ms = -1;
+	return pr;
 }
 
 /* The attempt is over: its socket closed, what it found kept for probe_tick(). */
@@ -201,9 +206,9 @@ static void give_up(struct pid1_state *st, struct probe *pr)
 /* The program that owns pr: its ready probe or its health check. */
 static bool wanted(const struct program *p, const struct probe *pr)
 {
-	if (pr->spec.kind == PROBE_NONE || p->pid <= 0)
+	if (pr == NULL || p->pid <= 0)
 		return false;
-	if (pr == &p->ready_probe)
+	if (pr == p->ready_probe)
 		return p->state == PROGRAM_STARTING && !p->stop_hook;
 	return p->state == PROGRAM_RUNNING && !p->stopping;
 }
@@ -211,7 +216,7 @@ static bool wanted(const struct program *p, const struct probe *pr)
 /* What an attempt found, for the program: PROBE_PASSED or PROBE_FAILED for a health check. */
 static unsigned int take(struct program *p, struct probe *pr, int64_t now)
 {
-	bool ready = pr == &p->ready_probe;
+	bool ready = pr == p->ready_probe;
 	char text[32];
 
 	pr->stage = PROBE_IDLE;
@@ -248,6 +253,8 @@ static unsigned int step(struct pid1_state *st, struct program *p, struct probe 
 {
 	char text[sizeof(pr->result)], took[32];
 
+	if (pr == NULL)
+		return 0;
 	if (!wanted(p, pr)) {
 		if (pr->active)
 			give_up(st, pr);
@@ -261,7 +268,7 @@ static unsigned int step(struct pid1_state *st, struct program *p, struct probe 
 		pr->checked = false;
 		pr->result[0] = '\0';
 		/* Readiness is tried at once; a health check once the interval has passed. */
-		pr->deadline_ms = pr == &p->ready_probe ? now : now + pr->interval_ms;
+		pr->deadline_ms = pr == p->ready_probe ? now : now + pr->interval_ms;
 	}
 	if (pr->stage != PROBE_IDLE && pr->stage != PROBE_FOUND && now >= pr->deadline_ms) {
 		give_up(st, pr);
@@ -285,7 +292,7 @@ static unsigned int step(struct pid1_state *st, struct program *p, struct probe 
 
 unsigned int probe_tick(struct pid1_state *st, struct program *p, int64_t now)
 {
-	return step(st, p, &p->ready_probe, now) | step(st, p, &p->health, now);
+	return step(st, p, p->ready_probe, now) | step(st, p, p->health, now);
 }
 
 bool probe_reaped(struct pid1_state *st, pid_t pid, int status)
@@ -298,9 +305,9 @@ bool probe_reaped(struct pid1_state *st, pid_t pid, int status)
 	for (i = 0; i < st->nprograms; i++) {
 		for (k = 0; k < 2; k++) {
 			struct probe *pr =
-			    k == 0 ? &st->programs[i].ready_probe : &st->programs[i].health;
+			    k == 0 ? st->programs[i].ready_probe : st->programs[i].health;
 
-			if (pr->pid != pid)
+			if (pr == NULL || pr->pid != pid)
 				continue;
 			pr->pid = 0;
 			if (pr->errfd >= 0 && child_exec_read(pr->errfd, &f) == CHILD_EXEC_FAILED)
@@ -322,6 +329,8 @@ bool probe_reaped(struct pid1_state *st, pid_t pid, int status)
 
 static int64_t deadline(const struct program *p, const struct probe *pr, int64_t now)
 {
+	if (pr == NULL)
+		return -1;
 	if (!wanted(p, pr))
 		return pr->active ? now : -1;
 	if (!pr->active || pr->stage == PROBE_FOUND)
@@ -339,27 +348,27 @@ int64_t probe_deadline(const struct pid1_state *st)
 
 	for (i = 0; i < st->nprograms; i++) {
 		best = loop_earliest(best,
-				     deadline(&st->programs[i], &st->programs[i].ready_probe, now));
-		best =
-		    loop_earliest(best, deadline(&st->programs[i], &st->programs[i].health, now));
+				     deadline(&st->programs[i], st->programs[i].ready_probe, now));
+		best = loop_earliest(best, deadline(&st->programs[i], st->programs[i].health, now));
 	}
 	return best;
 }
 
 bool probe_healthy(const struct program *p)
 {
-	return program_ready(p) && (p->health.spec.kind == PROBE_NONE || p->health.failures == 0);
+	return program_ready(p) && (p->health == NULL || p->health->failures == 0);
 }
 
 const char *probe_health(const struct program *p, char *buf, size_t len)
 {
-	const struct probe *pr = p->ready_probe.active ? &p->ready_probe : &p->health;
+	const struct probe *pr =
+	    p->ready_probe != NULL && p->ready_probe->active ? p->ready_probe : p->health;
 
-	if (!pr->active && !pr->checked)
+	if (pr == NULL || (!pr->active && !pr->checked))
 		snprintf(buf, len, "-");
 	else if (!pr->checked)
 		snprintf(buf, len, "starting");
-	else if (pr == &p->ready_probe || (pr->failures == 0 && !pr->passed))
+	else if (pr == p->ready_probe || (pr->failures == 0 && !pr->passed))
 		snprintf(buf, len, "starting: %s", pr->result);
 	else if (pr->failures == 0)
 		snprintf(buf, len, "healthy: %s", pr->result);

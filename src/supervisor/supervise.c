@@ -246,7 +246,7 @@ static void own_step(const struct pid1_state *st, const struct program *p, int s
 static void log_hang(const struct program *p)
 {
 	int64_t limit = p->hung == HANG_WATCHDOG ? p->watchdog_ms : p->ready_timeout_ms;
-	const struct probe *h = &p->health;
+	const struct probe *h = p->health; /* not NULL when hung for it */
 	char text[32], name[SIGNAME_MAX];
 
 	if (p->request != PROGRAM_REQ_NONE) {

@@ -77,9 +77,10 @@ void readiness_close(struct pid1_state *st);
 
 /*
  * probe.c: the checks pid1 makes of programs (ready = tcp:..., http://..., exec; health
- * sections). probe_setup() readies one for the table of programs at start-up.
+ * sections). probe_new() makes one, idle, for the table of programs at start-up (NULL when
+ * out of memory); roster_free() frees them.
  */
-void probe_setup(struct probe *pr);
+struct probe *probe_new(void);
 
 #define PROBE_READY	0x1 /* its ready probe passed: PROGRAM_EV_READY */
 #define PROBE_UNHEALTHY 0x2 /* its health check failed retries times: PROGRAM_EV_FAILING */
