@@ -12,15 +12,34 @@ load lib/pid1
 setup() {
 	S=$BATS_TEST_TMPDIR
 	SRV="python3 $PID1_SRCDIR/tests/helpers/probed.py"
+	CONF=$S/pid1.conf
 	chmod 755 "$S"
-	# Ports of the host's network, shared with whatever else runs: one of its own per test.
-	PORT=$((20000 + (RANDOM % 20000)))
+	# Ports of the host's network, shared with whatever else runs: one of its own per test,
+	# below the range the kernel picks outgoing ports from.
+	PORT=$((10000 + (RANDOM % 20000)))
 }
 
 teardown() {
 	if [ -n "${P:-}" ]; then
 		rm -rf "$P"
 	fi
+}
+
+# app_after NAME FILE: the section of a program app, after NAME, that writes to $S/app whether
+# FILE was there when it started: after, or early.
+app_after() {
+	cat <<-EOF
+		program app {
+			command = { "sh", "-c", "if [ -e $2 ]; then echo after; else echo early; fi >$S/app; exec sleep 100" }
+			after = { $1 }
+		}
+	EOF
+}
+
+# started_after: app started, and only once what it comes after was ready.
+started_after() {
+	wait_until [ -s "$S/app" ]
+	[ "$(cat "$S/app")" = after ]
 }
 
 ctl() {
@@ -43,20 +62,18 @@ logged_at_least() {
 }
 
 @test "ready = tcp:PORT: what comes after starts once the port listens" {
-	write_conf <<-EOF
-		program db {
-			command = { "sh", "-c", "exec $SRV $PORT listen 2 $S/listening" }
-			ready = tcp:$PORT
-			ready-interval = 200ms
-		}
-		program app {
-			command = { "sh", "-c", "if [ -e $S/listening ]; then echo after; else echo early; fi >$S/app; exec sleep 100" }
-			after = { db }
-		}
-	EOF
+	{
+		cat <<-EOF
+			program db {
+				command = { "sh", "-c", "exec $SRV $PORT listen 2 $S/listening" }
+				ready = tcp:$PORT
+				ready-interval = 200ms
+			}
+		EOF
+		app_after db "$S/listening"
+	} | write_conf
 	pid1_start -v -c "$CONF"
-	wait_until [ -s "$S/app" ]
-	[ "$(cat "$S/app")" = after ]
+	started_after
 	log_has "db[2] not ready yet: Connection refused"
 	log_has "db[2] ready after"
 	send_to_pid1 TERM
@@ -65,20 +82,18 @@ logged_at_least() {
 }
 
 @test "ready = http://: a 503 is not ready, the 200 after it is" {
-	write_conf <<-EOF
-		program web {
-			command = { "sh", "-c", "exec $SRV $PORT http 503 503 200 $S/served" }
-			ready = "http://127.0.0.1:$PORT/healthz"
-			ready-interval = 200ms
-		}
-		program app {
-			command = { "sh", "-c", "if [ -e $S/served ]; then echo after; else echo early; fi >$S/app; exec sleep 100" }
-			after = { web }
-		}
-	EOF
+	{
+		cat <<-EOF
+			program web {
+				command = { "sh", "-c", "exec $SRV $PORT http 503 503 200 $S/served" }
+				ready = "http://127.0.0.1:$PORT/healthz"
+				ready-interval = 200ms
+			}
+		EOF
+		app_after web "$S/served"
+	} | write_conf
 	pid1_start -v -c "$CONF"
-	wait_until [ -s "$S/app" ]
-	[ "$(cat "$S/app")" = after ]
+	started_after
 	log_has "web[2] not ready yet: HTTP 503"
 	log_has "web[2] ready after"
 	send_to_pid1 TERM
@@ -90,22 +105,20 @@ logged_at_least() {
 	# Somewhere nobody can write: the test's own directory is root's alone.
 	P=$(mktemp -d /tmp/pid1-health.XXXXXX)
 	chmod 1777 "$P"
-	write_conf <<-EOF
-		program db {
-			command = { "sh", "-c", "sleep 1; touch $P/up; exec sleep 100" }
-			user = nobody
-			ready = exec
-			ready-command = { "sh", "-c", "id -u >$P/probe-uid; test -e $P/up" }
-			ready-interval = 200ms
-		}
-		program app {
-			command = { "sh", "-c", "if [ -e $P/up ]; then echo after; else echo early; fi >$S/app; exec sleep 100" }
-			after = { db }
-		}
-	EOF
+	{
+		cat <<-EOF
+			program db {
+				command = { "sh", "-c", "sleep 1; touch $P/up; exec sleep 100" }
+				user = nobody
+				ready = exec
+				ready-command = { "sh", "-c", "id -u >$P/probe-uid; test -e $P/up" }
+				ready-interval = 200ms
+			}
+		EOF
+		app_after db "$P/up"
+	} | write_conf
 	pid1_start -v -w -c "$CONF"
-	wait_until [ -s "$S/app" ]
-	[ "$(cat "$S/app")" = after ]
+	started_after
 	[ "$(cat "$P/probe-uid")" = "$(id -u nobody)" ]
 	log_has "db[2] not ready yet: exited with status 1"
 	send_to_pid1 TERM
