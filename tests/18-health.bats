@@ -76,6 +76,8 @@ logged_at_least() {
 	started_after
 	log_has "db[2] not ready yet: Connection refused"
 	log_has "db[2] ready after"
+	# pid1's own readiness follows the check too.
+	wait_until ctl ready
 	send_to_pid1 TERM
 	pid1_wait
 	[ "$status" -eq 0 ]
@@ -158,6 +160,8 @@ logged_at_least() {
 	wait_until [ -s "$S/usr1" ]
 	run -0 ctl status
 	assert_output --regexp 'silent +starting .* starting .*no answer within 300ms'
+	run -1 ctl ready
+	assert_output --partial "not ready: silent, flood, app"
 
 	wait_until logged_at_least 3 "silent[2] not ready yet: no answer"
 	# The notice of what waits says what the check last found.
