@@ -226,6 +226,16 @@ logged_at_least() {
 		program plain {
 			command = { "sleep", "100" }
 		}
+		program slow {
+			command = { "sleep", "100" }
+			health {
+				check = exec
+				command = { "sleep", "31.5" }
+				interval = 100ms
+				timeout = 300ms
+				retries = 1000
+			}
+		}
 	EOF
 	pid1_start -v -c "$CONF"
 	wait_until health_is sick unhealthy
@@ -238,6 +248,9 @@ logged_at_least() {
 	run -1 ctl health
 	assert_output --partial "not healthy: sick"
 	run -1 ctl health nosuch
+	# A command past its timeout is killed: one at a time, never piling up.
+	wait_until log_has "slow[5] health check failed (3 of 1000 in a row): still running after 300ms"
+	[ "$(pgrep -fc 'sleep 31.5')" -le 1 ]
 	run -0 ctl status --json
 	assert_output --partial '"name": "sick"'
 	assert_output --regexp '"health": "unhealthy: exited with status 3 \([0-9]+ of 1000\)"'

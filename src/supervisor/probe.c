@@ -213,7 +213,10 @@ static bool wanted(const struct program *p, const struct probe *pr)
 	return p->state == PROGRAM_RUNNING && !p->stopping;
 }
 
-/* What an attempt found, for the program: PROBE_PASSED or PROBE_FAILED for a health check. */
+/*
+ * What an attempt found, taken: PROBE_READY when a ready probe passed, PROBE_UNHEALTHY when a
+ * health check failed retries times in a row, else 0; the next attempt booked.
+ */
 static unsigned int take(struct program *p, struct probe *pr, int64_t now)
 {
 	bool ready = pr == p->ready_probe;
@@ -272,7 +275,8 @@ static unsigned int step(struct pid1_state *st, struct program *p, struct probe 
 	}
 	if (pr->stage != PROBE_IDLE && pr->stage != PROBE_FOUND && now >= pr->deadline_ms) {
 		give_up(st, pr);
-		snprintf(text, sizeof(text), "no answer within %s",
+		snprintf(text, sizeof(text), "%s %s",
+			 pr->spec.kind == PROBE_EXEC ? "still running after" : "no answer within",
 			 duration_format(pr->timeout_ms, took, sizeof(took)));
 		found(st->loop, pr, false, text);
 	}
