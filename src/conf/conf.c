@@ -51,6 +51,10 @@ void conf_program_defaults(struct program_conf *pc)
 	pc->restart = -1;
 	pc->timeout_ms = CONF_HOOK_TIMEOUT_MS;
 	pc->ready = READY_DEFAULT;
+	pc->ready_interval_ms = READY_INTERVAL_MS;
+	pc->health.interval_ms = HEALTH_INTERVAL_MS;
+	pc->health.timeout_ms = HEALTH_TIMEOUT_MS;
+	pc->health.retries = HEALTH_RETRIES;
 	pc->output = -1;
 	pc->output_time = -1;
 }
@@ -120,6 +124,10 @@ void conf_free(struct pid1_conf *conf)
 		free(conf->programs[i].name);
 		free_list(&conf->programs[i].command);
 		free_list(&conf->programs[i].after);
+		free(conf->programs[i].ready_check);
+		free_list(&conf->programs[i].ready_command);
+		free(conf->programs[i].health.check);
+		free_list(&conf->programs[i].health.command);
 		free_privs(&conf->programs[i].privs);
 	}
 	free(conf->programs);

@@ -127,6 +127,7 @@ enum program_when {
  * A value of READY_FD_MIN and up is ready = fd:N, the fd number N itself.
  */
 enum ready_mode {
+	READY_PROBE = -2,   /* once a probe succeeded: ready = tcp:..., http://... or exec */
 	READY_DEFAULT = -1, /* started for a longrun, exited for a oneshot */
 	READY_STARTED = 0,  /* once exec succeeded */
 	READY_EXITED = 1,   /* once it exited 0 (oneshots) */
@@ -134,6 +135,51 @@ enum ready_mode {
 };
 #define READY_FD_MIN 3
 #define READY_FD_MAX 999
+
+/*
+ * A check pid1 makes of a program that cannot say it is ready, or alive: a TCP connect, an
+ * HTTP GET, or a command (ready-command, or a health section's command). Addresses are
+ * numeric: a name to resolve would block pid1.
+ */
+enum probe_kind {
+	PROBE_NONE,
+	PROBE_TCP,  /* tcp:PORT (127.0.0.1), tcp:HOST:PORT, tcp:[IPV6]:PORT */
+	PROBE_HTTP, /* http://HOST[:PORT][/PATH]: a 2xx or 3xx status */
+	PROBE_EXEC, /* exec: its command exits 0 */
+};
+
+#define PROBE_SPEC_MAX 256 /* bytes of a check as the file spells it, its NUL included */
+#define PROBE_HOST_MAX 46  /* an IPv6 address as text, its NUL included */
+
+struct probe_spec {
+	enum probe_kind kind;
+	int family; /* AF_INET or AF_INET6 */
+	char host[PROBE_HOST_MAX];
+	unsigned short port;
+	char path[PROBE_SPEC_MAX]; /* HTTP: the request's target, "/" at least */
+};
+
+/*
+ * Parses a check: tcp:..., http://... or exec. Returns 0, or -1 with a one-line message in
+ * err (len bytes) naming option.
+ */
+int probe_parse(const char *option, const char *s, struct probe_spec *spec, char *err, size_t len);
+
+/* A program's `health { ... }` section: its liveness check, repeated while it runs. */
+struct health_conf {
+	char *check;		 /* tcp:..., http://... or exec; NULL: no health section; owned */
+	char **command;		 /* exec's command, NULL-terminated; owned */
+	int64_t interval_ms;	 /* from the end of one check to the start of the next */
+	int64_t timeout_ms;	 /* one check that takes longer failed */
+	int64_t start_period_ms; /* after it became ready, failures do not count */
+	int retries;		 /* failures in a row that make it hung */
+};
+
+#define HEALTH_INTERVAL_MS 30000
+#define HEALTH_TIMEOUT_MS  30000
+#define HEALTH_RETRIES	   3
+#define READY_INTERVAL_MS  1000
+#define PROBE_RETRIES_MAX  1000
 
 /* Where a program's stdout and stderr go. */
 enum output_mode {
@@ -162,16 +208,20 @@ struct program_conf {
 	int restart;	 /* an enum restart_policy, or -1 for the top-level restart policy */
 	int stop_signal; /* the first signal it gets when stopped; 0: the ladder's */
 	enum program_when when;
-	int64_t timeout_ms;	  /* how long a stop hook may run */
-	int ready;		  /* an enum ready_mode, or the N of fd:N */
-	int64_t ready_timeout_ms; /* 0: it may take as long as it likes to become ready */
-	int64_t watchdog_ms;	  /* 0: no watchdog */
-	int output;		  /* an enum output_mode, or -1 for the top level's */
-	int output_time;	  /* an enum output_time, or -1 for the top level's */
-	int export_fd;		  /* N of export-env = fd:N (a oneshot's), 0 for none */
-	bool set_no_new_privs;	  /* privs.no_new_privs was given; else the top level's */
-	struct privs_conf privs;  /* NULL and unset fields take the top level's */
-	int line;		  /* where the section is, for errors found after parsing */
+	int64_t timeout_ms;	   /* how long a stop hook may run */
+	int ready;		   /* an enum ready_mode, or the N of fd:N */
+	int64_t ready_timeout_ms;  /* 0: it may take as long as it likes to become ready */
+	int64_t watchdog_ms;	   /* 0: no watchdog */
+	char *ready_check;	   /* ready = tcp:..., http://... or exec, else NULL; owned */
+	char **ready_command;	   /* ready = exec's command, NULL-terminated; owned */
+	int64_t ready_interval_ms; /* between attempts of its ready probe, and each one's limit */
+	struct health_conf health;
+	int output;		 /* an enum output_mode, or -1 for the top level's */
+	int output_time;	 /* an enum output_time, or -1 for the top level's */
+	int export_fd;		 /* N of export-env = fd:N (a oneshot's), 0 for none */
+	bool set_no_new_privs;	 /* privs.no_new_privs was given; else the top level's */
+	struct privs_conf privs; /* NULL and unset fields take the top level's */
+	int line;		 /* where the section is, for errors found after parsing */
 };
 
 /* The most program sections a file may have, and the longest program name. */
@@ -269,6 +319,7 @@ enum {
 	PRINT_OWN = 1 << 9, /* the printer writes it by its own code */
 	PRINT_ALWAYS = 1 << 10, /* a program's, printed even when it has the default */
 	PRINT_HOOK = 1 << 11,	/* a program's, printed when it is a stop hook */
+	IN_HEALTH = 1 << 12,	/* a program's health section */
 };
 
 /* A key's value: how it is parsed, stored and printed. */
@@ -283,7 +334,7 @@ enum conf_kind {
 	KIND_SIGNAL,   /* int */
 	KIND_SIGNAL_OR_NONE,
 	KIND_STOP_SIGNAL,
-	KIND_READY, /* int, a word or the N of fd:N */
+	KIND_READY, /* int, a word or the N of fd:N; a probe's text goes to ready_check */
 	KIND_EXIT_CODE,
 	KIND_LIMIT,
 	KIND_UMASK, /* set_umask and umask of struct privs_conf */
@@ -306,7 +357,7 @@ struct conf_key {
 };
 
 /* Every key, in the order -n prints them; ends with a NULL name. */
-#define CONF_NKEYS 61
+#define CONF_NKEYS 69
 extern const struct conf_key conf_keys[CONF_NKEYS + 1];
 
 /* Whether k is one of section in's keys (IN_PRIVS: those in its struct privs_conf). */

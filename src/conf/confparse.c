@@ -364,6 +364,11 @@ static int copy_keys(cfg_t *sec, unsigned int in, void *base)
 			for (i = 0; i < n; i++)
 				*(unsigned int *)field |= cfg_getnint(sec, k->name, i);
 			break;
+		case KIND_READY:
+			/* Checked when read (check_string): it parses. */
+			if (confvalue_parse(k->name, cfg_getstr(sec, k->name), &mode, NULL, 0) == 0)
+				*(int *)field = (int)mode;
+			break;
 		case KIND_UMASK:
 			/* -1 is "", which keeps pid1's umask. */
 			mode = cfg_getint(sec, k->name);
@@ -380,10 +385,18 @@ static int copy_keys(cfg_t *sec, unsigned int in, void *base)
 /* One `program` section; its privilege keys stay unset where the file leaves them out. */
 static int copy_program(cfg_t *sec, struct program_conf *pc)
 {
+	cfg_t *health;
+
 	conf_program_defaults(pc);
 	pc->line = sec->line;
 	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
 	if (conf_set_string(&pc->name, cfg_title(sec)) < 0 || copy_keys(sec, IN_PROGRAM, pc) < 0)
+		return -1;
+	if (pc->ready == READY_PROBE &&
+	    conf_set_string(&pc->ready_check, cfg_getstr(sec, "ready")) < 0)
+		return -1;
+	health = cfg_size(sec, "health") > 0 ? cfg_getsec(sec, "health") : NULL;
+	if (health != NULL && copy_keys(health, IN_HEALTH, &pc->health) < 0)
 		return -1;
 	return copy_keys(sec, IN_PROGRAM | IN_PRIVS, &pc->privs);
 }
@@ -675,6 +688,35 @@ static int check_tty(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /*
+ * A command goes with exec, and only with it: ready = exec and ready-command, a health
+ * section's check = exec and its command. A health section needs a check, and a program
+ * that runs until stopped: a oneshot's end says all.
+ */
+static int check_probes(cfg_t *cfg, cfg_t *sec, const char *name, bool oneshot, bool ready_exec)
+{
+	cfg_t *health = cfg_size(sec, "health") > 0 ? cfg_getsec(sec, "health") : NULL;
+	bool exec;
+
+	if (ready_exec != (cfg_size(sec, "ready-command") > 0))
+		return fail(cfg, "program '%s': ready = exec and ready-command go together", name);
+	if (cfg_size(sec, "ready-interval") > 0 && cfg_getint(sec, "ready-interval") <= 0)
+		return fail(cfg, "program '%s': ready-interval must be more than 0", name);
+	if (health == NULL)
+		return 0;
+	if (oneshot)
+		return fail(cfg, "oneshot '%s' cannot have a health section", name);
+	if (cfg_size(health, "check") == 0)
+		return fail(cfg, "missing 'check' in the health section of '%s'", name);
+	exec = strcmp(cfg_getstr(health, "check"), "exec") == 0;
+	if (exec != (cfg_size(health, "command") > 0))
+		return fail(cfg, "health of '%s': check = exec and command go together", name);
+	if ((cfg_size(health, "interval") > 0 && cfg_getint(health, "interval") <= 0) ||
+	    (cfg_size(health, "timeout") > 0 && cfg_getint(health, "timeout") <= 0))
+		return fail(cfg, "health of '%s': interval and timeout must be more than 0", name);
+	return 0;
+}
+
+/*
  * A stop hook runs to completion at shutdown: a oneshot; a timeout is only for hooks. How a
  * program becomes ready must be something it can do: a oneshot is ready when it exits 0, a
  * longrun cannot be; a watchdog needs a way to be petted (notify or fd:N).
@@ -683,9 +725,12 @@ static int check_kind(cfg_t *cfg, cfg_t *sec, const char *name)
 {
 	bool oneshot = set_to(sec, "type", PROGRAM_ONESHOT);
 	bool hook = set_to(sec, "when", WHEN_STOP);
-	long ready = cfg_size(sec, "ready") > 0 ? cfg_getint(sec, "ready") : READY_DEFAULT;
+	long ready = READY_DEFAULT;
 	bool watchdog = cfg_size(sec, "watchdog") > 0 && cfg_getint(sec, "watchdog") > 0;
 
+	if (cfg_size(sec, "ready") > 0 &&
+	    confvalue_parse("ready", cfg_getstr(sec, "ready"), &ready, NULL, 0) < 0)
+		return -1;
 	if (hook && !oneshot)
 		return fail(cfg, "program '%s' has when = stop but is not a oneshot", name);
 	if (hook && (cfg_getbool(sec, "essential") || cfg_size(sec, "restart") > 0))
@@ -710,7 +755,8 @@ static int check_kind(cfg_t *cfg, cfg_t *sec, const char *name)
 	if ((!oneshot || hook) && cfg_size(sec, "export-env") > 0)
 		return fail(cfg, "program '%s' has export-env but is not a oneshot at start-up",
 			    name);
-	return 0;
+	return check_probes(cfg, sec, name, oneshot || hook,
+			    ready == READY_PROBE && strcmp(cfg_getstr(sec, "ready"), "exec") == 0);
 }
 
 /*
@@ -741,7 +787,8 @@ static cfg_opt_t key_opt(const struct conf_key *k)
 	const int NODEF = CFGF_NODEFAULT;
 	cfg_opt_t opt = CFG_INT_CB(k->name, 0, NODEF, parse_value);
 
-	if (k->kind == KIND_STR || k->kind == KIND_CHARS)
+	/* ready keeps its text: a probe's is the program's to run. */
+	if (k->kind == KIND_STR || k->kind == KIND_CHARS || k->kind == KIND_READY)
 		opt = (cfg_opt_t)CFG_STR(k->name, NULL, NODEF);
 	else if (k->kind == KIND_LIST)
 		opt = (cfg_opt_t)CFG_STR_LIST(k->name, NULL, NODEF);
@@ -774,6 +821,7 @@ static cfg_opt_t *schema_opts(cfg_opt_t **next, unsigned int in)
 	    {"restart", IN_RESTART, IN_TOP, false, check_restart},
 	    {"exit-code", IN_EXIT_CODE, IN_TOP, true, check_exit_code},
 	    {"log", IN_LOG, IN_TOP, false, check_log},
+	    {"health", IN_HEALTH, IN_PROGRAM, false, NULL},
 	    {"program", IN_PROGRAM, IN_TOP, true, check_program},
 	};
 	cfg_opt_t subs[sizeof(sections) / sizeof(sections[0])], *opts;
@@ -784,8 +832,11 @@ static cfg_opt_t *schema_opts(cfg_opt_t **next, unsigned int in)
 		if (sections[i].parent != in)
 			continue;
 		opts = schema_opts(next, sections[i].in);
+		/* A health section is there only when the file writes one. */
 		subs[nsubs] = (cfg_opt_t)CFG_SEC(sections[i].name, opts,
-						 sections[i].titled ? TITLED : CFGF_NONE);
+						 sections[i].titled	       ? TITLED
+						 : sections[i].in == IN_HEALTH ? CFGF_NODEFAULT
+									       : CFGF_NONE);
 		subs[nsubs++].validcb = sections[i].check;
 	}
 	opts = *next;
@@ -801,8 +852,8 @@ static cfg_opt_t *schema_opts(cfg_opt_t **next, unsigned int in)
 /* A parser for the schema, with its checks; NULL when out of memory. */
 static cfg_t *schema_init(void)
 {
-	/* Each key once per section it is in, two at most, then 7 sections and 8 ends. */
-	cfg_opt_t opts[2 * CONF_NKEYS + 15], *next = opts;
+	/* Each key once per section it is in, two at most, then 8 sections and 9 ends. */
+	cfg_opt_t opts[2 * CONF_NKEYS + 17], *next = opts;
 
 	return cfg_init(schema_opts(&next, IN_TOP), CFGF_NONE);
 }

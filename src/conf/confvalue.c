@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <ctype.h>
 #include <limits.h>
 #include <signal.h>
@@ -161,20 +163,111 @@ static long decimal(const char *s, long min, long max)
 	return err == NULL ? n : -1;
 }
 
-/* started, exited, notify, or fd:N with N a descriptor the program writes a newline to. */
+/* A port 1..65535, as the file spells it; -1 otherwise. */
+static long port_number(const char *s)
+{
+	return decimal(s, 1, 65535);
+}
+
+/* HOST:PORT, [IPV6]:PORT, or PORT alone (need_port) or HOST alone (port 80). Returns 0 or -1. */
+static int parse_address(const char *s, size_t n, struct probe_spec *spec, bool need_port)
+{
+	char buf[PROBE_SPEC_MAX], *end, *port = NULL;
+	unsigned char addr[16];
+	long number = 80;
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	spec->family = AF_INET;
+	strlcpy(spec->host, "127.0.0.1", sizeof(spec->host));
+	if (buf[0] == '[') {
+		end = strchr(buf, ']');
+		if (end == NULL || (end[1] != ':' && end[1] != '\0'))
+			return -1;
+		*end = '\0';
+		if (strlen(buf + 1) >= sizeof(spec->host) ||
+		    inet_pton(AF_INET6, buf + 1, addr) != 1)
+			return -1;
+		spec->family = AF_INET6;
+		strlcpy(spec->host, buf + 1, sizeof(spec->host));
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else if ((end = strrchr(buf, ':')) != NULL || !need_port) {
+		if (end != NULL) {
+			*end = '\0';
+			port = end + 1;
+		}
+		if (strlen(buf) >= sizeof(spec->host) || inet_pton(AF_INET, buf, addr) != 1)
+			return -1;
+		strlcpy(spec->host, buf, sizeof(spec->host));
+	} else {
+		port = buf;
+	}
+	if ((port == NULL && need_port) || (port != NULL && (number = port_number(port)) < 0))
+		return -1;
+	spec->port = (unsigned short)number;
+	return 0;
+}
+
+int probe_parse(const char *option, const char *s, struct probe_spec *spec, char *err, size_t len)
+{
+	const char *path;
+	size_t n = strlen(s);
+
+	memset(spec, 0, sizeof(*spec));
+	if (strcmp(s, "exec") == 0) {
+		spec->kind = PROBE_EXEC;
+		return 0;
+	}
+	if (strncmp(s, "tcp:", 4) == 0 && n < PROBE_SPEC_MAX &&
+	    parse_address(s + 4, n - 4, spec, true) == 0) {
+		spec->kind = PROBE_TCP;
+		return 0;
+	}
+	if (strncmp(s, "http://", 7) == 0 && n < PROBE_SPEC_MAX) {
+		path = strchr(s + 7, '/');
+		if (path == NULL)
+			path = s + n;
+		/* The path goes on the request line as it is: printable, no blank. */
+		if (path > s + 7 &&
+		    parse_address(s + 7, (size_t)(path - (s + 7)), spec, false) == 0) {
+			spec->kind = PROBE_HTTP;
+			strlcpy(spec->path, path[0] != '\0' ? path : "/", sizeof(spec->path));
+			for (; *path != '\0'; path++)
+				if ((unsigned char)*path < 0x21 || (unsigned char)*path >= 0x7f)
+					break;
+			if (*path == '\0')
+				return 0;
+		}
+	}
+	return fail(err, len,
+		    "bad check '%s' for option '%s' (tcp:PORT, tcp:ADDRESS:PORT, "
+		    "http://ADDRESS[:PORT]/PATH with a numeric address, or exec)",
+		    s, option);
+}
+
+/*
+ * started, exited, notify, or fd:N with N a descriptor the program writes a newline to; or a
+ * probe (READY_PROBE), whose text the program's section keeps.
+ */
 static int parse_ready(const char *option, const char *value, long *out, char *err, size_t len)
 {
 	const struct conf_word *w = find_word(ready_words, value);
+	struct probe_spec spec;
 
 	if (w != NULL)
 		*out = w->value;
+	else if (strncmp(value, "tcp:", 4) == 0 || strncmp(value, "http", 4) == 0 ||
+		 strcmp(value, "exec") == 0)
+		return probe_parse(option, value, &spec, err, len) < 0 ? -1
+								       : (*out = READY_PROBE, 0);
 	else if (strncmp(value, "fd:", 3) != 0 ||
 		 (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0)
-		return fail(
-		    err, len,
-		    "bad value '%s' for option '%s' (started, exited, notify or fd:N with N "
-		    "%d..%d)",
-		    value, option, READY_FD_MIN, READY_FD_MAX);
+		return fail(err, len,
+			    "bad value '%s' for option '%s' (started, exited, notify, fd:N with N "
+			    "%d..%d, tcp:PORT, http://... or exec)",
+			    value, option, READY_FD_MIN, READY_FD_MAX);
 	return 0;
 }
 
@@ -229,16 +322,16 @@ static int parse_stop_signal(const char *option, const char *value, long *out, c
 	return 0;
 }
 
-/* An exit code for "as", a restart limit for "limit". */
+/* An exit code for "as", a restart limit for "limit", a count of failures for "retries". */
 static int parse_number(const char *option, const char *value, long *out, char *err, size_t len)
 {
-	bool code = strcmp(option, "as") == 0;
-	int min = code ? 0 : 1, max = code ? 255 : RESTART_LIMIT_MAX;
+	bool code = strcmp(option, "as") == 0, retries = strcmp(option, "retries") == 0;
+	int min = code ? 0 : 1, max = code ? 255 : retries ? PROBE_RETRIES_MAX : RESTART_LIMIT_MAX;
 
 	*out = decimal(value, min, max);
 	if (*out < 0)
 		return fail(err, len, "%s must be %d..%d, not '%s' for option '%s'",
-			    code ? "exit code" : "limit", min, max, value, option);
+			    code ? "exit code" : option, min, max, value, option);
 	return 0;
 }
 
@@ -261,6 +354,7 @@ static int parse_umask(const char *option, const char *value, long *out, char *e
 #define RST(f) offsetof(struct restart_conf, f)
 #define LOG(f) offsetof(struct log_conf, f)
 #define STP(f) offsetof(struct ladder_step, f)
+#define HLT(f) offsetof(struct health_conf, f)
 #define BOTH   (IN_TOP | IN_PROGRAM | IN_PRIVS)
 // clang-format off
 const struct conf_key conf_keys[CONF_NKEYS + 1] = {
@@ -289,6 +383,8 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"ready", IN_PROGRAM, KIND_READY, ready_words, PRG(ready), 0},
 	{"ready-timeout", IN_PROGRAM, KIND_DURATION, NULL, PRG(ready_timeout_ms), 0},
 	{"watchdog", IN_PROGRAM, KIND_DURATION, NULL, PRG(watchdog_ms), 0},
+	{"ready-command", IN_PROGRAM, KIND_LIST, NULL, PRG(ready_command), 0},
+	{"ready-interval", IN_PROGRAM, KIND_DURATION, NULL, PRG(ready_interval_ms), 0},
 	{"output", IN_PROGRAM, KIND_WORD, output_words, PRG(output), 0},
 	{"output-time", IN_PROGRAM, KIND_WORD, output_time_words, PRG(output_time), 0},
 	{"export-env", IN_PROGRAM, KIND_FD, NULL, PRG(export_fd), 0},
@@ -325,6 +421,12 @@ const struct conf_key conf_keys[CONF_NKEYS + 1] = {
 	{"ident", IN_LOG, KIND_CHARS, NULL, LOG(ident), LOG_IDENT_MAX},
 	{"facility", IN_LOG, KIND_WORD, facility_words, LOG(facility), 0},
 	{"format", IN_LOG, KIND_WORD, format_words, LOG(format), 0},
+	{"check", IN_HEALTH, KIND_STR, NULL, HLT(check), PROBE_SPEC_MAX},
+	{"command", IN_HEALTH, KIND_LIST, NULL, HLT(command), 0},
+	{"interval", IN_HEALTH, KIND_DURATION, NULL, HLT(interval_ms), 0},
+	{"timeout", IN_HEALTH, KIND_DURATION, NULL, HLT(timeout_ms), 0},
+	{"retries", IN_HEALTH, KIND_LIMIT, NULL, HLT(retries), 0},
+	{"start-period", IN_HEALTH, KIND_DURATION, NULL, HLT(start_period_ms), 0},
 	{NULL, 0, 0, NULL, 0, 0},
 };
 // clang-format on
@@ -440,6 +542,8 @@ static int check_env_path(const char *option, const char *s, char *err, size_t l
 int confvalue_check_string(const char *option, const char *s, char *err, size_t len)
 {
 	const struct conf_key *key = key_named(option);
+	struct probe_spec spec;
+	long value;
 
 	if (s == NULL)
 		return 0;
@@ -449,6 +553,10 @@ int confvalue_check_string(const char *option, const char *s, char *err, size_t 
 	if ((strcmp(option, "env-file") == 0 || strcmp(option, "env-dir") == 0) && s[0] != '\0' &&
 	    check_env_path(option, s, err, len) < 0)
 		return -1;
+	if (strcmp(option, "ready") == 0)
+		return parse_ready(option, s, &value, err, len);
+	if (strcmp(option, "check") == 0)
+		return probe_parse(option, s, &spec, err, len);
 	/* "" is the default: $PID1_RUNTIME_DIR, else /run/pid1. */
 	if (strcmp(option, "runtime-dir") == 0 && s[0] != '\0' &&
 	    (s[0] != '/' || s[strspn(s, "/")] == '\0'))
@@ -581,6 +689,11 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 		fprintf(out, "fd:%d", *(const int *)field);
 		break;
 	case KIND_READY:
+		/* Only a program has ready: its check's text is in the same section. */
+		if (*(const int *)field == READY_PROBE) {
+			print_string(out, ((const struct program_conf *)base)->ready_check);
+			break;
+		}
 		if (*(const int *)field >= READY_FD_MIN) {
 			fprintf(out, "fd:%d", *(const int *)field);
 			break;
@@ -741,6 +854,11 @@ static void print_programs(const struct pid1_conf *conf, conf_stoptime *stoptime
 		print_keys(out, IN_PROGRAM, &conf->programs[i], &conf->programs[i], "\t");
 		print_keys(out, IN_PROGRAM | IN_PRIVS, &conf->programs[i].privs, &conf->programs[i],
 			   "\t");
+		if (conf->programs[i].health.check != NULL) {
+			fputs("\thealth {\n", out);
+			print_keys(out, IN_HEALTH, &conf->programs[i].health, NULL, "\t\t");
+			fputs("\t}\n", out);
+		}
 		fputs("}\n", out);
 		hooks += conf->programs[i].when == WHEN_STOP;
 	}

@@ -44,7 +44,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: pid1 ctl [-s SOCKET] [-t SECONDS] [--json] COMMAND [ARG...]\n"
 	      "commands: status, ready, start NAME, stop NAME, restart NAME,\n"
-	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version\n"
+	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version,\n"
+	      "          health [NAME] (0: ready and passing its health check)\n"
 	      "options go before or after the command; -- ends them\n"
 	      "exit: 0 done, 1 error, 2 usage, 3 a program not ready (or not stopped) within -t\n"
 	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
@@ -222,6 +223,10 @@ int ctlproto_split(char *line, char *fields[CTL_NFIELDS])
 		*tab = '\0';
 		line = tab + 1;
 	}
+	if (n == CTL_HEALTH - 1) {
+		fields[CTL_HEALTH] = "-";
+		return 0;
+	}
 	return n == CTL_NFIELDS - 1 ? 0 : -1;
 }
 
@@ -303,17 +308,59 @@ static void json_row(char **f, bool first)
 		json_string(f[CTL_LAST_EXIT]);
 	printf(", \"waits_for\": ");
 	json_names(waits ? f[CTL_LAST_EXIT] + strlen(CTL_WAITS_FOR) : "");
+	printf(", \"health\": ");
+	if (strcmp(f[CTL_HEALTH], "-") == 0)
+		printf("null");
+	else
+		json_string(f[CTL_HEALTH]);
 	printf("}");
+}
+
+/* Whether some status line has a health field: the table then has its column. */
+static bool any_health(const char *lines)
+{
+	const char *line;
+
+	for (line = lines; line != NULL; line = strchr(line + 1, '\n')) {
+		const char *end = strchr(line + 1, '\n'), *tab = line;
+		int n = 0;
+
+		while ((tab = strchr(tab + 1, '\t')) != NULL && (end == NULL || tab < end))
+			if (++n == CTL_HEALTH && tab[1] != '-')
+				return true;
+	}
+	return false;
+}
+
+/* One line of the table: the health column only when some program has a check. */
+static void table_row(char **f, bool health)
+{
+	char up[32];
+	const char *colon = strchr(f[CTL_HEALTH], ':');
+	int word = colon != NULL ? (int)(colon - f[CTL_HEALTH]) : (int)strlen(f[CTL_HEALTH]);
+
+	printf("%-16s %-9s %7s %8s %8s %-5s ", f[CTL_NAME], f[CTL_STATE], f[CTL_PID],
+	       uptime(f[CTL_UPTIME_MS], up, sizeof(up)), f[CTL_RESTARTS], f[CTL_READY]);
+	if (health)
+		printf("%-9.*s ", word, f[CTL_HEALTH]);
+	printf("%s", f[CTL_LAST_EXIT]);
+	/* The last check's result goes last: its words would shift the columns. */
+	if (health && colon != NULL)
+		printf(" (check:%s)", colon + 1);
+	putchar('\n');
 }
 
 /* The status lines after the first, as a table or JSON. */
 static int print_status(char *lines, bool json)
 {
-	char *f[CTL_NFIELDS], *line, *save = NULL, up[32];
-	bool first = true;
+	char *f[CTL_NFIELDS], *line, *save = NULL;
+	bool first = true, health = any_health(lines);
 
 	if (json)
 		printf("{\"programs\": [");
+	else if (health)
+		printf("%-16s %-9s %7s %8s %8s %-5s %-9s %s\n", "PROGRAM", "STATE", "PID", "UPTIME",
+		       "RESTARTS", "READY", "HEALTH", "LAST EXIT");
 	else
 		printf("%-16s %-9s %7s %8s %8s %-5s %s\n", "PROGRAM", "STATE", "PID", "UPTIME",
 		       "RESTARTS", "READY", "LAST EXIT");
@@ -326,9 +373,7 @@ static int print_status(char *lines, bool json)
 		if (json)
 			json_row(f, first);
 		else
-			printf("%-16s %-9s %7s %8s %8s %-5s %s\n", f[CTL_NAME], f[CTL_STATE],
-			       f[CTL_PID], uptime(f[CTL_UPTIME_MS], up, sizeof(up)),
-			       f[CTL_RESTARTS], f[CTL_READY], f[CTL_LAST_EXIT]);
+			table_row(f, health);
 		first = false;
 	}
 	if (json)

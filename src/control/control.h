@@ -28,7 +28,7 @@
 #define CTL_SOCKET_NAME	  "control"
 #define CTL_ABSTRACT_STEM "pid1-control" /* the abstract socket's name, before -N */
 #define CTL_REQUEST_MAX	  256		 /* bytes of a request, its newline included */
-#define CTL_REPLY_MAX	  16384		 /* bytes of a reply: every program's status line fits */
+#define CTL_REPLY_MAX	  24576		 /* bytes of a reply: every program's status line fits */
 #define CTL_MAX_WORDS	  4		 /* a command and its arguments */
 
 /*
@@ -48,8 +48,12 @@ enum ctl_field {
 	CTL_RESTARTS,  /* restarts its policy booked */
 	CTL_READY,     /* "yes" or "no" */
 	CTL_LAST_EXIT, /* "exited with status N", "killed by SIGX", CTL_WAITS_FOR..., or "-" */
+	CTL_HEALTH,    /* pid1's checks: "-" none, "starting[: RESULT]", "healthy: RESULT", */
+	/* "unhealthy: RESULT (N of M)"; a pid1 before it sends none: "-" */
 	CTL_NFIELDS,
 };
+
+#define CTL_HEALTH_MAX 96 /* bytes of the health field, its NUL included */
 
 /*
  * A program not started yet has no last end: while it waits for others at start-up, its
@@ -71,7 +75,10 @@ struct ctl_request {
  */
 const char *ctlproto_parse(char *line, size_t len, struct ctl_request *req);
 
-/* Splits a status line (changed in place) into its CTL_NFIELDS fields. Returns 0 or -1. */
+/*
+ * Splits a status line (changed in place) into its CTL_NFIELDS fields, or those of a pid1
+ * without CTL_HEALTH (then "-"). Returns 0 or -1.
+ */
 int ctlproto_split(char *line, char *fields[CTL_NFIELDS]);
 
 /* Whether argv asks for the client: `pid1 ctl ...`, or a program named pid1ctl. */

@@ -87,14 +87,15 @@ static void __attribute__((format(printf, 2, 3))) put(struct reply *r, const cha
  * Every program's line fits, the longest detail included: its name, the other fields at their
  * longest (a state, a pid, two 64-bit numbers, yes or no) and the tabs, after the first line.
  */
-_Static_assert(32 + CONF_MAX_PROGRAMS * (CONF_NAME_MAX + 72 + CTL_DETAIL_MAX) <= CTL_REPLY_MAX,
+_Static_assert(32 + CONF_MAX_PROGRAMS * (CONF_NAME_MAX + 72 + CTL_DETAIL_MAX + CTL_HEALTH_MAX) <=
+		   CTL_REPLY_MAX,
 	       "a status line per program fits in a reply");
 
 static void status(const struct pid1_state *st, struct reply *r)
 {
 	int64_t now = loop_now_ms();
 	const struct program *p;
-	char pid[16], up[24], last[CTL_DETAIL_MAX];
+	char pid[16], up[24], last[CTL_DETAIL_MAX], health[CTL_HEALTH_MAX];
 	char names[CTL_DETAIL_MAX - sizeof(CTL_WAITS_FOR) + 1];
 	size_t i;
 
@@ -111,9 +112,42 @@ static void status(const struct pid1_state *st, struct reply *r)
 		/* Never started yet, it has no last end: what it waits for takes the field. */
 		if (waiting_names(st, p, names, sizeof(names)) > 0)
 			snprintf(last, sizeof(last), CTL_WAITS_FOR "%s", names);
-		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
-		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
+		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s\t%s", p->name, program_status(p), pid, up,
+		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last,
+		    probe_health(p, health, sizeof(health)));
 	}
+}
+
+/*
+ * `health [NAME]`: ok when NAME (else every program but the stop hooks) is ready and passes
+ * its health check, for a HEALTHCHECK or an exec probe to ask.
+ */
+static void health(struct pid1_state *st, const struct ctl_request *req, struct reply *r)
+{
+	char text[CTL_HEALTH_MAX], bad[CTL_DETAIL_MAX] = "";
+	const struct program *p;
+	size_t i, n = 0;
+
+	if (req->nwords == 2) {
+		p = supervise_find(st, req->words[1]);
+		if (p == NULL)
+			put(r, "error no program %s", req->words[1]);
+		else
+			put(r, "%s %s is %s, %s", probe_healthy(p) ? "ok" : "error", p->name,
+			    program_status(p), probe_health(p, text, sizeof(text)));
+		return;
+	}
+	for (i = 0; i < st->nprograms; i++) {
+		p = &st->programs[i];
+		if (p->stop_hook || probe_healthy(p))
+			continue;
+		strlcat(bad, n++ == 0 ? "" : ", ", sizeof(bad));
+		strlcat(bad, p->name, sizeof(bad));
+	}
+	if (n == 0)
+		put(r, "ok every program healthy");
+	else
+		put(r, "error not healthy: %s", bad);
 }
 
 /* pid1's readiness, as the ready file and a service manager are told it. */
@@ -312,9 +346,9 @@ static const struct {
 	size_t nargs;
 	bool wait;
 } commands[] = {
-    {"status", 0, false},   {"ready", 0, false},     {"start", 1, true},
-    {"stop", 1, true},	    {"restart", 1, true},    {"signal", 2, false},
-    {"shutdown", 0, false}, {"log-level", 1, false}, {"version", 0, false},
+    {"status", 0, false},  {"ready", 0, false},	 {"start", 1, true},	 {"stop", 1, true},
+    {"restart", 1, true},  {"signal", 2, false}, {"shutdown", 0, false}, {"log-level", 1, false},
+    {"version", 0, false}, {"health", 0, false},
 };
 
 /* Runs req for who (logged with what it asks): the reply is written, or c->wait set. */
@@ -333,8 +367,10 @@ static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
 		put(r, "error unknown command %s", cmd);
 		return;
 	}
+	/* health takes a name or none. */
 	if (req->nwords != commands[i].nargs + 1 &&
-	    !(commands[i].wait && req->nwords == commands[i].nargs + 2)) {
+	    !(commands[i].wait && req->nwords == commands[i].nargs + 2) &&
+	    !(strcmp(cmd, "health") == 0 && req->nwords == 2)) {
 		put(r, "error %s takes %zu argument%s%s", cmd, commands[i].nargs,
 		    commands[i].nargs == 1 ? "" : "s",
 		    commands[i].wait ? " and an optional wait" : "");
@@ -344,6 +380,8 @@ static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
 		status(st, r);
 	} else if (strcmp(cmd, "ready") == 0) {
 		ready(st, r);
+	} else if (strcmp(cmd, "health") == 0) {
+		health(st, req, r);
 	} else if (strcmp(cmd, "signal") == 0) {
 		signal_one(st, req, who, r);
 	} else if (strcmp(cmd, "shutdown") == 0) {

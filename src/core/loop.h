@@ -57,12 +57,13 @@ void loop_restore_mask(const struct signal_setup *setup);
 /*
  * The most fds other modules may register at once: one ready fd per program (64), each
  * program's two output pipes and two more of its run before (kept until a process it left
- * behind closes them), one exec-error pipe per program being started; then sixteen: pid1's
+ * behind closes them), one exec-error pipe per program being started, one socket of a check
+ * of pid1's per program; then sixteen: pid1's
  * stdout and stderr, the notify socket, the control socket and its eight clients, and four
  * spare; and the notify socket's nine: the pidfds of the eight strangers it remembers and a
  * throw-away process's pipe.
  */
-#define LOOP_MAX_SOURCES (64 * 6 + 16 + 9)
+#define LOOP_MAX_SOURCES (64 * 7 + 16 + 9)
 
 /* Called from loop_wait() when fd is ready; revents as poll(2) gives them. */
 typedef void loop_handler(struct loop *loop, int fd, short revents, void *ctx);

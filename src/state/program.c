@@ -2,8 +2,9 @@
 /*
  * The state machine of one program, as a table of what each event does in each state.
  * A program is up for those that come after it once it is ready: a longrun once its exec
- * succeeded, or when it says so (ready = notify or fd:N), a oneshot once it has exited 0. One not
- * ready within its ready-timeout, or silent for its watchdog period once ready, is hung: it is
+ * succeeded, or when it says so (ready = notify or fd:N) or a probe of pid1's found it so, a
+ * oneshot once it has exited 0. One not ready within its ready-timeout, silent for its watchdog
+ * period once ready, or failing its health check retries times in a row, is hung: it is
  * stopped (its stop signal, SIGKILL after a grace) and its end counts as a failure. Its end
  * is final when pid1 shuts down, when the restart policy does not want it back, or when the
  * policy's limit is reached; otherwise it waits out a back-off.
@@ -372,6 +373,8 @@ unsigned int program_step(struct program *p, enum program_event ev, int64_t now,
 		if (p->state == PROGRAM_RUNNING && p->watchdog_ms > 0)
 			p->deadline_ms = now + p->watchdog_ms;
 		return 0;
+	case PROGRAM_EV_FAILING:
+		return p->state == PROGRAM_RUNNING ? hang(p, now, HANG_HEALTH) : 0;
 	case PROGRAM_EV_TRIGGER:
 		if ((p->state == PROGRAM_STARTING && !p->stop_hook) || p->state == PROGRAM_RUNNING)
 			return hang(p, now, HANG_TRIGGER);

@@ -67,6 +67,7 @@ enum program_event {
 	PROGRAM_EV_RUN,	     /* start it on request, whatever it waited for */
 	PROGRAM_EV_LEFT,     /* reaped with status while its stop waits for its group too */
 	PROGRAM_EV_EMPTY,    /* the group it left when reaped (LEFT) is empty: it has ended */
+	PROGRAM_EV_FAILING,  /* its health check failed retries times in a row: hung */
 };
 
 /* Why a program is being stopped while pid1 runs on. */
@@ -75,6 +76,45 @@ enum program_hang {
 	HANG_READY_TIMEOUT, /* not ready within its ready-timeout */
 	HANG_WATCHDOG,	    /* no sign of life within its watchdog period */
 	HANG_TRIGGER,	    /* it said so itself (WATCHDOG=trigger) */
+	HANG_HEALTH,	    /* its health check failed retries times in a row */
+};
+
+/*
+ * A check pid1 makes of a program (supervisor/probe.c): its ready probe while it starts, its
+ * health check while it runs. One attempt at a time, each a loop source (a socket) or a child
+ * (exec), each with its deadline; what an attempt found is taken after the wake-up.
+ */
+enum probe_stage {
+	PROBE_IDLE,    /* no attempt under way: the next one is due at deadline_ms */
+	PROBE_CONNECT, /* a non-blocking connect under way */
+	PROBE_SEND,    /* the HTTP request being written */
+	PROBE_RECEIVE, /* the status line being read */
+	PROBE_RUN,     /* its command runs as pid */
+	PROBE_FOUND,   /* the attempt is over: passed and result say how */
+};
+
+struct probe {
+	/* Set up once at start-up. */
+	struct probe_spec spec;
+	char *const *argv;	 /* exec's command */
+	int64_t interval_ms;	 /* ready: from one attempt's start to the next; health: rest */
+	int64_t timeout_ms;	 /* of one attempt */
+	int64_t start_period_ms; /* health: failures within it from the start do not count */
+	int retries;		 /* health: failures in a row that make the program hung */
+	/* Run time (supervisor/probe.c). */
+	bool active; /* it runs for the program's current start */
+	enum probe_stage stage;
+	int fd;		     /* the socket of the attempt under way, else -1 */
+	int errfd;	     /* exec: the exec-error pipe, else -1 */
+	pid_t pid;	     /* exec: until reaped, even once the attempt was given up */
+	int64_t started_ms;  /* of the attempt under way */
+	int64_t deadline_ms; /* of the attempt under way, or when the next is due */
+	size_t done;	     /* bytes of the request sent, or of the reply read */
+	char buf[512];	     /* the request, then the reply's first bytes */
+	bool passed;	     /* the last attempt's outcome */
+	bool checked;	     /* an attempt has ended since it became active */
+	int failures;	     /* in a row, counted ones only */
+	char result[64];     /* what the last attempt found, for the log and the status */
 };
 
 /* Actions program_step() asks for, any combination. */
@@ -119,7 +159,9 @@ struct program {
 	struct child_opts spawn;      /* argv, process group, terminal, privileges */
 	struct privs_conf privs_conf; /* the effective keys: its own, else the top level's */
 	struct privs privs;
-	struct output *output; /* its labelled output (output = prefix), else NULL */
+	struct output *output;	   /* its labelled output (output = prefix), else NULL */
+	struct probe *ready_probe; /* ready = tcp:..., http://..., exec; else NULL */
+	struct probe *health;	   /* its health section; else NULL */
 
 	/* Run time, changed by program_step() alone. */
 	enum program_state state;

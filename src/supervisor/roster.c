@@ -52,9 +52,25 @@ static void merge_privs(const struct program_conf *pc, const struct privs_conf *
 	out->outer = top;
 }
 
-/* How p becomes ready, and the ladder a hung p gets. */
-static void fill_ready(struct program *p, const struct pid1_conf *conf,
-		       const struct program_conf *pc)
+/* A check of p's: its kind and address from text, already checked when the file was read. */
+static struct probe *new_probe(const char *option, const char *text, char *const *argv)
+{
+	struct probe *pr = probe_new();
+
+	if (pr != NULL && probe_parse(option, text, &pr->spec, NULL, 0) == 0) {
+		pr->argv = argv;
+		return pr;
+	}
+	free(pr);
+	return NULL;
+}
+
+/*
+ * How p becomes ready, the checks pid1 makes of it, and the ladder a hung p gets. Returns 0,
+ * or -1 when out of memory.
+ */
+static int fill_ready(struct program *p, const struct pid1_conf *conf,
+		      const struct program_conf *pc)
 {
 	p->ready_mode = p->type == PROGRAM_ONESHOT ? READY_EXITED : READY_STARTED;
 	if (pc != NULL && pc->ready != READY_DEFAULT)
@@ -67,6 +83,24 @@ static void fill_ready(struct program *p, const struct pid1_conf *conf,
 	p->spawn.export_fd = pc != NULL ? pc->export_fd : 0;
 	p->spawn.export_pipe = -1;
 	p->exported.fd = -1;
+	/* Allocated only for the programs that have one: most have neither. */
+	if (pc != NULL && pc->ready == READY_PROBE) {
+		p->ready_probe = new_probe("ready", pc->ready_check, pc->ready_command);
+		if (p->ready_probe == NULL)
+			return -1;
+		p->ready_probe->interval_ms = pc->ready_interval_ms;
+		p->ready_probe->timeout_ms = pc->ready_interval_ms;
+	}
+	if (pc != NULL && pc->health.check != NULL) {
+		p->health = new_probe("check", pc->health.check, pc->health.command);
+		if (p->health == NULL)
+			return -1;
+		p->health->interval_ms = pc->health.interval_ms;
+		p->health->timeout_ms = pc->health.timeout_ms;
+		p->health->start_period_ms = pc->health.start_period_ms;
+		p->health->retries = pc->health.retries;
+	}
+	return 0;
 }
 
 /*
@@ -129,7 +163,10 @@ static int fill(struct program *p, struct outputs *outputs, const struct pid1_co
 		return -1;
 	}
 	program_reset(p);
-	fill_ready(p, conf, pc);
+	if (fill_ready(p, conf, pc) < 0) {
+		log_fail("out of memory");
+		return -1;
+	}
 	if (privs_resolve(&p->privs_conf, &p->privs, why, sizeof(why)) < 0) {
 		log_fail("%s", why);
 		return -1;
@@ -284,6 +321,8 @@ void roster_free(struct pid1_state *st)
 		output_free(st->programs[i].output);
 		free(st->programs[i].after);
 		restart_history_free(&st->programs[i].history);
+		free(st->programs[i].ready_probe);
+		free(st->programs[i].health);
 	}
 	st->programs = NULL;
 	st->nprograms = 0;

@@ -299,6 +299,7 @@ static void own_step(struct pid1_state *st, const struct program *p, int signo)
 static void log_hang(const struct program *p)
 {
 	int64_t limit = p->hung == HANG_WATCHDOG ? p->watchdog_ms : p->ready_timeout_ms;
+	const struct probe *h = p->health; /* not NULL when hung for it */
 	char text[32], name[SIGNAME_MAX];
 
 	if (p->request != PROGRAM_REQ_NONE) {
@@ -311,6 +312,10 @@ static void log_hang(const struct program *p)
 	if (p->hung == HANG_TRIGGER)
 		log_warn("%s[%d] hung, as it said (WATCHDOG=trigger): stopping it", p->name,
 			 (int)p->pid);
+	else if (p->hung == HANG_HEALTH)
+		log_warn("%s[%d] unhealthy: its health check failed %d times in a row (%s): "
+			 "stopping it",
+			 p->name, (int)p->pid, h->failures, h->result);
 	else if (p->hung == HANG_WATCHDOG)
 		log_warn("%s[%d] hung: no sign of life within its watchdog of %s: stopping it",
 			 p->name, (int)p->pid, text);
@@ -557,7 +562,7 @@ static void reap(struct pid1_state *st)
 		if (WIFSTOPPED(status)) {
 			if (WSTOPSIG(status) == SIGTSTP)
 				stopped(st, pid);
-		} else if (!reaped(st, pid, status, oom)) {
+		} else if (!reaped(st, pid, status, oom) && !probe_reaped(st, pid, status)) {
 			reaper_orphan(st, pid, status);
 		}
 	}
@@ -582,6 +587,23 @@ static void execs(struct pid1_state *st)
 	}
 }
 
+/* The checks pid1 makes: what they found goes to the programs' state machines. */
+static void probes(struct pid1_state *st, int64_t now)
+{
+	unsigned int found;
+	size_t i;
+
+	for (i = 0; i < st->nprograms && st->phase != PHASE_DONE; i++) {
+		struct program *p = &st->programs[i];
+
+		found = probe_tick(st, p, now);
+		if (found & PROBE_READY)
+			act(st, p, program_step(p, PROGRAM_EV_READY, now, 0, 0));
+		if (found & PROBE_UNHEALTHY)
+			act(st, p, program_step(p, PROGRAM_EV_FAILING, now, 0, 0));
+	}
+}
+
 /*
  * Time passed: back-offs that are over start their programs again, stop hooks time out, a
  * long wait at start-up is said.
@@ -598,6 +620,7 @@ static void tick(struct pid1_state *st)
 			    program_step(&st->programs[i], PROGRAM_EV_TICK, now, 0, 0));
 	}
 	waiting_tick(st, now);
+	probes(st, now);
 }
 
 /*
@@ -850,6 +873,7 @@ int64_t supervise_deadline(const struct pid1_state *st)
 	 * systemd's watchdog; the notify socket may rest.
 	 */
 	best = loop_earliest(best, waiting_deadline(st));
+	best = loop_earliest(best, probe_deadline(st));
 	return loop_earliest(loop_earliest(best, manager_deadline(st->manager)),
 			     notifysocket_deadline(st->notify));
 }

@@ -113,6 +113,34 @@ void exportenv_for(const struct pid1_state *st, const struct program *p, char **
 void exportenv_free(struct pid1_state *st, struct program *p);
 
 /*
+ * probe.c: the checks pid1 makes of programs (ready = tcp:..., http://..., exec; health
+ * sections). probe_new() makes one, idle, for the table of programs at start-up (NULL when
+ * out of memory); roster_free() frees them.
+ */
+struct probe *probe_new(void);
+
+#define PROBE_READY	0x1 /* its ready probe passed: PROGRAM_EV_READY */
+#define PROBE_UNHEALTHY 0x2 /* its health check failed retries times: PROGRAM_EV_FAILING */
+
+/*
+ * After each wake-up, for each program at now: starts, stops and times out its probes as its
+ * state wants, and takes what an attempt found. Returns PROBE_* bits for its state machine.
+ */
+unsigned int probe_tick(struct pid1_state *st, struct program *p, int64_t now);
+
+/* A reaped pid that was a check's command: true, and what it found kept. */
+bool probe_reaped(struct pid1_state *st, pid_t pid, int status);
+
+/* The earliest probe deadline, or -1. */
+int64_t probe_deadline(const struct pid1_state *st);
+
+/* Whether p is ready and, with a health check, not failing it. */
+bool probe_healthy(const struct program *p);
+
+/* p's health for the status: "healthy: HTTP 200", "unhealthy 2/3: ...", "ready"... */
+const char *probe_health(const struct program *p, char *buf, size_t len);
+
+/*
  * waiting.c: who waits for whom at start-up. A program that waits for what it comes after is
  * logged at notice waiting_notice_ms(n) after its wait began, for n = 0, 1, 2...: 10s, 30s,
  * 1m, 2m, 5m, 10m, then every 10m, naming what it waits for and what that is doing.
@@ -267,6 +295,9 @@ bool target_waits(const struct pid1_state *st, const struct program *p);
  * take, is never signalled as the program's.
  */
 void target_settle(const struct pid1_state *st);
+
+/* Sends signo to the process group of a check's command, led by pid, not yet reaped. */
+int target_signal_probe(pid_t pid, int signo);
 
 /* Sends signo to one program: its process group when it has one, else its process. */
 int target_signal_program(const struct program *p, int signo);

@@ -466,6 +466,20 @@ void target_settle(const struct pid1_state *st)
 	}
 }
 
+int target_signal_probe(pid_t pid, int signo)
+{
+	int group;
+
+	/*
+	 * Its leader is not reaped yet: the group's number is still its own. The leader itself
+	 * too, in case it left the group: a check's command runs as the program's user.
+	 */
+	if (pid <= 0)
+		return -1;
+	group = kill(-pid, signo);
+	return kill(pid, signo) == 0 ? 0 : group;
+}
+
 int target_signal_program(const struct program *p, int signo)
 {
 	return signal_program(p, true, signo) ? 0 : -1;

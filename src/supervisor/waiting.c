@@ -121,6 +121,11 @@ static void doing(const struct program *q, int64_t now, char *buf, size_t len)
 		snprintf(what, sizeof(what),
 			 "%s[%d] is running but has not written a line to fd %d", q->name,
 			 (int)q->pid, q->ready_mode);
+	else if (q->state == PROGRAM_STARTING && q->pid > 0 && q->ready_probe != NULL)
+		snprintf(what, sizeof(what),
+			 "%s[%d] is running but its ready check has not passed%s%s", q->name,
+			 (int)q->pid, q->ready_probe->result[0] != '\0' ? ": " : "",
+			 q->ready_probe->result);
 	else if (q->state == PROGRAM_BACKOFF)
 		snprintf(
 		    what, sizeof(what), "%s restarts in %s", q->name,

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -87,7 +88,51 @@ static void assert_same_programs(const struct pid1_conf *a, const struct pid1_co
 		fail_unless(x->restart == y->restart);
 		fail_unless(x->set_no_new_privs == y->set_no_new_privs);
 		assert_same_privs(&x->privs, &y->privs);
+		fail_unless(x->ready == y->ready);
+		assert_same_string(x->ready_check, y->ready_check);
+		assert_same_list(x->ready_command, y->ready_command);
+		fail_unless(x->ready_interval_ms == y->ready_interval_ms);
+		assert_same_string(x->health.check, y->health.check);
+		assert_same_list(x->health.command, y->health.command);
+		fail_unless(x->health.interval_ms == y->health.interval_ms);
+		fail_unless(x->health.timeout_ms == y->health.timeout_ms);
+		fail_unless(x->health.start_period_ms == y->health.start_period_ms);
+		fail_unless(x->health.retries == y->health.retries);
 	}
+}
+
+/* A check as the file spells it: what it parses to, or that it is refused. */
+static void test_probe_parse(void)
+{
+	struct probe_spec s;
+	char err[256];
+
+	fail_unless(probe_parse("ready", "tcp:8080", &s, err, sizeof(err)) == 0);
+	fail_unless(s.kind == PROBE_TCP && s.port == 8080 && strcmp(s.host, "127.0.0.1") == 0);
+	fail_unless(probe_parse("ready", "tcp:10.0.0.2:53", &s, err, sizeof(err)) == 0);
+	fail_unless(s.family == AF_INET && s.port == 53 && strcmp(s.host, "10.0.0.2") == 0);
+	fail_unless(probe_parse("ready", "tcp:[::1]:6379", &s, err, sizeof(err)) == 0);
+	fail_unless(s.family == AF_INET6 && s.port == 6379 && strcmp(s.host, "::1") == 0);
+	fail_unless(
+	    probe_parse("check", "http://127.0.0.1:8080/healthz?x=1", &s, err, sizeof(err)) == 0);
+	fail_unless(s.kind == PROBE_HTTP && s.port == 8080 && strcmp(s.path, "/healthz?x=1") == 0);
+	fail_unless(probe_parse("check", "http://127.0.0.1", &s, err, sizeof(err)) == 0);
+	fail_unless(s.port == 80 && strcmp(s.path, "/") == 0);
+	fail_unless(probe_parse("check", "http://[::1]/", &s, err, sizeof(err)) == 0);
+	fail_unless(s.family == AF_INET6 && s.port == 80);
+	fail_unless(probe_parse("check", "exec", &s, err, sizeof(err)) == 0 &&
+		    s.kind == PROBE_EXEC);
+	fail_unless(probe_parse("check", "tcp:localhost:80", &s, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "numeric address") != NULL);
+	fail_unless(probe_parse("check", "tcp:0", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "tcp:65536", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "tcp:", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "tcp:[::1]", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "http://", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "http://example.com/", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "http://127.0.0.1/a b", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "https://127.0.0.1/", &s, err, sizeof(err)) == -1);
+	fail_unless(probe_parse("check", "udp:53", &s, err, sizeof(err)) == -1);
 }
 
 static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
@@ -483,6 +528,7 @@ int main(void)
 	fail_unless(mkdtemp(tmpdir) != NULL);
 	test_key_count();
 	test_defaults();
+	test_probe_parse();
 	test_full_file();
 	test_print_escapes();
 	test_print_supervision();

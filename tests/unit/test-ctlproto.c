@@ -42,9 +42,13 @@ int main(void)
 	fail_unless(ctlproto_split(line, f) == 0);
 	fail_unless(strcmp(f[CTL_NAME], "web") == 0 && strcmp(f[CTL_LAST_EXIT], "-") == 0);
 	fail_unless(strcmp(f[CTL_UPTIME_MS], "3400") == 0);
+	fail_unless(strcmp(f[CTL_HEALTH], "-") == 0);
+	strcpy(line, "web\trunning\t12\t3400\t0\tyes\t-\thealthy: HTTP 200");
+	fail_unless(ctlproto_split(line, f) == 0);
+	fail_unless(strcmp(f[CTL_HEALTH], "healthy: HTTP 200") == 0);
 	strcpy(line, "web\trunning\t12");
 	fail_unless(ctlproto_split(line, f) == -1);
-	strcpy(line, "a\tb\tc\td\te\tf\tg\th");
+	strcpy(line, "a\tb\tc\td\te\tf\tg\th\ti");
 	fail_unless(ctlproto_split(line, f) == -1);
 	return 0;
 }

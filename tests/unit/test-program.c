@@ -536,6 +536,28 @@ static void test_trigger(void)
 	discard(p);
 }
 
+/*
+ * Probed (ready = tcp:...): not ready at exec, only once its probe passed; failing its health
+ * check while it runs is hung, whose exit 0 then still counts as a failure for the policy.
+ */
+static void test_probe_and_failing(void)
+{
+	struct program *p = make(PROGRAM_LONGRUN, RESTART_ON_FAILURE);
+
+	p->ready_mode = READY_PROBE;
+	fail_unless(run_at(p, 0, 49) == 0);
+	fail_unless(p->state == PROGRAM_STARTING && !program_ready(p));
+	/* Failing before it is ready is the ready-timeout's business, not the health check's. */
+	fail_unless(program_step(p, PROGRAM_EV_FAILING, 5, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_READY, 10, 0, 0) == PROGRAM_ACT_UP);
+	fail_unless(program_step(p, PROGRAM_EV_FAILING, 20, 0, 0) == PROGRAM_ACT_HUNG);
+	fail_unless(p->hung == HANG_HEALTH && p->state == PROGRAM_KILLING);
+	fail_unless(program_step(p, PROGRAM_EV_FAILING, 21, 0, 0) == 0);
+	fail_unless(program_step(p, PROGRAM_EV_EXIT, 30, 0, EXITED(0)) & PROGRAM_ACT_BACKOFF);
+	fail_unless(p->state == PROGRAM_BACKOFF);
+	discard(p);
+}
+
 /* A oneshot is ready once it exited 0, not while it runs. */
 static void test_oneshot_ready(void)
 {
@@ -726,6 +748,7 @@ int main(void)
 	test_oneshot_ready();
 	test_hung_ladder_ends_in_sigkill();
 	test_trigger();
+	test_probe_and_failing();
 	test_longrun_without_restart();
 	test_backoff_doubles_and_gives_up();
 	test_window_forgets_old_restarts();
