@@ -322,11 +322,15 @@ static int parse_stop_signal(const char *option, const char *value, long *out, c
 	return 0;
 }
 
-/* An exit code for "as", a restart limit for "limit", a count of failures for "retries". */
+/*
+ * An exit code for "as", a restart limit for "limit", a count of failures for "retries" (the
+ * two counts share their bound).
+ */
 static int parse_number(const char *option, const char *value, long *out, char *err, size_t len)
 {
-	bool code = strcmp(option, "as") == 0, retries = strcmp(option, "retries") == 0;
-	int min = code ? 0 : 1, max = code ? 255 : retries ? PROBE_RETRIES_MAX : RESTART_LIMIT_MAX;
+	_Static_assert(PROBE_RETRIES_MAX == RESTART_LIMIT_MAX, "retries and limit share a bound");
+	bool code = strcmp(option, "as") == 0;
+	int min = code ? 0 : 1, max = code ? 255 : RESTART_LIMIT_MAX;
 
 	*out = decimal(value, min, max);
 	if (*out < 0)
