@@ -138,6 +138,7 @@ struct program {
 	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
 	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
 	bool oom_killed;    /* its last end was the OOM killer's SIGKILL (supervisor/supervise.c) */
+	bool removed;	    /* a reload took its section away: stopped, then no longer listed */
 	int64_t started_ms; /* when it was last spawned (forked) */
 	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
 	int64_t wait_since_ms;
