@@ -70,6 +70,48 @@ conf() {
 	refute_output --partial gone
 }
 
+@test "a relative config path is read from where pid1 started, after it left that directory" {
+	conf 'program web { command = { "sleep", "1000" } }'
+	cd "$BATS_TEST_TMPDIR"
+	pid1_start -c pid1.conf
+	wait_until state_is web running
+	# Nothing restarts: pid1 has let its starting directory go.
+	wait_until test "$(readlink "/proc/$PID1_PID/cwd")" = /
+	conf 'program web { command = { "sleep", "1000" } }' \
+		'program db { command = { "sleep", "1000" } }'
+	run -0 "$PID1" ctl reload
+	assert_line "added: db"
+	wait_until state_is db running
+}
+
+@test "a changed program that was stopped stays stopped, and starts with its new section" {
+	conf 'program web { command = { "sleep", "1000" } }' \
+		'program db { command = { "sleep", "1000" } }'
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	run -0 "$PID1" ctl stop web
+	conf 'program web { command = { "sleep", "1001" } }' \
+		'program db { command = { "sleep", "1000" } }'
+	run -0 "$PID1" ctl reload
+	assert_line "changed: web (command)"
+	state_is web stopped
+	log_has "reload: web changed (command): taken at its next start"
+	run -0 "$PID1" ctl start web
+	wait_until state_is web running
+	pgrep -f '^sleep 1001$' >/dev/null
+}
+
+@test "reload while pid1 waits for what its essential command left is refused" {
+	conf 'shutdown { on-child-exit = wait }' 'control = yes'
+	pid1_start -c "$CONF" -- sh -c 'sleep 1000 & exit 0'
+	wait_until log_has "waiting for the processes it left"
+	conf 'shutdown { on-child-exit = wait }' 'control = yes' \
+		'program db { command = { "sleep", "1000" } }'
+	run -1 "$PID1" ctl reload
+	assert_output --partial "the essential program has ended"
+	run ! listed db
+}
+
 @test "a bad config changes nothing: file:line in the reply and the log, exit 1" {
 	conf 'program web { command = { "sleep", "1000" } }'
 	pid1_start -c "$CONF"

@@ -10,7 +10,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,7 +451,9 @@ void roster_cancel(struct pid1_state *st)
 int roster_prepare(struct pid1_state *st, struct roster_plan *plan, char *err, size_t len)
 {
 	const struct pid1_conf *was = sections(st);
-	size_t first = st->conf->command != NULL ? 1 : 0, i, j, vacancies = 0, next;
+	size_t first = st->conf->command != NULL ? 1 : 0, i, j, next;
+	char where[PATH_MAX];
+	const char *path;
 	struct roster_entry *e;
 	struct privs_seen me;
 	bool seen;
@@ -461,12 +465,20 @@ int roster_prepare(struct pid1_state *st, struct roster_plan *plan, char *err, s
 		return -1;
 	}
 	roster_cancel(st);
-	if (conf_reload(st->conf->path, &pending, err, len) < 0)
+	/* Once pid1 has left its starting directory, a relative path is read from there still. */
+	path = st->conf->path;
+	if (path[0] != '/' && st->released && st->start_dir[0] == '/') {
+		if ((size_t)snprintf(where, sizeof(where), "%s/%s", st->start_dir, path) >=
+		    sizeof(where)) {
+			snprintf(err, len, "%s: %s", path, strerror(ENAMETOOLONG));
+			return -1;
+		}
+		path = where;
+	}
+	if (conf_reload(path, &pending, err, len) < 0)
 		return -1;
 	have_pending = true;
 	seen = privs_seen(AT_FDCWD, "/proc/self/status", &me) == 0;
-	for (i = 0; i < st->nprograms; i++)
-		vacancies += vacant(st, &st->programs[i]);
 	next = st->nprograms;
 	for (j = 0; j < pending.nprograms; j++) {
 		const struct program_conf *pc = &pending.programs[j];

@@ -806,6 +806,13 @@ static int reload(struct pid1_state *st, const struct supervise_event *ev)
 		snprintf(ev->msg, ev->len, "pid1 is shutting down: nothing reloaded");
 		return -1;
 	}
+	/* What the essential program left is waited for: pid1 exits once it has ended. */
+	if (st->waiting) {
+		snprintf(ev->msg, ev->len,
+			 "the essential program has ended, pid1 exits once what it left has: "
+			 "nothing reloaded");
+		return -1;
+	}
 	if (roster_prepare(st, &plan, err, sizeof(err)) < 0) {
 		log_err("reload requested by %s refused, nothing changed: %s", ev->who, err);
 		snprintf(ev->msg, ev->len, "reload refused, nothing changed: %s", err);
@@ -838,7 +845,9 @@ static int reload(struct pid1_state *st, const struct supervise_event *ev)
 	for (i = 0; i < plan.n; i++) {
 		struct program *p = plan.e[i].p;
 
-		if (plan.e[i].change == ROSTER_CHANGED && program_running(p)) {
+		/* A stop asked for stays a stop: the new section is taken at its next start. */
+		if (plan.e[i].change == ROSTER_CHANGED && program_running(p) &&
+		    p->request != PROGRAM_REQ_STOP) {
 			log_notice("reload: %s changed (%s): restarting", p->name, plan.e[i].keys);
 			act(st, p, program_step(p, PROGRAM_EV_RESTART, loop_now_ms(), 0, 0));
 		} else if (plan.e[i].change == ROSTER_CHANGED) {
