@@ -152,8 +152,12 @@ conf() {
 
 @test "top-level keys are not reloaded: named in the reply and the log, kept" {
 	conf 'program web { command = { "sleep", "1000" } }'
-	pid1_start -c "$CONF"
+	pid1_start -w -v --log-target stderr -c "$CONF"
 	wait_until state_is web running
+	# What the command line sets over the file is no change of the file's.
+	run -0 "$PID1" ctl reload
+	assert_output --regexp "^reloaded .*: 0 added, 0 removed, 0 changed, 1 unchanged"
+	refute_output --partial "not reloaded"
 	conf 'runtime-dir = /nonexistent' 'program web { command = { "sleep", "1000" } }'
 	run -0 "$PID1" ctl reload
 	assert_line "not reloaded: runtime-dir (pid1 must restart)"

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf/cli.h"
 #include "conf/conf.h"
 #include "core/child.h"
 #include "core/loop.h"
@@ -256,9 +257,10 @@ struct readiness_told {
 
 struct pid1_state {
 	const struct pid1_conf *conf;
-	struct loop *loop; /* main()'s: the fds pid1 polls */
-	bool is_pid1;	   /* PID 1 of a namespace, so kill(-1) reaches everything */
-	bool subreaper;	   /* orphans of descendants come to us through the subreaper flag */
+	const struct options *cli; /* main()'s command line: laid over a file read again too */
+	struct loop *loop;	   /* main()'s: the fds pid1 polls */
+	bool is_pid1;		   /* PID 1 of a namespace, so kill(-1) reaches everything */
+	bool subreaper; /* orphans of descendants come to us through the subreaper flag */
 
 	struct program *programs; /* main first when there is a command; allocated at start-up */
 	size_t nprograms;

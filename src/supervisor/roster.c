@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/cli.h"
 #include "conf/conf.h"
 #include "core/log.h"
 #include "sys/envfile.h"
@@ -478,6 +479,11 @@ int roster_prepare(struct pid1_state *st, struct roster_plan *plan, char *err, s
 	if (conf_reload(path, &pending, err, len) < 0)
 		return -1;
 	have_pending = true;
+	/* The command line wins over the file, as at start-up: only the file's changes count. */
+	if (st->cli != NULL && cli_apply(st->cli, &pending) < 0) {
+		strlcpy(err, "out of memory", len);
+		goto fail;
+	}
 	seen = privs_seen(AT_FDCWD, "/proc/self/status", &me) == 0;
 	next = st->nprograms;
 	for (j = 0; j < pending.nprograms; j++) {
