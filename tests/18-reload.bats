@@ -241,11 +241,12 @@ conf() {
 	PID1_WRAPPER="valgrind -q --vgdb=no --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 --log-file=$vg"
 	# shellcheck disable=SC2034 # read by pid1_start
 	PID1_TIMEOUT=120
+	echo 'Y=1' >"$BATS_TEST_TMPDIR/env"
 	conf 'program a { command = { "sleep", "1000" } output = prefix }' \
-		'program b { command = { "sleep", "1000" } env = { "X=1" } }'
+		"program b { command = { \"sleep\", \"1000\" } env = { \"X=1\" } env-file = { \"$BATS_TEST_TMPDIR/env\" } }"
 	pid1_start -c "$CONF"
 	WAIT_SECONDS=60 wait_until state_is b running
-	conf 'program b { command = { "sleep", "1001" } env = { "X=2" } }' \
+	conf "program b { command = { \"sleep\", \"1001\" } env = { \"X=2\" } env-file = { \"$BATS_TEST_TMPDIR/env\" } }" \
 		'program c { command = { "sleep", "1000" } output = prefix after = { "b" } }'
 	"$PID1" ctl reload --dry-run
 	"$PID1" ctl reload

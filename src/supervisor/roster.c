@@ -551,6 +551,7 @@ fail:
 static void take_fresh(struct program *p, size_t j)
 {
 	struct program *f = &fresh[j];
+	char **built = p->privs.env_built;
 
 	p->type = f->type;
 	p->essential = f->essential;
@@ -564,6 +565,8 @@ static void take_fresh(struct program *p, size_t j)
 	p->privs_conf = f->privs_conf;
 	p->privs = f->privs;
 	p->privs.conf = &p->privs_conf;
+	/* What its files held at its last start: replaced at its next (sys/envfile.c). */
+	p->privs.env_built = built;
 	p->ready_mode = f->ready_mode;
 	p->ready_timeout_ms = f->ready_timeout_ms;
 	p->watchdog_conf_ms = f->watchdog_conf_ms;
