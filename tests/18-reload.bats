@@ -20,6 +20,11 @@ teardown() {
 	fi
 }
 
+# runs_anew NAME: a program NAME runs, whatever one of that name a reload removed does.
+runs_anew() {
+	"$PID1" ctl status | grep -qE "^$1 +running "
+}
+
 listed() {
 	"$PID1" ctl status | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'
 }
@@ -265,4 +270,35 @@ conf() {
 		cat "$vg" >&2
 		fail "valgrind reported errors"
 	fi
+}
+
+@test "removed programs still stopping hold their places: a reload past the bound is refused" {
+	local keep="program keep { command = { \"sleep\", \"1000\" } }"
+	local slow="program slow { command = { \"$PID1_HELPERS/stubborn\", \"SIGINT\", \"SIGTERM\" } }"
+	local ladder='shutdown { step SIGTERM { grace = 60s } step SIGKILL { grace = 5s } }'
+	conf "$ladder" "$keep"
+	pid1_start -c "$CONF"
+	wait_until state_is keep running
+	local i refused=
+	for i in $(seq 1 70); do
+		conf "$ladder" "$keep" "$slow"
+		if ! "$PID1" ctl reload >/dev/null 2>"$BATS_TEST_TMPDIR/refused"; then
+			refused=$i
+			break
+		fi
+		wait_until runs_anew slow
+		conf "$ladder" "$keep"
+		"$PID1" ctl reload >/dev/null
+	done
+	[ -n "$refused" ]
+	# Those are in the status as removed until they have stopped.
+	[ "$("$PID1" ctl status | grep -cE '^slow +removed ')" = 64 ]
+	grep -q "too many programs (at most 64), counting 64 removed by an earlier reload and still stopping" \
+		"$BATS_TEST_TMPDIR/refused"
+	state_is keep running
+	# The second SIGTERM skips to SIGKILL: the removed ones end with the rest.
+	send_to_pid1 TERM
+	wait_until log_has "shutdown begins"
+	send_to_pid1 TERM
+	pid1_wait
 }

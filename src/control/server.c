@@ -121,8 +121,9 @@ static void status(const struct pid1_state *st, struct reply *r)
 		/* Never started yet, it has no last end: what it waits for takes the field. */
 		if (waiting_names(st, p, names, sizeof(names)) > 0)
 			snprintf(last, sizeof(last), CTL_WAITS_FOR "%s", names);
-		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name, program_status(p), pid, up,
-		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last);
+		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s", p->name,
+		    p->removed ? "removed" : program_status(p), pid, up, p->history.nrestarts,
+		    program_ready(p) ? "yes" : "no", last);
 	}
 }
 

@@ -356,6 +356,16 @@ static bool vacant(const struct pid1_state *st, const struct program *p)
 	       p->group.id == 0 && p->exported.fd < 0 && !st->spawns.execs[i].open;
 }
 
+/* How many programs removed by a reload still hold their slots. */
+static size_t stopping(const struct pid1_state *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nprograms; i++)
+		n += st->programs[i].removed && !vacant(st, &st->programs[i]);
+	return n;
+}
+
 /* Frees what slot p holds and leaves it empty. */
 static void vacate(struct pid1_state *st, struct program *p)
 {
@@ -505,8 +515,11 @@ int roster_prepare(struct pid1_state *st, struct roster_plan *plan, char *err, s
 			}
 			fresh_slot[j] = i < st->nprograms ? i : next++;
 			if (fresh_slot[j] >= sizeof(table) / sizeof(table[0])) {
-				snprintf(err, len, "too many programs (at most %d)",
-					 CONF_MAX_PROGRAMS);
+				snprintf(
+				    err, len,
+				    "too many programs (at most %d), counting %zu removed by an "
+				    "earlier reload and still stopping",
+				    CONF_MAX_PROGRAMS, stopping(st));
 				goto fail;
 			}
 		} else {
