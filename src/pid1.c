@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 	}
 	code = EXIT_USAGE;
 	st.conf = &conf;
+	st.cli = &opts;
 	/* With a terminal in the foreground, the child takes it over (docker run -it). */
 	if (roster_build(&st, &conf, &signals, tcgetpgrp(STDIN_FILENO) == getpgrp()) < 0)
 		goto out_conf;

@@ -48,19 +48,6 @@ two_programs() {
 	} >"$CONF"
 }
 
-# field_of NAME COLUMN: a column of NAME's line in the status table.
-field_of() {
-	"$PID1" ctl status | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
-}
-
-pid_of() {
-	field_of "$1" 3
-}
-
-state_is() {
-	[ "$(field_of "$1" 2)" = "$2" ]
-}
-
 # restarted NAME OLDPID: NAME runs again, under another pid.
 restarted() {
 	[ "$(pid_of "$1")" != "$2" ] && state_is "$1" running

@@ -128,6 +128,10 @@ install_pid1() {
 	cat >"$stage/etc/pid1/sleep.conf" <<-'EOF'
 		command = { "/bin/sleep", "infinity" }
 	EOF
+	cat >"$stage/etc/pid1/reload.conf" <<-'EOF'
+		control = yes
+		program one { command = { "/bin/sleep", "infinity" } }
+	EOF
 	cp "$stage/etc/pid1/sleep.conf" "$stage/etc/pid1.conf"
 	chmod -R u=rwX,go=rX "$stage"
 	chmod 755 "$stage/usr/sbin/pid1" "$stage/usr/local/bin/pid1-test-web"
@@ -347,4 +351,18 @@ start_web() {
 	stop_unit pid1.service
 	WAIT_SECONDS=10 wait_until in_journal 'shutdown begins: SIGTERM' -u pid1.service -p 5..5
 	stopped_cleanly pid1.service
+}
+
+@test "systemctl reload reads the file again through pid1 ctl reload: a program is added" {
+	need_systemd
+	sd systemctl start pid1@reload
+	# shellcheck disable=SC2016 # for the container's shell
+	sd sh -c 'printf "%s\n" "control = yes" \
+		"program one { command = { \"/bin/sleep\", \"infinity\" } }" \
+		"program two { command = { \"/bin/sleep\", \"9999\" } }" >/etc/pid1/reload.conf'
+	run -0 sd systemctl reload pid1@reload
+	WAIT_SECONDS=10 wait_until in_journal 'reload: two added' -u pid1@reload
+	run -0 sd env PID1_RUNTIME_DIR=/run/pid1-reload /usr/sbin/pid1 ctl status
+	assert_output --regexp 'two[[:space:]]+running'
+	run -0 sd systemctl is-active pid1@reload
 }

@@ -52,6 +52,7 @@ enum action {
 	ACTION_IGNORE,	 /* drop it (logged) */
 	ACTION_SHUTDOWN, /* start the shutdown ladder, or advance it */
 	ACTION_RESTART,	 /* restart rule.programs in place, each with its own ladder */
+	ACTION_RELOAD,	 /* read the config file again, as `pid1 ctl reload` */
 };
 
 /* Whether pid1 listens on its control socket. */
@@ -274,6 +275,25 @@ void conf_program_defaults(struct program_conf *pc);
  * each naming path:line, frees what it allocated and returns -1; conf is then unusable.
  */
 int conf_load(const char *path, struct pid1_conf *conf);
+
+/*
+ * conf_load() for a running pid1 reading its file again: the first error is also kept in
+ * err (len bytes), "PATH:LINE: MSG", for the reply. Returns 0, or -1 as conf_load().
+ */
+int conf_reload(const char *path, struct pid1_conf *conf, char *err, size_t len);
+
+/*
+ * The keys of program section b that differ from a's, ", " between them, into buf (cut at
+ * len). Returns how many.
+ */
+size_t confdiff_program(const struct program_conf *a, const struct program_conf *b, char *buf,
+			size_t len);
+
+/*
+ * The top-level keys and sections (shutdown, restart, log, exit-code, signal) of b that
+ * differ from a's, ", " between them, into buf. Returns how many.
+ */
+size_t confdiff_top(const struct pid1_conf *a, const struct pid1_conf *b, char *buf, size_t len);
 
 /* Prints "pid1: PATH:LINE: MSG" on stderr (no ":LINE" when line is 0), escaped. */
 void conf_error(const char *path, int line, const char *msg);

@@ -47,14 +47,26 @@ static char *escape(const char *s)
 	return out;
 }
 
+/* While a running pid1 reads its file again: where its first error is kept, for the reply. */
+static char *first_error;
+static size_t first_error_len;
+
+static void keep_error(const char *line)
+{
+	if (first_error != NULL && first_error[0] == '\0')
+		strlcpy(first_error, line, first_error_len);
+}
+
 void conf_error(const char *path, int line, const char *msg)
 {
-	char *p = escape(path), *m = escape(msg);
+	char *p = escape(path), *m = escape(msg), buf[512];
 
 	if (line > 0)
-		log_fail("%s:%d: %s", p ? p : "?", line, m ? m : "?");
+		snprintf(buf, sizeof(buf), "%s:%d: %s", p ? p : "?", line, m ? m : "?");
 	else
-		log_fail("%s: %s", p ? p : "?", m ? m : "?");
+		snprintf(buf, sizeof(buf), "%s: %s", p ? p : "?", m ? m : "?");
+	log_fail("%s", buf);
+	keep_error(buf);
 	free(p);
 	free(m);
 }
@@ -62,9 +74,11 @@ void conf_error(const char *path, int line, const char *msg)
 /* Prints "cannot open PATH: reason" for errno. */
 static void cannot_open(const char *path)
 {
-	char *esc = escape(path);
+	char *esc = escape(path), buf[512];
 
-	log_fail("cannot open %s: %s", esc ? esc : "?", strerror(errno));
+	snprintf(buf, sizeof(buf), "cannot open %s: %s", esc ? esc : "?", strerror(errno));
+	log_fail("%s", buf);
+	keep_error(buf);
 	free(esc);
 }
 
@@ -957,4 +971,18 @@ int conf_load(const char *path, struct pid1_conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+int conf_reload(const char *path, struct pid1_conf *conf, char *err, size_t len)
+{
+	int rc;
+
+	err[0] = '\0';
+	first_error = err;
+	first_error_len = len;
+	rc = conf_load(path, conf);
+	first_error = NULL;
+	if (rc < 0 && err[0] == '\0')
+		strlcpy(err, "cannot be read", len);
+	return rc;
 }

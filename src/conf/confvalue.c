@@ -36,7 +36,8 @@ static const struct conf_word scope_words[] = {
 };
 static const struct conf_word action_words[] = {
 	{"forward", ACTION_FORWARD}, {"rewrite", ACTION_REWRITE}, {"ignore", ACTION_IGNORE},
-	{"shutdown", ACTION_SHUTDOWN}, {"restart", ACTION_RESTART}, {NULL, 0},
+	{"shutdown", ACTION_SHUTDOWN}, {"restart", ACTION_RESTART},
+	{"reload", ACTION_RELOAD},     {NULL, 0},
 };
 static const struct conf_word control_words[] = {
 	{"auto", CONTROL_AUTO}, {"yes", CONTROL_YES}, {"no", CONTROL_NO}, {NULL, 0},

@@ -36,6 +36,7 @@ struct client_opts {
 	char path[PATH_MAX];
 	int64_t timeout_ms;
 	bool json;
+	bool dry_run;		    /* reload --dry-run */
 	char *words[MAX_WORDS + 1]; /* the command and its arguments, options taken out */
 	int nwords;
 };
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 	      "commands: status, ready, start NAME, stop NAME, restart NAME,\n"
 	      "          signal NAME SIGNAL, shutdown, log-level LEVEL, version,\n"
 	      "          health [NAME] (0: ready and passing its health check)\n"
+	      "          reload [--dry-run]\n"
 	      "options go before or after the command; -- ends them\n"
 	      "exit: 0 done, 1 error, 2 usage, 3 a program not ready (or not stopped) within -t\n"
 	      "socket: -s, else $PID1_RUNTIME_DIR/control, else " RUNDIR_DEFAULT "/control (root)\n"
@@ -409,6 +411,9 @@ static int take_option(int c, char **argv, struct client_opts *o)
 	case 'j':
 		o->json = true;
 		return 0;
+	case 'n':
+		o->dry_run = true;
+		return 0;
 	case ':':
 		fprintf(stderr, "pid1 ctl: option -%c (--%s) needs an argument\n", optopt,
 			optopt == 's' ? "socket" : "timeout");
@@ -438,11 +443,9 @@ static int take_option(int c, char **argv, struct client_opts *o)
 static int parse_args(int argc, char **argv, struct client_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},	      {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	char dir[PATH_MAX];
 	bool rest = false;
@@ -480,6 +483,10 @@ static int parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if (o->path[0] == '\0') {
 		fprintf(stderr, "pid1 ctl: the control socket's path is too long\n");
+		return -1;
+	}
+	if (o->dry_run && (o->nwords != 1 || strcmp(o->words[0], "reload") != 0)) {
+		fprintf(stderr, "pid1 ctl: --dry-run is for reload alone\n");
 		return -1;
 	}
 	return o->nwords > 0 ? 0 : -1;
@@ -554,7 +561,7 @@ int ctlclient_main(int argc, char **argv)
 	static char raw[CTL_REPLY_MAX + 1], reply[CTL_REPLY_MAX * 4 + 1];
 	char req[CTL_REQUEST_MAX + 1], *body;
 	struct client_opts o = {.json = false, .nwords = 0};
-	char waited[32];
+	char waited[32], dry_run[] = "dry-run";
 	int64_t slack_ms = 0;
 	ssize_t n;
 	int len, rc;
@@ -578,6 +585,8 @@ int ctlclient_main(int argc, char **argv)
 		o.words[o.nwords++] = waited;
 		slack_ms = CONTROL_TIMEOUT_MS;
 	}
+	if (o.dry_run)
+		o.words[o.nwords++] = dry_run;
 	len = build_request(o.words, o.nwords, req, sizeof(req));
 	if (len < 0) {
 		fprintf(stderr, "pid1 ctl: request too long or with blanks in a word\n");
@@ -601,6 +610,9 @@ int ctlclient_main(int argc, char **argv)
 			return print_status(body, o.json);
 		if (reply[2] == ' ')
 			puts(reply + 3);
+		/* A reload says what it changed, a line for each kind. */
+		if (strcmp(o.words[0], "reload") == 0 && body != NULL)
+			fputs(body, stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	/* Done, but the program is not there yet: told apart from a failure by its code. */

@@ -91,17 +91,27 @@ _Static_assert(32 + CONF_MAX_PROGRAMS * (CONF_NAME_MAX + 72 + CTL_DETAIL_MAX + C
 		   CTL_REPLY_MAX,
 	       "a status line per program fits in a reply");
 
+/* Whether p is in the status: a program a reload removed is, until it has stopped. */
+static bool listed(const struct program *p)
+{
+	return !p->removed || program_running(p) || program_left(p);
+}
+
 static void status(const struct pid1_state *st, struct reply *r)
 {
 	int64_t now = loop_now_ms();
 	const struct program *p;
 	char pid[16], up[24], last[CTL_DETAIL_MAX], health[CTL_HEALTH_MAX];
 	char names[CTL_DETAIL_MAX - sizeof(CTL_WAITS_FOR) + 1];
-	size_t i;
+	size_t i, n = 0;
 
-	put(r, "ok %zu program%s", st->nprograms, st->nprograms == 1 ? "" : "s");
+	for (i = 0; i < st->nprograms; i++)
+		n += listed(&st->programs[i]);
+	put(r, "ok %zu program%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < st->nprograms; i++) {
 		p = &st->programs[i];
+		if (!listed(p))
+			continue;
 		strcpy(pid, "-");
 		strcpy(up, "-");
 		if (program_running(p)) {
@@ -112,9 +122,9 @@ static void status(const struct pid1_state *st, struct reply *r)
 		/* Never started yet, it has no last end: what it waits for takes the field. */
 		if (waiting_names(st, p, names, sizeof(names)) > 0)
 			snprintf(last, sizeof(last), CTL_WAITS_FOR "%s", names);
-		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s\t%s", p->name, program_status(p), pid, up,
-		    p->history.nrestarts, program_ready(p) ? "yes" : "no", last,
-		    probe_health(p, health, sizeof(health)));
+		put(r, "%s\t%s\t%s\t%s\t%zu\t%s\t%s\t%s", p->name,
+		    p->removed ? "removed" : program_status(p), pid, up, p->history.nrestarts,
+		    program_ready(p) ? "yes" : "no", last, probe_health(p, health, sizeof(health)));
 	}
 }
 
@@ -304,6 +314,15 @@ static void by_name(struct pid1_state *st, struct ctl_request *req, const char *
 		c->wait = NULL;
 }
 
+/* Feeds ev, answered at once: "ok" and what it said, or "error" and why. */
+static void answer(struct pid1_state *st, struct reply *r, const struct supervise_event *ev)
+{
+	if (supervise(st, ev) < 0)
+		put(r, "error %s", ev->msg);
+	else
+		put(r, "ok %s", ev->msg);
+}
+
 static void signal_one(struct pid1_state *st, struct ctl_request *req, const char *who,
 		       struct reply *r)
 {
@@ -315,15 +334,14 @@ static void signal_one(struct pid1_state *st, struct ctl_request *req, const cha
 		put(r, "error no program %s", req->words[1]);
 	else if (signo <= 0 || signo > CONF_SIGNAL_MAX)
 		put(r, "error unknown signal %s", req->words[2]);
-	else if (supervise(st, &(struct supervise_event){.kind = SUPERVISE_KILL,
-							 .p = p,
-							 .signo = signo,
-							 .who = who,
-							 .msg = msg,
-							 .len = sizeof(msg)}) < 0)
-		put(r, "error %s", msg);
 	else
-		put(r, "ok %s", msg);
+		answer(st, r,
+		       &(struct supervise_event){.kind = SUPERVISE_KILL,
+						 .p = p,
+						 .signo = signo,
+						 .who = who,
+						 .msg = msg,
+						 .len = sizeof(msg)});
 }
 
 static void log_level(struct ctl_request *req, const char *who, struct reply *r)
@@ -340,6 +358,26 @@ static void log_level(struct ctl_request *req, const char *who, struct reply *r)
 	put(r, "ok log level %s", req->words[1]);
 }
 
+/* reload [dry-run]: the config file read again, or only what that would change said. */
+static void reload(struct pid1_state *st, const struct ctl_request *req, const char *who,
+		   struct reply *r)
+{
+	static char msg[CTL_REPLY_MAX - 8];
+	bool dry = req->nwords == 2;
+
+	if (dry && strcmp(req->words[1], "dry-run") != 0) {
+		put(r, "error reload takes no argument but dry-run");
+		return;
+	}
+	msg[0] = '\0';
+	answer(st, r,
+	       &(struct supervise_event){.kind = SUPERVISE_RELOAD,
+					 .signo = dry,
+					 .who = who,
+					 .msg = msg,
+					 .len = sizeof(msg)});
+}
+
 /* The commands: name, how many arguments, whether a wait may follow them. */
 static const struct {
 	const char *name;
@@ -348,7 +386,7 @@ static const struct {
 } commands[] = {
     {"status", 0, false},  {"ready", 0, false},	 {"start", 1, true},	 {"stop", 1, true},
     {"restart", 1, true},  {"signal", 2, false}, {"shutdown", 0, false}, {"log-level", 1, false},
-    {"version", 0, false}, {"health", 0, false},
+    {"version", 0, false}, {"health", 0, false}, {"reload", 0, false},
 };
 
 /* Runs req for who (logged with what it asks): the reply is written, or c->wait set. */
@@ -365,6 +403,10 @@ static void run(struct pid1_state *st, struct ctl_request *req, const char *who,
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		put(r, "error unknown command %s", cmd);
+		return;
+	}
+	if (strcmp(cmd, "reload") == 0 && req->nwords <= 2) {
+		reload(st, req, who, r);
 		return;
 	}
 	/* health takes a name or none. */

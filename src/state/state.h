@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf/cli.h"
 #include "conf/conf.h"
 #include "core/child.h"
 #include "core/loop.h"
@@ -180,6 +181,7 @@ struct program {
 	bool stopping;	    /* it said STOPPING=1: not ready until its next start */
 	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
 	bool oom_killed;    /* its last end was the OOM killer's SIGKILL (supervisor/supervise.c) */
+	bool removed;	    /* a reload took its section away: stopped, then no longer listed */
 	int64_t started_ms; /* when it was last spawned (forked) */
 	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
 	int64_t wait_since_ms;
@@ -303,9 +305,10 @@ struct readiness_told {
 
 struct pid1_state {
 	const struct pid1_conf *conf;
-	struct loop *loop; /* main()'s: the fds pid1 polls */
-	bool is_pid1;	   /* PID 1 of a namespace, so kill(-1) reaches everything */
-	bool subreaper;	   /* orphans of descendants come to us through the subreaper flag */
+	const struct options *cli; /* main()'s command line: laid over a file read again too */
+	struct loop *loop;	   /* main()'s: the fds pid1 polls */
+	bool is_pid1;		   /* PID 1 of a namespace, so kill(-1) reaches everything */
+	bool subreaper; /* orphans of descendants come to us through the subreaper flag */
 
 	struct program *programs; /* main first when there is a command; allocated at start-up */
 	size_t nprograms;

@@ -204,6 +204,17 @@ static void give_up(struct pid1_state *st, struct probe *pr)
 	pr->stage = PROBE_IDLE;
 }
 
+void probe_free(struct pid1_state *st, struct probe *pr)
+{
+	if (pr == NULL)
+		return;
+	give_up(st, pr);
+	if (pr->errfd >= 0)
+		close(pr->errfd);
+	/* A command still running is killed above; its end is then reaped as any orphan's. */
+	free(pr);
+}
+
 /* The program that owns pr: its ready probe or its health check. */
 static bool wanted(const struct program *p, const struct probe *pr)
 {

@@ -93,7 +93,7 @@ bool readiness_ready(const struct pid1_state *st, char *summary, size_t len)
 	for (i = 0; i < st->nprograms; i++) {
 		const struct program *p = &st->programs[i];
 
-		if (p->stop_hook || (nessential > 0 && !p->essential))
+		if (p->stop_hook || p->removed || (nessential > 0 && !p->essential))
 			continue;
 		ncount++;
 		if (program_ready(p)) {

@@ -704,6 +704,19 @@ static void restart_programs(struct pid1_state *st, char *const *names, const ch
 	}
 }
 
+static int reload(struct pid1_state *st, const struct supervise_event *ev);
+
+/* A reload rule: the file read again, what it did or why not in the log. */
+static void reload_on(struct pid1_state *st, const char *in)
+{
+	static char msg[4096];
+	char who[SIGNAME_MAX + 16];
+
+	snprintf(who, sizeof(who), "received %s", in);
+	if (reload(st, &(struct supervise_event){.who = who, .msg = msg, .len = sizeof(msg)}) < 0)
+		log_info("%s: %s", who, msg);
+}
+
 /*
  * An incoming signal, as the configuration says: forward it unchanged, rewrite it to
  * another signal, ignore it, restart programs, or start (or advance) the shutdown. Forwarded
@@ -722,7 +735,7 @@ static void on_signal(struct pid1_state *st, int signo)
 	rule = &st->conf->signals[signo];
 	/* Names are only worth formatting when a line will be written (signal storms). */
 	if (log_get_level() >= LOG_INFO || rule->action == ACTION_SHUTDOWN ||
-	    rule->action == ACTION_RESTART)
+	    rule->action == ACTION_RESTART || rule->action == ACTION_RELOAD)
 		signame_name(signo, in, sizeof(in));
 	switch (rule->action) {
 	case ACTION_IGNORE:
@@ -733,6 +746,9 @@ static void on_signal(struct pid1_state *st, int signo)
 		return;
 	case ACTION_RESTART:
 		restart_programs(st, rule->programs, in);
+		return;
+	case ACTION_RELOAD:
+		reload_on(st, in);
 		return;
 	case ACTION_REWRITE:
 		sent = rule->to;
@@ -762,6 +778,119 @@ static void on_signal(struct pid1_state *st, int signo)
 	else
 		log_info("received %s: rewritten to %s and sent to %s", in,
 			 signame_name(sent, out, sizeof(out)), to);
+}
+
+/* Appends to msg (len bytes) a line naming the programs of plan with change, if any. */
+static void list_change(const struct roster_plan *plan, enum roster_change change,
+			const char *label, char *msg, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n; i++) {
+		if (plan->e[i].change != change)
+			continue;
+		strlcat(msg, n++ == 0 ? "\n" : ", ", len);
+		if (n == 1) {
+			strlcat(msg, label, len);
+			strlcat(msg, ": ", len);
+		}
+		strlcat(msg, plan->e[i].name, len);
+		if (change == ROSTER_CHANGED) {
+			strlcat(msg, " (", len);
+			strlcat(msg, plan->e[i].keys, len);
+			strlcat(msg, ")", len);
+		}
+	}
+}
+
+static size_t count_change(const struct roster_plan *plan, enum roster_change change)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n; i++)
+		n += plan->e[i].change == change;
+	return n;
+}
+
+/*
+ * The config file read again (dry: only what it would change is said). What is added starts
+ * as at start-up, in its order; what is removed gets its own ladder, then is gone; what
+ * changed and runs restarts with its new section; the rest runs on untouched. Refused while
+ * pid1 shuts down: what the ladder stops would start again.
+ */
+static int reload(struct pid1_state *st, const struct supervise_event *ev)
+{
+	static struct roster_plan plan;
+	bool dry = ev->signo == 1;
+	char err[512];
+	size_t i;
+
+	if (st->phase != PHASE_RUN) {
+		snprintf(ev->msg, ev->len, "pid1 is shutting down: nothing reloaded");
+		return -1;
+	}
+	/* What the essential program left is waited for: pid1 exits once it has ended. */
+	if (st->waiting) {
+		snprintf(ev->msg, ev->len,
+			 "the essential program has ended, pid1 exits once what it left has: "
+			 "nothing reloaded");
+		return -1;
+	}
+	if (roster_prepare(st, &plan, err, sizeof(err)) < 0) {
+		log_err("reload requested by %s refused, nothing changed: %s", ev->who, err);
+		snprintf(ev->msg, ev->len, "reload refused, nothing changed: %s", err);
+		return -1;
+	}
+	snprintf(ev->msg, ev->len, "%s %s: %zu added, %zu removed, %zu changed, %zu unchanged",
+		 dry ? "dry run, nothing changed; reloading would read" : "reloaded",
+		 st->conf->path, count_change(&plan, ROSTER_ADDED),
+		 count_change(&plan, ROSTER_REMOVED), count_change(&plan, ROSTER_CHANGED),
+		 count_change(&plan, ROSTER_SAME));
+	if (!dry)
+		log_notice("reload requested by %s: %s", ev->who, ev->msg + strlen("reloaded "));
+	list_change(&plan, ROSTER_ADDED, "added", ev->msg, ev->len);
+	list_change(&plan, ROSTER_REMOVED, "removed", ev->msg, ev->len);
+	list_change(&plan, ROSTER_CHANGED, "changed", ev->msg, ev->len);
+	list_change(&plan, ROSTER_SAME, "unchanged", ev->msg, ev->len);
+	if (plan.ignored[0] != '\0') {
+		strlcat(ev->msg, "\nnot reloaded: ", ev->len);
+		strlcat(ev->msg, plan.ignored, ev->len);
+		strlcat(ev->msg, " (pid1 must restart)", ev->len);
+		if (!dry)
+			log_warn("reload: not reloaded, kept as they were: %s (pid1 must restart)",
+				 plan.ignored);
+	}
+	if (dry) {
+		roster_cancel(st);
+		return 0;
+	}
+	/* What changed and runs is stopped with what it was started with: its stop-signal. */
+	for (i = 0; i < plan.n; i++) {
+		struct program *p = plan.e[i].p;
+
+		/* A stop asked for stays a stop: the new section is taken at its next start. */
+		if (plan.e[i].change == ROSTER_CHANGED && program_running(p) &&
+		    p->request != PROGRAM_REQ_STOP) {
+			log_notice("reload: %s changed (%s): restarting", p->name, plan.e[i].keys);
+			act(st, p, program_step(p, PROGRAM_EV_RESTART, loop_now_ms(), 0, 0));
+		} else if (plan.e[i].change == ROSTER_CHANGED) {
+			log_notice("reload: %s changed (%s): taken at its next start", p->name,
+				   plan.e[i].keys);
+		} else if (plan.e[i].change == ROSTER_ADDED) {
+			log_notice("reload: %s added", plan.e[i].name);
+		}
+	}
+	roster_commit(st, &plan);
+	for (i = 0; i < plan.n; i++) {
+		struct program *p = plan.e[i].p;
+
+		if (plan.e[i].change != ROSTER_REMOVED)
+			continue;
+		log_notice("reload: %s removed (%s): stopping it", p->name,
+			   program_state_name(p->state));
+		act(st, p, program_step(p, PROGRAM_EV_HALT, loop_now_ms(), 0, 0));
+	}
+	return 0;
 }
 
 /*
@@ -831,6 +960,8 @@ static int handle(struct pid1_state *st, const struct supervise_event *ev)
 	case SUPERVISE_SHUTDOWN:
 		phase(st, PHASE_EV_SHUTDOWN, NULL, ev->who, ev->signo);
 		break;
+	case SUPERVISE_RELOAD:
+		return reload(st, ev);
 	}
 	return 0;
 }
@@ -848,7 +979,8 @@ struct program *supervise_find(struct pid1_state *st, const char *name)
 	size_t i;
 
 	for (i = 0; i < st->nprograms; i++)
-		if (!st->programs[i].stop_hook && strcmp(st->programs[i].name, name) == 0)
+		if (!st->programs[i].stop_hook && !st->programs[i].removed &&
+		    strcmp(st->programs[i].name, name) == 0)
 			return &st->programs[i];
 	return NULL;
 }

@@ -28,6 +28,7 @@ enum supervise_kind {
 	SUPERVISE_REQUEST,  /* ev (HALT, RESTART or RUN) asked for p by who; answer in msg */
 	SUPERVISE_KILL,	    /* signo asked for p by who; answer in msg */
 	SUPERVISE_SHUTDOWN, /* shut down, for the reason who */
+	SUPERVISE_RELOAD,   /* read the config file again, for who; signo 1: only say what */
 };
 
 struct supervise_event {
@@ -59,6 +60,34 @@ struct program *supervise_find(struct pid1_state *st, const char *name);
 int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 		 const struct signal_setup *signals, bool take_tty);
 void roster_free(struct pid1_state *st);
+
+/*
+ * A reload: the config file read again, its program sections compared by name with the
+ * table's. roster_prepare() reads and checks it and builds what is added or changed; on
+ * error nothing is kept and err says why ("PATH:LINE: ..."). Then either roster_cancel()
+ * drops it, or the supervisor restarts what changed and runs, roster_commit() puts the new
+ * sections in the table (a removed program stays, stopped and unlisted, until its slot is
+ * free), and the supervisor stops what was removed. Top-level keys are not reloaded: those
+ * that differ are named in ignored.
+ */
+enum roster_change { ROSTER_SAME, ROSTER_ADDED, ROSTER_REMOVED, ROSTER_CHANGED };
+
+struct roster_entry {
+	enum roster_change change;
+	const char *name;
+	struct program *p; /* the live program; NULL when added */
+	char keys[160];	   /* when changed: the keys that differ */
+};
+
+struct roster_plan {
+	struct roster_entry e[2 * CONF_MAX_PROGRAMS];
+	size_t n;
+	char ignored[256];
+};
+
+int roster_prepare(struct pid1_state *st, struct roster_plan *plan, char *err, size_t len);
+void roster_cancel(struct pid1_state *st);
+void roster_commit(struct pid1_state *st, const struct roster_plan *plan);
 
 /*
  * For `pid1 -n`: a comment line for each program that pid1, with the capabilities it has
@@ -118,6 +147,9 @@ void exportenv_free(struct pid1_state *st, struct program *p);
  * out of memory); roster_free() frees them.
  */
 struct probe *probe_new(void);
+
+/* Gives up what pr has under way (its socket, its command) and frees it; NULL is nothing. */
+void probe_free(struct pid1_state *st, struct probe *pr);
 
 #define PROBE_READY	0x1 /* its ready probe passed: PROGRAM_EV_READY */
 #define PROBE_UNHEALTHY 0x2 /* its health check failed retries times: PROGRAM_EV_FAILING */

@@ -521,6 +521,54 @@ static void test_files_refused(void)
 	unlink(path);
 }
 
+/* Loads text as a config file into conf. */
+static void load_text(const char *text, struct pid1_conf *conf)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/diff.conf", tmpdir);
+	write_file(path, text, 0600);
+	fail_unless(conf_load(path, conf) == 0);
+	unlink(path);
+}
+
+/* A reload's comparison: the keys of a program section, and the top-level keys, that differ. */
+static void test_diff(void)
+{
+	struct pid1_conf a, b;
+	char keys[256], err[256], path[64];
+
+	load_text("program web { command = { \"sleep\", \"1\" } env = { \"A=1\" } }\n"
+		  "program db { command = { \"sleep\", \"1\" } umask = 022 }\n",
+		  &a);
+	load_text("forward-to = group\nshutdown { delay = 1s }\nsignal SIGHUP { action = reload }\n"
+		  "program web { command = { \"sleep\", \"2\" } env = { \"A=2\" } "
+		  "no-new-privileges = false }\n"
+		  "program db { command = { \"sleep\", \"1\" } umask = 022 }\n",
+		  &b);
+	fail_unless(confdiff_program(&a.programs[0], &b.programs[0], keys, sizeof(keys)) == 3);
+	fail_unless(strcmp(keys, "command, no-new-privileges, env") == 0);
+	fail_unless(confdiff_program(&a.programs[1], &b.programs[1], keys, sizeof(keys)) == 0);
+	fail_unless(keys[0] == '\0');
+	fail_unless(confdiff_top(&a, &b, keys, sizeof(keys)) == 3);
+	fail_unless(strcmp(keys, "forward-to, shutdown, signal") == 0);
+	fail_unless(confdiff_top(&a, &a, keys, sizeof(keys)) == 0);
+	conf_free(&b);
+	load_text("program db { command = { \"sleep\", \"1\" } umask = 027 }\n", &b);
+	fail_unless(confdiff_program(&a.programs[1], &b.programs[0], keys, sizeof(keys)) == 1);
+	fail_unless(strcmp(keys, "umask") == 0);
+	conf_free(&b);
+	conf_free(&a);
+
+	/* Read again with an error: the first error is kept for the reply, with its line. */
+	snprintf(path, sizeof(path), "%s/bad.conf", tmpdir);
+	write_file(path, "program web {\n  bogus = 1\n}\n", 0600);
+	fflush(stderr);
+	fail_unless(conf_reload(path, &a, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "bad.conf:2: ") != NULL);
+	unlink(path);
+}
+
 int main(void)
 {
 	char path[64];
@@ -536,6 +584,7 @@ int main(void)
 	test_good_files();
 	test_bad_files();
 	test_files_refused();
+	test_diff();
 	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
 	unlink(path);
 	fail_unless(rmdir(tmpdir) == 0);
