@@ -285,7 +285,7 @@ int roster_build(struct pid1_state *st, const struct pid1_conf *conf,
 
 		p = &st->programs[i];
 		p->spawn.signals = signals;
-		strlcpy(names[i], pc != NULL ? pc->name : "main", sizeof(names[i]));
+		strlcpy(names[i], i < first ? "main" : pc->name, sizeof(names[i]));
 		rc = fill(p, names[i], conf, pc, seen ? &me : NULL, why, sizeof(why));
 		if (rc == 0 && open_output(p, &st->outputs, conf, pc) < 0)
 			rc = -1;
