@@ -233,7 +233,8 @@ conf() {
 	hwm2=$(awk '/VmHWM/ { print $2 }' "/proc/$PID1_PID/status")
 	echo "# fds $fds -> $fds2, VmHWM $hwm -> $hwm2 kB" >&3
 	[ "$fds2" -le "$fds" ]
-	[ "$hwm2" -le $((hwm + 512)) ]
+	# ASan holds freed memory in quarantine, so its peak grows; its leak check runs at exit.
+	grep -q __asan_init "$PID1" 2>/dev/null || [ "$hwm2" -le $((hwm + 512)) ]
 }
 
 @test "valgrind: reloads that add, remove, change, refuse and only say leave no leak" {
