@@ -373,6 +373,26 @@ logged_at_least() {
 	assert_output --partial "$CONF:4: option 'ready' takes log:REGEX"
 }
 
+@test "ready = log:REGEX added by a reload needs the output pid1 started with" {
+	write_conf <<-EOF
+		program web { command = { "sleep", "100" } }
+	EOF
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	write_conf <<-EOF
+		output = prefix
+		program web {
+			command = { "sleep", "100" }
+			ready = log:up
+		}
+	EOF
+	run -1 ctl reload
+	assert_output --partial "program 'web': ready = log:... needs output = prefix or json; the top level's is raw (pid1 must restart)"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
 @test "pid1 -n prints the checks' keys, and what it prints loads back the same" {
 	write_conf <<-EOF
 		program db {

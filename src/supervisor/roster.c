@@ -500,6 +500,11 @@ static const char *cannot(const struct pid1_state *st, const struct program_conf
 	if (pc->ready >= READY_FD_MIN && st->inbox == NULL)
 		return "ready = fd:N needs the ready pipes, set up at start-up only "
 		       "(pid1 must restart)";
+	/* The file may say prefix, but the top level's output is the one pid1 started with. */
+	if (pc->ready == READY_LOG &&
+	    (pc->output >= 0 ? pc->output : (int)st->conf->output) == OUTPUT_RAW)
+		return "ready = log:... needs output = prefix or json; the top level's is raw "
+		       "(pid1 must restart)";
 	return NULL;
 }
 
