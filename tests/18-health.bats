@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Checks pid1 makes of its programs: ready = tcp:..., http://... and exec holding back what
 # comes after, a health section whose failures in a row stop and restart a program, the
-# status and `pid1 ctl health`, and peers that never answer or never stop talking. pid1 runs
-# as the real PID 1 of a fresh PID namespace; orders are read off files, never timed.
+# status and `pid1 ctl health`, and peers that never answer or never stop talking; and
+# ready = log:REGEX, read off a program's output. pid1 runs as the real PID 1 of a fresh PID
+# namespace; orders are read off files, never timed.
 # shellcheck disable=SC2016,SC2154 # sh -c scripts are single-quoted; bats sets $status
 
 bats_require_minimum_version 1.5.0
@@ -34,6 +35,21 @@ app_after() {
 			after = { $1 }
 		}
 	EOF
+}
+
+# log_then_app OUTPUT SCRIPT REGEX FILE: with output = OUTPUT, web runs SCRIPT then sleeps,
+# ready = log:REGEX; app comes after it, and says whether FILE was there when it started.
+log_then_app() {
+	{
+		cat <<-EOF
+			output = $1
+			program web {
+				command = { "sh", "-c", "$2; exec sleep 100" }
+				ready = 'log:$3'
+			}
+		EOF
+		app_after web "$4"
+	} | write_conf
 }
 
 # started_after: app started, and only once what it comes after was ready.
@@ -260,6 +276,123 @@ logged_at_least() {
 	[ "$status" -eq 0 ]
 }
 
+@test "ready = log:REGEX: what comes after starts at the first line that matches, not before" {
+	log_then_app prefix "echo starting; sleep 2; touch $S/printed; echo listening on 8080" \
+		'^listening on [0-9]+$' "$S/printed"
+	pid1_start -v -c "$CONF"
+	started_after
+	log_has "web[2] ready after"
+	file_has "$S/out" "web: starting"
+	file_has "$S/out" "web: listening on 8080"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "ready = log:REGEX: a line on stderr counts too, with output = json; pid1 ctl ready follows it" {
+	log_then_app json "echo listening on 80 and more; while [ ! -e $S/go ]; do sleep 0.1; done; echo 'listening on 8080' >&2" \
+		'listening on [0-9]+$' "$S/go"
+	pid1_start -v -c "$CONF"
+	# A line that does not match leaves it starting, and pid1 not ready.
+	wait_until grep -qF '"line":"listening on 80 and more"' "$S/out"
+	state_is web starting
+	[ ! -e "$S/app" ]
+	run -1 ctl ready
+	assert_output --partial "not ready: web"
+	touch "$S/go"
+	started_after
+	grep -qF '"stream":"stderr","line":"listening on 8080"' "$S/err"
+	wait_until state_is app running
+	run -0 ctl ready
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "ready = log:REGEX: a line cut for length is matched on its first piece only" {
+	# x and 9000 r: its first piece does not match ^r+$, those after it would.
+	log_then_app prefix "printf 'x%9000s\\\\n' '' | tr ' ' r; echo shown; while [ ! -e $S/go ]; do sleep 0.1; done; echo rr" \
+		'^r+$' "$S/go"
+	pid1_start -v -c "$CONF"
+	wait_until file_has "$S/out" "web: shown"
+	[ "$(grep -c '^web: rrrr' "$S/out")" -ge 1 ]
+	state_is web starting
+	[ ! -e "$S/app" ]
+	touch "$S/go"
+	started_after
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
+@test "ready = log:REGEX: ready-timeout stops a program that never prints it; a restart needs a new match" {
+	write_conf <<-EOF
+		output = prefix
+		program mute {
+			command = { "sh", "-c", "echo nothing to see; exec sleep 100" }
+			ready = log:ready
+			ready-timeout = 500ms
+			restart = no
+		}
+		program web {
+			command = { "sh", "-c", "if [ -e $S/ran ]; then while [ ! -e $S/go ]; do sleep 0.1; done; fi; touch $S/ran; echo ready; exec sleep 100" }
+			ready = log:ready
+		}
+	EOF
+	pid1_start -v -c "$CONF"
+	wait_until log_has "mute[2] not ready within its ready-timeout of 500ms: stopping it"
+	wait_until state_is web running
+	# Its first start's line does not make its second ready.
+	run -3 ctl -t 1 restart web
+	assert_output --partial "not ready after"
+	state_is web starting
+	touch "$S/go"
+	wait_until state_is web running
+	wait_until state_is mute ended
+	send_to_pid1 TERM
+	pid1_wait
+}
+
+@test "ready = log:REGEX needs output = prefix or json; a bad REGEX is an error naming its line" {
+	cat >"$CONF" <<-EOF
+		program web {
+			command = { "web" }
+			ready = "log:listening"
+		}
+	EOF
+	run -2 "$PID1" -n -c "$CONF"
+	assert_output --partial "$CONF:4: program 'web' has ready = log:... but output = raw"
+	# The top level's output counts.
+	sed -i '1i output = json' "$CONF"
+	run -0 "$PID1" -n -c "$CONF"
+	sed -i 's/ready = .*/ready = "log:listening on (8080"/' "$CONF"
+	run -2 "$PID1" -n -c "$CONF"
+	assert_output --partial "$CONF:4: bad regular expression 'listening on (8080' for option 'ready'"
+	sed -i 's/ready = .*/ready = "log:"/' "$CONF"
+	run -2 "$PID1" -n -c "$CONF"
+	assert_output --partial "$CONF:4: option 'ready' takes log:REGEX"
+}
+
+@test "ready = log:REGEX added by a reload needs the output pid1 started with" {
+	write_conf <<-EOF
+		program web { command = { "sleep", "100" } }
+	EOF
+	pid1_start -c "$CONF"
+	wait_until state_is web running
+	write_conf <<-EOF
+		output = prefix
+		program web {
+			command = { "sleep", "100" }
+			ready = log:up
+		}
+	EOF
+	run -1 ctl reload
+	assert_output --partial "program 'web': ready = log:... needs output = prefix or json; the top level's is raw (pid1 must restart)"
+	send_to_pid1 TERM
+	pid1_wait
+	[ "$status" -eq 0 ]
+}
+
 @test "pid1 -n prints the checks' keys, and what it prints loads back the same" {
 	write_conf <<-EOF
 		program db {
@@ -279,8 +412,14 @@ logged_at_least() {
 				start-period = 30s
 			}
 		}
+		program api {
+			command = { "api" }
+			output = json
+			ready = 'log:^listening on "?[0-9]+\\.\$'
+		}
 	EOF
 	run -0 "$PID1" -n -c "$CONF"
+	assert_line --partial 'ready = "log:^listening on \"?[0-9]+\\.\$"'
 	assert_line --partial 'ready = "tcp:5432"'
 	assert_line --partial 'ready-interval = 250ms'
 	assert_line --partial 'ready = "http://[::1]:8080/ready"'

@@ -10,6 +10,7 @@
 #define PID1_CONF_H
 
 #include <limits.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -128,6 +129,7 @@ enum program_when {
  * A value of READY_FD_MIN and up is ready = fd:N, the fd number N itself.
  */
 enum ready_mode {
+	READY_LOG = -3,	    /* once a line of its stdout or stderr matches: ready = log:REGEX */
 	READY_PROBE = -2,   /* once a probe succeeded: ready = tcp:..., http://... or exec */
 	READY_DEFAULT = -1, /* started for a longrun, exited for a oneshot */
 	READY_STARTED = 0,  /* once exec succeeded */
@@ -165,6 +167,12 @@ struct probe_spec {
  * err (len bytes) naming option.
  */
 int probe_parse(const char *option, const char *s, struct probe_spec *spec, char *err, size_t len);
+
+/*
+ * Compiles the REGEX of ready = log:REGEX, the whole value given: extended, and only whether a
+ * line matches counts (REG_NOSUB). Returns regcomp()'s code, 0 when re is to be regfree()d.
+ */
+int ready_log_compile(regex_t *re, const char *value);
 
 /* A program's `health { ... }` section: its liveness check, repeated while it runs. */
 struct health_conf {
@@ -213,7 +221,7 @@ struct program_conf {
 	int ready;		   /* an enum ready_mode, or the N of fd:N */
 	int64_t ready_timeout_ms;  /* 0: it may take as long as it likes to become ready */
 	int64_t watchdog_ms;	   /* 0: no watchdog */
-	char *ready_check;	   /* ready = tcp:..., http://... or exec, else NULL; owned */
+	char *ready_check;	   /* ready = a check or log:REGEX, else NULL; owned */
 	char **ready_command;	   /* ready = exec's command, NULL-terminated; owned */
 	int64_t ready_interval_ms; /* between attempts of its ready probe, and each one's limit */
 	struct health_conf health;

@@ -406,7 +406,7 @@ static int copy_program(cfg_t *sec, struct program_conf *pc)
 	pc->set_no_new_privs = cfg_size(sec, "no-new-privileges") > 0;
 	if (conf_set_string(&pc->name, cfg_title(sec)) < 0 || copy_keys(sec, IN_PROGRAM, pc) < 0)
 		return -1;
-	if (pc->ready == READY_PROBE &&
+	if ((pc->ready == READY_PROBE || pc->ready == READY_LOG) &&
 	    conf_set_string(&pc->ready_check, cfg_getstr(sec, "ready")) < 0)
 		return -1;
 	health = cfg_size(sec, "health") > 0 ? cfg_getsec(sec, "health") : NULL;
@@ -884,6 +884,20 @@ static int check_programs(const char *path, const struct pid1_conf *conf)
 
 	if (order_check(conf->programs, conf->nprograms, &line, err, sizeof(err)) < 0) {
 		conf_error(path, line, err);
+		return -1;
+	}
+	/* pid1 reads a program's lines only through its pipes: the top level's output counts. */
+	for (i = 0; i < (int)conf->nprograms; i++) {
+		const struct program_conf *pc = &conf->programs[i];
+
+		if (pc->ready != READY_LOG ||
+		    (pc->output >= 0 ? pc->output : (int)conf->output) != OUTPUT_RAW)
+			continue;
+		snprintf(err, sizeof(err),
+			 "program '%s' has ready = log:... but output = raw: pid1 reads its "
+			 "lines only with output = prefix or json",
+			 pc->name);
+		conf_error(path, pc->line, err);
 		return -1;
 	}
 	for (i = 1; i <= CONF_SIGNAL_MAX; i++) {

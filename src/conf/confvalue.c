@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <ctype.h>
 #include <limits.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -248,9 +249,38 @@ int probe_parse(const char *option, const char *s, struct probe_spec *spec, char
 		    s, option);
 }
 
+int ready_log_compile(regex_t *re, const char *value)
+{
+	return regcomp(re, value + 4, REG_EXTENDED | REG_NOSUB);
+}
+
+/*
+ * log:REGEX. Its length is bounded as a check's is, as the cost of matching each line of a
+ * starting program grows with it; an empty REGEX would match any line, as ready = started
+ * nearly does, and is more likely a mistake.
+ */
+static int parse_ready_log(const char *option, const char *value, char *err, size_t len)
+{
+	char why[128];
+	regex_t re;
+	int rc;
+
+	if (value[4] == '\0' || strlen(value) >= PROBE_SPEC_MAX)
+		return fail(err, len, "option '%s' takes log:REGEX with a REGEX of 1 to %d bytes",
+			    option, PROBE_SPEC_MAX - 5);
+	rc = ready_log_compile(&re, value);
+	if (rc == 0) {
+		regfree(&re);
+		return 0;
+	}
+	regerror(rc, &re, why, sizeof(why));
+	return fail(err, len, "bad regular expression '%s' for option '%s': %s", value + 4, option,
+		    why);
+}
+
 /*
  * started, exited, notify, or fd:N with N a descriptor the program writes a newline to; or a
- * probe (READY_PROBE), whose text the program's section keeps.
+ * probe (READY_PROBE) or log:REGEX (READY_LOG), whose text the program's section keeps.
  */
 static int parse_ready(const char *option, const char *value, long *out, char *err, size_t len)
 {
@@ -259,6 +289,8 @@ static int parse_ready(const char *option, const char *value, long *out, char *e
 
 	if (w != NULL)
 		*out = w->value;
+	else if (strncmp(value, "log:", 4) == 0)
+		return parse_ready_log(option, value, err, len) < 0 ? -1 : (*out = READY_LOG, 0);
 	else if (strncmp(value, "tcp:", 4) == 0 || strncmp(value, "http", 4) == 0 ||
 		 strcmp(value, "exec") == 0)
 		return probe_parse(option, value, &spec, err, len) < 0 ? -1
@@ -267,7 +299,7 @@ static int parse_ready(const char *option, const char *value, long *out, char *e
 		 (*out = decimal(value + 3, READY_FD_MIN, READY_FD_MAX)) < 0)
 		return fail(err, len,
 			    "bad value '%s' for option '%s' (started, exited, notify, fd:N with N "
-			    "%d..%d, tcp:PORT, http://... or exec)",
+			    "%d..%d, tcp:PORT, http://..., exec or log:REGEX)",
 			    value, option, READY_FD_MIN, READY_FD_MAX);
 	return 0;
 }
@@ -695,7 +727,7 @@ static void print_value(FILE *out, const struct conf_key *k, const void *base)
 		break;
 	case KIND_READY:
 		/* Only a program has ready: its check's text is in the same section. */
-		if (*(const int *)field == READY_PROBE) {
+		if (*(const int *)field == READY_PROBE || *(const int *)field == READY_LOG) {
 			print_string(out, ((const struct program_conf *)base)->ready_check);
 			break;
 		}

@@ -56,6 +56,7 @@ struct stream {
 	const struct output *out;
 	bool waiting;		 /* paused until its dest drains */
 	bool err;		 /* the program's stderr, else its stdout */
+	bool mid;		 /* what was written last was a line's piece: the rest is due */
 	struct timespec read_at; /* the wall clock at its last read: the time of its lines */
 	size_t len;		 /* bytes read and not yet written, in held */
 	char *held; /* NULL when len is 0; STREAM_BUF long (cap) while it waits, else len */
@@ -72,6 +73,9 @@ struct output {
 	bool time;	       /* a prefixed line starts with the time it was read */
 	size_t over;	       /* the most bytes a line gains, newline included */
 	size_t plen;
+	/* Told of the current run's lines, with ctx; else NULL. */
+	output_line_fn *watch;
+	void *ctx;
 	char prefix[]; /* "NAME: ", or for JSON what follows the time up to the stream's name */
 };
 
@@ -342,6 +346,10 @@ static bool emit(struct stream *s, char *buf, bool eof)
 		ok = taken != SIZE_MAX;
 		if (!ok)
 			break;
+		/* Once, as the line goes out; not a left-behind writer's of a run before. */
+		if (s->out->watch != NULL && !s->mid && ((s - s->out->streams) & 2) == s->out->cur)
+			s->out->watch(s->out->ctx, buf + off, linelen);
+		s->mid = cut || taken < linelen;
 		off += taken < linelen ? taken : used;
 	}
 	if (off > 0) {
@@ -653,6 +661,12 @@ struct output *output_new(struct outputs *all, const char *name, enum output_mod
 		o->streams[i] = (struct stream){.fd = -1, .out = o, .err = i % 2 == 1};
 	list[all->n++] = o;
 	return o;
+}
+
+void output_watch(struct output *o, output_line_fn *fn, void *ctx)
+{
+	o->watch = fn;
+	o->ctx = ctx;
 }
 
 void output_free(struct output *o)

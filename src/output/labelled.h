@@ -48,6 +48,14 @@ struct outputs {
  * (time: each line starts with the time pid1 read it) or OUTPUT_JSON; NULL when out of memory.
  */
 struct output *output_new(struct outputs *all, const char *name, enum output_mode mode, bool time);
+/*
+ * Called with each whole line of o's current run as it is written out, stdout's and
+ * stderr's, without its newline (a line cut for length: its first piece only); line[len] is
+ * not a NUL. A run's lines come after the output_open() of its spawn.
+ */
+typedef void output_line_fn(void *ctx, const char *line, size_t len);
+/* Has fn (NULL: none) called with ctx for o's lines from now on. */
+void output_watch(struct output *o, output_line_fn *fn, void *ctx);
 /* Frees o; its pipes must be closed (output_finish). NULL is fine. */
 void output_free(struct output *o);
 

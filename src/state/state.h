@@ -147,7 +147,7 @@ struct program {
 	const char *name;
 	enum program_type type;
 	int stop_signal;    /* the first signal of its own ladder; 0: the step the shutdown is at */
-	int ready_mode;	    /* READY_STARTED, _EXITED, _NOTIFY, or the fd of ready = fd:N */
+	int ready_mode;	    /* an enum ready_mode, or the fd of ready = fd:N */
 	int level;	    /* 0 without after, else 1 + the highest level it comes after */
 	int64_t timeout_ms; /* how long a stop hook may run */
 	int64_t ready_timeout_ms;	 /* 0: none */
@@ -162,6 +162,7 @@ struct program {
 	struct privs privs;
 	struct output *output;	   /* its labelled output (output = prefix), else NULL */
 	struct probe *ready_probe; /* ready = tcp:..., http://..., exec; else NULL */
+	regex_t *ready_log;	   /* ready = log:REGEX, compiled; else NULL */
 	struct probe *health;	   /* its health section; else NULL */
 
 	/* Run time, changed by program_step() alone. */
@@ -182,6 +183,7 @@ struct program {
 	bool due;	    /* to spawn once the event is handled (supervisor/supervise.c) */
 	bool oom_killed;    /* its last end was the OOM killer's SIGKILL (supervisor/supervise.c) */
 	bool removed;	    /* a reload took its section away: stopped, then no longer listed */
+	bool log_seen;	    /* this start printed a ready_log match, not yet taken */
 	int64_t started_ms; /* when it was last spawned (forked) */
 	/* Its wait at start-up (supervisor/waiting.c): since when (else -1), notices logged. */
 	int64_t wait_since_ms;

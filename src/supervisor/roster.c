@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,15 @@ static int fill_ready(struct program *p, const struct pid1_conf *conf,
 		p->ready_probe->interval_ms = pc->ready_interval_ms;
 		p->ready_probe->timeout_ms = pc->ready_interval_ms;
 	}
+	if (pc != NULL && pc->ready == READY_LOG) {
+		/* Checked when read: what fails now is memory. */
+		p->ready_log = malloc(sizeof(*p->ready_log));
+		if (p->ready_log == NULL || ready_log_compile(p->ready_log, pc->ready_check) != 0) {
+			free(p->ready_log);
+			p->ready_log = NULL;
+			return -1;
+		}
+	}
 	if (pc != NULL && pc->health.check != NULL) {
 		p->health = new_probe("check", pc->health.check, pc->health.command);
 		if (p->health == NULL)
@@ -125,6 +135,38 @@ static const char *lacks(const struct program *p, const struct privs_seen *me, c
 	return buf;
 }
 
+static void free_ready_log(regex_t *re)
+{
+	if (re != NULL)
+		regfree(re);
+	free(re);
+}
+
+/*
+ * A line of p's current run, while it may be what makes p ready: only marked here, taken
+ * as READY by the supervisor in the same wake-up (supervise.c), as a probe's finding is.
+ */
+static void on_line(void *ctx, const char *line, size_t len)
+{
+	struct program *p = ctx;
+	char text[OUTPUT_LINE_MAX];
+
+	if (p->state != PROGRAM_STARTING || p->log_seen || p->ready_log == NULL)
+		return;
+	/* Shorter than text: a line is cut to fit one written line, label included. */
+	len = len < sizeof(text) ? len : sizeof(text) - 1;
+	memcpy(text, line, len);
+	text[len] = '\0';
+	p->log_seen = regexec(p->ready_log, text, 0, NULL, 0) == 0;
+}
+
+/* Has p's output (if any) tell on_line() its lines while p has ready = log:REGEX. */
+static void watch_output(struct program *p)
+{
+	if (p->output != NULL)
+		output_watch(p->output, p->ready_log != NULL ? on_line : NULL, p);
+}
+
 /*
  * p's labelled output, as its section pc (NULL for main) or the top level asks. Returns 0, or
  * -1 when out of memory.
@@ -139,6 +181,7 @@ static int open_output(struct program *p, struct outputs *outputs, const struct 
 	if (mode != OUTPUT_RAW &&
 	    (p->output = output_new(outputs, p->name, mode, stamp == OUTPUT_TIME_RFC3339)) == NULL)
 		return -1;
+	watch_output(p);
 	return 0;
 }
 
@@ -366,6 +409,7 @@ void roster_free(struct pid1_state *st)
 		restart_history_free(&st->programs[i].history);
 		free(st->programs[i].ready_probe);
 		free(st->programs[i].health);
+		free_ready_log(st->programs[i].ready_log);
 	}
 	st->programs = NULL;
 	st->nprograms = 0;
@@ -425,6 +469,7 @@ static void drop_fresh(size_t j)
 	restart_history_free(&fresh[j].history);
 	free(fresh[j].ready_probe);
 	free(fresh[j].health);
+	free_ready_log(fresh[j].ready_log);
 	memset(&fresh[j], 0, sizeof(fresh[j]));
 }
 
@@ -454,6 +499,11 @@ static const char *cannot(const struct pid1_state *st, const struct program_conf
 		       "(pid1 must restart)";
 	if (pc->ready >= READY_FD_MIN && st->inbox == NULL)
 		return "ready = fd:N needs the ready pipes, set up at start-up only "
+		       "(pid1 must restart)";
+	/* The file may say prefix, but the top level's output is the one pid1 started with. */
+	if (pc->ready == READY_LOG &&
+	    (pc->output >= 0 ? pc->output : (int)st->conf->output) == OUTPUT_RAW)
+		return "ready = log:... needs output = prefix or json; the top level's is raw "
 		       "(pid1 must restart)";
 	return NULL;
 }
@@ -630,6 +680,11 @@ static void take_fresh(struct pid1_state *st, struct program *p, size_t j)
 	probe_free(st, p->health);
 	p->ready_probe = f->ready_probe;
 	p->health = f->health;
+	/* A match of the old REGEX does not count for the new: its next start matches anew. */
+	free_ready_log(p->ready_log);
+	p->ready_log = f->ready_log;
+	p->log_seen = false;
+	watch_output(p);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -681,6 +736,9 @@ void roster_commit(struct pid1_state *st, const struct roster_plan *plan)
 			probe_free(st, p->health);
 			p->ready_probe = NULL;
 			p->health = NULL;
+			free_ready_log(p->ready_log);
+			p->ready_log = NULL;
+			watch_output(p);
 			p->privs_conf = st->conf->privs;
 			continue;
 		}

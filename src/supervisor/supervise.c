@@ -258,6 +258,8 @@ static void spawn(struct pid1_state *st, struct program *p)
 		target_spawned(p, pid);
 	if (p->output != NULL)
 		output_spawned(p->output);
+	/* What the last run printed, read as its pipes were let go, is not this start's. */
+	p->log_seen = false;
 	inbox_pipe_spawned(st, p, slot, pid);
 	exportenv_spawned(st, p, pid);
 	if (pid <= 0) {
@@ -587,7 +589,10 @@ static void execs(struct pid1_state *st)
 	}
 }
 
-/* The checks pid1 makes: what they found goes to the programs' state machines. */
+/*
+ * The checks pid1 makes, and the lines of ready = log:REGEX its output matched in this
+ * wake-up: what they found goes to the programs' state machines.
+ */
 static void probes(struct pid1_state *st, int64_t now)
 {
 	unsigned int found;
@@ -597,6 +602,11 @@ static void probes(struct pid1_state *st, int64_t now)
 		struct program *p = &st->programs[i];
 
 		found = probe_tick(st, p, now);
+		if (p->log_seen && p->state == PROGRAM_STARTING) {
+			log_debug("%s[%d] printed a line that matches its ready = log:...", p->name,
+				  (int)p->pid);
+			found |= PROBE_READY;
+		}
 		if (found & PROBE_READY)
 			act(st, p, program_step(p, PROGRAM_EV_READY, now, 0, 0));
 		if (found & PROBE_UNHEALTHY)

@@ -121,6 +121,11 @@ static void doing(const struct program *q, int64_t now, char *buf, size_t len)
 		snprintf(what, sizeof(what),
 			 "%s[%d] is running but has not written a line to fd %d", q->name,
 			 (int)q->pid, q->ready_mode);
+	else if (q->state == PROGRAM_STARTING && q->pid > 0 && q->ready_log != NULL)
+		snprintf(what, sizeof(what),
+			 "%s[%d] is running but has printed no line that matches its ready = "
+			 "log:...",
+			 q->name, (int)q->pid);
 	else if (q->state == PROGRAM_STARTING && q->pid > 0 && q->ready_probe != NULL)
 		snprintf(what, sizeof(what),
 			 "%s[%d] is running but its ready check has not passed%s%s", q->name,

@@ -135,6 +135,31 @@ static void test_probe_parse(void)
 	fail_unless(probe_parse("check", "udp:53", &s, err, sizeof(err)) == -1);
 }
 
+/* ready = log:REGEX: a REGEX that compiles, of a bounded length; the rest is refused. */
+static void test_ready_log(void)
+{
+	char err[256], big[PROBE_SPEC_MAX + 1];
+	regex_t re;
+	long v;
+
+	fail_unless(confvalue_parse("ready", "log:^listening on [0-9]+$", &v, err, sizeof(err)) ==
+		    0);
+	fail_unless(v == READY_LOG);
+	fail_unless(ready_log_compile(&re, "log:^listening on [0-9]+$") == 0);
+	fail_unless(regexec(&re, "listening on 8080", 0, NULL, 0) == 0);
+	fail_unless(regexec(&re, "listening on 80 and more", 0, NULL, 0) != 0);
+	regfree(&re);
+	fail_unless(confvalue_parse("ready", "log:(8080", &v, err, sizeof(err)) == -1);
+	fail_unless(strstr(err, "bad regular expression '(8080' for option 'ready'") != NULL);
+	fail_unless(confvalue_parse("ready", "log:", &v, err, sizeof(err)) == -1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "log:", 4);
+	fail_unless(confvalue_parse("ready", big, &v, err, sizeof(err)) == -1);
+	big[PROBE_SPEC_MAX - 1] = '\0';
+	fail_unless(confvalue_parse("ready", big, &v, err, sizeof(err)) == 0);
+}
+
 static void assert_same(const struct pid1_conf *a, const struct pid1_conf *b)
 {
 	size_t i;
@@ -577,6 +602,7 @@ int main(void)
 	test_key_count();
 	test_defaults();
 	test_probe_parse();
+	test_ready_log();
 	test_full_file();
 	test_print_escapes();
 	test_print_supervision();
