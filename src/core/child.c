@@ -168,6 +168,21 @@ enum child_exec child_exec_read(int errfd, struct child_failure *f)
 	return got < 0 && errno == EAGAIN ? CHILD_EXEC_PENDING : CHILD_EXEC_DONE;
 }
 
+int child_pipe(int fds[2])
+{
+	int err;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0)
+		return 0;
+	err = errno;
+	close(fds[0]);
+	close(fds[1]);
+	errno = err;
+	return -1;
+}
+
 pid_t child_spawn(const struct child_opts *opts, int *errfd)
 {
 	int errpipe[2], err;
@@ -178,16 +193,13 @@ pid_t child_spawn(const struct child_opts *opts, int *errfd)
 	 * Short of fds, the program starts all the same, unwatched: an exec error then shows
 	 * only as its exit code and its own line on stderr. pid1 must not stop for want of a pipe.
 	 */
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+	/* The child's end stays blocking, so its record is never refused. */
+	if (child_pipe(errpipe) < 0) {
 		if (errno != EMFILE && errno != ENFILE)
 			return -1;
 		errpipe[0] = errpipe[1] = -1;
 	}
-	/* pid1's end only: the child's stays blocking, so its record is never refused. */
-	if (errpipe[0] >= 0 && fcntl(errpipe[0], F_SETFL, O_NONBLOCK) < 0)
-		pid = -1;
-	else
-		pid = fork();
+	pid = fork();
 	if (pid == 0)
 		exec_child(opts, errpipe[1]);
 	err = errno;

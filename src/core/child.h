@@ -74,6 +74,13 @@ enum child_exec {
  */
 pid_t child_spawn(const struct child_opts *opts, int *errfd);
 
+/*
+ * A pipe a child writes and pid1 reads: both ends close-on-exec, only pid1's (fds[0])
+ * non-blocking, so the child's keeps the flags a pipe is born with. Returns 0, or -1 with
+ * errno set and nothing left open.
+ */
+int child_pipe(int fds[2]);
+
 /* Reads errfd without blocking; fills *f when it returns CHILD_EXEC_FAILED. */
 enum child_exec child_exec_read(int errfd, struct child_failure *f);
 

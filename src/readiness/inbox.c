@@ -12,11 +12,11 @@
 
 #include <sys/mman.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/child.h"
 #include "core/loop.h"
 #include "core/log.h"
 #include "readiness/inbox.h"
@@ -140,16 +140,9 @@ int inbox_pipe_prepare(struct pid1_state *st, struct program *p, size_t idx)
 	if (st->inbox == NULL)
 		return -1;
 	drop(st->inbox, idx);
-	/* Only pid1's end is non-blocking: the program's keeps the flags a pipe is born with. */
-	if (pipe2(fds, O_CLOEXEC) < 0) {
+	if (child_pipe(fds) < 0) {
 		log_err("cannot create the ready pipe of %s: %m", p->name);
 		/* Its spawn then fails on the missing fd, as any failed start. */
-		return -1;
-	}
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-		log_err("cannot make the ready pipe of %s non-blocking: %m", p->name);
-		close(fds[0]);
-		close(fds[1]);
 		return -1;
 	}
 	st->inbox->pipes[idx] = fds[0];

@@ -11,12 +11,12 @@
 
 #include <sys/wait.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/child.h"
 #include "core/log.h"
 #include "supervisor/supervise.h"
 #include "sys/envfile.h"
@@ -84,15 +84,8 @@ int exportenv_prepare(struct pid1_state *st, struct program *p)
 	p->exported.len = 0;
 	p->exported.excess = false;
 	p->spawn.export_pipe = -1;
-	/* Only pid1's end is non-blocking: the program's keeps the flags a pipe is born with. */
-	if (pipe2(fds, O_CLOEXEC) < 0) {
+	if (child_pipe(fds) < 0) {
 		log_err("cannot create the export-env pipe of %s: %m", p->name);
-		return -1;
-	}
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-		log_err("cannot make the export-env pipe of %s non-blocking: %m", p->name);
-		close(fds[0]);
-		close(fds[1]);
 		return -1;
 	}
 	p->exported.fd = fds[0];
