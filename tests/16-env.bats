@@ -44,10 +44,6 @@ show_cmd() {
 	printf ' }'
 }
 
-field_of() {
-	"$PID1" ctl status | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
-}
-
 @test "env-file: comments, blank lines, quotes, escapes, export and a missing optional file" {
 	cat >"$S/app.env" <<-'EOF'
 		# a comment

@@ -149,11 +149,6 @@ stop_stack() {
 	pid1_wait
 }
 
-# pid_of NAME: the program's pid in pid1's namespace, from pid1 ctl.
-pid_of() {
-	"$PID1" ctl status | awk -v n="$1" '$1 == n { print $3 }'
-}
-
 # The postgres log of this start: it found the cluster shut down cleanly, with no recovery.
 assert_clean_start() {
 	has_line '^postgres: .*database system was shut down at' ||

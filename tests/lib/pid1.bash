@@ -289,8 +289,6 @@ find_static_tree() {
 	fi
 }
 
-# write_conf: the test's config file, CONF ($BATS_TEST_TMPDIR/pid1.conf), from stdin; pid1 -n
-# must accept it.
 # field_of NAME COLUMN: a column of NAME's line in the status table; pid_of NAME, state_is NAME STATE.
 field_of() {
 	"$PID1" ctl status | awk -v n="$1" -v c="$2" '$1 == n { print $c }'
@@ -304,6 +302,8 @@ state_is() {
 	[ "$(field_of "$1" 2)" = "$2" ]
 }
 
+# write_conf: the test's config file, CONF ($BATS_TEST_TMPDIR/pid1.conf), from stdin; pid1 -n
+# must accept it.
 write_conf() {
 	CONF=$BATS_TEST_TMPDIR/pid1.conf
 	cat >"$CONF"
